@@ -1,0 +1,58 @@
+/**
+ * Every reason the registrar refuses a REGISTER, with the reply it maps to. One table, so that
+ * status, reason phrase and extra headers never drift apart. The explanation goes out in a
+ * `P-Registrar-Error` header, as OpenSIPS and Kamailio do.
+ * @packageDocumentation
+ */
+
+/** One row of {@link REG_ERRORS}. */
+export interface RegErrorInfo {
+  readonly status: number;
+  readonly reason: string;
+  /** Human-readable explanation, sent in `P-Registrar-Error`. */
+  readonly detail: string;
+}
+
+/** The table of registrar errors (RFC 3261 §10.3 and §21; OpenSIPS `rerrno`). */
+export const REG_ERRORS = {
+  'parse': { status: 400, reason: 'Bad Request', detail: 'Message parse error' },
+  'to-missing': { status: 400, reason: 'Bad Request', detail: 'To header not found' },
+  'callid-missing': { status: 400, reason: 'Bad Request', detail: 'Call-ID header not found' },
+  'cseq-missing': { status: 400, reason: 'Bad Request', detail: 'CSeq header not found' },
+  'invalid-cseq': { status: 400, reason: 'Bad Request', detail: 'Invalid CSeq number' },
+  'to-user': { status: 400, reason: 'Bad Request', detail: 'No username in To URI' },
+  'aor-parse': { status: 400, reason: 'Bad Request', detail: 'Error while parsing AOR' },
+  'aor-too-long': { status: 400, reason: 'Bad Request', detail: 'Address Of Record too long' },
+  'contact-too-long': { status: 400, reason: 'Bad Request', detail: 'Contact/AOR too long' },
+  'invalid-expires': { status: 400, reason: 'Bad Request', detail: 'Invalid expires param in contact' },
+  'invalid-q': { status: 400, reason: 'Bad Request', detail: 'Invalid q param in contact' },
+  'expires-parse': { status: 400, reason: 'Bad Request', detail: 'Expires parse error' },
+  'contact-parse': { status: 400, reason: 'Bad Request', detail: 'Contact parse error' },
+  'star-expires': { status: 400, reason: 'Bad Request', detail: '* used in contact and expires is not zero' },
+  'star-contact': { status: 400, reason: 'Bad Request', detail: '* used in contact and more than 1 contact' },
+  'not-register': { status: 400, reason: 'Bad Request', detail: 'Method is not REGISTER' },
+  'domain-not-served': { status: 404, reason: 'Not Found', detail: 'Domain of the address-of-record is not served here' },
+  'bad-extension': { status: 420, reason: 'Bad Extension', detail: 'Unsupported extension required' },
+  'interval-too-brief': { status: 423, reason: 'Interval Too Brief', detail: 'Expires below min_expires' },
+  'too-many-contacts': { status: 503, reason: 'Service Unavailable', detail: 'Too many registered contacts' },
+  'store-failure': { status: 500, reason: 'Server Internal Error', detail: 'Error while updating the location service' },
+  'store-unavailable': { status: 503, reason: 'Service Unavailable', detail: 'Location service unavailable' },
+  'store-conflict': { status: 500, reason: 'Server Internal Error', detail: 'Too many concurrent updates of the address-of-record' },
+} as const satisfies Record<string, RegErrorInfo>;
+
+/** Code of a registrar error: a key of {@link REG_ERRORS}. */
+export type RegErrorCode = keyof typeof REG_ERRORS;
+
+/** A refusal decided by the registrar: a value, never thrown. */
+export interface RegError {
+  readonly code: RegErrorCode;
+  /** Extra reply headers (e.g. `Min-Expires` with 423, `Unsupported` with 420, `Retry-After` with 503). */
+  readonly headers?: readonly (readonly [string, string])[];
+  /** More precise explanation than the table's, for logs and `P-Registrar-Error`. */
+  readonly detail?: string;
+}
+
+/** Build a {@link RegError}. */
+export function regError(code: RegErrorCode, headers?: readonly (readonly [string, string])[], detail?: string): RegError {
+  return headers === undefined && detail === undefined ? { code } : { code, headers, detail };
+}

@@ -1,0 +1,68 @@
+/**
+ * One registered contact of an address-of-record: a row of the location service
+ * (RFC 3261 §10.3; OpenSIPS usrloc `ucontact`).
+ * @packageDocumentation
+ */
+
+/** Bit flags of a {@link Binding} (OpenSIPS shows the same in its contact listings). */
+export const BindingFlags = {
+  /** The contact is behind NAT: `received` is set from the source address. */
+  nat: 1,
+  /** Saved with the `memory-only` save flag: a durable store keeps it out of its file. */
+  memoryOnly: 2,
+  /** The contact carries RFC 8599 push parameters. */
+  push: 4,
+  /** Saved from an upstream registrar's 200 OK (cached registration, `mcontact`). */
+  cached: 8,
+} as const;
+
+/**
+ * A binding as stored. Immutable: a change is a new object committed through
+ * {@link LocationStore.commit}. Times are epoch milliseconds from the registrar's clock.
+ */
+export interface Binding {
+  /** Contact URI exactly as registered (without the `<>`), RFC 3261 §10.2.1. */
+  readonly contact: string;
+  /** Call-ID of the REGISTER that created or last refreshed it. */
+  readonly callId: string;
+  /** CSeq number of that REGISTER (RFC 3261 §10.3 step 7). */
+  readonly cseq: number;
+  /** When it expires (epoch ms). */
+  readonly expiresAt: number;
+  /** q-value in thousandths (0..1000), or -1 when the UA gave none and no default applies. */
+  readonly q: number;
+  /** When it was created or last refreshed (epoch ms); orders equal-q bindings (newest first). */
+  readonly updatedAt: number;
+  /** {@link BindingFlags} bits. */
+  readonly flags: number;
+  /** Source of the REGISTER as a SIP URI (`sip:ip:port;transport=x`) when behind NAT. */
+  readonly received?: string;
+  /** The `Path` header values of the REGISTER, top first (RFC 3327). */
+  readonly path?: readonly string[];
+  /** Local socket the REGISTER came in on (`proto:ip:port`), or the socket-header value. */
+  readonly socket?: string;
+  readonly userAgent?: string;
+  /** Methods from the REGISTER's `Allow`, upper-cased; undefined means "all standard methods". */
+  readonly methods?: readonly string[];
+  /** `+sip.instance` (RFC 5626 §4.1), quotes removed. */
+  readonly instanceId?: string;
+  /** `reg-id` (RFC 5626 §4.2). */
+  readonly regId?: number;
+  /** Opaque per-binding attributes from the host (OpenSIPS `attr_avp`), returned by lookup. */
+  readonly attr?: string;
+  /** Cluster ownership tag (OpenSIPS `save(..., ownership_tag)`). */
+  readonly ownershipTag?: string;
+  /** Contact header parameters to echo in the 200 besides expires/q (e.g. feature tags), as written. */
+  readonly params?: string;
+}
+
+/** The bindings of one AOR as loaded from a store, with the version to commit against. */
+export interface AorSnapshot {
+  readonly aor: string;
+  readonly bindings: readonly Binding[];
+  /**
+   * Opaque version for compare-and-set. `null` when the AOR has no record in the store.
+   * Stores choose the representation (a counter, a row version, a Lua-checked hash ...).
+   */
+  readonly version: unknown;
+}

@@ -1,0 +1,36 @@
+import type { AorSnapshot, Binding } from './binding';
+
+/** A value or a promise of it: in-memory adapters answer synchronously, remote ones do not. */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** Outcome of {@link LocationStore.commit}. */
+export type CommitOutcome =
+  | { readonly ok: true; readonly version: unknown }
+  /** Another writer committed first: reload and plan again. */
+  | { readonly ok: false; readonly conflict: true };
+
+/**
+ * The location service (RFC 3261 §10.2): bindings per address-of-record behind a per-AOR
+ * compare-and-set, so concurrent REGISTERs for one AOR never lose a binding.
+ *
+ * Adapters reject with a {@link StoreError} when the backend fails; the registrar turns that
+ * into `500`/`503` and never answers `200` for bindings that were not committed.
+ * Every adapter must pass the contract suite in `sipreg/testing`.
+ */
+export interface LocationStore {
+  /** Load the bindings of an AOR (including expired ones the purge has not reached yet). */
+  load(aor: string): MaybePromise<AorSnapshot>;
+  /**
+   * Replace the bindings of `aor` with `bindings` if the stored version is still `expected`
+   * (`null` = the AOR must not exist). An empty list deletes the AOR. Atomic: all or nothing.
+   */
+  commit(aor: string, expected: unknown, bindings: readonly Binding[]): MaybePromise<CommitOutcome>;
+  /** AORs having at least one binding with `expiresAt <= nowMs`, at most `limit` of them. */
+  expiredAors(nowMs: number, limit: number): MaybePromise<readonly string[]>;
+  /** Every AOR, in batches (for listings, statistics and GRUU/instance scans). */
+  aors(): AsyncIterable<string> | Iterable<string>;
+  /** Number of AORs and bindings stored. */
+  count(): MaybePromise<{ readonly aors: number; readonly bindings: number }>;
+  /** Release resources. Further calls reject with a `ConfigError`-style misuse error. */
+  close(): MaybePromise<void>;
+}

@@ -1,0 +1,55 @@
+import type { SipRequest, SipResponse } from '../sip/message';
+
+/** Transport protocols sipreg names in sockets and `received` URIs (RFC 3261 §18). */
+export type TransportProtocol = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss' | 'sctp';
+
+/** A network endpoint: where a message came from or goes to. */
+export interface Endpoint {
+  readonly protocol: TransportProtocol;
+  readonly address: string;
+  readonly port: number;
+}
+
+/** Where a request came from: the remote endpoint plus the local socket that received it. */
+export interface Source extends Endpoint {
+  /** The local socket (`proto:ip:port` is built from it for {@link Binding.socket}). */
+  readonly local: Endpoint;
+  /** Connection identifier for connection-oriented transports (RFC 5626 flow token). */
+  readonly connectionId?: string;
+}
+
+/** Final outcome of a client (non-INVITE) transaction, RFC 3261 §17.1.2. */
+export type TransactionOutcome =
+  | { readonly kind: 'response'; readonly response: SipResponse }
+  /** Timer F fired (no final response) or the transport reported an error. */
+  | { readonly kind: 'timeout' }
+  | { readonly kind: 'transport-error'; readonly error: Error };
+
+/** A request received by a transport, handed to the host or to a sipreg component. */
+export type RequestHandler = (request: SipRequest, source: Source, raw: Uint8Array) => void;
+
+/**
+ * How sipreg reaches the network. The host may implement it over its own sockets;
+ * `sipreg/transports/node` ships a UDP/TCP implementation.
+ */
+export interface Transport {
+  /**
+   * Send a response to a request received from `source`, routed per RFC 3261 §18.2.2
+   * (`received`/`rport` of the top Via; the same connection for TCP).
+   */
+  sendResponse(data: Uint8Array, request: SipRequest, source: Source): Promise<void>;
+  /** Send bytes to `destination` statelessly (a forwarded request or an ACK). */
+  send(data: Uint8Array, destination: Endpoint): Promise<void>;
+  /**
+   * Send a non-INVITE request as a client transaction (retransmitting over UDP, Timer E/F)
+   * and settle with its final response. The request's top Via branch identifies it.
+   */
+  request(data: Uint8Array, destination: Endpoint): Promise<TransactionOutcome>;
+  /** Keep a TCP/TLS connection open at least until `untilMs` (tcp_persistent_flag). */
+  keepConnection?(source: Source, untilMs: number): void;
+  /** Register the handler for incoming requests (one handler; a later call replaces it). */
+  onRequest(handler: RequestHandler): void;
+  /** The local endpoints the transport listens on. */
+  endpoints(): readonly Endpoint[];
+  close(): Promise<void>;
+}

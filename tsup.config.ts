@@ -1,0 +1,18 @@
+import { defineConfig } from 'tsup';
+
+const entry = {
+  index: 'src/index.ts',
+  'stores/memory': 'src/stores/memory.ts',
+  'stores/sqlite': 'src/stores/sqlite.ts',
+  'transports/node': 'src/transports/node.ts',
+  'testing/index': 'src/testing/index.ts',
+};
+
+export default defineConfig([
+  // ESM: dependencies stay external.
+  { entry, format: ['esm'], dts: true, sourcemap: true, clean: true, target: 'node20', splitting: true },
+  // CJS: the SIP.js grammar is ESM-only, so it is bundled into the CommonJS build.
+  { entry, format: ['cjs'], dts: true, sourcemap: true, target: 'node20', noExternal: ['sip-parser'] },
+  // The CLI (ESM, with a shebang).
+  { entry: { 'cli/main': 'src/cli/main.ts' }, format: ['esm'], sourcemap: true, target: 'node20', splitting: false, banner: { js: '#!/usr/bin/env node' } },
+]);
