@@ -1,0 +1,22 @@
+import type { Binding } from '../ports/binding';
+
+/**
+ * What a save or a purge did to one binding (OpenSIPS usrloc callbacks
+ * `UL_CONTACT_INSERT/UPDATE/DELETE/EXPIRE`):
+ * - `inserted`: a new contact;
+ * - `refreshed`: the same registration renewed (only lifetime and CSeq moved);
+ * - `updated`: a matched contact whose other attributes changed (new Call-ID, q, received ...);
+ * - `deleted`: removed by the UA (expires 0, `*`), by force-registration or by `remove()`;
+ * - `expired`: its lifetime ran out.
+ */
+export type BindingChangeKind = 'inserted' | 'refreshed' | 'updated' | 'deleted' | 'expired';
+
+/** One entry of a save's or purge's change list. */
+export interface BindingChange {
+  readonly kind: BindingChangeKind;
+  readonly aor: string;
+  /** The binding after the change (the removed one for `deleted`/`expired`). */
+  readonly binding: Binding;
+  /** The binding before the change, for `refreshed` and `updated`. */
+  readonly previous?: Binding;
+}

@@ -1,0 +1,153 @@
+import type { Clock } from '../ports/clock';
+import type { LocationStore } from '../ports/location-store';
+import type { Logger } from '../ports/logger';
+import { systemClock } from '../ports/clock';
+import { silentLogger } from '../ports/logger';
+import { ConfigError } from '../errors/sdk-error';
+import { MemoryLocationStore } from '../stores/memory-location-store';
+import type { SaveOptions } from './save-options';
+import type { LookupOptions } from './lookup-options';
+
+/** How the registrar decides a binding's `received` address (RFC 3261 §18.2.1, RFC 3581). */
+export type ReceivedMode =
+  /** Only an explicit {@link SaveOptions.received} (OpenSIPS `received_avp` set by nathelper). */
+  | 'explicit'
+  /** Also when the Contact's host:port differs from the packet source (NAT detected). */
+  | 'nat'
+  /** Always the packet source. */
+  | 'always';
+
+/**
+ * Options of {@link createRegistrar}: the OpenSIPS registrar module parameters, camel-cased,
+ * with the same defaults, plus the ports. Resolved once at construction into a frozen object.
+ */
+export interface RegistrarOptions {
+  /** Where bindings live. @defaultValue a new `MemoryLocationStore` */
+  store?: LocationStore;
+  /** Time source. @defaultValue the system clock */
+  clock?: Clock;
+  /** @defaultValue a silent logger */
+  logger?: Logger;
+  /** Lifetime when neither the Contact nor the request says (s). @defaultValue 3600 */
+  defaultExpires?: number;
+  /** Shorter non-zero lifetimes are raised to this (s); 0 disables. @defaultValue 60 */
+  minExpires?: number;
+  /** Longer lifetimes are lowered to this (s); 0 disables. @defaultValue 0 */
+  maxExpires?: number;
+  /**
+   * What to do with a non-zero lifetime below `minExpires`: `'clamp'` raises it (OpenSIPS),
+   * `'reject'` answers `423 Interval Too Brief` with `Min-Expires` (RFC 3261 §10.3 step 7,
+   * Kamailio `min_expires_mode`). @defaultValue 'clamp'
+   */
+  minExpiresMode?: 'clamp' | 'reject';
+  /** q for Contacts without one, in thousandths (380 = 0.38); -1 = unspecified. @defaultValue -1 */
+  defaultQ?: number;
+  /** Prefix stripped from the AOR's domain (`"sip."`). @defaultValue '' */
+  realmPrefix?: string;
+  /** Compare the user part of AORs case-sensitively (RFC 3261 §19.1.4). @defaultValue true */
+  caseSensitive?: boolean;
+  /** Name of the Contact parameter carrying `received` in the 200. @defaultValue 'received' */
+  receivedParam?: string;
+  /** How `received` is decided. @defaultValue 'explicit' */
+  receivedMode?: ReceivedMode;
+  /** Bindings per AOR; 0 = unlimited. @defaultValue 0 */
+  maxContacts?: number;
+  /** @defaultValue 64 */
+  maxUsernameLen?: number;
+  /** @defaultValue 64 */
+  maxDomainLen?: number;
+  /** @defaultValue 256 */
+  maxAorLen?: number;
+  /** Longest Contact URI accepted. @defaultValue 255 */
+  maxContactLen?: number;
+  /** `Retry-After` seconds on 5xx replies; 0 = none. @defaultValue 0 */
+  retryAfter?: number;
+  /** Header read by the `socketHeader` save flag (OpenSIPS `sock_hdr_name`). @defaultValue undefined */
+  sockHdrName?: string;
+  /** Domains served; an AOR in another domain gets 404 (RFC 3261 §10.3 step 3). Empty = any. @defaultValue [] */
+  domains?: readonly string[];
+  /**
+   * A REGISTER with the same Call-ID and CSeq as the binding, within this window, is a
+   * retransmission: answered with the current bindings, not applied again (OpenSIPS usrloc
+   * `cseq_delay`). @defaultValue 20
+   */
+  cseqDelay?: number;
+  /** Option tags the registrar accepts in `Require` (others get 420). @defaultValue [] */
+  supportedExtensions?: readonly string[];
+  /** Compare-and-set attempts before answering 500. @defaultValue 16 */
+  maxCommitAttempts?: number;
+  /** How often expired bindings are purged (ms); 0 disables the timer. @defaultValue 10000 */
+  purgeIntervalMs?: number;
+  /** AORs purged per batch. @defaultValue 1000 */
+  purgeBatch?: number;
+  /** Save options applied when a call gives none (OpenSIPS script flags). @defaultValue {} */
+  defaultSaveOptions?: SaveOptions;
+  /** Lookup options applied when a call gives none. @defaultValue {} */
+  defaultLookupOptions?: LookupOptions;
+}
+
+/** {@link RegistrarOptions} with every default applied. */
+export type ResolvedRegistrarOptions = Readonly<
+  Required<Omit<RegistrarOptions, 'sockHdrName'>> & { sockHdrName: string | undefined }
+>;
+
+const nonNegativeIntegers = [
+  'defaultExpires', 'minExpires', 'maxExpires', 'maxContacts', 'maxUsernameLen', 'maxDomainLen',
+  'maxAorLen', 'maxContactLen', 'retryAfter', 'cseqDelay', 'purgeIntervalMs',
+] as const;
+
+/** Apply defaults and validate; throws {@link ConfigError} naming the bad option. */
+export function resolveRegistrarOptions(options: RegistrarOptions = {}): ResolvedRegistrarOptions {
+  const resolved = {
+    store: options.store ?? new MemoryLocationStore(),
+    clock: options.clock ?? systemClock,
+    logger: options.logger ?? silentLogger,
+    defaultExpires: options.defaultExpires ?? 3600,
+    minExpires: options.minExpires ?? 60,
+    maxExpires: options.maxExpires ?? 0,
+    minExpiresMode: options.minExpiresMode ?? 'clamp',
+    defaultQ: options.defaultQ ?? -1,
+    realmPrefix: options.realmPrefix ?? '',
+    caseSensitive: options.caseSensitive ?? true,
+    receivedParam: options.receivedParam ?? 'received',
+    receivedMode: options.receivedMode ?? 'explicit',
+    maxContacts: options.maxContacts ?? 0,
+    maxUsernameLen: options.maxUsernameLen ?? 64,
+    maxDomainLen: options.maxDomainLen ?? 64,
+    maxAorLen: options.maxAorLen ?? 256,
+    maxContactLen: options.maxContactLen ?? 255,
+    retryAfter: options.retryAfter ?? 0,
+    sockHdrName: options.sockHdrName,
+    domains: Object.freeze((options.domains ?? []).map((d) => d.toLowerCase())),
+    cseqDelay: options.cseqDelay ?? 20,
+    supportedExtensions: Object.freeze((options.supportedExtensions ?? []).map((t) => t.toLowerCase())),
+    maxCommitAttempts: options.maxCommitAttempts ?? 16,
+    purgeIntervalMs: options.purgeIntervalMs ?? 10_000,
+    purgeBatch: options.purgeBatch ?? 1000,
+    defaultSaveOptions: Object.freeze({ ...options.defaultSaveOptions }),
+    defaultLookupOptions: Object.freeze({ ...options.defaultLookupOptions }),
+  };
+  for (const key of nonNegativeIntegers) {
+    const v = resolved[key];
+    if (!Number.isInteger(v) || v < 0) throw new ConfigError(`RegistrarOptions.${key} must be a non-negative integer, got ${String(v)}`);
+  }
+  if (resolved.maxExpires !== 0 && resolved.maxExpires < resolved.minExpires) {
+    throw new ConfigError(`RegistrarOptions.maxExpires (${resolved.maxExpires}) is below minExpires (${resolved.minExpires}); raise it or set 0 to disable`);
+  }
+  if (!Number.isInteger(resolved.defaultQ) || resolved.defaultQ < -1 || resolved.defaultQ > 1000) {
+    throw new ConfigError(`RegistrarOptions.defaultQ must be -1 (unspecified) or 0..1000 thousandths, got ${resolved.defaultQ}`);
+  }
+  if (!Number.isInteger(resolved.maxCommitAttempts) || resolved.maxCommitAttempts < 1) {
+    throw new ConfigError(`RegistrarOptions.maxCommitAttempts must be >= 1, got ${resolved.maxCommitAttempts}`);
+  }
+  if (!Number.isInteger(resolved.purgeBatch) || resolved.purgeBatch < 1) {
+    throw new ConfigError(`RegistrarOptions.purgeBatch must be >= 1, got ${resolved.purgeBatch}`);
+  }
+  if (resolved.minExpiresMode !== 'clamp' && resolved.minExpiresMode !== 'reject') {
+    throw new ConfigError(`RegistrarOptions.minExpiresMode must be 'clamp' or 'reject', got ${String(resolved.minExpiresMode)}`);
+  }
+  if (!['explicit', 'nat', 'always'].includes(resolved.receivedMode)) {
+    throw new ConfigError(`RegistrarOptions.receivedMode must be 'explicit', 'nat' or 'always', got ${String(resolved.receivedMode)}`);
+  }
+  return Object.freeze(resolved);
+}

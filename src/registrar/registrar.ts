@@ -1,0 +1,373 @@
+import { EventEmitter } from 'eventemitter3';
+import { LRUCache } from 'lru-cache';
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import type { AorSnapshot, Binding } from '../ports/binding';
+import type { MaybePromise } from '../ports/location-store';
+import type { TimerHandle } from '../ports/clock';
+import type { SipRequest } from '../sip/message';
+import { parseUri } from '../sip/uri';
+import { ConfigError, StoreError } from '../errors/sdk-error';
+import type { RegError } from '../errors/reg-error';
+import { regError } from '../errors/reg-error';
+import type { BindingChange } from './binding-change';
+import { toAor } from './aor';
+import type { AorRules } from './aor';
+import { andThen, rethrow } from './maybe-promise';
+import { planSave } from './plan-save';
+import type { SavePlan } from './plan-save';
+import type { RegistrarEvents } from './registrar-events';
+import type { RegistrarOptions, ResolvedRegistrarOptions } from './registrar-options';
+import { resolveRegistrarOptions } from './registrar-options';
+import { buildErrorReply, buildSaveReply, regErrorStatus } from './reply';
+import type { SaveOptions } from './save-options';
+import type { SaveResult } from './save-result';
+import type { LookupOptions } from './lookup-options';
+import type { LookupResult } from './select-targets';
+import { selectTargets } from './select-targets';
+
+/** Filter of {@link Registrar.remove} (OpenSIPS `remove(domain, AOR, contact, next_hop, sip_instance)`). */
+export interface RemoveQuery {
+  /** The AOR (`sip:bob@example.com` or `bob@example.com`). */
+  readonly aor: string;
+  /** Only the binding with exactly this Contact URI. */
+  readonly contact?: string;
+  /** Only bindings whose next hop is this IP or host name (Path host, else received host, else Contact host). */
+  readonly nextHop?: string;
+  /** Only bindings of this `+sip.instance`. */
+  readonly sipInstance?: string;
+}
+
+/** Registrar statistics (OpenSIPS `accepted_regs`, `rejected_regs`, `max_expires` ...). */
+export interface RegistrarStats {
+  readonly acceptedRegs: number;
+  readonly rejectedRegs: number;
+  readonly maxExpires: number;
+  readonly maxContacts: number;
+  readonly defaultExpires: number;
+  /** Bindings currently stored (including expired ones not yet purged). */
+  readonly bindings: number;
+  /** AORs currently stored. */
+  readonly aors: number;
+}
+
+const CONNECTION_ORIENTED = new Set(['tcp', 'tls', 'ws', 'wss', 'sctp']);
+
+function hostOf(uri: string): string | undefined {
+  const h = parseUri(uri)?.host;
+  return h === undefined ? undefined : h.replace(/^\[|\]$/g, '').toLowerCase();
+}
+
+/** The address a binding is reached through (OpenSIPS `remove()` rules a/b/c). */
+function nextHopHost(b: Binding): string | undefined {
+  const firstPath = b.path?.[0];
+  if (firstPath !== undefined) return hostOf(firstPath.replace(/^[^<]*<|>.*$/g, ''));
+  return hostOf(b.received ?? b.contact);
+}
+
+async function addressesOf(host: string): Promise<string[]> {
+  if (isIP(host) !== 0) return [host];
+  try {
+    return (await dnsLookup(host, { all: true })).map((a) => a.address);
+  } catch {
+    return [host];
+  }
+}
+
+/**
+ * The registrar (RFC 3261 §10.3; the OpenSIPS registrar module): `save` processes a REGISTER,
+ * `lookup` finds where to send a request, `remove` and the `is*Registered` queries inspect and
+ * edit the location. Create it with {@link createRegistrar}.
+ *
+ * The protocol rules are pure functions (`planSave`, `selectTargets`); this façade loads,
+ * plans, commits with compare-and-set (retrying on conflict), builds the reply and emits events.
+ */
+export class Registrar extends EventEmitter<RegistrarEvents> {
+  /** The resolved options (frozen). */
+  readonly options: ResolvedRegistrarOptions;
+  private readonly ownsStore: boolean;
+  /** AOR rules for queries and lookups: like saves, but any domain. */
+  private readonly queryAorRules: AorRules;
+  private readonly latency = new LRUCache<string, number>({ max: 100_000 });
+  private accepted = 0;
+  private rejected = 0;
+  private closed = false;
+  private purgeTimer: TimerHandle | undefined;
+  private purging: Promise<number> | undefined;
+
+  constructor(options: RegistrarOptions = {}) {
+    super();
+    this.options = resolveRegistrarOptions(options);
+    this.ownsStore = options.store === undefined;
+    this.queryAorRules = { ...this.options, domains: [] };
+    this.schedulePurge();
+  }
+
+  /**
+   * Process a REGISTER (OpenSIPS `save()`): add, refresh or remove the bindings of its AOR and
+   * build the reply. Never throws for bad requests or store failures: those are a
+   * {@link SaveRejected} with the SIP error reply. Answers synchronously with a synchronous store.
+   */
+  save(request: SipRequest, options?: SaveOptions): MaybePromise<SaveResult> {
+    this.assertOpen();
+    const save = options === undefined ? this.options.defaultSaveOptions : { ...this.options.defaultSaveOptions, ...options };
+    const precheck = this.precheck(request);
+    if (precheck !== undefined) return this.reject(request, save, precheck);
+    const aor = toAor(save.aor ?? request.to.uri, this.options);
+    if (!aor.ok) return this.reject(request, save, aor.error);
+    return this.commitLoop(request, save, aor.value, 1);
+  }
+
+  private precheck(request: SipRequest): RegError | undefined {
+    if (request.method !== 'REGISTER') return regError('not-register');
+    const unsupported = request.require.filter((t) => !this.options.supportedExtensions.includes(t));
+    if (unsupported.length > 0) return regError('bad-extension', [['Unsupported', unsupported.join(', ')]]);
+    return undefined;
+  }
+
+  private commitLoop(request: SipRequest, save: SaveOptions, aor: string, attemptNo: number): MaybePromise<SaveResult> {
+    const store = this.options.store;
+    const fail = (e: unknown): SaveResult => this.storeFailure(request, save, aor, e);
+    let loaded: MaybePromise<AorSnapshot>;
+    try {
+      loaded = store.load(aor);
+    } catch (e) {
+      return fail(e);
+    }
+    return andThen(
+      loaded,
+      (snapshot: AorSnapshot): MaybePromise<SaveResult> => {
+        const nowMs = this.options.clock.now();
+        const plan = planSave(request, { aor, snapshot, options: this.options, save, nowMs });
+        if (!plan.ok) return this.reject(request, save, plan.error, aor);
+        if (plan.value.unchanged) return this.accept(request, save, aor, plan.value, nowMs, true);
+        return andThen(
+          store.commit(aor, snapshot.version, plan.value.bindings),
+          (outcome): MaybePromise<SaveResult> => {
+            if (outcome.ok) return this.accept(request, save, aor, plan.value, nowMs, false);
+            if (attemptNo >= this.options.maxCommitAttempts) return this.reject(request, save, regError('store-conflict'), aor);
+            return this.commitLoop(request, save, aor, attemptNo + 1);
+          },
+          fail,
+        );
+      },
+      fail,
+    );
+  }
+
+  private accept(request: SipRequest, save: SaveOptions, aor: string, plan: SavePlan, nowMs: number, unchanged: boolean): SaveResult {
+    this.accepted++;
+    if (!unchanged) {
+      for (const b of plan.expired) this.emitChange({ kind: 'expired', aor, binding: b });
+      for (const c of plan.changes) this.emitChange(c);
+    }
+    const listed = save.onlyRequestContacts ? plan.requestBindings : plan.bindings;
+    const response = save.noReply ? undefined : buildSaveReply(request, listed, nowMs, this.options.receivedParam);
+    let keepConnectionUntil: number | undefined;
+    const source = save.source;
+    if (save.tcpPersistent && source !== undefined && CONNECTION_ORIENTED.has(source.protocol)) {
+      for (const b of plan.requestBindings) keepConnectionUntil = Math.max(keepConnectionUntil ?? 0, b.expiresAt);
+    }
+    const retransmission = unchanged && request.contacts !== '*' && request.contacts.length > 0;
+    return { ok: true, status: 200, aor, response, bindings: plan.bindings, changes: plan.changes, retransmission, keepConnectionUntil };
+  }
+
+  private reject(request: SipRequest, save: SaveOptions, error: RegError, aor?: string): SaveResult {
+    this.rejected++;
+    const { status } = regErrorStatus(error);
+    this.options.logger.debug({ aor, code: error.code, status }, 'REGISTER rejected');
+    return { ok: false, status, aor, error, response: save.noReply ? undefined : buildErrorReply(request, error) };
+  }
+
+  private storeFailure(request: SipRequest, save: SaveOptions, aor: string, e: unknown): SaveResult {
+    const transient = e instanceof StoreError && e.transient;
+    this.options.logger.error({ aor, err: e }, 'location store failed; REGISTER not saved');
+    if (!transient) return this.reject(request, save, regError('store-failure'), aor);
+    const retry = this.options.retryAfter > 0 ? this.options.retryAfter : 5;
+    return this.reject(request, save, regError('store-unavailable', [['Retry-After', String(retry)]]), aor);
+  }
+
+  private emitChange(change: BindingChange): void {
+    if (this.listenerCount(change.kind) > 0) this.emit(change.kind, change);
+  }
+
+  /**
+   * Find where to send a request (OpenSIPS `lookup()`): the AOR of the Request-URI (or
+   * `options.aor`), its live bindings filtered and ordered per the options.
+   */
+  lookup(request: SipRequest | string, options?: LookupOptions & { readonly method?: string }): MaybePromise<LookupResult> {
+    this.assertOpen();
+    const opts: LookupOptions & { readonly method?: string } = options === undefined
+      ? this.options.defaultLookupOptions
+      : { ...this.options.defaultLookupOptions, ...options };
+    const uri = opts.aor ?? (typeof request === 'string' ? request : request.uri);
+    const method = opts.method ?? (typeof request === 'string' ? 'INVITE' : request.method);
+    const aor = this.aorOf(uri);
+    if (aor === undefined) return { kind: 'not-found', code: -1, aor: uri };
+    const extra = (opts.branchAors ?? []).map((a) => this.aorOf(a)).filter((a): a is string => a !== undefined);
+    const latencyOf = (a: string, c: string): number | undefined => this.latency.get(`${a}\n${c}`);
+    const store = this.options.store;
+    if (extra.length === 0) {
+      return andThen(store.load(aor), (s) => selectTargets([s], method, opts, this.options.clock.now(), latencyOf), rethrow);
+    }
+    return Promise.all([aor, ...extra].map((a) => store.load(a))).then((sets) =>
+      selectTargets(sets, method, opts, this.options.clock.now(), latencyOf));
+  }
+
+  /** Record a contact's last ping round trip in µs, for `maxPingLatencyUs` and `sortByLatency`. */
+  recordLatency(aor: string, contact: string, latencyUs: number): void {
+    const a = this.aorOf(aor);
+    if (a !== undefined) this.latency.set(`${a}\n${contact}`, latencyUs);
+  }
+
+  /** Live bindings of an AOR (a URI or `user@domain`). */
+  bindings(aor: string): MaybePromise<readonly Binding[]> {
+    this.assertOpen();
+    const a = this.aorOf(aor);
+    if (a === undefined) return [];
+    const now = this.options.clock.now();
+    return andThen(this.options.store.load(a), (s) => s.bindings.filter((b) => b.expiresAt > now), rethrow);
+  }
+
+  /** True when the AOR has a live binding (OpenSIPS `is_registered`). */
+  isRegistered(aor: string): MaybePromise<boolean> {
+    return andThen(this.bindings(aor), (bs) => bs.length > 0, rethrow);
+  }
+
+  /** True when the AOR has a live binding with this Contact URI and/or Call-ID (OpenSIPS `is_contact_registered`). */
+  isContactRegistered(aor: string, contact?: string, callId?: string): MaybePromise<boolean> {
+    return andThen(
+      this.bindings(aor),
+      (bs) => bs.some((b) => (contact === undefined || b.contact === contact) && (callId === undefined || b.callId === callId)),
+      rethrow,
+    );
+  }
+
+  /**
+   * True when a live binding of the AOR was registered from one of `ips`: compared with the
+   * `received` host when set, else the Contact host (OpenSIPS `is_ip_registered`).
+   */
+  isIpRegistered(aor: string, ips: string | readonly string[]): MaybePromise<boolean> {
+    const wanted = (typeof ips === 'string' ? [ips] : ips).map((ip) => ip.replace(/^\[|\]$/g, '').toLowerCase());
+    return andThen(this.bindings(aor), (bs) => bs.some((b) => {
+      const h = hostOf(b.received ?? b.contact);
+      return h !== undefined && wanted.includes(h);
+    }), rethrow);
+  }
+
+  /**
+   * Remove bindings of an AOR (OpenSIPS `remove()`), optionally only those with a Contact URI,
+   * a next hop (host names resolved) or a `+sip.instance`. Resolves to the number removed.
+   */
+  async remove(query: RemoveQuery): Promise<number> {
+    this.assertOpen();
+    const aor = this.aorOf(query.aor);
+    if (aor === undefined) throw new ConfigError(`remove(): '${query.aor}' is not a SIP AOR; pass 'sip:user@domain' or 'user@domain'`);
+    const hopAddresses = query.nextHop === undefined ? undefined : new Set(await addressesOf(query.nextHop.toLowerCase()));
+    const instance = query.sipInstance?.replace(/^"|"$/g, '');
+    for (let n = 1; ; n++) {
+      const snapshot = await this.options.store.load(aor);
+      const keep: Binding[] = [];
+      const removed: Binding[] = [];
+      for (const b of snapshot.bindings) {
+        let hit = (query.contact === undefined || b.contact === query.contact)
+          && (instance === undefined || b.instanceId === instance);
+        if (hit && hopAddresses !== undefined) {
+          const host = nextHopHost(b);
+          hit = host !== undefined && (await addressesOf(host)).some((a) => hopAddresses.has(a));
+        }
+        (hit ? removed : keep).push(b);
+      }
+      if (removed.length === 0) return 0;
+      const outcome = await this.options.store.commit(aor, snapshot.version, keep);
+      if (outcome.ok) {
+        for (const b of removed) this.emitChange({ kind: 'deleted', aor, binding: b });
+        return removed.length;
+      }
+      if (n >= this.options.maxCommitAttempts) throw new StoreError(`remove(): ${aor} kept changing under ${n} attempts; try again`);
+    }
+  }
+
+  /**
+   * Remove every expired binding now, through the same compare-and-set as writes, emitting
+   * `expired` for each. Resolves to the number purged. Runs on a timer every `purgeIntervalMs`.
+   */
+  purgeExpired(): Promise<number> {
+    this.assertOpen();
+    this.purging ??= this.runPurge().finally(() => { this.purging = undefined; });
+    return this.purging;
+  }
+
+  private async runPurge(): Promise<number> {
+    const { store, clock, purgeBatch, maxCommitAttempts } = this.options;
+    let total = 0;
+    for (;;) {
+      const now = clock.now();
+      const aors = await store.expiredAors(now, purgeBatch);
+      for (const aor of aors) {
+        for (let n = 1; n <= maxCommitAttempts; n++) {
+          const snapshot = await store.load(aor);
+          const live = snapshot.bindings.filter((b) => b.expiresAt > now);
+          if (live.length === snapshot.bindings.length) break;
+          const outcome = await store.commit(aor, snapshot.version, live);
+          if (!outcome.ok) continue;
+          for (const b of snapshot.bindings) {
+            if (b.expiresAt <= now) { total++; this.emitChange({ kind: 'expired', aor, binding: b }); }
+          }
+          break;
+        }
+      }
+      if (aors.length < purgeBatch || this.closed) return total;
+    }
+  }
+
+  private schedulePurge(): void {
+    const every = this.options.purgeIntervalMs;
+    if (every === 0) return;
+    this.purgeTimer = this.options.clock.setTimer(every, () => {
+      if (this.closed) return;
+      this.purgeExpired().catch((e: unknown) => {
+        if (this.listenerCount('error') > 0) this.emit('error', e instanceof Error ? e : new Error(String(e)));
+        this.options.logger.error({ err: e }, 'expiry purge failed');
+      }).finally(() => this.schedulePurge());
+    });
+  }
+
+  /** Counters and current sizes (OpenSIPS registrar statistics). */
+  stats(): MaybePromise<RegistrarStats> {
+    const o = this.options;
+    return andThen(o.store.count(), (c) => ({
+      acceptedRegs: this.accepted,
+      rejectedRegs: this.rejected,
+      maxExpires: o.maxExpires,
+      maxContacts: o.maxContacts,
+      defaultExpires: o.defaultExpires,
+      bindings: c.bindings,
+      aors: c.aors,
+    }), rethrow);
+  }
+
+  /** Stop the purge timer and, when the registrar created its store, close it. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.purgeTimer?.cancel();
+    await this.purging?.catch(() => undefined);
+    if (this.ownsStore) await this.options.store.close();
+  }
+
+  private aorOf(uriOrAor: string): string | undefined {
+    const uri = /^[a-z][a-z0-9+.-]*:/i.test(uriOrAor) ? uriOrAor : `sip:${uriOrAor}`;
+    const r = toAor(uri, this.queryAorRules);
+    return r.ok ? r.value : undefined;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ConfigError('this registrar is closed; create a new one with createRegistrar()');
+  }
+}
+
+/** Create a {@link Registrar}. Throws {@link ConfigError} for bad options. */
+export function createRegistrar(options?: RegistrarOptions): Registrar {
+  return new Registrar(options);
+}

@@ -1,0 +1,52 @@
+import type { Binding } from '../ports/binding';
+import type { SipRequest } from '../sip/message';
+import { buildResponse } from '../sip/response';
+import type { RegError } from '../errors/reg-error';
+import { REG_ERRORS } from '../errors/reg-error';
+import { formatQValue } from './contact-values';
+
+/**
+ * One Contact value of a 200 to REGISTER (RFC 3261 §10.3 step 8): the URI, its remaining
+ * lifetime in `expires`, the q-value, the outbound/instance parameters and, for bindings
+ * behind NAT, the `received` parameter (OpenSIPS `received_param`).
+ */
+export function formatBindingContact(b: Binding, nowMs: number, receivedParam: string): string {
+  let out = `<${b.contact}>;expires=${Math.max(0, Math.round((b.expiresAt - nowMs) / 1000))}`;
+  if (b.q >= 0) out += `;q=${formatQValue(b.q)}`;
+  if (b.instanceId !== undefined) out += `;+sip.instance="${b.instanceId}"`;
+  if (b.regId !== undefined) out += `;reg-id=${b.regId}`;
+  if (b.params !== undefined) out += b.params;
+  if (b.received !== undefined) out += `;${receivedParam}="${b.received}"`;
+  return out;
+}
+
+/** The 200 OK to a REGISTER listing `bindings` (RFC 3261 §10.3 step 8). */
+export function buildSaveReply(
+  request: SipRequest,
+  bindings: readonly Binding[],
+  nowMs: number,
+  receivedParam: string,
+  extraHeaders: readonly (readonly [string, string])[] = [],
+): Uint8Array {
+  const headers: (readonly [string, string])[] = [];
+  for (const b of bindings) headers.push(['Contact', formatBindingContact(b, nowMs, receivedParam)]);
+  for (const h of extraHeaders) headers.push(h);
+  return buildResponse(request, 200, 'OK', { headers });
+}
+
+/** Status and reason phrase of a {@link RegError}. */
+export function regErrorStatus(error: RegError): { status: number; reason: string } {
+  const info = REG_ERRORS[error.code];
+  return { status: info.status, reason: info.reason };
+}
+
+/**
+ * The error reply for a refused REGISTER: the table's status and reason, the error's extra
+ * headers (`Min-Expires`, `Unsupported`, `Retry-After` ...) and a `P-Registrar-Error` header
+ * explaining why, as OpenSIPS sends.
+ */
+export function buildErrorReply(request: SipRequest, error: RegError): Uint8Array {
+  const info = REG_ERRORS[error.code];
+  const headers: (readonly [string, string])[] = [...(error.headers ?? []), ['P-Registrar-Error', error.detail ?? info.detail]];
+  return buildResponse(request, info.status, info.reason, { headers });
+}

@@ -1,0 +1,116 @@
+import type { Binding } from '../ports/binding';
+import type { LookupOptions } from './lookup-options';
+
+/** Where a request for an AOR goes: one per selected binding (RFC 3261 §16.5). */
+export interface LookupTarget {
+  readonly aor: string;
+  /** The new Request-URI: the registered Contact URI. */
+  readonly uri: string;
+  /** Where to send it when not to `uri` itself: the NAT `received` address (a SIP URI). */
+  readonly destination?: string;
+  /** Route set to push in front of the request (the stored Path, RFC 3327 §5.3). */
+  readonly route: readonly string[];
+  /** Local socket the binding was registered through (`proto:ip:port`). */
+  readonly socket?: string;
+  /** q in thousandths, -1 when unspecified. */
+  readonly q: number;
+  /** Host attributes saved with the binding (OpenSIPS `attr_avp`). */
+  readonly attr?: string;
+  readonly binding: Binding;
+}
+
+/**
+ * The answer of a lookup (OpenSIPS `lookup()` return codes in `code`):
+ * `found` (1) with targets ordered by q, then most recent first; `not-found` (-1);
+ * `method-not-supported` (-2): bindings exist but none allows the method.
+ */
+export type LookupResult =
+  | {
+      readonly kind: 'found';
+      readonly code: 1;
+      readonly aor: string;
+      /** The target that replaces the Request-URI (absent with `toBranchesOnly`). */
+      readonly ruri?: LookupTarget;
+      /** Additional branches to fork to (empty with `noBranches`). */
+      readonly branches: readonly LookupTarget[];
+      /** Every selected target in order (`ruri` first, then `branches`). */
+      readonly targets: readonly LookupTarget[];
+    }
+  | { readonly kind: 'not-found'; readonly code: -1; readonly aor: string }
+  | { readonly kind: 'method-not-supported'; readonly code: -2; readonly aor: string };
+
+/** The bindings of one AOR, as input to {@link selectTargets}. */
+export interface AorBindings {
+  readonly aor: string;
+  readonly bindings: readonly Binding[];
+}
+
+/** Recorded ping latency of a binding in µs, or undefined when never measured. */
+export type LatencyOf = (aor: string, contact: string) => number | undefined;
+
+function byQThenRecency(a: LookupTarget, b: LookupTarget): number {
+  return b.q - a.q || b.binding.updatedAt - a.binding.updatedAt;
+}
+
+function toTarget(aor: string, b: Binding): LookupTarget {
+  return {
+    aor,
+    uri: b.contact,
+    destination: b.path !== undefined && b.path.length > 0 ? undefined : b.received,
+    route: b.path ?? [],
+    socket: b.socket,
+    q: b.q,
+    attr: b.attr,
+    binding: b,
+  };
+}
+
+/**
+ * Choose the targets of a request among AORs' bindings (OpenSIPS `lookup()`): expired
+ * bindings are skipped; `methodFiltering` keeps bindings whose REGISTER allowed the method
+ * (no `Allow` = every method); `uaFilter` matches the User-Agent; `maxPingLatencyUs` drops slow
+ * contacts and `sortByLatency` orders by latency, else by q then recency. Pure.
+ */
+export function selectTargets(
+  sets: readonly AorBindings[],
+  method: string,
+  options: LookupOptions,
+  nowMs: number,
+  latencyOf: LatencyOf,
+): LookupResult {
+  const first = sets[0]?.aor ?? '';
+  const targets: LookupTarget[] = [];
+  let alive = 0;
+  let methodRejected = 0;
+  for (const { aor, bindings } of sets) {
+    for (const b of bindings) {
+      if (b.expiresAt <= nowMs) continue;
+      alive++;
+      if (options.methodFiltering && b.methods !== undefined && !b.methods.includes(method)) {
+        methodRejected++;
+        continue;
+      }
+      if (options.uaFilter !== undefined && !options.uaFilter.test(b.userAgent ?? '')) continue;
+      if (options.maxPingLatencyUs !== undefined) {
+        const l = latencyOf(aor, b.contact);
+        if (l !== undefined && l > options.maxPingLatencyUs) continue;
+      }
+      targets.push(toTarget(aor, b));
+    }
+  }
+  if (targets.length === 0) {
+    return alive > 0 && methodRejected === alive
+      ? { kind: 'method-not-supported', code: -2, aor: first }
+      : { kind: 'not-found', code: -1, aor: first };
+  }
+  if (options.sortByLatency) {
+    const key = (t: LookupTarget): number => latencyOf(t.aor, t.uri) ?? Number.MAX_SAFE_INTEGER;
+    targets.sort((a, b) => key(a) - key(b) || byQThenRecency(a, b));
+  } else if (targets.length > 1) {
+    targets.sort(byQThenRecency);
+  }
+  if (options.toBranchesOnly) return { kind: 'found', code: 1, aor: first, branches: targets, targets };
+  const ruri = targets[0];
+  if (options.noBranches) return { kind: 'found', code: 1, aor: first, ruri, branches: [], targets: [ruri] };
+  return { kind: 'found', code: 1, aor: first, ruri, branches: targets.slice(1), targets };
+}
