@@ -1,0 +1,5 @@
+/**
+ * `sipreg/stores/memory`: the default in-process location store.
+ * @packageDocumentation
+ */
+export { MemoryLocationStore } from './memory-location-store';
