@@ -28,6 +28,9 @@ export type TransactionOutcome =
 /** A request received by a transport, handed to the host or to a sipreg component. */
 export type RequestHandler = (request: SipRequest, source: Source, raw: Uint8Array) => void;
 
+/** A response that matched no client transaction, handed to the host. */
+export type ResponseHandler = (response: SipResponse, source: Source) => void;
+
 /**
  * How sipreg reaches the network. The host may implement it over its own sockets;
  * `sipreg/transports/node` ships a UDP/TCP implementation.
@@ -49,6 +52,11 @@ export interface Transport {
   keepConnection?(source: Source, untilMs: number): void;
   /** Register the handler for incoming requests (one handler; a later call replaces it). */
   onRequest(handler: RequestHandler): void;
+  /**
+   * Register the handler for responses that match no client transaction: a stateless proxy
+   * relays them (RFC 3261 §16.11). Optional: without it such responses are dropped.
+   */
+  onResponse?(handler: ResponseHandler): void;
   /** The local endpoints the transport listens on. */
   endpoints(): readonly Endpoint[];
   close(): Promise<void>;

@@ -11,6 +11,7 @@ import type { BindingChange } from './binding-change';
 import { parseDeltaSeconds, parseQValue, unquote } from './contact-values';
 import type { ResolvedRegistrarOptions } from './registrar-options';
 import type { MatchingMode, SaveOptions } from './save-options';
+import { formatSocket } from './add-sock-hdr';
 
 /** The decision of {@link planSave}: the AOR's new binding list and what changed. */
 export interface SavePlan {
@@ -72,7 +73,7 @@ function socketFor(request: SipRequest, ctx: SaveContext): string | undefined {
     if (v !== undefined) return v;
   }
   const local = save.source?.local;
-  return local === undefined ? undefined : `${local.protocol}:${local.address}:${local.port}`;
+  return local === undefined ? undefined : formatSocket(local);
 }
 
 function echoParams(params: Readonly<Record<string, string | null>>): string | undefined {

@@ -1,0 +1,45 @@
+import { CliUsageError } from './cli-usage-error';
+import { REGISTRAR_USAGE, runRegistrarCommand } from './registrar-command';
+
+const USAGE = `Usage: sipreg <command> [flags]
+
+Commands:
+  registrar   run a SIP registrar (see: sipreg registrar --help)
+`;
+
+/** Entry point of the `sipreg` command. Exit codes: 0 ok, 1 runtime failure, 2 bad usage. */
+async function main(argv: readonly string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h') {
+    process.stdout.write(USAGE);
+    process.exitCode = command === undefined ? 2 : 0;
+    return;
+  }
+  if (command !== 'registrar') throw new CliUsageError(`unknown command '${command}'\n${USAGE}`);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(REGISTRAR_USAGE);
+    return;
+  }
+  const running = await runRegistrarCommand(rest);
+  for (const e of running.endpoints) process.stdout.write(`sipreg registrar listening on ${e}\n`);
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    running.stop().then(() => process.exit(0), (e: unknown) => {
+      process.stderr.write(`sipreg: shutdown failed: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exit(1);
+    });
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  if (e instanceof CliUsageError) {
+    process.stderr.write(`sipreg: ${e.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`sipreg: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.exit(1);
+});

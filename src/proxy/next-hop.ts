@@ -1,0 +1,29 @@
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import type { Endpoint, TransportProtocol } from '../ports/transport';
+import { parseUri } from '../sip/uri';
+
+const PROTOCOLS: ReadonlySet<string> = new Set(['udp', 'tcp', 'tls', 'ws', 'wss', 'sctp']);
+
+/**
+ * The endpoint a request for `uri` goes to (RFC 3263 §4 without NAPTR/SRV): the `maddr` or
+ * host, the port (5060, or 5061 for `sips:`), the `transport` parameter (UDP by default, TLS for
+ * `sips:`). Host names are resolved with the system resolver. `undefined` when unusable.
+ */
+export async function nextHopOf(uri: string): Promise<Endpoint | undefined> {
+  const u = parseUri(uri.replace(/^[^<]*<|>.*$/g, ''));
+  if (u === undefined || u.scheme === 'tel') return undefined;
+  const param = u.params.transport?.toLowerCase();
+  const protocol = (param !== undefined && PROTOCOLS.has(param) ? param : u.scheme === 'sips' ? 'tls' : 'udp') as TransportProtocol;
+  const hostParam = u.params.maddr ?? u.host;
+  const host = hostParam.replace(/^\[|\]$/g, '');
+  let address = host;
+  if (isIP(host) === 0) {
+    try {
+      address = (await dnsLookup(host)).address;
+    } catch {
+      return undefined;
+    }
+  }
+  return { protocol, address, port: u.port ?? (u.scheme === 'sips' ? 5061 : 5060) };
+}

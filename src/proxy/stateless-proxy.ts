@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+import type { Endpoint } from '../ports/transport';
+import type { SipRequest, SipResponse } from '../sip/message';
+import { serializeMessage, serializeRequest } from '../sip/serialize';
+import { nextHopOf } from './next-hop';
+
+/** Where a stateless proxy sends a request or response, and the bytes. */
+export interface ForwardPlan {
+  readonly data: Uint8Array;
+  readonly destination: Endpoint;
+}
+
+/** A target to forward to: a lookup target or any URI with an optional route set. */
+export interface ForwardTarget {
+  /** The new Request-URI. */
+  readonly uri: string;
+  /** Send here instead of the URI's host (the NAT `received` address), a SIP URI. */
+  readonly destination?: string;
+  /** Route set to push in front of the request (Path, RFC 3327 §5.3). */
+  readonly route?: readonly string[];
+}
+
+function sentBy(local: Endpoint): string {
+  const host = local.address.includes(':') ? `[${local.address}]` : local.address;
+  return `${host}:${local.port}`;
+}
+
+/**
+ * A branch for a stateless proxy (RFC 3261 §16.11): derived from the incoming top Via branch and
+ * the target, so a retransmission (and the CANCEL of an INVITE) gets the same branch.
+ */
+export function statelessBranch(request: SipRequest, targetUri: string): string {
+  const top = request.via[0];
+  const seed = `${top?.branch ?? top?.raw ?? ''}\n${targetUri}\n${request.callId}`;
+  return `z9hG4bK-sr-${createHash('sha1').update(seed).digest('base64url').slice(0, 22)}`;
+}
+
+/**
+ * Forward a request statelessly (RFC 3261 §16.6, §16.11): new Request-URI, a Via of ours on
+ * top, Max-Forwards decremented, the route set pushed as Route headers. Sends to the target's
+ * `destination`, else its first route, else its URI. `undefined` when no next hop resolves.
+ */
+export async function forwardRequest(request: SipRequest, target: ForwardTarget, local: Endpoint): Promise<ForwardPlan | undefined> {
+  const route = target.route ?? [];
+  const hop = await nextHopOf(target.destination ?? route[0] ?? target.uri);
+  if (hop === undefined) return undefined;
+  const via = `SIP/2.0/${local.protocol.toUpperCase()} ${sentBy(local)};branch=${statelessBranch(request, target.uri)};rport`;
+  const data = serializeRequest(request, {
+    uri: target.uri,
+    prependVia: via,
+    maxForwards: (request.maxForwards ?? 70) - 1,
+    prependRoute: route,
+  });
+  return { data, destination: hop };
+}
+
+/**
+ * Relay a response statelessly (RFC 3261 §16.11, §18.2.2): drop our top Via and send to the next
+ * one (its `received`/`rport` when present). `undefined` when the top Via is not ours.
+ */
+export function relayResponse(response: SipResponse, locals: readonly Endpoint[]): ForwardPlan | undefined {
+  const [top, next] = response.via;
+  if (top === undefined || next === undefined) return undefined;
+  const topHost = top.host.replace(/^\[|\]$/g, '');
+  const ours = locals.some((l) => l.address === topHost && l.port === (top.port ?? 5060));
+  if (!ours) return undefined;
+  const protocol = next.transport.toLowerCase() as Endpoint['protocol'];
+  const port = typeof next.rport === 'number' ? next.rport : (next.port ?? 5060);
+  const destination: Endpoint = { protocol, address: (next.received ?? next.host).replace(/^\[|\]$/g, ''), port };
+  return { data: serializeMessage(response, { removeTopVia: true }), destination };
+}
