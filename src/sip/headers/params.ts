@@ -1,0 +1,61 @@
+import { HOST_CHARS, TOKEN_CHARS, inTable, skipWsp } from '../chars';
+
+/** Parameters keyed by lower-cased name; a parameter without `=value` maps to `null`. */
+export type Params = Record<string, string | null>;
+
+/**
+ * Index just after the quoted-string that starts at `s[i] === '"'` (RFC 3261 §25.1
+ * `quoted-string`: `qdtext` excludes controls, a `quoted-pair` escapes any character but CR
+ * and LF), or -1 when it is not terminated or holds a forbidden character.
+ */
+export function endOfQuoted(s: string, i: number): number {
+  const n = s.length;
+  for (let j = i + 1; j < n; j++) {
+    const c = s.charCodeAt(j);
+    if (c === 0x5c) {
+      const e = s.charCodeAt(++j);
+      if (j === n || e === 0x0d || e === 0x0a) return -1;
+    } else if (c === 0x22) return j + 1;
+    else if ((c < 0x20 && c !== 0x09) || c === 0x7f) return -1;
+  }
+  return -1;
+}
+
+/**
+ * Parses `*( SEMI generic-param )` from `s[i]` to the end (RFC 3261 §25.1 `generic-param`,
+ * used by Contact, From/To, Via, Path and Route): names lower-cased, values as written
+ * (token, host or quoted-string with its quotes).
+ *
+ * @returns the parameters, or `undefined` on a syntax error.
+ */
+export function parseParams(s: string, i: number): Params | undefined {
+  const params: Params = {};
+  const n = s.length;
+  i = skipWsp(s, i);
+  while (i < n) {
+    if (s.charCodeAt(i) !== 0x3b) return undefined;
+    i = skipWsp(s, i + 1);
+    const nameStart = i;
+    while (i < n && inTable(TOKEN_CHARS, s.charCodeAt(i))) i++;
+    if (i === nameStart) return undefined;
+    const name = s.slice(nameStart, i).toLowerCase();
+    i = skipWsp(s, i);
+    let value: string | null = null;
+    if (i < n && s.charCodeAt(i) === 0x3d) {
+      i = skipWsp(s, i + 1);
+      const valueStart = i;
+      if (i < n && s.charCodeAt(i) === 0x22) {
+        i = endOfQuoted(s, i);
+        if (i < 0) return undefined;
+      } else {
+        while (i < n && (inTable(TOKEN_CHARS, s.charCodeAt(i)) || inTable(HOST_CHARS, s.charCodeAt(i)))) i++;
+        if (i === valueStart) return undefined;
+      }
+      value = s.slice(valueStart, i);
+      i = skipWsp(s, i);
+    }
+    params[name] = value;
+  }
+  return params;
+}
+

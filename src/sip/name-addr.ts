@@ -1,0 +1,61 @@
+import type { NameAddrValue } from './message';
+import { TOKEN_CHARS, inTable, isWsp, skipWsp, trimWspEnd } from './chars';
+import { endOfQuoted, parseParams } from './headers/params';
+import { isValidUriText } from './uri';
+
+/** Removes the `\` of each quoted-pair in `s[a, b)` (RFC 3261 §25.1 `quoted-pair`). */
+export function unescapeQuoted(s: string, a: number, b: number): string {
+  const inner = s.slice(a, b);
+  return inner.indexOf('\\') < 0 ? inner : inner.replace(/\\(.)/gs, '$1');
+}
+
+/**
+ * Parses one name-addr or addr-spec value followed by header parameters (RFC 3261 §20.10,
+ * §25.1 `contact-param`, `from-spec`, `rec-route`): `"Display" <uri>;p=v`, `Name <uri>`,
+ * `<uri>` or `uri;p=v`. Without `<>` the parameters after the URI are header parameters, and the
+ * URI may not contain `,`, `?` or `;` (RFC 3261 §20; RFC 4475 §3.1.2.13).
+ *
+ * @param raw - one trimmed element of the header value.
+ * @param requireAngle - true for Path, Route and Record-Route, whose values must be name-addr.
+ * @returns the value, or `undefined` on a syntax error.
+ */
+export function parseNameAddr(raw: string, requireAngle = false): NameAddrValue | undefined {
+  const n = raw.length;
+  let displayName: string | undefined;
+  let lt = -1;
+  if (n > 0 && raw.charCodeAt(0) === 0x22) {
+    const end = endOfQuoted(raw, 0);
+    if (end < 0) return undefined;
+    displayName = unescapeQuoted(raw, 1, end - 1);
+    lt = skipWsp(raw, end);
+    if (lt >= n || raw.charCodeAt(lt) !== 0x3c) return undefined;
+  } else {
+    let j = 0;
+    while (j < n && (inTable(TOKEN_CHARS, raw.charCodeAt(j)) || isWsp(raw.charCodeAt(j)))) j++;
+    if (j < n && raw.charCodeAt(j) === 0x3c) {
+      lt = j;
+      const end = trimWspEnd(raw, 0, j);
+      if (end > 0) displayName = raw.slice(0, end);
+    }
+  }
+  let uri: string;
+  let paramsAt: number;
+  if (lt >= 0) {
+    const gt = raw.indexOf('>', lt + 1);
+    if (gt < 0) return undefined;
+    uri = raw.slice(lt + 1, gt);
+    paramsAt = gt + 1;
+  } else {
+    if (requireAngle) return undefined;
+    let semi = raw.indexOf(';');
+    if (semi < 0) semi = n;
+    const end = trimWspEnd(raw, 0, semi);
+    uri = end === n ? raw : raw.slice(0, end);
+    if (uri.indexOf('?') >= 0 || uri.indexOf(',') >= 0) return undefined;
+    paramsAt = semi;
+  }
+  if (!isValidUriText(uri)) return undefined;
+  const params = parseParams(raw, paramsAt);
+  if (params === undefined) return undefined;
+  return displayName === undefined ? { raw, uri, params } : { raw, displayName, uri, params };
+}

@@ -1,0 +1,109 @@
+import type {
+  CSeqValue,
+  NameAddrValue,
+  SipHeader,
+  SipMessage,
+  SipMessageBase,
+  SipRequest,
+  SipResponse,
+  ViaValue,
+} from './message';
+import type { MessageParts } from './message-parts';
+import { canonicalHeaderName } from './headers/header-names';
+import { parseDeltaSeconds } from './headers/delta-seconds';
+
+function lowerAll(xs: string[]): string[] {
+  for (let i = 0; i < xs.length; i++) xs[i] = xs[i].toLowerCase();
+  return xs;
+}
+
+/** The fields and header lookups shared by requests and responses (RFC 3261 §7). */
+abstract class ParsedMessageBase implements SipMessageBase {
+  readonly headers: readonly SipHeader[];
+  readonly via: readonly ViaValue[];
+  readonly from: NameAddrValue;
+  readonly to: NameAddrValue;
+  readonly callId: string;
+  readonly cseq: CSeqValue;
+  readonly contacts: readonly NameAddrValue[] | '*';
+  readonly expires?: number;
+  readonly path: readonly NameAddrValue[];
+  readonly route: readonly NameAddrValue[];
+  readonly recordRoute: readonly NameAddrValue[];
+  readonly supported: readonly string[];
+  readonly require: readonly string[];
+  readonly proxyRequire: readonly string[];
+  readonly allow?: readonly string[];
+  readonly userAgent?: string;
+  readonly featureCaps: readonly string[];
+  readonly maxForwards?: number;
+  readonly body: Uint8Array;
+  readonly #keys: readonly string[];
+
+  constructor(p: MessageParts) {
+    this.headers = p.headers;
+    this.#keys = p.keys;
+    this.via = p.via;
+    this.from = p.from[0];
+    this.to = p.to[0];
+    this.callId = p.callId[0];
+    this.cseq = p.cseq[0];
+    this.contacts = p.contactStars > 0 ? '*' : p.contacts;
+    if (p.expires.length > 0) this.expires = parseDeltaSeconds(p.expires[0]);
+    this.path = p.path;
+    this.route = p.route;
+    this.recordRoute = p.recordRoute;
+    this.supported = lowerAll(p.supported);
+    this.require = lowerAll(p.require);
+    this.proxyRequire = lowerAll(p.proxyRequire);
+    if (p.allow !== undefined) this.allow = p.allow.map((m) => m.toUpperCase());
+    const ua = p.keys.indexOf('user-agent');
+    if (ua >= 0) this.userAgent = p.headers[ua].value;
+    this.featureCaps = p.featureCaps;
+    if (p.maxForwards.length > 0 && p.maxForwards[0] >= 0) this.maxForwards = p.maxForwards[0];
+    this.body = p.body;
+  }
+
+  header(name: string): string | undefined {
+    const i = this.#keys.indexOf(canonicalHeaderName(name));
+    return i < 0 ? undefined : this.headers[i].value;
+  }
+
+  headerAll(name: string): string[] {
+    const key = canonicalHeaderName(name);
+    const out: string[] = [];
+    for (let i = 0; i < this.#keys.length; i++) if (this.#keys[i] === key) out.push(this.headers[i].value);
+    return out;
+  }
+}
+
+class ParsedRequest extends ParsedMessageBase implements SipRequest {
+  readonly kind = 'request' as const;
+  readonly method: string;
+  readonly uri: string;
+  constructor(p: MessageParts, method: string, uri: string) {
+    super(p);
+    this.method = method;
+    this.uri = uri;
+  }
+}
+
+class ParsedResponse extends ParsedMessageBase implements SipResponse {
+  readonly kind = 'response' as const;
+  readonly status: number;
+  readonly reason: string;
+  constructor(p: MessageParts, status: number, reason: string) {
+    super(p);
+    this.status = status;
+    this.reason = reason;
+  }
+}
+
+/**
+ * Builds the read-only {@link SipMessage} (RFC 3261 §7) from checked parts. Takes ownership of
+ * the arrays in `parts`. Callers validate first (see {@link assembleMessage}).
+ */
+export function createSipMessage(parts: MessageParts): SipMessage {
+  const s = parts.start;
+  return s.kind === 'request' ? new ParsedRequest(parts, s.method, s.uri) : new ParsedResponse(parts, s.status, s.reason);
+}

@@ -1,0 +1,273 @@
+import { Buffer, isAscii } from 'node:buffer';
+import type { NameAddrValue, SipHeader } from './message';
+import type { MessageParts, StartLine } from './message-parts';
+import type { ParseResult, ResolvedParseOptions } from './parse-result';
+import { TOKEN_CHARS } from './chars';
+import { assembleMessage, rejectWith } from './assemble-message';
+import { newMessageParts } from './message-parts';
+import { canonicalHeaderName } from './headers/header-names';
+import { isValidCallId } from './headers/call-id';
+import { parseCSeq } from './headers/cseq';
+import { splitHeaderValues } from './headers/split-values';
+import { parseTokenList } from './headers/token-list';
+import { parseVia } from './headers/via';
+import { parseNameAddr } from './name-addr';
+import { isValidUriText } from './uri';
+
+const CR = 13;
+const LF = 10;
+const SP = 32;
+const HT = 9;
+
+/** `Buffer.prototype.latin1Slice`: a one-byte-per-character owned copy, without argument coercion. */
+type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string };
+
+/** Reason-Phrase octets (RFC 3261 §25.1: reserved, unreserved, escaped, UTF-8, SP, HTAB). */
+const REASON_CHARS: Uint8Array = (() => {
+  const t = new Uint8Array(256).fill(1);
+  for (let c = 0; c < 0x20; c++) t[c] = 0;
+  t[HT] = 1;
+  for (const c of '"<>\\[]{}|^`#') t[c.charCodeAt(0)] = 0;
+  t[0x7f] = 0;
+  return t;
+})();
+
+/** Copies bytes out of the datagram as owned strings (never V8 sliced strings of a larger one). */
+class ByteText {
+  readonly buf: Latin1Buffer;
+  readonly ascii: boolean;
+  constructor(input: Uint8Array) {
+    this.buf = (Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength)) as Latin1Buffer;
+    this.ascii = isAscii(this.buf);
+  }
+  text(a: number, b: number): string {
+    return this.ascii ? this.buf.latin1Slice(a, b) : this.buf.toString('utf8', a, b);
+  }
+}
+
+function isTokenByte(c: number): boolean {
+  return c < 128 && TOKEN_CHARS[c] === 1;
+}
+
+/** "SIP/2.0" at `buf[i]`. */
+function isVersionAt(buf: Uint8Array, i: number): boolean {
+  return (
+    buf[i] === 0x53 && buf[i + 1] === 0x49 && buf[i + 2] === 0x50 && buf[i + 3] === 0x2f &&
+    buf[i + 4] === 0x32 && buf[i + 5] === 0x2e && buf[i + 6] === 0x30
+  );
+}
+
+/** Parses a well-formed Request-Line or Status-Line (RFC 3261 §7.1, §7.2); undefined = decline. */
+function scanStartLine(t: ByteText, a: number, b: number): StartLine | undefined {
+  const buf = t.buf;
+  if (b - a >= 12 && isVersionAt(buf, a) && buf[a + 7] === SP) {
+    let status = 0;
+    for (let i = a + 8; i < a + 11; i++) {
+      const d = buf[i] - 0x30;
+      if (d < 0 || d > 9) return undefined;
+      status = status * 10 + d;
+    }
+    if (status < 100 || status > 699 || buf[a + 11] !== SP) return undefined;
+    for (let i = a + 12; i < b; i++) if (REASON_CHARS[buf[i]] === 0) return undefined;
+    return { kind: 'response', status, reason: t.text(a + 12, b) };
+  }
+  let i = a;
+  while (i < b && isTokenByte(buf[i])) i++;
+  if (i === a || buf[i] !== SP) return undefined;
+  const methodEnd = i;
+  const uriStart = ++i;
+  while (i < b && buf[i] > SP && buf[i] < 0x7f) i++;
+  if (i === uriStart || buf[i] !== SP || b - i !== 8 || !isVersionAt(buf, i + 1)) return undefined;
+  const uri = t.text(uriStart, i);
+  if (!isValidUriText(uri)) return undefined;
+  return { kind: 'request', method: t.text(a, methodEnd), uri };
+}
+
+/** Parses every element of a name-addr list into `out`; false = decline. */
+function pushNameAddrs(value: string, out: NameAddrValue[], requireAngle: boolean): boolean {
+  const values = splitHeaderValues(value);
+  if (values === undefined) return false;
+  for (const v of values) {
+    const na = parseNameAddr(v, requireAngle);
+    if (na === undefined) return false;
+    out.push(na);
+  }
+  return true;
+}
+
+/** Appends the tokens of a token-list header to `out`; false = decline. */
+function pushTokens(value: string, out: string[]): boolean {
+  const tokens = parseTokenList(value);
+  if (tokens === undefined) return false;
+  for (const tok of tokens) out.push(tok);
+  return true;
+}
+
+/** Interprets one header the registrar needs; false = "not sure, let the grammar decide". */
+function takeHeader(p: MessageParts, key: string, value: string): boolean {
+  switch (key) {
+    case 'via': {
+      const values = splitHeaderValues(value);
+      if (values === undefined) return false;
+      for (const v of values) {
+        const via = parseVia(v);
+        if (via === undefined) return false;
+        p.via.push(via);
+      }
+      return true;
+    }
+    case 'from':
+      return pushNameAddrs(value, p.from, false);
+    case 'to':
+      return pushNameAddrs(value, p.to, false);
+    case 'call-id':
+      if (!isValidCallId(value)) return false;
+      p.callId.push(value);
+      return true;
+    case 'cseq': {
+      const cseq = parseCSeq(value);
+      if (cseq === undefined) return false;
+      p.cseq.push(cseq);
+      return true;
+    }
+    case 'contact':
+      if (value === '*') {
+        p.contactStars++;
+        return true;
+      }
+      return pushNameAddrs(value, p.contacts, false);
+    case 'path':
+      return pushNameAddrs(value, p.path, true);
+    case 'route':
+      return pushNameAddrs(value, p.route, true);
+    case 'record-route':
+      return pushNameAddrs(value, p.recordRoute, true);
+    case 'supported':
+      return pushTokens(value, p.supported);
+    case 'require':
+      return pushTokens(value, p.require);
+    case 'proxy-require':
+      return pushTokens(value, p.proxyRequire);
+    case 'allow':
+      return pushTokens(value, (p.allow ??= []));
+    case 'expires':
+      p.expires.push(value);
+      return true;
+    case 'max-forwards': {
+      const n = value.length;
+      if (n === 0) return false;
+      let v = 0;
+      for (let i = 0; i < n; i++) {
+        const d = value.charCodeAt(i) - 0x30;
+        if (d < 0 || d > 9) return false;
+        v = v * 10 + d;
+      }
+      p.maxForwards.push(v > 255 ? -1 : v);
+      return true;
+    }
+    case 'feature-caps': {
+      const values = splitHeaderValues(value);
+      if (values === undefined) return false;
+      for (const v of values) p.featureCaps.push(v);
+      return true;
+    }
+    default:
+      return true;
+  }
+}
+
+/**
+ * The fast tier of {@link parseSipMessage}: a hand-written scanner over the datagram bytes
+ * (RFC 3261 §7). It frames the message (CRLF or bare LF line ends, header folding §7.3.1,
+ * compact names §7.3.3, Content-Length §18.3 / §20.14) and parses the headers a registrar needs.
+ * Every string it keeps is copied out of the bytes (`latin1Slice`, or UTF-8 decoding when the
+ * message holds non-ASCII octets), so no string keeps the datagram alive.
+ *
+ * @returns the parse result when the scanner is sure (a message, or a rejection on missing
+ *   mandatory headers, a CSeq method mismatch, a Content-Length beyond the datagram ...), or
+ *   `undefined` when it declines anything unusual so that the SIP.js grammar decides.
+ */
+export function scanSipMessage(input: Uint8Array, options: ResolvedParseOptions): ParseResult | undefined {
+  const t = new ByteText(input);
+  const buf = t.buf;
+  const n = buf.length;
+  let pos = 0;
+  while (pos < n && (buf[pos] === CR || buf[pos] === LF)) pos++;
+  let lf = buf.indexOf(LF, pos);
+  if (lf < 0) return undefined;
+  const start = scanStartLine(t, pos, lf > pos && buf[lf - 1] === CR ? lf - 1 : lf);
+  if (start === undefined) return undefined;
+  const p = newMessageParts(start);
+  const headers: SipHeader[] = p.headers;
+  let name = '';
+  let valueA = 0;
+  let valueB = 0;
+  let folded: string | undefined;
+  let contentLength = -1;
+  let contentLengths = 0;
+
+  const flush = (): boolean => {
+    const value = folded ?? t.text(valueA, valueB);
+    const key = canonicalHeaderName(name);
+    headers.push({ name, value });
+    p.keys.push(key);
+    if (key === 'content-length') {
+      contentLengths++;
+      contentLength = -1;
+      if (value.length === 0 || value.length > 10) return false;
+      contentLength = 0;
+      for (let i = 0; i < value.length; i++) {
+        const d = value.charCodeAt(i) - 0x30;
+        if (d < 0 || d > 9) return false;
+        contentLength = contentLength * 10 + d;
+      }
+      return true;
+    }
+    return takeHeader(p, key, value);
+  };
+
+  pos = lf + 1;
+  for (;;) {
+    lf = buf.indexOf(LF, pos);
+    if (lf < 0) return undefined;
+    let end = lf > pos && buf[lf - 1] === CR ? lf - 1 : lf;
+    if (end === pos) break;
+    const c0 = buf[pos];
+    if (c0 === SP || c0 === HT) {
+      if (name === '') return undefined;
+      let a = pos + 1;
+      while (a < end && (buf[a] === SP || buf[a] === HT)) a++;
+      while (end > a && (buf[end - 1] === SP || buf[end - 1] === HT)) end--;
+      if (a < end) {
+        const seg = t.text(a, end);
+        folded ??= valueA < valueB ? t.text(valueA, valueB) : '';
+        folded = folded === '' ? seg : folded + ' ' + seg;
+      }
+    } else {
+      if (name !== '' && !flush()) return undefined;
+      let i = pos;
+      while (i < end && isTokenByte(buf[i])) i++;
+      if (i === pos) return undefined;
+      name = t.text(pos, i);
+      while (i < end && (buf[i] === SP || buf[i] === HT)) i++;
+      if (buf[i] !== 0x3a || i >= end) return undefined;
+      i++;
+      while (i < end && (buf[i] === SP || buf[i] === HT)) i++;
+      while (end > i && (buf[end - 1] === SP || buf[end - 1] === HT)) end--;
+      valueA = i;
+      valueB = end;
+      folded = undefined;
+    }
+    pos = lf + 1;
+  }
+  if (name !== '' && !flush()) return undefined;
+  const bodyStart = lf + 1;
+  if (contentLengths > 1) return rejectWith('multiple-content-length', headers, p.keys);
+  let bodyEnd = n;
+  if (contentLengths === 1) {
+    if (bodyStart + contentLength > n) return rejectWith('content-length-exceeds-body', headers, p.keys);
+    bodyEnd = bodyStart + contentLength;
+  }
+  if (bodyEnd > bodyStart) p.body = Uint8Array.prototype.slice.call(buf, bodyStart, bodyEnd);
+  return assembleMessage(p, options, 'scanner');
+}
