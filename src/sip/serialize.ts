@@ -1,0 +1,67 @@
+import type { SipMessage, SipRequest } from './message';
+import { canonicalHeaderName } from './headers/header-names';
+import { splitHeaderValues } from './headers/split-values';
+import { encodeMessage } from './wire';
+
+/** Changes applied by {@link serializeRequest} when forwarding statelessly (RFC 3261 §16.6). */
+export interface ForwardChanges {
+  /** New Request-URI (§16.6 step 2). @defaultValue the received one */
+  readonly uri?: string;
+  /** A Via value to put on top (§16.6 step 8). @defaultValue none */
+  readonly prependVia?: string;
+  /** Remove the first Route value (§16.4 loose routing, §16.12). @defaultValue false */
+  readonly removeTopRoute?: boolean;
+  /** Max-Forwards value to set or add (§16.6 step 3). @defaultValue unchanged */
+  readonly maxForwards?: number;
+  /** Header lines to add after the received ones. @defaultValue [] */
+  readonly extraHeaders?: readonly (readonly [string, string])[];
+}
+
+function startLine(m: SipMessage, uri?: string): string {
+  return m.kind === 'request' ? m.method + ' ' + (uri ?? m.uri) + ' SIP/2.0\r\n' : 'SIP/2.0 ' + m.status + ' ' + m.reason + '\r\n';
+}
+
+/**
+ * The message back on the wire as received (RFC 3261 §7): start line, every header line with
+ * its name as sent and its unfolded value, then the body. `parseSipMessage(serializeMessage(m))`
+ * yields the same fields as `m`.
+ */
+export function serializeMessage(message: SipMessage): Uint8Array {
+  let head = startLine(message);
+  const headers = message.headers;
+  for (let i = 0; i < headers.length; i++) head += headers[i].name + ': ' + headers[i].value + '\r\n';
+  return encodeMessage(head, message.body);
+}
+
+/**
+ * Re-emits a request for stateless forwarding (RFC 3261 §16.6, §16.11) with `changes`: new
+ * Request-URI, a new top Via, the top Route value removed, Max-Forwards set, extra headers.
+ * Content-Length is always rewritten to the body length (§20.14, required on streams).
+ */
+export function serializeRequest(request: SipRequest, changes?: ForwardChanges): Uint8Array {
+  let head = startLine(request, changes?.uri);
+  if (changes?.prependVia !== undefined) head += 'Via: ' + changes.prependVia + '\r\n';
+  let routePending = changes?.removeTopRoute === true;
+  let maxForwardsPending = changes?.maxForwards !== undefined;
+  for (const { name, value } of request.headers) {
+    const key = canonicalHeaderName(name);
+    if (key === 'content-length') continue;
+    if (key === 'max-forwards' && changes?.maxForwards !== undefined) {
+      if (maxForwardsPending) head += name + ': ' + changes.maxForwards + '\r\n';
+      maxForwardsPending = false;
+      continue;
+    }
+    if (key === 'route' && routePending) {
+      routePending = false;
+      const rest = (splitHeaderValues(value) ?? [value]).slice(1);
+      if (rest.length > 0) head += name + ': ' + rest.join(', ') + '\r\n';
+      continue;
+    }
+    head += name + ': ' + value + '\r\n';
+  }
+  if (maxForwardsPending) head += 'Max-Forwards: ' + changes!.maxForwards + '\r\n';
+  const extra = changes?.extraHeaders;
+  if (extra !== undefined) for (const [name, value] of extra) head += name + ': ' + value + '\r\n';
+  head += 'Content-Length: ' + request.body.length + '\r\n';
+  return encodeMessage(head, request.body);
+}
