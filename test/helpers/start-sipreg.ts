@@ -1,0 +1,57 @@
+import { fileURLToPath } from 'node:url';
+
+import { spawnManaged, type ManagedProcess } from './spawn-managed';
+
+/** Options for {@link startSipreg}. */
+export interface StartSipregOptions {
+  /** UDP port on 127.0.0.1 to listen on. */
+  readonly port: number;
+  /**
+   * Location store flag value.
+   * @defaultValue `"memory"`
+   */
+  readonly store?: string;
+  /**
+   * Further CLI flags (e.g. `["--min-expires", "60"]`).
+   * @defaultValue none
+   */
+  readonly extraArgs?: readonly string[];
+  /**
+   * How long to wait for the ready line.
+   * @defaultValue 20000
+   */
+  readonly readyTimeoutMs?: number;
+}
+
+/** The repository root, where `src/cli/main.ts` and `node_modules/tsx` live. */
+export const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+const DEFAULT_READY_TIMEOUT_MS = 20_000;
+
+/**
+ * Start the sipreg CLI registrar (`node --import tsx src/cli/main.ts registrar`) on
+ * `udp:127.0.0.1:PORT` and resolve once it has printed its ready line
+ * `sipreg registrar listening on udp:127.0.0.1:PORT`. The process is stopped again when it
+ * does not get ready in time.
+ */
+export async function startSipreg(options: StartSipregOptions): Promise<ManagedProcess> {
+  const listen = `udp:127.0.0.1:${options.port}`;
+  const server = spawnManaged(
+    process.execPath,
+    [
+      '--import', 'tsx',
+      'src/cli/main.ts', 'registrar',
+      '--listen', listen,
+      '--store', options.store ?? 'memory',
+      ...(options.extraArgs ?? []),
+    ],
+    { cwd: REPOSITORY_ROOT },
+  );
+  try {
+    await server.waitForLine(`sipreg registrar listening on ${listen}`, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return server;
+}
