@@ -1,0 +1,463 @@
+import { randomBytes } from 'node:crypto';
+import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
+import { createServer, isIP, type Server } from 'node:net';
+import { ConfigError, TransportError } from '../errors/sdk-error';
+import { systemClock, type Clock } from '../ports/clock';
+import { silentLogger, type Logger } from '../ports/logger';
+import type { Endpoint, RequestHandler, Source, TransactionOutcome, Transport } from '../ports/transport';
+import type { SipRequest } from '../sip/message';
+import { parseSipMessage } from '../sip/sip-parser';
+import { ClientTransactions, clientTransactionKey } from './client-transactions';
+import { buildErrorResponse, recoveredHead } from './error-response';
+import { formatEndpoint, parseListenAddress, type ListenAddress } from './listen-address';
+import { responseDestination, unbracket } from './response-destination';
+import { stampReceived } from './stamp-received';
+import { TcpConnectionPool, type TcpConnection } from './tcp-connection-pool';
+
+/** What is wrong with a message the transport refused to hand on. */
+export type InvalidMessageProblem = 'malformed' | 'too-large' | 'too-many-contacts';
+
+/** A message the transport refused, as shown to {@link NodeTransportOptions.onInvalid}. */
+export interface InvalidMessage {
+  readonly problem: InvalidMessageProblem;
+  /** The parser's reason, or why the size check failed. */
+  readonly reason: string;
+  readonly source: Source;
+  /**
+   * True when the message was a request whose Via, From, To, Call-ID and CSeq could be recovered,
+   * so an error response (400, or 513 for `too-large`) is ready to be sent.
+   */
+  readonly answerable: boolean;
+}
+
+/** Decision of {@link NodeTransportOptions.onInvalid}: send the prepared error response or stay silent. */
+export type InvalidMessageAction = 'reply' | 'drop';
+
+/** Options of {@link createNodeTransport}. */
+export interface NodeTransportOptions {
+  /**
+   * Sockets to open, `proto:ip[:port]` with proto `udp` or `tcp` and IPv6 in brackets:
+   * `udp:127.0.0.1:5060`, `tcp:[::1]:5060`. Port `0` picks an ephemeral port; see `endpoints()`.
+   */
+  readonly listen: readonly string[];
+  /**
+   * Largest message accepted, in bytes. Larger UDP datagrams are dropped before parsing (answered
+   * `513 Message Too Large`, RFC 3261 §21.5.14, when the head is readable); a TCP message whose
+   * head or `Content-Length` goes beyond it closes the connection.
+   * @defaultValue 65536
+   */
+  readonly maxMessageBytes?: number;
+  /**
+   * Most `Contact` values the parser accepts in one message; a request with more gets
+   * `400 Bad Request (Too many Contact header values)`.
+   * @defaultValue 64
+   */
+  readonly maxContacts?: number;
+  /** @defaultValue {@link silentLogger} */
+  readonly logger?: Logger;
+  /** Time source for transaction and idle timers. @defaultValue {@link systemClock} */
+  readonly clock?: Clock;
+  /** RFC 3261 §17.1.2.2 T1, the RTT estimate. @defaultValue 500 */
+  readonly t1Ms?: number;
+  /** RFC 3261 §17.1.2.2 T2, the cap of the retransmit interval. @defaultValue 4000 */
+  readonly t2Ms?: number;
+  /** RFC 3261 §17.1.2.2 Timer F, the client transaction timeout. @defaultValue 64 × `t1Ms` */
+  readonly timerFMs?: number;
+  /**
+   * Close a TCP connection without traffic for this long, unless kept by `keepConnection`
+   * (OpenSIPS `tcp_connection_lifetime`).
+   * @defaultValue 120000
+   */
+  readonly tcpIdleTimeoutMs?: number;
+  /**
+   * Called for every refused message. The default answers when {@link InvalidMessage.answerable}
+   * and drops otherwise; return `'drop'` to stay silent (e.g. under attack). Never called with a
+   * handler error: those are logged.
+   */
+  readonly onInvalid?: (message: InvalidMessage) => InvalidMessageAction;
+}
+
+/** The UDP/TCP {@link Transport} returned by {@link createNodeTransport}. */
+export interface NodeTransport extends Transport {
+  keepConnection(source: Source, untilMs: number): void;
+}
+
+interface ResolvedOptions {
+  readonly listen: readonly ListenAddress[];
+  readonly maxMessageBytes: number;
+  readonly maxContacts: number;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly t1Ms: number;
+  readonly t2Ms: number;
+  readonly timerFMs: number;
+  readonly tcpIdleTimeoutMs: number;
+  readonly onInvalid: ((message: InvalidMessage) => InvalidMessageAction) | undefined;
+}
+
+interface UdpListener {
+  readonly socket: UdpSocket;
+  readonly endpoint: Endpoint;
+  readonly family: 4 | 6;
+}
+
+const CR = 13;
+const LF = 10;
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive integer, got ${value}`);
+  return value;
+}
+
+function resolveOptions(options: NodeTransportOptions): ResolvedOptions {
+  if (options.listen.length === 0) throw new ConfigError('listen must name at least one socket, e.g. udp:127.0.0.1:5060');
+  const t1Ms = positiveInteger('t1Ms', options.t1Ms, 500);
+  return Object.freeze({
+    listen: Object.freeze(options.listen.map(parseListenAddress)),
+    maxMessageBytes: positiveInteger('maxMessageBytes', options.maxMessageBytes, 65536),
+    maxContacts: positiveInteger('maxContacts', options.maxContacts, 64),
+    logger: options.logger ?? silentLogger,
+    clock: options.clock ?? systemClock,
+    t1Ms,
+    t2Ms: positiveInteger('t2Ms', options.t2Ms, 4000),
+    timerFMs: positiveInteger('timerFMs', options.timerFMs, 64 * t1Ms),
+    tcpIdleTimeoutMs: positiveInteger('tcpIdleTimeoutMs', options.tcpIdleTimeoutMs, 120_000),
+    onInvalid: options.onInvalid,
+  });
+}
+
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : String((error as Error | null)?.message ?? error);
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new TransportError(String(error));
+}
+
+function unsupported(protocol: string): TransportError {
+  return new TransportError(`the node transport does not carry ${protocol}; use udp or tcp`);
+}
+
+/** A response starts with `SIP/` (RFC 3261 §7.2); anything else that parses partially is a request. */
+function looksLikeRequest(bytes: Uint8Array): boolean {
+  return !(bytes[0] === 83 && bytes[1] === 73 && bytes[2] === 80 && bytes[3] === 47);
+}
+
+/** A datagram of CR/LF only: an RFC 5626 §3.5.1-style keep-alive. */
+function isKeepAlive(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== CR && bytes[i] !== LF) return false;
+  return true;
+}
+
+class NodeTransportImpl implements NodeTransport {
+  private readonly options: ResolvedOptions;
+  private readonly udp: UdpListener[] = [];
+  private readonly servers: Server[] = [];
+  private readonly listening: Endpoint[] = [];
+  private readonly transactions: ClientTransactions;
+  private readonly pool: TcpConnectionPool;
+  private readonly parseOptions: { readonly maxContacts: number };
+  private readonly tagPrefix = randomBytes(4).toString('hex');
+  private tagCounter = 0;
+  private handler: RequestHandler | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: ResolvedOptions) {
+    this.options = options;
+    this.parseOptions = Object.freeze({ maxContacts: options.maxContacts });
+    this.transactions = new ClientTransactions(options.clock, options, options.logger);
+    this.pool = new TcpConnectionPool({
+      clock: options.clock,
+      logger: options.logger,
+      idleTimeoutMs: options.tcpIdleTimeoutMs,
+      connectTimeoutMs: options.timerFMs,
+      maxMessageBytes: options.maxMessageBytes,
+      onMessage: (bytes, source) => this.dispatch(bytes, source),
+      onFramingError: (error, source) =>
+        this.refuse({ problem: error === 'too-large' ? 'too-large' : 'malformed', reason: `tcp framing: ${error}`, source, answerable: false }, undefined),
+      onClosed: (connectionId) => this.transactions.connectionLost(connectionId),
+    });
+  }
+
+  /** Bind every `listen` address; on the first failure close what was bound and reject. */
+  async bind(): Promise<void> {
+    const results = await Promise.allSettled(
+      this.options.listen.map((address) => (address.protocol === 'udp' ? this.bindUdp(address) : this.listenTcp(address))),
+    );
+    const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failure !== undefined) {
+      await this.close();
+      throw failure.reason;
+    }
+    Object.freeze(this.listening);
+  }
+
+  private bindUdp(address: ListenAddress): Promise<void> {
+    const family = isIP(address.address) === 6 ? 6 : 4;
+    const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4' });
+    return new Promise((resolve, reject) => {
+      socket.once('error', (error) => {
+        socket.close();
+        reject(new TransportError(`cannot listen on ${formatEndpoint(address)}: ${errorCode(error)}`, { cause: error }));
+      });
+      socket.bind({ address: address.address, port: address.port, exclusive: true }, () => {
+        socket.removeAllListeners('error');
+        const bound = socket.address();
+        const listener: UdpListener = { socket, family, endpoint: Object.freeze({ protocol: 'udp', address: bound.address, port: bound.port }) };
+        socket.on('error', (error) => this.options.logger.warn({ socket: formatEndpoint(listener.endpoint), error: errorCode(error) }, 'udp socket error'));
+        socket.on('message', (bytes, remote) => this.onDatagram(listener, bytes, remote));
+        this.udp.push(listener);
+        this.listening.push(listener.endpoint);
+        resolve();
+      });
+    });
+  }
+
+  private listenTcp(address: ListenAddress): Promise<void> {
+    const server = createServer();
+    return new Promise((resolve, reject) => {
+      server.once('error', (error) => {
+        reject(new TransportError(`cannot listen on ${formatEndpoint(address)}: ${errorCode(error)}`, { cause: error }));
+      });
+      server.listen({ host: address.address, port: address.port, exclusive: true }, () => {
+        server.removeAllListeners('error');
+        const bound = server.address();
+        const endpoint: Endpoint = Object.freeze({ protocol: 'tcp', address: address.address, port: typeof bound === 'object' && bound !== null ? bound.port : address.port });
+        server.on('error', (error) => this.options.logger.warn({ socket: formatEndpoint(endpoint), error: errorCode(error) }, 'tcp server error'));
+        server.on('connection', (socket) => this.pool.adopt(socket, endpoint));
+        this.servers.push(server);
+        this.listening.push(endpoint);
+        resolve();
+      });
+    });
+  }
+
+  onRequest(handler: RequestHandler): void {
+    this.handler = handler;
+  }
+
+  endpoints(): readonly Endpoint[] {
+    return this.listening;
+  }
+
+  async sendResponse(data: Uint8Array, request: SipRequest, source: Source): Promise<void> {
+    this.assertOpen();
+    if (source.protocol === 'udp') {
+      const destination = responseDestination(request, source);
+      return this.sendUdp(data, destination.address, destination.port, source.local);
+    }
+    if (source.protocol !== 'tcp') throw unsupported(source.protocol);
+    const open = source.connectionId === undefined ? undefined : this.pool.get(source.connectionId);
+    return this.pool.write(open ?? (await this.pool.obtain(responseDestination(request, source))), data);
+  }
+
+  async send(data: Uint8Array, destination: Endpoint): Promise<void> {
+    this.assertOpen();
+    if (destination.protocol === 'udp') return this.sendUdp(data, unbracket(destination.address), destination.port);
+    return this.pool.write(await this.connectionTo(destination), data);
+  }
+
+  async request(data: Uint8Array, destination: Endpoint): Promise<TransactionOutcome> {
+    this.assertOpen();
+    const key = this.transactionKey(data);
+    if (destination.protocol === 'udp') {
+      const address = unbracket(destination.address);
+      return this.transactions.start(key, { reliable: false, send: () => this.sendUdp(data, address, destination.port) });
+    }
+    let connection: TcpConnection;
+    try {
+      connection = await this.connectionTo(destination);
+    } catch (error) {
+      return { kind: 'transport-error', error: asError(error) };
+    }
+    return this.transactions.start(key, {
+      reliable: true,
+      connectionId: connection.source.connectionId,
+      send: () => this.pool.write(connection, data),
+    });
+  }
+
+  keepConnection(source: Source, untilMs: number): void {
+    if (source.protocol === 'tcp') this.pool.keep(source, untilMs);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.transactions.closeAll(new TransportError('transport closed'));
+    this.pool.closeAll();
+    await Promise.all([
+      ...this.udp.map((listener) => new Promise<void>((resolve) => listener.socket.close(() => resolve()))),
+      ...this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+    ]);
+  }
+
+  private assertOpen(): void {
+    if (this.closing !== undefined) throw new ConfigError('the node transport is closed');
+  }
+
+  private connectionTo(destination: Endpoint): Promise<TcpConnection> {
+    if (destination.protocol !== 'tcp') return Promise.reject(unsupported(destination.protocol));
+    return this.pool.obtain({ protocol: 'tcp', address: unbracket(destination.address), port: destination.port });
+  }
+
+  /** The client transaction key of an outgoing request (RFC 3261 §17.1.3). */
+  private transactionKey(data: Uint8Array): string {
+    const parsed = parseSipMessage(data);
+    if (!parsed.ok || parsed.message.kind !== 'request') {
+      throw new ConfigError(`request(): data is not a SIP request${parsed.ok ? '' : `: ${parsed.error.reason}`}`);
+    }
+    const branch = parsed.message.via[0]?.branch;
+    if (branch === undefined) throw new ConfigError('request(): the top Via has no branch parameter (RFC 3261 §8.1.1.7)');
+    return clientTransactionKey(branch, parsed.message.cseq.method);
+  }
+
+  private udpListenerFor(address: string, local: Endpoint | undefined): UdpListener {
+    if (local !== undefined) {
+      for (const listener of this.udp) {
+        if (listener.endpoint.port === local.port && listener.endpoint.address === local.address) return listener;
+      }
+    }
+    const family = isIP(address) === 6 ? 6 : 4;
+    for (const listener of this.udp) if (listener.family === family) return listener;
+    throw new TransportError(`no IPv${family} UDP socket to send to ${address}; add one to listen`);
+  }
+
+  private sendUdp(data: Uint8Array, address: string, port: number, local?: Endpoint): Promise<void> {
+    const listener = this.udpListenerFor(address, local);
+    return new Promise((resolve, reject) => {
+      const failed = (error: unknown): void =>
+        reject(new TransportError(`cannot send to udp:${address}:${port}: ${errorCode(error)}`, { cause: error }));
+      try {
+        listener.socket.send(data, port, address, (error) => (error ? failed(error) : resolve()));
+      } catch (error) {
+        failed(error);
+      }
+    });
+  }
+
+  private onDatagram(listener: UdpListener, bytes: Buffer, remote: RemoteInfo): void {
+    const source: Source = { protocol: 'udp', address: remote.address, port: remote.port, local: listener.endpoint };
+    if (bytes.length > this.options.maxMessageBytes) {
+      this.refuseOversized(bytes, source);
+    } else if (bytes[0] === CR || bytes[0] === LF) {
+      if (bytes.length === 4 && bytes[1] === LF && bytes[2] === CR && bytes[3] === LF) this.sendToSource(new Uint8Array([CR, LF]), source);
+      else if (!isKeepAlive(bytes)) this.dispatch(bytes, source);
+    } else {
+      this.dispatch(bytes, source);
+    }
+  }
+
+  /** Parse one framed message and hand it on: a request to the handler, a response to its transaction. */
+  private dispatch(bytes: Uint8Array, source: Source): void {
+    let parsed: ReturnType<typeof parseSipMessage>;
+    try {
+      parsed = parseSipMessage(bytes, this.parseOptions);
+    } catch (error) {
+      this.options.logger.warn({ source: formatEndpoint(source), error: errorCode(error) }, 'sip parser threw');
+      return;
+    }
+    if (!parsed.ok) {
+      const { reason, partial, tooManyContacts } = parsed.error;
+      const problem: InvalidMessageProblem = tooManyContacts ? 'too-many-contacts' : 'malformed';
+      const detail = tooManyContacts ? 'Too many Contact header values' : reason;
+      const response = partial && looksLikeRequest(bytes) ? buildErrorResponse(partial, 400, `Bad Request (${detail})`, this.nextTag()) : undefined;
+      this.refuse({ problem, reason: detail, source, answerable: response !== undefined }, response);
+      return;
+    }
+    const message = parsed.message;
+    if (message.kind === 'response') {
+      if (!this.transactions.receive(message)) {
+        this.options.logger.debug({ source: formatEndpoint(source), callId: message.callId }, 'response matches no client transaction');
+      }
+      return;
+    }
+    const handler = this.handler;
+    if (handler === undefined) {
+      this.options.logger.debug({ source: formatEndpoint(source), method: message.method }, 'no request handler; request dropped');
+      return;
+    }
+    const request = stampReceived(message, source.address, source.port);
+    try {
+      const returned: unknown = handler(request, source, bytes);
+      if (returned instanceof Promise) returned.catch((error: unknown) => this.handlerFailed(error, request));
+    } catch (error) {
+      this.handlerFailed(error, request);
+    }
+  }
+
+  private handlerFailed(error: unknown, request: SipRequest): void {
+    this.options.logger.error({ error, method: request.method, callId: request.callId }, 'request handler failed');
+  }
+
+  /** RFC 3261 §21.5.14: answer `513 Message Too Large` when the head of the datagram is readable. */
+  private refuseOversized(bytes: Buffer, source: Source): void {
+    const { maxMessageBytes } = this.options;
+    const headEnd = bytes.indexOf('\r\n\r\n');
+    let response: Uint8Array | undefined;
+    if (headEnd >= 0 && headEnd < maxMessageBytes && looksLikeRequest(bytes)) {
+      const head = parseSipMessage(bytes.subarray(0, headEnd + 4), this.parseOptions);
+      const recovered = head.ok ? (head.message.kind === 'request' ? recoveredHead(head.message) : undefined) : head.error.partial;
+      if (recovered !== undefined) response = buildErrorResponse(recovered, 513, 'Message Too Large', this.nextTag());
+    }
+    const reason = `${bytes.length} bytes exceed maxMessageBytes ${maxMessageBytes}`;
+    this.refuse({ problem: 'too-large', reason, source, answerable: response !== undefined }, response);
+  }
+
+  private refuse(message: InvalidMessage, response: Uint8Array | undefined): void {
+    this.options.logger.debug({ source: formatEndpoint(message.source), problem: message.problem, reason: message.reason }, 'invalid SIP message');
+    let action: InvalidMessageAction = response === undefined ? 'drop' : 'reply';
+    if (this.options.onInvalid !== undefined) {
+      try {
+        action = this.options.onInvalid(message);
+      } catch (error) {
+        this.options.logger.error({ error }, 'onInvalid callback failed');
+      }
+    }
+    if (action === 'reply' && response !== undefined) this.sendToSource(response, message.source);
+  }
+
+  /** Answer on the path a message came in on (same connection, or the UDP source address). */
+  private sendToSource(data: Uint8Array, source: Source): void {
+    const connection = source.connectionId === undefined ? undefined : this.pool.get(source.connectionId);
+    const sent =
+      source.protocol === 'udp'
+        ? this.sendUdp(data, source.address, source.port, source.local)
+        : connection === undefined
+          ? Promise.resolve()
+          : this.pool.write(connection, data);
+    sent.catch((error: unknown) => this.options.logger.debug({ source: formatEndpoint(source), error: errorCode(error) }, 'cannot answer'));
+  }
+
+  private nextTag(): string {
+    return `${this.tagPrefix}${(this.tagCounter++).toString(36)}`;
+  }
+}
+
+/**
+ * Open UDP and TCP sockets and return a {@link Transport} over them (RFC 3261 §18) with the
+ * non-INVITE client transaction of §17.1.2. Incoming requests get `received`/`rport` added to
+ * their top Via (§18.2.1, RFC 3581 §4) before the handler sees them; responses are routed per
+ * §18.2.2. A malformed message never throws: it is answered `400` when its head is recoverable,
+ * otherwise dropped and logged at debug level; a throwing handler is logged.
+ *
+ * @example
+ * ```ts
+ * const transport = await createNodeTransport({ listen: ['udp:127.0.0.1:5060', 'tcp:127.0.0.1:5060'] });
+ * transport.onRequest((request, source) => {
+ *   void transport.sendResponse(buildResponse(request, 200, 'OK'), request, source);
+ * });
+ * ```
+ * @throws {@link ConfigError} for bad options; rejects with {@link TransportError} when a socket
+ *   cannot be bound (the message names the address and the errno, e.g. `EADDRINUSE`).
+ */
+export async function createNodeTransport(options: NodeTransportOptions): Promise<NodeTransport> {
+  const transport = new NodeTransportImpl(resolveOptions(options));
+  await transport.bind();
+  return transport;
+}

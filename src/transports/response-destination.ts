@@ -1,0 +1,39 @@
+import type { SipRequest } from '../sip/message';
+import type { Endpoint, Source } from '../ports/transport';
+import { DEFAULT_SIP_PORT } from './listen-address';
+import { headerParam } from './header-param';
+
+/** Remove the brackets of an IPv6 reference (`[::1]` → `::1`); other hosts are returned unchanged. */
+export function unbracket(host: string): string {
+  return host.charCodeAt(0) === 91 /* [ */ && host.charCodeAt(host.length - 1) === 93 /* ] */ ? host.slice(1, -1) : host;
+}
+
+/**
+ * Where a response to `request` (received from `source`) goes, per RFC 3261 §18.2.2 and RFC 3581 §4.
+ * For a reliable transport this is the fallback used when the request's connection has closed.
+ *
+ * 1. UDP with `maddr` in the top Via: the `maddr` address, sent-by port (default 5060).
+ * 2. Otherwise the `received` address, which {@link stampReceived} set whenever the sent-by host is
+ *    not the source address, so the source address is used when it is absent (no DNS lookup).
+ * 3. Port: the source port when the request carried `rport` (RFC 3581 §4), else the sent-by port,
+ *    else 5060.
+ *
+ * @example
+ * ```ts
+ * // Via: SIP/2.0/UDP 10.0.0.2:5062;rport;branch=z9hG4bK1   received from 203.0.113.7:40000
+ * responseDestination(request, source); // { protocol: 'udp', address: '203.0.113.7', port: 40000 }
+ * ```
+ */
+export function responseDestination(request: SipRequest, source: Source): Endpoint {
+  const top = request.via[0];
+  if (top === undefined) return { protocol: source.protocol, address: source.address, port: source.port };
+  if (source.protocol === 'udp') {
+    const maddr = headerParam(top.raw, 'maddr');
+    if (maddr) return { protocol: 'udp', address: unbracket(maddr), port: top.port ?? DEFAULT_SIP_PORT };
+  }
+  return {
+    protocol: source.protocol,
+    address: top.received ?? source.address,
+    port: top.rport !== undefined ? source.port : (top.port ?? DEFAULT_SIP_PORT),
+  };
+}
