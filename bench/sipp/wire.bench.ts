@@ -6,10 +6,13 @@
  *   node --import tsx bench/sipp/wire.bench.ts [--rate N] [--seconds S]
  *
  * `--rate N` runs the single total rate N instead of the default steps; `--seconds S` is the
- * duration of each step (default 5). A target stops stepping up after the first step with
- * 1 % or more failed calls. Prints a markdown table; never part of CI.
+ * duration of each step (default 5). A target stops stepping up after the first saturated
+ * step (1 % or more failed calls, or SIPp reaching under 90 % of the offered rate), then bisects twice between the last clean rate and that one.
+ * Each step registers new AORs, so the location grows during the run. Prints a markdown
+ * table; never part of CI.
  */
 import { existsSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -25,6 +28,12 @@ import { startKamailio } from './start-kamailio';
 const DEFAULT_RATES = [5_000, 10_000, 20_000, 30_000, 40_000] as const;
 const SIPP_INSTANCES = 2;
 const SATURATED_FAILED_SHARE = 0.01;
+/** A step whose SIPp instances together started fewer calls per second than this share of the offer is saturated too. */
+const SUSTAINED_RATE_SHARE = 0.9;
+/** Between steps, wait (at most SETTLE_MAX_MS) for the server to drain its backlog: under this share of a core. */
+const SETTLE_CPU_SHARE = 0.2;
+const SETTLE_MAX_MS = 10_000;
+const BISECTIONS = 2;
 /** The whole bench stops starting new steps after this much wall time. */
 const BUDGET_MS = 270_000;
 const SCENARIO = fileURLToPath(new URL('./register-load.xml', import.meta.url));
@@ -63,6 +72,7 @@ if (sipp === undefined) {
 const sippPath = sipp;
 const readUsage = createProcessTreeUsageReader();
 const startedAt = Date.now();
+const loadAtStart = loadavg()[0].toFixed(2);
 
 const targets: Target[] = [];
 const kamailioPath = findBinary('kamailio');
@@ -113,23 +123,61 @@ async function runStep(target: Target, server: ManagedProcess, serverPort: numbe
   };
 }
 
+/** Resolve once the server spends under SETTLE_CPU_SHARE of a core over 500 ms (or after SETTLE_MAX_MS). */
+async function settle(server: ManagedProcess): Promise<void> {
+  const deadline = Date.now() + SETTLE_MAX_MS;
+  while (Date.now() < deadline) {
+    const before = readUsage(server.pid).cpuSec;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    if (readUsage(server.pid).cpuSec - before < 0.5 * SETTLE_CPU_SHARE) return;
+  }
+}
+
+/** The midpoint of two rates, rounded to a multiple of 1,000 (`undefined` when none lies strictly between). */
+function midpoint(low: number, high: number): number | undefined {
+  const middle = Math.round((low + high) / 2 / 1000) * 1000;
+  return middle > low && middle < high ? middle : undefined;
+}
+
+/**
+ * Step through `rates` until a step is saturated, then bisect (at most BISECTIONS times)
+ * between the last clean rate and the first saturated one.
+ */
 async function benchTarget(target: Target): Promise<StepResult[]> {
   const port = await freePort('udp');
   const server = await target.start(port);
   const results: StepResult[] = [];
+  const withinBudget = (rate: number): boolean => {
+    if (Date.now() - startedAt <= BUDGET_MS) return true;
+    console.log(`time budget spent: ${target.name} stopped before ${rate}/s`);
+    return false;
+  };
+  const step = async (rate: number): Promise<boolean> => {
+    const result = await runStep(target, server, port, rate, results.length);
+    results.push(result);
+    console.log(
+      `${target.name} @ ${result.offeredRate}/s: achieved ${result.achievedRate.toFixed(0)}/s, ` +
+        `failed ${(result.failedShare * 100).toFixed(2)} %, CPU ${result.cpuPercent.toFixed(0)} %`,
+    );
+    await settle(server);
+    return result.failedShare < SATURATED_FAILED_SHARE && result.achievedRate >= result.offeredRate * SUSTAINED_RATE_SHARE;
+  };
   try {
-    for (const [step, rate] of rates.entries()) {
-      if (Date.now() - startedAt > BUDGET_MS) {
-        console.log(`time budget spent: ${target.name} stopped before ${rate}/s`);
+    let clean = 0;
+    let saturated: number | undefined;
+    for (const rate of rates) {
+      if (!withinBudget(rate)) break;
+      if (await step(rate)) clean = rate;
+      else {
+        saturated = rate;
         break;
       }
-      const result = await runStep(target, server, port, rate, step);
-      results.push(result);
-      console.log(
-        `${target.name} @ ${result.offeredRate}/s: achieved ${result.achievedRate.toFixed(0)}/s, ` +
-          `failed ${(result.failedShare * 100).toFixed(2)} %, CPU ${result.cpuPercent.toFixed(0)} %`,
-      );
-      if (result.failedShare >= SATURATED_FAILED_SHARE) break;
+    }
+    for (let bisection = 0; bisection < BISECTIONS && saturated !== undefined; bisection++) {
+      const rate = midpoint(clean, saturated);
+      if (rate === undefined || !withinBudget(rate)) break;
+      if (await step(rate)) clean = rate;
+      else saturated = rate;
     }
   } finally {
     await server.stop();
@@ -160,5 +208,6 @@ function table(results: readonly StepResult[]): string {
 const results: StepResult[] = [];
 for (const target of targets) results.push(...(await benchTarget(target)));
 console.log(`\nREGISTER over UDP on loopback, ${SIPP_INSTANCES} SIPp instances, ${stepSeconds} s per step, a new AOR per REGISTER`);
+console.log(`machine: ${cpus().length} cores, load average before the run ${loadAtStart} (SIPp shares the cores with the server)`);
 console.log('server CPU %: 100 = one core (all server processes); RSS: proportional set size summed over the server processes\n');
 console.log(table(results));
