@@ -3,6 +3,7 @@ import type { Clock, TimerHandle } from '../ports/clock';
 import type { Logger } from '../ports/logger';
 import type { TransactionOutcome } from '../ports/transport';
 import type { SipResponse } from '../sip/message';
+import { asError } from './socket-error';
 
 /** Timer values of the non-INVITE client transaction (RFC 3261 §17.1.2.2, Table 4). */
 export interface ClientTransactionTimers {
@@ -105,7 +106,7 @@ export class ClientTransactions {
 
   private transmit(entry: Entry): void {
     entry.send.send().catch((error: unknown) => {
-      this.settle(entry, { kind: 'transport-error', error: error instanceof Error ? error : new TransportError(String(error)) });
+      this.settle(entry, { kind: 'transport-error', error: asError(error) });
     });
   }
 

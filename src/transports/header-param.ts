@@ -5,22 +5,13 @@ function isLinearWhiteSpace(code: number): boolean {
 }
 
 /**
- * Look up a `;name[=value]` parameter of one raw header value — a Via (RFC 3261 §20.42
- * `via-params`) or the part of a name-addr after `>` (§20.10 `contact-params`) — with a char scan,
- * allocating only the returned value.
+ * Where parameter `name` starts in one raw header value (a Via, RFC 3261 §20.42 `via-params`, or
+ * the part of a name-addr after `>`, §20.10 `contact-params`): the index of its first name
+ * character, or -1. A char scan; allocates nothing.
  *
- * @param raw - one header value as received, e.g. `SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1;rport`.
  * @param name - the parameter name, lower-case (`maddr`, `received`, `rport`, `tag` ...).
- * @returns the value (trimmed) when present with a value, `null` when present without one,
- *   `undefined` when absent.
- *
- * @example
- * ```ts
- * headerParam('SIP/2.0/UDP h;maddr=239.1.1.1;rport', 'maddr'); // '239.1.1.1'
- * headerParam('SIP/2.0/UDP h;maddr=239.1.1.1;rport', 'rport'); // null
- * ```
  */
-export function headerParam(raw: string, name: string): string | null | undefined {
+export function findParam(raw: string, name: string): number {
   const length = raw.length;
   const nameLength = name.length;
   let semicolon = raw.indexOf(';');
@@ -34,12 +25,33 @@ export function headerParam(raw: string, name: string): string | null | undefine
     if (k === nameLength) {
       let after = start + nameLength;
       while (after < end && isLinearWhiteSpace(raw.charCodeAt(after))) after++;
-      if (after === end) return null;
-      if (raw.charCodeAt(after) === EQUALS) return raw.slice(after + 1, end).trim();
+      if (after === end || raw.charCodeAt(after) === EQUALS) return start;
     }
     semicolon = next;
   }
-  return undefined;
+  return -1;
+}
+
+/**
+ * Look up a parameter of one raw header value (see {@link findParam}), allocating only the
+ * returned value.
+ *
+ * @returns the value (trimmed) when present with a value, `null` when present without one,
+ *   `undefined` when absent.
+ *
+ * @example
+ * ```ts
+ * headerParam('SIP/2.0/UDP h;maddr=239.1.1.1;rport', 'maddr'); // '239.1.1.1'
+ * headerParam('SIP/2.0/UDP h;maddr=239.1.1.1;rport', 'rport'); // null
+ * ```
+ */
+export function headerParam(raw: string, name: string): string | null | undefined {
+  const start = findParam(raw, name);
+  if (start < 0) return undefined;
+  const next = raw.indexOf(';', start);
+  const end = next < 0 ? raw.length : next;
+  const equals = raw.indexOf('=', start);
+  return equals < 0 || equals > end ? null : raw.slice(equals + 1, end).trim();
 }
 
 /**
@@ -53,18 +65,18 @@ export function headerParam(raw: string, name: string): string | null | undefine
  * ```
  */
 export function withReceived(raw: string, address: string, port: number): string {
-  let semicolon = raw.indexOf(';');
-  if (semicolon < 0) return `${raw};received=${address}`;
-  let out = raw.slice(0, semicolon).trimEnd();
-  while (semicolon >= 0) {
-    const next = raw.indexOf(';', semicolon + 1);
-    const param = raw.slice(semicolon + 1, next < 0 ? raw.length : next).trim();
-    const equals = param.indexOf('=');
-    const name = (equals < 0 ? param : param.slice(0, equals)).trimEnd().toLowerCase();
-    if (name === 'rport' && equals < 0) out += `;rport=${port}`;
-    else if (name !== 'received' && param !== '') out += `;${param}`;
-    semicolon = next;
+  let out = raw;
+  const received = findParam(out, 'received');
+  if (received >= 0) {
+    const next = out.indexOf(';', received);
+    out = out.slice(0, out.lastIndexOf(';', received)) + (next < 0 ? '' : out.slice(next));
+  }
+  const rport = findParam(out, 'rport');
+  if (rport >= 0) {
+    const nameEnd = rport + 5;
+    const next = out.indexOf(';', nameEnd);
+    const equals = out.indexOf('=', nameEnd);
+    if (equals < 0 || (next >= 0 && equals > next)) out = `${out.slice(0, nameEnd)}=${port}${out.slice(nameEnd)}`;
   }
   return `${out};received=${address}`;
 }
-

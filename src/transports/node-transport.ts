@@ -11,6 +11,7 @@ import { ClientTransactions, clientTransactionKey } from './client-transactions'
 import { buildErrorResponse, recoveredHead } from './error-response';
 import { formatEndpoint, parseListenAddress, type ListenAddress } from './listen-address';
 import { responseDestination, unbracket } from './response-destination';
+import { asError, errorCode } from './socket-error';
 import { stampReceived } from './stamp-received';
 import { TcpConnectionPool, type TcpConnection } from './tcp-connection-pool';
 
@@ -125,15 +126,6 @@ function resolveOptions(options: NodeTransportOptions): ResolvedOptions {
     tcpIdleTimeoutMs: positiveInteger('tcpIdleTimeoutMs', options.tcpIdleTimeoutMs, 120_000),
     onInvalid: options.onInvalid,
   });
-}
-
-function errorCode(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : String((error as Error | null)?.message ?? error);
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new TransportError(String(error));
 }
 
 function unsupported(protocol: string): TransportError {

@@ -1,4 +1,4 @@
-import type { SipRequest, ViaValue } from '../sip/message';
+import type { CSeqValue, NameAddrValue, SipHeader, SipRequest, ViaValue } from '../sip/message';
 import { withReceived } from './header-param';
 
 /** Compare a Via sent-by host (IPv6 references keep their brackets) with a socket address. */
@@ -10,15 +10,77 @@ function sentByIs(host: string, address: string): boolean {
 }
 
 /**
+ * A received request with a stamped top Via: every field copied from the parsed request (one
+ * fixed object shape, so hot-path readers stay monomorphic), header lookups delegated to it.
+ */
+class StampedRequest implements SipRequest {
+  readonly kind = 'request' as const;
+  readonly method: string;
+  readonly uri: string;
+  readonly headers: readonly SipHeader[];
+  readonly via: readonly ViaValue[];
+  readonly from: NameAddrValue;
+  readonly to: NameAddrValue;
+  readonly callId: string;
+  readonly cseq: CSeqValue;
+  readonly contacts: readonly NameAddrValue[] | '*';
+  readonly expires: number | undefined;
+  readonly path: readonly NameAddrValue[];
+  readonly route: readonly NameAddrValue[];
+  readonly recordRoute: readonly NameAddrValue[];
+  readonly supported: readonly string[];
+  readonly require: readonly string[];
+  readonly proxyRequire: readonly string[];
+  readonly allow: readonly string[] | undefined;
+  readonly userAgent: string | undefined;
+  readonly featureCaps: readonly string[];
+  readonly maxForwards: number | undefined;
+  readonly body: Uint8Array;
+  readonly #original: SipRequest;
+
+  constructor(original: SipRequest, via: readonly ViaValue[]) {
+    this.#original = original;
+    this.method = original.method;
+    this.uri = original.uri;
+    this.headers = original.headers;
+    this.via = via;
+    this.from = original.from;
+    this.to = original.to;
+    this.callId = original.callId;
+    this.cseq = original.cseq;
+    this.contacts = original.contacts;
+    this.expires = original.expires;
+    this.path = original.path;
+    this.route = original.route;
+    this.recordRoute = original.recordRoute;
+    this.supported = original.supported;
+    this.require = original.require;
+    this.proxyRequire = original.proxyRequire;
+    this.allow = original.allow;
+    this.userAgent = original.userAgent;
+    this.featureCaps = original.featureCaps;
+    this.maxForwards = original.maxForwards;
+    this.body = original.body;
+  }
+
+  header(name: string): string | undefined {
+    return this.#original.header(name);
+  }
+
+  headerAll(name: string): string[] {
+    return this.#original.headerAll(name);
+  }
+}
+
+/**
  * What a server transport does to the top Via of every request it receives:
  * RFC 3261 §18.2.1 adds `received=<source address>` when the sent-by host differs from it, and
  * RFC 3581 §4 fills a value-less `rport` with the source port (and then always adds `received`).
  * Copied into the response, these route the reply back through the NAT a phone sits behind.
  *
- * The returned request shares everything with `request` except `via`: it is `request` itself when
- * nothing needs to change (the common case costs no allocation), otherwise an object whose
- * prototype is `request` with an own `via` whose top value (and its `raw`) carries the parameters;
- * `header()`/`headerAll()` and `headers` still show the lines as received.
+ * Returns `request` itself when nothing needs to change (no allocation), otherwise a copy whose
+ * `via` has the stamped top value (its `raw` carries the parameters); `headers`, `header()` and
+ * `headerAll()` still show the lines as received.
  *
  * @example
  * ```ts
@@ -34,12 +96,16 @@ export function stampReceived(request: SipRequest, address: string, port: number
   if (rport === top.rport && (top.received === undefined ? rport === undefined && sentByIs(top.host, address) : top.received === address)) {
     return request;
   }
-  const stamped: ViaValue = { ...top, raw: withReceived(top.raw, address, port), received: address, rport };
+  const stamped: ViaValue = {
+    raw: withReceived(top.raw, address, port),
+    transport: top.transport,
+    host: top.host,
+    port: top.port,
+    branch: top.branch,
+    received: address,
+    rport,
+  };
   const via = request.via.slice();
   via[0] = stamped;
-  return Object.create(request, {
-    via: { value: via, enumerable: true },
-    header: { value: (name: string) => request.header(name) },
-    headerAll: { value: (name: string) => request.headerAll(name) },
-  }) as SipRequest;
+  return new StampedRequest(request, via);
 }

@@ -4,6 +4,7 @@ import type { Clock, TimerHandle } from '../ports/clock';
 import type { Logger } from '../ports/logger';
 import type { Endpoint, Source } from '../ports/transport';
 import { formatEndpoint } from './listen-address';
+import { errorCode } from './socket-error';
 import { StreamFramer, type FramingError } from './stream-framer';
 
 /** One open TCP connection (RFC 3261 §18.3), inbound or outbound. */
@@ -41,11 +42,6 @@ function remoteKey(address: string, port: number): string {
   return `${address}|${port}`;
 }
 
-function errorCode(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : String((error as Error | null)?.message ?? error);
-}
-
 /**
  * The TCP connections of a transport: framing, CRLF keep-alive pongs (RFC 5626 §3.5.1), reuse of an
  * open connection to the same remote endpoint (RFC 3261 §18.2.2 / §18.1.1), idle closing with the
@@ -62,11 +58,6 @@ export class TcpConnectionPool {
 
   constructor(options: TcpConnectionPoolOptions) {
     this.options = options;
-  }
-
-  /** Number of open connections. */
-  get size(): number {
-    return this.byId.size;
   }
 
   /** Take over a connected socket (accepted by a server, or connected by {@link obtain}). */

@@ -1,4 +1,4 @@
-import { headerParam, withReceived } from '../../src/transports/header-param';
+import { findParam, headerParam, withReceived } from '../../src/transports/header-param';
 
 describe('headerParam', () => {
   const via = 'SIP/2.0/UDP 192.0.2.1:5060 ; branch=z9hG4bK1;MADDR = 239.1.1.1;rport;received=10.0.0.1';
@@ -13,6 +13,11 @@ describe('headerParam', () => {
     expect(headerParam(via, 'rport')).toBeNull();
     expect(headerParam(via, 'ttl')).toBeUndefined();
     expect(headerParam('SIP/2.0/UDP h', 'rport')).toBeUndefined();
+  });
+
+  it('findParam gives the index of the name', () => {
+    expect(findParam(via, 'maddr')).toBe(via.indexOf('MADDR'));
+    expect(findParam(via, 'ttl')).toBe(-1);
   });
 
   it('does not match a longer name with the same prefix', () => {
@@ -32,6 +37,10 @@ describe('withReceived', () => {
     expect(withReceived('SIP/2.0/TCP h.example;received=1.1.1.1;rport=9;branch=b', '2.2.2.2', 5)).toBe(
       'SIP/2.0/TCP h.example;rport=9;branch=b;received=2.2.2.2',
     );
+  });
+
+  it('keeps the spacing of other parameters and handles received first', () => {
+    expect(withReceived('SIP/2.0/UDP h ;received=1.1.1.1 ; rport ;branch=b', '2.2.2.2', 7)).toBe('SIP/2.0/UDP h ; rport=7 ;branch=b;received=2.2.2.2');
   });
 
   it('handles a Via without parameters', () => {
