@@ -13,6 +13,8 @@ export interface ForwardChanges {
   readonly removeTopRoute?: boolean;
   /** Max-Forwards value to set or add (§16.6 step 3). @defaultValue unchanged */
   readonly maxForwards?: number;
+  /** Route values to put in front of the received ones (a Path route set, RFC 3327 §5.3). @defaultValue [] */
+  readonly prependRoute?: readonly string[];
   /** Header lines to add after the received ones. @defaultValue [] */
   readonly extraHeaders?: readonly (readonly [string, string])[];
 }
@@ -24,12 +26,23 @@ function startLine(m: SipMessage, uri?: string): string {
 /**
  * The message back on the wire as received (RFC 3261 §7): start line, every header line with
  * its name as sent and its unfolded value, then the body. `parseSipMessage(serializeMessage(m))`
- * yields the same fields as `m`.
+ * yields the same fields as `m`. With `removeTopVia` the first Via value is dropped, as a
+ * stateless proxy relaying a response does (RFC 3261 §16.11).
  */
-export function serializeMessage(message: SipMessage): Uint8Array {
+export function serializeMessage(message: SipMessage, options?: { readonly removeTopVia?: boolean }): Uint8Array {
   let head = startLine(message);
   const headers = message.headers;
-  for (let i = 0; i < headers.length; i++) head += headers[i].name + ': ' + headers[i].value + '\r\n';
+  let viaPending = options?.removeTopVia === true;
+  for (let i = 0; i < headers.length; i++) {
+    const { name, value } = headers[i];
+    if (viaPending && canonicalHeaderName(name) === 'via') {
+      viaPending = false;
+      const rest = (splitHeaderValues(value) ?? [value]).slice(1);
+      if (rest.length > 0) head += name + ': ' + rest.join(', ') + '\r\n';
+      continue;
+    }
+    head += name + ': ' + value + '\r\n';
+  }
   return encodeMessage(head, message.body);
 }
 
@@ -41,6 +54,8 @@ export function serializeMessage(message: SipMessage): Uint8Array {
 export function serializeRequest(request: SipRequest, changes?: ForwardChanges): Uint8Array {
   let head = startLine(request, changes?.uri);
   if (changes?.prependVia !== undefined) head += 'Via: ' + changes.prependVia + '\r\n';
+  const routes = changes?.prependRoute;
+  if (routes !== undefined && routes.length > 0) head += 'Route: ' + routes.join(', ') + '\r\n';
   let routePending = changes?.removeTopRoute === true;
   let maxForwardsPending = changes?.maxForwards !== undefined;
   for (const { name, value } of request.headers) {
