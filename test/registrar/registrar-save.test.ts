@@ -98,8 +98,8 @@ describe('registrar save: RFC 3261 §10.3', () => {
     expect(bad.reply.header('P-Registrar-Error')).toBe('* used in contact and expires is not zero');
     const noExpires = await saved(registrar.save(register({ contacts: ['*'], cseq: 3 })));
     expect(noExpires.reply.status).toBe(400);
-    const mixed = await saved(registrar.save(register({ contacts: ['*', '<sip:alice@h3>'], expires: 0, cseq: 4 })));
-    expect(mixed.reply.status).toBe(400);
+    // '*' next to another Contact is refused by the parser already: the transport answers 400.
+    expect(() => register({ contacts: ['*', '<sip:alice@h3>'], expires: 0, cseq: 4 })).toThrow(/does not parse: bad-contact/);
     expect(await registrar.bindings('alice@example.com')).toHaveLength(2);
     const ok = await saved(registrar.save(register({ contacts: ['*'], expires: 0, cseq: 5 })));
     expect(ok.reply.status).toBe(200);
