@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors/sdk-error';
-import type { Endpoint, RequestHandler, Source, TransactionOutcome, Transport } from '../ports/transport';
+import type { Endpoint, RequestHandler, ResponseHandler, Source, TransactionOutcome, Transport } from '../ports/transport';
 import type { SipMessage, SipRequest, SipResponse } from '../sip/message';
 import { parseSipMessage } from '../sip/sip-parser';
 import { responseDestination } from '../transports/response-destination';
@@ -57,7 +57,8 @@ function parseRequest(data: Uint8Array | string, what: string): SipRequest {
 }
 
 /**
- * An in-memory {@link Transport} for unit tests: inject requests with {@link deliver}, script the
+ * An in-memory {@link Transport} for unit tests: inject requests with {@link deliver} (and stray
+ * responses with {@link deliverResponse}), script the
  * replies of client transactions with {@link respondWith}, and assert on what was sent
  * ({@link responses}, {@link sent}, {@link requests}, {@link kept}), each parsed back into the
  * message model. Delivered requests get `received`/`rport` in their top Via exactly as with the
@@ -85,6 +86,7 @@ export class FakeTransport implements Transport {
   readonly kept: { readonly source: Source; readonly untilMs: number }[] = [];
   readonly #endpoints: readonly Endpoint[];
   #handler: RequestHandler | undefined;
+  #responseHandler: ResponseHandler | undefined;
   #responder: FakeResponder = () => 'timeout';
   #waiters: { readonly count: number; readonly resolve: (responses: SentResponse[]) => void }[] = [];
   #closed = false;
@@ -109,17 +111,24 @@ export class FakeTransport implements Transport {
     const handler = this.#handler;
     if (handler === undefined) throw new ConfigError('FakeTransport.deliver: no handler registered with onRequest');
     const data = typeof raw === 'string' ? new TextEncoder().encode(raw) : raw;
-    const local = source.local ?? this.#endpoints[0];
-    const from: Source = {
-      protocol: source.protocol ?? local.protocol,
-      address: source.address ?? '127.0.0.1',
-      port: source.port ?? 5070,
-      local,
-      ...(source.connectionId === undefined ? {} : { connectionId: source.connectionId }),
-    };
+    const from = this.#source(source);
     const request = stampReceived(parseRequest(data, 'the delivered message'), from.address, from.port);
     handler(request, from, data);
     return request;
+  }
+
+  /**
+   * Hand a response that matches no client transaction to the {@link onResponse} handler, as if
+   * it arrived from `source` (same defaults as {@link deliver}). Returns the parsed response.
+   * @throws {@link ConfigError} when `raw` is not a parseable response or no handler is registered.
+   */
+  deliverResponse(raw: string | Uint8Array, source: Partial<Source> = {}): SipResponse {
+    const handler = this.#responseHandler;
+    if (handler === undefined) throw new ConfigError('FakeTransport.deliverResponse: no handler registered with onResponse');
+    const response = parseOrThrow(raw, 'the delivered response');
+    if (response.kind !== 'response') throw new ConfigError('FakeTransport.deliverResponse: the message is a request, expected a response');
+    handler(response, this.#source(source));
+    return response;
   }
 
   /** Script the outcome of every later {@link request} (default: every transaction times out). */
@@ -178,12 +187,28 @@ export class FakeTransport implements Transport {
     this.#handler = handler;
   }
 
+  onResponse(handler: ResponseHandler): void {
+    this.#responseHandler = handler;
+  }
+
   endpoints(): readonly Endpoint[] {
     return this.#endpoints;
   }
 
   async close(): Promise<void> {
     this.#closed = true;
+  }
+
+  /** A full {@link Source} from the parts a test gave. */
+  #source(source: Partial<Source>): Source {
+    const local = source.local ?? this.#endpoints[0];
+    return {
+      protocol: source.protocol ?? local.protocol,
+      address: source.address ?? '127.0.0.1',
+      port: source.port ?? 5070,
+      local,
+      ...(source.connectionId === undefined ? {} : { connectionId: source.connectionId }),
+    };
   }
 
   #assertOpen(): void {

@@ -4,8 +4,8 @@ import { createServer, isIP, type Server } from 'node:net';
 import { ConfigError, TransportError } from '../errors/sdk-error';
 import { systemClock, type Clock } from '../ports/clock';
 import { silentLogger, type Logger } from '../ports/logger';
-import type { Endpoint, RequestHandler, Source, TransactionOutcome, Transport } from '../ports/transport';
-import type { SipRequest } from '../sip/message';
+import type { Endpoint, RequestHandler, ResponseHandler, Source, TransactionOutcome, Transport } from '../ports/transport';
+import type { SipMessage, SipRequest } from '../sip/message';
 import { parseSipMessage } from '../sip/sip-parser';
 import { ClientTransactions, clientTransactionKey } from './client-transactions';
 import { buildErrorResponse, recoveredHead } from './error-response';
@@ -81,6 +81,7 @@ export interface NodeTransportOptions {
 /** The UDP/TCP {@link Transport} returned by {@link createNodeTransport}. */
 export interface NodeTransport extends Transport {
   keepConnection(source: Source, untilMs: number): void;
+  onResponse(handler: ResponseHandler): void;
 }
 
 interface ResolvedOptions {
@@ -154,6 +155,7 @@ class NodeTransportImpl implements NodeTransport {
   private readonly tagPrefix = randomBytes(4).toString('hex');
   private tagCounter = 0;
   private handler: RequestHandler | undefined;
+  private responseHandler: ResponseHandler | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(options: ResolvedOptions) {
@@ -228,6 +230,10 @@ class NodeTransportImpl implements NodeTransport {
 
   onRequest(handler: RequestHandler): void {
     this.handler = handler;
+  }
+
+  onResponse(handler: ResponseHandler): void {
+    this.responseHandler = handler;
   }
 
   endpoints(): readonly Endpoint[] {
@@ -364,8 +370,12 @@ class NodeTransportImpl implements NodeTransport {
     }
     const message = parsed.message;
     if (message.kind === 'response') {
-      if (!this.transactions.receive(message)) {
+      if (this.transactions.receive(message)) return;
+      const responseHandler = this.responseHandler;
+      if (responseHandler === undefined) {
         this.options.logger.debug({ source: formatEndpoint(source), callId: message.callId }, 'response matches no client transaction');
+      } else {
+        this.invoke(() => responseHandler(message, source), message);
       }
       return;
     }
@@ -375,16 +385,20 @@ class NodeTransportImpl implements NodeTransport {
       return;
     }
     const request = stampReceived(message, source.address, source.port);
-    try {
-      const returned: unknown = handler(request, source, bytes);
-      if (returned instanceof Promise) returned.catch((error: unknown) => this.handlerFailed(error, request));
-    } catch (error) {
-      this.handlerFailed(error, request);
-    }
+    this.invoke(() => handler(request, source, bytes), request);
   }
 
-  private handlerFailed(error: unknown, request: SipRequest): void {
-    this.options.logger.error({ error, method: request.method, callId: request.callId }, 'request handler failed');
+  /** Run a host handler: a throw or a rejected promise is logged, never fatal. */
+  private invoke(call: () => unknown, message: SipMessage): void {
+    const failed = (error: unknown): void => {
+      this.options.logger.error({ error, callId: message.callId, cseq: message.cseq }, 'message handler failed');
+    };
+    try {
+      const returned = call();
+      if (returned instanceof Promise) returned.catch(failed);
+    } catch (error) {
+      failed(error);
+    }
   }
 
   /** RFC 3261 §21.5.14: answer `513 Message Too Large` when the head of the datagram is readable. */

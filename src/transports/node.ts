@@ -10,4 +10,4 @@ export { formatEndpoint, parseListenAddress } from './listen-address';
 export type { ListenAddress, NodeListenProtocol } from './listen-address';
 export { responseDestination } from './response-destination';
 export { stampReceived } from './stamp-received';
-export type { Endpoint, RequestHandler, Source, TransactionOutcome, Transport } from '../ports/transport';
+export type { Endpoint, RequestHandler, ResponseHandler, Source, TransactionOutcome, Transport } from '../ports/transport';

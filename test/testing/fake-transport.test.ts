@@ -71,6 +71,17 @@ describe('FakeTransport', () => {
     expect(transport.requests[0]).toMatchObject({ request: { method: 'OPTIONS' }, destination });
   });
 
+  it('hands stray responses to onResponse', () => {
+    const transport = new FakeTransport();
+    expect(() => transport.deliverResponse(buildResponseText(buildRequest('OPTIONS', { ids }), 200, 'OK'))).toThrow('no handler');
+    const seen: [number, number][] = [];
+    transport.onResponse((response, source) => seen.push([response.status, source.port]));
+    const response = transport.deliverResponse(buildResponseText(buildRequest('OPTIONS', { ids }), 486, 'Busy Here'), { port: 5099 });
+    expect(response.status).toBe(486);
+    expect(seen).toEqual([[486, 5099]]);
+    expect(() => transport.deliverResponse(buildRequest('OPTIONS', { ids }))).toThrow('expected a response');
+  });
+
   it('records stateless sends parsed back', async () => {
     const transport = new FakeTransport();
     await transport.send(encode(buildRequest('INVITE', { ids })), { protocol: 'tcp', address: '127.0.0.1', port: 5090 });

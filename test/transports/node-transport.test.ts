@@ -2,7 +2,7 @@ import { ConfigError, TransportError } from '../../src/errors/sdk-error';
 import type { Source } from '../../src/ports/transport';
 import type { SipRequest } from '../../src/sip/message';
 import { parseSipMessage } from '../../src/sip/sip-parser';
-import { IdSequence, buildRegister, buildRequest } from '../../src/testing/message-builders';
+import { IdSequence, buildRegister, buildRequest, buildResponseText } from '../../src/testing/message-builders';
 import { createNodeTransport, type NodeTransport, type NodeTransportOptions } from '../../src/transports/node-transport';
 import { answer, recordingLogger, tcpPeer, tcpServer, udpPeer, waitUntil } from './net-peers';
 
@@ -327,6 +327,23 @@ describe('refusing bad input', () => {
     for (let i = 0; i < 3; i++) await phone.send(buildRequest('OPTIONS', { via: { port: phone.port }, ids }), portOf(t, 'udp'));
     expect(parsedResponse(await phone.nth(1)).status).toBe(200);
     await waitUntil(() => logger.entries.filter((e) => e.level === 'error').length === 3, 'three error logs');
+  });
+});
+
+describe('onResponse (stateless proxy replies, RFC 3261 §16.11)', () => {
+  it('hands a response that matches no client transaction to the response handler, and logs its failures', async () => {
+    const logger = recordingLogger();
+    const t = await transport({ logger });
+    const seen: { status: number; port: number }[] = [];
+    t.onResponse((response, source) => {
+      seen.push({ status: response.status, port: source.port });
+      throw new Error('response handler boom');
+    });
+    const phone = await peerUdp();
+    await phone.send(buildResponseText(buildRequest('MESSAGE', { ids }), 200, 'OK'), portOf(t, 'udp'));
+    await waitUntil(() => seen.length === 1, 'the response handler');
+    expect(seen).toEqual([{ status: 200, port: phone.port }]);
+    await waitUntil(() => logger.entries.some((e) => e.level === 'error'), 'the error log');
   });
 });
 
