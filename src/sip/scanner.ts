@@ -2,7 +2,7 @@ import { Buffer, isAscii } from 'node:buffer';
 import type { NameAddrValue, SipHeader } from './message';
 import type { MessageParts, StartLine } from './message-parts';
 import type { ParseResult, ResolvedParseOptions } from './parse-result';
-import { TOKEN_CHARS } from './chars';
+import { DIGIT_CHARS, TOKEN_CHARS, allInTable } from './chars';
 import { assembleMessage, rejectWith } from './assemble-message';
 import { newMessageParts } from './message-parts';
 import { canonicalHeaderName } from './headers/header-names';
@@ -45,6 +45,32 @@ class ByteText {
   }
 }
 
+/**
+ * Header names as most user agents spell them, with their {@link canonicalHeaderName}; a
+ * byte-exact match reuses these strings instead of copying the name out of the datagram.
+ */
+const COMMON_NAMES: readonly (readonly [string, string])[] = [
+  ['Via', 'via'], ['v', 'via'], ['From', 'from'], ['f', 'from'], ['To', 'to'], ['t', 'to'],
+  ['Call-ID', 'call-id'], ['i', 'call-id'], ['CSeq', 'cseq'], ['Contact', 'contact'], ['m', 'contact'],
+  ['Max-Forwards', 'max-forwards'], ['Expires', 'expires'], ['Content-Length', 'content-length'],
+  ['l', 'content-length'], ['Supported', 'supported'], ['k', 'supported'], ['Require', 'require'],
+  ['User-Agent', 'user-agent'], ['Allow', 'allow'], ['Path', 'path'], ['Route', 'route'],
+  ['Record-Route', 'record-route'], ['Authorization', 'authorization'], ['Content-Type', 'content-type'],
+  ['c', 'content-type'], ['Feature-Caps', 'feature-caps'], ['Call-Id', 'call-id'],
+];
+
+/** Index in {@link COMMON_NAMES} of the name in `buf[a, b)`, or -1. */
+function commonName(buf: Uint8Array, a: number, b: number): number {
+  const len = b - a;
+  outer: for (let k = 0; k < COMMON_NAMES.length; k++) {
+    const name = COMMON_NAMES[k][0];
+    if (name.length !== len) continue;
+    for (let i = 0; i < len; i++) if (buf[a + i] !== name.charCodeAt(i)) continue outer;
+    return k;
+  }
+  return -1;
+}
+
 function isTokenByte(c: number): boolean {
   return c < 128 && TOKEN_CHARS[c] === 1;
 }
@@ -85,6 +111,12 @@ function scanStartLine(t: ByteText, a: number, b: number): StartLine | undefined
 
 /** Parses every element of a name-addr list into `out`; false = decline. */
 function pushNameAddrs(value: string, out: NameAddrValue[], requireAngle: boolean): boolean {
+  if (value.indexOf(',') < 0) {
+    const one = parseNameAddr(value, requireAngle);
+    if (one === undefined) return false;
+    out.push(one);
+    return true;
+  }
   const values = splitHeaderValues(value);
   if (values === undefined) return false;
   for (const v of values) {
@@ -93,6 +125,31 @@ function pushNameAddrs(value: string, out: NameAddrValue[], requireAngle: boolea
     out.push(na);
   }
   return true;
+}
+
+/** `qvalue` (RFC 3261 §25.1): "0" [ "." 0*3DIGIT ] / "1" [ "." 0*3("0") ]. */
+function isQValue(v: string): boolean {
+  const n = v.length;
+  const c0 = v.charCodeAt(0);
+  if ((c0 !== 0x30 && c0 !== 0x31) || n > 5) return false;
+  if (n === 1) return true;
+  if (v.charCodeAt(1) !== 0x2e) return false;
+  for (let i = 2; i < n; i++) {
+    const c = v.charCodeAt(i);
+    if (c0 === 0x31 ? c !== 0x30 : c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
+/**
+ * True when a Contact's `q` and `expires` have their own syntax (RFC 3261 §20.10, §25.1
+ * `c-p-q`, `c-p-expires`); otherwise the scanner declines and the grammar decides.
+ */
+function contactParamsPlain(params: Readonly<Record<string, string | null>>): boolean {
+  const q = params.q;
+  if (q != null && !isQValue(q)) return false;
+  const expires = params.expires;
+  return expires == null || (expires.length > 0 && allInTable(DIGIT_CHARS, expires));
 }
 
 /** Appends the tokens of a token-list header to `out`; false = decline. */
@@ -107,7 +164,7 @@ function pushTokens(value: string, out: string[]): boolean {
 function takeHeader(p: MessageParts, key: string, value: string): boolean {
   switch (key) {
     case 'via': {
-      const values = splitHeaderValues(value);
+      const values = value.indexOf(',') < 0 ? [value] : splitHeaderValues(value);
       if (values === undefined) return false;
       for (const v of values) {
         const via = parseVia(v);
@@ -130,12 +187,16 @@ function takeHeader(p: MessageParts, key: string, value: string): boolean {
       p.cseq.push(cseq);
       return true;
     }
-    case 'contact':
+    case 'contact': {
       if (value === '*') {
         p.contactStars++;
         return true;
       }
-      return pushNameAddrs(value, p.contacts, false);
+      const before = p.contacts.length;
+      if (!pushNameAddrs(value, p.contacts, false)) return false;
+      for (let i = before; i < p.contacts.length; i++) if (!contactParamsPlain(p.contacts[i].params)) return false;
+      return true;
+    }
     case 'path':
       return pushNameAddrs(value, p.path, true);
     case 'route':
@@ -200,6 +261,7 @@ export function scanSipMessage(input: Uint8Array, options: ResolvedParseOptions)
   const p = newMessageParts(start);
   const headers: SipHeader[] = p.headers;
   let name = '';
+  let key = '';
   let valueA = 0;
   let valueB = 0;
   let folded: string | undefined;
@@ -208,7 +270,6 @@ export function scanSipMessage(input: Uint8Array, options: ResolvedParseOptions)
 
   const flush = (): boolean => {
     const value = folded ?? t.text(valueA, valueB);
-    const key = canonicalHeaderName(name);
     headers.push({ name, value });
     p.keys.push(key);
     if (key === 'content-length') {
@@ -248,7 +309,12 @@ export function scanSipMessage(input: Uint8Array, options: ResolvedParseOptions)
       let i = pos;
       while (i < end && isTokenByte(buf[i])) i++;
       if (i === pos) return undefined;
-      name = t.text(pos, i);
+      const known = commonName(buf, pos, i);
+      if (known >= 0) [name, key] = COMMON_NAMES[known];
+      else {
+        name = t.text(pos, i);
+        key = canonicalHeaderName(name);
+      }
       while (i < end && (buf[i] === SP || buf[i] === HT)) i++;
       if (buf[i] !== 0x3a || i >= end) return undefined;
       i++;

@@ -67,15 +67,15 @@ function grammarDisplayName(raw: string, parsed: { readonly displayName?: string
 
 /**
  * A name-addr value checked by the grammar: the text layout (URI, parameter values as written)
- * comes from {@link parseNameAddr}, the display name from SIP.js, and both must see the same
- * parameter names.
+ * comes from {@link parseNameAddr}, the display name from SIP.js, and every header parameter
+ * the text layout found must be one SIP.js found too. (SIP.js may report more: its `ttl` URI
+ * parameter rule writes into the header parameters, so `<sip:h;ttl=1>` gains a header `ttl`.)
  */
 function grammarNameAddr(raw: string, parsed: GrammarElement['parsed'], requireAngle: boolean): NameAddrValue | undefined {
   if (parsed === null) return undefined;
   const na = parseNameAddr(raw, requireAngle);
   if (na === undefined) return undefined;
-  const names = Object.keys(parsed.parameters);
-  if (names.length !== Object.keys(na.params).length || names.some((k) => !(k in na.params))) return undefined;
+  for (const name in na.params) if (!(name in parsed.parameters)) return undefined;
   const displayName = grammarDisplayName(raw, parsed);
   return displayName === undefined ? { raw, uri: na.uri, params: na.params } : { ...na, displayName };
 }

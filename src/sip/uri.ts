@@ -1,4 +1,16 @@
-import { PARAM_CHARS, PASSWORD_CHARS, URI_HEADER_CHARS, USER_CHARS, inTable, isHex } from './chars';
+import {
+  PARAM_CHARS,
+  PASSWORD_CHARS,
+  TOKEN_CHARS,
+  URIC_CHARS,
+  URI_HEADER_CHARS,
+  USER_CHARS,
+  allInTable,
+  inTable,
+  isHex,
+  parseDigits,
+} from './chars';
+import { scanHost } from './host';
 
 /** URI schemes sipreg understands (RFC 3261 §19.1, RFC 3966). */
 export type UriScheme = 'sip' | 'sips' | 'tel';
@@ -41,72 +53,121 @@ function validRun(s: string, a: number, b: number, table: Uint8Array, allowEmpty
 }
 
 function schemeOf(s: string, colon: number): UriScheme | undefined {
-  const scheme = s.slice(0, colon).toLowerCase();
-  return scheme === 'sip' || scheme === 'sips' || scheme === 'tel' ? scheme : undefined;
+  if (colon === 3) {
+    const a = s.charCodeAt(0) | 0x20;
+    const b = s.charCodeAt(1) | 0x20;
+    const c = s.charCodeAt(2) | 0x20;
+    if (a === 0x73 && b === 0x69 && c === 0x70) return 'sip';
+    if (a === 0x74 && b === 0x65 && c === 0x6c) return 'tel';
+    return undefined;
+  }
+  return colon === 4 && s.slice(0, 4).toLowerCase() === 'sips' ? 'sips' : undefined;
 }
 
-/** Parses `;name[=value]` URI parameters and `?h=v&...` headers from `s[i]`; undefined on error. */
-function parseTail(s: string, i: number, telParams: boolean): Pick<SipUri, 'params' | 'headers'> | undefined {
+/** The mutable shape {@link scanUri} fills in when asked to build. */
+type UriBuilder = { -readonly [K in keyof SipUri]: SipUri[K] } & {
+  params: Record<string, string | null>;
+  headers: (readonly [string, string])[];
+};
+
+/** True when `s[a, b)` equals the lower-case literal `lit` case-insensitively. */
+function nameIs(s: string, a: number, b: number, lit: string): boolean {
+  if (b - a !== lit.length) return false;
+  for (let i = 0; i < lit.length; i++) if ((s.charCodeAt(a + i) | 0x20) !== lit.charCodeAt(i)) return false;
+  return true;
+}
+
+/**
+ * The URI parameters with their own syntax (RFC 3261 §19.1.1, §25.1): `transport`, `user` and
+ * `method` take a token, `ttl` 1-3 digits up to 255, `maddr` a host, `lr` no value.
+ * `v < 0` means the parameter has no value; the value is `s[v, end)`.
+ */
+function knownParamValid(s: string, a: number, b: number, v: number, end: number): boolean {
+  if (nameIs(s, a, b, 'lr')) return v < 0;
+  if (v < 0) return true;
+  if (nameIs(s, a, b, 'transport') || nameIs(s, a, b, 'user') || nameIs(s, a, b, 'method')) return allInTable(TOKEN_CHARS, s, v, end);
+  if (nameIs(s, a, b, 'ttl')) {
+    const ttl = parseDigits(s.slice(v, end), 3);
+    return ttl >= 0 && ttl <= 255;
+  }
+  if (nameIs(s, a, b, 'maddr')) return scanHost(s, v) === end;
+  return true;
+}
+
+/** Scans `;name[=value]` URI parameters and `?h=v&...` headers from `s[i]` to the end. */
+function scanTail(s: string, i: number, tel: boolean, out: UriBuilder | undefined): boolean {
   const n = s.length;
-  const params: Record<string, string | null> = {};
   while (i < n && s.charCodeAt(i) === 0x3b) {
     let j = i + 1;
     while (j < n && s.charCodeAt(j) !== 0x3b && s.charCodeAt(j) !== 0x3d && s.charCodeAt(j) !== 0x3f) j++;
-    if (!validRun(s, i + 1, j, PARAM_CHARS, false)) return undefined;
-    const name = s.slice(i + 1, j).toLowerCase();
-    let value: string | null = null;
+    if (!validRun(s, i + 1, j, PARAM_CHARS, false)) return false;
+    const nameEnd = j;
+    let v = -1;
     if (j < n && s.charCodeAt(j) === 0x3d) {
-      const v = j + 1;
+      v = j + 1;
       j = v;
       while (j < n && s.charCodeAt(j) !== 0x3b && s.charCodeAt(j) !== 0x3f) j++;
-      if (!validRun(s, v, j, PARAM_CHARS, false)) return undefined;
-      value = s.slice(v, j);
+      if (!validRun(s, v, j, PARAM_CHARS, false)) return false;
     }
-    params[name] = value;
+    if (!knownParamValid(s, i + 1, nameEnd, v, j)) return false;
+    if (out !== undefined) out.params[s.slice(i + 1, nameEnd).toLowerCase()] = v < 0 ? null : s.slice(v, j);
     i = j;
   }
-  const headers: [string, string][] = [];
-  if (i < n) {
-    if (telParams || s.charCodeAt(i) !== 0x3f) return undefined;
-    for (const pair of s.slice(i + 1).split('&')) {
-      const eq = pair.indexOf('=');
-      if (eq <= 0) return undefined;
-      if (!validRun(pair, 0, eq, URI_HEADER_CHARS, false) || !validRun(pair, eq + 1, pair.length, URI_HEADER_CHARS, true)) return undefined;
-      headers.push([pair.slice(0, eq), pair.slice(eq + 1)]);
-    }
+  if (i === n) return true;
+  if (tel || s.charCodeAt(i) !== 0x3f) return false;
+  while (i < n) {
+    let amp = s.indexOf('&', i + 1);
+    if (amp < 0) amp = n;
+    const eq = s.indexOf('=', i + 1);
+    if (eq < 0 || eq > amp) return false;
+    if (!validRun(s, i + 1, eq, URI_HEADER_CHARS, false) || !validRun(s, eq + 1, amp, URI_HEADER_CHARS, true)) return false;
+    if (out !== undefined) out.headers.push([s.slice(i + 1, eq), s.slice(eq + 1, amp)]);
+    i = amp;
   }
-  return { params, headers };
+  return true;
 }
 
-/** Parses host[:port] at `s[i]`; returns the host, port and the index after them. */
-function parseHostPort(s: string, i: number): { host: string; port?: number; end: number } | undefined {
+/** Scans host[:port] at `s[i]`; returns the index after them, or -1. */
+function scanHostPort(s: string, i: number, out: UriBuilder | undefined): number {
   const n = s.length;
   const start = i;
-  if (i < n && s.charCodeAt(i) === 0x5b) {
-    while (i < n && s.charCodeAt(i) !== 0x5d) {
-      const c = s.charCodeAt(i);
-      if (i > start && !(isHex(c) || c === 0x3a || c === 0x2e)) return undefined;
-      i++;
-    }
-    if (i === n || i - start < 3) return undefined;
-    i++;
-  } else {
-    while (i < n) {
-      const c = s.charCodeAt(i);
-      if (!((c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || c === 0x2d || c === 0x2e)) break;
-      i++;
-    }
-    if (i === start) return undefined;
-  }
-  const host = s.slice(start, i).toLowerCase();
+  i = scanHost(s, i);
+  if (i < 0) return -1;
+  if (out !== undefined) out.host = s.slice(start, i).toLowerCase();
   if (i < n && s.charCodeAt(i) === 0x3a) {
     const p = ++i;
     let port = 0;
     while (i < n && s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x39) port = port * 10 + s.charCodeAt(i++) - 0x30;
-    if (i === p || i - p > 5 || port > 65535) return undefined;
-    return { host, port, end: i };
+    if (i === p || i - p > 5 || port > 65535) return -1;
+    if (out !== undefined) out.port = port;
   }
-  return { host, end: i };
+  return i;
+}
+
+/** Validates a sip/sips/tel URI whose scheme ends at `colon`, filling `out` when given. */
+function scanUri(s: string, scheme: UriScheme, colon: number, out: UriBuilder | undefined): boolean {
+  const n = s.length;
+  let i = colon + 1;
+  if (scheme === 'tel') {
+    while (i < n && isTelChar(s.charCodeAt(i))) i++;
+    if (i === colon + 1) return false;
+    if (out !== undefined) out.user = s.slice(colon + 1, i);
+    return scanTail(s, i, true, out);
+  }
+  const at = s.indexOf('@', i);
+  if (at >= 0) {
+    let pw = s.indexOf(':', i);
+    if (pw < 0 || pw > at) pw = at;
+    if (!validRun(s, i, pw, USER_CHARS, false)) return false;
+    if (pw < at && !validRun(s, pw + 1, at, PASSWORD_CHARS, true)) return false;
+    if (out !== undefined) {
+      out.user = s.slice(i, pw);
+      if (pw < at) out.password = s.slice(pw + 1, at);
+    }
+    i = at + 1;
+  }
+  i = scanHostPort(s, i, out);
+  return i >= 0 && scanTail(s, i, false, out);
 }
 
 /**
@@ -118,41 +179,10 @@ function parseHostPort(s: string, i: number): { host: string; port?: number; end
  */
 export function parseUri(s: string): SipUri | undefined {
   const colon = s.indexOf(':');
-  if (colon < 3) return undefined;
-  const scheme = schemeOf(s, colon);
+  const scheme = colon < 0 ? undefined : schemeOf(s, colon);
   if (scheme === undefined) return undefined;
-  const n = s.length;
-  if (scheme === 'tel') {
-    let i = colon + 1;
-    while (i < n && isTelChar(s.charCodeAt(i))) i++;
-    if (i === colon + 1) return undefined;
-    const tail = parseTail(s, i, true);
-    return tail && { scheme, user: s.slice(colon + 1, i), host: '', ...tail };
-  }
-  let i = colon + 1;
-  let user: string | undefined;
-  let password: string | undefined;
-  const at = s.indexOf('@', i);
-  if (at >= 0) {
-    let pw = s.indexOf(':', i);
-    if (pw < 0 || pw > at) pw = at;
-    if (!validRun(s, i, pw, USER_CHARS, false)) return undefined;
-    user = s.slice(i, pw);
-    if (pw < at) {
-      if (!validRun(s, pw + 1, at, PASSWORD_CHARS, true)) return undefined;
-      password = s.slice(pw + 1, at);
-    }
-    i = at + 1;
-  }
-  const hp = parseHostPort(s, i);
-  if (hp === undefined) return undefined;
-  const tail = parseTail(s, hp.end, false);
-  if (tail === undefined) return undefined;
-  const uri: { -readonly [K in keyof SipUri]: SipUri[K] } = { scheme, host: hp.host, ...tail };
-  if (user !== undefined) uri.user = user;
-  if (password !== undefined) uri.password = password;
-  if (hp.port !== undefined) uri.port = hp.port;
-  return uri;
+  const out: UriBuilder = { scheme, host: '', params: {}, headers: [] };
+  return scanUri(s, scheme, colon, out) ? out : undefined;
 }
 
 /** Formats a {@link SipUri} back to text (RFC 3261 §19.1.1); `parseUri(formatUri(u))` equals `u`. */
@@ -246,10 +276,7 @@ export function isValidUriText(s: string): boolean {
     const l = c | 0x20;
     if (!((l >= 0x61 && l <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e)) return false;
   }
-  if (schemeOf(s, colon) !== undefined) return parseUri(s) !== undefined;
-  for (let i = colon + 1; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c <= 0x20 || c >= 0x7f || c === 0x3c || c === 0x3e || c === 0x22) return false;
-  }
-  return true;
+  const scheme = schemeOf(s, colon);
+  if (scheme !== undefined) return scanUri(s, scheme, colon, undefined);
+  return validRun(s, colon + 1, s.length, URIC_CHARS, false);
 }

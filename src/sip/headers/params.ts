@@ -1,4 +1,5 @@
-import { HOST_CHARS, TOKEN_CHARS, inTable, skipWsp } from '../chars';
+import { TOKEN_CHARS, inTable, skipWsp } from '../chars';
+import { isIpAddress, scanHost } from '../host';
 
 /** Parameters keyed by lower-cased name; a parameter without `=value` maps to `null`. */
 export type Params = Record<string, string | null>;
@@ -21,10 +22,22 @@ export function endOfQuoted(s: string, i: number): number {
   return -1;
 }
 
+/** End of a bare IPv6 address at `s[i]` (Via `received`, RFC 3261 §20.42), or -1. */
+function endOfBareIPv6(s: string, i: number): number {
+  let j = i;
+  while (j < s.length) {
+    const c = s.charCodeAt(j);
+    if (!(inTable(TOKEN_CHARS, c) || c === 0x3a)) break;
+    j++;
+  }
+  return isIpAddress(s.slice(i, j)) ? j : -1;
+}
+
 /**
  * Parses `*( SEMI generic-param )` from `s[i]` to the end (RFC 3261 §25.1 `generic-param`,
  * used by Contact, From/To, Via, Path and Route): names lower-cased, values as written
- * (token, host or quoted-string with its quotes).
+ * (token, bracketed IPv6 reference, quoted-string with its quotes, or a bare IPv6 address
+ * for `received`).
  *
  * @returns the parameters, or `undefined` on a syntax error.
  */
@@ -36,21 +49,28 @@ export function parseParams(s: string, i: number): Params | undefined {
     if (s.charCodeAt(i) !== 0x3b) return undefined;
     i = skipWsp(s, i + 1);
     const nameStart = i;
-    while (i < n && inTable(TOKEN_CHARS, s.charCodeAt(i))) i++;
+    let upper = false;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 128 || TOKEN_CHARS[c] !== 1) break;
+      if (c >= 0x41 && c <= 0x5a) upper = true;
+    }
     if (i === nameStart) return undefined;
-    const name = s.slice(nameStart, i).toLowerCase();
+    const name = upper ? s.slice(nameStart, i).toLowerCase() : s.slice(nameStart, i);
     i = skipWsp(s, i);
     let value: string | null = null;
     if (i < n && s.charCodeAt(i) === 0x3d) {
       i = skipWsp(s, i + 1);
       const valueStart = i;
-      if (i < n && s.charCodeAt(i) === 0x22) {
-        i = endOfQuoted(s, i);
-        if (i < 0) return undefined;
-      } else {
-        while (i < n && (inTable(TOKEN_CHARS, s.charCodeAt(i)) || inTable(HOST_CHARS, s.charCodeAt(i)))) i++;
+      const c = s.charCodeAt(i);
+      if (c === 0x22) i = endOfQuoted(s, i);
+      else if (c === 0x5b) i = scanHost(s, i);
+      else {
+        while (i < n && inTable(TOKEN_CHARS, s.charCodeAt(i))) i++;
         if (i === valueStart) return undefined;
+        if (s.charCodeAt(i) === 0x3a && name === 'received') i = endOfBareIPv6(s, valueStart);
       }
+      if (i < 0) return undefined;
       value = s.slice(valueStart, i);
       i = skipWsp(s, i);
     }

@@ -1,5 +1,6 @@
 import type { ViaValue } from '../message';
-import { TOKEN_CHARS, inTable, isHex, isWsp, parseDigits, skipWsp } from '../chars';
+import { TOKEN_CHARS, allInTable, inTable, isWsp, parseDigits, skipWsp } from '../chars';
+import { isIpAddress, scanHost } from '../host';
 import { parseParams } from './params';
 
 /** Index after `SIP/2.0/` at `s[i]` (case-insensitive, white space allowed around `/`), or -1. */
@@ -14,9 +15,31 @@ function afterProtocol(s: string, i: number): number {
   return skipWsp(s, i + 1);
 }
 
-function isHostChar(c: number): boolean {
-  const l = c | 0x20;
-  return (c >= 0x30 && c <= 0x39) || (l >= 0x61 && l <= 0x7a) || c === 0x2d || c === 0x2e;
+/**
+ * The Via parameters with their own syntax (RFC 3261 §20.42, §25.1 `via-params`; RFC 3581 §3):
+ * `branch` a token, `received` an IP address, `rport` optional port digits, `ttl` 0-255,
+ * `maddr` a host.
+ */
+function viaParamValid(name: string, value: string | null): boolean {
+  switch (name) {
+    case 'branch':
+      return value !== null && allInTable(TOKEN_CHARS, value);
+    case 'received':
+      return value !== null && isIpAddress(value);
+    case 'rport': {
+      if (value === null) return true;
+      const port = parseDigits(value, 5);
+      return port >= 0 && port <= 65535;
+    }
+    case 'ttl': {
+      const ttl = value === null ? -1 : parseDigits(value, 3);
+      return ttl >= 0 && ttl <= 255;
+    }
+    case 'maddr':
+      return value !== null && scanHost(value, 0) === value.length;
+    default:
+      return true;
+  }
 }
 
 /**
@@ -36,18 +59,8 @@ export function parseVia(raw: string): ViaValue | undefined {
   const transport = raw.slice(tStart, i).toUpperCase();
   i = skipWsp(raw, i);
   const hStart = i;
-  if (raw.charCodeAt(i) === 0x5b) {
-    i = raw.indexOf(']', i);
-    if (i < 0) return undefined;
-    for (let j = hStart + 1; j < i; j++) {
-      const c = raw.charCodeAt(j);
-      if (!(isHex(c) || c === 0x3a || c === 0x2e)) return undefined;
-    }
-    i++;
-  } else {
-    while (i < n && isHostChar(raw.charCodeAt(i))) i++;
-  }
-  if (i === hStart) return undefined;
+  i = scanHost(raw, i);
+  if (i < 0) return undefined;
   const host = raw.slice(hStart, i);
   let port: number | undefined;
   i = skipWsp(raw, i);
@@ -62,24 +75,13 @@ export function parseVia(raw: string): ViaValue | undefined {
   if (params === undefined) return undefined;
   const via: { -readonly [K in keyof ViaValue]: ViaValue[K] } = { raw, transport, host };
   if (port !== undefined) via.port = port;
-  const branch = params.branch;
-  if (branch !== undefined) {
-    if (branch === null) return undefined;
-    via.branch = branch;
+  for (const name in params) {
+    const value = params[name];
+    if (!viaParamValid(name, value)) return undefined;
   }
-  const received = params.received;
-  if (received !== undefined) {
-    if (received === null) return undefined;
-    via.received = received;
-  }
+  if (params.branch != null) via.branch = params.branch;
+  if (params.received != null) via.received = params.received;
   const rport = params.rport;
-  if (rport !== undefined) {
-    if (rport === null) via.rport = true;
-    else {
-      const p = parseDigits(rport, 5);
-      if (p < 0 || p > 65535) return undefined;
-      via.rport = p;
-    }
-  }
+  if (rport !== undefined) via.rport = rport === null ? true : parseDigits(rport, 5);
   return via;
 }
