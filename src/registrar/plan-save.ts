@@ -34,6 +34,17 @@ export interface SaveContext {
   readonly options: ResolvedRegistrarOptions;
   readonly save: SaveOptions;
   readonly nowMs: number;
+  /**
+   * Returns a shared copy of a value many bindings repeat (User-Agent, Allow method lists), so a
+   * million bindings hold one copy each. @defaultValue identity
+   */
+  readonly intern?: Interner;
+}
+
+/** Shares equal values between bindings (see {@link SaveContext.intern}). */
+export interface Interner {
+  userAgent(value: string): string;
+  methods(value: readonly string[]): readonly string[];
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -182,7 +193,9 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
   const mode = save.matchingMode ?? 0;
   const next = current.slice();
   const requestBindings: Binding[] = [];
-  const userAgent = request.userAgent;
+  const intern = ctx.intern;
+  const userAgent = request.userAgent === undefined || intern === undefined ? request.userAgent : intern.userAgent(request.userAgent);
+  const allow = request.allow === undefined || intern === undefined ? request.allow : intern.methods(request.allow);
   const socket = socketFor(request, ctx);
   let flagsBase = save.memoryOnly ? BindingFlags.memoryOnly : 0;
   if (save.upstreamReply !== undefined) flagsBase |= BindingFlags.cached;
@@ -225,7 +238,7 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
     const methodsParam = c.params.methods;
     const methods = methodsParam !== undefined && methodsParam !== null
       ? unquote(methodsParam).split(',').map((m) => m.trim().toUpperCase()).filter((m) => m !== '')
-      : request.allow;
+      : allow;
     // Fields every binding has go in the literal (one hidden class); rare ones are added after.
     const binding: Mutable<Binding> = {
       contact: uri,

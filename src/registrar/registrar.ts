@@ -15,7 +15,7 @@ import { toAor } from './aor';
 import type { AorRules } from './aor';
 import { andThen, rethrow } from './maybe-promise';
 import { planSave } from './plan-save';
-import type { SavePlan } from './plan-save';
+import type { Interner, SavePlan } from './plan-save';
 import type { RegistrarEvents } from './registrar-events';
 import type { RegistrarOptions, ResolvedRegistrarOptions } from './registrar-options';
 import { resolveRegistrarOptions } from './registrar-options';
@@ -74,6 +74,28 @@ async function addressesOf(host: string): Promise<string[]> {
   }
 }
 
+/** An {@link Interner} over two bounded LRU caches. */
+function lruInterner(max: number): Interner {
+  const agents = new LRUCache<string, string>({ max });
+  const methods = new LRUCache<string, readonly string[]>({ max });
+  return {
+    userAgent(value) {
+      const hit = agents.get(value);
+      if (hit !== undefined) return hit;
+      agents.set(value, value);
+      return value;
+    },
+    methods(value) {
+      const key = value.join(',');
+      const hit = methods.get(key);
+      if (hit !== undefined) return hit;
+      const frozen = Object.freeze(value.slice());
+      methods.set(key, frozen);
+      return frozen;
+    },
+  };
+}
+
 /**
  * The registrar (RFC 3261 §10.3; the OpenSIPS registrar module): `save` processes a REGISTER,
  * `lookup` finds where to send a request, `remove` and the `is*Registered` queries inspect and
@@ -89,6 +111,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   /** AOR rules for queries and lookups: like saves, but any domain. */
   private readonly queryAorRules: AorRules;
   private readonly latency = new LRUCache<string, number>({ max: 100_000 });
+  private readonly interner = lruInterner(10_000);
   private accepted = 0;
   private rejected = 0;
   private closed = false;
@@ -138,7 +161,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
       loaded,
       (snapshot: AorSnapshot): MaybePromise<SaveResult> => {
         const nowMs = this.options.clock.now();
-        const plan = planSave(request, { aor, snapshot, options: this.options, save, nowMs });
+        const plan = planSave(request, { aor, snapshot, options: this.options, save, nowMs, intern: this.interner });
         if (!plan.ok) return this.reject(request, save, plan.error, aor);
         if (plan.value.unchanged) return this.accept(request, save, aor, plan.value, nowMs, true);
         return andThen(
@@ -294,8 +317,12 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
    */
   purgeExpired(): Promise<number> {
     this.assertOpen();
-    this.purging ??= this.runPurge().finally(() => { this.purging = undefined; });
-    return this.purging;
+    // Runs after any purge in flight, so a caller always gets a purge as of now.
+    const run: Promise<number> = (this.purging ?? Promise.resolve(0)).catch(() => 0).then(() => this.runPurge());
+    this.purging = run;
+    return run.finally(() => {
+      if (this.purging === run) this.purging = undefined;
+    });
   }
 
   private async runPurge(): Promise<number> {

@@ -1,0 +1,10 @@
+/** Minimal typing of drachtio-sip, a peer measured by the benchmarks (dev dependency only). */
+declare module 'drachtio-sip' {
+  /** A parsed SIP message (drachtio-sip's `SipMessage`). */
+  export class SipMessage {
+    constructor(raw: string);
+    get(name: string): string | undefined;
+  }
+  const drachtio: { SipMessage: typeof SipMessage };
+  export default drachtio;
+}

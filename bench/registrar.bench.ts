@@ -1,0 +1,126 @@
+/**
+ * In-process registrar benchmark (not a timed test; run with
+ * `node --expose-gc --import tsx bench/registrar.bench.ts`). Prints three tables:
+ *
+ * 1. REGISTER handled end to end on one core (parse the datagram, plan, commit to the memory
+ *    store, build the 200), next to the bare parse of the same message by SIP.js and by
+ *    drachtio-sip, measured in the same run.
+ * 2. lookup() per second at 1,000,000 bindings, next to a plain `Map` of objects.
+ * 3. heap bytes per binding at 1,000,000 bindings saved through the registrar, next to a plain
+ *    `Map` of objects holding the same fields.
+ */
+import { Buffer } from 'node:buffer';
+import { Core } from 'sip-parser';
+import drachtio from 'drachtio-sip';
+import { createRegistrar } from '../src/registrar/registrar';
+import { MemoryLocationStore } from '../src/stores/memory-location-store';
+import { parseSipMessage } from '../src/sip/sip-parser';
+import type { SipRequest } from '../src/sip/message';
+import type { SaveResult } from '../src/registrar/save-result';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc === undefined) throw new Error('run with node --expose-gc');
+
+function register(i: number, cseq = 1): Buffer {
+  return Buffer.from(
+    `REGISTER sip:example.com SIP/2.0\r\n` +
+    `Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-${i}-${cseq};rport\r\n` +
+    `Max-Forwards: 70\r\n` +
+    `From: <sip:user${i}@example.com>;tag=f${i}\r\n` +
+    `To: <sip:user${i}@example.com>\r\n` +
+    `Call-ID: ${i.toString(16).padStart(8, '0')}-5d1e-4f0a-9c2b-bench@192.0.2.10\r\n` +
+    `CSeq: ${cseq} REGISTER\r\n` +
+    `Contact: <sip:user${i}@192.0.2.${i % 250}:${5060 + (i % 1000)};transport=udp>\r\n` +
+    `Expires: 3600\r\n` +
+    `User-Agent: bench-phone/1.0\r\n` +
+    `Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE\r\n` +
+    `Content-Length: 0\r\n\r\n`, 'latin1');
+}
+
+function parse(b: Buffer): SipRequest {
+  const r = parseSipMessage(b);
+  if (!r.ok || r.message.kind !== 'request') throw new Error('bench message does not parse');
+  return r.message;
+}
+
+function rate(n: number, run: (i: number) => unknown): number {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) run(i);
+  return n / (Number(process.hrtime.bigint() - t0) / 1e9);
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+let sink: unknown;
+
+// 1. End-to-end REGISTER handling.
+{
+  const N = 200_000;
+  const datagrams = Array.from({ length: N }, (_, i) => register(i));
+  const registrar = createRegistrar({ purgeIntervalMs: 0 });
+  const handle = (i: number): void => {
+    const r = registrar.save(parse(datagrams[i])) as SaveResult;
+    if (r.response === undefined) throw new Error('expected a synchronous 200');
+    sink = r.response;
+  };
+  for (let i = 0; i < 20_000; i++) handle(i); // warm-up (first registrations)
+  const firstRate = rate(N - 20_000, (i) => handle(i + 20_000));
+  const refresh = Array.from({ length: N }, (_, i) => register(i, 2));
+  const refreshRate = rate(N, (i) => { sink = (registrar.save(parse(refresh[i])) as SaveResult).response; });
+  const one = datagrams[0].toString('latin1');
+  const noopLogger = { debug() {}, log() {}, warn() {}, error() {} };
+  const sipjsRate = rate(300, () => { sink = Core.Parser.parseMessage(one, noopLogger as never); });
+  const drachtioRate = rate(50_000, (i) => {
+    const m = new drachtio.SipMessage(datagrams[i % N].toString('latin1'));
+    sink = [m.get('Call-ID'), m.get('CSeq'), m.get('Contact'), m.get('To'), m.get('Expires')];
+  });
+  const scanRate = rate(N, (i) => { sink = parse(datagrams[i]); });
+  console.log('\n### REGISTER handling, one core (in process)\n');
+  console.log('| what | per second |');
+  console.log('|---|---|');
+  console.log(`| sipreg: new REGISTER end to end (parse, plan, commit to memory store, 200 OK bytes) | ${fmt(firstRate)} |`);
+  console.log(`| sipreg: refresh REGISTER end to end | ${fmt(refreshRate)} |`);
+  console.log(`| sipreg scanner: parse only | ${fmt(scanRate)} |`);
+  console.log(`| drachtio-sip 0.6: parse + read the registrar's headers | ${fmt(drachtioRate)} |`);
+  console.log(`| SIP.js 0.21 \`Parser.parseMessage\`: parse only | ${fmt(sipjsRate)} |`);
+  void registrar.close();
+}
+
+// 2 and 3. One million bindings: heap per binding and lookup rate.
+{
+  const N = 1_000_000;
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const store = new MemoryLocationStore();
+  const registrar = createRegistrar({ store, purgeIntervalMs: 0 });
+  for (let i = 0; i < N; i++) registrar.save(parse(register(i)), { noReply: true });
+  gc();
+  const perBinding = (process.memoryUsage().heapUsed - before) / N;
+
+  const uris = Array.from({ length: N }, (_, i) => `sip:user${i}@example.com`);
+  for (let i = 0; i < 100_000; i++) sink = registrar.lookup(uris[i]);
+  const lookupRate = rate(N, (i) => { sink = registrar.lookup(uris[(i * 7919) % N]); });
+
+  gc();
+  const beforeMap = process.memoryUsage().heapUsed;
+  const map = new Map<string, object>();
+  for (let i = 0; i < N; i++) {
+    const m = parse(register(i));
+    const c = m.contacts === '*' ? undefined : m.contacts[0];
+    map.set(`user${i}@example.com`, {
+      contact: c?.uri, callId: m.callId, cseq: m.cseq.seq, expiresAt: Date.now() + 3_600_000, q: -1,
+      updatedAt: Date.now(), flags: 0, userAgent: m.userAgent, methods: m.allow, socket: undefined,
+    });
+  }
+  gc();
+  const mapPerBinding = (process.memoryUsage().heapUsed - beforeMap) / N;
+  const keys = Array.from({ length: N }, (_, i) => `user${i}@example.com`);
+  const mapRate = rate(N, (i) => { sink = map.get(keys[(i * 7919) % N]); });
+
+  console.log('\n### One million bindings\n');
+  console.log('| what | sipreg (registrar + memory store) | plain `Map` of objects |');
+  console.log('|---|---|---|');
+  console.log(`| lookup per second (R-URI → ordered targets) | ${fmt(lookupRate)} | ${fmt(mapRate)} (get only) |`);
+  console.log(`| heap bytes per binding | ${fmt(perBinding)} | ${fmt(mapPerBinding)} |`);
+  sink = [map.size, store];
+}
+void sink;
