@@ -4,6 +4,7 @@ declare module 'drachtio-sip' {
   export class SipMessage {
     constructor(raw: string);
     get(name: string): string | undefined;
+    getParsedHeader(name: string): unknown;
   }
   const drachtio: { SipMessage: typeof SipMessage };
   export default drachtio;
