@@ -74,16 +74,6 @@ const readUsage = createProcessTreeUsageReader();
 const startedAt = Date.now();
 const loadAtStart = loadavg()[0].toFixed(2);
 
-const targets: Target[] = [];
-const kamailioPath = findBinary('kamailio');
-if (kamailioPath === undefined) console.log('Kamailio not installed: reference rows skipped');
-else targets.push({ name: 'Kamailio 5.6 (usrloc, 2 children)', start: (port) => startKamailio({ kamailioPath, port }) });
-if (existsSync(join(REPOSITORY_ROOT, 'src', 'cli', 'main.ts'))) {
-  targets.push({ name: 'sipreg CLI (--store memory)', start: (port) => startSipreg({ port }) });
-} else {
-  console.log('src/cli/main.ts not present: sipreg rows skipped');
-}
-
 /** One step: SIPP_INSTANCES SIPp processes share `rate`, each with its own port and AOR prefix. */
 async function runStep(target: Target, server: ManagedProcess, serverPort: number, rate: number, step: number): Promise<StepResult> {
   const perInstanceRate = Math.ceil(rate / SIPP_INSTANCES);
@@ -205,9 +195,23 @@ function table(results: readonly StepResult[]): string {
   ].join('\n');
 }
 
-const results: StepResult[] = [];
-for (const target of targets) results.push(...(await benchTarget(target)));
-console.log(`\nREGISTER over UDP on loopback, ${SIPP_INSTANCES} SIPp instances, ${stepSeconds} s per step, a new AOR per REGISTER`);
-console.log(`machine: ${cpus().length} cores, load average before the run ${loadAtStart} (SIPp shares the cores with the server)`);
-console.log('server CPU %: 100 = one core (all server processes); RSS: proportional set size summed over the server processes\n');
-console.log(table(results));
+/** Bench every installed target in turn and print the table. */
+async function main(): Promise<void> {
+  const targets: Target[] = [];
+  const kamailioPath = findBinary('kamailio');
+  if (kamailioPath === undefined) console.log('Kamailio not installed: reference rows skipped');
+  else targets.push({ name: 'Kamailio 5.6 (usrloc, 2 children)', start: (port) => startKamailio({ kamailioPath, port }) });
+  if (existsSync(join(REPOSITORY_ROOT, 'src', 'cli', 'main.ts'))) {
+    targets.push({ name: 'sipreg CLI (--store memory)', start: (port) => startSipreg({ port }) });
+  } else {
+    console.log('src/cli/main.ts not present: sipreg rows skipped');
+  }
+  const results: StepResult[] = [];
+  for (const target of targets) results.push(...(await benchTarget(target)));
+  console.log(`\nREGISTER over UDP on loopback, ${SIPP_INSTANCES} SIPp instances, ${stepSeconds} s per step, a new AOR per REGISTER`);
+  console.log(`machine: ${cpus().length} cores, load average before the run ${loadAtStart} (SIPp shares the cores with the server)`);
+  console.log('server CPU %: 100 = one core (all server processes); RSS: proportional set size summed over the server processes\n');
+  console.log(table(results));
+}
+
+await main();
