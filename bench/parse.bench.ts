@@ -43,7 +43,28 @@ function measure(row: Row): { name: string; usPerMsg: number; msgsPerSec: number
 
 const datagram = Buffer.from(REGISTER, 'latin1');
 
+/**
+ * Reference floor, not a parser: split the header lines and copy each name and value out with
+ * `latin1Slice`, which is the least any parser keeping owned strings must do.
+ */
+function copyOutFloor(buf: Buffer): { name: string; value: string }[] {
+  const out: { name: string; value: string }[] = [];
+  const b = buf as Buffer & { latin1Slice(start: number, end: number): string };
+  let pos = buf.indexOf(10) + 1;
+  for (let lf = buf.indexOf(10, pos); lf > pos + 1; lf = buf.indexOf(10, pos)) {
+    const colon = buf.indexOf(0x3a, pos);
+    out.push({ name: b.latin1Slice(pos, colon), value: b.latin1Slice(colon + 2, lf - 1) });
+    pos = lf + 1;
+  }
+  return out;
+}
+
 const rows: Row[] = [
+  {
+    name: 'floor: copy out header lines only',
+    iterations: 300_000,
+    run: () => copyOutFloor(datagram),
+  },
   {
     name: 'sipreg scanner (parseSipMessage)',
     iterations: 300_000,

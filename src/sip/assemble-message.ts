@@ -46,6 +46,7 @@ export function rejectWith(reason: string, headers: readonly SipHeader[], keys: 
 
 /** A SIP(S) Request-URI must not carry `?headers` (RFC 3261 §19.1.1 table 1; RFC 4475 §3.1.2.11). */
 function hasUriHeaders(uri: string): boolean {
+  if (uri.indexOf('?') < 0) return false;
   const u = parseUri(uri);
   return u !== undefined && u.headers.length > 0;
 }

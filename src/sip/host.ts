@@ -27,25 +27,6 @@ function isIPv4(s: string, a: number, b: number): boolean {
   return octets === 4;
 }
 
-/**
- * `hostname` (RFC 3261 §25.1): dot-separated labels of alphanumerics and inner `-`, the last
- * label starting with a letter. A trailing dot is not accepted (SIP.js rejects it too).
- */
-function isHostname(s: string, a: number, b: number): boolean {
-  let labelStart = a;
-  for (let i = a; i <= b; i++) {
-    if (i < b && s.charCodeAt(i) !== 0x2e) continue;
-    if (i === labelStart || s.charCodeAt(labelStart) === 0x2d || s.charCodeAt(i - 1) === 0x2d) return false;
-    for (let j = labelStart; j < i; j++) {
-      const c = s.charCodeAt(j);
-      if (!(isAlpha(c) || isDigit(c) || c === 0x2d)) return false;
-    }
-    if (i === b) return isAlpha(s.charCodeAt(labelStart));
-    labelStart = i + 1;
-  }
-  return false;
-}
-
 /** `IPv6address` inside brackets (RFC 3261 §25.1, RFC 4291 §2.2): hex groups, at most one `::`, optional IPv4 tail. */
 function isIPv6(s: string, a: number, b: number): boolean {
   let groups = 0;
@@ -83,25 +64,36 @@ function isIPv6(s: string, a: number, b: number): boolean {
 }
 
 /**
- * Scans a `host` (RFC 3261 §25.1: hostname, IPv4address or IPv6reference) starting at `s[i]`.
+ * Scans a `host` (RFC 3261 §25.1: `hostname` — dot-separated labels of alphanumerics and
+ * inner `-`, the top label starting with a letter —, `IPv4address` or `IPv6reference`) starting
+ * at `s[i]`, not beyond `n`. A trailing dot is not accepted (SIP.js rejects it too).
  *
  * @returns the index just after the host, or -1 when no valid host starts there.
  */
-export function scanHost(s: string, i: number): number {
-  const n = s.length;
+export function scanHost(s: string, i: number, n = s.length): number {
   if (i < n && s.charCodeAt(i) === 0x5b) {
     const close = s.indexOf(']', i + 1);
-    return close > i + 1 && isIPv6(s, i + 1, close) ? close + 1 : -1;
+    return close > i + 1 && close < n && isIPv6(s, i + 1, close) ? close + 1 : -1;
   }
   let j = i;
+  let labelStart = i;
   let alpha = false;
+  let wellFormed = true;
   for (; j < n; j++) {
     const c = s.charCodeAt(j);
-    if (isAlpha(c) || c === 0x2d) alpha = true;
-    else if (!isDigit(c) && c !== 0x2e) break;
+    if (c === 0x2e) {
+      if (j === labelStart || s.charCodeAt(j - 1) === 0x2d) wellFormed = false;
+      labelStart = j + 1;
+    } else if (c === 0x2d) {
+      if (j === labelStart) wellFormed = false;
+      alpha = true;
+    } else if (isAlpha(c)) alpha = true;
+    else if (!isDigit(c)) break;
   }
   if (j === i) return -1;
-  return (alpha ? isHostname(s, i, j) : isIPv4(s, i, j)) ? j : -1;
+  if (!alpha) return isIPv4(s, i, j) ? j : -1;
+  const topOk = labelStart < j && isAlpha(s.charCodeAt(labelStart)) && s.charCodeAt(j - 1) !== 0x2d;
+  return wellFormed && topOk ? j : -1;
 }
 
 /** True when `s` is exactly an IPv4 address, an IPv6 address or an IPv6 reference (RFC 3261 §25.1, as in Via `received`). */

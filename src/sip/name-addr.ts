@@ -38,23 +38,25 @@ export function parseNameAddr(raw: string, requireAngle = false): NameAddrValue 
       if (end > 0) displayName = raw.slice(0, end);
     }
   }
-  let uri: string;
+  let uriStart = 0;
+  let uriEnd: number;
   let paramsAt: number;
   if (lt >= 0) {
-    const gt = raw.indexOf('>', lt + 1);
-    if (gt < 0) return undefined;
-    uri = raw.slice(lt + 1, gt);
-    paramsAt = gt + 1;
+    uriStart = lt + 1;
+    uriEnd = raw.indexOf('>', uriStart);
+    if (uriEnd < 0) return undefined;
+    paramsAt = uriEnd + 1;
   } else {
     if (requireAngle) return undefined;
-    let semi = raw.indexOf(';');
-    if (semi < 0) semi = n;
-    const end = trimWspEnd(raw, 0, semi);
-    uri = end === n ? raw : raw.slice(0, end);
-    if (uri.indexOf('?') >= 0 || uri.indexOf(',') >= 0) return undefined;
-    paramsAt = semi;
+    paramsAt = raw.indexOf(';');
+    if (paramsAt < 0) paramsAt = n;
+    uriEnd = trimWspEnd(raw, 0, paramsAt);
+    const q = raw.indexOf('?');
+    const comma = raw.indexOf(',');
+    if ((q >= 0 && q < uriEnd) || (comma >= 0 && comma < uriEnd)) return undefined;
   }
-  if (!isValidUriText(uri)) return undefined;
+  if (!isValidUriText(raw, uriStart, uriEnd)) return undefined;
+  const uri = uriStart === 0 && uriEnd === n ? raw : raw.slice(uriStart, uriEnd);
   const params = parseParams(raw, paramsAt);
   if (params === undefined) return undefined;
   return displayName === undefined ? { raw, uri, params } : { raw, displayName, uri, params };

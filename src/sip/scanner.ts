@@ -2,7 +2,7 @@ import { Buffer, isAscii } from 'node:buffer';
 import type { NameAddrValue, SipHeader } from './message';
 import type { MessageParts, StartLine } from './message-parts';
 import type { ParseResult, ResolvedParseOptions } from './parse-result';
-import { DIGIT_CHARS, TOKEN_CHARS, allInTable } from './chars';
+import { DIGIT_CHARS, TOKEN_CHARS, allInTable, parseDigits } from './chars';
 import { assembleMessage, rejectWith } from './assemble-message';
 import { newMessageParts } from './message-parts';
 import { canonicalHeaderName } from './headers/header-names';
@@ -260,73 +260,50 @@ export function scanSipMessage(input: Uint8Array, options: ResolvedParseOptions)
   if (start === undefined) return undefined;
   const p = newMessageParts(start);
   const headers: SipHeader[] = p.headers;
-  let name = '';
-  let key = '';
-  let valueA = 0;
-  let valueB = 0;
-  let folded: string | undefined;
   let contentLength = -1;
   let contentLengths = 0;
-
-  const flush = (): boolean => {
-    const value = folded ?? t.text(valueA, valueB);
-    headers.push({ name, value });
-    p.keys.push(key);
-    if (key === 'content-length') {
-      contentLengths++;
-      contentLength = -1;
-      if (value.length === 0 || value.length > 10) return false;
-      contentLength = 0;
-      for (let i = 0; i < value.length; i++) {
-        const d = value.charCodeAt(i) - 0x30;
-        if (d < 0 || d > 9) return false;
-        contentLength = contentLength * 10 + d;
-      }
-      return true;
-    }
-    return takeHeader(p, key, value);
-  };
-
   pos = lf + 1;
   for (;;) {
     lf = buf.indexOf(LF, pos);
     if (lf < 0) return undefined;
     let end = lf > pos && buf[lf - 1] === CR ? lf - 1 : lf;
     if (end === pos) break;
-    const c0 = buf[pos];
-    if (c0 === SP || c0 === HT) {
-      if (name === '') return undefined;
-      let a = pos + 1;
-      while (a < end && (buf[a] === SP || buf[a] === HT)) a++;
-      while (end > a && (buf[end - 1] === SP || buf[end - 1] === HT)) end--;
-      if (a < end) {
-        const seg = t.text(a, end);
-        folded ??= valueA < valueB ? t.text(valueA, valueB) : '';
-        folded = folded === '' ? seg : folded + ' ' + seg;
-      }
-    } else {
-      if (name !== '' && !flush()) return undefined;
-      let i = pos;
-      while (i < end && isTokenByte(buf[i])) i++;
-      if (i === pos) return undefined;
-      const known = commonName(buf, pos, i);
-      if (known >= 0) [name, key] = COMMON_NAMES[known];
-      else {
-        name = t.text(pos, i);
-        key = canonicalHeaderName(name);
-      }
-      while (i < end && (buf[i] === SP || buf[i] === HT)) i++;
-      if (buf[i] !== 0x3a || i >= end) return undefined;
-      i++;
-      while (i < end && (buf[i] === SP || buf[i] === HT)) i++;
-      while (end > i && (buf[end - 1] === SP || buf[end - 1] === HT)) end--;
-      valueA = i;
-      valueB = end;
-      folded = undefined;
+    let i = pos;
+    while (i < end && isTokenByte(buf[i])) i++;
+    if (i === pos) return undefined;
+    let name: string;
+    let key: string;
+    const known = commonName(buf, pos, i);
+    if (known >= 0) [name, key] = COMMON_NAMES[known];
+    else {
+      name = t.text(pos, i);
+      key = canonicalHeaderName(name);
     }
+    while (i < end && (buf[i] === SP || buf[i] === HT)) i++;
+    if (i >= end || buf[i] !== 0x3a) return undefined;
+    i++;
+    while (i < end && (buf[i] === SP || buf[i] === HT)) i++;
+    while (end > i && (buf[end - 1] === SP || buf[end - 1] === HT)) end--;
+    let value = i < end ? t.text(i, end) : '';
+    while (buf[lf + 1] === SP || buf[lf + 1] === HT) {
+      const segStart = lf + 1;
+      lf = buf.indexOf(LF, segStart);
+      if (lf < 0) return undefined;
+      let a = segStart;
+      let b = lf > segStart && buf[lf - 1] === CR ? lf - 1 : lf;
+      while (a < b && (buf[a] === SP || buf[a] === HT)) a++;
+      while (b > a && (buf[b - 1] === SP || buf[b - 1] === HT)) b--;
+      if (a < b) value = value === '' ? t.text(a, b) : value + ' ' + t.text(a, b);
+    }
+    headers.push({ name, value });
+    p.keys.push(key);
+    if (key === 'content-length') {
+      contentLengths++;
+      contentLength = parseDigits(value, 10);
+      if (contentLength < 0) return undefined;
+    } else if (!takeHeader(p, key, value)) return undefined;
     pos = lf + 1;
   }
-  if (name !== '' && !flush()) return undefined;
   const bodyStart = lf + 1;
   if (contentLengths > 1) return rejectWith('multiple-content-length', headers, p.keys);
   let bodyEnd = n;

@@ -52,16 +52,17 @@ function validRun(s: string, a: number, b: number, table: Uint8Array, allowEmpty
   return true;
 }
 
-function schemeOf(s: string, colon: number): UriScheme | undefined {
-  if (colon === 3) {
-    const a = s.charCodeAt(0) | 0x20;
-    const b = s.charCodeAt(1) | 0x20;
-    const c = s.charCodeAt(2) | 0x20;
+function schemeOf(s: string, start: number, colon: number): UriScheme | undefined {
+  const len = colon - start;
+  if (len !== 3 && len !== 4) return undefined;
+  const a = s.charCodeAt(start) | 0x20;
+  const b = s.charCodeAt(start + 1) | 0x20;
+  const c = s.charCodeAt(start + 2) | 0x20;
+  if (len === 3) {
     if (a === 0x73 && b === 0x69 && c === 0x70) return 'sip';
-    if (a === 0x74 && b === 0x65 && c === 0x6c) return 'tel';
-    return undefined;
+    return a === 0x74 && b === 0x65 && c === 0x6c ? 'tel' : undefined;
   }
-  return colon === 4 && s.slice(0, 4).toLowerCase() === 'sips' ? 'sips' : undefined;
+  return a === 0x73 && b === 0x69 && c === 0x70 && (s.charCodeAt(start + 3) | 0x20) === 0x73 ? 'sips' : undefined;
 }
 
 /** The mutable shape {@link scanUri} fills in when asked to build. */
@@ -90,13 +91,12 @@ function knownParamValid(s: string, a: number, b: number, v: number, end: number
     const ttl = parseDigits(s.slice(v, end), 3);
     return ttl >= 0 && ttl <= 255;
   }
-  if (nameIs(s, a, b, 'maddr')) return scanHost(s, v) === end;
+  if (nameIs(s, a, b, 'maddr')) return scanHost(s, v, end) === end;
   return true;
 }
 
 /** Scans `;name[=value]` URI parameters and `?h=v&...` headers from `s[i]` to the end. */
-function scanTail(s: string, i: number, tel: boolean, out: UriBuilder | undefined): boolean {
-  const n = s.length;
+function scanTail(s: string, i: number, n: number, tel: boolean, out: UriBuilder | undefined): boolean {
   while (i < n && s.charCodeAt(i) === 0x3b) {
     let j = i + 1;
     while (j < n && s.charCodeAt(j) !== 0x3b && s.charCodeAt(j) !== 0x3d && s.charCodeAt(j) !== 0x3f) j++;
@@ -117,7 +117,7 @@ function scanTail(s: string, i: number, tel: boolean, out: UriBuilder | undefine
   if (tel || s.charCodeAt(i) !== 0x3f) return false;
   while (i < n) {
     let amp = s.indexOf('&', i + 1);
-    if (amp < 0) amp = n;
+    if (amp < 0 || amp > n) amp = n;
     const eq = s.indexOf('=', i + 1);
     if (eq < 0 || eq > amp) return false;
     if (!validRun(s, i + 1, eq, URI_HEADER_CHARS, false) || !validRun(s, eq + 1, amp, URI_HEADER_CHARS, true)) return false;
@@ -128,10 +128,9 @@ function scanTail(s: string, i: number, tel: boolean, out: UriBuilder | undefine
 }
 
 /** Scans host[:port] at `s[i]`; returns the index after them, or -1. */
-function scanHostPort(s: string, i: number, out: UriBuilder | undefined): number {
-  const n = s.length;
+function scanHostPort(s: string, i: number, n: number, out: UriBuilder | undefined): number {
   const start = i;
-  i = scanHost(s, i);
+  i = scanHost(s, i, n);
   if (i < 0) return -1;
   if (out !== undefined) out.host = s.slice(start, i).toLowerCase();
   if (i < n && s.charCodeAt(i) === 0x3a) {
@@ -145,16 +144,16 @@ function scanHostPort(s: string, i: number, out: UriBuilder | undefined): number
 }
 
 /** Validates a sip/sips/tel URI whose scheme ends at `colon`, filling `out` when given. */
-function scanUri(s: string, scheme: UriScheme, colon: number, out: UriBuilder | undefined): boolean {
-  const n = s.length;
+function scanUri(s: string, scheme: UriScheme, colon: number, n: number, out: UriBuilder | undefined): boolean {
   let i = colon + 1;
   if (scheme === 'tel') {
     while (i < n && isTelChar(s.charCodeAt(i))) i++;
     if (i === colon + 1) return false;
     if (out !== undefined) out.user = s.slice(colon + 1, i);
-    return scanTail(s, i, true, out);
+    return scanTail(s, i, n, true, out);
   }
-  const at = s.indexOf('@', i);
+  let at = s.indexOf('@', i);
+  if (at >= n) at = -1;
   if (at >= 0) {
     let pw = s.indexOf(':', i);
     if (pw < 0 || pw > at) pw = at;
@@ -166,8 +165,8 @@ function scanUri(s: string, scheme: UriScheme, colon: number, out: UriBuilder | 
     }
     i = at + 1;
   }
-  i = scanHostPort(s, i, out);
-  return i >= 0 && scanTail(s, i, false, out);
+  i = scanHostPort(s, i, n, out);
+  return i >= 0 && scanTail(s, i, n, false, out);
 }
 
 /**
@@ -179,10 +178,10 @@ function scanUri(s: string, scheme: UriScheme, colon: number, out: UriBuilder | 
  */
 export function parseUri(s: string): SipUri | undefined {
   const colon = s.indexOf(':');
-  const scheme = colon < 0 ? undefined : schemeOf(s, colon);
+  const scheme = colon < 0 ? undefined : schemeOf(s, 0, colon);
   if (scheme === undefined) return undefined;
   const out: UriBuilder = { scheme, host: '', params: {}, headers: [] };
-  return scanUri(s, scheme, colon, out) ? out : undefined;
+  return scanUri(s, scheme, colon, s.length, out) ? out : undefined;
 }
 
 /** Formats a {@link SipUri} back to text (RFC 3261 §19.1.1); `parseUri(formatUri(u))` equals `u`. */
@@ -266,17 +265,18 @@ export function uriEquals(a: string | SipUri, b: string | SipUri): boolean {
  * then characters without white space, controls, `<`, `>` or `"`). Other schemes are
  * syntactically valid; rejecting them (416) is the application's decision (RFC 4475 §3.3.2).
  */
-export function isValidUriText(s: string): boolean {
-  const colon = s.indexOf(':');
-  if (colon <= 0 || colon === s.length - 1) return false;
-  const c0 = s.charCodeAt(0) | 0x20;
+export function isValidUriText(s: string, start = 0, end = s.length): boolean {
+  let colon = s.indexOf(':', start);
+  if (colon >= end) colon = -1;
+  if (colon <= start || colon === end - 1) return false;
+  const c0 = s.charCodeAt(start) | 0x20;
   if (c0 < 0x61 || c0 > 0x7a) return false;
-  for (let i = 1; i < colon; i++) {
+  for (let i = start + 1; i < colon; i++) {
     const c = s.charCodeAt(i);
     const l = c | 0x20;
     if (!((l >= 0x61 && l <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e)) return false;
   }
-  const scheme = schemeOf(s, colon);
-  if (scheme !== undefined) return scanUri(s, scheme, colon, undefined);
-  return validRun(s, colon + 1, s.length, URIC_CHARS, false);
+  const scheme = schemeOf(s, start, colon);
+  if (scheme !== undefined) return scanUri(s, scheme, colon, end, undefined);
+  return validRun(s, colon + 1, end, URIC_CHARS, false);
 }

@@ -22,6 +22,32 @@ export function endOfQuoted(s: string, i: number): number {
   return -1;
 }
 
+/**
+ * Parameter names registrars meet all the time (RFC 3261 §20, RFC 3581, RFC 5626, RFC 5627,
+ * RFC 8599). Returning these literals instead of a fresh slice saves the property-key
+ * internalisation when the name becomes a key of the params object.
+ */
+const COMMON_PARAM_NAMES: readonly string[] = [
+  'tag', 'expires', 'q', 'branch', 'rport', 'received', 'transport', 'lr', 'ob', 'reg-id',
+  '+sip.instance', 'methods', 'maddr', 'ttl', 'user', 'gr', 'pub-gruu', 'temp-gruu', '+sip.ice',
+  'pn-provider', 'pn-prid', 'pn-param', '+sip.pnsreg',
+];
+
+/** The {@link COMMON_PARAM_NAMES} entry equal to `s[a, b)` case-insensitively, if any. */
+function commonParamName(s: string, a: number, b: number): string | undefined {
+  const len = b - a;
+  outer: for (const name of COMMON_PARAM_NAMES) {
+    if (name.length !== len) continue;
+    for (let i = 0; i < len; i++) {
+      let c = s.charCodeAt(a + i);
+      if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+      if (c !== name.charCodeAt(i)) continue outer;
+    }
+    return name;
+  }
+  return undefined;
+}
+
 /** End of a bare IPv6 address at `s[i]` (Via `received`, RFC 3261 §20.42), or -1. */
 function endOfBareIPv6(s: string, i: number): number {
   let j = i;
@@ -56,7 +82,7 @@ export function parseParams(s: string, i: number): Params | undefined {
       if (c >= 0x41 && c <= 0x5a) upper = true;
     }
     if (i === nameStart) return undefined;
-    const name = upper ? s.slice(nameStart, i).toLowerCase() : s.slice(nameStart, i);
+    const name = commonParamName(s, nameStart, i) ?? (upper ? s.slice(nameStart, i).toLowerCase() : s.slice(nameStart, i));
     i = skipWsp(s, i);
     let value: string | null = null;
     if (i < n && s.charCodeAt(i) === 0x3d) {

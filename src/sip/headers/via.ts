@@ -15,10 +15,26 @@ function afterProtocol(s: string, i: number): number {
   return skipWsp(s, i + 1);
 }
 
+/** Transport tokens of RFC 3261 §20.42, RFC 7118 and RFC 4168, upper-cased. */
+const TRANSPORTS: readonly string[] = ['UDP', 'TCP', 'TLS', 'SCTP', 'WS', 'WSS'];
+
+/** The {@link TRANSPORTS} entry equal to `s[a, b)` case-insensitively, without allocating. */
+function knownTransport(s: string, a: number, b: number): string | undefined {
+  outer: for (const t of TRANSPORTS) {
+    if (t.length !== b - a) continue;
+    for (let i = 0; i < t.length; i++) if ((s.charCodeAt(a + i) & 0xdf) !== t.charCodeAt(i)) continue outer;
+    return t;
+  }
+  return undefined;
+}
+
+/** The Via parameters {@link viaParamValid} checks. */
+const VIA_PARAMS: readonly string[] = ['branch', 'received', 'rport', 'ttl', 'maddr'];
+
 /**
  * The Via parameters with their own syntax (RFC 3261 §20.42, §25.1 `via-params`; RFC 3581 §3):
  * `branch` a token, `received` an IP address, `rport` optional port digits, `ttl` 0-255,
- * `maddr` a host.
+ * `maddr` (the remaining name of {@link VIA_PARAMS}) a host.
  */
 function viaParamValid(name: string, value: string | null): boolean {
   switch (name) {
@@ -35,10 +51,8 @@ function viaParamValid(name: string, value: string | null): boolean {
       const ttl = value === null ? -1 : parseDigits(value, 3);
       return ttl >= 0 && ttl <= 255;
     }
-    case 'maddr':
-      return value !== null && scanHost(value, 0) === value.length;
     default:
-      return true;
+      return value !== null && scanHost(value, 0) === value.length;
   }
 }
 
@@ -56,7 +70,7 @@ export function parseVia(raw: string): ViaValue | undefined {
   const tStart = i;
   while (i < n && inTable(TOKEN_CHARS, raw.charCodeAt(i))) i++;
   if (i === tStart || i === n || !isWsp(raw.charCodeAt(i))) return undefined;
-  const transport = raw.slice(tStart, i).toUpperCase();
+  const transport = knownTransport(raw, tStart, i) ?? raw.slice(tStart, i).toUpperCase();
   i = skipWsp(raw, i);
   const hStart = i;
   i = scanHost(raw, i);
@@ -67,18 +81,15 @@ export function parseVia(raw: string): ViaValue | undefined {
   if (raw.charCodeAt(i) === 0x3a) {
     i = skipWsp(raw, i + 1);
     const pStart = i;
-    while (i < n && raw.charCodeAt(i) >= 0x30 && raw.charCodeAt(i) <= 0x39) i++;
-    port = parseDigits(raw.slice(pStart, i), 5);
-    if (port < 0 || port > 65535) return undefined;
+    port = 0;
+    while (i < n && raw.charCodeAt(i) >= 0x30 && raw.charCodeAt(i) <= 0x39) port = port * 10 + raw.charCodeAt(i++) - 0x30;
+    if (i === pStart || i - pStart > 5 || port > 65535) return undefined;
   }
   const params = parseParams(raw, i);
   if (params === undefined) return undefined;
   const via: { -readonly [K in keyof ViaValue]: ViaValue[K] } = { raw, transport, host };
   if (port !== undefined) via.port = port;
-  for (const name in params) {
-    const value = params[name];
-    if (!viaParamValid(name, value)) return undefined;
-  }
+  for (const name of VIA_PARAMS) if (name in params && !viaParamValid(name, params[name])) return undefined;
   if (params.branch != null) via.branch = params.branch;
   if (params.received != null) via.received = params.received;
   const rport = params.rport;
