@@ -26,9 +26,6 @@ export const DIGIT_CHARS: Uint8Array = table('', [[0x30, 0x39]]);
 /** `word` characters (RFC 3261 §25.1), used by Call-ID: token plus `()<>:\\"/[]?{}`. */
 export const WORD_CHARS: Uint8Array = table("-.!%*_+`'~()<>:\\\"/[]?{}", ALNUM);
 
-/** Characters allowed in a host name, an IPv4 address or inside an IPv6 reference. */
-export const HOST_CHARS: Uint8Array = table('-.:[]', ALNUM);
-
 /** `uric` characters of an absoluteURI (RFC 3261 §25.1: reserved, unreserved, `%` of escaped). */
 export const URIC_CHARS: Uint8Array = table(";/?:@&=+$,-_.!~*'()%", ALNUM);
 
