@@ -23,6 +23,65 @@ function unescapeUser(user: string): string | undefined {
   }
 }
 
+/** User part and host of a SIP URI, the only parts an AOR needs. */
+interface AorParts {
+  readonly scheme: string;
+  readonly user?: string;
+  readonly host: string;
+}
+
+/**
+ * Fast path for the common `sip:user@host[:port][;params]` shape: one scan, no parameter
+ * objects. Anything else (IPv6 references, passwords, URI headers, unusual characters) goes to
+ * the full {@link parseUri}. Both agree on syntactically valid URIs (a property test checks
+ * it); received messages have their URIs validated by the parser already.
+ */
+function aorParts(uri: string): AorParts | undefined {
+  const n = uri.length;
+  let i = 0;
+  let scheme: string;
+  if (uri.startsWith('sip:')) { scheme = 'sip'; i = 4; } else if (uri.startsWith('sips:')) { scheme = 'sips'; i = 5; } else return fullParts(uri);
+  const at = uri.indexOf('@', i);
+  let hostStart = i;
+  let user: string | undefined;
+  if (at >= 0) {
+    for (let k = i; k < at; k++) if (!isPlainUserChar(uri.charCodeAt(k))) return fullParts(uri);
+    user = uri.slice(i, at);
+    hostStart = at + 1;
+  }
+  let j = hostStart;
+  for (; j < n; j++) {
+    const c = uri.charCodeAt(j);
+    if (c === 58 /* : */ || c === 59 /* ; */) break;
+    if (!isPlainHostChar(c)) return fullParts(uri);
+  }
+  if (j === hostStart) return undefined;
+  if (j < n && uri.charCodeAt(j) === 58) {
+    const semi = uri.indexOf(';', j);
+    const end = semi < 0 ? n : semi;
+    for (let k = j + 1; k < end; k++) { const c = uri.charCodeAt(k); if (c < 48 || c > 57) return fullParts(uri); }
+    if (end === j + 1) return fullParts(uri);
+  }
+  for (let k = j; k < n; k++) if (uri.charCodeAt(k) === 63 /* ? */) return fullParts(uri);
+  return { scheme, user, host: uri.slice(hostStart, j) };
+}
+
+function fullParts(uri: string): AorParts | undefined {
+  return parseUri(uri);
+}
+
+/** Unreserved and user-unreserved characters plus `%` (RFC 3261 §25.1), without `: @ ; ? /`. */
+function isPlainUserChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57)
+    || c === 45 || c === 46 || c === 95 || c === 126 || c === 33 || c === 42 || c === 39 || c === 40 || c === 41
+    || c === 38 || c === 61 || c === 43 || c === 36 || c === 44 || c === 37;
+}
+
+/** Host name and IPv4 characters (RFC 3261 §25.1 hostname / IPv4address). */
+function isPlainHostChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 45 || c === 46;
+}
+
 /**
  * The canonical address-of-record `user@domain` of a SIP URI (RFC 3261 §10.3 step 5):
  * escapes in the user part resolved (§19.1.4), the domain lower-cased with `realmPrefix`
@@ -30,7 +89,7 @@ function unescapeUser(user: string): string | undefined {
  * OpenSIPS `max_username_len`, `max_domain_len` and `max_aor_len` limits.
  */
 export function toAor(uri: string, rules: AorRules): Result<string, RegError> {
-  const parsed = parseUri(uri);
+  const parsed = aorParts(uri);
   if (parsed === undefined || (parsed.scheme !== 'sip' && parsed.scheme !== 'sips')) {
     return err(regError('aor-parse', undefined, `Cannot use '${uri}' as an address-of-record`));
   }

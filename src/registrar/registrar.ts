@@ -227,15 +227,22 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     const method = opts.method ?? (typeof request === 'string' ? 'INVITE' : request.method);
     const aor = this.aorOf(uri);
     if (aor === undefined) return { kind: 'not-found', code: -1, aor: uri };
-    const extra = (opts.branchAors ?? []).map((a) => this.aorOf(a)).filter((a): a is string => a !== undefined);
-    const latencyOf = (a: string, c: string): number | undefined => this.latency.get(`${a}\n${c}`);
     const store = this.options.store;
-    if (extra.length === 0) {
-      return andThen(store.load(aor), (s) => selectTargets([s], method, opts, this.options.clock.now(), latencyOf), rethrow);
+    const branchAors = opts.branchAors;
+    if (branchAors === undefined || branchAors.length === 0) {
+      return andThen(store.load(aor), (s) => selectTargets([s], method, opts, this.options.clock.now(), this.latencyOf), rethrow);
     }
-    return Promise.all([aor, ...extra].map((a) => store.load(a))).then((sets) =>
-      selectTargets(sets, method, opts, this.options.clock.now(), latencyOf));
+    const all = [aor];
+    for (const a of branchAors) {
+      const extra = this.aorOf(a);
+      if (extra !== undefined) all.push(extra);
+    }
+    return Promise.all(all.map((a) => store.load(a))).then((sets) =>
+      selectTargets(sets, method, opts, this.options.clock.now(), this.latencyOf));
   }
+
+  private readonly latencyOf = (aor: string, contact: string): number | undefined =>
+    this.latency.size === 0 ? undefined : this.latency.get(`${aor}\n${contact}`);
 
   /** Record a contact's last ping round trip in µs, for `maxPingLatencyUs` and `sortByLatency`. */
   recordLatency(aor: string, contact: string, latencyUs: number): void {
@@ -384,7 +391,9 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   }
 
   private aorOf(uriOrAor: string): string | undefined {
-    const uri = /^[a-z][a-z0-9+.-]*:/i.test(uriOrAor) ? uriOrAor : `sip:${uriOrAor}`;
+    const colon = uriOrAor.indexOf(':');
+    const at = uriOrAor.indexOf('@');
+    const uri = colon > 0 && (at < 0 || colon < at) ? uriOrAor : `sip:${uriOrAor}`;
     const r = toAor(uri, this.queryAorRules);
     return r.ok ? r.value : undefined;
   }
