@@ -1,0 +1,103 @@
+import { execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
+
+async function failing(args: string[]): Promise<{ code: number; stderr: string }> {
+  try {
+    await run(process.execPath, [...CLI, ...args], { timeout: 20_000 });
+    return { code: 0, stderr: '' };
+  } catch (e) {
+    const err = e as { code: number; stderr: string };
+    return { code: err.code, stderr: err.stderr };
+  }
+}
+
+/** Start the CLI and resolve with the port it announced. */
+function start(args: string[]): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [...CLI, 'registrar', '--listen', 'udp:127.0.0.1:0', '--log-level', 'error', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('CLI did not announce its socket')), 20_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      const m = /listening on udp:127\.0\.0\.1:(\d+)/.exec(d.toString());
+      if (m) { clearTimeout(timer); resolve({ child, port: Number(m[1]) }); }
+    });
+    child.on('exit', (code) => reject(new Error(`CLI exited with ${code}`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.once('exit', (code) => resolve(code));
+    child.kill('SIGTERM');
+  });
+}
+
+async function transact(port: number, lines: string[]): Promise<string> {
+  const socket = dgram.createSocket('udp4');
+  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
+  const me = socket.address().port;
+  const reply = new Promise<string>((r) => socket.once('message', (m) => r(m.toString())));
+  socket.send(lines.join('\r\n').replace(/PORT/g, String(me)), port, '127.0.0.1');
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([reply, new Promise<string>((_, j) => { timer = setTimeout(() => j(new Error('no reply')), 5000); })]);
+  } finally {
+    clearTimeout(timer);
+    socket.close();
+  }
+}
+
+const REGISTER = (user: string, cseq: number, contact = true) => [
+  'REGISTER sip:example.com SIP/2.0', `Via: SIP/2.0/UDP 127.0.0.1:PORT;branch=z9hG4bK-cli-${user}-${cseq};rport`, 'Max-Forwards: 70',
+  `From: <sip:${user}@example.com>;tag=a`, `To: <sip:${user}@example.com>`, `Call-ID: cli-${user}`, `CSeq: ${cseq} REGISTER`,
+  ...(contact ? [`Contact: <sip:${user}@127.0.0.1:PORT>`] : []), 'Content-Length: 0', '', '',
+];
+
+describe('sipreg CLI', () => {
+  it('exits 2 with a clear message on a bad flag', async () => {
+    expect(await failing(['registrar', '--no-such-flag', '1'])).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown flag --no-such-flag') });
+    expect(await failing(['registrar', '--min-expires', 'soon'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--min-expires takes an integer') });
+    expect(await failing(['registrar', '--save-flags', 'zz'])).toMatchObject({ code: 2, stderr: expect.stringContaining("unknown save flag 'z'") });
+    expect(await failing(['registrar', '--max-expires', '10', '--min-expires', '60'])).toMatchObject({ code: 2, stderr: expect.stringContaining('maxExpires') });
+    expect(await failing(['registrar', '--store', 'postgres://x'])).toMatchObject({ code: 2, stderr: expect.stringContaining("--store must be 'memory' or 'sqlite:PATH'") });
+    expect(await failing(['bogus'])).toMatchObject({ code: 2, stderr: expect.stringContaining("unknown command 'bogus'") });
+  });
+
+  it('lists every module parameter in --help', async () => {
+    const { stdout } = await run(process.execPath, [...CLI, 'registrar', '--help']);
+    for (const flag of ['default-expires', 'min-expires', 'max-expires', 'default-q', 'realm-prefix', 'case-sensitive', 'received-param',
+      'max-contacts', 'max-username-len', 'max-domain-len', 'max-aor-len', 'max-contact-len', 'retry-after', 'sock-hdr-name',
+      'tcp-persistent-flag', 'save-flags', 'lookup-flags']) expect(stdout).toContain(`--${flag}`);
+  });
+
+  it('applies module parameters and save flags, and keeps bindings across a restart on SQLite', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sipreg-cli-'));
+    const db = join(dir, 'location.db');
+    try {
+      const a = await start(['--store', `sqlite:${db}`, '--min-expires', '120', '--save-flags', 'c1']);
+      const ok = await transact(a.port, REGISTER('carol', 1));
+      expect(ok).toMatch(/^SIP\/2\.0 200 OK/);
+      expect(ok).toMatch(/Contact: <sip:carol@127\.0\.0\.1:\d+>;expires=3600/);
+      expect(await stop(a.child)).toBe(0);
+
+      const b = await start(['--store', `sqlite:${db}`]);
+      const query = await transact(b.port, REGISTER('carol', 2, false));
+      expect(query).toMatch(/^SIP\/2\.0 200 OK/);
+      expect(query).toMatch(/Contact: <sip:carol@127\.0\.0\.1:\d+>;expires=3\d\d\d/);
+      const notFound = await transact(b.port, ['OPTIONS sip:nobody@example.com SIP/2.0', 'Via: SIP/2.0/UDP 127.0.0.1:PORT;branch=z9hG4bK-o1;rport',
+        'Max-Forwards: 70', 'From: <sip:x@example.com>;tag=1', 'To: <sip:nobody@example.com>', 'Call-ID: o1', 'CSeq: 1 OPTIONS', 'Content-Length: 0', '', '']);
+      expect(notFound).toMatch(/^SIP\/2\.0 404/);
+      expect(await stop(b.child)).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
