@@ -11,8 +11,9 @@ const entry = {
 export default defineConfig([
   // ESM: dependencies stay external.
   { entry, format: ['esm'], dts: true, sourcemap: true, clean: true, target: 'node20', splitting: true },
-  // CJS: the SIP.js grammar is ESM-only, so it is bundled into the CommonJS build.
-  { entry, format: ['cjs'], dts: true, sourcemap: true, target: 'node20', noExternal: ['sip-parser'] },
+  // CJS: the SIP.js grammar is ESM-only, so it is bundled into the CommonJS build. Shared chunks
+  // keep one copy of each class across entry points (`instanceof ConfigError` holds everywhere).
+  { entry, format: ['cjs'], dts: true, sourcemap: true, target: 'node20', splitting: true, noExternal: ['sip-parser'] },
   // The CLI (ESM, with a shebang).
   { entry: { 'cli/main': 'src/cli/main.ts' }, format: ['esm'], sourcemap: true, target: 'node20', splitting: false, banner: { js: '#!/usr/bin/env node' } },
 ]);

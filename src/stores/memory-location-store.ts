@@ -36,7 +36,7 @@ const INDEX_SLACK = 1024;
  *   for a one-binding AOR, the private array otherwise, `null` when the AOR is absent. It costs no
  *   memory. Bindings are immutable, so when a later commit stores the very same object again
  *   (A-B-A) the content equals what the version was read from, and the commit is still safe.
- * - An {@link ExpiryWheel} of one-second buckets (about one pointer per AOR) lets
+ * - An expiry wheel of one-second buckets (about one pointer per AOR) lets
  *   {@link MemoryLocationStore.expiredAors} visit only due buckets instead of every AOR.
  *
  * Bindings must not be mutated after commit (the {@link Binding} type is read-only).
@@ -101,7 +101,7 @@ export class MemoryLocationStore implements LocationStore {
     return { aors: this.#aors.size, bindings: this.#bindings };
   }
 
-  /** Drop everything. Later calls throw a {@link ConfigError}; closing twice is a no-op. */
+  /** Drop everything. Later calls throw a `ConfigError`; closing twice is a no-op. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

@@ -3,3 +3,4 @@
  * @packageDocumentation
  */
 export { MemoryLocationStore } from './memory-location-store';
+export { SdkError, ConfigError, StoreError, TransportError } from '../errors/sdk-error';

@@ -4,3 +4,4 @@
  * @packageDocumentation
  */
 export { SqliteLocationStore, type SqliteLocationStoreOptions } from './sqlite-location-store';
+export { SdkError, ConfigError, StoreError, TransportError } from '../errors/sdk-error';

@@ -1,10 +1,11 @@
 /**
  * `sipreg/testing`: the test kit for code built on sipreg — a manual clock (no fake timers),
  * SIP message builders, a scriptable fake transport and the contract suite every
- * {@link LocationStore} adapter must pass.
+ * `LocationStore` adapter must pass.
  * @packageDocumentation
  */
 export * from './manual-clock';
 export * from './message-builders';
 export * from './fake-transport';
 export * from './location-store-contract';
+export { SdkError, ConfigError, StoreError, TransportError } from '../errors/sdk-error';

@@ -11,3 +11,4 @@ export type { ListenAddress, NodeListenProtocol } from './listen-address';
 export { responseDestination } from './response-destination';
 export { stampReceived } from './stamp-received';
 export type { Endpoint, RequestHandler, ResponseHandler, Source, TransactionOutcome, Transport } from '../ports/transport';
+export { SdkError, ConfigError, StoreError, TransportError } from '../errors/sdk-error';

@@ -26,6 +26,18 @@ describe('published entry points', () => {
     expect(Number(cjs.stdout)).toBe(Number(esm.stdout));
   });
 
+  it('every CJS entry shares one copy of each error class', async () => {
+    const script = `const root = require('./dist/index.cjs');
+      const ok = ['stores/sqlite', 'stores/memory', 'transports/node', 'testing/index']
+        .every((e) => require('./dist/' + e + '.cjs').ConfigError === root.ConfigError);
+      console.log(ok);`;
+    expect((await run(process.execPath, ['-e', script])).stdout.trim()).toBe('true');
+  });
+
+  it('the API docs build with typedoc without a warning', async () => {
+    await run('npx', ['typedoc', '--out', 'dist/docs-check'], { timeout: 120_000 });
+  }, 150_000);
+
   it('the CJS build runs the bundled SIP.js grammar tier', async () => {
     const script = `const { parseSipMessage } = require('./dist/index.cjs');
       const r = parseSipMessage('REGISTER sip:a.com SIP/2.0\\r\\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\\r\\nFrom: <sip:u@a.com>;tag=1\\r\\nTo: <sip:u@a.com>\\r\\nCall-ID: x\\r\\nCSeq: 1 REGISTER\\r\\nContent-Length: 0\\r\\n\\r\\n', { strict: true });
