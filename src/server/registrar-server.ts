@@ -95,8 +95,12 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
   transport.onRequest((request, source) => {
     const work = request.method === 'REGISTER' ? handleRegister(request, source) : handleOther(request, source);
     work.catch((e: unknown) => {
-      counters.dropped++;
       logger.error({ err: e, method: request.method, callId: request.callId }, 'request handling failed');
+      if (request.method === 'ACK') {
+        counters.dropped++;
+        return;
+      }
+      reply(request, source, 500, 'Server Internal Error').catch(() => { counters.dropped++; });
     });
   });
 
