@@ -1,0 +1,71 @@
+import { createRegistrar } from '../../src/registrar/registrar';
+import { createRegistrarServer } from '../../src/server/registrar-server';
+import { FakeTransport } from '../../src/testing/fake-transport';
+import { ManualClock } from '../../src/testing/manual-clock';
+import { IdSequence, buildRegister, buildRequest } from '../../src/testing/message-builders';
+import type { SipRequest } from '../../src/sip/message';
+
+const settle = () => new Promise((r) => setImmediate(r));
+
+function setup() {
+  const transport = new FakeTransport({ endpoints: [{ protocol: 'udp', address: '127.0.0.1', port: 5060 }] });
+  const registrar = createRegistrar({ clock: new ManualClock(1_700_000_000_000), purgeIntervalMs: 0, receivedMode: 'nat' });
+  const server = createRegistrarServer({ registrar, transport, lookupOptions: { methodFiltering: true } });
+  return { transport, registrar, server, ids: new IdSequence('srv') };
+}
+
+describe('registrar server (CLI behaviour)', () => {
+  it('answers REGISTER and forwards an INVITE statelessly to the registered contact', async () => {
+    const { transport, ids, server } = setup();
+    transport.deliver(buildRegister({ aor: 'sip:bob@example.com', contacts: ['sip:bob@192.0.2.20:5062'], ids }), { address: '192.0.2.20', port: 5062 });
+    await settle();
+    expect(transport.lastResponse().status).toBe(200);
+    transport.deliver(buildRequest('INVITE', { to: 'sip:bob@example.com', maxForwards: 10, ids }), { address: '198.51.100.9', port: 5070 });
+    await settle();
+    expect(transport.sent).toHaveLength(1);
+    const forwarded = transport.sent[0].message as SipRequest;
+    expect(forwarded.uri).toBe('sip:bob@192.0.2.20:5062');
+    expect(forwarded.maxForwards).toBe(9);
+    expect(forwarded.via[0].host).toBe('127.0.0.1');
+    expect(forwarded.via[0].branch).toMatch(/^z9hG4bK/);
+    expect(forwarded.via).toHaveLength(2);
+    expect(transport.sent[0].destination).toEqual({ protocol: 'udp', address: '192.0.2.20', port: 5062 });
+    expect(server.counters.forwarded).toBe(1);
+  });
+
+  it('answers 404 for unknown AORs, 483 when Max-Forwards is 0, 200 to OPTIONS for itself, 405 when no binding allows the method', async () => {
+    const { transport, ids } = setup();
+    for (const text of [
+      buildRequest('INVITE', { to: 'sip:nobody@example.com', ids }),
+      buildRequest('INVITE', { to: 'sip:nobody@example.com', maxForwards: 0, ids }),
+      buildRequest('OPTIONS', { to: 'sip:127.0.0.1:5060', ids }),
+      buildRegister({ aor: 'sip:carol@example.com', contacts: ['sip:carol@192.0.2.30'], allow: ['INVITE', 'BYE'], ids }),
+      buildRequest('MESSAGE', { to: 'sip:carol@example.com', ids }),
+    ]) {
+      transport.deliver(text);
+      await settle();
+    }
+    expect(transport.responses.map((r) => r.response.status)).toEqual([404, 483, 200, 200, 405]);
+    expect(transport.responses[2].response.header('Allow')).toContain('REGISTER');
+  });
+
+  it('relays a response to a forwarded request back along the Via path', async () => {
+    const { transport, ids } = setup();
+    transport.deliver(buildRegister({ aor: 'sip:bob@example.com', contacts: ['sip:bob@192.0.2.20:5062'], ids }));
+    await settle();
+    transport.deliver(buildRequest('MESSAGE', { to: 'sip:bob@example.com', via: { host: '198.51.100.9', port: 5070 }, ids }), { address: '198.51.100.9', port: 5070 });
+    await settle();
+    const forwarded = transport.sent[0].message as SipRequest;
+    const vias = forwarded.via.map((v) => `Via: ${v.raw}`).join('\r\n');
+    transport.deliverResponse([
+      'SIP/2.0 200 OK', vias, `From: ${forwarded.from.raw}`, `To: ${forwarded.to.raw};tag=x`, `Call-ID: ${forwarded.callId}`,
+      `CSeq: ${forwarded.cseq.seq} MESSAGE`, 'Content-Length: 0', '', '',
+    ].join('\r\n'), { address: '192.0.2.20', port: 5062 });
+    await settle();
+    expect(transport.sent).toHaveLength(2);
+    const relayed = transport.sent[1];
+    expect(relayed.destination).toEqual({ protocol: 'udp', address: '198.51.100.9', port: 5070 });
+    expect(relayed.message.via).toHaveLength(1);
+    expect(relayed.message.via[0].host).toBe('198.51.100.9');
+  });
+});
