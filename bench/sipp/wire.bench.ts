@@ -8,7 +8,8 @@
  * `--rate N` runs the single total rate N instead of the default steps; `--seconds S` is the
  * duration of each step (default 5). A target stops stepping up after the first saturated
  * step (1 % or more failed calls, or SIPp reaching under 90 % of the offered rate), then bisects twice between the last clean rate and that one.
- * Each step registers new AORs, so the location grows during the run. Prints a markdown
+ * Each target first gets an unreported 2 s warm-up at 2,000/s. Each step registers new AORs,
+ * so the location grows during the run. Prints a markdown
  * table; never part of CI.
  */
 import { existsSync } from 'node:fs';
@@ -34,6 +35,9 @@ const SUSTAINED_RATE_SHARE = 0.9;
 const SETTLE_CPU_SHARE = 0.2;
 const SETTLE_MAX_MS = 10_000;
 const BISECTIONS = 2;
+/** An unreported warm-up load per target first (JIT, caches, socket buffers). */
+const WARM_UP_RATE = 2_000;
+const WARM_UP_SECONDS = 2;
 /** The whole bench stops starting new steps after this much wall time. */
 const BUDGET_MS = 270_000;
 const SCENARIO = fileURLToPath(new URL('./register-load.xml', import.meta.url));
@@ -75,7 +79,14 @@ const startedAt = Date.now();
 const loadAtStart = loadavg()[0].toFixed(2);
 
 /** One step: SIPP_INSTANCES SIPp processes share `rate`, each with its own port and AOR prefix. */
-async function runStep(target: Target, server: ManagedProcess, serverPort: number, rate: number, step: number): Promise<StepResult> {
+async function runStep(
+  target: Target,
+  server: ManagedProcess,
+  serverPort: number,
+  rate: number,
+  seconds: number,
+  prefix: string,
+): Promise<StepResult> {
   const perInstanceRate = Math.ceil(rate / SIPP_INSTANCES);
   const localPorts = await Promise.all(Array.from({ length: SIPP_INSTANCES }, () => freePort('udp')));
   const before = readUsage(server.pid);
@@ -87,10 +98,10 @@ async function runStep(target: Target, server: ManagedProcess, serverPort: numbe
         scenario: SCENARIO,
         remotePort: serverPort,
         localPort,
-        calls: perInstanceRate * stepSeconds,
+        calls: perInstanceRate * seconds,
         rate: perInstanceRate,
-        timeoutSec: stepSeconds + 30,
-        keys: { prefix: `s${step}i${instance}u` },
+        timeoutSec: seconds + 30,
+        keys: { prefix: `${prefix}i${instance}u` },
         extraArgs: ['-recv_timeout', '4000', '-buff_size', '4194304', '-max_recv_loops', '5000', '-max_sched_loops', '5000'],
       }),
     ),
@@ -143,7 +154,7 @@ async function benchTarget(target: Target): Promise<StepResult[]> {
     return false;
   };
   const step = async (rate: number): Promise<boolean> => {
-    const result = await runStep(target, server, port, rate, results.length);
+    const result = await runStep(target, server, port, rate, stepSeconds, `s${results.length}`);
     results.push(result);
     console.log(
       `${target.name} @ ${result.offeredRate}/s: achieved ${result.achievedRate.toFixed(0)}/s, ` +
@@ -153,6 +164,8 @@ async function benchTarget(target: Target): Promise<StepResult[]> {
     return result.failedShare < SATURATED_FAILED_SHARE && result.achievedRate >= result.offeredRate * SUSTAINED_RATE_SHARE;
   };
   try {
+    await runStep(target, server, port, WARM_UP_RATE, WARM_UP_SECONDS, 'warm');
+    await settle(server);
     let clean = 0;
     let saturated: number | undefined;
     for (const rate of rates) {
