@@ -7,10 +7,10 @@
  *
  * `--rate N` runs the single total rate N instead of the default steps; `--seconds S` is the
  * duration of each step (default 5). A target stops stepping up after the first saturated
- * step (1 % or more failed calls, or SIPp reaching under 90 % of the offered rate), then bisects twice between the last clean rate and that one.
- * Each target first gets an unreported 2 s warm-up at 2,000/s. Each step registers new AORs,
- * so the location grows during the run. Prints a markdown
- * table; never part of CI.
+ * step (1 % or more failed calls, or SIPp reaching under 90 % of the offered rate), then
+ * bisects twice between the last clean rate and that one. Each target first gets an
+ * unreported 2 s warm-up at 2,000/s. Each step registers new AORs, so the location grows
+ * during the run. Prints a markdown table; never part of CI.
  */
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
