@@ -71,6 +71,13 @@ export interface NodeTransportOptions {
    */
   readonly tcpIdleTimeoutMs?: number;
   /**
+   * Kernel receive and send buffer of each UDP socket, in bytes (the kernel caps it at
+   * `net.core.rmem_max`/`wmem_max`). A REGISTER burst larger than the buffer is dropped by the
+   * kernel and comes back as retransmissions (OpenSIPS/Kamailio `maxbuffer`).
+   * @defaultValue 4194304
+   */
+  readonly udpBufferBytes?: number;
+  /**
    * Called for every refused message. The default answers when {@link InvalidMessage.answerable}
    * and drops otherwise; return `'drop'` to stay silent (e.g. under attack). Never called with a
    * handler error: those are logged.
@@ -94,6 +101,7 @@ interface ResolvedOptions {
   readonly t2Ms: number;
   readonly timerFMs: number;
   readonly tcpIdleTimeoutMs: number;
+  readonly udpBufferBytes: number;
   readonly onInvalid: ((message: InvalidMessage) => InvalidMessageAction) | undefined;
 }
 
@@ -125,6 +133,7 @@ function resolveOptions(options: NodeTransportOptions): ResolvedOptions {
     t2Ms: positiveInteger('t2Ms', options.t2Ms, 4000),
     timerFMs: positiveInteger('timerFMs', options.timerFMs, 64 * t1Ms),
     tcpIdleTimeoutMs: positiveInteger('tcpIdleTimeoutMs', options.tcpIdleTimeoutMs, 120_000),
+    udpBufferBytes: positiveInteger('udpBufferBytes', options.udpBufferBytes, 4 * 1024 * 1024),
     onInvalid: options.onInvalid,
   });
 }
@@ -190,7 +199,8 @@ class NodeTransportImpl implements NodeTransport {
 
   private bindUdp(address: ListenAddress): Promise<void> {
     const family = isIP(address.address) === 6 ? 6 : 4;
-    const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4' });
+    const size = this.options.udpBufferBytes;
+    const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4', recvBufferSize: size, sendBufferSize: size });
     return new Promise((resolve, reject) => {
       socket.once('error', (error) => {
         socket.close();
