@@ -97,36 +97,37 @@ function echoParams(params: Readonly<Record<string, string | null>>): string | u
   return out === '' ? undefined : out;
 }
 
-function lifetimeFor(c: NameAddrValue, request: SipRequest, ctx: SaveContext): Result<number, RegError> {
+/** The lifetime granted to one Contact (s), or why the request is refused. */
+function lifetimeFor(c: NameAddrValue, request: SipRequest, ctx: SaveContext): number | RegError {
   const { options, save } = ctx;
   let expires: number | undefined;
   const upstream = save.upstreamReply;
   if (upstream !== undefined) {
     const granted = grantedByUpstream(upstream.response.contacts, upstream.mcontact);
     expires = granted ?? upstream.response.expires;
-    if (expires === undefined) return ok(options.defaultExpires);
-    return ok(expires);
+    if (expires === undefined) return options.defaultExpires;
+    return expires;
   }
   const p = c.params.expires;
   if (p !== undefined) {
     expires = p === null ? undefined : parseDeltaSeconds(p);
-    if (expires === undefined) return err(regError('invalid-expires'));
+    if (expires === undefined) return regError('invalid-expires');
   } else if (request.expires !== undefined) {
     expires = request.expires;
   } else if (request.header('expires') !== undefined) {
-    return err(regError('expires-parse'));
+    return regError('expires-parse');
   } else {
     expires = options.defaultExpires;
   }
-  if (expires === 0) return ok(0);
+  if (expires === 0) return 0;
   const min = save.minExpires ?? options.minExpires;
   const max = save.maxExpires ?? options.maxExpires;
   if (min > 0 && expires < min) {
-    if (options.minExpiresMode === 'reject') return err(regError('interval-too-brief', [['Min-Expires', String(min)]]));
+    if (options.minExpiresMode === 'reject') return regError('interval-too-brief', [['Min-Expires', String(min)]]);
     expires = min;
   }
   if (max > 0 && expires > max) expires = max;
-  return ok(expires);
+  return expires;
 }
 
 function grantedByUpstream(contacts: readonly NameAddrValue[] | '*', mcontact: string): number | undefined {
@@ -204,11 +205,13 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
     const uri = c.uri;
     if (uri.length > options.maxContactLen) return err(regError('contact-too-long'));
     if (c.params['*'] !== undefined || uri === '*') return err(regError('star-contact'));
-    const life = lifetimeFor(c, request, ctx);
-    if (!life.ok) return life;
-    const expires = life.value;
+    const expires = lifetimeFor(c, request, ctx);
+    if (typeof expires !== 'number') return err(expires);
     const paramValue = typeof mode === 'object' ? uriParam(uri, mode.param) : undefined;
-    const index = next.findIndex((b) => matches(b, uri, callId, mode, paramValue));
+    let index = -1;
+    for (let k = 0; k < next.length; k++) {
+      if (matches(next[k], uri, callId, mode, paramValue)) { index = k; break; }
+    }
     const found = index >= 0 ? next[index] : undefined;
     if (found !== undefined) {
       const check = cseqCheck(found, callId, cseq, ctx);

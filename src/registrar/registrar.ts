@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { AorSnapshot, Binding } from '../ports/binding';
-import type { MaybePromise } from '../ports/location-store';
+import type { CommitOutcome, MaybePromise } from '../ports/location-store';
 import type { TimerHandle } from '../ports/clock';
 import type { SipRequest } from '../sip/message';
 import { parseUri } from '../sip/uri';
@@ -148,34 +148,53 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     return undefined;
   }
 
+  /**
+   * Load → plan → compare-and-set, retried on conflict. Synchronous stores take a path without
+   * promises or closures; a promise from the store continues the same steps asynchronously.
+   */
   private commitLoop(request: SipRequest, save: SaveOptions, aor: string, attemptNo: number): MaybePromise<SaveResult> {
-    const store = this.options.store;
-    const fail = (e: unknown): SaveResult => this.storeFailure(request, save, aor, e);
     let loaded: MaybePromise<AorSnapshot>;
     try {
-      loaded = store.load(aor);
+      loaded = this.options.store.load(aor);
     } catch (e) {
-      return fail(e);
+      return this.storeFailure(request, save, aor, e);
     }
-    return andThen(
-      loaded,
-      (snapshot: AorSnapshot): MaybePromise<SaveResult> => {
-        const nowMs = this.options.clock.now();
-        const plan = planSave(request, { aor, snapshot, options: this.options, save, nowMs, intern: this.interner });
-        if (!plan.ok) return this.reject(request, save, plan.error, aor);
-        if (plan.value.unchanged) return this.accept(request, save, aor, plan.value, nowMs, true);
-        return andThen(
-          store.commit(aor, snapshot.version, plan.value.bindings),
-          (outcome): MaybePromise<SaveResult> => {
-            if (outcome.ok) return this.accept(request, save, aor, plan.value, nowMs, false);
-            if (attemptNo >= this.options.maxCommitAttempts) return this.reject(request, save, regError('store-conflict'), aor);
-            return this.commitLoop(request, save, aor, attemptNo + 1);
-          },
-          fail,
-        );
-      },
-      fail,
-    );
+    if (loaded instanceof Promise) {
+      return loaded.then(
+        (snapshot) => this.planAndCommit(request, save, aor, attemptNo, snapshot),
+        (e: unknown) => this.storeFailure(request, save, aor, e),
+      );
+    }
+    return this.planAndCommit(request, save, aor, attemptNo, loaded);
+  }
+
+  private planAndCommit(request: SipRequest, save: SaveOptions, aor: string, attemptNo: number, snapshot: AorSnapshot): MaybePromise<SaveResult> {
+    const nowMs = this.options.clock.now();
+    const planned = planSave(request, { aor, snapshot, options: this.options, save, nowMs, intern: this.interner });
+    if (!planned.ok) return this.reject(request, save, planned.error, aor);
+    const plan = planned.value;
+    if (plan.unchanged) return this.accept(request, save, aor, plan, nowMs, true);
+    let outcome: MaybePromise<CommitOutcome>;
+    try {
+      outcome = this.options.store.commit(aor, snapshot.version, plan.bindings);
+    } catch (e) {
+      return this.storeFailure(request, save, aor, e);
+    }
+    if (outcome instanceof Promise) {
+      return outcome.then(
+        (o) => this.afterCommit(request, save, aor, attemptNo, plan, nowMs, o),
+        (e: unknown) => this.storeFailure(request, save, aor, e),
+      );
+    }
+    return this.afterCommit(request, save, aor, attemptNo, plan, nowMs, outcome);
+  }
+
+  private afterCommit(
+    request: SipRequest, save: SaveOptions, aor: string, attemptNo: number, plan: SavePlan, nowMs: number, outcome: CommitOutcome,
+  ): MaybePromise<SaveResult> {
+    if (outcome.ok) return this.accept(request, save, aor, plan, nowMs, false);
+    if (attemptNo >= this.options.maxCommitAttempts) return this.reject(request, save, regError('store-conflict'), aor);
+    return this.commitLoop(request, save, aor, attemptNo + 1);
   }
 
   private accept(request: SipRequest, save: SaveOptions, aor: string, plan: SavePlan, nowMs: number, unchanged: boolean): SaveResult {
@@ -230,7 +249,9 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     const store = this.options.store;
     const branchAors = opts.branchAors;
     if (branchAors === undefined || branchAors.length === 0) {
-      return andThen(store.load(aor), (s) => selectTargets([s], method, opts, this.options.clock.now(), this.latencyOf), rethrow);
+      const loaded = store.load(aor);
+      if (loaded instanceof Promise) return loaded.then((s) => selectTargets([s], method, opts, this.options.clock.now(), this.latencyOf));
+      return selectTargets([loaded], method, opts, this.options.clock.now(), this.latencyOf);
     }
     const all = [aor];
     for (const a of branchAors) {
