@@ -242,7 +242,8 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
     const methods = methodsParam !== undefined && methodsParam !== null
       ? unquote(methodsParam).split(',').map((m) => m.trim().toUpperCase()).filter((m) => m !== '')
       : allow;
-    // Fields every binding has go in the literal (one hidden class); rare ones are added after.
+    // Fields most bindings have go in the literal (one hidden class, in-object slots); rare ones
+    // are added after, which costs a property array only for the bindings that have them.
     const binding: Mutable<Binding> = {
       contact: uri,
       callId,
@@ -253,9 +254,9 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
       flags: flagsBase | (received !== undefined ? BindingFlags.nat : 0),
       socket,
       userAgent,
+      methods,
+      received,
     };
-    if (received !== undefined) binding.received = received;
-    if (methods !== undefined) binding.methods = methods;
     if (typeof instance === 'string') binding.instanceId = unquote(instance);
     if (typeof regId === 'string' && /^\d+$/.test(regId)) binding.regId = Number(regId);
     if (save.attr !== undefined) binding.attr = save.attr;
