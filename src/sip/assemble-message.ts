@@ -78,11 +78,11 @@ export function assembleMessage(p: MessageParts, options: ResolvedParseOptions, 
     else if (p.start.kind === 'request' && hasUriHeaders(p.start.uri)) reason = 'bad-request-uri';
     else if (p.contactStars > 1 || (p.contactStars === 1 && p.contacts.length > 0)) reason = 'bad-contact';
   }
-  if (reason !== undefined) return rejectWith(reason, p.headers, p.keys);
+  if (reason !== undefined) return rejectWith(reason, p.lines.headers(), p.lines.keys());
   if (p.contacts.length > options.maxContacts) {
     const error: SipParseError = {
       reason: 'too-many-contacts',
-      partial: partialFromHeaders(p.headers, p.keys),
+      partial: partialFromHeaders(p.lines.headers(), p.lines.keys()),
       tooManyContacts: true,
     };
     return { ok: false, error };

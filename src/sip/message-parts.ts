@@ -1,4 +1,5 @@
-import type { CSeqValue, NameAddrValue, SipHeader, ViaValue } from './message';
+import type { CSeqValue, NameAddrValue, ViaValue } from './message';
+import type { HeaderLines } from './header-lines';
 
 /** The start line of a message (RFC 3261 §7.1 Request-Line, §7.2 Status-Line). */
 export type StartLine =
@@ -12,9 +13,8 @@ export type StartLine =
  */
 export interface MessageParts {
   readonly start: StartLine;
-  readonly headers: SipHeader[];
-  /** {@link canonicalHeaderName} of each entry of `headers`. */
-  readonly keys: string[];
+  /** Every header line, materialised only when the message model is asked for them. */
+  readonly lines: HeaderLines;
   readonly via: ViaValue[];
   readonly from: NameAddrValue[];
   readonly to: NameAddrValue[];
@@ -23,8 +23,8 @@ export interface MessageParts {
   readonly contacts: NameAddrValue[];
   /** Number of `Contact: *` header lines. */
   contactStars: number;
-  /** Raw Expires values. */
-  readonly expires: string[];
+  /** Expires values as delta-seconds (RFC 3261 §20.19); undefined for one that is not valid. */
+  readonly expires: (number | undefined)[];
   readonly path: NameAddrValue[];
   readonly route: NameAddrValue[];
   readonly recordRoute: NameAddrValue[];
@@ -35,17 +35,19 @@ export interface MessageParts {
   /** Methods as written; undefined while no Allow header was seen. */
   allow: string[] | undefined;
   readonly featureCaps: string[];
+  /** The first User-Agent value (RFC 3261 §20.41). */
+  userAgent: string | undefined;
   /** Max-Forwards values (RFC 3261 §20.22: 0..255); -1 for a number out of that range. */
   readonly maxForwards: number[];
-  body: Uint8Array;
+  /** The body; undefined when empty. */
+  body: Uint8Array | undefined;
 }
 
 /** Empty {@link MessageParts} for a message that starts with `start`. */
-export function newMessageParts(start: StartLine): MessageParts {
+export function newMessageParts(start: StartLine, lines: HeaderLines): MessageParts {
   return {
     start,
-    headers: [],
-    keys: [],
+    lines,
     via: [],
     from: [],
     to: [],
@@ -62,7 +64,8 @@ export function newMessageParts(start: StartLine): MessageParts {
     proxyRequire: [],
     allow: undefined,
     featureCaps: [],
+    userAgent: undefined,
     maxForwards: [],
-    body: new Uint8Array(0),
+    body: undefined,
   };
 }

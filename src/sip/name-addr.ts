@@ -1,3 +1,4 @@
+import type { ByteText } from './byte-text';
 import type { NameAddrValue } from './message';
 import { TOKEN_CHARS, inTable, isWsp, skipWsp, trimWspEnd } from './chars';
 import { endOfQuoted, parseParams } from './headers/params';
@@ -17,9 +18,11 @@ export function unescapeQuoted(s: string, a: number, b: number): string {
  *
  * @param raw - one trimmed element of the header value.
  * @param requireAngle - true for Path, Route and Record-Route, whose values must be name-addr.
+ * @param src - when `raw` is `src.text(base, ...)`, the URI and long parameter values are copied
+ *   from the bytes again, so a kept Contact URI or `+sip.instance` never pins `raw`.
  * @returns the value, or `undefined` on a syntax error.
  */
-export function parseNameAddr(raw: string, requireAngle = false): NameAddrValue | undefined {
+export function parseNameAddr(raw: string, requireAngle = false, src?: ByteText, base = 0): NameAddrValue | undefined {
   const n = raw.length;
   let displayName: string | undefined;
   let lt = -1;
@@ -56,8 +59,9 @@ export function parseNameAddr(raw: string, requireAngle = false): NameAddrValue 
     if ((q >= 0 && q < uriEnd) || (comma >= 0 && comma < uriEnd)) return undefined;
   }
   if (!isValidUriText(raw, uriStart, uriEnd)) return undefined;
-  const uri = uriStart === 0 && uriEnd === n ? raw : raw.slice(uriStart, uriEnd);
-  const params = parseParams(raw, paramsAt);
+  let uri = raw;
+  if (uriStart !== 0 || uriEnd !== n) uri = src === undefined ? raw.slice(uriStart, uriEnd) : src.sub(raw, uriStart, uriEnd, base);
+  const params = parseParams(raw, paramsAt, src, base);
   if (params === undefined) return undefined;
   return displayName === undefined ? { raw, uri, params } : { raw, displayName, uri, params };
 }

@@ -9,17 +9,26 @@ import type {
   ViaValue,
 } from './message';
 import type { MessageParts } from './message-parts';
+import type { HeaderLines } from './header-lines';
 import { canonicalHeaderName } from './headers/header-names';
-import { parseDeltaSeconds } from './headers/delta-seconds';
 
 function lowerAll(xs: string[]): string[] {
   for (let i = 0; i < xs.length; i++) xs[i] = xs[i].toLowerCase();
   return xs;
 }
 
-/** The fields and header lookups shared by requests and responses (RFC 3261 §7). */
+function upperAll(xs: string[]): string[] {
+  for (let i = 0; i < xs.length; i++) xs[i] = xs[i].toUpperCase();
+  return xs;
+}
+
+/**
+ * The fields and header lookups shared by requests and responses (RFC 3261 §7). The fields a
+ * registrar reads are set at construction; the full header list is materialised from the
+ * parser's {@link HeaderLines} on the first read of `headers`, `header()` or `headerAll()`, and
+ * kept.
+ */
 abstract class ParsedMessageBase implements SipMessageBase {
-  readonly headers: readonly SipHeader[];
   readonly via: readonly ViaValue[];
   readonly from: NameAddrValue;
   readonly to: NameAddrValue;
@@ -37,42 +46,58 @@ abstract class ParsedMessageBase implements SipMessageBase {
   readonly userAgent?: string;
   readonly featureCaps: readonly string[];
   readonly maxForwards?: number;
-  readonly body: Uint8Array;
-  readonly #keys: readonly string[];
+  #body: Uint8Array | undefined;
+  readonly #lines: HeaderLines;
+  #headers: readonly SipHeader[] | undefined;
+  #keys: readonly string[] | undefined;
 
   constructor(p: MessageParts) {
-    this.headers = p.headers;
-    this.#keys = p.keys;
+    this.#lines = p.lines;
     this.via = p.via;
     this.from = p.from[0];
     this.to = p.to[0];
     this.callId = p.callId[0];
     this.cseq = p.cseq[0];
     this.contacts = p.contactStars > 0 ? '*' : p.contacts;
-    if (p.expires.length > 0) this.expires = parseDeltaSeconds(p.expires[0]);
+    if (p.expires.length > 0) this.expires = p.expires[0];
     this.path = p.path;
     this.route = p.route;
     this.recordRoute = p.recordRoute;
     this.supported = lowerAll(p.supported);
     this.require = lowerAll(p.require);
     this.proxyRequire = lowerAll(p.proxyRequire);
-    if (p.allow !== undefined) this.allow = p.allow.map((m) => m.toUpperCase());
-    const ua = p.keys.indexOf('user-agent');
-    if (ua >= 0) this.userAgent = p.headers[ua].value;
+    if (p.allow !== undefined) this.allow = upperAll(p.allow);
+    if (p.userAgent !== undefined) this.userAgent = p.userAgent;
     this.featureCaps = p.featureCaps;
     if (p.maxForwards.length > 0 && p.maxForwards[0] >= 0) this.maxForwards = p.maxForwards[0];
-    this.body = p.body;
+    this.#body = p.body;
+  }
+
+  /** Every header field line in order (materialised on first read). */
+  get headers(): readonly SipHeader[] {
+    return (this.#headers ??= this.#lines.headers());
+  }
+
+  /** The body bytes (empty when none). */
+  get body(): Uint8Array {
+    return (this.#body ??= new Uint8Array(0));
+  }
+
+  #keyList(): readonly string[] {
+    return (this.#keys ??= this.#lines.keys());
   }
 
   header(name: string): string | undefined {
-    const i = this.#keys.indexOf(canonicalHeaderName(name));
-    return i < 0 ? undefined : this.headers[i].value;
+    const i = this.#keyList().indexOf(canonicalHeaderName(name));
+    if (i < 0) return undefined;
+    return this.#headers === undefined ? this.#lines.value(i) : this.#headers[i].value;
   }
 
   headerAll(name: string): string[] {
     const key = canonicalHeaderName(name);
+    const keys = this.#keyList();
     const out: string[] = [];
-    for (let i = 0; i < this.#keys.length; i++) if (this.#keys[i] === key) out.push(this.headers[i].value);
+    for (let i = 0; i < keys.length; i++) if (keys[i] === key) out.push(this.#headers === undefined ? this.#lines.value(i) : this.#headers[i].value);
     return out;
   }
 }

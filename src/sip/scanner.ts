@@ -1,15 +1,14 @@
-import { Buffer, isAscii } from 'node:buffer';
-import type { NameAddrValue, SipHeader } from './message';
+import { Buffer } from 'node:buffer';
+import type { CSeqValue, NameAddrValue } from './message';
 import type { MessageParts, StartLine } from './message-parts';
 import type { ParseResult, ResolvedParseOptions } from './parse-result';
-import { DIGIT_CHARS, TOKEN_CHARS, allInTable, parseDigits } from './chars';
+import { DIGIT_CHARS, TOKEN_CHARS, WORD_CHARS, allInTable } from './chars';
+import { ByteText } from './byte-text';
 import { assembleMessage, rejectWith } from './assemble-message';
+import { ScannedHeaderLines } from './header-lines';
 import { newMessageParts } from './message-parts';
-import { canonicalHeaderName } from './headers/header-names';
-import { isValidCallId } from './headers/call-id';
-import { parseCSeq } from './headers/cseq';
-import { splitHeaderValues } from './headers/split-values';
-import { parseTokenList } from './headers/token-list';
+import { HeaderId, knownHeaderId } from './headers/known-headers';
+import { MAX_DELTA_SECONDS } from './headers/delta-seconds';
 import { parseVia } from './headers/via';
 import { parseNameAddr } from './name-addr';
 import { isValidUriText } from './uri';
@@ -18,9 +17,7 @@ const CR = 13;
 const LF = 10;
 const SP = 32;
 const HT = 9;
-
-/** `Buffer.prototype.latin1Slice`: a one-byte-per-character owned copy, without argument coercion. */
-type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string };
+const COMMA = 0x2c;
 
 /** Reason-Phrase octets (RFC 3261 §25.1: reserved, unreserved, escaped, UTF-8, SP, HTAB). */
 const REASON_CHARS: Uint8Array = (() => {
@@ -32,47 +29,62 @@ const REASON_CHARS: Uint8Array = (() => {
   return t;
 })();
 
-/** Copies bytes out of the datagram as owned strings (never V8 sliced strings of a larger one). */
-class ByteText {
-  readonly buf: Latin1Buffer;
-  readonly ascii: boolean;
-  constructor(input: Uint8Array) {
-    this.buf = (Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength)) as Latin1Buffer;
-    this.ascii = isAscii(this.buf);
-  }
-  text(a: number, b: number): string {
-    return this.ascii ? this.buf.latin1Slice(a, b) : this.buf.toString('utf8', a, b);
-  }
-}
-
-/**
- * Header names as most user agents spell them, with their {@link canonicalHeaderName}; a
- * byte-exact match reuses these strings instead of copying the name out of the datagram.
- */
-const COMMON_NAMES: readonly (readonly [string, string])[] = [
-  ['Via', 'via'], ['v', 'via'], ['From', 'from'], ['f', 'from'], ['To', 'to'], ['t', 'to'],
-  ['Call-ID', 'call-id'], ['i', 'call-id'], ['CSeq', 'cseq'], ['Contact', 'contact'], ['m', 'contact'],
-  ['Max-Forwards', 'max-forwards'], ['Expires', 'expires'], ['Content-Length', 'content-length'],
-  ['l', 'content-length'], ['Supported', 'supported'], ['k', 'supported'], ['Require', 'require'],
-  ['User-Agent', 'user-agent'], ['Allow', 'allow'], ['Path', 'path'], ['Route', 'route'],
-  ['Record-Route', 'record-route'], ['Authorization', 'authorization'], ['Content-Type', 'content-type'],
-  ['c', 'content-type'], ['Feature-Caps', 'feature-caps'], ['Call-Id', 'call-id'],
+/** Methods of RFC 3261 §27.4 and the extensions a registrar meets; reused instead of copied. */
+const METHODS: readonly string[] = [
+  'REGISTER', 'INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'MESSAGE', 'SUBSCRIBE', 'NOTIFY',
+  'PUBLISH', 'INFO', 'PRACK', 'UPDATE', 'REFER',
 ];
 
-/** Index in {@link COMMON_NAMES} of the name in `buf[a, b)`, or -1. */
-function commonName(buf: Uint8Array, a: number, b: number): number {
-  const len = b - a;
-  outer: for (let k = 0; k < COMMON_NAMES.length; k++) {
-    const name = COMMON_NAMES[k][0];
-    if (name.length !== len) continue;
-    for (let i = 0; i < len; i++) if (buf[a + i] !== name.charCodeAt(i)) continue outer;
-    return k;
-  }
-  return -1;
+/**
+ * Option tags (RFC 3261 §19.2, RFC 3327, RFC 5626, RFC 5627, RFC 3262 ...) and methods as
+ * Supported, Require and Allow usually spell them; reused instead of copied.
+ */
+const COMMON_TOKENS: readonly string[] = [
+  ...METHODS, 'path', 'gruu', 'outbound', '100rel', 'timer', 'replaces', 'norefersub', 'tdialog',
+  'histinfo', 'join', 'precondition', 'from-change', 'eventlist', 'answermode', 'sec-agree', 'ice',
+];
+
+function isWspByte(c: number): boolean {
+  return c === SP || c === HT;
 }
 
 function isTokenByte(c: number): boolean {
   return c < 128 && TOKEN_CHARS[c] === 1;
+}
+
+/** True when `buf[a, b)` is non-empty and every byte is in `table` (an RFC 3261 §25.1 class). */
+function allBytesIn(table: Uint8Array, buf: Uint8Array, a: number, b: number): boolean {
+  if (a >= b) return false;
+  for (let i = a; i < b; i++) {
+    const c = buf[i];
+    if (c >= 128 || table[c] !== 1) return false;
+  }
+  return true;
+}
+
+/** True when `buf[a, b)` equals the ASCII string `s`. */
+function bytesEqual(buf: Uint8Array, a: number, b: number, s: string): boolean {
+  if (b - a !== s.length) return false;
+  for (let i = 0; i < s.length; i++) if (buf[a + i] !== s.charCodeAt(i)) return false;
+  return true;
+}
+
+/** The entry of `common` equal to `buf[a, b)`, else an owned copy of the bytes. */
+function internedText(t: ByteText, a: number, b: number, common: readonly string[]): string {
+  for (let k = 0; k < common.length; k++) if (bytesEqual(t.buf, a, b, common[k])) return common[k];
+  return t.text(a, b);
+}
+
+/** `buf[a, b)` as 1*DIGIT of at most `maxDigits` digits, or -1. */
+function digitsAt(buf: Uint8Array, a: number, b: number, maxDigits: number): number {
+  if (a === b || b - a > maxDigits) return -1;
+  let v = 0;
+  for (let i = a; i < b; i++) {
+    const d = buf[i] - 0x30;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
 }
 
 /** "SIP/2.0" at `buf[i]`. */
@@ -106,21 +118,63 @@ function scanStartLine(t: ByteText, a: number, b: number): StartLine | undefined
   if (i === uriStart || buf[i] !== SP || b - i !== 8 || !isVersionAt(buf, i + 1)) return undefined;
   const uri = t.text(uriStart, i);
   if (!isValidUriText(uri)) return undefined;
-  return { kind: 'request', method: t.text(a, methodEnd), uri };
+  return { kind: 'request', method: internedText(t, a, methodEnd, METHODS), uri };
 }
 
-/** Parses every element of a name-addr list into `out`; false = decline. */
-function pushNameAddrs(value: string, out: NameAddrValue[], requireAngle: boolean): boolean {
-  if (value.indexOf(',') < 0) {
-    const one = parseNameAddr(value, requireAngle);
-    if (one === undefined) return false;
-    out.push(one);
-    return true;
+/**
+ * Splits `buf[a, b)` into comma-separated elements as {@link splitHeaderValues} does on the
+ * text (RFC 3261 §7.3.1: commas inside quotes or `<>` do not separate; elements trimmed, none
+ * empty), pushing `[start, end)` pairs to `out`; false on an unbalanced quote or `<`, or an
+ * empty element.
+ */
+function splitRanges(buf: Uint8Array, a: number, b: number, out: number[]): boolean {
+  let start = a;
+  let inQuote = false;
+  let inAngle = false;
+  for (let i = a; i <= b; i++) {
+    const c = i < b ? buf[i] : COMMA;
+    if (inQuote) {
+      if (i === b) return false;
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inQuote = false;
+    } else if (inAngle) {
+      if (i === b) return false;
+      if (c === 0x3e) inAngle = false;
+    } else if (c === 0x22) {
+      inQuote = true;
+    } else if (c === 0x3c) {
+      inAngle = true;
+    } else if (c === COMMA) {
+      let x = start;
+      let y = i;
+      while (x < y && isWspByte(buf[x])) x++;
+      while (y > x && isWspByte(buf[y - 1])) y--;
+      if (x === y) return false;
+      out.push(x, y);
+      start = i + 1;
+    }
   }
-  const values = splitHeaderValues(value);
-  if (values === undefined) return false;
-  for (const v of values) {
-    const na = parseNameAddr(v, requireAngle);
+  return true;
+}
+
+/**
+ * The element ranges of a list header in `buf[a, b)`: the whole value when it holds no comma,
+ * else {@link splitRanges}; undefined on a split error.
+ */
+function listRanges(buf: Uint8Array, a: number, b: number): number[] | undefined {
+  const comma = buf.indexOf(COMMA, a);
+  if (comma < 0 || comma >= b) return [a, b];
+  const out: number[] = [];
+  return splitRanges(buf, a, b, out) ? out : undefined;
+}
+
+/** Parses every element of a name-addr list in `buf[a, b)` into `out`; false = decline. */
+function pushNameAddrs(t: ByteText, a: number, b: number, out: NameAddrValue[], requireAngle: boolean): boolean {
+  const ranges = listRanges(t.buf, a, b);
+  if (ranges === undefined) return false;
+  for (let k = 0; k < ranges.length; k += 2) {
+    const x = ranges[k];
+    const na = parseNameAddr(t.text(x, ranges[k + 1]), requireAngle, t, x);
     if (na === undefined) return false;
     out.push(na);
   }
@@ -152,84 +206,127 @@ function contactParamsPlain(params: Readonly<Record<string, string | null>>): bo
   return expires == null || (expires.length > 0 && allInTable(DIGIT_CHARS, expires));
 }
 
-/** Appends the tokens of a token-list header to `out`; false = decline. */
-function pushTokens(value: string, out: string[]): boolean {
-  const tokens = parseTokenList(value);
-  if (tokens === undefined) return false;
-  for (const tok of tokens) out.push(tok);
+/**
+ * Appends the tokens of a token-list header in `buf[a, b)` to `out`, as {@link parseTokenList}
+ * reads them (Supported, Require, Proxy-Require, Allow: RFC 3261 §20.37, §20.32, §20.29, §20.5);
+ * false = decline.
+ */
+function pushTokens(t: ByteText, a: number, b: number, out: string[]): boolean {
+  const buf = t.buf;
+  if (a === b) return true;
+  let start = a;
+  while (start <= b) {
+    let comma = buf.indexOf(COMMA, start);
+    if (comma < 0 || comma > b) comma = b;
+    let x = start;
+    let y = comma;
+    while (x < y && isWspByte(buf[x])) x++;
+    while (y > x && isWspByte(buf[y - 1])) y--;
+    if (!allBytesIn(TOKEN_CHARS, buf, x, y)) return false;
+    out.push(internedText(t, x, y, COMMON_TOKENS));
+    start = comma + 1;
+  }
   return true;
 }
 
-/** Interprets one header the registrar needs; false = "not sure, let the grammar decide". */
-function takeHeader(p: MessageParts, key: string, value: string): boolean {
-  switch (key) {
-    case 'via': {
-      const values = value.indexOf(',') < 0 ? [value] : splitHeaderValues(value);
-      if (values === undefined) return false;
-      for (const v of values) {
-        const via = parseVia(v);
+/** CSeq `1*DIGIT LWS Method` (RFC 3261 §20.16) in `buf[a, b)`; the method string is reused when it equals `method`. */
+function scanCSeq(t: ByteText, a: number, b: number, method: string | undefined): CSeqValue | undefined {
+  const buf = t.buf;
+  let i = a;
+  let seq = 0;
+  for (; i < b; i++) {
+    const d = buf[i] - 0x30;
+    if (d < 0 || d > 9) break;
+    seq = seq * 10 + d;
+  }
+  if (i === a || i - a > 10 || i === b || !isWspByte(buf[i])) return undefined;
+  while (i < b && isWspByte(buf[i])) i++;
+  if (!allBytesIn(TOKEN_CHARS, buf, i, b)) return undefined;
+  return { seq, method: method !== undefined && bytesEqual(buf, i, b, method) ? method : internedText(t, i, b, METHODS) };
+}
+
+/** Call-ID `word [ "@" word ]` (RFC 3261 §20.8, §25.1) in `buf[a, b)`. */
+function isCallIdAt(buf: Uint8Array, a: number, b: number): boolean {
+  const at = buf.indexOf(0x40, a);
+  if (at < 0 || at >= b) return allBytesIn(WORD_CHARS, buf, a, b);
+  return allBytesIn(WORD_CHARS, buf, a, at) && allBytesIn(WORD_CHARS, buf, at + 1, b);
+}
+
+/** Interprets the header value `t.buf[a, b)` of known header `id`; false = "not sure, let the grammar decide". */
+function takeHeader(p: MessageParts, id: number, t: ByteText, a: number, b: number): boolean {
+  const buf = t.buf;
+  switch (id) {
+    case HeaderId.via: {
+      const ranges = listRanges(buf, a, b);
+      if (ranges === undefined) return false;
+      for (let k = 0; k < ranges.length; k += 2) {
+        const via = parseVia(t.text(ranges[k], ranges[k + 1]));
         if (via === undefined) return false;
         p.via.push(via);
       }
       return true;
     }
-    case 'from':
-      return pushNameAddrs(value, p.from, false);
-    case 'to':
-      return pushNameAddrs(value, p.to, false);
-    case 'call-id':
-      if (!isValidCallId(value)) return false;
-      p.callId.push(value);
+    case HeaderId.from:
+      return pushNameAddrs(t, a, b, p.from, false);
+    case HeaderId.to:
+      return pushNameAddrs(t, a, b, p.to, false);
+    case HeaderId.callId:
+      if (!isCallIdAt(buf, a, b)) return false;
+      p.callId.push(t.text(a, b));
       return true;
-    case 'cseq': {
-      const cseq = parseCSeq(value);
+    case HeaderId.cseq: {
+      const cseq = scanCSeq(t, a, b, p.start.kind === 'request' ? p.start.method : undefined);
       if (cseq === undefined) return false;
       p.cseq.push(cseq);
       return true;
     }
-    case 'contact': {
-      if (value === '*') {
+    case HeaderId.contact: {
+      if (b - a === 1 && buf[a] === 0x2a) {
         p.contactStars++;
         return true;
       }
       const before = p.contacts.length;
-      if (!pushNameAddrs(value, p.contacts, false)) return false;
+      if (!pushNameAddrs(t, a, b, p.contacts, false)) return false;
       for (let i = before; i < p.contacts.length; i++) if (!contactParamsPlain(p.contacts[i].params)) return false;
       return true;
     }
-    case 'path':
-      return pushNameAddrs(value, p.path, true);
-    case 'route':
-      return pushNameAddrs(value, p.route, true);
-    case 'record-route':
-      return pushNameAddrs(value, p.recordRoute, true);
-    case 'supported':
-      return pushTokens(value, p.supported);
-    case 'require':
-      return pushTokens(value, p.require);
-    case 'proxy-require':
-      return pushTokens(value, p.proxyRequire);
-    case 'allow':
-      return pushTokens(value, (p.allow ??= []));
-    case 'expires':
-      p.expires.push(value);
+    case HeaderId.path:
+      return pushNameAddrs(t, a, b, p.path, true);
+    case HeaderId.route:
+      return pushNameAddrs(t, a, b, p.route, true);
+    case HeaderId.recordRoute:
+      return pushNameAddrs(t, a, b, p.recordRoute, true);
+    case HeaderId.supported:
+      return pushTokens(t, a, b, p.supported);
+    case HeaderId.require:
+      return pushTokens(t, a, b, p.require);
+    case HeaderId.proxyRequire:
+      return pushTokens(t, a, b, p.proxyRequire);
+    case HeaderId.allow:
+      return pushTokens(t, a, b, (p.allow ??= []));
+    case HeaderId.expires: {
+      const v = digitsAt(buf, a, b, 10);
+      p.expires.push(v < 0 || v > MAX_DELTA_SECONDS ? undefined : v);
       return true;
-    case 'max-forwards': {
-      const n = value.length;
-      if (n === 0) return false;
+    }
+    case HeaderId.maxForwards: {
+      if (a === b) return false;
       let v = 0;
-      for (let i = 0; i < n; i++) {
-        const d = value.charCodeAt(i) - 0x30;
+      for (let i = a; i < b; i++) {
+        const d = buf[i] - 0x30;
         if (d < 0 || d > 9) return false;
         v = v * 10 + d;
       }
       p.maxForwards.push(v > 255 ? -1 : v);
       return true;
     }
-    case 'feature-caps': {
-      const values = splitHeaderValues(value);
-      if (values === undefined) return false;
-      for (const v of values) p.featureCaps.push(v);
+    case HeaderId.userAgent:
+      p.userAgent ??= t.text(a, b);
+      return true;
+    case HeaderId.featureCaps: {
+      const ranges: number[] = [];
+      if (!splitRanges(buf, a, b, ranges)) return false;
+      for (let k = 0; k < ranges.length; k += 2) p.featureCaps.push(t.text(ranges[k], ranges[k + 1]));
       return true;
     }
     default:
@@ -237,12 +334,43 @@ function takeHeader(p: MessageParts, key: string, value: string): boolean {
   }
 }
 
+/** End of `buf[a, b)` without trailing SP/HTAB. */
+function trimEnd(buf: Uint8Array, a: number, b: number): number {
+  while (b > a && isWspByte(buf[b - 1])) b--;
+  return b;
+}
+
+/**
+ * Joins a folded header value (RFC 3261 §7.3.1): the first line's value `buf[a, b)` and each
+ * continuation line, trimmed, separated by one SP. Returns the joined bytes and the LF that
+ * ends the last continuation line, or undefined when a line end is missing.
+ */
+function unfold(buf: Buffer, a: number, b: number, lf: number): { value: ByteText; lf: number } | undefined {
+  const parts: Buffer[] = a < b ? [buf.subarray(a, b)] : [];
+  const space = Buffer.from(' ', 'latin1');
+  while (buf[lf + 1] === SP || buf[lf + 1] === HT) {
+    const segStart = lf + 1;
+    lf = buf.indexOf(LF, segStart);
+    if (lf < 0) return undefined;
+    let x = segStart;
+    let y = lf > segStart && buf[lf - 1] === CR ? lf - 1 : lf;
+    while (x < y && isWspByte(buf[x])) x++;
+    y = trimEnd(buf, x, y);
+    if (x === y) continue;
+    if (parts.length > 0) parts.push(space);
+    parts.push(buf.subarray(x, y));
+  }
+  return { value: new ByteText(Buffer.concat(parts)), lf };
+}
+
 /**
  * The fast tier of {@link parseSipMessage}: a hand-written scanner over the datagram bytes
  * (RFC 3261 §7). It frames the message (CRLF or bare LF line ends, header folding §7.3.1,
- * compact names §7.3.3, Content-Length §18.3 / §20.14) and parses the headers a registrar needs.
- * Every string it keeps is copied out of the bytes (`latin1Slice`, or UTF-8 decoding when the
- * message holds non-ASCII octets), so no string keeps the datagram alive.
+ * compact names §7.3.3, Content-Length §18.3 / §20.14) and parses the headers a registrar needs
+ * straight from the bytes. Every other header line is only indexed by byte offsets; the message
+ * model copies names and values out when `headers`, `header()` or `headerAll()` is first read.
+ * Every string it keeps is an owned copy (`latin1Slice`, or UTF-8 decoding when the message
+ * holds non-ASCII octets), so no kept string pins the datagram or a larger string.
  *
  * @returns the parse result when the scanner is sure (a message, or a rejection on missing
  *   mandatory headers, a CSeq method mismatch, a Content-Length beyond the datagram ...), or
@@ -258,8 +386,9 @@ export function scanSipMessage(input: Uint8Array, options: ResolvedParseOptions)
   if (lf < 0) return undefined;
   const start = scanStartLine(t, pos, lf > pos && buf[lf - 1] === CR ? lf - 1 : lf);
   if (start === undefined) return undefined;
-  const p = newMessageParts(start);
-  const headers: SipHeader[] = p.headers;
+  const index: number[] = [];
+  const lines = new ScannedHeaderLines(t, index);
+  const p = newMessageParts(start, lines);
   let contentLength = -1;
   let contentLengths = 0;
   pos = lf + 1;
@@ -271,44 +400,42 @@ export function scanSipMessage(input: Uint8Array, options: ResolvedParseOptions)
     let i = pos;
     while (i < end && isTokenByte(buf[i])) i++;
     if (i === pos) return undefined;
-    let name: string;
-    let key: string;
-    const known = commonName(buf, pos, i);
-    if (known >= 0) [name, key] = COMMON_NAMES[known];
-    else {
-      name = t.text(pos, i);
-      key = canonicalHeaderName(name);
-    }
-    while (i < end && (buf[i] === SP || buf[i] === HT)) i++;
+    const nameEnd = i;
+    const code = knownHeaderId(buf, pos, nameEnd);
+    while (i < end && isWspByte(buf[i])) i++;
     if (i >= end || buf[i] !== 0x3a) return undefined;
     i++;
-    while (i < end && (buf[i] === SP || buf[i] === HT)) i++;
-    while (end > i && (buf[end - 1] === SP || buf[end - 1] === HT)) end--;
-    let value = i < end ? t.text(i, end) : '';
-    while (buf[lf + 1] === SP || buf[lf + 1] === HT) {
-      const segStart = lf + 1;
-      lf = buf.indexOf(LF, segStart);
-      if (lf < 0) return undefined;
-      let a = segStart;
-      let b = lf > segStart && buf[lf - 1] === CR ? lf - 1 : lf;
-      while (a < b && (buf[a] === SP || buf[a] === HT)) a++;
-      while (b > a && (buf[b - 1] === SP || buf[b - 1] === HT)) b--;
-      if (a < b) value = value === '' ? t.text(a, b) : value + ' ' + t.text(a, b);
+    while (i < end && isWspByte(buf[i])) i++;
+    end = trimEnd(buf, i, end);
+    let vt = t;
+    let va = i;
+    let vb = end;
+    let valueStart = i;
+    if (buf[lf + 1] === SP || buf[lf + 1] === HT) {
+      const folded = unfold(buf, i, end, lf);
+      if (folded === undefined) return undefined;
+      lf = folded.lf;
+      vt = folded.value;
+      va = 0;
+      vb = vt.buf.length;
+      valueStart = lines.addUnfolded(vt);
     }
-    headers.push({ name, value });
-    p.keys.push(key);
-    if (key === 'content-length') {
-      contentLengths++;
-      contentLength = parseDigits(value, 10);
-      if (contentLength < 0) return undefined;
-    } else if (!takeHeader(p, key, value)) return undefined;
+    index.push(code, pos, nameEnd, valueStart, vb);
+    if (code >= 0) {
+      const id = code & 0xff;
+      if (id === HeaderId.contentLength) {
+        contentLengths++;
+        contentLength = digitsAt(vt.buf, va, vb, 10);
+        if (contentLength < 0) return undefined;
+      } else if (!takeHeader(p, id, vt, va, vb)) return undefined;
+    }
     pos = lf + 1;
   }
   const bodyStart = lf + 1;
-  if (contentLengths > 1) return rejectWith('multiple-content-length', headers, p.keys);
+  if (contentLengths > 1) return rejectWith('multiple-content-length', lines.headers(), lines.keys());
   let bodyEnd = n;
   if (contentLengths === 1) {
-    if (bodyStart + contentLength > n) return rejectWith('content-length-exceeds-body', headers, p.keys);
+    if (bodyStart + contentLength > n) return rejectWith('content-length-exceeds-body', lines.headers(), lines.keys());
     bodyEnd = bodyStart + contentLength;
   }
   if (bodyEnd > bodyStart) p.body = Uint8Array.prototype.slice.call(buf, bodyStart, bodyEnd);

@@ -12,10 +12,12 @@ import type { NameAddrValue, SipHeader, ViaValue } from './message';
 import type { MessageParts, StartLine } from './message-parts';
 import type { ParseOptions, ParseResult, ResolvedParseOptions } from './parse-result';
 import { assembleMessage, rejectWith } from './assemble-message';
+import { StringHeaderLines } from './header-lines';
 import { newMessageParts } from './message-parts';
 import { resolveParseOptions } from './parse-result';
 import { scanSipMessage } from './scanner';
 import { canonicalHeaderName } from './headers/header-names';
+import { parseDeltaSeconds } from './headers/delta-seconds';
 import { splitHeaderValues } from './headers/split-values';
 import { parseTokenList } from './headers/token-list';
 import { parseNameAddr, unescapeQuoted } from './name-addr';
@@ -200,7 +202,10 @@ function grammarHeader(p: MessageParts, key: string, value: string): boolean {
       return true;
     }
     case 'expires':
-      p.expires.push(value);
+      p.expires.push(parseDeltaSeconds(value));
+      return true;
+    case 'user-agent':
+      p.userAgent ??= value;
       return true;
     case 'max-forwards': {
       const mf: number | -1 = Grammar.parse(value, 'Max_Forwards');
@@ -267,9 +272,7 @@ function grammarParse(bytes: Uint8Array, options: ResolvedParseOptions): ParseRe
   const keys = headers.map((h) => canonicalHeaderName(h.name));
   const start = grammarStartLine(lines[0]);
   if (start === undefined) return rejectWith('bad-start-line', headers, keys);
-  const p = newMessageParts(start);
-  p.headers.push(...headers);
-  p.keys.push(...keys);
+  const p = newMessageParts(start, new StringHeaderLines(headers, keys));
   const lengths: number[] = [];
   for (let i = 0; i < headers.length; i++) {
     const { value } = headers[i];

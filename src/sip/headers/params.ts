@@ -1,3 +1,4 @@
+import type { ByteText } from '../byte-text';
 import { TOKEN_CHARS, inTable, skipWsp } from '../chars';
 import { isIpAddress, scanHost } from '../host';
 
@@ -33,12 +34,22 @@ const COMMON_PARAM_NAMES: readonly string[] = [
   'pn-provider', 'pn-prid', 'pn-param', '+sip.pnsreg',
 ];
 
+/** {@link COMMON_PARAM_NAMES} by length then first character (`length * 32 + (c & 31)`). */
+const PARAM_BUCKETS: readonly (readonly string[])[] = (() => {
+  const longest = COMMON_PARAM_NAMES.reduce((m, name) => Math.max(m, name.length), 0);
+  const buckets: string[][] = Array.from({ length: (longest + 1) * 32 }, () => []);
+  for (const name of COMMON_PARAM_NAMES) buckets[name.length * 32 + (name.charCodeAt(0) & 31)].push(name);
+  return buckets;
+})();
+
 /** The {@link COMMON_PARAM_NAMES} entry equal to `s[a, b)` case-insensitively, if any. */
 function commonParamName(s: string, a: number, b: number): string | undefined {
-  const len = b - a;
-  outer: for (const name of COMMON_PARAM_NAMES) {
-    if (name.length !== len) continue;
-    for (let i = 0; i < len; i++) {
+  const slot = (b - a) * 32 + (s.charCodeAt(a) & 31);
+  if (slot >= PARAM_BUCKETS.length) return undefined;
+  const bucket = PARAM_BUCKETS[slot];
+  outer: for (let k = 0; k < bucket.length; k++) {
+    const name = bucket[k];
+    for (let i = 0; i < name.length; i++) {
       let c = s.charCodeAt(a + i);
       if (c >= 0x41 && c <= 0x5a) c |= 0x20;
       if (c !== name.charCodeAt(i)) continue outer;
@@ -65,9 +76,11 @@ function endOfBareIPv6(s: string, i: number): number {
  * (token, bracketed IPv6 reference, quoted-string with its quotes, or a bare IPv6 address
  * for `received`).
  *
+ * @param src - when `s` is `src.text(base, ...)`, long values are copied from the bytes (see
+ *   {@link ByteText.sub}) so that a kept value such as `+sip.instance` does not pin `s`.
  * @returns the parameters, or `undefined` on a syntax error.
  */
-export function parseParams(s: string, i: number): Params | undefined {
+export function parseParams(s: string, i: number, src?: ByteText, base = 0): Params | undefined {
   const params: Params = {};
   const n = s.length;
   i = skipWsp(s, i);
@@ -97,7 +110,7 @@ export function parseParams(s: string, i: number): Params | undefined {
         if (s.charCodeAt(i) === 0x3a && name === 'received') i = endOfBareIPv6(s, valueStart);
       }
       if (i < 0) return undefined;
-      value = s.slice(valueStart, i);
+      value = src === undefined ? s.slice(valueStart, i) : src.sub(s, valueStart, i, base);
       i = skipWsp(s, i);
     }
     params[name] = value;
