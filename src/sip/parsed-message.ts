@@ -12,13 +12,24 @@ import type { MessageParts } from './message-parts';
 import type { HeaderLines } from './header-lines';
 import { canonicalHeaderName } from './headers/header-names';
 
+/** True when `s` has a character in `lo..hi` (an ASCII letter range). */
+function hasCharIn(s: string, lo: number, hi: number): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= lo && c <= hi) return true;
+  }
+  return false;
+}
+
+/** Lower-cases option tags in place, leaving already lower-case ones (the usual case) as they are. */
 function lowerAll(xs: string[]): string[] {
-  for (let i = 0; i < xs.length; i++) xs[i] = xs[i].toLowerCase();
+  for (let i = 0; i < xs.length; i++) if (hasCharIn(xs[i], 0x41, 0x5a)) xs[i] = xs[i].toLowerCase();
   return xs;
 }
 
+/** Upper-cases methods in place, leaving already upper-case ones (the usual case) as they are. */
 function upperAll(xs: string[]): string[] {
-  for (let i = 0; i < xs.length; i++) xs[i] = xs[i].toUpperCase();
+  for (let i = 0; i < xs.length; i++) if (hasCharIn(xs[i], 0x61, 0x7a)) xs[i] = xs[i].toUpperCase();
   return xs;
 }
 

@@ -4,6 +4,7 @@ import type { MessageParts, StartLine } from './message-parts';
 import type { ParseResult, ResolvedParseOptions } from './parse-result';
 import { DIGIT_CHARS, TOKEN_CHARS, WORD_CHARS, allInTable } from './chars';
 import { ByteText } from './byte-text';
+import { WordTable } from './word-table';
 import { assembleMessage, rejectWith } from './assemble-message';
 import { ScannedHeaderLines } from './header-lines';
 import { newMessageParts } from './message-parts';
@@ -30,19 +31,21 @@ const REASON_CHARS: Uint8Array = (() => {
 })();
 
 /** Methods of RFC 3261 §27.4 and the extensions a registrar meets; reused instead of copied. */
-const METHODS: readonly string[] = [
+const METHOD_NAMES: readonly string[] = [
   'REGISTER', 'INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'MESSAGE', 'SUBSCRIBE', 'NOTIFY',
   'PUBLISH', 'INFO', 'PRACK', 'UPDATE', 'REFER',
 ];
+
+const METHODS = new WordTable(METHOD_NAMES);
 
 /**
  * Option tags (RFC 3261 §19.2, RFC 3327, RFC 5626, RFC 5627, RFC 3262 ...) and methods as
  * Supported, Require and Allow usually spell them; reused instead of copied.
  */
-const COMMON_TOKENS: readonly string[] = [
-  ...METHODS, 'path', 'gruu', 'outbound', '100rel', 'timer', 'replaces', 'norefersub', 'tdialog',
+const COMMON_TOKENS = new WordTable([
+  ...METHOD_NAMES, 'path', 'gruu', 'outbound', '100rel', 'timer', 'replaces', 'norefersub', 'tdialog',
   'histinfo', 'join', 'precondition', 'from-change', 'eventlist', 'answermode', 'sec-agree', 'ice',
-];
+]);
 
 function isWspByte(c: number): boolean {
   return c === SP || c === HT;
@@ -69,10 +72,9 @@ function bytesEqual(buf: Uint8Array, a: number, b: number, s: string): boolean {
   return true;
 }
 
-/** The entry of `common` equal to `buf[a, b)`, else an owned copy of the bytes. */
-function internedText(t: ByteText, a: number, b: number, common: readonly string[]): string {
-  for (let k = 0; k < common.length; k++) if (bytesEqual(t.buf, a, b, common[k])) return common[k];
-  return t.text(a, b);
+/** The word of `common` equal to `buf[a, b)`, else an owned copy of the bytes. */
+function internedText(t: ByteText, a: number, b: number, common: WordTable): string {
+  return common.find(t.buf, a, b) ?? t.text(a, b);
 }
 
 /** `buf[a, b)` as 1*DIGIT of at most `maxDigits` digits, or -1. */

@@ -52,6 +52,20 @@ function validRun(s: string, a: number, b: number, table: Uint8Array, allowEmpty
   return true;
 }
 
+/**
+ * Index of the first character at or after `i` (before `n`) that is not a `paramchar`
+ * (RFC 3261 §25.1), or `n`; -1 when a `%` there does not start an `escaped`. One pass that
+ * both finds the end of a URI parameter name or value and validates it.
+ */
+function endOfParamRun(s: string, i: number, n: number): number {
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || PARAM_CHARS[c] !== 1) return i;
+    if (c === 0x25 && !(i + 2 < n && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2)))) return -1;
+  }
+  return n;
+}
+
 function schemeOf(s: string, start: number, colon: number): UriScheme | undefined {
   const len = colon - start;
   if (len !== 3 && len !== 4) return undefined;
@@ -98,16 +112,14 @@ function knownParamValid(s: string, a: number, b: number, v: number, end: number
 /** Scans `;name[=value]` URI parameters and `?h=v&...` headers from `s[i]` to the end. */
 function scanTail(s: string, i: number, n: number, tel: boolean, out: UriBuilder | undefined): boolean {
   while (i < n && s.charCodeAt(i) === 0x3b) {
-    let j = i + 1;
-    while (j < n && s.charCodeAt(j) !== 0x3b && s.charCodeAt(j) !== 0x3d && s.charCodeAt(j) !== 0x3f) j++;
-    if (!validRun(s, i + 1, j, PARAM_CHARS, false)) return false;
+    let j = endOfParamRun(s, i + 1, n);
+    if (j === i + 1 || (j < n && s.charCodeAt(j) !== 0x3b && s.charCodeAt(j) !== 0x3d && s.charCodeAt(j) !== 0x3f)) return false;
     const nameEnd = j;
     let v = -1;
     if (j < n && s.charCodeAt(j) === 0x3d) {
       v = j + 1;
-      j = v;
-      while (j < n && s.charCodeAt(j) !== 0x3b && s.charCodeAt(j) !== 0x3f) j++;
-      if (!validRun(s, v, j, PARAM_CHARS, false)) return false;
+      j = endOfParamRun(s, v, n);
+      if (j === v || (j < n && s.charCodeAt(j) !== 0x3b && s.charCodeAt(j) !== 0x3f)) return false;
     }
     if (!knownParamValid(s, i + 1, nameEnd, v, j)) return false;
     if (out !== undefined) out.params[s.slice(i + 1, nameEnd).toLowerCase()] = v < 0 ? null : s.slice(v, j);

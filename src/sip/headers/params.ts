@@ -107,7 +107,7 @@ export function parseParams(s: string, i: number, src?: ByteText, base = 0): Par
       else {
         while (i < n && inTable(TOKEN_CHARS, s.charCodeAt(i))) i++;
         if (i === valueStart) return undefined;
-        if (s.charCodeAt(i) === 0x3a && name === 'received') i = endOfBareIPv6(s, valueStart);
+        if (name === 'received' && s.charCodeAt(i) === 0x3a) i = endOfBareIPv6(s, valueStart);
       }
       if (i < 0) return undefined;
       value = src === undefined ? s.slice(valueStart, i) : src.sub(s, valueStart, i, base);

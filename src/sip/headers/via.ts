@@ -28,18 +28,19 @@ function knownTransport(s: string, a: number, b: number): string | undefined {
   return undefined;
 }
 
-/** The Via parameters {@link viaParamValid} checks. */
-const VIA_PARAMS: readonly string[] = ['branch', 'received', 'rport', 'ttl', 'maddr'];
-
 /**
  * The Via parameters with their own syntax (RFC 3261 §20.42, §25.1 `via-params`; RFC 3581 §3):
  * `branch` a token, `received` an IP address, `rport` optional port digits, `ttl` 0-255,
- * `maddr` (the remaining name of {@link VIA_PARAMS}) a host.
+ * `maddr` a host.
  */
 function viaParamValid(name: string, value: string | null): boolean {
   switch (name) {
-    case 'branch':
-      return value !== null && allInTable(TOKEN_CHARS, value);
+    case 'branch': {
+      if (value === null) return false;
+      const c = value.charCodeAt(0);
+      // parseParams read an unquoted, unbracketed value as a token already
+      return (c !== 0x22 && c !== 0x5b) || allInTable(TOKEN_CHARS, value);
+    }
     case 'received':
       return value !== null && isIpAddress(value);
     case 'rport': {
@@ -89,10 +90,16 @@ export function parseVia(raw: string): ViaValue | undefined {
   if (params === undefined) return undefined;
   const via: { -readonly [K in keyof ViaValue]: ViaValue[K] } = { raw, transport, host };
   if (port !== undefined) via.port = port;
-  for (const name of VIA_PARAMS) if (name in params && !viaParamValid(name, params[name])) return undefined;
-  if (params.branch != null) via.branch = params.branch;
-  if (params.received != null) via.received = params.received;
+  const branch = params.branch;
+  const received = params.received;
   const rport = params.rport;
+  if (branch !== undefined && !viaParamValid('branch', branch)) return undefined;
+  if (received !== undefined && !viaParamValid('received', received)) return undefined;
+  if (rport !== undefined && !viaParamValid('rport', rport)) return undefined;
+  if (params.ttl !== undefined && !viaParamValid('ttl', params.ttl)) return undefined;
+  if (params.maddr !== undefined && !viaParamValid('maddr', params.maddr)) return undefined;
+  if (branch != null) via.branch = branch;
+  if (received != null) via.received = received;
   if (rport !== undefined) via.rport = rport === null ? true : parseDigits(rport, 5);
   return via;
 }
