@@ -56,6 +56,16 @@ export function allInTable(t: Uint8Array, s: string, start = 0, end = s.length):
   return true;
 }
 
+/** True when `buf[a, b)` is non-empty and every byte is in `t` (bytes >= 128 are never in a table). */
+export function allBytesIn(t: Uint8Array, buf: Uint8Array, a: number, b: number): boolean {
+  if (a >= b) return false;
+  for (let i = a; i < b; i++) {
+    const c = buf[i];
+    if (c >= 128 || t[c] !== 1) return false;
+  }
+  return true;
+}
+
 /** True for SP or HTAB (RFC 3261 `WSP`). */
 export function isWsp(c: number): boolean {
   return c === 0x20 || c === 0x09;

@@ -2,13 +2,14 @@ import { Buffer } from 'node:buffer';
 import type { CSeqValue, NameAddrValue } from './message';
 import type { MessageParts, StartLine } from './message-parts';
 import type { ParseResult, ResolvedParseOptions } from './parse-result';
-import { DIGIT_CHARS, TOKEN_CHARS, WORD_CHARS, allInTable } from './chars';
+import { DIGIT_CHARS, TOKEN_CHARS, allBytesIn, allInTable } from './chars';
 import { ByteText } from './byte-text';
 import { WordTable } from './word-table';
 import { assembleMessage, rejectWith } from './assemble-message';
 import { ScannedHeaderLines } from './header-lines';
 import { newMessageParts } from './message-parts';
 import { HeaderId, knownHeaderId } from './headers/known-headers';
+import { isCallIdAt } from './headers/call-id';
 import { MAX_DELTA_SECONDS } from './headers/delta-seconds';
 import { parseVia } from './headers/via';
 import { parseNameAddr } from './name-addr';
@@ -53,16 +54,6 @@ function isWspByte(c: number): boolean {
 
 function isTokenByte(c: number): boolean {
   return c < 128 && TOKEN_CHARS[c] === 1;
-}
-
-/** True when `buf[a, b)` is non-empty and every byte is in `table` (an RFC 3261 §25.1 class). */
-function allBytesIn(table: Uint8Array, buf: Uint8Array, a: number, b: number): boolean {
-  if (a >= b) return false;
-  for (let i = a; i < b; i++) {
-    const c = buf[i];
-    if (c >= 128 || table[c] !== 1) return false;
-  }
-  return true;
 }
 
 /** True when `buf[a, b)` equals the ASCII string `s`. */
@@ -245,13 +236,6 @@ function scanCSeq(t: ByteText, a: number, b: number, method: string | undefined)
   while (i < b && isWspByte(buf[i])) i++;
   if (!allBytesIn(TOKEN_CHARS, buf, i, b)) return undefined;
   return { seq, method: method !== undefined && bytesEqual(buf, i, b, method) ? method : internedText(t, i, b, METHODS) };
-}
-
-/** Call-ID `word [ "@" word ]` (RFC 3261 §20.8, §25.1) in `buf[a, b)`. */
-function isCallIdAt(buf: Uint8Array, a: number, b: number): boolean {
-  const at = buf.indexOf(0x40, a);
-  if (at < 0 || at >= b) return allBytesIn(WORD_CHARS, buf, a, b);
-  return allBytesIn(WORD_CHARS, buf, a, at) && allBytesIn(WORD_CHARS, buf, at + 1, b);
 }
 
 /** Interprets the header value `t.buf[a, b)` of known header `id`; false = "not sure, let the grammar decide". */

@@ -1,8 +1,8 @@
-import { WORD_CHARS, allInTable } from '../chars';
+import { WORD_CHARS, allBytesIn } from '../chars';
 
-/** True when `value` is a valid Call-ID, `word [ "@" word ]` (RFC 3261 §20.8, §25.1). */
-export function isValidCallId(value: string): boolean {
-  const at = value.indexOf('@');
-  if (at < 0) return allInTable(WORD_CHARS, value);
-  return allInTable(WORD_CHARS, value, 0, at) && allInTable(WORD_CHARS, value, at + 1);
+/** True when `buf[a, b)` is a valid Call-ID, `word [ "@" word ]` (RFC 3261 §20.8, §25.1). */
+export function isCallIdAt(buf: Uint8Array, a: number, b: number): boolean {
+  const at = buf.indexOf(0x40, a);
+  if (at < 0 || at >= b) return allBytesIn(WORD_CHARS, buf, a, b);
+  return allBytesIn(WORD_CHARS, buf, a, at) && allBytesIn(WORD_CHARS, buf, at + 1, b);
 }
