@@ -10,14 +10,14 @@ function sentByIs(host: string, address: string): boolean {
 }
 
 /**
- * A received request with a stamped top Via: every field copied from the parsed request (one
- * fixed object shape, so hot-path readers stay monomorphic), header lookups delegated to it.
+ * A received request with a stamped top Via: the eagerly parsed fields copied from the parsed
+ * request (one fixed object shape, so hot-path readers stay monomorphic); the lazily built ones
+ * (`headers`, `route`, `recordRoute`, `featureCaps`, `body`) and header lookups delegated to it.
  */
 class StampedRequest implements SipRequest {
   readonly kind = 'request' as const;
   readonly method: string;
   readonly uri: string;
-  readonly headers: readonly SipHeader[];
   readonly via: readonly ViaValue[];
   readonly from: NameAddrValue;
   readonly to: NameAddrValue;
@@ -26,23 +26,18 @@ class StampedRequest implements SipRequest {
   readonly contacts: readonly NameAddrValue[] | '*';
   readonly expires: number | undefined;
   readonly path: readonly NameAddrValue[];
-  readonly route: readonly NameAddrValue[];
-  readonly recordRoute: readonly NameAddrValue[];
   readonly supported: readonly string[];
   readonly require: readonly string[];
   readonly proxyRequire: readonly string[];
   readonly allow: readonly string[] | undefined;
   readonly userAgent: string | undefined;
-  readonly featureCaps: readonly string[];
   readonly maxForwards: number | undefined;
-  readonly body: Uint8Array;
   readonly #original: SipRequest;
 
   constructor(original: SipRequest, via: readonly ViaValue[]) {
     this.#original = original;
     this.method = original.method;
     this.uri = original.uri;
-    this.headers = original.headers;
     this.via = via;
     this.from = original.from;
     this.to = original.to;
@@ -51,16 +46,33 @@ class StampedRequest implements SipRequest {
     this.contacts = original.contacts;
     this.expires = original.expires;
     this.path = original.path;
-    this.route = original.route;
-    this.recordRoute = original.recordRoute;
     this.supported = original.supported;
     this.require = original.require;
     this.proxyRequire = original.proxyRequire;
     this.allow = original.allow;
     this.userAgent = original.userAgent;
-    this.featureCaps = original.featureCaps;
     this.maxForwards = original.maxForwards;
-    this.body = original.body;
+  }
+
+  // The parser builds these on first read: pass the reads through rather than forcing them here.
+  get headers(): readonly SipHeader[] {
+    return this.#original.headers;
+  }
+
+  get route(): readonly NameAddrValue[] {
+    return this.#original.route;
+  }
+
+  get recordRoute(): readonly NameAddrValue[] {
+    return this.#original.recordRoute;
+  }
+
+  get featureCaps(): readonly string[] {
+    return this.#original.featureCaps;
+  }
+
+  get body(): Uint8Array {
+    return this.#original.body;
   }
 
   header(name: string): string | undefined {
