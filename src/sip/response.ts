@@ -20,24 +20,29 @@ export interface BuildResponseOptions {
   readonly body?: ResponseBody;
 }
 
-/** FNV-1a over the UTF-16 code units of `s`, starting from `seed` (32 bits). */
-function fnv1a(s: string, seed: number): number {
-  let h = seed;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
+/** Continue a 32-bit FNV-1a hash `h` over the UTF-16 code units of `s`. */
+function fnv1a(h: number, s: string): number {
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+/** `n` as 8 lower-case hex digits. */
+function hex8(n: number): string {
+  return (0x100000000 + (n >>> 0)).toString(16).slice(1);
 }
 
 /**
  * The To tag a UAS adds to its responses to `request` (RFC 3261 §8.2.6.2): derived from the
  * Call-ID, the From tag and the top Via branch, so a retransmitted request gets the same tag
- * (16 hex digits).
+ * (16 hex digits: two FNV-1a hashes with different seeds, no intermediate string).
  */
 export function responseToTag(request: SipRequest): string {
-  const key = request.callId + '\n' + (request.from.params.tag ?? '') + '\n' + (request.via[0]?.branch ?? '');
-  return fnv1a(key, 0x811c9dc5).toString(16).padStart(8, '0') + fnv1a(key, 0x01234567).toString(16).padStart(8, '0');
+  const callId = request.callId;
+  const tag = request.from.params.tag ?? '';
+  const branch = request.via[0]?.branch ?? '';
+  const a = fnv1a(fnv1a(fnv1a(0x811c9dc5, callId) ^ 10, tag) ^ 10, branch);
+  const b = fnv1a(fnv1a(fnv1a(0x01234567, callId) ^ 10, tag) ^ 10, branch);
+  return hex8(a) + hex8(b);
 }
 
 /**
