@@ -26,15 +26,12 @@ function fnv1a(h: number, s: string): number {
   return h;
 }
 
-/** `n` as 8 lower-case hex digits. */
-function hex8(n: number): string {
-  return (0x100000000 + (n >>> 0)).toString(16).slice(1);
-}
 
 /**
  * The To tag a UAS adds to its responses to `request` (RFC 3261 §8.2.6.2): derived from the
  * Call-ID, the From tag and the top Via branch, so a retransmitted request gets the same tag
- * (16 hex digits: two FNV-1a hashes with different seeds, no intermediate string).
+ * (two 31-bit FNV-1a hashes with different seeds in base 36, no intermediate string; small
+ * integers keep number-to-string conversion on V8's fast path).
  */
 export function responseToTag(request: SipRequest): string {
   const callId = request.callId;
@@ -42,7 +39,7 @@ export function responseToTag(request: SipRequest): string {
   const branch = request.via[0]?.branch ?? '';
   const a = fnv1a(fnv1a(fnv1a(0x811c9dc5, callId) ^ 10, tag) ^ 10, branch);
   const b = fnv1a(fnv1a(fnv1a(0x01234567, callId) ^ 10, tag) ^ 10, branch);
-  return hex8(a) + hex8(b);
+  return (a >>> 1).toString(36) + (b >>> 1).toString(36);
 }
 
 /**
