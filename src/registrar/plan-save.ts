@@ -154,6 +154,19 @@ function sameRegistration(a: Binding, b: Binding): boolean {
     && String(a.methods) === String(b.methods) && String(a.path) === String(b.path);
 }
 
+const NONE: readonly Binding[] = Object.freeze([]);
+
+/** Live and expired bindings; the stored list itself when nothing expired (the common case). */
+function splitExpired(bindings: readonly Binding[], nowMs: number): { current: readonly Binding[]; expired: readonly Binding[] } {
+  let i = 0;
+  while (i < bindings.length && bindings[i].expiresAt > nowMs) i++;
+  if (i === bindings.length) return { current: bindings, expired: NONE };
+  const current: Binding[] = [];
+  const expired: Binding[] = [];
+  for (const b of bindings) (b.expiresAt > nowMs ? current : expired).push(b);
+  return { current, expired };
+}
+
 function tooMany(ctx: SaveContext): RegError {
   const retry = ctx.options.retryAfter;
   return regError('too-many-contacts', retry > 0 ? [['Retry-After', String(retry)]] : undefined);
@@ -168,9 +181,7 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
   const { save, options, nowMs } = ctx;
   const callId = request.callId;
   const cseq = request.cseq.seq;
-  const expired: Binding[] = [];
-  const current: Binding[] = [];
-  for (const b of ctx.snapshot.bindings) (b.expiresAt > nowMs ? current : expired).push(b);
+  const { current, expired } = splitExpired(ctx.snapshot.bindings, nowMs);
   const changes: BindingChange[] = [];
   const aor = ctx.aor;
 

@@ -74,24 +74,42 @@ async function addressesOf(host: string): Promise<string[]> {
   }
 }
 
-/** An {@link Interner} over two bounded LRU caches. */
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * An {@link Interner} over two bounded LRU caches, with the last value of each kept in front:
+ * a fleet of one phone model hits it without building a cache key.
+ */
 function lruInterner(max: number): Interner {
   const agents = new LRUCache<string, string>({ max });
   const methods = new LRUCache<string, readonly string[]>({ max });
+  let lastAgent = '';
+  let lastMethods: readonly string[] = [];
   return {
     userAgent(value) {
-      const hit = agents.get(value);
-      if (hit !== undefined) return hit;
-      agents.set(value, value);
-      return value;
+      if (value === lastAgent) return lastAgent;
+      let hit = agents.get(value);
+      if (hit === undefined) {
+        hit = value;
+        agents.set(value, value);
+      }
+      lastAgent = hit;
+      return hit;
     },
     methods(value) {
+      if (sameList(value, lastMethods)) return lastMethods;
       const key = value.join(',');
-      const hit = methods.get(key);
-      if (hit !== undefined) return hit;
-      const frozen = Object.freeze(value.slice());
-      methods.set(key, frozen);
-      return frozen;
+      let hit = methods.get(key);
+      if (hit === undefined) {
+        hit = Object.freeze(value.slice());
+        methods.set(key, hit);
+      }
+      lastMethods = hit;
+      return hit;
     },
   };
 }

@@ -28,8 +28,11 @@ export function buildSaveReply(
   receivedParam: string,
   extraHeaders: readonly (readonly [string, string])[] = [],
 ): Uint8Array {
-  const headers: (readonly [string, string])[] = [];
-  for (const b of bindings) headers.push(['Contact', formatBindingContact(b, nowMs, receivedParam)]);
+  // One Contact header with comma-separated values, as OpenSIPS sends (RFC 3261 §7.3.1).
+  let contact = '';
+  for (let i = 0; i < bindings.length; i++) contact += (i === 0 ? '' : ', ') + formatBindingContact(bindings[i], nowMs, receivedParam);
+  if (contact === '' && extraHeaders.length === 0) return buildResponse(request, 200, 'OK');
+  const headers: (readonly [string, string])[] = contact === '' ? [] : [['Contact', contact]];
   for (const h of extraHeaders) headers.push(h);
   return buildResponse(request, 200, 'OK', { headers });
 }
