@@ -9,3 +9,4 @@ export * from './message-builders';
 export * from './fake-transport';
 export * from './location-store-contract';
 export { SdkError, ConfigError, StoreError, TransportError } from '../errors/sdk-error';
+export * from './build-binding';

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { BindingFlags, type AorSnapshot, type Binding } from '../ports/binding';
+import { BINDING_T0, buildBinding } from './build-binding';
 import type { LocationStore } from '../ports/location-store';
 import { ConfigError } from '../errors/sdk-error';
 
@@ -48,21 +49,10 @@ type ResolvedContractOptions = Readonly<Required<Omit<LocationStoreContractOptio
 };
 
 /** Base time of the suite's bindings (epoch ms). */
-const T0 = 1_700_000_000_000;
+const T0 = BINDING_T0;
 /** Upper bound on compare-and-set retries of one writer in the property test. */
 const MAX_ATTEMPTS = 1000;
 
-/** A minimal valid binding, with `overrides` applied. */
-const makeBinding = (contact: string, overrides: Partial<Binding> = {}): Binding => ({
-  contact,
-  callId: `call-${contact}`,
-  cseq: 1,
-  expiresAt: T0 + 3_600_000,
-  q: -1,
-  updatedAt: T0,
-  flags: 0,
-  ...overrides,
-});
 
 /** A binding with every optional field set, with awkward but legal values. */
 const fullBinding = (contact: string): Binding => ({
@@ -187,7 +177,7 @@ export function runLocationStoreContract(
     });
 
     test('commit with null inserts; load returns the bindings and the committed version', async (s) => {
-      const bindings = [makeBinding('sip:alice@192.0.2.1'), makeBinding('sip:alice@192.0.2.2', { q: 500 })];
+      const bindings = [buildBinding('sip:alice@192.0.2.1'), buildBinding('sip:alice@192.0.2.2', { q: 500 })];
       const outcome = await s.commit('sip:alice@example.com', null, bindings);
       assert.ok(outcome.ok);
       assert.notEqual(outcome.version, null);
@@ -198,21 +188,21 @@ export function runLocationStoreContract(
     });
 
     test('the version returned by commit is good for the next commit without reloading', async (s) => {
-      const first = await s.commit('sip:bob@example.com', null, [makeBinding('sip:bob@192.0.2.1')]);
+      const first = await s.commit('sip:bob@example.com', null, [buildBinding('sip:bob@192.0.2.1')]);
       assert.ok(first.ok);
-      const second = await s.commit('sip:bob@example.com', first.version, [makeBinding('sip:bob@192.0.2.1', { cseq: 2 })]);
+      const second = await s.commit('sip:bob@example.com', first.version, [buildBinding('sip:bob@192.0.2.1', { cseq: 2 })]);
       assert.ok(second.ok);
-      const third = await s.commit('sip:bob@example.com', second.version, [makeBinding('sip:bob@192.0.2.1', { cseq: 3 })]);
+      const third = await s.commit('sip:bob@example.com', second.version, [buildBinding('sip:bob@192.0.2.1', { cseq: 3 })]);
       assert.ok(third.ok);
       assert.equal((await s.load('sip:bob@example.com')).bindings[0].cseq, 3);
     });
 
     test('a commit replaces the whole list of bindings', async (s) => {
       const aor = 'sip:carol@example.com';
-      const kept = makeBinding('sip:carol@192.0.2.1');
-      await s.commit(aor, null, [kept, makeBinding('sip:carol@192.0.2.2'), makeBinding('sip:carol@192.0.2.3')]);
+      const kept = buildBinding('sip:carol@192.0.2.1');
+      await s.commit(aor, null, [kept, buildBinding('sip:carol@192.0.2.2'), buildBinding('sip:carol@192.0.2.3')]);
       const { version } = await s.load(aor);
-      const replacement = [kept, makeBinding('sip:carol@192.0.2.4', { cseq: 9 })];
+      const replacement = [kept, buildBinding('sip:carol@192.0.2.4', { cseq: 9 })];
       assert.ok((await s.commit(aor, version, replacement)).ok);
       assertSameBindings((await s.load(aor)).bindings, replacement);
       assert.deepStrictEqual({ ...(await s.count()) }, { aors: 1, bindings: 2 });
@@ -220,7 +210,7 @@ export function runLocationStoreContract(
 
     test('an empty commit deletes the AOR, which can then be created again with null', async (s) => {
       const aor = 'sip:dave@example.com';
-      const created = await s.commit(aor, null, [makeBinding('sip:dave@192.0.2.1')]);
+      const created = await s.commit(aor, null, [buildBinding('sip:dave@192.0.2.1')]);
       assert.ok(created.ok);
       const deleted = await s.commit(aor, created.version, []);
       assert.ok(deleted.ok);
@@ -230,7 +220,7 @@ export function runLocationStoreContract(
       assert.equal(snapshot.version, null);
       assert.deepStrictEqual({ ...(await s.count()) }, { aors: 0, bindings: 0 });
       assert.deepStrictEqual(await collectAors(s), []);
-      assert.ok((await s.commit(aor, null, [makeBinding('sip:dave@192.0.2.9')])).ok);
+      assert.ok((await s.commit(aor, null, [buildBinding('sip:dave@192.0.2.9')])).ok);
       assert.equal((await s.load(aor)).bindings[0].contact, 'sip:dave@192.0.2.9');
     });
 
@@ -243,11 +233,11 @@ export function runLocationStoreContract(
 
     test('a stale version conflicts and leaves the stored bindings untouched', async (s) => {
       const aor = 'sip:erin@example.com';
-      const first = await s.commit(aor, null, [makeBinding('sip:erin@192.0.2.1')]);
+      const first = await s.commit(aor, null, [buildBinding('sip:erin@192.0.2.1')]);
       assert.ok(first.ok);
-      const current = [makeBinding('sip:erin@192.0.2.1', { cseq: 2 })];
+      const current = [buildBinding('sip:erin@192.0.2.1', { cseq: 2 })];
       assert.ok((await s.commit(aor, first.version, current)).ok);
-      const stale = await s.commit(aor, first.version, [makeBinding('sip:erin@192.0.2.66')]);
+      const stale = await s.commit(aor, first.version, [buildBinding('sip:erin@192.0.2.66')]);
       assert.deepStrictEqual(stale, { ok: false, conflict: true });
       const staleDelete = await s.commit(aor, first.version, []);
       assert.deepStrictEqual(staleDelete, { ok: false, conflict: true });
@@ -256,25 +246,25 @@ export function runLocationStoreContract(
 
     test('null conflicts when the AOR exists', async (s) => {
       const aor = 'sip:frank@example.com';
-      const existing = [makeBinding('sip:frank@192.0.2.1')];
+      const existing = [buildBinding('sip:frank@192.0.2.1')];
       await s.commit(aor, null, existing);
-      assert.deepStrictEqual(await s.commit(aor, null, [makeBinding('sip:frank@192.0.2.2')]), { ok: false, conflict: true });
+      assert.deepStrictEqual(await s.commit(aor, null, [buildBinding('sip:frank@192.0.2.2')]), { ok: false, conflict: true });
       assert.deepStrictEqual(await s.commit(aor, null, []), { ok: false, conflict: true });
       assertSameBindings((await s.load(aor)).bindings, existing);
     });
 
     test('a version conflicts once the AOR was deleted, and after it was created again', async (s) => {
       const aor = 'sip:grace@example.com';
-      const created = await s.commit(aor, null, [makeBinding('sip:grace@192.0.2.1')]);
+      const created = await s.commit(aor, null, [buildBinding('sip:grace@192.0.2.1')]);
       assert.ok(created.ok);
       assert.ok((await s.commit(aor, created.version, [])).ok);
-      assert.deepStrictEqual(await s.commit(aor, created.version, [makeBinding('sip:grace@192.0.2.2')]), {
+      assert.deepStrictEqual(await s.commit(aor, created.version, [buildBinding('sip:grace@192.0.2.2')]), {
         ok: false,
         conflict: true,
       });
-      const recreated = [makeBinding('sip:grace@192.0.2.3')];
+      const recreated = [buildBinding('sip:grace@192.0.2.3')];
       assert.ok((await s.commit(aor, null, recreated)).ok);
-      assert.deepStrictEqual(await s.commit(aor, created.version, [makeBinding('sip:grace@192.0.2.4')]), {
+      assert.deepStrictEqual(await s.commit(aor, created.version, [buildBinding('sip:grace@192.0.2.4')]), {
         ok: false,
         conflict: true,
       });
@@ -282,11 +272,11 @@ export function runLocationStoreContract(
     });
 
     test("one AOR's version does not commit another AOR", async (s) => {
-      const a = await s.commit('sip:a@example.com', null, [makeBinding('sip:a@192.0.2.1')]);
-      const b = await s.commit('sip:b@example.com', null, [makeBinding('sip:b@192.0.2.1')]);
+      const a = await s.commit('sip:a@example.com', null, [buildBinding('sip:a@192.0.2.1')]);
+      const b = await s.commit('sip:b@example.com', null, [buildBinding('sip:b@192.0.2.1')]);
       assert.ok(a.ok && b.ok);
       assert.deepStrictEqual(await s.commit('sip:b@example.com', a.version, []), { ok: false, conflict: true });
-      assert.deepStrictEqual(await s.commit('sip:c@example.com', a.version, [makeBinding('sip:c@192.0.2.1')]), {
+      assert.deepStrictEqual(await s.commit('sip:c@example.com', a.version, [buildBinding('sip:c@192.0.2.1')]), {
         ok: false,
         conflict: true,
       });
@@ -296,10 +286,10 @@ export function runLocationStoreContract(
 
     test('of several commits against the same version exactly one wins', async (s) => {
       const aor = 'sip:heidi@example.com';
-      const base = await s.commit(aor, null, [makeBinding('sip:heidi@192.0.2.1')]);
+      const base = await s.commit(aor, null, [buildBinding('sip:heidi@192.0.2.1')]);
       assert.ok(base.ok);
       const outcomes = await Promise.all(
-        [2, 3, 4, 5, 6].map(async (n) => s.commit(aor, base.version, [makeBinding(`sip:heidi@192.0.2.${n}`)])),
+        [2, 3, 4, 5, 6].map(async (n) => s.commit(aor, base.version, [buildBinding(`sip:heidi@192.0.2.${n}`)])),
       );
       const winners = outcomes.flatMap((outcome, i) => (outcome.ok ? [i] : []));
       assert.equal(winners.length, 1);
@@ -308,11 +298,11 @@ export function runLocationStoreContract(
 
     test('a commit is all or nothing: all of a large commit is visible, none of a conflicting one', async (s) => {
       const aor = 'sip:ivan@example.com';
-      const many = Array.from({ length: 40 }, (_, i) => makeBinding(`sip:ivan@192.0.2.${i}`, { q: i * 25 }));
+      const many = Array.from({ length: 40 }, (_, i) => buildBinding(`sip:ivan@192.0.2.${i}`, { q: i * 25 }));
       const outcome = await s.commit(aor, null, many);
       assert.ok(outcome.ok);
       assertSameBindings((await s.load(aor)).bindings, many);
-      const rejected = Array.from({ length: 40 }, (_, i) => makeBinding(`sip:ivan@198.51.100.${i}`));
+      const rejected = Array.from({ length: 40 }, (_, i) => buildBinding(`sip:ivan@198.51.100.${i}`));
       assert.equal((await s.commit(aor, null, rejected)).ok, false);
       assertSameBindings((await s.load(aor)).bindings, many);
       assert.deepStrictEqual({ ...(await s.count()) }, { aors: 1, bindings: 40 });
@@ -324,7 +314,7 @@ export function runLocationStoreContract(
       assertSameBindings((await s.load('sip:judy@example.com')).bindings, [alone]);
       const mixed = [
         fullBinding('sip:judy@192.0.2.2'),
-        makeBinding('sip:judy@192.0.2.3'),
+        buildBinding('sip:judy@192.0.2.3'),
         { ...fullBinding('sip:judy@192.0.2.4'), path: ['<sip:only.example.com;lr>'], q: 0, regId: 7, cseq: 0 },
       ];
       await s.commit('sip:judy2@example.com', null, mixed);
@@ -332,8 +322,8 @@ export function runLocationStoreContract(
     });
 
     test('absent optional fields stay absent; empty strings and empty arrays stay present', async (s) => {
-      const minimal = makeBinding('sip:ken@192.0.2.1');
-      const empties = makeBinding('sip:ken@192.0.2.2', {
+      const minimal = buildBinding('sip:ken@192.0.2.1');
+      const empties = buildBinding('sip:ken@192.0.2.2', {
         received: '',
         path: [],
         socket: '',
@@ -354,9 +344,9 @@ export function runLocationStoreContract(
     test('memory-only bindings are loaded, counted and expired like any other', async (s) => {
       const aor = 'sip:leo@example.com';
       const bindings = [
-        makeBinding('sip:leo@192.0.2.1', { flags: BindingFlags.memoryOnly, expiresAt: T0 + 10_000 }),
-        makeBinding('sip:leo@192.0.2.2', { flags: BindingFlags.memoryOnly | BindingFlags.nat, received: 'sip:203.0.113.9:5060' }),
-        makeBinding('sip:leo@192.0.2.3'),
+        buildBinding('sip:leo@192.0.2.1', { flags: BindingFlags.memoryOnly, expiresAt: T0 + 10_000 }),
+        buildBinding('sip:leo@192.0.2.2', { flags: BindingFlags.memoryOnly | BindingFlags.nat, received: 'sip:203.0.113.9:5060' }),
+        buildBinding('sip:leo@192.0.2.3'),
       ];
       const outcome = await s.commit(aor, null, bindings);
       assert.ok(outcome.ok);
@@ -372,10 +362,10 @@ export function runLocationStoreContract(
 
     test('expiredAors reports an AOR once a binding has expiresAt <= now', async (s) => {
       await s.commit('sip:early@example.com', null, [
-        makeBinding('sip:early@192.0.2.1', { expiresAt: T0 + 60_000 }),
-        makeBinding('sip:early@192.0.2.2', { expiresAt: T0 + 900_000 }),
+        buildBinding('sip:early@192.0.2.1', { expiresAt: T0 + 60_000 }),
+        buildBinding('sip:early@192.0.2.2', { expiresAt: T0 + 900_000 }),
       ]);
-      await s.commit('sip:late@example.com', null, [makeBinding('sip:late@192.0.2.1', { expiresAt: T0 + 600_500 })]);
+      await s.commit('sip:late@example.com', null, [buildBinding('sip:late@192.0.2.1', { expiresAt: T0 + 600_500 })]);
       assert.deepStrictEqual([...(await s.expiredAors(T0 + 59_999, 10))], []);
       assert.deepStrictEqual([...(await s.expiredAors(T0 + 60_000, 10))], ['sip:early@example.com']);
       assert.deepStrictEqual([...(await s.expiredAors(T0 + 600_499, 10))], ['sip:early@example.com']);
@@ -389,11 +379,11 @@ export function runLocationStoreContract(
       const expired = Array.from({ length: 12 }, (_, i) => `sip:exp${i}@example.com`);
       for (const [i, aor] of expired.entries()) {
         await s.commit(aor, null, [
-          makeBinding(`sip:exp${i}@192.0.2.1`, { expiresAt: T0 + i * 1000 }),
-          makeBinding(`sip:exp${i}@192.0.2.2`, { expiresAt: T0 + i * 1000 + 1 }),
+          buildBinding(`sip:exp${i}@192.0.2.1`, { expiresAt: T0 + i * 1000 }),
+          buildBinding(`sip:exp${i}@192.0.2.2`, { expiresAt: T0 + i * 1000 + 1 }),
         ]);
       }
-      await s.commit('sip:fresh@example.com', null, [makeBinding('sip:fresh@192.0.2.1', { expiresAt: T0 + 3_600_000 })]);
+      await s.commit('sip:fresh@example.com', null, [buildBinding('sip:fresh@192.0.2.1', { expiresAt: T0 + 3_600_000 })]);
       const now = T0 + 60_000;
       const some = [...(await s.expiredAors(now, 5))];
       assert.equal(some.length, 5);
@@ -406,13 +396,13 @@ export function runLocationStoreContract(
     test('expiredAors repeats an AOR until it is refreshed or deleted', async (s) => {
       const refreshed = 'sip:refresh@example.com';
       const deleted = 'sip:delete@example.com';
-      const first = await s.commit(refreshed, null, [makeBinding('sip:r@192.0.2.1', { expiresAt: T0 + 1000 })]);
-      const second = await s.commit(deleted, null, [makeBinding('sip:d@192.0.2.1', { expiresAt: T0 + 2000 })]);
+      const first = await s.commit(refreshed, null, [buildBinding('sip:r@192.0.2.1', { expiresAt: T0 + 1000 })]);
+      const second = await s.commit(deleted, null, [buildBinding('sip:d@192.0.2.1', { expiresAt: T0 + 2000 })]);
       assert.ok(first.ok && second.ok);
       const now = T0 + 5000;
       assert.deepStrictEqual([...(await s.expiredAors(now, 10))].sort(), [deleted, refreshed].sort());
       assert.deepStrictEqual([...(await s.expiredAors(now, 10))].sort(), [deleted, refreshed].sort());
-      assert.ok((await s.commit(refreshed, first.version, [makeBinding('sip:r@192.0.2.1', { expiresAt: T0 + 3_600_000 })])).ok);
+      assert.ok((await s.commit(refreshed, first.version, [buildBinding('sip:r@192.0.2.1', { expiresAt: T0 + 3_600_000 })])).ok);
       assert.ok((await s.commit(deleted, second.version, [])).ok);
       assert.deepStrictEqual([...(await s.expiredAors(now, 10))], []);
       assert.deepStrictEqual([...(await s.expiredAors(T0 + 3_600_000, 10))], [refreshed]);
@@ -420,16 +410,16 @@ export function runLocationStoreContract(
 
     test('expiredAors sees an expiry moved earlier', async (s) => {
       const aor = 'sip:shorten@example.com';
-      const created = await s.commit(aor, null, [makeBinding('sip:s@192.0.2.1', { expiresAt: T0 + 3_600_000 })]);
+      const created = await s.commit(aor, null, [buildBinding('sip:s@192.0.2.1', { expiresAt: T0 + 3_600_000 })]);
       assert.ok(created.ok);
-      assert.ok((await s.commit(aor, created.version, [makeBinding('sip:s@192.0.2.1', { expiresAt: T0 + 30_000 })])).ok);
+      assert.ok((await s.commit(aor, created.version, [buildBinding('sip:s@192.0.2.1', { expiresAt: T0 + 30_000 })])).ok);
       assert.deepStrictEqual([...(await s.expiredAors(T0 + 30_000, 10))], [aor]);
     });
 
     test('AORs are exact keys: case and characters matter', async (s) => {
-      await s.commit('sip:Alice@example.com', null, [makeBinding('sip:upper@192.0.2.1')]);
-      await s.commit('sip:alice@example.com', null, [makeBinding('sip:lower@192.0.2.1')]);
-      await s.commit('sip:ålice@example.com', null, [makeBinding('sip:unicode@192.0.2.1')]);
+      await s.commit('sip:Alice@example.com', null, [buildBinding('sip:upper@192.0.2.1')]);
+      await s.commit('sip:alice@example.com', null, [buildBinding('sip:lower@192.0.2.1')]);
+      await s.commit('sip:ålice@example.com', null, [buildBinding('sip:unicode@192.0.2.1')]);
       assert.equal((await s.load('sip:Alice@example.com')).bindings[0].contact, 'sip:upper@192.0.2.1');
       assert.equal((await s.load('sip:alice@example.com')).bindings[0].contact, 'sip:lower@192.0.2.1');
       assert.equal((await s.load('sip:ålice@example.com')).bindings[0].contact, 'sip:unicode@192.0.2.1');
@@ -437,11 +427,11 @@ export function runLocationStoreContract(
     });
 
     test('count() follows inserts, replaces and deletes', async (s) => {
-      const a = await s.commit('sip:c1@example.com', null, [makeBinding('sip:c1@192.0.2.1')]);
-      await s.commit('sip:c2@example.com', null, [makeBinding('sip:c2@192.0.2.1'), makeBinding('sip:c2@192.0.2.2')]);
+      const a = await s.commit('sip:c1@example.com', null, [buildBinding('sip:c1@192.0.2.1')]);
+      await s.commit('sip:c2@example.com', null, [buildBinding('sip:c2@192.0.2.1'), buildBinding('sip:c2@192.0.2.2')]);
       assert.deepStrictEqual({ ...(await s.count()) }, { aors: 2, bindings: 3 });
       assert.ok(a.ok);
-      const grown = await s.commit('sip:c1@example.com', a.version, [makeBinding('sip:c1@192.0.2.1'), makeBinding('sip:c1@192.0.2.3')]);
+      const grown = await s.commit('sip:c1@example.com', a.version, [buildBinding('sip:c1@192.0.2.1'), buildBinding('sip:c1@192.0.2.3')]);
       assert.deepStrictEqual({ ...(await s.count()) }, { aors: 2, bindings: 4 });
       assert.ok(grown.ok);
       await s.commit('sip:c1@example.com', grown.version, []);
@@ -455,7 +445,7 @@ export function runLocationStoreContract(
       for (let i = 0; i < total; i++) {
         const aor = `sip:user${i}@many.example.com`;
         const bindings = Array.from({ length: 1 + (i % 3) }, (_, k) =>
-          makeBinding(`sip:user${i}@192.0.2.${k}:${5060 + k}`, { expiresAt: T0 + i * 1000 + k, cseq: i }),
+          buildBinding(`sip:user${i}@192.0.2.${k}:${5060 + k}`, { expiresAt: T0 + i * 1000 + k, cseq: i }),
         );
         bindingTotal += bindings.length;
         expected.set(aor, bindings);
@@ -472,7 +462,7 @@ export function runLocationStoreContract(
     });
 
     test('after close() every call throws or rejects with a ConfigError', async (s) => {
-      await s.commit('sip:closed@example.com', null, [makeBinding('sip:closed@192.0.2.1')]);
+      await s.commit('sip:closed@example.com', null, [buildBinding('sip:closed@192.0.2.1')]);
       closedByTest = true;
       await s.close();
       await assert.rejects(async () => s.load('sip:closed@example.com'), isConfigError);
@@ -492,10 +482,10 @@ export function runLocationStoreContract(
           fc.boolean(),
           async (scheduler, roundsPerWriter, preexisting) => {
             const aor = `sip:race${run++}@example.com`;
-            const bystander = makeBinding(`sip:bystander@${aor.slice(4)}`);
+            const bystander = buildBinding(`sip:bystander@${aor.slice(4)}`);
             if (preexisting) assert.ok((await s.commit(aor, null, [bystander])).ok);
             const writerBinding = (writer: number, round: number): Binding =>
-              makeBinding(`sip:writer${writer}@192.0.2.${writer}`, { cseq: round, updatedAt: T0 + round });
+              buildBinding(`sip:writer${writer}@192.0.2.${writer}`, { cseq: round, updatedAt: T0 + round });
             const gate = (): Promise<void> => scheduler.schedule(Promise.resolve());
             const writer = async (id: number, rounds: number): Promise<void> => {
               for (let round = 1; round <= rounds; round++) {

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { SqliteLocationStore } from '../../src/stores/sqlite';
 import { runLocationStoreContract } from '../../src/testing/location-store-contract';
 import { BindingFlags, type Binding } from '../../src/ports/binding';
+import { BINDING_T0, buildBinding } from '../../src/testing/build-binding';
 import { ConfigError, StoreError } from '../../src/errors/sdk-error';
 
 const root = mkdtempSync(join(tmpdir(), 'sipreg-sqlite-'));
@@ -20,17 +21,8 @@ runLocationStoreContract(
   { propertyRuns: 20 },
 );
 
-const T0 = 1_700_000_000_000;
-const binding = (contact: string, overrides: Partial<Binding> = {}): Binding => ({
-  contact,
-  callId: `c-${contact}`,
-  cseq: 1,
-  expiresAt: T0 + 3_600_000,
-  q: -1,
-  updatedAt: T0,
-  flags: 0,
-  ...overrides,
-});
+const T0 = BINDING_T0;
+const binding = (contact: string, overrides: Partial<Binding> = {}): Binding => buildBinding(contact, { callId: `c-${contact}`, ...overrides });
 
 const full: Binding = {
   contact: 'sip:alice@192.0.2.1:5060;transport=tcp',
