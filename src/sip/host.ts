@@ -16,7 +16,11 @@ function isIPv4(s: string, a: number, b: number): boolean {
   while (i <= b) {
     const start = i;
     let v = 0;
-    while (i < b && isDigit(s.charCodeAt(i))) v = v * 10 + s.charCodeAt(i++) - 0x30;
+    for (; i < b; i++) {
+      const d = s.charCodeAt(i) - 0x30;
+      if (d < 0 || d > 9) break;
+      v = v * 10 + d;
+    }
     const len = i - start;
     if (len === 0 || len > 3 || v > 255 || (len > 1 && s.charCodeAt(start) === 0x30)) return false;
     octets++;
@@ -79,20 +83,22 @@ export function scanHost(s: string, i: number, n = s.length): number {
   let labelStart = i;
   let alpha = false;
   let wellFormed = true;
+  let prev = 0;
   for (; j < n; j++) {
     const c = s.charCodeAt(j);
     if (c === 0x2e) {
-      if (j === labelStart || s.charCodeAt(j - 1) === 0x2d) wellFormed = false;
+      if (j === labelStart || prev === 0x2d) wellFormed = false;
       labelStart = j + 1;
     } else if (c === 0x2d) {
       if (j === labelStart) wellFormed = false;
       alpha = true;
     } else if (isAlpha(c)) alpha = true;
     else if (!isDigit(c)) break;
+    prev = c;
   }
   if (j === i) return -1;
   if (!alpha) return isIPv4(s, i, j) ? j : -1;
-  const topOk = labelStart < j && isAlpha(s.charCodeAt(labelStart)) && s.charCodeAt(j - 1) !== 0x2d;
+  const topOk = labelStart < j && isAlpha(s.charCodeAt(labelStart)) && prev !== 0x2d;
   return wellFormed && topOk ? j : -1;
 }
 

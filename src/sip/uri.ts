@@ -148,7 +148,11 @@ function scanHostPort(s: string, i: number, n: number, out: UriBuilder | undefin
   if (i < n && s.charCodeAt(i) === 0x3a) {
     const p = ++i;
     let port = 0;
-    while (i < n && s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x39) port = port * 10 + s.charCodeAt(i++) - 0x30;
+    for (; i < n; i++) {
+      const d = s.charCodeAt(i) - 0x30;
+      if (d < 0 || d > 9) break;
+      port = port * 10 + d;
+    }
     if (i === p || i - p > 5 || port > 65535) return -1;
     if (out !== undefined) out.port = port;
   }

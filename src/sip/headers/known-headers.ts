@@ -39,6 +39,12 @@ export const KNOWN_HEADERS: readonly (readonly [string, string])[] = [
   ['proxy-authorization', 'Proxy-Authorization'], ['p-asserted-identity', 'P-Asserted-Identity'],
 ];
 
+/** The usual spellings of {@link KNOWN_HEADERS} by id, flat so the hot path reads one array. */
+const SPELLINGS: readonly string[] = KNOWN_HEADERS.map((h) => h[1]);
+
+/** The comparison keys of {@link KNOWN_HEADERS} by id. */
+const KEYS: readonly string[] = KNOWN_HEADERS.map((h) => h[0]);
+
 /**
  * Compact forms (RFC 3261 §7.3.3) of {@link KNOWN_HEADERS}, indexed by the lower-case letter's
  * code minus 0x61; -1 where the letter is not a known compact form.
@@ -100,11 +106,11 @@ export function knownHeaderId(buf: Uint8Array, a: number, b: number): number {
   if (len > MAX_KNOWN_LENGTH) return -1;
   const id = SLOTS[slotOf(len, buf[a], buf[b - 1])];
   if (id < 0) return -1;
-  const spelling = KNOWN_HEADERS[id][1];
+  const spelling = SPELLINGS[id];
   let i = 0;
   while (i < len && buf[a + i] === spelling.charCodeAt(i)) i++;
   if (i === len) return id | USUAL_SPELLING;
-  const key = KNOWN_HEADERS[id][0];
+  const key = KEYS[id];
   for (i = 0; i < len; i++) if ((buf[a + i] | 0x20) !== key.charCodeAt(i)) return -1;
   return id;
 }

@@ -71,10 +71,70 @@ function endOfBareIPv6(s: string, i: number): number {
 }
 
 /**
+ * Where {@link readParam} stands in a parameter list, and the parameter it read last: `name`
+ * (lower-cased; a {@link COMMON_PARAM_NAMES} literal when it is one) and its value
+ * `[valueStart, valueEnd)`, `valueStart < 0` when it has no `=value`.
+ */
+export interface ParamCursor {
+  /** The `;` of the next parameter, or the end of the text. */
+  i: number;
+  name: string;
+  valueStart: number;
+  valueEnd: number;
+}
+
+/** A {@link ParamCursor} at `s[i]`, white space skipped. */
+export function paramCursor(s: string, i: number): ParamCursor {
+  return { i: skipWsp(s, i), name: '', valueStart: -1, valueEnd: -1 };
+}
+
+/**
+ * Reads one `SEMI generic-param` (RFC 3261 §25.1) at `c.i` into `c` and moves `c.i` past it and
+ * the white space after it. The value is a token, a bracketed IPv6 reference, a quoted-string
+ * (quotes kept) or, for `received`, a bare IPv6 address (RFC 3261 §20.42).
+ *
+ * @returns false on a syntax error.
+ */
+export function readParam(s: string, c: ParamCursor): boolean {
+  const n = s.length;
+  let i = c.i;
+  if (s.charCodeAt(i) !== 0x3b) return false;
+  i = skipWsp(s, i + 1);
+  const nameStart = i;
+  let upper = false;
+  for (; i < n; i++) {
+    const ch = s.charCodeAt(i);
+    if (ch >= 128 || TOKEN_CHARS[ch] !== 1) break;
+    if (ch >= 0x41 && ch <= 0x5a) upper = true;
+  }
+  if (i === nameStart) return false;
+  const name = commonParamName(s, nameStart, i) ?? (upper ? s.slice(nameStart, i).toLowerCase() : s.slice(nameStart, i));
+  i = skipWsp(s, i);
+  let valueStart = -1;
+  if (i < n && s.charCodeAt(i) === 0x3d) {
+    i = skipWsp(s, i + 1);
+    valueStart = i;
+    const ch = s.charCodeAt(i);
+    if (ch === 0x22) i = endOfQuoted(s, i);
+    else if (ch === 0x5b) i = scanHost(s, i);
+    else {
+      while (i < n && inTable(TOKEN_CHARS, s.charCodeAt(i))) i++;
+      if (i === valueStart) return false;
+      if (name === 'received' && s.charCodeAt(i) === 0x3a) i = endOfBareIPv6(s, valueStart);
+    }
+    if (i < 0) return false;
+  }
+  c.name = name;
+  c.valueStart = valueStart;
+  c.valueEnd = i;
+  c.i = skipWsp(s, i);
+  return true;
+}
+
+/**
  * Parses `*( SEMI generic-param )` from `s[i]` to the end (RFC 3261 §25.1 `generic-param`,
- * used by Contact, From/To, Via, Path and Route): names lower-cased, values as written
- * (token, bracketed IPv6 reference, quoted-string with its quotes, or a bare IPv6 address
- * for `received`).
+ * used by Contact, From/To, Path and Route) with {@link readParam}: names lower-cased, values
+ * as written.
  *
  * @param src - when `s` is `src.text(base, ...)`, long values are copied from the bytes (see
  *   {@link ByteText.sub}) so that a kept value such as `+sip.instance` does not pin `s`.
@@ -82,39 +142,11 @@ function endOfBareIPv6(s: string, i: number): number {
  */
 export function parseParams(s: string, i: number, src?: ByteText, base = 0): Params | undefined {
   const params: Params = {};
-  const n = s.length;
-  i = skipWsp(s, i);
-  while (i < n) {
-    if (s.charCodeAt(i) !== 0x3b) return undefined;
-    i = skipWsp(s, i + 1);
-    const nameStart = i;
-    let upper = false;
-    for (; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 128 || TOKEN_CHARS[c] !== 1) break;
-      if (c >= 0x41 && c <= 0x5a) upper = true;
-    }
-    if (i === nameStart) return undefined;
-    const name = commonParamName(s, nameStart, i) ?? (upper ? s.slice(nameStart, i).toLowerCase() : s.slice(nameStart, i));
-    i = skipWsp(s, i);
-    let value: string | null = null;
-    if (i < n && s.charCodeAt(i) === 0x3d) {
-      i = skipWsp(s, i + 1);
-      const valueStart = i;
-      const c = s.charCodeAt(i);
-      if (c === 0x22) i = endOfQuoted(s, i);
-      else if (c === 0x5b) i = scanHost(s, i);
-      else {
-        while (i < n && inTable(TOKEN_CHARS, s.charCodeAt(i))) i++;
-        if (i === valueStart) return undefined;
-        if (name === 'received' && s.charCodeAt(i) === 0x3a) i = endOfBareIPv6(s, valueStart);
-      }
-      if (i < 0) return undefined;
-      value = src === undefined ? s.slice(valueStart, i) : src.sub(s, valueStart, i, base);
-      i = skipWsp(s, i);
-    }
-    params[name] = value;
+  const c = paramCursor(s, i);
+  while (c.i < s.length) {
+    if (!readParam(s, c)) return undefined;
+    const a = c.valueStart;
+    params[c.name] = a < 0 ? null : src === undefined ? s.slice(a, c.valueEnd) : src.sub(s, a, c.valueEnd, base);
   }
   return params;
 }
-

@@ -1,7 +1,8 @@
 import type { ViaValue } from '../message';
 import { TOKEN_CHARS, allInTable, inTable, isWsp, parseDigits, skipWsp } from '../chars';
 import { isIpAddress, scanHost } from '../host';
-import { parseParams } from './params';
+import type { ParamCursor } from './params';
+import { paramCursor, readParam } from './params';
 
 /** Index after `SIP/2.0/` at `s[i]` (case-insensitive, white space allowed around `/`), or -1. */
 function afterProtocol(s: string, i: number): number {
@@ -38,7 +39,7 @@ function viaParamValid(name: string, value: string | null): boolean {
     case 'branch': {
       if (value === null) return false;
       const c = value.charCodeAt(0);
-      // parseParams read an unquoted, unbracketed value as a token already
+      // readParam read an unquoted, unbracketed value as a token already
       return (c !== 0x22 && c !== 0x5b) || allInTable(TOKEN_CHARS, value);
     }
     case 'received':
@@ -55,6 +56,11 @@ function viaParamValid(name: string, value: string | null): boolean {
     default:
       return value !== null && scanHost(value, 0) === value.length;
   }
+}
+
+/** The value of the parameter `c` just read, or null when it has none. */
+function paramValue(s: string, c: ParamCursor): string | null {
+  return c.valueStart < 0 ? null : s.slice(c.valueStart, c.valueEnd);
 }
 
 /**
@@ -83,21 +89,46 @@ export function parseVia(raw: string): ViaValue | undefined {
     i = skipWsp(raw, i + 1);
     const pStart = i;
     port = 0;
-    while (i < n && raw.charCodeAt(i) >= 0x30 && raw.charCodeAt(i) <= 0x39) port = port * 10 + raw.charCodeAt(i++) - 0x30;
+    for (; i < n; i++) {
+      const d = raw.charCodeAt(i) - 0x30;
+      if (d < 0 || d > 9) break;
+      port = port * 10 + d;
+    }
     if (i === pStart || i - pStart > 5 || port > 65535) return undefined;
   }
-  const params = parseParams(raw, i);
-  if (params === undefined) return undefined;
-  const via: { -readonly [K in keyof ViaValue]: ViaValue[K] } = { raw, transport, host };
-  if (port !== undefined) via.port = port;
-  const branch = params.branch;
-  const received = params.received;
-  const rport = params.rport;
+  let branch: string | null | undefined;
+  let received: string | null | undefined;
+  let rport: string | null | undefined;
+  let ttl: string | null | undefined;
+  let maddr: string | null | undefined;
+  const c = paramCursor(raw, i);
+  while (c.i < n) {
+    if (!readParam(raw, c)) return undefined;
+    switch (c.name) {
+      case 'branch':
+        branch = paramValue(raw, c);
+        break;
+      case 'received':
+        received = paramValue(raw, c);
+        break;
+      case 'rport':
+        rport = paramValue(raw, c);
+        break;
+      case 'ttl':
+        ttl = paramValue(raw, c);
+        break;
+      case 'maddr':
+        maddr = paramValue(raw, c);
+        break;
+    }
+  }
   if (branch !== undefined && !viaParamValid('branch', branch)) return undefined;
   if (received !== undefined && !viaParamValid('received', received)) return undefined;
   if (rport !== undefined && !viaParamValid('rport', rport)) return undefined;
-  if (params.ttl !== undefined && !viaParamValid('ttl', params.ttl)) return undefined;
-  if (params.maddr !== undefined && !viaParamValid('maddr', params.maddr)) return undefined;
+  if (ttl !== undefined && !viaParamValid('ttl', ttl)) return undefined;
+  if (maddr !== undefined && !viaParamValid('maddr', maddr)) return undefined;
+  const via: { -readonly [K in keyof ViaValue]: ViaValue[K] } = { raw, transport, host };
+  if (port !== undefined) via.port = port;
   if (branch != null) via.branch = branch;
   if (received != null) via.received = received;
   if (rport !== undefined) via.rport = rport === null ? true : parseDigits(rport, 5);
