@@ -5,6 +5,17 @@ import { isIpAddress, scanHost } from '../host';
 /** Parameters keyed by lower-cased name; a parameter without `=value` maps to `null`. */
 export type Params = Record<string, string | null>;
 
+/** Octets that end a run of `qdtext` (RFC 3261 §25.1): controls but HTAB, DEL, `"` and `\`. */
+const QUOTED_STOP: Uint8Array = (() => {
+  const t = new Uint8Array(128);
+  for (let c = 0; c < 0x20; c++) t[c] = 1;
+  t[0x09] = 0;
+  t[0x7f] = 1;
+  t[0x22] = 1;
+  t[0x5c] = 1;
+  return t;
+})();
+
 /**
  * Index just after the quoted-string that starts at `s[i] === '"'` (RFC 3261 §25.1
  * `quoted-string`: `qdtext` excludes controls, a `quoted-pair` escapes any character but CR
@@ -14,11 +25,11 @@ export function endOfQuoted(s: string, i: number): number {
   const n = s.length;
   for (let j = i + 1; j < n; j++) {
     const c = s.charCodeAt(j);
-    if (c === 0x5c) {
-      const e = s.charCodeAt(++j);
-      if (j === n || e === 0x0d || e === 0x0a) return -1;
-    } else if (c === 0x22) return j + 1;
-    else if ((c < 0x20 && c !== 0x09) || c === 0x7f) return -1;
+    if (c >= 128 || QUOTED_STOP[c] === 0) continue;
+    if (c === 0x22) return j + 1;
+    if (c !== 0x5c) return -1;
+    const e = s.charCodeAt(++j);
+    if (j === n || e === 0x0d || e === 0x0a) return -1;
   }
   return -1;
 }
