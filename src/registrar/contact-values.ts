@@ -1,25 +1,8 @@
 /**
- * Reading the per-Contact values of a REGISTER: lifetime (RFC 3261 §10.2.1.1, §10.3 step 7)
- * and q-value (§20.10).
+ * Reading the per-Contact values of a REGISTER: q-value (RFC 3261 §20.10) and quoted
+ * parameter values.
  * @packageDocumentation
  */
-
-/** The largest lifetime representable (2^32 - 1 s, RFC 3261 §20.19). */
-const MAX_DELTA_SECONDS = 4294967295;
-
-/**
- * Parse a delta-seconds value; `undefined` when it is not one. Values above 2^32-1 are capped
- * (RFC 3261 §20.19 allows any number of digits).
- */
-export function parseDeltaSeconds(value: string): number | undefined {
-  const n = value.length;
-  if (n === 0) return undefined;
-  for (let i = 0; i < n; i++) {
-    const c = value.charCodeAt(i);
-    if (c < 48 || c > 57) return undefined;
-  }
-  return n > 10 ? MAX_DELTA_SECONDS : Math.min(Number(value), MAX_DELTA_SECONDS);
-}
 
 /**
  * Parse a q-value (`qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )`) into

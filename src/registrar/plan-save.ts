@@ -8,7 +8,8 @@ import { err, ok } from '../errors/result';
 import type { RegError } from '../errors/reg-error';
 import { regError } from '../errors/reg-error';
 import type { BindingChange } from './binding-change';
-import { parseDeltaSeconds, parseQValue, unquote } from './contact-values';
+import { parseDeltaSeconds } from '../sip/headers/delta-seconds';
+import { parseQValue, unquote } from './contact-values';
 import type { ResolvedRegistrarOptions } from './registrar-options';
 import type { MatchingMode, SaveOptions } from './save-options';
 import { formatSocket } from './add-sock-hdr';
@@ -111,7 +112,11 @@ function lifetimeFor(c: NameAddrValue, request: SipRequest, ctx: SaveContext): n
   const p = c.params.expires;
   if (p !== undefined) {
     expires = p === null ? undefined : parseDeltaSeconds(p);
-    if (expires === undefined) return regError('invalid-expires');
+    if (expires === undefined) {
+      // Digits beyond 2^32-1 count as absent (RFC 4475 §3.1.2.4); anything else is malformed.
+      if (p === null || !/^\d+$/.test(p)) return regError('invalid-expires');
+      expires = request.expires ?? options.defaultExpires;
+    }
   } else if (request.expires !== undefined) {
     expires = request.expires;
   } else if (request.header('expires') !== undefined) {

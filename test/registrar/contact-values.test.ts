@@ -1,16 +1,7 @@
 import fc from 'fast-check';
-import { formatQValue, parseDeltaSeconds, parseQValue, unquote } from '../../src/registrar/contact-values';
+import { formatQValue, parseQValue, unquote } from '../../src/registrar/contact-values';
 
-describe('contact values (RFC 3261 §20.10, §20.19)', () => {
-  it('parses delta-seconds and caps them at 2^32-1', () => {
-    expect(parseDeltaSeconds('3600')).toBe(3600);
-    expect(parseDeltaSeconds('0')).toBe(0);
-    expect(parseDeltaSeconds('99999999999999')).toBe(4294967295);
-    expect(parseDeltaSeconds('')).toBeUndefined();
-    expect(parseDeltaSeconds('-1')).toBeUndefined();
-    expect(parseDeltaSeconds('1e3')).toBeUndefined();
-  });
-
+describe('contact values (RFC 3261 §20.10)', () => {
   it('parses q-values into thousandths and rejects the rest', () => {
     expect(parseQValue('1')).toBe(1000);
     expect(parseQValue('1.000')).toBe(1000);

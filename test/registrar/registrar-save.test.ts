@@ -56,6 +56,14 @@ describe('registrar save: RFC 3261 §10.3', () => {
     expect(replyContacts(c.reply)[0].expires).toBe('1800');
   });
 
+  it('treats an expires parameter beyond 2^32-1 as absent (RFC 4475 §3.1.2.4)', async () => {
+    const { registrar } = setup();
+    const { reply } = await saved(registrar.save(register({ contacts: ['<sip:alice@h1>;expires=280297596632815'], expires: 900 })));
+    expect(replyContacts(reply)[0].expires).toBe('900');
+    const noHeader = await saved(registrar.save(register({ user: 'b', contacts: ['<sip:b@h1>;expires=280297596632815'] })));
+    expect(replyContacts(noHeader.reply)[0].expires).toBe('3600');
+  });
+
   it('clamps to min_expires and max_expires (OpenSIPS behaviour)', async () => {
     const { registrar } = setup({ minExpires: 60, maxExpires: 120 });
     const low = await saved(registrar.save(register({ user: 'a', expires: 10 })));
