@@ -23,6 +23,7 @@ export * from './sip/parse-result';
 export * from './sip/uri';
 export * from './sip/response';
 export * from './sip/serialize';
+export * from './sip/socket-address';
 export * from './registrar/registrar';
 export * from './registrar/registrar-options';
 export * from './registrar/registrar-events';

@@ -2,6 +2,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { Endpoint, TransportProtocol } from '../ports/transport';
 import { parseUri } from '../sip/uri';
+import { unbracket } from '../sip/socket-address';
 
 const PROTOCOLS: ReadonlySet<string> = new Set(['udp', 'tcp', 'tls', 'ws', 'wss', 'sctp']);
 
@@ -16,7 +17,7 @@ export async function nextHopOf(uri: string): Promise<Endpoint | undefined> {
   const param = u.params.transport?.toLowerCase();
   const protocol = (param !== undefined && PROTOCOLS.has(param) ? param : u.scheme === 'sips' ? 'tls' : 'udp') as TransportProtocol;
   const hostParam = u.params.maddr ?? u.host;
-  const host = hostParam.replace(/^\[|\]$/g, '');
+  const host = unbracket(hostParam);
   let address = host;
   if (isIP(host) === 0) {
     try {

@@ -3,6 +3,7 @@ import type { Endpoint } from '../ports/transport';
 import type { SipRequest, SipResponse } from '../sip/message';
 import { serializeMessage, serializeRequest } from '../sip/serialize';
 import { nextHopOf } from './next-hop';
+import { bracketHost, unbracket } from '../sip/socket-address';
 
 /** Where a stateless proxy sends a request or response, and the bytes. */
 export interface ForwardPlan {
@@ -20,10 +21,6 @@ export interface ForwardTarget {
   readonly route?: readonly string[];
 }
 
-function sentBy(local: Endpoint): string {
-  const host = local.address.includes(':') ? `[${local.address}]` : local.address;
-  return `${host}:${local.port}`;
-}
 
 /**
  * A branch for a stateless proxy (RFC 3261 §16.11): derived from the incoming top Via branch and
@@ -44,7 +41,7 @@ export async function forwardRequest(request: SipRequest, target: ForwardTarget,
   const route = target.route ?? [];
   const hop = await nextHopOf(target.destination ?? route[0] ?? target.uri);
   if (hop === undefined) return undefined;
-  const via = `SIP/2.0/${local.protocol.toUpperCase()} ${sentBy(local)};branch=${statelessBranch(request, target.uri)};rport`;
+  const via = `SIP/2.0/${local.protocol.toUpperCase()} ${bracketHost(local.address)}:${local.port};branch=${statelessBranch(request, target.uri)};rport`;
   const data = serializeRequest(request, {
     uri: target.uri,
     prependVia: via,
@@ -61,11 +58,11 @@ export async function forwardRequest(request: SipRequest, target: ForwardTarget,
 export function relayResponse(response: SipResponse, locals: readonly Endpoint[]): ForwardPlan | undefined {
   const [top, next] = response.via;
   if (top === undefined || next === undefined) return undefined;
-  const topHost = top.host.replace(/^\[|\]$/g, '');
+  const topHost = unbracket(top.host);
   const ours = locals.some((l) => l.address === topHost && l.port === (top.port ?? 5060));
   if (!ours) return undefined;
   const protocol = next.transport.toLowerCase() as Endpoint['protocol'];
   const port = typeof next.rport === 'number' ? next.rport : (next.port ?? 5060);
-  const destination: Endpoint = { protocol, address: (next.received ?? next.host).replace(/^\[|\]$/g, ''), port };
+  const destination: Endpoint = { protocol, address: unbracket(next.received ?? next.host), port };
   return { data: serializeMessage(response, { removeTopVia: true }), destination };
 }

@@ -1,12 +1,6 @@
 import type { Endpoint } from '../ports/transport';
+import { formatEndpoint } from '../sip/socket-address';
 
-/**
- * The socket description `proto:ip:port` of a local endpoint (OpenSIPS socket syntax).
- */
-export function formatSocket(local: Endpoint): string {
-  const host = local.address.includes(':') ? `[${local.address}]` : local.address;
-  return `${local.protocol}:${host}:${local.port}`;
-}
 
 /**
  * The header OpenSIPS `add_sock_hdr(hdr_name)` adds: the socket the request was received on,
@@ -15,5 +9,5 @@ export function formatSocket(local: Endpoint): string {
  * `serializeRequest`.
  */
 export function addSockHdr(hdrName: string, local: Endpoint): readonly [string, string] {
-  return [hdrName, formatSocket(local)];
+  return [hdrName, formatEndpoint(local)];
 }

@@ -12,7 +12,7 @@ import { parseDeltaSeconds } from '../sip/headers/delta-seconds';
 import { parseQValue, unquote } from './contact-values';
 import type { ResolvedRegistrarOptions } from './registrar-options';
 import type { MatchingMode, SaveOptions } from './save-options';
-import { formatSocket } from './add-sock-hdr';
+import { bracketHost, formatEndpoint, unbracket } from '../sip/socket-address';
 
 /** The decision of {@link planSave}: the AOR's new binding list and what changed. */
 export interface SavePlan {
@@ -70,12 +70,11 @@ function receivedFor(uri: string, ctx: SaveContext): string | undefined {
   if (source === undefined || mode === 'explicit') return undefined;
   if (mode === 'nat') {
     const u = parseUri(uri);
-    const host = u?.host.replace(/^\[|\]$/g, '');
+    const host = u === undefined ? undefined : unbracket(u.host);
     const defaultPort = u?.scheme === 'sips' || source.protocol === 'tls' ? 5061 : 5060;
     if (u !== undefined && host === source.address && (u.port ?? defaultPort) === source.port) return undefined;
   }
-  const host = source.address.includes(':') ? `[${source.address}]` : source.address;
-  return `sip:${host}:${source.port}${source.protocol === 'udp' ? '' : `;transport=${source.protocol}`}`;
+  return `sip:${bracketHost(source.address)}:${source.port}${source.protocol === 'udp' ? '' : `;transport=${source.protocol}`}`;
 }
 
 function socketFor(request: SipRequest, ctx: SaveContext): string | undefined {
@@ -85,7 +84,7 @@ function socketFor(request: SipRequest, ctx: SaveContext): string | undefined {
     if (v !== undefined) return v;
   }
   const local = save.source?.local;
-  return local === undefined ? undefined : formatSocket(local);
+  return local === undefined ? undefined : formatEndpoint(local);
 }
 
 function echoParams(params: Readonly<Record<string, string | null>>): string | undefined {

@@ -7,6 +7,7 @@ import type { CommitOutcome, MaybePromise } from '../ports/location-store';
 import type { TimerHandle } from '../ports/clock';
 import type { SipRequest } from '../sip/message';
 import { parseUri } from '../sip/uri';
+import { unbracket } from '../sip/socket-address';
 import { ConfigError, StoreError } from '../errors/sdk-error';
 import type { RegError } from '../errors/reg-error';
 import { regError } from '../errors/reg-error';
@@ -55,7 +56,7 @@ const CONNECTION_ORIENTED = new Set(['tcp', 'tls', 'ws', 'wss', 'sctp']);
 
 function hostOf(uri: string): string | undefined {
   const h = parseUri(uri)?.host;
-  return h === undefined ? undefined : h.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === undefined ? undefined : unbracket(h).toLowerCase();
 }
 
 /** The address a binding is reached through (OpenSIPS `remove()` rules a/b/c). */
@@ -317,7 +318,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
    * `received` host when set, else the Contact host (OpenSIPS `is_ip_registered`).
    */
   isIpRegistered(aor: string, ips: string | readonly string[]): MaybePromise<boolean> {
-    const wanted = (typeof ips === 'string' ? [ips] : ips).map((ip) => ip.replace(/^\[|\]$/g, '').toLowerCase());
+    const wanted = (typeof ips === 'string' ? [ips] : ips).map((ip) => unbracket(ip).toLowerCase());
     return andThen(this.bindings(aor), (bs) => bs.some((b) => {
       const h = hostOf(b.received ?? b.contact);
       return h !== undefined && wanted.includes(h);

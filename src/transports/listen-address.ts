@@ -56,8 +56,4 @@ export function parseListenAddress(spec: string): ListenAddress {
   return { protocol, address, port };
 }
 
-/** Format an endpoint as `proto:ip:port` (IPv6 in brackets), the inverse of {@link parseListenAddress}. */
-export function formatEndpoint(endpoint: Endpoint): string {
-  const host = endpoint.address.includes(':') ? `[${endpoint.address}]` : endpoint.address;
-  return `${endpoint.protocol}:${host}:${endpoint.port}`;
-}
+export { formatEndpoint } from '../sip/socket-address';

@@ -2,11 +2,8 @@ import type { SipRequest } from '../sip/message';
 import type { Endpoint, Source } from '../ports/transport';
 import { DEFAULT_SIP_PORT } from './listen-address';
 import { headerParam } from './header-param';
+import { unbracket } from '../sip/socket-address';
 
-/** Remove the brackets of an IPv6 reference (`[::1]` → `::1`); other hosts are returned unchanged. */
-export function unbracket(host: string): string {
-  return host.charCodeAt(0) === 91 /* [ */ && host.charCodeAt(host.length - 1) === 93 /* ] */ ? host.slice(1, -1) : host;
-}
 
 /**
  * Where a response to `request` (received from `source`) goes, per RFC 3261 §18.2.2 and RFC 3581 §4.
