@@ -76,7 +76,7 @@ const RFC_VERDICT: Readonly<Record<string, 'parse' | 'reject'>> = {
   zeromf: 'parse', // 3.3.11 Max-Forwards of zero (application: 483)
   cparam01: 'parse', // 3.3.12 REGISTER with a contact header parameter
   cparam02: 'parse', // 3.3.13 REGISTER with a URI parameter
-  regescrt: 'parse', // 3.3.14 REGISTER Contact URI with an escaped header (registrar: 400)
+  regescrt: 'parse', // 3.3.14 REGISTER Contact URI with an escaped header (registrar: accept, keep the header in the URI)
   sdp01: 'parse', // 3.3.15 unacceptable Accept offering
   inv2543: 'parse', // 3.3.16 RFC 2543 syntax
   // Not one of the RFC 4475 §3 messages (sorted into sipgo's "invalid" folder): a Via branch that
