@@ -162,6 +162,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
 
   private precheck(request: SipRequest): RegError | undefined {
     if (request.method !== 'REGISTER') return regError('not-register');
+    if (request.require.length === 0) return undefined;
     const unsupported = request.require.filter((t) => !this.options.supportedExtensions.includes(t));
     if (unsupported.length > 0) return regError('bad-extension', [['Unsupported', unsupported.join(', ')]]);
     return undefined;
