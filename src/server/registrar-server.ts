@@ -5,6 +5,7 @@ import type { SipRequest, SipResponse } from '../sip/message';
 import { buildResponse } from '../sip/response';
 import type { Registrar } from '../registrar/registrar';
 import type { SaveOptions } from '../registrar/save-options';
+import type { SaveResult } from '../registrar/save-result';
 import type { LookupOptions } from '../registrar/lookup-options';
 import { forwardRequest, relayResponse } from '../proxy/stateless-proxy';
 import type { ForwardTarget } from '../proxy/stateless-proxy';
@@ -69,11 +70,17 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
     await transport.send(plan.data, plan.destination);
   };
 
-  const handleRegister = async (request: SipRequest, source: Source): Promise<void> => {
-    counters.registers++;
-    const result = await registrar.save(request, saveOptions === undefined ? { source } : { ...saveOptions, source });
+  const answerRegister = (result: SaveResult, request: SipRequest, source: Source): Promise<void> | undefined => {
     if (result.ok && result.keepConnectionUntil !== undefined) transport.keepConnection?.(source, result.keepConnectionUntil);
-    if (result.response !== undefined) await transport.sendResponse(result.response, request, source);
+    return result.response === undefined ? undefined : transport.sendResponse(result.response, request, source);
+  };
+
+  /** Synchronous from parse to send when the store is (no promise on the hot path). */
+  const handleRegister = (request: SipRequest, source: Source): Promise<void> | undefined => {
+    counters.registers++;
+    const result = registrar.save(request, { ...saveOptions, source });
+    if (result instanceof Promise) return result.then((r) => answerRegister(r, request, source));
+    return answerRegister(result, request, source);
   };
 
   const handleOther = async (request: SipRequest, source: Source): Promise<void> => {
@@ -92,16 +99,24 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
     return reply(request, source, 404, 'Not Found');
   };
 
+  const failed = (e: unknown, request: SipRequest, source: Source): void => {
+    logger.error({ err: e, method: request.method, callId: request.callId }, 'request handling failed');
+    if (request.method === 'ACK') {
+      counters.dropped++;
+      return;
+    }
+    reply(request, source, 500, 'Server Internal Error').catch(() => { counters.dropped++; });
+  };
+
   transport.onRequest((request, source) => {
-    const work = request.method === 'REGISTER' ? handleRegister(request, source) : handleOther(request, source);
-    work.catch((e: unknown) => {
-      logger.error({ err: e, method: request.method, callId: request.callId }, 'request handling failed');
-      if (request.method === 'ACK') {
-        counters.dropped++;
-        return;
-      }
-      reply(request, source, 500, 'Server Internal Error').catch(() => { counters.dropped++; });
-    });
+    let work: Promise<void> | undefined;
+    try {
+      work = request.method === 'REGISTER' ? handleRegister(request, source) : handleOther(request, source);
+    } catch (e) {
+      failed(e, request, source);
+      return;
+    }
+    work?.catch((e: unknown) => failed(e, request, source));
   });
 
   transport.onResponse?.((response: SipResponse) => {

@@ -112,6 +112,9 @@ interface UdpListener {
   readonly family: 4 | 6;
 }
 
+/** The settled answer of a fire-and-forget send. */
+const SENT: Promise<void> = Promise.resolve();
+
 const CR = 13;
 const LF = 10;
 
@@ -255,7 +258,7 @@ class NodeTransportImpl implements NodeTransport {
     this.assertOpen();
     if (source.protocol === 'udp') {
       const destination = responseDestination(request, source);
-      return this.sendUdp(data, destination.address, destination.port, source.local);
+      return this.replyUdp(data, destination.address, destination.port, source.local);
     }
     if (source.protocol !== 'tcp') throw unsupported(source.protocol);
     const open = source.connectionId === undefined ? undefined : this.pool.get(source.connectionId);
@@ -348,6 +351,21 @@ class NodeTransportImpl implements NodeTransport {
         failed(error);
       }
     });
+  }
+
+  /**
+   * A response over UDP, fire-and-forget as SIP stacks send them: no completion callback, so the
+   * kernel's answer does not cost a second trip into JavaScript per message. Only failures the
+   * socket reports at once (a closed socket, a bad address) reject.
+   */
+  private replyUdp(data: Uint8Array, address: string, port: number, local: Endpoint): Promise<void> {
+    const listener = this.udpListenerFor(address, local);
+    try {
+      listener.socket.send(data, port, address);
+    } catch (error) {
+      return Promise.reject(new TransportError(`cannot send to udp:${address}:${port}: ${errorCode(error)}`, { cause: error }));
+    }
+    return SENT;
   }
 
   private onDatagram(listener: UdpListener, bytes: Buffer, remote: RemoteInfo): void {
