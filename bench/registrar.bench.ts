@@ -92,7 +92,12 @@ let sink: unknown;
   const before = process.memoryUsage().heapUsed;
   const store = new MemoryLocationStore();
   const registrar = createRegistrar({ store, purgeIntervalMs: 0 });
-  for (let i = 0; i < N; i++) registrar.save(parse(register(i)), { noReply: true });
+  // As the CLI saves: with the source (NAT detection off, socket from the transport's endpoint).
+  const local = Object.freeze({ protocol: 'udp' as const, address: '127.0.0.1', port: 5060 });
+  for (let i = 0; i < N; i++) {
+    const source = { protocol: 'udp' as const, address: `192.0.2.${i % 250}`, port: 5060 + (i % 1000), local };
+    registrar.save(parse(register(i)), { noReply: true, source });
+  }
   gc();
   const perBinding = (process.memoryUsage().heapUsed - before) / N;
 

@@ -2,6 +2,7 @@ import type { Binding } from '../ports/binding';
 import { BindingFlags } from '../ports/binding';
 import type { AorSnapshot } from '../ports/binding';
 import type { NameAddrValue, SipRequest } from '../sip/message';
+import type { Endpoint } from '../ports/transport';
 import { parseUri } from '../sip/uri';
 import type { Result } from '../errors/result';
 import { err, ok } from '../errors/result';
@@ -46,6 +47,8 @@ export interface SaveContext {
 export interface Interner {
   userAgent(value: string): string;
   methods(value: readonly string[]): readonly string[];
+  /** The socket description of a local endpoint, formatted once per endpoint. */
+  socket(local: Endpoint): string;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -84,7 +87,8 @@ function socketFor(request: SipRequest, ctx: SaveContext): string | undefined {
     if (v !== undefined) return v;
   }
   const local = save.source?.local;
-  return local === undefined ? undefined : formatEndpoint(local);
+  if (local === undefined) return undefined;
+  return ctx.intern === undefined ? formatEndpoint(local) : ctx.intern.socket(local);
 }
 
 function echoParams(params: Readonly<Record<string, string | null>>): string | undefined {

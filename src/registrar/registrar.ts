@@ -7,7 +7,8 @@ import type { CommitOutcome, MaybePromise } from '../ports/location-store';
 import type { TimerHandle } from '../ports/clock';
 import type { SipRequest } from '../sip/message';
 import { parseUri } from '../sip/uri';
-import { unbracket } from '../sip/socket-address';
+import { formatEndpoint, unbracket } from '../sip/socket-address';
+import type { Endpoint } from '../ports/transport';
 import { ConfigError, StoreError } from '../errors/sdk-error';
 import type { RegError } from '../errors/reg-error';
 import { regError } from '../errors/reg-error';
@@ -82,15 +83,25 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 }
 
 /**
- * An {@link Interner} over two bounded LRU caches, with the last value of each kept in front:
- * a fleet of one phone model hits it without building a cache key.
+ * An {@link Interner} over two bounded LRU caches, with the last value of each kept in front
+ * (a fleet of one phone model hits it without building a cache key), and the socket strings of
+ * the transport's endpoint objects, formatted once each.
  */
 function lruInterner(max: number): Interner {
   const agents = new LRUCache<string, string>({ max });
   const methods = new LRUCache<string, readonly string[]>({ max });
+  const sockets = new WeakMap<Endpoint, string>();
   let lastAgent = '';
   let lastMethods: readonly string[] = [];
   return {
+    socket(local) {
+      let s = sockets.get(local);
+      if (s === undefined) {
+        s = formatEndpoint(local);
+        sockets.set(local, s);
+      }
+      return s;
+    },
     userAgent(value) {
       if (value === lastAgent) return lastAgent;
       let hit = agents.get(value);
