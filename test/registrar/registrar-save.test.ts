@@ -8,6 +8,9 @@ import { StoreError } from '../../src/errors/sdk-error';
 import type { LocationStore } from '../../src/ports/location-store';
 import type { Source } from '../../src/ports/transport';
 import { register, replyContacts, res } from './sip-text';
+import { serializeRequest } from '../../src/sip/serialize';
+import { addSockHdr } from '../../src/registrar/add-sock-hdr';
+import { parseSaveFlags } from '../../src/registrar/parse-save-flags';
 
 const T0 = 1_700_000_000_000;
 
@@ -249,6 +252,14 @@ describe('registrar save: RFC 3261 §10.3', () => {
     const { registrar } = setup({ sockHdrName: 'Sock-Info' });
     await registrar.save(register({ extra: ['Sock-Info: tcp:10.1.1.1:5060'] }), { socketHeader: true, source: udpSource });
     expect((await registrar.bindings('alice@example.com'))[0].socket).toBe('tcp:10.1.1.1:5060');
+  });
+
+  it('add_sock_hdr on a front proxy and the socket-header flag on the registrar carry the socket across', async () => {
+    const { registrar } = setup({ sockHdrName: 'Sock-Info' });
+    const front = { protocol: 'tcp' as const, address: '2001:db8::5', port: 5061 };
+    const forwarded = res(serializeRequest(register(), { extraHeaders: [addSockHdr('Sock-Info', front)] }), 'request');
+    await registrar.save(forwarded, parseSaveFlags('s'));
+    expect((await registrar.bindings('alice@example.com'))[0].socket).toBe('tcp:[2001:db8::5]:5061');
   });
 
   it('stores attr, ownership tag, User-Agent, Allow, instance and reg-id', async () => {

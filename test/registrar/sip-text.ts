@@ -8,11 +8,13 @@ export function req(text: string): SipRequest {
   return r.message;
 }
 
-/** Parse a response produced by the registrar. */
-export function res(bytes: Uint8Array | undefined): SipResponse {
-  if (bytes === undefined) throw new Error('no response was built');
+/** Parse bytes the code under test produced: a response (the default) or a request. */
+export function res(bytes: Uint8Array | undefined): SipResponse;
+export function res(bytes: Uint8Array | undefined, kind: 'request'): SipRequest;
+export function res(bytes: Uint8Array | undefined, kind: 'request' | 'response' = 'response'): SipResponse | SipRequest {
+  if (bytes === undefined) throw new Error('no message was built');
   const r = parseSipMessage(bytes);
-  if (!r.ok || r.message.kind !== 'response') throw new Error(`reply does not parse: ${r.ok ? 'request' : r.error.reason}`);
+  if (!r.ok || r.message.kind !== kind) throw new Error(`output does not parse as a ${kind}: ${r.ok ? r.message.kind : r.error.reason}`);
   return r.message;
 }
 
