@@ -83,6 +83,16 @@ function isPlainHostChar(c: number): boolean {
 }
 
 /**
+ * A SIP URI for an AOR given either way: `sip:bob@example.com` as is, `bob@example.com` as
+ * `sip:bob@example.com`.
+ */
+export function asAorUri(uriOrAor: string): string {
+  const colon = uriOrAor.indexOf(':');
+  const at = uriOrAor.indexOf('@');
+  return colon > 0 && (at < 0 || colon < at) ? uriOrAor : `sip:${uriOrAor}`;
+}
+
+/**
  * The canonical address-of-record `user@domain` of a SIP URI (RFC 3261 §10.3 step 5):
  * escapes in the user part resolved (§19.1.4), the domain lower-cased with `realmPrefix`
  * stripped, the user lower-cased unless `caseSensitive`, lengths checked against the

@@ -13,7 +13,7 @@ import { ConfigError, StoreError } from '../errors/sdk-error';
 import type { RegError } from '../errors/reg-error';
 import { regError } from '../errors/reg-error';
 import type { BindingChange } from './binding-change';
-import { toAor } from './aor';
+import { asAorUri, toAor } from './aor';
 import type { AorRules } from './aor';
 import { andThen, rethrow } from './maybe-promise';
 import { planSave } from './plan-save';
@@ -166,7 +166,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     const save = options === undefined ? this.options.defaultSaveOptions : { ...this.options.defaultSaveOptions, ...options };
     const precheck = this.precheck(request);
     if (precheck !== undefined) return this.reject(request, save, precheck);
-    const aor = toAor(save.aor ?? request.to.uri, this.options);
+    const aor = toAor(save.aor === undefined ? request.to.uri : asAorUri(save.aor), this.options);
     if (!aor.ok) return this.reject(request, save, aor.error);
     return this.commitLoop(request, save, aor.value, 1);
   }
@@ -443,10 +443,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   }
 
   private aorOf(uriOrAor: string): string | undefined {
-    const colon = uriOrAor.indexOf(':');
-    const at = uriOrAor.indexOf('@');
-    const uri = colon > 0 && (at < 0 || colon < at) ? uriOrAor : `sip:${uriOrAor}`;
-    const r = toAor(uri, this.queryAorRules);
+    const r = toAor(asAorUri(uriOrAor), this.queryAorRules);
     return r.ok ? r.value : undefined;
   }
 

@@ -198,6 +198,15 @@ describe('registrar save: RFC 3261 §10.3', () => {
     expect(await strict.registrar.isRegistered('sip:Alice@EXAMPLE.com')).toBe(true);
   });
 
+  it('saves under a given AOR instead of the To URI, written either way (save(..., aor))', async () => {
+    const { registrar } = setup();
+    await registrar.save(register({ user: 'alice' }), { aor: 'bob@example.com' });
+    await registrar.save(register({ user: 'alice', contacts: ['<sip:carol@h>'], callId: 'x' }), { aor: 'sip:carol@example.com' });
+    expect(await registrar.isRegistered('alice@example.com')).toBe(false);
+    expect(await registrar.isRegistered('bob@example.com')).toBe(true);
+    expect(await registrar.isRegistered('carol@example.com')).toBe(true);
+  });
+
   it('refuses AORs outside the served domains with 404', async () => {
     const { registrar } = setup({ domains: ['example.com'] });
     expect(res((await registrar.save(register({ domain: 'other.org' }))).response).status).toBe(404);
