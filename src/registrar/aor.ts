@@ -24,10 +24,12 @@ function unescapeUser(user: string): string | undefined {
 }
 
 /** User part and host of a SIP URI, the only parts an AOR needs. */
-interface AorParts {
+/** Scheme, user part, host and port of a SIP URI: what AORs and NAT detection need. */
+export interface UriParts {
   readonly scheme: string;
   readonly user?: string;
   readonly host: string;
+  readonly port?: number;
 }
 
 /**
@@ -36,7 +38,7 @@ interface AorParts {
  * the full {@link parseUri}. Both agree on syntactically valid URIs (a property test checks
  * it); received messages have their URIs validated by the parser already.
  */
-function aorParts(uri: string): AorParts | undefined {
+export function uriParts(uri: string): UriParts | undefined {
   const n = uri.length;
   let i = 0;
   let scheme: string;
@@ -56,17 +58,24 @@ function aorParts(uri: string): AorParts | undefined {
     if (!isPlainHostChar(c)) return fullParts(uri);
   }
   if (j === hostStart) return undefined;
+  let port: number | undefined;
   if (j < n && uri.charCodeAt(j) === 58) {
     const semi = uri.indexOf(';', j);
     const end = semi < 0 ? n : semi;
-    for (let k = j + 1; k < end; k++) { const c = uri.charCodeAt(k); if (c < 48 || c > 57) return fullParts(uri); }
-    if (end === j + 1) return fullParts(uri);
+    if (end === j + 1 || end - j > 6) return fullParts(uri);
+    port = 0;
+    for (let k = j + 1; k < end; k++) {
+      const c = uri.charCodeAt(k);
+      if (c < 48 || c > 57) return fullParts(uri);
+      port = port * 10 + c - 48;
+    }
+    if (port > 65535) return fullParts(uri);
   }
   for (let k = j; k < n; k++) if (uri.charCodeAt(k) === 63 /* ? */) return fullParts(uri);
-  return { scheme, user, host: uri.slice(hostStart, j) };
+  return { scheme, user, host: uri.slice(hostStart, j), port };
 }
 
-function fullParts(uri: string): AorParts | undefined {
+function fullParts(uri: string): UriParts | undefined {
   return parseUri(uri);
 }
 
@@ -99,7 +108,7 @@ export function asAorUri(uriOrAor: string): string {
  * OpenSIPS `max_username_len`, `max_domain_len` and `max_aor_len` limits.
  */
 export function toAor(uri: string, rules: AorRules): Result<string, RegError> {
-  const parsed = aorParts(uri);
+  const parsed = uriParts(uri);
   if (parsed === undefined || (parsed.scheme !== 'sip' && parsed.scheme !== 'sips')) {
     return err(regError('aor-parse', undefined, `Cannot use '${uri}' as an address-of-record`));
   }

@@ -14,6 +14,7 @@ import { parseQValue, unquote } from './contact-values';
 import type { ResolvedRegistrarOptions } from './registrar-options';
 import type { MatchingMode, SaveOptions } from './save-options';
 import { bracketHost, formatEndpoint, unbracket } from '../sip/socket-address';
+import { uriParts } from './aor';
 
 /** The decision of {@link planSave}: the AOR's new binding list and what changed. */
 export interface SavePlan {
@@ -72,7 +73,7 @@ function receivedFor(uri: string, ctx: SaveContext): string | undefined {
   const mode = ctx.options.receivedMode;
   if (source === undefined || mode === 'explicit') return undefined;
   if (mode === 'nat') {
-    const u = parseUri(uri);
+    const u = uriParts(uri);
     const host = u === undefined ? undefined : unbracket(u.host);
     const defaultPort = u?.scheme === 'sips' || source.protocol === 'tls' ? 5061 : 5060;
     if (u !== undefined && host === source.address && (u.port ?? defaultPort) === source.port) return undefined;

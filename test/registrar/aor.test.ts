@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { toAor } from '../../src/registrar/aor';
+import { toAor, uriParts } from '../../src/registrar/aor';
 import type { AorRules } from '../../src/registrar/aor';
 import { parseUri } from '../../src/sip/uri';
 
@@ -36,6 +36,9 @@ describe('toAor (RFC 3261 §10.3 step 5)', () => {
     fc.assert(fc.property(uri, (u) => {
       const fast = toAor(u, rules);
       expect(fast.ok ? fast.value : undefined).toBe(reference(u));
+      const full = parseUri(u);
+      const parts = uriParts(u);
+      expect([parts?.host.toLowerCase(), parts?.port]).toEqual([full?.host, full?.port]);
     }), { numRuns: 2000 });
   });
 });
