@@ -15,6 +15,7 @@ import type { ResolvedRegistrarOptions } from './registrar-options';
 import type { MatchingMode, SaveOptions } from './save-options';
 import { bracketHost, formatEndpoint, unbracket } from '../sip/socket-address';
 import { uriParts } from './aor';
+import { sameList } from './same-list';
 
 /** The decision of {@link planSave}: the AOR's new binding list and what changed. */
 export interface SavePlan {
@@ -160,7 +161,7 @@ function sameRegistration(a: Binding, b: Binding): boolean {
   return a.callId === b.callId && a.q === b.q && a.received === b.received && a.socket === b.socket
     && a.userAgent === b.userAgent && a.attr === b.attr && a.flags === b.flags && a.params === b.params
     && a.instanceId === b.instanceId && a.regId === b.regId && a.ownershipTag === b.ownershipTag
-    && String(a.methods) === String(b.methods) && String(a.path) === String(b.path);
+    && sameList(a.methods, b.methods) && sameList(a.path, b.path);
 }
 
 const NONE: readonly Binding[] = Object.freeze([]);
@@ -224,7 +225,7 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
   for (const c of contacts) {
     const uri = c.uri;
     if (uri.length > options.maxContactLen) return err(regError('contact-too-long'));
-    if (c.params['*'] !== undefined || uri === '*') return err(regError('star-contact'));
+    if (uri === '*') return err(regError('star-contact'));
     const expires = lifetimeFor(c, request, ctx);
     if (typeof expires !== 'number') return err(expires);
     const paramValue = typeof mode === 'object' ? uriParam(uri, mode.param) : undefined;

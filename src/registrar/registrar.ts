@@ -14,6 +14,7 @@ import type { RegError } from '../errors/reg-error';
 import { regError } from '../errors/reg-error';
 import type { BindingChange } from './binding-change';
 import { asAorUri, toAor } from './aor';
+import { sameList } from './same-list';
 import type { AorRules } from './aor';
 import { andThen, rethrow } from './maybe-promise';
 import { planSave } from './plan-save';
@@ -74,12 +75,6 @@ async function addressesOf(host: string): Promise<string[]> {
   } catch {
     return [host];
   }
-}
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /**
