@@ -77,6 +77,13 @@ async function addressesOf(host: string): Promise<string[]> {
   }
 }
 
+/** Per-call options over the registrar's defaults; no copy when either side is empty (hot path). */
+function withDefaults<D extends object, O extends D>(defaults: D, options: O | undefined): D | O {
+  if (options === undefined) return defaults;
+  for (const _ in defaults) return { ...defaults, ...options };
+  return options;
+}
+
 /**
  * An {@link Interner} over two bounded LRU caches, with the last value of each kept in front
  * (a fleet of one phone model hits it without building a cache key), and the socket strings of
@@ -158,7 +165,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
    */
   save(request: SipRequest, options?: SaveOptions): MaybePromise<SaveResult> {
     this.assertOpen();
-    const save = options === undefined ? this.options.defaultSaveOptions : { ...this.options.defaultSaveOptions, ...options };
+    const save = withDefaults(this.options.defaultSaveOptions, options);
     const precheck = this.precheck(request);
     if (precheck !== undefined) return this.reject(request, save, precheck);
     const aor = toAor(save.aor === undefined ? request.to.uri : asAorUri(save.aor), this.options);
@@ -265,9 +272,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
    */
   lookup(request: SipRequest | string, options?: LookupOptions & { readonly method?: string }): MaybePromise<LookupResult> {
     this.assertOpen();
-    const opts: LookupOptions & { readonly method?: string } = options === undefined
-      ? this.options.defaultLookupOptions
-      : { ...this.options.defaultLookupOptions, ...options };
+    const opts: LookupOptions & { readonly method?: string } = withDefaults(this.options.defaultLookupOptions, options);
     const uri = opts.aor ?? (typeof request === 'string' ? request : request.uri);
     const method = opts.method ?? (typeof request === 'string' ? 'INVITE' : request.method);
     const aor = this.aorOf(uri);
