@@ -14,6 +14,11 @@ export const BindingFlags = {
   push: 4,
   /** Saved from an upstream registrar's 200 OK (cached registration, `mcontact`). */
   cached: 8,
+  /**
+   * Push-capable, but a proxy upstream already handles its push notifications (its `+sip.pns`
+   * was in the REGISTER's Feature-Caps, RFC 8599 §5.3.1): stored, never pushed from here.
+   */
+  pushUpstream: 16,
 } as const;
 
 /**
@@ -46,8 +51,13 @@ export interface Binding {
   readonly methods?: readonly string[];
   /** `+sip.instance` (RFC 5626 §4.1), quotes removed. */
   readonly instanceId?: string;
-  /** `reg-id` (RFC 5626 §4.2). */
+  /** `reg-id` (RFC 5626 §4.2); only with an `instanceId`. */
   readonly regId?: number;
+  /**
+   * The flow the REGISTER arrived on, for an RFC 5626 outbound registration (a Contact with
+   * `+sip.instance` and `reg-id`): a token from {@link flowTokenOf}. A dead flow removes it.
+   */
+  readonly flow?: string;
   /** Opaque per-binding attributes from the host (OpenSIPS `attr_avp`), returned by lookup. */
   readonly attr?: string;
   /** Cluster ownership tag (OpenSIPS `save(..., ownership_tag)`). */
