@@ -18,7 +18,7 @@ export interface SaveHookContext {
 
 /** Fields a feature adds to a binding built from one Contact (merged into the new binding). */
 export type BindingExtras = {
-  -readonly [K in 'path' | 'received' | 'flow']?: Binding[K];
+  -readonly [K in 'path' | 'received' | 'flow' | 'regId']?: Binding[K];
 } & {
   /** {@link BindingFlags} bits to set. */
   flags?: number;

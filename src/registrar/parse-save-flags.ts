@@ -1,11 +1,15 @@
 import { ConfigError } from '../errors/sdk-error';
 import { flagInteger, readDigits, splitNamedFlags } from './flag-string';
 import type { MatchingMode, SaveOptions } from './save-options';
+import type { PathMode } from '../features/path/path-mode';
 
 const NAMES = new Set([
   'memory-only', 'no-reply', 'socket-header', 'max-contacts', 'min-expires', 'max-expires',
   'force-registration', 'only-request-contacts', 'matching-mode',
+  'path-off', 'path-lazy', 'path-strict', 'path-received',
 ]);
+
+const PATH_MODES: Readonly<Record<string, PathMode>> = { '0': 'off', '1': 'lazy', '2': 'strict' };
 
 function matchingMode(value: string): MatchingMode {
   if (value === '0') return 0;
@@ -37,6 +41,10 @@ export function parseSaveFlags(flags: string): SaveOptions {
         case 'max-contacts': out.maxContacts = flagInteger(name, value, 'save'); break;
         case 'min-expires': out.minExpires = flagInteger(name, value, 'save'); break;
         case 'max-expires': out.maxExpires = flagInteger(name, value, 'save'); break;
+        case 'path-off': out.path = 'off'; break;
+        case 'path-lazy': out.path = 'lazy'; break;
+        case 'path-strict': out.path = 'strict'; break;
+        case 'path-received': out.pathReceived = true; break;
         case 'matching-mode':
           if (value === undefined) throw new ConfigError(`save flag 'matching-mode' needs a value (0, 1 or a parameter name)`);
           out.matchingMode = matchingMode(value);
@@ -68,9 +76,17 @@ export function parseSaveFlags(flags: string): SaveOptions {
         }
         break;
       }
+      case 'p': {
+        const mode = PATH_MODES[flags[i] ?? ''];
+        if (mode === undefined) throw new ConfigError(`save flag 'p' needs a mode digit (p0 off, p1 lazy, p2 strict) in '${flags}'`);
+        out.path = mode;
+        i++;
+        break;
+      }
+      case 'v': out.pathReceived = true; break;
       case ' ': case ',': break;
       default:
-        throw new ConfigError(`unknown save flag '${c}' in '${flags}' (known: m r s cNN eNN ENN f o M0 M1 M<param>, or the comma form memory-only, no-reply, socket-header, max-contacts=N, min-expires=N, max-expires=N, force-registration, only-request-contacts, matching-mode=V)`);
+        throw new ConfigError(`unknown save flag '${c}' in '${flags}' (known: m r s cNN eNN ENN f o M0 M1 M<param> p0 p1 p2 v, or the comma form memory-only, no-reply, socket-header, max-contacts=N, min-expires=N, max-expires=N, force-registration, only-request-contacts, matching-mode=V, path-off, path-lazy, path-strict, path-received)`);
     }
   }
   return out;

@@ -1,5 +1,6 @@
 import type { SipResponse } from '../sip/message';
 import type { Source } from '../ports/transport';
+import type { PathMode } from '../features/path/path-mode';
 
 /**
  * How uploaded Contacts are matched to stored bindings (OpenSIPS `M` save flag):
@@ -31,6 +32,13 @@ export interface SaveOptions {
   onlyRequestContacts?: boolean;
   /** Contact matching (`M0`, `M1`, `M<param>`, `matching-mode=`). @defaultValue 0 */
   matchingMode?: MatchingMode;
+  /**
+   * Store the REGISTER's Path (RFC 3327) and how to echo it (`p0` off, `p1` lazy, `p2` strict;
+   * `path-off`, `path-lazy`, `path-strict`). Unset: Path is neither stored nor echoed.
+   */
+  path?: PathMode;
+  /** The first Path URI's `received` parameter becomes the binding's `received` (`v`, `path-received`). @defaultValue false */
+  pathReceived?: boolean;
   /** AOR to use instead of the To URI (`save(domain, flags, aor)`). */
   aor?: string;
   /** Cluster ownership tag stored with each binding (`save(..., ownership_tag)`). */

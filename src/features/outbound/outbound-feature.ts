@@ -1,0 +1,115 @@
+import { regError } from '../../errors/reg-error';
+import type { Binding } from '../../ports/binding';
+import type { NameAddrValue, SipRequest } from '../../sip/message';
+import { parseUri } from '../../sip/uri';
+import { unquote } from '../../registrar/contact-values';
+import type { RegistrarFeature, ReplyHeader, SaveHookContext } from '../registrar-feature';
+import { flowTokenOf } from './flow-token';
+import type { OutboundOptions } from './outbound-options';
+import { resolveOutboundOptions } from './outbound-options';
+
+/** The instance and reg-id of a Contact that asks for a flow, or undefined. */
+function flowKeyOf(contact: NameAddrValue): { instanceId: string; regId: number } | undefined {
+  const instance = contact.params['+sip.instance'];
+  const regId = contact.params['reg-id'];
+  if (typeof instance !== 'string' || typeof regId !== 'string' || !/^\d{1,10}$/.test(regId)) return undefined;
+  return { instanceId: unquote(instance), regId: Number(regId) };
+}
+
+const nonZeroExpires = (c: NameAddrValue, request: SipRequest): boolean => {
+  const e = c.params.expires;
+  return e === undefined || e === null ? request.expires !== 0 : Number(e) !== 0;
+};
+
+/**
+ * RFC 5626 §6: outbound processing applies when this registrar is the first hop (a single Via),
+ * or when the first Path URI carries `ob` (the edge proxy supports outbound).
+ */
+function outboundApplies(request: SipRequest): boolean {
+  if (request.via.length <= 1) return true;
+  const first = request.path[0];
+  return first !== undefined && parseUri(first.uri)?.params.ob !== undefined;
+}
+
+/** The outbound extension with the flow index used by `registrar.flowFailed()`. */
+export interface OutboundFeature extends RegistrarFeature {
+  /** AORs holding a binding on this flow (as recorded by saves in this process). */
+  aorsOnFlow(flow: string): readonly string[];
+}
+
+/**
+ * RFC 5626 (SIP Outbound) for the registrar:
+ * - a Contact with `+sip.instance` and `reg-id` is a flow: it replaces the binding with the same
+ *   (AOR, instance, reg-id) whatever its URI (§6), and records the flow it arrived on
+ *   ({@link flowTokenOf}) when this registrar is the edge;
+ * - `reg-id` without `+sip.instance` is ignored; more than one flow Contact → 400;
+ * - when the first hop lacks outbound support (a Path without `ob`) a UA that sent
+ *   `Supported: outbound` gets `439 First Hop Lacks Outbound Support`; otherwise reg-id is ignored;
+ * - the 200 carries `Require: outbound` for a UA that supports it and, if configured, `Flow-Timer`.
+ */
+export function createOutboundFeature(options: OutboundOptions = {}): OutboundFeature {
+  const { flowTimer } = resolveOutboundOptions(options);
+  const flows = new Map<string, Set<string>>();
+  const applies = (c: NameAddrValue, ctx: SaveHookContext): boolean =>
+    flowKeyOf(c) !== undefined && outboundApplies(ctx.request);
+  const flowContacts = (request: SipRequest): NameAddrValue[] =>
+    request.contacts === '*' ? [] : request.contacts.filter((c) => flowKeyOf(c) !== undefined);
+
+  return {
+    name: 'outbound',
+    checkRegister(ctx) {
+      const { request } = ctx;
+      const asking = flowContacts(request);
+      if (asking.length === 0) return undefined;
+      if (!outboundApplies(request)) {
+        return request.supported.includes('outbound') ? regError('first-hop-lacks-outbound') : undefined;
+      }
+      if (asking.filter((c) => nonZeroExpires(c, request)).length > 1) return regError('multiple-flows');
+      return undefined;
+    },
+    matchBinding(contact, stored, ctx) {
+      if (!applies(contact, ctx)) return undefined;
+      const key = flowKeyOf(contact);
+      if (key === undefined) return undefined;
+      return stored.findIndex((b) => b.instanceId === key.instanceId && b.regId === key.regId);
+    },
+    bindingExtras(contact, ctx) {
+      const key = flowKeyOf(contact);
+      if (key === undefined || !outboundApplies(ctx.request)) return undefined;
+      const source = ctx.save.source;
+      // Behind an edge proxy the flow is the proxy's business (its Path URI routes back to it).
+      const flow = source !== undefined && ctx.request.via.length <= 1 ? flowTokenOf(source) : undefined;
+      return flow === undefined ? { regId: key.regId } : { regId: key.regId, flow };
+    },
+    afterSave(changes) {
+      for (const { kind, aor, binding, previous } of changes) {
+        if (previous?.flow !== undefined && previous.flow !== binding.flow) forget(previous, aor);
+        if (kind === 'deleted' || kind === 'expired') forget(binding, aor);
+        else if (binding.flow !== undefined) {
+          let set = flows.get(binding.flow);
+          if (set === undefined) flows.set(binding.flow, (set = new Set()));
+          set.add(aor);
+        }
+      }
+    },
+    replyHeaders(_listed, ctx) {
+      const { request } = ctx;
+      if (!outboundApplies(request) || flowContacts(request).length === 0) return [];
+      const headers: ReplyHeader[] = [];
+      if (request.supported.includes('outbound')) headers.push(['Require', 'outbound']);
+      if (flowTimer > 0) headers.push(['Flow-Timer', String(flowTimer)]);
+      return headers;
+    },
+    aorsOnFlow(flow) {
+      return [...(flows.get(flow) ?? [])];
+    },
+  };
+
+  function forget(binding: Binding, aor: string): void {
+    if (binding.flow === undefined) return;
+    const set = flows.get(binding.flow);
+    if (set === undefined) return;
+    set.delete(aor);
+    if (set.size === 0) flows.delete(binding.flow);
+  }
+}
