@@ -23,7 +23,6 @@ function unescapeUser(user: string): string | undefined {
   }
 }
 
-/** User part and host of a SIP URI, the only parts an AOR needs. */
 /** Scheme, user part, host and port of a SIP URI: what AORs and NAT detection need. */
 export interface UriParts {
   readonly scheme: string;
@@ -79,16 +78,42 @@ function fullParts(uri: string): UriParts | undefined {
   return parseUri(uri);
 }
 
+// Character classes of the fast paths, bits of CHAR_CLASS.
 /** Unreserved and user-unreserved characters plus `%` (RFC 3261 §25.1), without `: @ ; ? /`. */
+const USER = 1;
+/** Host name and IPv4 characters (RFC 3261 §25.1 hostname / IPv4address). */
+const HOST = 2;
+/** A user character that an AOR keeps as is when user parts are case-insensitive: no `%`, no upper case. */
+const CANONICAL_USER = 4;
+/** A user character that an AOR keeps as is when user parts are case-sensitive: no `%`. */
+const CANONICAL_CASED_USER = 8;
+/** A host character that an AOR keeps as is: no upper case. */
+const CANONICAL_HOST = 16;
+
+/** Character class bits of each ASCII code unit. */
+const CHAR_CLASS: Uint8Array = (() => {
+  const t = new Uint8Array(128);
+  const mark = (chars: string, bits: number): void => {
+    for (let i = 0; i < chars.length; i++) t[chars.charCodeAt(i)] |= bits;
+  };
+  const lower = 'abcdefghijklmnopqrstuvwxyz';
+  const upper = lower.toUpperCase();
+  const digits = '0123456789';
+  mark(`${lower}${digits}-._~!*'()&=+$,`, USER | CANONICAL_USER | CANONICAL_CASED_USER);
+  mark(upper, USER | CANONICAL_CASED_USER | HOST);
+  mark('%', USER);
+  mark(`${lower}${digits}-.`, HOST | CANONICAL_HOST);
+  return t;
+})();
+
+const charClass = (c: number): number => (c < 128 ? CHAR_CLASS[c] : 0);
+
 function isPlainUserChar(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57)
-    || c === 45 || c === 46 || c === 95 || c === 126 || c === 33 || c === 42 || c === 39 || c === 40 || c === 41
-    || c === 38 || c === 61 || c === 43 || c === 36 || c === 44 || c === 37;
+  return (charClass(c) & USER) !== 0;
 }
 
-/** Host name and IPv4 characters (RFC 3261 §25.1 hostname / IPv4address). */
 function isPlainHostChar(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 45 || c === 46;
+  return (charClass(c) & HOST) !== 0;
 }
 
 /**
@@ -122,8 +147,53 @@ export function toAor(uri: string, rules: AorRules): Result<string, RegError> {
     domain = domain.slice(prefix.length);
   }
   if (user.length > rules.maxUsernameLen || domain.length > rules.maxDomainLen) return err(regError('aor-too-long'));
-  const aor = `${user}@${domain}`;
-  if (aor.length > rules.maxAorLen) return err(regError('aor-too-long'));
+  if (user.length + 1 + domain.length > rules.maxAorLen) return err(regError('aor-too-long'));
   if (rules.domains.length > 0 && !rules.domains.includes(domain)) return err(regError('domain-not-served'));
-  return ok(aor);
+  // Joined, not concatenated: `a + b` is a V8 rope (cons string) that stays a 32-byte wrapper
+  // around its flattened text once a Map has hashed it, in every store key.
+  return ok([user, domain].join('@'));
+}
+
+/**
+ * The AOR a query names (lookup, `is_registered` ...), as a SIP URI or as `user@domain`:
+ * `toAor(asAorUri(uriOrAor), rules)`, undefined when that fails. The common shape, a lower-case
+ * `[sip:]user@domain[;params]` without escapes, is answered with one scan and no allocation
+ * beyond a slice of the input (or the input itself); anything else takes {@link toAor}.
+ * A slice keeps its input alive: AORs a store keeps come from {@link toAor}.
+ */
+export function queryAor(uriOrAor: string, rules: AorRules): string | undefined {
+  const start = uriOrAor.startsWith('sip:') ? 4 : uriOrAor.startsWith('sips:') ? 5 : 0;
+  const end = plainAorEnd(uriOrAor, start, rules.caseSensitive);
+  if (end < 0 || rules.realmPrefix !== '' || rules.domains.length > 0) {
+    const r = toAor(asAorUri(uriOrAor), rules);
+    return r.ok ? r.value : undefined;
+  }
+  const at = uriOrAor.indexOf('@', start);
+  if (at - start > rules.maxUsernameLen || end - at - 1 > rules.maxDomainLen || end - start > rules.maxAorLen) return undefined;
+  return start === 0 && end === uriOrAor.length ? uriOrAor : uriOrAor.slice(start, end);
+}
+
+/**
+ * End of `user@host` in `uri` from `start` when that is already a canonical AOR (plain user
+ * characters without escapes, lower-case unless `caseSensitive`; a lower-case host name or
+ * IPv4 address; then the end or parameters without headers), else -1.
+ */
+function plainAorEnd(uri: string, start: number, caseSensitive: boolean): number {
+  const n = uri.length;
+  const userClass = caseSensitive ? CANONICAL_CASED_USER : CANONICAL_USER;
+  let i = start;
+  for (; i < n; i++) {
+    const c = uri.charCodeAt(i);
+    if (c === 64 /* @ */) break;
+    if ((charClass(c) & userClass) === 0) return -1;
+  }
+  if (i === start || i === n) return -1;
+  let end = i + 1;
+  for (; end < n; end++) {
+    const c = uri.charCodeAt(end);
+    if (c === 59 /* ; */) break;
+    if ((charClass(c) & CANONICAL_HOST) === 0) return -1;
+  }
+  if (end === i + 1 || uri.indexOf('?', end) >= 0) return -1;
+  return end;
 }

@@ -13,7 +13,7 @@ import { ConfigError, StoreError } from '../errors/sdk-error';
 import type { RegError } from '../errors/reg-error';
 import { regError } from '../errors/reg-error';
 import type { BindingChange } from './binding-change';
-import { asAorUri, toAor } from './aor';
+import { asAorUri, queryAor, toAor } from './aor';
 import { sameList } from './same-list';
 import type { AorRules } from './aor';
 import { andThen, rethrow } from './maybe-promise';
@@ -443,8 +443,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   }
 
   private aorOf(uriOrAor: string): string | undefined {
-    const r = toAor(asAorUri(uriOrAor), this.queryAorRules);
-    return r.ok ? r.value : undefined;
+    return queryAor(uriOrAor, this.queryAorRules);
   }
 
   private assertOpen(): void {

@@ -52,12 +52,17 @@ function byQThenRecency(a: LookupTarget, b: LookupTarget): number {
   return b.q - a.q || b.binding.updatedAt - a.binding.updatedAt;
 }
 
+/** Shared empty lists of results (read-only, so one frozen instance serves every lookup). */
+const NO_ROUTE: readonly string[] = Object.freeze([]);
+const NO_TARGETS: readonly LookupTarget[] = Object.freeze([]);
+
 function toTarget(aor: string, b: Binding): LookupTarget {
+  const path = b.path;
   return {
     aor,
     uri: b.contact,
-    destination: b.path !== undefined && b.path.length > 0 ? undefined : b.received,
-    route: b.path ?? [],
+    destination: path !== undefined && path.length > 0 ? undefined : b.received,
+    route: path ?? NO_ROUTE,
     socket: b.socket,
     q: b.q,
     attr: b.attr,
@@ -111,6 +116,7 @@ export function selectTargets(
   }
   if (options.toBranchesOnly) return { kind: 'found', code: 1, aor: first, branches: targets, targets };
   const ruri = targets[0];
-  if (options.noBranches) return { kind: 'found', code: 1, aor: first, ruri, branches: [], targets: [ruri] };
+  if (targets.length === 1) return { kind: 'found', code: 1, aor: first, ruri, branches: NO_TARGETS, targets };
+  if (options.noBranches) return { kind: 'found', code: 1, aor: first, ruri, branches: NO_TARGETS, targets: [ruri] };
   return { kind: 'found', code: 1, aor: first, ruri, branches: targets.slice(1), targets };
 }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { toAor, uriParts } from '../../src/registrar/aor';
+import { asAorUri, queryAor, toAor, uriParts } from '../../src/registrar/aor';
 import type { AorRules } from '../../src/registrar/aor';
 import { parseUri } from '../../src/sip/uri';
 
@@ -40,5 +40,43 @@ describe('toAor (RFC 3261 §10.3 step 5)', () => {
       const parts = uriParts(u);
       expect([parts?.host.toLowerCase(), parts?.port]).toEqual([full?.host, full?.port]);
     }), { numRuns: 2000 });
+  });
+});
+
+describe('queryAor', () => {
+  const viaToAor = (x: string, r: AorRules): string | undefined => {
+    const a = toAor(asAorUri(x), r);
+    return a.ok ? a.value : undefined;
+  };
+
+  it('answers a canonical AOR with the input or a slice of it, and the rest through toAor', () => {
+    expect(queryAor('bob@example.com', rules)).toBe('bob@example.com');
+    expect(queryAor('sip:bob@example.com;transport=tcp', rules)).toBe('bob@example.com');
+    expect(queryAor('sips:Bob@Example.com:5061', rules)).toBe('Bob@example.com');
+    expect(queryAor('sip:B%6Fb@example.com', { ...rules, caseSensitive: false })).toBe('bob@example.com');
+    expect(queryAor('sip:example.com', rules)).toBeUndefined();
+    expect(queryAor('sip:bob@example.com?subject=x', rules)).toBe('bob@example.com');
+    expect(queryAor(`${'u'.repeat(65)}@example.com`, rules)).toBeUndefined();
+    expect(queryAor('bob@sip.example.com', { ...rules, realmPrefix: 'sip.' })).toBe('bob@example.com');
+    expect(queryAor('bob@example.com', { ...rules, domains: ['example.org'] })).toBeUndefined();
+  });
+
+  it('agrees with toAor(asAorUri(x)) on generated URIs and bare AORs', () => {
+    const user = fc.stringMatching(/^[A-Za-z0-9._~!*'()&=+$,%-]{0,12}$/);
+    const host = fc.stringMatching(/^[A-Za-z0-9.-]{0,12}$/);
+    const input = fc.tuple(fc.constantFrom('', 'sip:', 'sips:', 'tel:'), user, fc.constantFrom('@', ''), host,
+      fc.constantFrom('', ':5060', ';transport=tcp', ';a=b?c=d', '?x', ':'))
+      .map(([s, u, at, h, tail]) => `${s}${u}${at}${h}${tail}`);
+    const ruleSet = fc.record({
+      realmPrefix: fc.constantFrom('', 'sip.'),
+      caseSensitive: fc.boolean(),
+      maxUsernameLen: fc.integer({ min: 1, max: 12 }),
+      maxDomainLen: fc.integer({ min: 1, max: 12 }),
+      maxAorLen: fc.integer({ min: 3, max: 26 }),
+      domains: fc.constantFrom([], ['example.com']),
+    });
+    fc.assert(fc.property(input, ruleSet, (x, r) => {
+      expect(queryAor(x, r)).toBe(viaToAor(x, r));
+    }), { numRuns: 5000 });
   });
 });
