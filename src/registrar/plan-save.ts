@@ -276,8 +276,8 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
       socket,
       userAgent,
       methods,
-      received,
     };
+    if (received !== undefined) binding.received = received;
     if (typeof instance === 'string') binding.instanceId = unquote(instance);
     if (typeof regId === 'string' && /^\d+$/.test(regId)) binding.regId = Number(regId);
     if (save.attr !== undefined) binding.attr = save.attr;

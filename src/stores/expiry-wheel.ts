@@ -42,6 +42,8 @@ export class ExpiryWheel {
   /** Bucket keys in ascending order (buckets are created at most once per second of expiry). */
   #keys: number[] = [];
   #entries = 0;
+  /** Bucket of the last entry added. */
+  #lastKey = Number.NaN;
 
   /** Number of index entries (live and stale). */
   get entries(): number {
@@ -116,11 +118,23 @@ export class ExpiryWheel {
   #push(aor: string, key: number): void {
     let bucket = this.#buckets.get(key);
     if (bucket === undefined) {
+      this.#trim(this.#lastKey);
       bucket = [];
       this.#buckets.set(key, bucket);
       insertSorted(this.#keys, key);
     }
     bucket.push(aor);
+    this.#lastKey = key;
     this.#entries++;
+  }
+
+  /**
+   * Drop the spare capacity of bucket `key` (a growing array keeps up to half its length
+   * unused). Done for the bucket filled last when a new one opens: expiry times mostly move
+   * forward with the clock, so that bucket is likely complete. At most one copy per new bucket.
+   */
+  #trim(key: number): void {
+    const bucket = this.#buckets.get(key);
+    if (bucket !== undefined) this.#buckets.set(key, bucket.slice());
   }
 }
