@@ -1,6 +1,8 @@
 import type { Binding } from '../ports/binding';
 import type { SipRequest } from '../sip/message';
 import { buildResponse } from '../sip/response';
+import { responseHead } from '../sip/response-head';
+import { encodeMessage } from '../sip/wire';
 import type { RegError } from '../errors/reg-error';
 import { REG_ERRORS } from '../errors/reg-error';
 import { formatQValue } from './contact-values';
@@ -20,21 +22,14 @@ export function formatBindingContact(b: Binding, nowMs: number, receivedParam: s
   return out;
 }
 
-/** The 200 OK to a REGISTER listing `bindings` (RFC 3261 §10.3 step 8). */
-export function buildSaveReply(
-  request: SipRequest,
-  bindings: readonly Binding[],
-  nowMs: number,
-  receivedParam: string,
-  extraHeaders: readonly (readonly [string, string])[] = [],
-): Uint8Array {
-  // One Contact header with comma-separated values, as OpenSIPS sends (RFC 3261 §7.3.1).
-  let contact = '';
-  for (let i = 0; i < bindings.length; i++) contact += (i === 0 ? '' : ', ') + formatBindingContact(bindings[i], nowMs, receivedParam);
-  if (contact === '' && extraHeaders.length === 0) return buildResponse(request, 200, 'OK');
-  const headers: (readonly [string, string])[] = contact === '' ? [] : [['Contact', contact]];
-  for (const h of extraHeaders) headers.push(h);
-  return buildResponse(request, 200, 'OK', { headers });
+/**
+ * The 200 OK to a REGISTER listing `bindings` (RFC 3261 §10.3 step 8) in one Contact header
+ * with comma-separated values, as OpenSIPS sends (RFC 3261 §7.3.1).
+ */
+export function buildSaveReply(request: SipRequest, bindings: readonly Binding[], nowMs: number, receivedParam: string): Uint8Array {
+  let head = responseHead(request, 200, 'OK', undefined);
+  for (let i = 0; i < bindings.length; i++) head += (i === 0 ? 'Contact: ' : ', ') + formatBindingContact(bindings[i], nowMs, receivedParam);
+  return encodeMessage(head + (bindings.length === 0 ? 'Content-Length: 0\r\n' : '\r\nContent-Length: 0\r\n'), undefined);
 }
 
 /** Status and reason phrase of a {@link RegError}. */
