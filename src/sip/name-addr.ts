@@ -20,9 +20,11 @@ export function unescapeQuoted(s: string, a: number, b: number): string {
  * @param requireAngle - true for Path, Route and Record-Route, whose values must be name-addr.
  * @param src - when `raw` is `src.text(base, ...)`, the URI and long parameter values are copied
  *   from the bytes again, so a kept Contact URI or `+sip.instance` never pins `raw`.
+ * @param knownUri - a URI already found valid (the From URI when parsing To ...): when the value
+ *   holds the same text, it is taken as is, without being checked and copied again.
  * @returns the value, or `undefined` on a syntax error.
  */
-export function parseNameAddr(raw: string, requireAngle = false, src?: ByteText, base = 0): NameAddrValue | undefined {
+export function parseNameAddr(raw: string, requireAngle = false, src?: ByteText, base = 0, knownUri?: string): NameAddrValue | undefined {
   const n = raw.length;
   let displayName: string | undefined;
   let lt = -1;
@@ -58,9 +60,12 @@ export function parseNameAddr(raw: string, requireAngle = false, src?: ByteText,
     const comma = raw.indexOf(',');
     if ((q >= 0 && q < uriEnd) || (comma >= 0 && comma < uriEnd)) return undefined;
   }
-  if (!isValidUriText(raw, uriStart, uriEnd)) return undefined;
   let uri = raw;
-  if (uriStart !== 0 || uriEnd !== n) uri = src === undefined ? raw.slice(uriStart, uriEnd) : src.sub(raw, uriStart, uriEnd, base);
+  if (knownUri !== undefined && uriEnd - uriStart === knownUri.length && raw.startsWith(knownUri, uriStart)) uri = knownUri;
+  else {
+    if (!isValidUriText(raw, uriStart, uriEnd)) return undefined;
+    if (uriStart !== 0 || uriEnd !== n) uri = src === undefined ? raw.slice(uriStart, uriEnd) : src.sub(raw, uriStart, uriEnd, base);
+  }
   const params = parseParams(raw, paramsAt, src, base);
   if (params === undefined) return undefined;
   return displayName === undefined ? { raw, uri, params } : { raw, displayName, uri, params };

@@ -161,13 +161,16 @@ function listRanges(buf: Uint8Array, a: number, b: number): number[] | undefined
   return splitRanges(buf, a, b, out) ? out : undefined;
 }
 
-/** Parses every element of a name-addr list in `buf[a, b)` into `out`; false = decline. */
-function pushNameAddrs(t: ByteText, a: number, b: number, out: NameAddrValue[], requireAngle: boolean): boolean {
+/**
+ * Parses every element of a name-addr list in `buf[a, b)` into `out`; false = decline. An
+ * element whose URI is the text of `knownUri` (already validated) shares that string.
+ */
+function pushNameAddrs(t: ByteText, a: number, b: number, out: NameAddrValue[], requireAngle: boolean, knownUri?: string): boolean {
   const ranges = listRanges(t.buf, a, b);
   if (ranges === undefined) return false;
   for (let k = 0; k < ranges.length; k += 2) {
     const x = ranges[k];
-    const na = parseNameAddr(t.text(x, ranges[k + 1]), requireAngle, t, x);
+    const na = parseNameAddr(t.text(x, ranges[k + 1]), requireAngle, t, x, knownUri);
     if (na === undefined) return false;
     out.push(na);
   }
@@ -222,6 +225,30 @@ function pushTokens(t: ByteText, a: number, b: number, out: string[]): boolean {
   return true;
 }
 
+/**
+ * The last first-Allow value the scanner tokenised, and its methods as written: the user
+ * agents of a deployment send the same list in every REGISTER (RFC 3261 §20.5).
+ */
+let lastAllow: Uint8Array = new Uint8Array(0);
+let lastAllowMethods: readonly string[] = [];
+
+/** True when `buf[a, b)` holds the bytes of `bytes`. */
+function sameBytes(buf: Uint8Array, a: number, b: number, bytes: Uint8Array): boolean {
+  if (b - a !== bytes.length) return false;
+  for (let i = 0; i < bytes.length; i++) if (buf[a + i] !== bytes[i]) return false;
+  return true;
+}
+
+/** The methods of the first Allow header in `buf[a, b)`, from {@link lastAllow} when it is the same list; undefined = decline. */
+function firstAllow(t: ByteText, a: number, b: number): string[] | undefined {
+  if (sameBytes(t.buf, a, b, lastAllow)) return lastAllowMethods.slice();
+  const methods: string[] = [];
+  if (!pushTokens(t, a, b, methods)) return undefined;
+  lastAllow = Uint8Array.prototype.slice.call(t.buf, a, b);
+  lastAllowMethods = methods.slice();
+  return methods;
+}
+
 /** CSeq `1*DIGIT LWS Method` (RFC 3261 §20.16) in `buf[a, b)`; the method string is reused when it equals `method`. */
 function scanCSeq(t: ByteText, a: number, b: number, method: string | undefined): CSeqValue | undefined {
   const buf = t.buf;
@@ -252,10 +279,11 @@ function takeHeader(p: MessageParts, id: number, t: ByteText, a: number, b: numb
       }
       return true;
     }
+    // a REGISTER's From and To usually hold the same URI (RFC 3261 §10.2): checked once
     case HeaderId.from:
-      return pushNameAddrs(t, a, b, p.from, false);
+      return pushNameAddrs(t, a, b, p.from, false, p.to[0]?.uri);
     case HeaderId.to:
-      return pushNameAddrs(t, a, b, p.to, false);
+      return pushNameAddrs(t, a, b, p.to, false, p.from[0]?.uri);
     case HeaderId.callId:
       if (!isCallIdAt(buf, a, b)) return false;
       p.callId.push(t.text(a, b));
@@ -289,7 +317,9 @@ function takeHeader(p: MessageParts, id: number, t: ByteText, a: number, b: numb
     case HeaderId.proxyRequire:
       return pushTokens(t, a, b, p.proxyRequire);
     case HeaderId.allow:
-      return pushTokens(t, a, b, (p.allow ??= []));
+      if (p.allow !== undefined) return pushTokens(t, a, b, p.allow);
+      p.allow = firstAllow(t, a, b);
+      return p.allow !== undefined;
     case HeaderId.expires: {
       const v = digitsAt(buf, a, b, 10);
       p.expires.push(v < 0 || v > MAX_DELTA_SECONDS ? undefined : v);
