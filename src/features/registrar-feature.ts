@@ -32,7 +32,7 @@ export type BindingExtras = {
  * so a registrar without features pays nothing on its hot path.
  *
  * Order in one save: {@link checkRegister} → per Contact {@link matchBinding} and
- * {@link bindingExtras} → commit → {@link afterSave} → reply with {@link contactParams} and
+ * {@link bindingExtras} → commit → {@link afterCommit} → reply with {@link contactParams} and
  * {@link replyHeaders}.
  */
 export interface RegistrarFeature {
@@ -48,8 +48,11 @@ export interface RegistrarFeature {
   matchBinding?(contact: NameAddrValue, stored: readonly Binding[], ctx: SaveHookContext): number | undefined;
   /** Extra fields of the binding made from `contact`, or `undefined` for none. */
   bindingExtras?(contact: NameAddrValue, ctx: SaveHookContext): BindingExtras | undefined;
-  /** After a successful commit (or an unchanged save): the changes, e.g. to index flows. */
-  afterSave?(changes: readonly BindingChange[], ctx: SaveHookContext): void;
+  /**
+   * After every commit that changed an AOR (a save, a removal, an expiry purge, a dead flow):
+   * what changed, e.g. to index flows or settle pending pushes.
+   */
+  afterCommit?(aor: string, changes: readonly BindingChange[]): void;
   /** Parameters appended to one Contact value of the 200 (`;pub-gruu=...;temp-gruu=...`). */
   contactParams?(binding: Binding, ctx: SaveHookContext): string;
   /** Extra headers of the 200 (Path, Require: outbound, Flow-Timer, Feature-Caps, Service-Route). */

@@ -16,6 +16,7 @@ import type { MatchingMode, SaveOptions } from './save-options';
 import { bracketHost, formatEndpoint, unbracket } from '../sip/socket-address';
 import { uriParts } from './aor';
 import { sameList } from './same-list';
+import type { BindingExtras, RegistrarFeature, SaveHookContext } from '../features/registrar-feature';
 
 /** The decision of {@link planSave}: the AOR's new binding list and what changed. */
 export interface SavePlan {
@@ -43,6 +44,8 @@ export interface SaveContext {
    * million bindings hold one copy each. @defaultValue identity
    */
   readonly intern?: Interner;
+  /** Enabled extensions (Path, outbound, GRUU, push) and what their hooks see. @defaultValue none */
+  readonly features?: readonly RegistrarFeature[];
 }
 
 /** Shares equal values between bindings (see {@link SaveContext.intern}). */
@@ -158,13 +161,32 @@ function cseqCheck(b: Binding, callId: string, cseq: number, ctx: SaveContext): 
 }
 
 function sameRegistration(a: Binding, b: Binding): boolean {
-  return a.callId === b.callId && a.q === b.q && a.received === b.received && a.socket === b.socket
+  return a.contact === b.contact && a.callId === b.callId && a.q === b.q && a.received === b.received && a.socket === b.socket
     && a.userAgent === b.userAgent && a.attr === b.attr && a.flags === b.flags && a.params === b.params
-    && a.instanceId === b.instanceId && a.regId === b.regId && a.ownershipTag === b.ownershipTag
+    && a.instanceId === b.instanceId && a.regId === b.regId && a.flow === b.flow && a.ownershipTag === b.ownershipTag
     && sameList(a.methods, b.methods) && sameList(a.path, b.path);
 }
 
 const NONE: readonly Binding[] = Object.freeze([]);
+const NO_FEATURES: readonly RegistrarFeature[] = Object.freeze([]);
+
+/** The first feature's own match of an uploaded Contact (index, -1 = new), or undefined. */
+function featureMatch(features: readonly RegistrarFeature[], c: NameAddrValue, stored: readonly Binding[], hook: SaveHookContext): number | undefined {
+  for (const f of features) {
+    const index = f.matchBinding?.(c, stored, hook);
+    if (index !== undefined) return index;
+  }
+  return undefined;
+}
+
+/** Merge a feature's {@link BindingExtras} into a binding being built (flags are OR-ed). */
+function applyExtras(binding: Mutable<Binding>, extras: BindingExtras): void {
+  if (extras.path !== undefined) binding.path = extras.path;
+  if (extras.received !== undefined) binding.received = extras.received;
+  if (extras.flow !== undefined) binding.flow = extras.flow;
+  if (extras.regId !== undefined) binding.regId = extras.regId;
+  if (extras.flags !== undefined) binding.flags |= extras.flags;
+}
 
 /** Live and expired bindings; the stored list itself when nothing expired (the common case). */
 function splitExpired(bindings: readonly Binding[], nowMs: number): { current: readonly Binding[]; expired: readonly Binding[] } {
@@ -194,6 +216,13 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
   const { current, expired } = splitExpired(ctx.snapshot.bindings, nowMs);
   const changes: BindingChange[] = [];
   const aor = ctx.aor;
+
+  const features = ctx.features ?? NO_FEATURES;
+  const hook: SaveHookContext = { request, save, aor, nowMs };
+  for (const f of features) {
+    const refused = f.checkRegister?.(hook);
+    if (refused !== undefined) return err(refused);
+  }
 
   if (request.contacts === '*') {
     if (request.headerAll('contact').length > 1) return err(regError('star-contact'));
@@ -229,9 +258,12 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
     const expires = lifetimeFor(c, request, ctx);
     if (typeof expires !== 'number') return err(expires);
     const paramValue = typeof mode === 'object' ? uriParam(uri, mode.param) : undefined;
-    let index = -1;
-    for (let k = 0; k < next.length; k++) {
-      if (matches(next[k], uri, callId, mode, paramValue)) { index = k; break; }
+    let index = featureMatch(features, c, next, hook);
+    if (index === undefined) {
+      index = -1;
+      for (let k = 0; k < next.length; k++) {
+        if (matches(next[k], uri, callId, mode, paramValue)) { index = k; break; }
+      }
     }
     const found = index >= 0 ? next[index] : undefined;
     if (found !== undefined) {
@@ -258,7 +290,6 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
     }
     const received = receivedFor(uri, ctx);
     const instance = c.params['+sip.instance'];
-    const regId = c.params['reg-id'];
     const methodsParam = c.params.methods;
     const methods = methodsParam !== undefined && methodsParam !== null
       ? unquote(methodsParam).split(',').map((m) => m.trim().toUpperCase()).filter((m) => m !== '')
@@ -279,11 +310,14 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
     };
     if (received !== undefined) binding.received = received;
     if (typeof instance === 'string') binding.instanceId = unquote(instance);
-    if (typeof regId === 'string' && /^\d+$/.test(regId)) binding.regId = Number(regId);
     if (save.attr !== undefined) binding.attr = save.attr;
     if (save.ownershipTag !== undefined) binding.ownershipTag = save.ownershipTag;
     const params = echoParams(c.params);
     if (params !== undefined) binding.params = params;
+    for (const f of features) {
+      const extras = f.bindingExtras?.(c, hook);
+      if (extras !== undefined) applyExtras(binding, extras);
+    }
     if (found !== undefined) {
       next[index] = binding;
       changes.push({ kind: sameRegistration(found, binding) ? 'refreshed' : 'updated', aor, binding, previous: found });

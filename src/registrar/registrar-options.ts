@@ -7,6 +7,13 @@ import { ConfigError } from '../errors/sdk-error';
 import { MemoryLocationStore } from '../stores/memory-location-store';
 import type { SaveOptions } from './save-options';
 import type { LookupOptions } from './lookup-options';
+import type { GruuOptions, ResolvedGruuOptions } from '../features/gruu/gruu-options';
+import { resolveGruuOptions } from '../features/gruu/gruu-options';
+import type { OutboundOptions, ResolvedOutboundOptions } from '../features/outbound/outbound-options';
+import { resolveOutboundOptions } from '../features/outbound/outbound-options';
+import type { PushOptions, ResolvedPushOptions } from '../features/push/push-options';
+import { resolvePushOptions } from '../features/push/push-options';
+import type { PushNotifier } from '../features/push/push-notifier';
 
 /** How the registrar decides a binding's `received` address (RFC 3261 §18.2.1, RFC 3581). */
 export type ReceivedMode =
@@ -84,11 +91,30 @@ export interface RegistrarOptions {
   defaultSaveOptions?: SaveOptions;
   /** Lookup options applied when a call gives none. @defaultValue {} */
   defaultLookupOptions?: LookupOptions;
+  /** `Service-Route` values added to every 200 to a REGISTER (RFC 3608). @defaultValue [] */
+  serviceRoute?: readonly string[];
+  /** GRUUs (RFC 5627; OpenSIPS `disable_gruu`, `gruu_secret`). @defaultValue disabled */
+  gruu?: GruuOptions;
+  /** SIP Outbound flows (RFC 5626). @defaultValue enabled, no Flow-Timer */
+  outbound?: OutboundOptions;
+  /** Push notifications (RFC 8599; OpenSIPS `pn_*`). @defaultValue disabled */
+  push?: PushOptions;
+  /**
+   * Sends the push notifications (APNs, FCM, WebPush are the host's). Without one, pushes are
+   * only the `contact-refresh` events. @defaultValue undefined
+   */
+  pushNotifier?: PushNotifier;
 }
 
 /** {@link RegistrarOptions} with every default applied. */
 export type ResolvedRegistrarOptions = Readonly<
-  Required<Omit<RegistrarOptions, 'sockHdrName'>> & { sockHdrName: string | undefined }
+  Required<Omit<RegistrarOptions, 'sockHdrName' | 'gruu' | 'outbound' | 'push' | 'pushNotifier'>> & {
+    sockHdrName: string | undefined;
+    gruu: ResolvedGruuOptions;
+    outbound: ResolvedOutboundOptions;
+    push: ResolvedPushOptions;
+    pushNotifier: PushNotifier | undefined;
+  }
 >;
 
 const nonNegativeIntegers = [
@@ -126,6 +152,11 @@ export function resolveRegistrarOptions(options: RegistrarOptions = {}): Resolve
     purgeBatch: options.purgeBatch ?? 1000,
     defaultSaveOptions: Object.freeze({ ...options.defaultSaveOptions }),
     defaultLookupOptions: Object.freeze({ ...options.defaultLookupOptions }),
+    serviceRoute: Object.freeze([...(options.serviceRoute ?? [])]),
+    gruu: resolveGruuOptions(options.gruu),
+    outbound: resolveOutboundOptions(options.outbound),
+    push: resolvePushOptions(options.push),
+    pushNotifier: options.pushNotifier,
   };
   for (const key of nonNegativeIntegers) {
     const v = resolved[key];

@@ -28,6 +28,16 @@ import type { SaveResult } from './save-result';
 import type { LookupOptions } from './lookup-options';
 import type { LookupResult } from './select-targets';
 import { selectTargets } from './select-targets';
+import type { RegistrarFeature, SaveHookContext } from '../features/registrar-feature';
+import { createPathFeature } from '../features/path/path-feature';
+import type { OutboundFeature } from '../features/outbound/outbound-feature';
+import { createOutboundFeature } from '../features/outbound/outbound-feature';
+import type { GruuFeature } from '../features/gruu/gruu-feature';
+import { createGruuFeature } from '../features/gruu/gruu-feature';
+import type { PushFeature } from '../features/push/push-feature';
+import { createPushFeature } from '../features/push/push-feature';
+import { PushCoordinator } from '../features/push/push-coordinator';
+import type { SaveReplyExtras } from './reply';
 
 /** Filter of {@link Registrar.remove} (OpenSIPS `remove(domain, AOR, contact, next_hop, sip_instance)`). */
 export interface RemoveQuery {
@@ -66,6 +76,11 @@ function nextHopHost(b: Binding): string | undefined {
   const firstPath = b.path?.[0];
   if (firstPath !== undefined) return hostOf(firstPath.replace(/^[^<]*<|>.*$/g, ''));
   return hostOf(b.received ?? b.contact);
+}
+
+/** `expired` changes of the bindings a commit dropped because their lifetime had run out. */
+function expiredChanges(aor: string, bindings: readonly Binding[]): BindingChange[] {
+  return bindings.map((binding) => ({ kind: 'expired', aor, binding }));
 }
 
 async function addressesOf(host: string): Promise<string[]> {
@@ -149,12 +164,32 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   private closed = false;
   private purgeTimer: TimerHandle | undefined;
   private purging: Promise<number> | undefined;
+  /** Enabled extensions, in hook order (Path, outbound, GRUU, push). */
+  private readonly features: readonly RegistrarFeature[];
+  private readonly outbound: OutboundFeature | undefined;
+  private readonly gruu: GruuFeature | undefined;
+  private readonly push: PushFeature | undefined;
+  private readonly pushes: PushCoordinator | undefined;
 
   constructor(options: RegistrarOptions = {}) {
     super();
-    this.options = resolveRegistrarOptions(options);
+    const o = resolveRegistrarOptions(options);
+    this.options = o;
     this.ownsStore = options.store === undefined;
-    this.queryAorRules = { ...this.options, domains: [] };
+    this.queryAorRules = { ...o, domains: [] };
+    const features: RegistrarFeature[] = [createPathFeature({ serviceRoute: o.serviceRoute })];
+    if (o.outbound.enabled) features.push((this.outbound = createOutboundFeature(o.outbound)));
+    if (o.gruu.enabled) features.push((this.gruu = createGruuFeature(o.gruu)));
+    if (o.push.enabled) {
+      this.pushes = new PushCoordinator(o.push, {
+        clock: o.clock,
+        emit: (event) => this.emit('contact-refresh', event),
+        notifier: o.pushNotifier,
+        onError: (e) => this.reportError(e, 'push notification failed'),
+      });
+      features.push((this.push = createPushFeature(o.push, this.pushes)));
+    }
+    this.features = features;
     this.schedulePurge();
   }
 
@@ -203,7 +238,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
 
   private planAndCommit(request: SipRequest, save: SaveOptions, aor: string, attemptNo: number, snapshot: AorSnapshot): MaybePromise<SaveResult> {
     const nowMs = this.options.clock.now();
-    const planned = planSave(request, { aor, snapshot, options: this.options, save, nowMs, intern: this.interner });
+    const planned = planSave(request, { aor, snapshot, options: this.options, save, nowMs, intern: this.interner, features: this.features });
     if (!planned.ok) return this.reject(request, save, planned.error, aor);
     const plan = planned.value;
     if (plan.unchanged) return this.accept(request, save, aor, plan, nowMs, true);
@@ -236,8 +271,10 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
       for (const b of plan.expired) this.emitChange({ kind: 'expired', aor, binding: b });
       for (const c of plan.changes) this.emitChange(c);
     }
+    if (!unchanged) this.notifyFeatures(aor, plan.expired.length === 0 ? plan.changes : [...expiredChanges(aor, plan.expired), ...plan.changes]);
+    const hook: SaveHookContext = { request, save, aor, nowMs };
     const listed = save.onlyRequestContacts ? plan.requestBindings : plan.bindings;
-    const response = save.noReply ? undefined : buildSaveReply(request, listed, nowMs, this.options.receivedParam);
+    const response = save.noReply ? undefined : buildSaveReply(request, listed, nowMs, this.options.receivedParam, this.replyExtras(listed, hook));
     let keepConnectionUntil: number | undefined;
     const source = save.source;
     if (save.tcpPersistent && source !== undefined && CONNECTION_ORIENTED.has(source.protocol)) {
@@ -245,6 +282,31 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     }
     const retransmission = unchanged && request.contacts !== '*' && request.contacts.length > 0;
     return { ok: true, status: 200, aor, response, bindings: plan.bindings, changes: plan.changes, retransmission, keepConnectionUntil };
+  }
+
+  /** What the extensions add to the 200 (contact parameters, headers), or undefined for nothing. */
+  private replyExtras(listed: readonly Binding[], hook: SaveHookContext): SaveReplyExtras | undefined {
+    let headers: (readonly [string, string])[] | undefined;
+    let params: ((b: Binding) => string)[] | undefined;
+    for (const f of this.features) {
+      const h = f.replyHeaders?.(listed, hook);
+      if (h !== undefined && h.length > 0) (headers ??= []).push(...h);
+      const contactParams = f.contactParams;
+      if (contactParams !== undefined) (params ??= []).push((b) => contactParams.call(f, b, hook));
+    }
+    if (headers === undefined && params === undefined) return undefined;
+    const each = params;
+    return { headers, contactParams: each === undefined ? undefined : (b) => each.map((p) => p(b)).join('') };
+  }
+
+  /** Tell the extensions what a commit changed (flows, pending pushes). */
+  private notifyFeatures(aor: string, changes: readonly BindingChange[]): void {
+    for (const f of this.features) f.afterCommit?.(aor, changes);
+  }
+
+  private reportError(e: unknown, what: string): void {
+    if (this.listenerCount('error') > 0) this.emit('error', e instanceof Error ? e : new Error(String(e)));
+    this.options.logger.error({ err: e }, what);
   }
 
   private reject(request: SipRequest, save: SaveOptions, error: RegError, aor?: string): SaveResult {
@@ -347,23 +409,43 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     if (aor === undefined) throw new ConfigError(`remove(): '${query.aor}' is not a SIP AOR; pass 'sip:user@domain' or 'user@domain'`);
     const hopAddresses = query.nextHop === undefined ? undefined : new Set(await addressesOf(query.nextHop.toLowerCase()));
     const instance = query.sipInstance?.replace(/^"|"$/g, '');
+    return this.removeWhere(aor, async (b) => {
+      const hit = (query.contact === undefined || b.contact === query.contact)
+        && (instance === undefined || b.instanceId === instance);
+      if (!hit || hopAddresses === undefined) return hit;
+      const host = nextHopHost(b);
+      return host !== undefined && (await addressesOf(host)).some((a) => hopAddresses.has(a));
+    });
+  }
+
+  /**
+   * A flow died (RFC 5626 §5.4: the transport saw the TCP/TLS connection close, or keep-alives
+   * stopped): remove every binding registered over it, emitting `deleted`. `flow` is the token of
+   * {@link flowTokenOf} (the transport's connection id for connection-oriented transports).
+   * Resolves to the number removed. Covers bindings saved by this registrar instance.
+   */
+  async flowFailed(flow: string): Promise<number> {
+    this.assertOpen();
+    let removed = 0;
+    for (const aor of this.outbound?.aorsOnFlow(flow) ?? []) removed += await this.removeWhere(aor, (b) => b.flow === flow);
+    return removed;
+  }
+
+  /** Remove an AOR's bindings that `hit` selects, through compare-and-set; the number removed. */
+  private async removeWhere(aor: string, hit: (b: Binding) => boolean | Promise<boolean>): Promise<number> {
     for (let n = 1; ; n++) {
       const snapshot = await this.options.store.load(aor);
       const keep: Binding[] = [];
-      const removed: Binding[] = [];
+      const removed: BindingChange[] = [];
       for (const b of snapshot.bindings) {
-        let hit = (query.contact === undefined || b.contact === query.contact)
-          && (instance === undefined || b.instanceId === instance);
-        if (hit && hopAddresses !== undefined) {
-          const host = nextHopHost(b);
-          hit = host !== undefined && (await addressesOf(host)).some((a) => hopAddresses.has(a));
-        }
-        (hit ? removed : keep).push(b);
+        if (await hit(b)) removed.push({ kind: 'deleted', aor, binding: b });
+        else keep.push(b);
       }
       if (removed.length === 0) return 0;
       const outcome = await this.options.store.commit(aor, snapshot.version, keep);
       if (outcome.ok) {
-        for (const b of removed) this.emitChange({ kind: 'deleted', aor, binding: b });
+        for (const c of removed) this.emitChange(c);
+        this.notifyFeatures(aor, removed);
         return removed.length;
       }
       if (n >= this.options.maxCommitAttempts) throw new StoreError(`remove(): ${aor} kept changing under ${n} attempts; try again`);
@@ -397,9 +479,10 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
           if (live.length === snapshot.bindings.length) break;
           const outcome = await store.commit(aor, snapshot.version, live);
           if (!outcome.ok) continue;
-          for (const b of snapshot.bindings) {
-            if (b.expiresAt <= now) { total++; this.emitChange({ kind: 'expired', aor, binding: b }); }
-          }
+          const gone = expiredChanges(aor, snapshot.bindings.filter((b) => b.expiresAt <= now));
+          for (const c of gone) this.emitChange(c);
+          this.notifyFeatures(aor, gone);
+          total += gone.length;
           break;
         }
       }
@@ -412,10 +495,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     if (every === 0) return;
     this.purgeTimer = this.options.clock.setTimer(every, () => {
       if (this.closed) return;
-      this.purgeExpired().catch((e: unknown) => {
-        if (this.listenerCount('error') > 0) this.emit('error', e instanceof Error ? e : new Error(String(e)));
-        this.options.logger.error({ err: e }, 'expiry purge failed');
-      }).finally(() => this.schedulePurge());
+      this.purgeExpired().catch((e: unknown) => this.reportError(e, 'expiry purge failed')).finally(() => this.schedulePurge());
     });
   }
 
@@ -438,6 +518,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     if (this.closed) return;
     this.closed = true;
     this.purgeTimer?.cancel();
+    this.pushes?.close();
     await this.purging?.catch(() => undefined);
     if (this.ownsStore) await this.options.store.close();
   }

@@ -24,12 +24,28 @@ export function formatBindingContact(b: Binding, nowMs: number, receivedParam: s
 
 /**
  * The 200 OK to a REGISTER listing `bindings` (RFC 3261 §10.3 step 8) in one Contact header
- * with comma-separated values, as OpenSIPS sends (RFC 3261 §7.3.1).
+ * with comma-separated values, as OpenSIPS sends (RFC 3261 §7.3.1), plus what the extensions add.
  */
-export function buildSaveReply(request: SipRequest, bindings: readonly Binding[], nowMs: number, receivedParam: string): Uint8Array {
+export function buildSaveReply(
+  request: SipRequest, bindings: readonly Binding[], nowMs: number, receivedParam: string, extras?: SaveReplyExtras,
+): Uint8Array {
   let head = responseHead(request, 200, 'OK', undefined);
-  for (let i = 0; i < bindings.length; i++) head += (i === 0 ? 'Contact: ' : ', ') + formatBindingContact(bindings[i], nowMs, receivedParam);
-  return encodeMessage(head + (bindings.length === 0 ? 'Content-Length: 0\r\n' : '\r\nContent-Length: 0\r\n'), undefined);
+  const more = extras?.contactParams;
+  for (let i = 0; i < bindings.length; i++) {
+    head += (i === 0 ? 'Contact: ' : ', ') + formatBindingContact(bindings[i], nowMs, receivedParam);
+    if (more !== undefined) head += more(bindings[i]);
+  }
+  if (bindings.length > 0) head += '\r\n';
+  if (extras?.headers !== undefined) for (const [name, value] of extras.headers) head += `${name}: ${value}\r\n`;
+  return encodeMessage(head + 'Content-Length: 0\r\n', undefined);
+}
+
+/** What the registrar's extensions add to a 200 to REGISTER (see {@link buildSaveReply}). */
+export interface SaveReplyExtras {
+  /** Parameters appended to each listed binding's Contact value (`;pub-gruu=...;temp-gruu=...`). */
+  readonly contactParams?: (binding: Binding) => string;
+  /** Headers after the Contact header (Path, Require: outbound, Flow-Timer, Feature-Caps, Service-Route). */
+  readonly headers?: readonly (readonly [string, string])[];
 }
 
 /** Status and reason phrase of a {@link RegError}. */

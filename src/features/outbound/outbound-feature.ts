@@ -8,6 +8,8 @@ import { flowTokenOf } from './flow-token';
 import type { OutboundOptions } from './outbound-options';
 import { resolveOutboundOptions } from './outbound-options';
 
+const NO_HEADERS: readonly ReplyHeader[] = Object.freeze([]);
+
 /** The instance and reg-id of a Contact that asks for a flow, or undefined. */
 function flowKeyOf(contact: NameAddrValue): { instanceId: string; regId: number } | undefined {
   const instance = contact.params['+sip.instance'];
@@ -52,20 +54,29 @@ export function createOutboundFeature(options: OutboundOptions = {}): OutboundFe
   const flows = new Map<string, Set<string>>();
   const applies = (c: NameAddrValue, ctx: SaveHookContext): boolean =>
     flowKeyOf(c) !== undefined && outboundApplies(ctx.request);
-  const flowContacts = (request: SipRequest): NameAddrValue[] =>
-    request.contacts === '*' ? [] : request.contacts.filter((c) => flowKeyOf(c) !== undefined);
+  /** Flow Contacts of the request: those with a non-zero lifetime counted apart (no allocation). */
+  const countFlows = (request: SipRequest): { all: number; live: number } | undefined => {
+    if (request.contacts === '*') return undefined;
+    let all = 0;
+    let live = 0;
+    for (const c of request.contacts) {
+      if (flowKeyOf(c) === undefined) continue;
+      all++;
+      if (nonZeroExpires(c, request)) live++;
+    }
+    return all === 0 ? undefined : { all, live };
+  };
 
   return {
     name: 'outbound',
     checkRegister(ctx) {
       const { request } = ctx;
-      const asking = flowContacts(request);
-      if (asking.length === 0) return undefined;
+      const flows = countFlows(request);
+      if (flows === undefined) return undefined;
       if (!outboundApplies(request)) {
         return request.supported.includes('outbound') ? regError('first-hop-lacks-outbound') : undefined;
       }
-      if (asking.filter((c) => nonZeroExpires(c, request)).length > 1) return regError('multiple-flows');
-      return undefined;
+      return flows.live > 1 ? regError('multiple-flows') : undefined;
     },
     matchBinding(contact, stored, ctx) {
       if (!applies(contact, ctx)) return undefined;
@@ -81,8 +92,8 @@ export function createOutboundFeature(options: OutboundOptions = {}): OutboundFe
       const flow = source !== undefined && ctx.request.via.length <= 1 ? flowTokenOf(source) : undefined;
       return flow === undefined ? { regId: key.regId } : { regId: key.regId, flow };
     },
-    afterSave(changes) {
-      for (const { kind, aor, binding, previous } of changes) {
+    afterCommit(aor, changes) {
+      for (const { kind, binding, previous } of changes) {
         if (previous?.flow !== undefined && previous.flow !== binding.flow) forget(previous, aor);
         if (kind === 'deleted' || kind === 'expired') forget(binding, aor);
         else if (binding.flow !== undefined) {
@@ -94,7 +105,7 @@ export function createOutboundFeature(options: OutboundOptions = {}): OutboundFe
     },
     replyHeaders(_listed, ctx) {
       const { request } = ctx;
-      if (!outboundApplies(request) || flowContacts(request).length === 0) return [];
+      if (countFlows(request) === undefined || !outboundApplies(request)) return NO_HEADERS;
       const headers: ReplyHeader[] = [];
       if (request.supported.includes('outbound')) headers.push(['Require', 'outbound']);
       if (flowTimer > 0) headers.push(['Flow-Timer', String(flowTimer)]);

@@ -51,7 +51,10 @@ function pathReceived(request: SipRequest): string | undefined {
  *   address and the binding is flagged as behind NAT.
  */
 export function createPathFeature(options: PathFeatureOptions = {}): RegistrarFeature {
-  const serviceRoute = Object.freeze([...(options.serviceRoute ?? [])]);
+  const serviceRoute = options.serviceRoute ?? [];
+  const serviceRouteOnly: readonly ReplyHeader[] = Object.freeze(
+    serviceRoute.length === 0 ? [] : [['Service-Route', serviceRoute.join(', ')] as const],
+  );
   return {
     name: 'path',
     checkRegister(ctx) {
@@ -69,12 +72,10 @@ export function createPathFeature(options: PathFeatureOptions = {}): RegistrarFe
     },
     replyHeaders(_listed, ctx: SaveHookContext) {
       const { request, save } = ctx;
-      const headers: ReplyHeader[] = [];
       const echo = request.path.length > 0
         && (save.path === 'strict' || (save.path === 'lazy' && supportsPath(request)));
-      if (echo) headers.push(pathHeader(request));
-      if (serviceRoute.length > 0) headers.push(['Service-Route', serviceRoute.join(', ')]);
-      return headers;
+      if (!echo) return serviceRouteOnly;
+      return serviceRoute.length === 0 ? [pathHeader(request)] : [pathHeader(request), ...serviceRouteOnly];
     },
   };
 }

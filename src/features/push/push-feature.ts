@@ -67,7 +67,7 @@ function purrParam(uri: string | undefined): string | undefined {
  * - {@link RegistrarFeature.replyHeaders}: `Feature-Caps: *;+sip.pns="<provider>"` per provider
  *   (RFC 6809 syntax, RFC 8599 grammar), with `;+sip.pnsreg="<pnsregIntervalSec>"` when the Contact
  *   had `+sip.pnsreg` and `;+sip.pnspurr="<PURR>"` when `enablePurr`; a query lists providers only;
- * - {@link RegistrarFeature.afterSave}: hands the changes to `host` (the push coordinator).
+ * - {@link RegistrarFeature.afterCommit}: hands the changes to `host` (the push coordinator).
  * The registrar installs it only when `options.enabled`.
  */
 export function createPushFeature(options: PushOptions = {}, host?: PushFeatureHost): PushFeature {
@@ -139,8 +139,8 @@ export function createPushFeature(options: PushOptions = {}, host?: PushFeatureH
       if (kind === 'upstream') return { flags: BindingFlags.push | BindingFlags.pushUpstream };
       return undefined;
     },
-    afterSave(changes, ctx) {
-      if (host !== undefined && changes.length > 0) host.bindingsSaved(ctx.aor, changes);
+    afterCommit(aor, changes) {
+      if (host !== undefined && changes.length > 0) host.bindingsSaved(aor, changes);
     },
     replyHeaders(listed, ctx) {
       const upstream = upstreamPns(ctx.request.featureCaps);

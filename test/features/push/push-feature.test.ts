@@ -166,8 +166,8 @@ describe('push feature (RFC 8599 registrar side)', () => {
     const seen: [string, readonly BindingChange[]][] = [];
     const f = createPushFeature({ enabled: true, providers: ['apns'] }, { bindingsSaved: (aor, changes) => seen.push([aor, changes]) });
     const change: BindingChange = { kind: 'inserted', aor: 'alice@example.com', binding: buildBinding(APNS) };
-    f.afterSave!([change], ctx(register()));
-    f.afterSave!([], ctx(register()));
+    f.afterCommit!('alice@example.com', [change]);
+    f.afterCommit!('alice@example.com', []);
     expect(seen).toEqual([['alice@example.com', [change]]]);
     expect(f.deviceKeyOf(APNS)).toBe('apns\n00fc13adff78512\nABCD1234.com.example.voip');
     expect(f.deviceKeyOf('sip:alice@192.0.2.10')).toBeUndefined();
