@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import type { CSeqValue, NameAddrValue } from './message';
+import type { CSeqValue, NameAddrValue, ViaValue } from './message';
 import type { MessageParts, StartLine } from './message-parts';
 import type { ParseResult, ResolvedParseOptions } from './parse-result';
 import { DIGIT_CHARS, TOKEN_CHARS, allBytesIn, allInTable } from './chars';
@@ -150,13 +150,14 @@ function splitRanges(buf: Uint8Array, a: number, b: number, out: number[]): bool
   return true;
 }
 
-/**
- * The element ranges of a list header in `buf[a, b)`: the whole value when it holds no comma,
- * else {@link splitRanges}; undefined on a split error.
- */
-function listRanges(buf: Uint8Array, a: number, b: number): number[] | undefined {
+/** True when `buf[a, b)` holds a comma: the usual header value is one element, not worth splitting. */
+function hasComma(buf: Uint8Array, a: number, b: number): boolean {
   const comma = buf.indexOf(COMMA, a);
-  if (comma < 0 || comma >= b) return [a, b];
+  return comma >= 0 && comma < b;
+}
+
+/** The element ranges of a list header in `buf[a, b)` that {@link hasComma} (see {@link splitRanges}); undefined on a split error. */
+function listRanges(buf: Uint8Array, a: number, b: number): number[] | undefined {
   const out: number[] = [];
   return splitRanges(buf, a, b, out) ? out : undefined;
 }
@@ -166,14 +167,26 @@ function listRanges(buf: Uint8Array, a: number, b: number): number[] | undefined
  * element whose URI is the text of `knownUri` (already validated) shares that string.
  */
 function pushNameAddrs(t: ByteText, a: number, b: number, out: NameAddrValue[], requireAngle: boolean, knownUri?: string): boolean {
+  if (!hasComma(t.buf, a, b)) return pushNameAddr(t, a, b, out, requireAngle, knownUri);
   const ranges = listRanges(t.buf, a, b);
   if (ranges === undefined) return false;
-  for (let k = 0; k < ranges.length; k += 2) {
-    const x = ranges[k];
-    const na = parseNameAddr(t.text(x, ranges[k + 1]), requireAngle, t, x, knownUri);
-    if (na === undefined) return false;
-    out.push(na);
-  }
+  for (let k = 0; k < ranges.length; k += 2) if (!pushNameAddr(t, ranges[k], ranges[k + 1], out, requireAngle, knownUri)) return false;
+  return true;
+}
+
+/** Parses the one name-addr element `buf[x, y)` into `out` (see {@link pushNameAddrs}); false = decline. */
+function pushNameAddr(t: ByteText, x: number, y: number, out: NameAddrValue[], requireAngle: boolean, knownUri: string | undefined): boolean {
+  const na = parseNameAddr(t.text(x, y), requireAngle, t, x, knownUri);
+  if (na === undefined) return false;
+  out.push(na);
+  return true;
+}
+
+/** Parses the one Via element `buf[x, y)` into `out`; false = decline. */
+function pushVia(t: ByteText, x: number, y: number, out: ViaValue[]): boolean {
+  const via = parseVia(t.text(x, y));
+  if (via === undefined) return false;
+  out.push(via);
   return true;
 }
 
@@ -270,13 +283,10 @@ function takeHeader(p: MessageParts, id: number, t: ByteText, a: number, b: numb
   const buf = t.buf;
   switch (id) {
     case HeaderId.via: {
+      if (!hasComma(buf, a, b)) return pushVia(t, a, b, p.via);
       const ranges = listRanges(buf, a, b);
       if (ranges === undefined) return false;
-      for (let k = 0; k < ranges.length; k += 2) {
-        const via = parseVia(t.text(ranges[k], ranges[k + 1]));
-        if (via === undefined) return false;
-        p.via.push(via);
-      }
+      for (let k = 0; k < ranges.length; k += 2) if (!pushVia(t, ranges[k], ranges[k + 1], p.via)) return false;
       return true;
     }
     // a REGISTER's From and To usually hold the same URI (RFC 3261 §10.2): checked once
@@ -413,8 +423,9 @@ export function scanSipMessage(input: Uint8Array, options: ResolvedParseOptions)
     if (lf < 0) return undefined;
     let end = lf > pos && buf[lf - 1] === CR ? lf - 1 : lf;
     if (end === pos) break;
-    const colon = buf.indexOf(0x3a, pos);
-    if (colon < 0 || colon >= end) return undefined;
+    let colon = pos;
+    while (colon < end && buf[colon] !== 0x3a) colon++;
+    if (colon === end) return undefined;
     const nameEnd = trimEnd(buf, pos, colon);
     const code = knownHeaderId(buf, pos, nameEnd);
     // the usual spelling is a token; anything else (compact, other case, unknown) is checked
