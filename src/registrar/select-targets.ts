@@ -84,7 +84,8 @@ export function selectTargets(
   latencyOf: LatencyOf,
 ): LookupResult {
   const first = sets[0]?.aor ?? '';
-  const targets: LookupTarget[] = [];
+  // Created with its first target: an empty array would grow to 17 slots on the first push.
+  let targets: LookupTarget[] | undefined;
   let alive = 0;
   let methodRejected = 0;
   for (const { aor, bindings } of sets) {
@@ -100,15 +101,17 @@ export function selectTargets(
         const l = latencyOf(aor, b.contact);
         if (l !== undefined && l > options.maxPingLatencyUs) continue;
       }
-      targets.push(toTarget(aor, b));
+      const target = toTarget(aor, b);
+      if (targets === undefined) targets = [target];
+      else targets.push(target);
     }
   }
-  if (targets.length === 0) {
+  if (targets === undefined) {
     return alive > 0 && methodRejected === alive
       ? { kind: 'method-not-supported', code: -2, aor: first }
       : { kind: 'not-found', code: -1, aor: first };
   }
-  if (options.sortByLatency) {
+  if (options.sortByLatency && targets.length > 1) {
     const key = (t: LookupTarget): number => latencyOf(t.aor, t.uri) ?? Number.MAX_SAFE_INTEGER;
     targets.sort((a, b) => key(a) - key(b) || byQThenRecency(a, b));
   } else if (targets.length > 1) {
