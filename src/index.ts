@@ -3,6 +3,8 @@
  *
  * - {@link createRegistrar}: REGISTER processing (RFC 3261 §10.3), lookup, remove and queries,
  *   modelled on the OpenSIPS registrar module.
+ * - Extensions plugged into the registrar: Path (RFC 3327), outbound (RFC 5626), GRUU
+ *   (RFC 5627) and push notifications (RFC 8599), configured through {@link RegistrarOptions}.
  * - {@link parseSipMessage}: a two-tier SIP parser (fast scanner, SIP.js grammar as reference).
  * - Ports ({@link LocationStore}, {@link Transport}, {@link Clock}, {@link Logger}) so hosts
  *   wire their own storage and sockets; `sipreg/stores/*` and `sipreg/transports/node` ship
@@ -36,6 +38,29 @@ export * from './registrar/plan-save';
 export * from './registrar/parse-save-flags';
 export * from './registrar/parse-lookup-flags';
 export * from './registrar/add-sock-hdr';
+export * from './features/registrar-feature';
+export * from './features/token-sealer';
+export * from './features/path/path-mode';
+export * from './features/path/path-feature';
+export * from './features/outbound/flow-token';
+export * from './features/outbound/outbound-options';
+export * from './features/outbound/outbound-feature';
+export * from './features/gruu/gruu-options';
+export * from './features/gruu/gruu-feature';
+export * from './features/gruu/gruu-uri';
+export * from './features/gruu/gruu-targets';
+export * from './features/gruu/pub-gruu';
+export * from './features/gruu/temp-gruu';
+export * from './features/gruu/opensips-temp-gruu';
+export * from './features/push/push-options';
+export * from './features/push/push-feature';
+export * from './features/push/push-coordinator';
+export * from './features/push/push-notifier';
+export * from './features/push/contact-refresh-event';
+export * from './features/push/pn-params';
+export * from './features/push/pn-device-key';
+export * from './features/push/strip-pn-params';
+export * from './features/push/purr-codec';
 export * from './proxy/stateless-proxy';
 export * from './server/registrar-server';
 export { MemoryLocationStore } from './stores/memory-location-store';
