@@ -32,8 +32,11 @@ export interface SavePlan {
   readonly unchanged: boolean;
 }
 
-/** Everything {@link planSave} needs besides the request. */
-export interface SaveContext {
+/**
+ * Everything {@link planSave} needs. It is also what the extensions' hooks see
+ * ({@link SaveHookContext}), so one object serves a whole save.
+ */
+export interface SaveContext extends SaveHookContext {
   readonly aor: string;
   readonly snapshot: AorSnapshot;
   readonly options: ResolvedRegistrarOptions;
@@ -218,7 +221,7 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
   const aor = ctx.aor;
 
   const features = ctx.features ?? NO_FEATURES;
-  const hook: SaveHookContext = { request, save, aor, nowMs };
+  const hook: SaveHookContext = ctx;
   for (const f of features) {
     const refused = f.checkRegister?.(hook);
     if (refused !== undefined) return err(refused);

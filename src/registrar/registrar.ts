@@ -18,7 +18,7 @@ import { sameList } from './same-list';
 import type { AorRules } from './aor';
 import { andThen, rethrow } from './maybe-promise';
 import { planSave } from './plan-save';
-import type { Interner, SavePlan } from './plan-save';
+import type { Interner, SaveContext, SavePlan } from './plan-save';
 import type { RegistrarEvents } from './registrar-events';
 import type { RegistrarOptions, ResolvedRegistrarOptions } from './registrar-options';
 import { resolveRegistrarOptions } from './registrar-options';
@@ -238,10 +238,11 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
 
   private planAndCommit(request: SipRequest, save: SaveOptions, aor: string, attemptNo: number, snapshot: AorSnapshot): MaybePromise<SaveResult> {
     const nowMs = this.options.clock.now();
-    const planned = planSave(request, { aor, snapshot, options: this.options, save, nowMs, intern: this.interner, features: this.features });
+    const ctx: SaveContext = { request, aor, snapshot, options: this.options, save, nowMs, intern: this.interner, features: this.features };
+    const planned = planSave(request, ctx);
     if (!planned.ok) return this.reject(request, save, planned.error, aor);
     const plan = planned.value;
-    if (plan.unchanged) return this.accept(request, save, aor, plan, nowMs, true);
+    if (plan.unchanged) return this.accept(ctx, plan, true);
     let outcome: MaybePromise<CommitOutcome>;
     try {
       outcome = this.options.store.commit(aor, snapshot.version, plan.bindings);
@@ -250,31 +251,30 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     }
     if (outcome instanceof Promise) {
       return outcome.then(
-        (o) => this.afterCommit(request, save, aor, attemptNo, plan, nowMs, o),
+        (o) => this.afterCommit(ctx, attemptNo, plan, o),
         (e: unknown) => this.storeFailure(request, save, aor, e),
       );
     }
-    return this.afterCommit(request, save, aor, attemptNo, plan, nowMs, outcome);
+    return this.afterCommit(ctx, attemptNo, plan, outcome);
   }
 
-  private afterCommit(
-    request: SipRequest, save: SaveOptions, aor: string, attemptNo: number, plan: SavePlan, nowMs: number, outcome: CommitOutcome,
-  ): MaybePromise<SaveResult> {
-    if (outcome.ok) return this.accept(request, save, aor, plan, nowMs, false);
+  private afterCommit(ctx: SaveContext, attemptNo: number, plan: SavePlan, outcome: CommitOutcome): MaybePromise<SaveResult> {
+    const { request, save, aor } = ctx;
+    if (outcome.ok) return this.accept(ctx, plan, false);
     if (attemptNo >= this.options.maxCommitAttempts) return this.reject(request, save, regError('store-conflict'), aor);
     return this.commitLoop(request, save, aor, attemptNo + 1);
   }
 
-  private accept(request: SipRequest, save: SaveOptions, aor: string, plan: SavePlan, nowMs: number, unchanged: boolean): SaveResult {
+  private accept(ctx: SaveContext, plan: SavePlan, unchanged: boolean): SaveResult {
+    const { request, save, aor, nowMs } = ctx;
     this.accepted++;
     if (!unchanged) {
       for (const b of plan.expired) this.emitChange({ kind: 'expired', aor, binding: b });
       for (const c of plan.changes) this.emitChange(c);
     }
     if (!unchanged) this.notifyFeatures(aor, plan.expired.length === 0 ? plan.changes : [...expiredChanges(aor, plan.expired), ...plan.changes]);
-    const hook: SaveHookContext = { request, save, aor, nowMs };
     const listed = save.onlyRequestContacts ? plan.requestBindings : plan.bindings;
-    const response = save.noReply ? undefined : buildSaveReply(request, listed, nowMs, this.options.receivedParam, this.replyExtras(listed, hook));
+    const response = save.noReply ? undefined : buildSaveReply(request, listed, nowMs, this.options.receivedParam, this.replyExtras(listed, ctx));
     let keepConnectionUntil: number | undefined;
     const source = save.source;
     if (save.tcpPersistent && source !== undefined && CONNECTION_ORIENTED.has(source.protocol)) {
