@@ -56,6 +56,7 @@ export * from './features/push/push-options';
 export * from './features/push/push-feature';
 export * from './features/push/push-coordinator';
 export * from './features/push/push-notifier';
+export * from './features/push/webhook-push-notifier';
 export * from './features/push/contact-refresh-event';
 export * from './features/push/pn-params';
 export * from './features/push/pn-device-key';
