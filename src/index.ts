@@ -33,6 +33,7 @@ export * from './registrar/save-options';
 export * from './registrar/save-result';
 export * from './registrar/lookup-options';
 export * from './registrar/select-targets';
+export * from './registrar/purr-outcome';
 export * from './registrar/binding-change';
 export * from './registrar/plan-save';
 export * from './registrar/parse-save-flags';

@@ -13,6 +13,7 @@ import type { FlagSpec, FlagValues } from './parse-args';
 import { formatFlags, parseArgs } from './parse-args';
 import type { LogLevel } from './stderr-logger';
 import { LOG_LEVELS, stderrLogger } from './stderr-logger';
+import { EXTENSION_FLAGS, extensionOptions } from './extension-flags';
 
 /** Registrar module parameters as flags: kebab-case name → option key (same value syntax as OpenSIPS). */
 const MODULE_PARAMS: readonly (FlagSpec & { readonly option: keyof RegistrarOptions })[] = [
@@ -45,6 +46,7 @@ const FLAGS: readonly FlagSpec[] = [
   { name: 'max-message-bytes', kind: 'int', help: 'largest SIP message accepted (65536)' },
   { name: 'log-level', kind: 'string', help: `${LOG_LEVELS.join(' | ')} (info)` },
   ...MODULE_PARAMS,
+  ...EXTENSION_FLAGS,
 ];
 
 /** The `--help` text of `sipreg registrar`. */
@@ -100,7 +102,9 @@ export async function runRegistrarCommand(argv: readonly string[]): Promise<Runn
   const store = await openStore(one<string>(values, 'store') ?? 'sqlite:./sipreg-location.db');
   let registrar;
   try {
-    registrar = createRegistrar({ ...(moduleOptions as RegistrarOptions), store, logger, domains: (values.get('domain') ?? []) as string[] });
+    registrar = createRegistrar({
+      ...(moduleOptions as RegistrarOptions), ...extensionOptions(values), store, logger, domains: (values.get('domain') ?? []) as string[],
+    });
   } catch (e) {
     await store.close();
     if (e instanceof ConfigError) throw new CliUsageError(e.message);

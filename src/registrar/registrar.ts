@@ -26,8 +26,13 @@ import { buildErrorReply, buildSaveReply, regErrorStatus } from './reply';
 import type { SaveOptions } from './save-options';
 import type { SaveResult } from './save-result';
 import type { LookupOptions } from './lookup-options';
-import type { LookupResult } from './select-targets';
-import { selectTargets } from './select-targets';
+import type { AorBindings, LookupResult, LookupTarget, PushPendingTarget } from './select-targets';
+import { selectTargets, shapeTargets, targetOf } from './select-targets';
+import type { PurrOutcome } from './purr-outcome';
+import type { GruuUri } from '../features/gruu/gruu-uri';
+import { gruuTargets } from '../features/gruu/gruu-targets';
+import type { PendingPush } from '../features/push/push-coordinator';
+import { stripPnParams } from '../features/push/strip-pn-params';
 import type { RegistrarFeature, SaveHookContext } from '../features/registrar-feature';
 import { createPathFeature } from '../features/path/path-feature';
 import type { OutboundFeature } from '../features/outbound/outbound-feature';
@@ -337,22 +342,100 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     const opts: LookupOptions & { readonly method?: string } = withDefaults(this.options.defaultLookupOptions, options);
     const uri = opts.aor ?? (typeof request === 'string' ? request : request.uri);
     const method = opts.method ?? (typeof request === 'string' ? 'INVITE' : request.method);
+    if (this.gruu !== undefined && opts.aor === undefined) {
+      const gruu = this.gruu.resolve(uri);
+      if (gruu !== undefined) return this.lookupGruu(gruu, uri, method, opts);
+    }
     const aor = this.aorOf(uri);
     if (aor === undefined) return { kind: 'not-found', code: -1, aor: uri };
     const store = this.options.store;
     const branchAors = opts.branchAors;
     if (branchAors === undefined || branchAors.length === 0) {
       const loaded = store.load(aor);
-      if (loaded instanceof Promise) return loaded.then((s) => selectTargets([s], method, opts, this.options.clock.now(), this.latencyOf));
-      return selectTargets([loaded], method, opts, this.options.clock.now(), this.latencyOf);
+      if (loaded instanceof Promise) return loaded.then((s) => this.select([s], method, opts));
+      return this.select([loaded], method, opts);
     }
     const all = [aor];
     for (const a of branchAors) {
       const extra = this.aorOf(a);
       if (extra !== undefined) all.push(extra);
     }
-    return Promise.all(all.map((a) => store.load(a))).then((sets) =>
-      selectTargets(sets, method, opts, this.options.clock.now(), this.latencyOf));
+    return Promise.all(all.map((a) => store.load(a))).then((sets) => this.select(sets, method, opts));
+  }
+
+  /**
+   * {@link selectTargets}, then with push notifications (RFC 8599 §6) the sleeping devices among
+   * the targets are pushed: a `push-pending` result when no target is reachable now.
+   */
+  private select(sets: readonly AorBindings[], method: string, opts: LookupOptions): LookupResult {
+    const now = this.options.clock.now();
+    const pushes = this.pushes;
+    if (pushes === undefined) return selectTargets(sets, method, opts, now, this.latencyOf);
+    const all = selectTargets(sets, method, { ...opts, noBranches: false, toBranchesOnly: false }, now, this.latencyOf);
+    if (all.kind !== 'found') return all;
+    const { reachable, pending } = pushes.dispatch(all.targets, now);
+    if (pending.length === 0) return shapeTargets(all.aor, reachable, opts);
+    const waiting = pending.map((p) => this.pendingTarget(p));
+    if (reachable.length === 0) return { kind: 'push-pending', code: 2, aor: all.aor, pending: waiting };
+    return { ...shapeTargets(all.aor, reachable, opts), pending: waiting };
+  }
+
+  /**
+   * Lookup of a GRUU Request-URI (RFC 5627 §6.1): only the bindings of its instance (and, for a
+   * temporary GRUU, of the registration it was issued for); 404 for an unknown GRUU, 480 when it
+   * names an instance not registered now. The target's Contact replaces the URI, so `gr` is not
+   * forwarded.
+   */
+  private lookupGruu(gruu: GruuUri, uri: string, method: string, opts: LookupOptions): MaybePromise<LookupResult> {
+    const aor = gruu.kind === 'invalid' ? undefined : this.aorOf(gruu.kind === 'public' ? gruu.aorUri : gruu.aor);
+    if (aor === undefined) return { kind: 'not-found', code: -1, aor: uri, status: 404 };
+    return andThen(this.options.store.load(aor), (snapshot): LookupResult => {
+      const found = gruuTargets(gruu, snapshot.bindings, this.options.clock.now());
+      if (found.kind !== 'found') return { kind: 'not-found', code: -1, aor, status: found.kind === 'unavailable' ? 480 : 404 };
+      return this.select([{ aor, bindings: found.bindings }], method, opts);
+    }, rethrow);
+  }
+
+  private pendingTarget(p: PendingPush): PushPendingTarget {
+    return { aor: p.aor, binding: p.binding, refreshed: p.refreshed.then((b) => (b === undefined ? undefined : this.wokenTarget(p.aor, b))) };
+  }
+
+  /** The target of a device that re-registered after a push: its URI without `pn-*` parameters. */
+  private wokenTarget(aor: string, b: Binding): LookupTarget {
+    const target = targetOf(aor, b);
+    const uri = stripPnParams(target.uri, this.options.push.ctMatchParams.filter((p) => !p.startsWith('pn-')));
+    return uri === target.uri ? target : { ...target, uri };
+  }
+
+  /**
+   * Mid-dialog push (OpenSIPS `pn_process_purr()`, RFC 8599 long-lived dialogs): find the
+   * registration named by the `pn-purr` of the Request-URI or top Route, push its device and
+   * settle when it re-registers or `pn_refresh_timeout` passes. See {@link PurrOutcome}.
+   */
+  async processPurr(request: SipRequest): Promise<PurrOutcome> {
+    this.assertOpen();
+    const push = this.push;
+    const pushes = this.pushes;
+    const target = push?.purrOf(request);
+    if (push === undefined || pushes === undefined || target === undefined) {
+      const carries = /;pn-purr=/i.test(request.uri) || /;pn-purr=/i.test(request.route[0]?.uri ?? '');
+      return { code: 2, kind: 'not-launched', reason: carries && push !== undefined ? 'foreign-purr' : 'no-purr' };
+    }
+    let bindings: readonly Binding[];
+    try {
+      bindings = (await this.options.store.load(target.aor)).bindings;
+    } catch (error) {
+      this.options.logger.error({ aor: target.aor, err: error }, 'location store failed during processPurr');
+      return { code: -1, kind: 'error', error };
+    }
+    const now = this.options.clock.now();
+    const device = pushes.findDevice(bindings, target.contact, now);
+    if (device === undefined) return { code: 2, kind: 'not-launched', reason: 'offline' };
+    if (pushes.isReachable(device, now)) return { code: 2, kind: 'not-launched', reason: 'reachable' };
+    const woken = await pushes.startPush(target.aor, device, 'purr').refreshed;
+    return woken === undefined
+      ? { code: 1, kind: 'timed-out', aor: target.aor, binding: device }
+      : { code: 1, kind: 'refreshed', aor: target.aor, target: this.wokenTarget(target.aor, woken) };
   }
 
   private readonly latencyOf = (aor: string, contact: string): number | undefined =>

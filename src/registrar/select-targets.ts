@@ -20,8 +20,24 @@ export interface LookupTarget {
 }
 
 /**
+ * A push-notification device a lookup had to wake before a request can reach it (RFC 8599 §6):
+ * the push is sent (`contact-refresh` event and the `PushNotifier`); `refreshed` settles with the
+ * device's new target when it re-registers within `pn_refresh_timeout`, else with `undefined`.
+ */
+export interface PushPendingTarget {
+  readonly aor: string;
+  /** The binding pushed (its Contact still carries the `pn-*` parameters). */
+  readonly binding: Binding;
+  /** The target to fork the waiting request to (its `pn-*` parameters stripped), or undefined. */
+  readonly refreshed: Promise<LookupTarget | undefined>;
+}
+
+/**
  * The answer of a lookup (OpenSIPS `lookup()` return codes in `code`):
- * `found` (1) with targets ordered by q, then most recent first; `not-found` (-1);
+ * `found` (1) with targets ordered by q, then most recent first, plus any push started for
+ * sleeping devices; `push-pending` (2): only sleeping push devices, every one pushed — wait for
+ * their `refreshed` targets instead of forwarding now; `not-found` (-1), with `status` 480 when
+ * a GRUU names an instance not registered right now (RFC 5627 §6.1), else 404;
  * `method-not-supported` (-2): bindings exist but none allows the method.
  */
 export type LookupResult =
@@ -35,9 +51,15 @@ export type LookupResult =
       readonly branches: readonly LookupTarget[];
       /** Every selected target in order (`ruri` first, then `branches`). */
       readonly targets: readonly LookupTarget[];
+      /** Push devices woken alongside (RFC 8599): fork to them too once they re-register. */
+      readonly pending?: readonly PushPendingTarget[];
     }
-  | { readonly kind: 'not-found'; readonly code: -1; readonly aor: string }
+  | { readonly kind: 'push-pending'; readonly code: 2; readonly aor: string; readonly pending: readonly PushPendingTarget[] }
+  | { readonly kind: 'not-found'; readonly code: -1; readonly aor: string; readonly status?: 404 | 480 }
   | { readonly kind: 'method-not-supported'; readonly code: -2; readonly aor: string };
+
+/** The `found` variant of {@link LookupResult}. */
+export type LookupFound = Extract<LookupResult, { kind: 'found' }>;
 
 /** The bindings of one AOR, as input to {@link selectTargets}. */
 export interface AorBindings {
@@ -56,12 +78,25 @@ function byQThenRecency(a: LookupTarget, b: LookupTarget): number {
 const NO_ROUTE: readonly string[] = Object.freeze([]);
 const NO_TARGETS: readonly LookupTarget[] = Object.freeze([]);
 
-function toTarget(aor: string, b: Binding): LookupTarget {
+/** The URI inside a Path value (`<sip:edge;lr>` → `sip:edge;lr`). */
+function pathUri(value: string): string {
+  const open = value.indexOf('<');
+  if (open < 0) return value.trim();
+  const close = value.indexOf('>', open);
+  return value.slice(open + 1, close < 0 ? value.length : close);
+}
+
+/**
+ * The lookup target of a binding: its Contact as the new Request-URI; with a stored Path, the
+ * Path as the route set and the first Path URI as the destination (RFC 3327 §5.3: NAT is the edge
+ * proxy's business), else the NAT `received` address as the destination.
+ */
+export function targetOf(aor: string, b: Binding): LookupTarget {
   const path = b.path;
   return {
     aor,
     uri: b.contact,
-    destination: path !== undefined && path.length > 0 ? undefined : b.received,
+    destination: path !== undefined && path.length > 0 ? pathUri(path[0]) : b.received,
     route: path ?? NO_ROUTE,
     socket: b.socket,
     q: b.q,
@@ -101,7 +136,7 @@ export function selectTargets(
         const l = latencyOf(aor, b.contact);
         if (l !== undefined && l > options.maxPingLatencyUs) continue;
       }
-      const target = toTarget(aor, b);
+      const target = targetOf(aor, b);
       if (targets === undefined) targets = [target];
       else targets.push(target);
     }
@@ -117,6 +152,14 @@ export function selectTargets(
   } else if (targets.length > 1) {
     targets.sort(byQThenRecency);
   }
+  return shapeTargets(first, targets, options);
+}
+
+/**
+ * A `found` result from ordered targets, cut per the options (OpenSIPS `b` and `B` lookup flags):
+ * every target as a branch with `toBranchesOnly`, only the first with `noBranches`.
+ */
+export function shapeTargets(first: string, targets: readonly LookupTarget[], options: LookupOptions): LookupFound {
   if (options.toBranchesOnly) return { kind: 'found', code: 1, aor: first, branches: targets, targets };
   const ruri = targets[0];
   if (targets.length === 1) return { kind: 'found', code: 1, aor: first, ruri, branches: NO_TARGETS, targets };
