@@ -9,6 +9,23 @@ import type { SaveResult } from '../registrar/save-result';
 import type { LookupOptions } from '../registrar/lookup-options';
 import { forwardRequest, relayResponse } from '../proxy/stateless-proxy';
 import type { ForwardTarget } from '../proxy/stateless-proxy';
+import type { PushPendingTarget } from '../registrar/select-targets';
+
+/** The first of `promises` to settle with a value, or undefined when all settle without one. */
+function firstDefined<T>(promises: readonly Promise<T | undefined>[]): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    let left = promises.length;
+    if (left === 0) resolve(undefined);
+    for (const p of promises) {
+      p.then((v) => {
+        if (v !== undefined) resolve(v);
+        else if (--left === 0) resolve(undefined);
+      }, () => {
+        if (--left === 0) resolve(undefined);
+      });
+    }
+  });
+}
 
 /** Options of {@link createRegistrarServer}. */
 export interface RegistrarServerOptions {
@@ -25,7 +42,7 @@ export interface RegistrarServerOptions {
 /** A running {@link createRegistrarServer}. */
 export interface RegistrarServer {
   /** Requests handled so far, by outcome. */
-  readonly counters: Readonly<Record<'registers' | 'forwarded' | 'notFound' | 'answered' | 'dropped', number>>;
+  readonly counters: Readonly<Record<'registers' | 'forwarded' | 'notFound' | 'answered' | 'dropped' | 'pushed', number>>;
 }
 
 const ALLOW = 'REGISTER, OPTIONS, INVITE, ACK, CANCEL, BYE, MESSAGE, SUBSCRIBE, NOTIFY, INFO, UPDATE, REFER, PRACK';
@@ -45,14 +62,17 @@ function localFor(locals: readonly Endpoint[], protocol: Endpoint['protocol']): 
  * REGISTERs go to {@link Registrar.save} and are answered; OPTIONS to the server itself get 200;
  * every other request is proxied statelessly (RFC 3261 §16.11) — in-dialog requests to their
  * Request-URI, the rest to the highest-q binding found by lookup (404 when none, 405 when no
- * binding allows the method, 483 when Max-Forwards is exhausted). Responses are relayed back.
+ * binding allows the method, 483 when Max-Forwards is exhausted, 480 for a GRUU whose instance is
+ * not registered now). With push notifications a request for sleeping devices waits for their
+ * re-REGISTER (RFC 8599); an in-dialog request carrying a PURR wakes its device first. Responses
+ * are relayed back.
  */
 export function createRegistrarServer(options: RegistrarServerOptions): RegistrarServer {
   const { registrar, transport } = options;
   const logger = options.logger ?? silentLogger;
   const saveOptions = options.saveOptions ?? {};
   const lookupOptions: LookupOptions = { ...options.lookupOptions, noBranches: true };
-  const counters = { registers: 0, forwarded: 0, notFound: 0, answered: 0, dropped: 0 };
+  const counters = { registers: 0, forwarded: 0, notFound: 0, answered: 0, dropped: 0, pushed: 0 };
 
   const reply = (request: SipRequest, source: Source, status: number, reason: string, headers?: readonly (readonly [string, string])[]): Promise<void> => {
     counters.answered++;
@@ -90,13 +110,42 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
       if (request.method !== 'ACK') return reply(request, source, 404, 'Not Found');
       return;
     }
-    if (request.to.params.tag !== undefined) return forward(request, source, { uri: request.uri });
+    if (request.to.params.tag !== undefined) return forwardInDialog(request, source);
     const found = await registrar.lookup(request, lookupOptions);
     if (found.kind === 'found' && found.ruri !== undefined) return forward(request, source, found.ruri);
+    if (found.kind === 'push-pending') return forwardWhenAwake(request, source, found.pending);
     counters.notFound++;
     if (request.method === 'ACK') return;
     if (found.kind === 'method-not-supported') return reply(request, source, 405, 'Method Not Allowed');
+    if (found.kind === 'not-found' && found.status === 480) return reply(request, source, 480, 'Temporarily Unavailable');
     return reply(request, source, 404, 'Not Found');
+  };
+
+  /**
+   * Every target of the lookup sleeps (RFC 8599 §6): the pushes are out; forward the request to
+   * the first device that re-registers within `pn_refresh_timeout`, else answer 480. The UAC's
+   * retransmissions meanwhile join the same pushes and are forwarded the same way (same branch).
+   */
+  const forwardWhenAwake = async (request: SipRequest, source: Source, pending: readonly PushPendingTarget[]): Promise<void> => {
+    counters.pushed++;
+    const woken = await firstDefined(pending.map((p) => p.refreshed));
+    if (woken !== undefined) return forward(request, source, woken);
+    counters.notFound++;
+    if (request.method !== 'ACK') await reply(request, source, 480, 'Temporarily Unavailable');
+  };
+
+  /**
+   * An in-dialog request goes to its Request-URI; when it carries a PURR (RFC 8599 long-lived
+   * dialogs, OpenSIPS `pn_process_purr`), the device is pushed first and the request follows once
+   * it re-registered (to its fresh Contact) or the refresh timeout passed.
+   */
+  const forwardInDialog = async (request: SipRequest, source: Source): Promise<void> => {
+    if (request.method === 'ACK' || !registrar.options.push.enablePurr) return forward(request, source, { uri: request.uri });
+    const purr = await registrar.processPurr(request);
+    if (purr.code === 1) counters.pushed++;
+    // The dialog's remote target stays the Request-URI; the woken device is reached at its fresh address.
+    const destination = purr.kind === 'refreshed' ? purr.target.destination ?? purr.target.uri : undefined;
+    return forward(request, source, { uri: request.uri, destination });
   };
 
   const failed = (e: unknown, request: SipRequest, source: Source): void => {
