@@ -9,6 +9,7 @@ describe('examples', () => {
     ['embed-in-proxy.ts', ['--smoke'], 'smoke: OK'],
     ['sbc-front-end.ts', ['--smoke'], 'smoke: OK'],
     ['unit-test-registration.ts', [], 'all assertions passed'],
+    ['registrar-extensions.ts', [], 'extensions example: all assertions passed'],
   ])('%s runs', async (file, args, expected) => {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', `examples/${file}`, ...args], {
       timeout: 30_000,
