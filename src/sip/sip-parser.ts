@@ -224,26 +224,35 @@ function grammarHeader(p: MessageParts, key: string, value: string): boolean {
   }
 }
 
-/** Splits header lines into unfolded `SipHeader`s (RFC 3261 §7.3.1); undefined on a line that is not `name: value`. */
-function grammarHeaderLines(lines: readonly string[]): SipHeader[] | undefined {
+/**
+ * Splits header lines into unfolded `SipHeader`s (RFC 3261 §7.3.1). `bad` is set when a line is
+ * not `name: value`; `headers` then holds the well-formed lines, enough to answer a 400.
+ */
+function grammarHeaderLines(lines: readonly string[]): { headers: SipHeader[]; bad: boolean } {
   const headers: { name: string; value: string }[] = [];
+  let bad = false;
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i];
     const c0 = line.charCodeAt(0);
     if (c0 === 0x20 || c0 === 0x09) {
       const last = headers[headers.length - 1];
-      if (last === undefined) return undefined;
+      if (last === undefined) {
+        bad = true;
+        continue;
+      }
       const seg = line.replace(WSP_EDGES, '');
       if (seg !== '') last.value = last.value === '' ? seg : last.value + ' ' + seg;
       continue;
     }
     const colon = line.indexOf(':');
-    if (colon < 0) return undefined;
-    const name = line.slice(0, colon).replace(WSP_EDGES, '');
-    if (!TOKEN.test(name)) return undefined;
+    const name = colon < 0 ? '' : line.slice(0, colon).replace(WSP_EDGES, '');
+    if (!TOKEN.test(name)) {
+      bad = true;
+      continue;
+    }
     headers.push({ name, value: line.slice(colon + 1).replace(WSP_EDGES, '') });
   }
-  return headers;
+  return { headers, bad };
 }
 
 /** The start line through SIP.js `Request_Response`, SIP/2.0 only (RFC 4475 §3.1.2.16). */
@@ -267,9 +276,9 @@ function grammarParse(bytes: Uint8Array, options: ResolvedParseOptions): ParseRe
   const head = buf.toString(isAscii(buf) ? 'latin1' : 'utf8', pos, frame.headEnd);
   const lines = head.split(LINE_END);
   lines.pop();
-  const headers = grammarHeaderLines(lines);
-  if (headers === undefined) return { ok: false, error: { reason: 'bad-header-line' } };
+  const { headers, bad } = grammarHeaderLines(lines);
   const keys = headers.map((h) => canonicalHeaderName(h.name));
+  if (bad) return rejectWith('bad-header-line', headers, keys);
   const start = grammarStartLine(lines[0]);
   if (start === undefined) return rejectWith('bad-start-line', headers, keys);
   const p = newMessageParts(start, new StringHeaderLines(headers, keys));

@@ -257,6 +257,19 @@ describe('refusing bad input', () => {
     expect(seen.requests).toHaveLength(0);
   });
 
+  it('answers 400 to a request with a line that is not a header (a value broken by a bare newline)', async () => {
+    const t = await transport();
+    const seen = answering(t);
+    const phone = await peerUdp();
+    const broken = buildRegister({ aor: 'sip:alice@example.com', via: { port: phone.port }, ids })
+      .replace('Max-Forwards: 70\r\n', 'Max-Forwards: 70\r\nX-Instance: "<urn:uuid:1\n>"\r\n');
+    await phone.send(broken, portOf(t, 'udp'));
+    const response = parsedResponse(await phone.nth(1));
+    expect(response.status).toBe(400);
+    expect(response.reason).toBe('Bad Request (bad-header-line)');
+    expect(seen.requests).toHaveLength(0);
+  });
+
   it('answers 400 "Too many Contact header values" above maxContacts', async () => {
     const t = await transport({ maxContacts: 2 });
     answering(t);
