@@ -4,6 +4,7 @@ import type { OutboundOptions } from '../features/outbound/outbound-options';
 import type { PushOptions } from '../features/push/push-options';
 import { createWebhookPushNotifier } from '../features/push/webhook-push-notifier';
 import type { FlagSpec, FlagValues } from './parse-args';
+import { flagValue } from './parse-args';
 
 /**
  * Flags of the registrar extensions: the OpenSIPS GRUU and `pn_*` module parameters in
@@ -29,10 +30,6 @@ export const EXTENSION_FLAGS: readonly FlagSpec[] = [
   { name: 'pn-webhook', kind: 'string', help: 'POST each push as JSON to this http(s) URL (events only)' },
 ];
 
-function one<T extends string | number | boolean>(values: FlagValues, name: string): T | undefined {
-  return values.get(name)?.[0] as T | undefined;
-}
-
 function all(values: FlagValues, name: string): string[] | undefined {
   const list = values.get(name);
   return list === undefined ? undefined : list.map(String);
@@ -45,25 +42,25 @@ function defined<T extends object>(o: T): T {
 
 /** The {@link RegistrarOptions} of the extension flags given (the rest keeps its defaults). */
 export function extensionOptions(values: FlagValues): Partial<RegistrarOptions> {
-  const disableGruu = one<boolean>(values, 'disable-gruu');
+  const disableGruu = flagValue<boolean>(values, 'disable-gruu');
   const gruu: GruuOptions = defined({
     enabled: disableGruu === undefined ? undefined : !disableGruu,
     secret: all(values, 'gruu-secret'),
   });
-  const outbound: OutboundOptions = defined({ enabled: one<boolean>(values, 'outbound'), flowTimer: one<number>(values, 'flow-timer') });
+  const outbound: OutboundOptions = defined({ enabled: flagValue<boolean>(values, 'outbound'), flowTimer: flagValue<number>(values, 'flow-timer') });
   const push: PushOptions = defined({
-    enabled: one<boolean>(values, 'pn-enable'),
-    providers: one<string>(values, 'pn-providers'),
-    ctMatchParams: one<string>(values, 'pn-ct-match-params'),
-    pnsregIntervalSec: one<number>(values, 'pn-pnsreg-interval'),
-    triggerIntervalSec: one<number>(values, 'pn-trigger-interval'),
-    skipPnIntervalSec: one<number>(values, 'pn-skip-pn-interval'),
-    refreshTimeoutSec: one<number>(values, 'pn-refresh-timeout'),
-    enablePurr: one<boolean>(values, 'pn-enable-purr'),
+    enabled: flagValue<boolean>(values, 'pn-enable'),
+    providers: flagValue<string>(values, 'pn-providers'),
+    ctMatchParams: flagValue<string>(values, 'pn-ct-match-params'),
+    pnsregIntervalSec: flagValue<number>(values, 'pn-pnsreg-interval'),
+    triggerIntervalSec: flagValue<number>(values, 'pn-trigger-interval'),
+    skipPnIntervalSec: flagValue<number>(values, 'pn-skip-pn-interval'),
+    refreshTimeoutSec: flagValue<number>(values, 'pn-refresh-timeout'),
+    enablePurr: flagValue<boolean>(values, 'pn-enable-purr'),
     purrSecret: all(values, 'pn-purr-secret'),
-    maxPushAttempts: one<number>(values, 'pn-max-push-attempts'),
+    maxPushAttempts: flagValue<number>(values, 'pn-max-push-attempts'),
   });
-  const webhook = one<string>(values, 'pn-webhook');
+  const webhook = flagValue<string>(values, 'pn-webhook');
   return defined({
     gruu,
     outbound,

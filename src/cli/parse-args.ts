@@ -55,6 +55,11 @@ export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[]): 
   return out;
 }
 
+/** The (first) value of a flag, or undefined when it was not given. */
+export function flagValue<T extends string | number | boolean>(values: FlagValues, name: string): T | undefined {
+  return values.get(name)?.[0] as T | undefined;
+}
+
 /** The usage text of a command's flags, one per line. */
 export function formatFlags(specs: readonly FlagSpec[]): string {
   const width = Math.max(...specs.map((s) => s.name.length)) + 4;

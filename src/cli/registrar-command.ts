@@ -9,8 +9,8 @@ import { formatEndpoint } from '../transports/listen-address';
 import { createRegistrarServer } from '../server/registrar-server';
 import { ConfigError } from '../errors/sdk-error';
 import { CliUsageError } from './cli-usage-error';
-import type { FlagSpec, FlagValues } from './parse-args';
-import { formatFlags, parseArgs } from './parse-args';
+import type { FlagSpec } from './parse-args';
+import { flagValue, formatFlags, parseArgs } from './parse-args';
 import type { LogLevel } from './stderr-logger';
 import { LOG_LEVELS, stderrLogger } from './stderr-logger';
 import { EXTENSION_FLAGS, extensionOptions } from './extension-flags';
@@ -57,10 +57,6 @@ to the highest-q registered contact. Flags (defaults in parentheses):
 ${formatFlags(FLAGS)}
 `;
 
-function one<T extends string | number | boolean>(values: FlagValues, name: string): T | undefined {
-  return values.get(name)?.[0] as T | undefined;
-}
-
 async function openStore(spec: string): Promise<LocationStore> {
   if (spec === 'memory') return new MemoryLocationStore();
   if (spec.startsWith('sqlite:') && spec.length > 7) {
@@ -83,23 +79,23 @@ export interface RunningRegistrar {
  */
 export async function runRegistrarCommand(argv: readonly string[]): Promise<RunningRegistrar> {
   const values = parseArgs(argv, FLAGS);
-  const level = one<string>(values, 'log-level') ?? 'info';
+  const level = flagValue<string>(values, 'log-level') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new CliUsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got '${level}'`);
   const logger = stderrLogger(level as LogLevel);
   const moduleOptions: Record<string, unknown> = { receivedMode: 'nat' };
   for (const p of MODULE_PARAMS) {
-    const v = one(values, p.name);
+    const v = flagValue(values, p.name);
     if (v !== undefined) moduleOptions[p.option] = v;
   }
   let saveOptions;
   let lookupOptions;
   try {
-    saveOptions = { ...parseSaveFlags(one<string>(values, 'save-flags') ?? ''), tcpPersistent: one<boolean>(values, 'tcp-persistent-flag') ?? false };
-    lookupOptions = parseLookupFlags(one<string>(values, 'lookup-flags') ?? '');
+    saveOptions = { ...parseSaveFlags(flagValue<string>(values, 'save-flags') ?? ''), tcpPersistent: flagValue<boolean>(values, 'tcp-persistent-flag') ?? false };
+    lookupOptions = parseLookupFlags(flagValue<string>(values, 'lookup-flags') ?? '');
   } catch (e) {
     throw new CliUsageError(e instanceof Error ? e.message : String(e));
   }
-  const store = await openStore(one<string>(values, 'store') ?? 'sqlite:./sipreg-location.db');
+  const store = await openStore(flagValue<string>(values, 'store') ?? 'sqlite:./sipreg-location.db');
   let registrar;
   try {
     registrar = createRegistrar({
@@ -113,7 +109,7 @@ export async function runRegistrarCommand(argv: readonly string[]): Promise<Runn
   const listen = (values.get('listen') ?? ['udp:127.0.0.1:5060']) as string[];
   let transport;
   try {
-    transport = await createNodeTransport({ listen, logger, maxMessageBytes: one<number>(values, 'max-message-bytes') });
+    transport = await createNodeTransport({ listen, logger, maxMessageBytes: flagValue<number>(values, 'max-message-bytes') });
   } catch (e) {
     await registrar.close();
     await store.close();
