@@ -162,7 +162,8 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   private readonly ownsStore: boolean;
   /** AOR rules for queries and lookups: like saves, but any domain. */
   private readonly queryAorRules: AorRules;
-  private readonly latency = new LRUCache<string, number>({ max: 100_000 });
+  /** Ping round trips by `aor\ncontact`; created by the first {@link recordLatency} (it allocates its 100,000 slots up front). */
+  private latency: LRUCache<string, number> | undefined;
   private readonly interner = lruInterner(10_000);
   private accepted = 0;
   private rejected = 0;
@@ -439,12 +440,12 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   }
 
   private readonly latencyOf = (aor: string, contact: string): number | undefined =>
-    this.latency.size === 0 ? undefined : this.latency.get(`${aor}\n${contact}`);
+    this.latency === undefined ? undefined : this.latency.get(`${aor}\n${contact}`);
 
   /** Record a contact's last ping round trip in µs, for `maxPingLatencyUs` and `sortByLatency`. */
   recordLatency(aor: string, contact: string, latencyUs: number): void {
     const a = this.aorOf(aor);
-    if (a !== undefined) this.latency.set(`${a}\n${contact}`, latencyUs);
+    if (a !== undefined) (this.latency ??= new LRUCache<string, number>({ max: 100_000 })).set(`${a}\n${contact}`, latencyUs);
   }
 
   /** Live bindings of an AOR (a URI or `user@domain`). */
