@@ -42,7 +42,7 @@ const SIPS = /^sips:/i;
  */
 export function createGruuFeature(options?: GruuOptions): GruuFeature {
   const resolved = resolveGruuOptions(options);
-  const sealer = tempGruuSealer(resolved.secrets);
+  const sealer = tempGruuSealer(resolved.secret);
   const { enabled, legacySecrets } = resolved;
   return {
     name: 'gruu',

@@ -28,8 +28,11 @@ export interface GruuOptions {
 /** {@link GruuOptions} with defaults applied, frozen. */
 export interface ResolvedGruuOptions {
   readonly enabled: boolean;
-  /** First seals, all open. */
-  readonly secrets: readonly string[];
+  /**
+   * First seals, all open. Named like {@link GruuOptions.secret} so that resolving resolved
+   * options again (the registrar resolves, then the feature does) keeps the configured secrets.
+   */
+  readonly secret: readonly string[];
   readonly legacySecrets: readonly string[];
 }
 
@@ -50,5 +53,5 @@ export function resolveGruuOptions(options: GruuOptions = {}): ResolvedGruuOptio
   if (!nonEmptyStrings(legacySecrets)) {
     throw new ConfigError('GruuOptions.legacySecrets must be a list of non-empty strings (use [] to ignore OpenSIPS-format temporary GRUUs)');
   }
-  return Object.freeze({ enabled, secrets: Object.freeze([...secrets]), legacySecrets: Object.freeze([...legacySecrets]) });
+  return Object.freeze({ enabled, secret: Object.freeze([...secrets]), legacySecrets: Object.freeze([...legacySecrets]) });
 }

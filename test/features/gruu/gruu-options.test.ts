@@ -3,13 +3,15 @@ import { ConfigError } from '../../../src/errors/sdk-error';
 
 describe('resolveGruuOptions', () => {
   it('defaults to OpenSIPS: disabled, secret OpenSIPS, both legacy secrets', () => {
-    expect(resolveGruuOptions()).toEqual({ enabled: false, secrets: ['OpenSIPS'], legacySecrets: ['0p3nS1pS', 'OpenSIPS'] });
+    expect(resolveGruuOptions()).toEqual({ enabled: false, secret: ['OpenSIPS'], legacySecrets: ['0p3nS1pS', 'OpenSIPS'] });
     expect(Object.isFrozen(resolveGruuOptions())).toBe(true);
   });
 
   it('takes one secret or a rotation list, and an empty legacy list', () => {
-    expect(resolveGruuOptions({ enabled: true, secret: 'k1', legacySecrets: [] })).toEqual({ enabled: true, secrets: ['k1'], legacySecrets: [] });
-    expect(resolveGruuOptions({ secret: ['k2', 'k1'] }).secrets).toEqual(['k2', 'k1']);
+    expect(resolveGruuOptions({ enabled: true, secret: 'k1', legacySecrets: [] })).toEqual({ enabled: true, secret: ['k1'], legacySecrets: [] });
+    expect(resolveGruuOptions({ secret: ['k2', 'k1'] }).secret).toEqual(['k2', 'k1']);
+    // Resolving again (the registrar resolves, then createGruuFeature) keeps the secrets.
+    expect(resolveGruuOptions(resolveGruuOptions({ secret: ['k2', 'k1'] })).secret).toEqual(['k2', 'k1']);
   });
 
   it('throws ConfigError for bad values', () => {
