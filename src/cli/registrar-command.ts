@@ -40,7 +40,7 @@ const FLAGS: readonly FlagSpec[] = [
   { name: 'listen', kind: 'string', repeatable: true, help: 'udp:IP:PORT or tcp:IP:PORT, repeatable (udp:127.0.0.1:5060)' },
   { name: 'store', kind: 'string', help: 'memory | sqlite:PATH (sqlite:./sipreg-location.db)' },
   { name: 'domain', kind: 'string', repeatable: true, help: 'domain served; others get 404; repeatable (any)' },
-  { name: 'save-flags', kind: 'string', help: "OpenSIPS save() flags, e.g. 'c5f' or 'max-contacts=5,force-registration'" },
+  { name: 'save-flags', kind: 'string', help: "OpenSIPS save() flags, e.g. 'c5f' or 'max-contacts=5,force-registration'; Path (RFC 3327): p0/p1/p2 off/lazy/strict, v received (path-off, path-lazy, path-strict, path-received)" },
   { name: 'lookup-flags', kind: 'string', help: "OpenSIPS lookup() flags, e.g. 'm' or 'method-filtering'" },
   { name: 'tcp-persistent-flag', kind: 'bool', help: 'keep TCP connections open while their binding lives, 0/1 (0)' },
   { name: 'max-message-bytes', kind: 'int', help: 'largest SIP message accepted (65536)' },
