@@ -71,6 +71,27 @@ describe('sipreg CLI', () => {
     expect(await failing(['bogus'])).toMatchObject({ code: 2, stderr: expect.stringContaining("unknown command 'bogus'") });
   });
 
+  it('exits 2 with a clear message on a bad registrar extension flag', async () => {
+    const cases: [string[], string][] = [
+      [['--pn-webhook', 'ftp://x'], "push webhook URL must be http: or https:, got 'ftp://x'"],
+      [['--pn-webhook', 'not a url'], "push webhook URL 'not a url' is not a URL"],
+      [['--flow-timer', '-1'], 'flowTimer must be a non-negative integer of seconds, got -1'],
+      [['--pn-enable', '1'], 'providers must list the push services to accept'],
+      [['--disable-gruu', 'maybe'], '--disable-gruu takes 0/1'],
+      [['--pn-refresh-timeout', 'soon'], '--pn-refresh-timeout takes an integer'],
+    ];
+    const results = await Promise.all(cases.map(([args]) => failing(['registrar', '--store', 'memory', '--listen', 'udp:127.0.0.1:0', ...args])));
+    results.forEach((result, i) => expect(result).toMatchObject({ code: 2, stderr: expect.stringContaining(cases[i][1]) }));
+  });
+
+  it('lists the registrar extension flags in --help', async () => {
+    const { stdout } = await run(process.execPath, [...CLI, 'registrar', '--help']);
+    for (const flag of ['disable-gruu', 'gruu-secret', 'outbound', 'flow-timer', 'service-route', 'pn-enable', 'pn-providers',
+      'pn-ct-match-params', 'pn-pnsreg-interval', 'pn-trigger-interval', 'pn-skip-pn-interval', 'pn-refresh-timeout',
+      'pn-enable-purr', 'pn-purr-secret', 'pn-max-push-attempts', 'pn-webhook']) expect(stdout).toMatch(new RegExp(`^  --${flag} `, 'm'));
+    expect(stdout).toMatch(/^  --save-flags .*p0\/p1\/p2 off\/lazy\/strict, v received/m);
+  });
+
   it('lists every module parameter in --help', async () => {
     const { stdout } = await run(process.execPath, [...CLI, 'registrar', '--help']);
     for (const flag of ['default-expires', 'min-expires', 'max-expires', 'default-q', 'realm-prefix', 'case-sensitive', 'received-param',
