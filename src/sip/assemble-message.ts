@@ -53,12 +53,12 @@ function hasUriHeaders(uri: string): boolean {
 
 function singleValueProblem(p: MessageParts): string | undefined {
   if (p.via.length === 0) return 'missing-via';
-  if (p.from.length !== 1) return p.from.length === 0 ? 'missing-from' : 'multiple-from';
-  if (p.to.length !== 1) return p.to.length === 0 ? 'missing-to' : 'multiple-to';
-  if (p.callId.length !== 1) return p.callId.length === 0 ? 'missing-call-id' : 'multiple-call-id';
-  if (p.cseq.length !== 1) return p.cseq.length === 0 ? 'missing-cseq' : 'multiple-cseq';
-  if (p.maxForwards.length > 1) return 'multiple-max-forwards';
-  if (p.expires.length > 1) return 'multiple-expires';
+  if (p.fromCount !== 1) return p.fromCount === 0 ? 'missing-from' : 'multiple-from';
+  if (p.toCount !== 1) return p.toCount === 0 ? 'missing-to' : 'multiple-to';
+  if (p.callIdCount !== 1) return p.callIdCount === 0 ? 'missing-call-id' : 'multiple-call-id';
+  if (p.cseqCount !== 1) return p.cseqCount === 0 ? 'missing-cseq' : 'multiple-cseq';
+  if (p.maxForwardsCount > 1) return 'multiple-max-forwards';
+  if (p.expiresCount > 1) return 'multiple-expires';
   return undefined;
 }
 
@@ -72,14 +72,14 @@ function singleValueProblem(p: MessageParts): string | undefined {
 export function assembleMessage(p: MessageParts, options: ResolvedParseOptions, tier: ParseTier): ParseResult {
   let reason = singleValueProblem(p);
   if (reason === undefined) {
-    const cseq = p.cseq[0];
+    const cseq = p.cseq!;
     if (cseq.seq > MAX_CSEQ) reason = 'bad-cseq';
     else if (p.start.kind === 'request' && cseq.method !== p.start.method) reason = 'cseq-method-mismatch';
     else if (p.start.kind === 'request' && hasUriHeaders(p.start.uri)) reason = 'bad-request-uri';
-    else if (p.contactStars > 1 || (p.contactStars === 1 && p.contacts.length > 0)) reason = 'bad-contact';
+    else if (p.contactStars > 1 || (p.contactStars === 1 && p.contacts !== undefined && p.contacts.length > 0)) reason = 'bad-contact';
   }
   if (reason !== undefined) return rejectWith(reason, p.lines.headers(), p.lines.keys());
-  if (p.contacts.length > options.maxContacts) {
+  if (p.contacts !== undefined && p.contacts.length > options.maxContacts) {
     const error: SipParseError = {
       reason: 'too-many-contacts',
       partial: partialFromHeaders(p.lines.headers(), p.lines.keys()),

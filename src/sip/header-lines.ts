@@ -51,19 +51,12 @@ export const LINE_STRIDE = 5;
 export class ScannedHeaderLines implements HeaderLines {
   readonly #t: ByteText;
   readonly #index: readonly number[];
-  #unfolded: ByteText[] | undefined;
+  readonly #unfolded: readonly ByteText[] | undefined;
 
-  /** @param index - filled in by the scanner as it reads the lines. */
-  constructor(t: ByteText, index: readonly number[]) {
+  constructor(t: ByteText, index: readonly number[], unfolded: readonly ByteText[] | undefined) {
     this.#t = t;
     this.#index = index;
-  }
-
-  /** Keeps the unfolded value of a folded line; returns the `valueStart` that refers to it. */
-  addUnfolded(value: ByteText): number {
-    const unfolded = (this.#unfolded ??= []);
-    unfolded.push(value);
-    return -unfolded.length;
+    this.#unfolded = unfolded;
   }
 
   value(i: number): string {
@@ -73,9 +66,9 @@ export class ScannedHeaderLines implements HeaderLines {
   /** The unfolded value of the line at `index[j]`. */
   #value(j: number): string {
     const a = this.#index[j + 3];
-    if (a >= 0) return this.#t.text(a, this.#index[j + 4]);
+    if (a >= 0) return this.#t.copy(a, this.#index[j + 4]);
     const u = this.#unfolded![-1 - a];
-    return u.text(0, u.buf.length);
+    return u.copy(0, u.buf.length);
   }
 
   headers(): SipHeader[] {
@@ -83,7 +76,7 @@ export class ScannedHeaderLines implements HeaderLines {
     const index = this.#index;
     for (let j = 0; j < index.length; j += LINE_STRIDE) {
       const code = index[j];
-      const name = code >= 0 && (code & USUAL_SPELLING) !== 0 ? KNOWN_HEADERS[code & 0xff][1] : this.#t.text(index[j + 1], index[j + 2]);
+      const name = code >= 0 && (code & USUAL_SPELLING) !== 0 ? KNOWN_HEADERS[code & 0xff][1] : this.#t.copy(index[j + 1], index[j + 2]);
       out.push({ name, value: this.#value(j) });
     }
     return out;
@@ -94,7 +87,7 @@ export class ScannedHeaderLines implements HeaderLines {
     const index = this.#index;
     for (let j = 0; j < index.length; j += LINE_STRIDE) {
       const code = index[j];
-      out.push(code >= 0 ? KNOWN_HEADERS[code & 0xff][0] : canonicalHeaderName(this.#t.text(index[j + 1], index[j + 2])));
+      out.push(code >= 0 ? KNOWN_HEADERS[code & 0xff][0] : canonicalHeaderName(this.#t.copy(index[j + 1], index[j + 2])));
     }
     return out;
   }

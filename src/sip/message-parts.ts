@@ -8,64 +8,79 @@ export type StartLine =
 
 /**
  * What a parser tier collected from one message, before the checks of RFC 3261 §8.2.2 and the
- * assembly into a {@link SipMessage}. Single-valued fields are arrays so that duplicates can be
- * detected (RFC 4475 §3.3.8).
+ * assembly into a {@link SipMessage}. A single-valued header keeps its first value and counts
+ * its values, so that duplicates can be detected (RFC 4475 §3.3.8); a list stays undefined
+ * until its header is met, so a message allocates only the lists it has.
  */
-export interface MessageParts {
+export class MessageParts {
   readonly start: StartLine;
   /** Every header line, materialised only when the message model is asked for them. */
   readonly lines: HeaderLines;
-  readonly via: ViaValue[];
-  readonly from: NameAddrValue[];
-  readonly to: NameAddrValue[];
-  readonly callId: string[];
-  readonly cseq: CSeqValue[];
-  readonly contacts: NameAddrValue[];
+  readonly via: ViaValue[] = [];
+  from: NameAddrValue | undefined = undefined;
+  fromCount = 0;
+  to: NameAddrValue | undefined = undefined;
+  toCount = 0;
+  callId: string | undefined = undefined;
+  callIdCount = 0;
+  cseq: CSeqValue | undefined = undefined;
+  cseqCount = 0;
+  contacts: NameAddrValue[] | undefined = undefined;
   /** Number of `Contact: *` header lines. */
-  contactStars: number;
-  /** Expires values as delta-seconds (RFC 3261 §20.19); undefined for one that is not valid. */
-  readonly expires: (number | undefined)[];
-  readonly path: NameAddrValue[];
-  readonly route: NameAddrValue[];
-  readonly recordRoute: NameAddrValue[];
+  contactStars = 0;
+  /** The first Expires value as delta-seconds (RFC 3261 §20.19); undefined when it is not valid. */
+  expires: number | undefined = undefined;
+  expiresCount = 0;
+  path: NameAddrValue[] | undefined = undefined;
+  route: NameAddrValue[] | undefined = undefined;
+  recordRoute: NameAddrValue[] | undefined = undefined;
   /** Option tags as written. */
-  readonly supported: string[];
-  readonly require: string[];
-  readonly proxyRequire: string[];
+  supported: string[] | undefined = undefined;
+  require: string[] | undefined = undefined;
+  proxyRequire: string[] | undefined = undefined;
   /** Methods as written; undefined while no Allow header was seen. */
-  allow: string[] | undefined;
-  readonly featureCaps: string[];
+  allow: string[] | undefined = undefined;
+  featureCaps: string[] | undefined = undefined;
   /** The first User-Agent value (RFC 3261 §20.41). */
-  userAgent: string | undefined;
-  /** Max-Forwards values (RFC 3261 §20.22: 0..255); -1 for a number out of that range. */
-  readonly maxForwards: number[];
+  userAgent: string | undefined = undefined;
+  /** The first Max-Forwards value (RFC 3261 §20.22: 0..255); -1 for a number out of that range. */
+  maxForwards = -1;
+  maxForwardsCount = 0;
   /** The body; undefined when empty. */
-  body: Uint8Array | undefined;
-}
+  body: Uint8Array | undefined = undefined;
 
-/** Empty {@link MessageParts} for a message that starts with `start`. */
-export function newMessageParts(start: StartLine, lines: HeaderLines): MessageParts {
-  return {
-    start,
-    lines,
-    via: [],
-    from: [],
-    to: [],
-    callId: [],
-    cseq: [],
-    contacts: [],
-    contactStars: 0,
-    expires: [],
-    path: [],
-    route: [],
-    recordRoute: [],
-    supported: [],
-    require: [],
-    proxyRequire: [],
-    allow: undefined,
-    featureCaps: [],
-    userAgent: undefined,
-    maxForwards: [],
-    body: undefined,
-  };
+  constructor(start: StartLine, lines: HeaderLines) {
+    this.start = start;
+    this.lines = lines;
+  }
+
+  /** Counts one From value and keeps the first (RFC 3261 §20.20). */
+  addFrom(v: NameAddrValue): void {
+    if (this.fromCount++ === 0) this.from = v;
+  }
+
+  /** Counts one To value and keeps the first (RFC 3261 §20.39). */
+  addTo(v: NameAddrValue): void {
+    if (this.toCount++ === 0) this.to = v;
+  }
+
+  /** Counts one Call-ID value and keeps the first (RFC 3261 §20.8). */
+  addCallId(v: string): void {
+    if (this.callIdCount++ === 0) this.callId = v;
+  }
+
+  /** Counts one CSeq value and keeps the first (RFC 3261 §20.16). */
+  addCSeq(v: CSeqValue): void {
+    if (this.cseqCount++ === 0) this.cseq = v;
+  }
+
+  /** Counts one Expires value and keeps the first (RFC 3261 §20.19); undefined = not valid. */
+  addExpires(v: number | undefined): void {
+    if (this.expiresCount++ === 0) this.expires = v;
+  }
+
+  /** Counts one Max-Forwards value and keeps the first (RFC 3261 §20.22); -1 = out of range. */
+  addMaxForwards(v: number): void {
+    if (this.maxForwardsCount++ === 0) this.maxForwards = v;
+  }
 }

@@ -12,6 +12,9 @@ import type { MessageParts } from './message-parts';
 import type { HeaderLines } from './header-lines';
 import { canonicalHeaderName } from './headers/header-names';
 
+/** The one empty list that every message without a given list header shares (never written to). */
+const NONE: readonly never[] = Object.freeze([]);
+
 /** True when `s` has a character in `lo..hi` (an ASCII letter range). */
 function hasCharIn(s: string, lo: number, hi: number): boolean {
   for (let i = 0; i < s.length; i++) {
@@ -65,22 +68,22 @@ abstract class ParsedMessageBase implements SipMessageBase {
   constructor(p: MessageParts) {
     this.#lines = p.lines;
     this.via = p.via;
-    this.from = p.from[0];
-    this.to = p.to[0];
-    this.callId = p.callId[0];
-    this.cseq = p.cseq[0];
-    this.contacts = p.contactStars > 0 ? '*' : p.contacts;
-    if (p.expires.length > 0) this.expires = p.expires[0];
-    this.path = p.path;
-    this.route = p.route;
-    this.recordRoute = p.recordRoute;
-    this.supported = lowerAll(p.supported);
-    this.require = lowerAll(p.require);
-    this.proxyRequire = lowerAll(p.proxyRequire);
+    this.from = p.from!;
+    this.to = p.to!;
+    this.callId = p.callId!;
+    this.cseq = p.cseq!;
+    this.contacts = p.contactStars > 0 ? '*' : p.contacts ?? NONE;
+    if (p.expires !== undefined) this.expires = p.expires;
+    this.path = p.path ?? NONE;
+    this.route = p.route ?? NONE;
+    this.recordRoute = p.recordRoute ?? NONE;
+    this.supported = p.supported === undefined ? NONE : lowerAll(p.supported);
+    this.require = p.require === undefined ? NONE : lowerAll(p.require);
+    this.proxyRequire = p.proxyRequire === undefined ? NONE : lowerAll(p.proxyRequire);
     if (p.allow !== undefined) this.allow = upperAll(p.allow);
     if (p.userAgent !== undefined) this.userAgent = p.userAgent;
-    this.featureCaps = p.featureCaps;
-    if (p.maxForwards.length > 0 && p.maxForwards[0] >= 0) this.maxForwards = p.maxForwards[0];
+    this.featureCaps = p.featureCaps ?? NONE;
+    if (p.maxForwards >= 0) this.maxForwards = p.maxForwards;
     this.#body = p.body;
   }
 
@@ -137,7 +140,8 @@ class ParsedResponse extends ParsedMessageBase implements SipResponse {
 
 /**
  * Builds the read-only {@link SipMessage} (RFC 3261 §7) from checked parts. Takes ownership of
- * the arrays in `parts`. Callers validate first (see {@link assembleMessage}).
+ * the arrays in `parts`. Callers validate first (see {@link assembleMessage}): From, To, Call-ID
+ * and CSeq are present.
  */
 export function createSipMessage(parts: MessageParts): SipMessage {
   const s = parts.start;

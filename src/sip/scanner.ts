@@ -1,13 +1,13 @@
 import { Buffer } from 'node:buffer';
 import type { CSeqValue, NameAddrValue, ViaValue } from './message';
-import type { MessageParts, StartLine } from './message-parts';
+import type { StartLine } from './message-parts';
 import type { ParseResult, ResolvedParseOptions } from './parse-result';
 import { DIGIT_CHARS, TOKEN_CHARS, allBytesIn, allInTable } from './chars';
 import { ByteText } from './byte-text';
 import { WordTable } from './word-table';
 import { assembleMessage, rejectWith } from './assemble-message';
-import { ScannedHeaderLines } from './header-lines';
-import { newMessageParts } from './message-parts';
+import { LINE_STRIDE, ScannedHeaderLines } from './header-lines';
+import { MessageParts } from './message-parts';
 import { HeaderId, USUAL_SPELLING, knownHeaderId } from './headers/known-headers';
 import { isCallIdAt } from './headers/call-id';
 import { MAX_DELTA_SECONDS } from './headers/delta-seconds';
@@ -65,7 +65,7 @@ function bytesEqual(buf: Uint8Array, a: number, b: number, s: string): boolean {
 
 /** The word of `common` equal to `buf[a, b)`, else an owned copy of the bytes. */
 function internedText(t: ByteText, a: number, b: number, common: WordTable): string {
-  return common.find(t.buf, a, b) ?? t.text(a, b);
+  return common.find(t.buf, a, b) ?? t.copy(a, b);
 }
 
 /** `buf[a, b)` as 1*DIGIT of at most `maxDigits` digits, or -1. */
@@ -163,22 +163,57 @@ function listRanges(buf: Uint8Array, a: number, b: number): number[] | undefined
 }
 
 /**
+ * How much of a parsed name-addr must be owned strings: `shared` values are cut from the header
+ * text (From, To, Route ...); a `kept` value's URI and long parameter values are copied from the
+ * bytes (Contact: a store keeps them); an `owned` value's whole text is copied (Path, kept as is).
+ */
+const Keep = { shared: 0, kept: 1, owned: 2 } as const;
+type Keep = (typeof Keep)[keyof typeof Keep];
+
+/**
  * Parses every element of a name-addr list in `buf[a, b)` into `out`; false = decline. An
  * element whose URI is the text of `knownUri` (already validated) shares that string.
  */
-function pushNameAddrs(t: ByteText, a: number, b: number, out: NameAddrValue[], requireAngle: boolean, knownUri?: string): boolean {
-  if (!hasComma(t.buf, a, b)) return pushNameAddr(t, a, b, out, requireAngle, knownUri);
+function pushNameAddrs(t: ByteText, a: number, b: number, out: NameAddrValue[], requireAngle: boolean, keep: Keep, knownUri?: string): boolean {
+  if (!hasComma(t.buf, a, b)) return pushNameAddr(t, a, b, out, requireAngle, keep, knownUri);
   const ranges = listRanges(t.buf, a, b);
   if (ranges === undefined) return false;
-  for (let k = 0; k < ranges.length; k += 2) if (!pushNameAddr(t, ranges[k], ranges[k + 1], out, requireAngle, knownUri)) return false;
+  for (let k = 0; k < ranges.length; k += 2) if (!pushNameAddr(t, ranges[k], ranges[k + 1], out, requireAngle, keep, knownUri)) return false;
   return true;
 }
 
+/** Parses the one name-addr element `buf[x, y)` (see {@link pushNameAddrs}); undefined = decline. */
+function nameAddrAt(t: ByteText, x: number, y: number, requireAngle: boolean, keep: Keep, knownUri: string | undefined): NameAddrValue | undefined {
+  if (keep === Keep.owned) return parseNameAddr(t.copy(x, y), requireAngle, undefined, x, knownUri);
+  return parseNameAddr(t.text(x, y), requireAngle, keep === Keep.kept ? t : undefined, x, knownUri);
+}
+
 /** Parses the one name-addr element `buf[x, y)` into `out` (see {@link pushNameAddrs}); false = decline. */
-function pushNameAddr(t: ByteText, x: number, y: number, out: NameAddrValue[], requireAngle: boolean, knownUri: string | undefined): boolean {
-  const na = parseNameAddr(t.text(x, y), requireAngle, t, x, knownUri);
+function pushNameAddr(t: ByteText, x: number, y: number, out: NameAddrValue[], requireAngle: boolean, keep: Keep, knownUri: string | undefined): boolean {
+  const na = nameAddrAt(t, x, y, requireAngle, keep, knownUri);
   if (na === undefined) return false;
   out.push(na);
+  return true;
+}
+
+/**
+ * Reads a From or To value (RFC 3261 §20.20, §20.39) in `buf[a, b)` into `p`: its first element
+ * kept, every element counted (more than one is rejected later); false = decline. A REGISTER's
+ * From and To usually hold the same URI (RFC 3261 §10.2): the second reuses the first's, checked once.
+ */
+function takeFromTo(p: MessageParts, isFrom: boolean, t: ByteText, a: number, b: number): boolean {
+  const knownUri = isFrom ? p.to?.uri : p.from?.uri;
+  if (!hasComma(t.buf, a, b)) {
+    const na = nameAddrAt(t, a, b, false, Keep.shared, knownUri);
+    if (na === undefined) return false;
+    if (isFrom) p.addFrom(na);
+    else p.addTo(na);
+    return true;
+  }
+  const list: NameAddrValue[] = [];
+  if (!pushNameAddrs(t, a, b, list, false, Keep.shared, knownUri)) return false;
+  for (const na of list) if (isFrom) p.addFrom(na);
+  else p.addTo(na);
   return true;
 }
 
@@ -262,6 +297,18 @@ function firstAllow(t: ByteText, a: number, b: number): string[] | undefined {
   return methods;
 }
 
+/** The last User-Agent value the scanner copied: a deployment's phones repeat it (RFC 3261 §20.41). */
+let lastUserAgent = '';
+
+/** The User-Agent value in `buf[a, b)` as an owned string, {@link lastUserAgent} when it is the same text. */
+function userAgentAt(t: ByteText, a: number, b: number): string {
+  if (bytesEqual(t.buf, a, b, lastUserAgent)) return lastUserAgent;
+  const ua = t.copy(a, b);
+  // only ASCII text is compared byte for character
+  if (t.ascii) lastUserAgent = ua;
+  return ua;
+}
+
 /** CSeq `1*DIGIT LWS Method` (RFC 3261 §20.16) in `buf[a, b)`; the method string is reused when it equals `method`. */
 function scanCSeq(t: ByteText, a: number, b: number, method: string | undefined): CSeqValue | undefined {
   const buf = t.buf;
@@ -289,19 +336,18 @@ function takeHeader(p: MessageParts, id: number, t: ByteText, a: number, b: numb
       for (let k = 0; k < ranges.length; k += 2) if (!pushVia(t, ranges[k], ranges[k + 1], p.via)) return false;
       return true;
     }
-    // a REGISTER's From and To usually hold the same URI (RFC 3261 §10.2): checked once
     case HeaderId.from:
-      return pushNameAddrs(t, a, b, p.from, false, p.to[0]?.uri);
+      return takeFromTo(p, true, t, a, b);
     case HeaderId.to:
-      return pushNameAddrs(t, a, b, p.to, false, p.from[0]?.uri);
+      return takeFromTo(p, false, t, a, b);
     case HeaderId.callId:
       if (!isCallIdAt(buf, a, b)) return false;
-      p.callId.push(t.text(a, b));
+      p.addCallId(t.copy(a, b));
       return true;
     case HeaderId.cseq: {
       const cseq = scanCSeq(t, a, b, p.start.kind === 'request' ? p.start.method : undefined);
       if (cseq === undefined) return false;
-      p.cseq.push(cseq);
+      p.addCSeq(cseq);
       return true;
     }
     case HeaderId.contact: {
@@ -309,30 +355,31 @@ function takeHeader(p: MessageParts, id: number, t: ByteText, a: number, b: numb
         p.contactStars++;
         return true;
       }
-      const before = p.contacts.length;
-      if (!pushNameAddrs(t, a, b, p.contacts, false)) return false;
-      for (let i = before; i < p.contacts.length; i++) if (!contactParamsPlain(p.contacts[i].params)) return false;
+      const contacts = (p.contacts ??= []);
+      const before = contacts.length;
+      if (!pushNameAddrs(t, a, b, contacts, false, Keep.kept)) return false;
+      for (let i = before; i < contacts.length; i++) if (!contactParamsPlain(contacts[i].params)) return false;
       return true;
     }
     case HeaderId.path:
-      return pushNameAddrs(t, a, b, p.path, true);
+      return pushNameAddrs(t, a, b, (p.path ??= []), true, Keep.owned);
     case HeaderId.route:
-      return pushNameAddrs(t, a, b, p.route, true);
+      return pushNameAddrs(t, a, b, (p.route ??= []), true, Keep.shared);
     case HeaderId.recordRoute:
-      return pushNameAddrs(t, a, b, p.recordRoute, true);
+      return pushNameAddrs(t, a, b, (p.recordRoute ??= []), true, Keep.shared);
     case HeaderId.supported:
-      return pushTokens(t, a, b, p.supported);
+      return pushTokens(t, a, b, (p.supported ??= []));
     case HeaderId.require:
-      return pushTokens(t, a, b, p.require);
+      return pushTokens(t, a, b, (p.require ??= []));
     case HeaderId.proxyRequire:
-      return pushTokens(t, a, b, p.proxyRequire);
+      return pushTokens(t, a, b, (p.proxyRequire ??= []));
     case HeaderId.allow:
       if (p.allow !== undefined) return pushTokens(t, a, b, p.allow);
       p.allow = firstAllow(t, a, b);
       return p.allow !== undefined;
     case HeaderId.expires: {
       const v = digitsAt(buf, a, b, 10);
-      p.expires.push(v < 0 || v > MAX_DELTA_SECONDS ? undefined : v);
+      p.addExpires(v < 0 || v > MAX_DELTA_SECONDS ? undefined : v);
       return true;
     }
     case HeaderId.maxForwards: {
@@ -343,16 +390,17 @@ function takeHeader(p: MessageParts, id: number, t: ByteText, a: number, b: numb
         if (d < 0 || d > 9) return false;
         v = v * 10 + d;
       }
-      p.maxForwards.push(v > 255 ? -1 : v);
+      p.addMaxForwards(v > 255 ? -1 : v);
       return true;
     }
     case HeaderId.userAgent:
-      p.userAgent ??= t.text(a, b);
+      if (p.userAgent === undefined) p.userAgent = userAgentAt(t, a, b);
       return true;
     case HeaderId.featureCaps: {
       const ranges: number[] = [];
       if (!splitRanges(buf, a, b, ranges)) return false;
-      for (let k = 0; k < ranges.length; k += 2) p.featureCaps.push(t.text(ranges[k], ranges[k + 1]));
+      const caps = (p.featureCaps ??= []);
+      for (let k = 0; k < ranges.length; k += 2) caps.push(t.copy(ranges[k], ranges[k + 1]));
       return true;
     }
     default:
@@ -389,14 +437,79 @@ function unfold(buf: Buffer, a: number, b: number, lf: number): { value: ByteTex
   return { value: new ByteText(Buffer.concat(parts)), lf };
 }
 
+/** The line index of the message being scanned (see {@link ScannedHeaderLines}); copied out per message at its length. */
+const lineScratch: number[] = [];
+
+/** What {@link frameLines} found in the message being scanned (one object, reused). */
+const frame = {
+  /** Ints written to {@link lineScratch}. */
+  count: 0,
+  /** Index after the blank line that ends the header section. */
+  headEnd: 0,
+  /** The joined values of folded lines, undefined when there are none. */
+  unfolded: undefined as ByteText[] | undefined,
+};
+
+/**
+ * Frames the header lines from `buf[pos]` into {@link lineScratch} and {@link frame} (RFC 3261
+ * §7.3: names, trimmed values, folding §7.3.1); false = decline.
+ */
+function frameLines(buf: Buffer, pos: number): boolean {
+  const index = lineScratch;
+  let unfolded: ByteText[] | undefined;
+  let k = 0;
+  for (;;) {
+    let lf = buf.indexOf(LF, pos);
+    if (lf < 0) return false;
+    let end = lf > pos && buf[lf - 1] === CR ? lf - 1 : lf;
+    if (end === pos) {
+      frame.count = k;
+      frame.headEnd = lf + 1;
+      frame.unfolded = unfolded;
+      return true;
+    }
+    let colon = pos;
+    while (colon < end && buf[colon] !== 0x3a) colon++;
+    if (colon === end) return false;
+    const nameEnd = trimEnd(buf, pos, colon);
+    const code = knownHeaderId(buf, pos, nameEnd);
+    // the usual spelling is a token; anything else (compact, other case, unknown) is checked
+    if ((code < 0 || (code & USUAL_SPELLING) === 0) && !allBytesIn(TOKEN_CHARS, buf, pos, nameEnd)) return false;
+    let i = colon + 1;
+    while (i < end && isWspByte(buf[i])) i++;
+    end = trimEnd(buf, i, end);
+    let valueStart = i;
+    if (buf[lf + 1] === SP || buf[lf + 1] === HT) {
+      const folded = unfold(buf, i, end, lf);
+      if (folded === undefined) return false;
+      lf = folded.lf;
+      (unfolded ??= []).push(folded.value);
+      valueStart = -unfolded.length;
+      end = folded.value.buf.length;
+    }
+    index[k] = code;
+    index[k + 1] = pos;
+    index[k + 2] = nameEnd;
+    index[k + 3] = valueStart;
+    index[k + 4] = end;
+    k += LINE_STRIDE;
+    pos = lf + 1;
+  }
+}
+
 /**
  * The fast tier of {@link parseSipMessage}: a hand-written scanner over the datagram bytes
  * (RFC 3261 §7). It frames the message (CRLF or bare LF line ends, header folding §7.3.1,
- * compact names §7.3.3, Content-Length §18.3 / §20.14) and parses the headers a registrar needs
- * straight from the bytes. Every other header line is only indexed by byte offsets; the message
- * model copies names and values out when `headers`, `header()` or `headerAll()` is first read.
- * Every string it keeps is an owned copy (`latin1Slice`, or UTF-8 decoding when the message
- * holds non-ASCII octets), so no kept string pins the datagram or a larger string.
+ * compact names §7.3.3, Content-Length §18.3 / §20.14), copies the header section out as one
+ * string, and parses the headers a registrar needs straight from the bytes. Every other header
+ * line is only indexed by byte offsets; the message model copies names and values out when
+ * `headers`, `header()` or `headerAll()` is first read.
+ *
+ * The strings a store keeps (Contact URIs and parameter values, Path values, Call-ID,
+ * User-Agent, Allow methods, Feature-Caps, header lines read by name) are owned copies
+ * (`latin1Slice`, or UTF-8 decoding when the message holds non-ASCII octets); the others
+ * (Request-URI, Via, From, To, Route ...) are substrings of the header section string, which
+ * pins only that string, never the datagram.
  *
  * @returns the parse result when the scanner is sure (a message, or a rejection on missing
  *   mandatory headers, a CSeq method mismatch, a Content-Length beyond the datagram ...), or
@@ -408,56 +521,38 @@ export function scanSipMessage(input: Uint8Array, options: ResolvedParseOptions)
   const n = buf.length;
   let pos = 0;
   while (pos < n && (buf[pos] === CR || buf[pos] === LF)) pos++;
-  let lf = buf.indexOf(LF, pos);
+  const lf = buf.indexOf(LF, pos);
   if (lf < 0) return undefined;
+  if (!frameLines(buf, lf + 1)) return undefined;
+  const unfolded = frame.unfolded;
+  frame.unfolded = undefined;
+  const headEnd = frame.headEnd;
+  t.useHead(pos, headEnd);
   const start = scanStartLine(t, pos, lf > pos && buf[lf - 1] === CR ? lf - 1 : lf);
   if (start === undefined) return undefined;
-  const index: number[] = [];
-  const lines = new ScannedHeaderLines(t, index);
-  const p = newMessageParts(start, lines);
+  const index = lineScratch.slice(0, frame.count);
+  const lines = new ScannedHeaderLines(t, index, unfolded);
+  const p = new MessageParts(start, lines);
   let contentLength = -1;
   let contentLengths = 0;
-  pos = lf + 1;
-  for (;;) {
-    lf = buf.indexOf(LF, pos);
-    if (lf < 0) return undefined;
-    let end = lf > pos && buf[lf - 1] === CR ? lf - 1 : lf;
-    if (end === pos) break;
-    let colon = pos;
-    while (colon < end && buf[colon] !== 0x3a) colon++;
-    if (colon === end) return undefined;
-    const nameEnd = trimEnd(buf, pos, colon);
-    const code = knownHeaderId(buf, pos, nameEnd);
-    // the usual spelling is a token; anything else (compact, other case, unknown) is checked
-    if ((code < 0 || (code & USUAL_SPELLING) === 0) && !allBytesIn(TOKEN_CHARS, buf, pos, nameEnd)) return undefined;
-    let i = colon + 1;
-    while (i < end && isWspByte(buf[i])) i++;
-    end = trimEnd(buf, i, end);
+  for (let j = 0; j < index.length; j += LINE_STRIDE) {
+    const code = index[j];
+    if (code < 0) continue;
     let vt = t;
-    let va = i;
-    let vb = end;
-    let valueStart = i;
-    if (buf[lf + 1] === SP || buf[lf + 1] === HT) {
-      const folded = unfold(buf, i, end, lf);
-      if (folded === undefined) return undefined;
-      lf = folded.lf;
-      vt = folded.value;
+    let va = index[j + 3];
+    if (va < 0) {
+      vt = unfolded![-1 - va];
       va = 0;
-      vb = vt.buf.length;
-      valueStart = lines.addUnfolded(vt);
     }
-    index.push(code, pos, nameEnd, valueStart, vb);
-    if (code >= 0) {
-      const id = code & 0xff;
-      if (id === HeaderId.contentLength) {
-        contentLengths++;
-        contentLength = digitsAt(vt.buf, va, vb, 10);
-        if (contentLength < 0) return undefined;
-      } else if (!takeHeader(p, id, vt, va, vb)) return undefined;
-    }
-    pos = lf + 1;
+    const vb = index[j + 4];
+    const id = code & 0xff;
+    if (id === HeaderId.contentLength) {
+      contentLengths++;
+      contentLength = digitsAt(vt.buf, va, vb, 10);
+      if (contentLength < 0) return undefined;
+    } else if (!takeHeader(p, id, vt, va, vb)) return undefined;
   }
-  const bodyStart = lf + 1;
+  const bodyStart = headEnd;
   if (contentLengths > 1) return rejectWith('multiple-content-length', lines.headers(), lines.keys());
   let bodyEnd = n;
   if (contentLengths === 1) {

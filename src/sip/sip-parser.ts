@@ -9,11 +9,11 @@
 import { Buffer, isAscii } from 'node:buffer';
 import { Grammar } from 'sip-parser';
 import type { NameAddrValue, SipHeader, ViaValue } from './message';
-import type { MessageParts, StartLine } from './message-parts';
+import type { StartLine } from './message-parts';
 import type { ParseOptions, ParseResult, ResolvedParseOptions } from './parse-result';
 import { assembleMessage, rejectWith } from './assemble-message';
 import { StringHeaderLines } from './header-lines';
-import { newMessageParts } from './message-parts';
+import { MessageParts } from './message-parts';
 import { resolveParseOptions } from './parse-result';
 import { scanSipMessage } from './scanner';
 import { canonicalHeaderName } from './headers/header-names';
@@ -159,22 +159,27 @@ function grammarHeader(p: MessageParts, key: string, value: string): boolean {
     case 'from':
     case 'to': {
       const rule = key === 'from' ? 'From' : 'To';
-      const out = key === 'from' ? p.from : p.to;
+      const out: NameAddrValue[] = [];
       const g = Grammar.parse(value, rule);
-      if (g === -1) return foreignSchemeFallback(value, rule, out, false);
-      const na = grammarNameAddr(value, g, false);
-      if (na === undefined) return false;
-      out.push(na);
+      if (g === -1) {
+        if (!foreignSchemeFallback(value, rule, out, false)) return false;
+      } else {
+        const na = grammarNameAddr(value, g, false);
+        if (na === undefined) return false;
+        out.push(na);
+      }
+      for (const na of out) if (key === 'from') p.addFrom(na);
+      else p.addTo(na);
       return true;
     }
     case 'call-id':
       if (Grammar.parse(value, 'Call_ID') === -1) return false;
-      p.callId.push(value);
+      p.addCallId(value);
       return true;
     case 'cseq': {
       const g: { value: number; method: string } | -1 = Grammar.parse(value, 'CSeq');
       if (g === -1) return false;
-      p.cseq.push({ seq: g.value, method: g.method });
+      p.addCSeq({ seq: g.value, method: g.method });
       return true;
     }
     case 'contact':
@@ -182,19 +187,19 @@ function grammarHeader(p: MessageParts, key: string, value: string): boolean {
         p.contactStars++;
         return true;
       }
-      return grammarNameAddrList(value, 'Contact', p.contacts, false);
+      return grammarNameAddrList(value, 'Contact', (p.contacts ??= []), false);
     case 'path':
-      return grammarNameAddrList(value, 'Record_Route', p.path, true);
+      return grammarNameAddrList(value, 'Record_Route', (p.path ??= []), true);
     case 'route':
-      return grammarNameAddrList(value, 'Record_Route', p.route, true);
+      return grammarNameAddrList(value, 'Record_Route', (p.route ??= []), true);
     case 'record-route':
-      return grammarNameAddrList(value, 'Record_Route', p.recordRoute, true);
+      return grammarNameAddrList(value, 'Record_Route', (p.recordRoute ??= []), true);
     case 'supported':
-      return grammarTokens(value, 'Supported', p.supported);
+      return grammarTokens(value, 'Supported', (p.supported ??= []));
     case 'require':
-      return grammarTokens(value, 'Require', p.require);
+      return grammarTokens(value, 'Require', (p.require ??= []));
     case 'proxy-require':
-      return grammarTokens(value, 'Require', p.proxyRequire);
+      return grammarTokens(value, 'Require', (p.proxyRequire ??= []));
     case 'allow': {
       const methods = parseTokenList(value);
       if (methods === undefined) return false;
@@ -202,7 +207,7 @@ function grammarHeader(p: MessageParts, key: string, value: string): boolean {
       return true;
     }
     case 'expires':
-      p.expires.push(parseDeltaSeconds(value));
+      p.addExpires(parseDeltaSeconds(value));
       return true;
     case 'user-agent':
       p.userAgent ??= value;
@@ -210,13 +215,13 @@ function grammarHeader(p: MessageParts, key: string, value: string): boolean {
     case 'max-forwards': {
       const mf: number | -1 = Grammar.parse(value, 'Max_Forwards');
       if (mf === -1) return false;
-      p.maxForwards.push(mf > 255 ? -1 : mf);
+      p.addMaxForwards(mf > 255 ? -1 : mf);
       return true;
     }
     case 'feature-caps': {
       const values = splitHeaderValues(value);
       if (values === undefined) return false;
-      p.featureCaps.push(...values);
+      (p.featureCaps ??= []).push(...values);
       return true;
     }
     default:
@@ -281,7 +286,7 @@ function grammarParse(bytes: Uint8Array, options: ResolvedParseOptions): ParseRe
   if (bad) return rejectWith('bad-header-line', headers, keys);
   const start = grammarStartLine(lines[0]);
   if (start === undefined) return rejectWith('bad-start-line', headers, keys);
-  const p = newMessageParts(start, new StringHeaderLines(headers, keys));
+  const p = new MessageParts(start, new StringHeaderLines(headers, keys));
   const lengths: number[] = [];
   for (let i = 0; i < headers.length; i++) {
     const { value } = headers[i];
