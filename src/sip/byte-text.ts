@@ -6,6 +6,11 @@ type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string }
 /** Shortest substring V8 keeps as a slice of its parent (shorter ones are always copied). */
 const MIN_SLICED_LENGTH = 13;
 
+/** A flat copy of `s` that shares no parent string, so keeping it keeps nothing else alive. */
+export function ownedCopy(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
+}
+
 /**
  * A received datagram (RFC 3261 §7) as text. {@link copy} and {@link sub} give owned strings
  * (`latin1Slice` when every octet is ASCII, UTF-8 decoding otherwise) that a store may keep

@@ -2,8 +2,13 @@
  * The read-only SIP message model that the rest of sipreg works on (RFC 3261 §7).
  *
  * Both tiers of {@link parseSipMessage} produce exactly this shape: the fast scanner for the
- * common case and the SIP.js grammar as the fallback and strict reference. Every string here is
- * an owned copy (never a slice that keeps the whole datagram alive), so a store may keep it.
+ * common case and the SIP.js grammar as the fallback and strict reference. No string here keeps
+ * the datagram alive. The ones a store keeps keep at most their own header value alive (the
+ * scanner copies them out on their own): Contact URIs and parameter values, Path values,
+ * `callId`, `userAgent`, `allow`, `featureCaps`, and the lines of `headers`, `header()` and
+ * `headerAll()`. The others (Request-URI, Via, From, To, Route ...) may be substrings of one
+ * string of the message's header section, so keeping one of them keeps that string (a few
+ * hundred bytes) alive: copy it first to keep it for long.
  *
  * Header names in `headers` are as on the wire; lookups by name are case-insensitive and accept
  * the compact forms of RFC 3261 §7.3.3 (`m` = Contact, `v` = Via, `i` = Call-ID ...).

@@ -12,6 +12,7 @@ import type { NameAddrValue, SipHeader, ViaValue } from './message';
 import type { StartLine } from './message-parts';
 import type { ParseOptions, ParseResult, ResolvedParseOptions } from './parse-result';
 import { assembleMessage, rejectWith } from './assemble-message';
+import { ownedCopy } from './byte-text';
 import { StringHeaderLines } from './header-lines';
 import { MessageParts } from './message-parts';
 import { resolveParseOptions } from './parse-result';
@@ -246,7 +247,7 @@ function grammarHeaderLines(lines: readonly string[]): { headers: SipHeader[]; b
         continue;
       }
       const seg = line.replace(WSP_EDGES, '');
-      if (seg !== '') last.value = last.value === '' ? seg : last.value + ' ' + seg;
+      if (seg !== '') last.value = ownedCopy(last.value === '' ? seg : last.value + ' ' + seg);
       continue;
     }
     const colon = line.indexOf(':');
@@ -255,7 +256,7 @@ function grammarHeaderLines(lines: readonly string[]): { headers: SipHeader[]; b
       bad = true;
       continue;
     }
-    headers.push({ name, value: line.slice(colon + 1).replace(WSP_EDGES, '') });
+    headers.push({ name, value: ownedCopy(line.slice(colon + 1).replace(WSP_EDGES, '')) });
   }
   return { headers, bad };
 }
