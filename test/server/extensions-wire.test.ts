@@ -101,11 +101,11 @@ beforeAll(async () => {
   webhook = new Webhook();
   const hook = await webhook.listen();
   [path, gruu, push, outbound] = await Promise.all([
-    start(['--save-flags', 'p2']),
+    start(['--save-flags', 'p2v']),
     start(['--disable-gruu', '0', '--gruu-secret', 's']),
     start(['--pn-enable', '1', '--pn-providers', 'apns, fcm', '--pn-webhook', hook, '--pn-refresh-timeout', '1',
       '--pn-enable-purr', '1', '--pn-purr-secret', 'wire-purr']),
-    start(['--flow-timer', '30']),
+    start(['--flow-timer', '30', '--service-route', '<sip:orig@127.0.0.1:5099;lr>']),
   ]);
 });
 
@@ -115,7 +115,7 @@ afterAll(async () => {
   await webhook?.close();
 });
 
-describe('Path (RFC 3327) with --save-flags p2', () => {
+describe('Path (RFC 3327) with --save-flags p2v', () => {
   it('answers 420 with Unsupported: path when the UA did not say Supported: path', async () => {
     const edge = await peer();
     const reply = await edge.request(register(edge, 'sip:pat@example.com', { path: [`sip:127.0.0.1:${edge.port};lr`] }), path.port);
@@ -139,6 +139,17 @@ describe('Path (RFC 3327) with --save-flags p2', () => {
     expect(forwarded.from.port).toBe(path.port);
     expect(headerValues(forwarded.text, 'Route').join(',').replace(/\s/g, '')).toBe(routeSet.map((u) => `<${u}>`).join(','));
     await staysQuiet(caller);
+  });
+
+  it('takes the received address from the first Path URI (v) yet still routes through the Path, as OpenSIPS does', async () => {
+    const [edge, caller] = [await peer(), await peer()];
+    const first = `sip:127.0.0.1:${edge.port};lr;received=sip:203.0.113.9:6000`;
+    const reply = await edge.request(register(edge, 'sip:val@example.com', { contacts: ['sip:val@10.1.1.1:5060'], path: [first], supported: ['path'] }), path.port);
+    expect(headerValues(reply, 'Contact')).toEqual(['<sip:val@10.1.1.1:5060>;expires=3600;received="sip:203.0.113.9:6000"']);
+    await caller.send(invite(caller, 'sip:val@example.com'), path.port);
+    const forwarded = await edge.next((t) => t.startsWith('INVITE '));
+    expect(requestUri(forwarded.text)).toBe('sip:val@10.1.1.1:5060');
+    expect(headerValues(forwarded.text, 'Route')).toEqual([`<${first}>`]);
   });
 });
 
@@ -269,16 +280,17 @@ describe('push notifications (RFC 8599) with --pn-enable 1 --pn-providers "apns,
   });
 });
 
-describe('outbound (RFC 5626) with --flow-timer 30', () => {
+describe('outbound (RFC 5626) with --flow-timer 30, and --service-route', () => {
   const flow = (p: UdpPeer): ContactSpec =>
     ({ uri: `sip:olga@127.0.0.1:${p.port};ob`, params: { '+sip.instance': '"<urn:uuid:00000000-0000-1000-8000-0000000000f1>"', 'reg-id': '1' } });
 
-  it('answers Require: outbound and Flow-Timer: 30 to a UA registering a flow', async () => {
+  it('answers Require: outbound, Flow-Timer: 30 and the Service-Route to a UA registering a flow', async () => {
     const ua = await peer();
     const reply = await ua.request(register(ua, 'sip:olga@example.com', { contacts: [flow(ua)], supported: ['outbound', 'path'] }), outbound.port);
     expect(reply).toMatch(/^SIP\/2\.0 200 /);
     expect(headerValues(reply, 'Require')).toContain('outbound');
     expect(headerValues(reply, 'Flow-Timer')).toEqual(['30']);
+    expect(headerValues(reply, 'Service-Route')).toEqual(['<sip:orig@127.0.0.1:5099;lr>']);
   });
 
   it('forwards a request to the AOR over the flow the REGISTER came in on, not to the Contact host', async () => {
