@@ -30,6 +30,33 @@ export const EXTENSION_FLAGS: readonly FlagSpec[] = [
   { name: 'pn-webhook', kind: 'string', help: 'POST each push as JSON to this http(s) URL (events only)' },
 ];
 
+/** Library option names of the extension flags, to name the flag in an option error. */
+const OPTION_FLAGS: Readonly<Record<string, string>> = {
+  'GruuOptions.enabled': 'disable-gruu',
+  'GruuOptions.secret': 'gruu-secret',
+  'OutboundOptions.flowTimer': 'flow-timer',
+  'PushOptions.providers': 'pn-providers',
+  'PushOptions.ctMatchParams': 'pn-ct-match-params',
+  'PushOptions.pnsregIntervalSec': 'pn-pnsreg-interval',
+  'PushOptions.triggerIntervalSec': 'pn-trigger-interval',
+  'PushOptions.skipPnIntervalSec': 'pn-skip-pn-interval',
+  'PushOptions.refreshTimeoutSec': 'pn-refresh-timeout',
+  'PushOptions.purrSecret': 'pn-purr-secret',
+  'PushOptions.maxPushAttempts': 'pn-max-push-attempts',
+};
+
+/**
+ * An option error of the library, with the CLI flag it came from named first
+ * (`PushOptions.providers ...` → `--pn-providers: PushOptions.providers ...`).
+ */
+export function withFlagName(message: string): string {
+  for (const [option, flag] of Object.entries(OPTION_FLAGS)) {
+    if (message.startsWith(option)) return `--${flag}: ${message}`;
+  }
+  const module = /^RegistrarOptions\.([A-Za-z]+)/.exec(message);
+  return module === null ? message : `--${module[1].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${message}`;
+}
+
 function all(values: FlagValues, name: string): string[] | undefined {
   const list = values.get(name);
   return list === undefined ? undefined : list.map(String);

@@ -13,7 +13,7 @@ import type { FlagSpec } from './parse-args';
 import { flagValue, formatFlags, parseArgs } from './parse-args';
 import type { LogLevel } from './stderr-logger';
 import { LOG_LEVELS, stderrLogger } from './stderr-logger';
-import { EXTENSION_FLAGS, extensionOptions } from './extension-flags';
+import { EXTENSION_FLAGS, extensionOptions, withFlagName } from './extension-flags';
 
 /** Registrar module parameters as flags: kebab-case name → option key (same value syntax as OpenSIPS). */
 const MODULE_PARAMS: readonly (FlagSpec & { readonly option: keyof RegistrarOptions })[] = [
@@ -103,7 +103,7 @@ export async function runRegistrarCommand(argv: readonly string[]): Promise<Runn
     });
   } catch (e) {
     await store.close();
-    if (e instanceof ConfigError) throw new CliUsageError(e.message);
+    if (e instanceof ConfigError) throw new CliUsageError(withFlagName(e.message));
     throw e;
   }
   const listen = (values.get('listen') ?? ['udp:127.0.0.1:5060']) as string[];
