@@ -86,8 +86,15 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
       if (request.method !== 'ACK') await reply(request, source, 480, 'Temporarily Unavailable');
       return;
     }
+    try {
+      await transport.send(plan.data, plan.destination);
+    } catch (e) {
+      // RFC 3261 §16.9: a transport error towards the next hop counts as a 503 from it.
+      logger.warn({ err: e, destination: plan.destination }, 'forwarding failed');
+      if (request.method !== 'ACK') await reply(request, source, 503, 'Service Unavailable');
+      return;
+    }
     counters.forwarded++;
-    await transport.send(plan.data, plan.destination);
   };
 
   const answerRegister = (result: SaveResult, request: SipRequest, source: Source): Promise<void> | undefined => {

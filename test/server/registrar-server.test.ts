@@ -49,6 +49,18 @@ describe('registrar server (CLI behaviour)', () => {
     expect(transport.responses[2].response.header('Allow')).toContain('REGISTER');
   });
 
+  it('answers 503 when the next hop cannot be sent to (RFC 3261 §16.9), never 500', async () => {
+    const { transport, ids, server } = setup();
+    transport.deliver(buildRegister({ aor: 'sip:bob@example.com', contacts: ['sip:bob@192.0.2.20:5062'], ids }));
+    await settle();
+    transport.send = () => Promise.reject(new Error('EINVAL'));
+    transport.deliver(buildRequest('INVITE', { to: 'sip:bob@example.com', ids }));
+    await settle();
+    await settle();
+    expect(transport.lastResponse().status).toBe(503);
+    expect(server.counters.forwarded).toBe(0);
+  });
+
   it('relays a response to a forwarded request back along the Via path', async () => {
     const { transport, ids } = setup();
     transport.deliver(buildRegister({ aor: 'sip:bob@example.com', contacts: ['sip:bob@192.0.2.20:5062'], ids }));
