@@ -10,6 +10,13 @@ export function unescapeQuoted(s: string, a: number, b: number): string {
   return inner.indexOf('\\') < 0 ? inner : inner.replace(/\\(.)/gs, '$1');
 }
 
+/** True when `s[a, b)` is the text of `t` (a character loop: `startsWith` at an offset is slower on a sliced string). */
+function sameTextAt(s: string, a: number, b: number, t: string): boolean {
+  if (b - a !== t.length) return false;
+  for (let i = 0; i < t.length; i++) if (s.charCodeAt(a + i) !== t.charCodeAt(i)) return false;
+  return true;
+}
+
 /**
  * Parses one name-addr or addr-spec value followed by header parameters (RFC 3261 §20.10,
  * §25.1 `contact-param`, `from-spec`, `rec-route`): `"Display" <uri>;p=v`, `Name <uri>`,
@@ -61,7 +68,7 @@ export function parseNameAddr(raw: string, requireAngle = false, src?: ByteText,
     if ((q >= 0 && q < uriEnd) || (comma >= 0 && comma < uriEnd)) return undefined;
   }
   let uri = raw;
-  if (knownUri !== undefined && uriEnd - uriStart === knownUri.length && raw.startsWith(knownUri, uriStart)) uri = knownUri;
+  if (knownUri !== undefined && sameTextAt(raw, uriStart, uriEnd, knownUri)) uri = knownUri;
   else {
     if (!isValidUriText(raw, uriStart, uriEnd)) return undefined;
     if (uriStart !== 0 || uriEnd !== n) uri = src === undefined ? raw.slice(uriStart, uriEnd) : src.sub(raw, uriStart, uriEnd, base);

@@ -63,6 +63,29 @@ function bytesEqual(buf: Uint8Array, a: number, b: number, s: string): boolean {
   return true;
 }
 
+/**
+ * The last string read at one place of the messages, reused while the datagrams repeat its text
+ * (the phones of a deployment send one User-Agent, RFC 3261 §20.41; REGISTERs share the
+ * registrar's Request-URI, §10.2): one byte comparison instead of a copy (and a check).
+ */
+class RecentText {
+  #last = '';
+
+  /** The last string when `buf[a, b)` holds its text. */
+  find(buf: Uint8Array, a: number, b: number): string | undefined {
+    return bytesEqual(buf, a, b, this.#last) ? this.#last : undefined;
+  }
+
+  /** Remembers `s`, an owned string read from `t`; only ASCII text compares byte for character. */
+  keep(t: ByteText, s: string): string {
+    if (t.ascii) this.#last = s;
+    return s;
+  }
+}
+
+const recentUserAgent = new RecentText();
+const recentRequestUri = new RecentText();
+
 /** The word of `common` equal to `buf[a, b)`, else an owned copy of the bytes. */
 function internedText(t: ByteText, a: number, b: number, common: WordTable): string {
   return common.find(t.buf, a, b) ?? t.copy(a, b);
@@ -109,8 +132,12 @@ function scanStartLine(t: ByteText, a: number, b: number): StartLine | undefined
   const uriStart = ++i;
   while (i < b && buf[i] > SP && buf[i] < 0x7f) i++;
   if (i === uriStart || buf[i] !== SP || b - i !== 8 || !isVersionAt(buf, i + 1)) return undefined;
-  const uri = t.text(uriStart, i);
-  if (!isValidUriText(uri)) return undefined;
+  let uri = recentRequestUri.find(buf, uriStart, i);
+  if (uri === undefined) {
+    uri = t.copy(uriStart, i);
+    if (!isValidUriText(uri)) return undefined;
+    recentRequestUri.keep(t, uri);
+  }
   return { kind: 'request', method: internedText(t, a, methodEnd, METHODS), uri };
 }
 
@@ -297,18 +324,6 @@ function firstAllow(t: ByteText, a: number, b: number): string[] | undefined {
   return methods;
 }
 
-/** The last User-Agent value the scanner copied: a deployment's phones repeat it (RFC 3261 §20.41). */
-let lastUserAgent = '';
-
-/** The User-Agent value in `buf[a, b)` as an owned string, {@link lastUserAgent} when it is the same text. */
-function userAgentAt(t: ByteText, a: number, b: number): string {
-  if (bytesEqual(t.buf, a, b, lastUserAgent)) return lastUserAgent;
-  const ua = t.copy(a, b);
-  // only ASCII text is compared byte for character
-  if (t.ascii) lastUserAgent = ua;
-  return ua;
-}
-
 /** CSeq `1*DIGIT LWS Method` (RFC 3261 §20.16) in `buf[a, b)`; the method string is reused when it equals `method`. */
 function scanCSeq(t: ByteText, a: number, b: number, method: string | undefined): CSeqValue | undefined {
   const buf = t.buf;
@@ -394,7 +409,7 @@ function takeHeader(p: MessageParts, id: number, t: ByteText, a: number, b: numb
       return true;
     }
     case HeaderId.userAgent:
-      if (p.userAgent === undefined) p.userAgent = userAgentAt(t, a, b);
+      if (p.userAgent === undefined) p.userAgent = recentUserAgent.find(buf, a, b) ?? recentUserAgent.keep(t, t.copy(a, b));
       return true;
     case HeaderId.featureCaps: {
       const ranges: number[] = [];

@@ -39,11 +39,14 @@ export const KNOWN_HEADERS: readonly (readonly [string, string])[] = [
   ['proxy-authorization', 'Proxy-Authorization'], ['p-asserted-identity', 'P-Asserted-Identity'],
 ];
 
-/** The usual spellings of {@link KNOWN_HEADERS} by id, flat so the hot path reads one array. */
-const SPELLINGS: readonly string[] = KNOWN_HEADERS.map((h) => h[1]);
+/** The ASCII bytes of `s`. */
+const bytesOf = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
-/** The comparison keys of {@link KNOWN_HEADERS} by id. */
-const KEYS: readonly string[] = KNOWN_HEADERS.map((h) => h[0]);
+/** The usual spellings of {@link KNOWN_HEADERS} by id, as bytes: compared with the datagram's bytes without string reads. */
+const SPELLINGS: readonly Uint8Array[] = KNOWN_HEADERS.map((h) => bytesOf(h[1]));
+
+/** The comparison keys of {@link KNOWN_HEADERS} by id, as bytes. */
+const KEYS: readonly Uint8Array[] = KNOWN_HEADERS.map((h) => bytesOf(h[0]));
 
 /**
  * Compact forms (RFC 3261 §7.3.3) of {@link KNOWN_HEADERS}, indexed by the lower-case letter's
@@ -108,9 +111,9 @@ export function knownHeaderId(buf: Uint8Array, a: number, b: number): number {
   if (id < 0) return -1;
   const spelling = SPELLINGS[id];
   let i = 0;
-  while (i < len && buf[a + i] === spelling.charCodeAt(i)) i++;
+  while (i < len && buf[a + i] === spelling[i]) i++;
   if (i === len) return id | USUAL_SPELLING;
   const key = KEYS[id];
-  for (i = 0; i < len; i++) if ((buf[a + i] | 0x20) !== key.charCodeAt(i)) return -1;
+  for (i = 0; i < len; i++) if ((buf[a + i] | 0x20) !== key[i]) return -1;
   return id;
 }
