@@ -42,6 +42,33 @@ export class ByteText {
     this.#headStart = a;
   }
 
+  /** Where the text {@link region} was asked for starts in the string it returned last. */
+  regionStart = 0;
+  /** Where that text ends in the string. */
+  regionEnd = 0;
+  /** Byte offset of index 0 of that string when it is the header text (else of the copied range). */
+  regionBase = 0;
+
+  /**
+   * A string that holds the text of `buf[a, b)` in `[regionStart, regionEnd)`, for parsing in
+   * place: the header text when it covers the range (nothing copied), else an owned copy of it.
+   */
+  region(a: number, b: number): string {
+    const head = this.#head;
+    const base = this.#headStart;
+    if (head !== undefined && a >= base && b <= base + head.length) {
+      this.regionStart = a - base;
+      this.regionEnd = b - base;
+      this.regionBase = base;
+      return head;
+    }
+    const s = this.copy(a, b);
+    this.regionStart = 0;
+    this.regionEnd = s.length;
+    this.regionBase = a;
+    return s;
+  }
+
   /** The text of `buf[a, b)`: a substring of the header text when it covers the range, else an owned copy. */
   text(a: number, b: number): string {
     const head = this.#head;

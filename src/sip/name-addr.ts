@@ -10,11 +10,17 @@ export function unescapeQuoted(s: string, a: number, b: number): string {
   return inner.indexOf('\\') < 0 ? inner : inner.replace(/\\(.)/gs, '$1');
 }
 
-/** True when `s[a, b)` is the text of `t` (a character loop: `startsWith` at an offset is slower on a sliced string). */
+/** True when `s[a, b)` is the text of `t` (a character loop: `startsWith` at an offset is slow). */
 function sameTextAt(s: string, a: number, b: number, t: string): boolean {
   if (b - a !== t.length) return false;
   for (let i = 0; i < t.length; i++) if (s.charCodeAt(a + i) !== t.charCodeAt(i)) return false;
   return true;
+}
+
+/** Index of the character `c` in `s[from, to)`, or -1. */
+function indexBefore(s: string, c: number, from: number, to: number): number {
+  for (let i = from; i < to; i++) if (s.charCodeAt(i) === c) return i;
+  return -1;
 }
 
 /**
@@ -25,55 +31,64 @@ function sameTextAt(s: string, a: number, b: number, t: string): boolean {
  *
  * @param raw - one trimmed element of the header value.
  * @param requireAngle - true for Path, Route and Record-Route, whose values must be name-addr.
- * @param src - when `raw` is `src.text(base, ...)`, the URI and long parameter values are copied
- *   from the bytes again, so a kept Contact URI or `+sip.instance` never pins `raw`.
- * @param knownUri - a URI already found valid (the From URI when parsing To ...): when the value
- *   holds the same text, it is taken as is, without being checked and copied again.
  * @returns the value, or `undefined` on a syntax error.
  */
-export function parseNameAddr(raw: string, requireAngle = false, src?: ByteText, base = 0, knownUri?: string): NameAddrValue | undefined {
-  const n = raw.length;
+export function parseNameAddr(raw: string, requireAngle = false): NameAddrValue | undefined {
+  return parseNameAddrIn(raw, 0, raw.length, requireAngle);
+}
+
+/**
+ * {@link parseNameAddr} of the element `text[start, n)`, read in place (only the fields are cut out).
+ *
+ * @param src - when `text[k]` is the byte `src.buf[base + k]`, the URI and long parameter values
+ *   are copied from the bytes, so a kept Contact URI or `+sip.instance` never pins `text`.
+ * @param knownUri - a URI already found valid (the From URI when parsing To ...): when the value
+ *   holds the same text, it is taken as is, without being checked and copied again.
+ */
+export function parseNameAddrIn(
+  text: string, start: number, n: number, requireAngle: boolean, src?: ByteText, base = 0, knownUri?: string,
+): NameAddrValue | undefined {
   let displayName: string | undefined;
   let lt = -1;
-  if (n > 0 && raw.charCodeAt(0) === 0x22) {
-    const end = endOfQuoted(raw, 0);
+  if (start < n && text.charCodeAt(start) === 0x22) {
+    const end = endOfQuoted(text, start, n);
     if (end < 0) return undefined;
-    displayName = unescapeQuoted(raw, 1, end - 1);
-    lt = skipWsp(raw, end);
-    if (lt >= n || raw.charCodeAt(lt) !== 0x3c) return undefined;
+    displayName = unescapeQuoted(text, start + 1, end - 1);
+    lt = skipWsp(text, end, n);
+    if (lt >= n || text.charCodeAt(lt) !== 0x3c) return undefined;
   } else {
-    let j = 0;
-    while (j < n && (inTable(TOKEN_CHARS, raw.charCodeAt(j)) || isWsp(raw.charCodeAt(j)))) j++;
-    if (j < n && raw.charCodeAt(j) === 0x3c) {
+    let j = start;
+    while (j < n && (inTable(TOKEN_CHARS, text.charCodeAt(j)) || isWsp(text.charCodeAt(j)))) j++;
+    if (j < n && text.charCodeAt(j) === 0x3c) {
       lt = j;
-      const end = trimWspEnd(raw, 0, j);
-      if (end > 0) displayName = raw.slice(0, end);
+      const end = trimWspEnd(text, start, j);
+      if (end > start) displayName = text.slice(start, end);
     }
   }
-  let uriStart = 0;
+  let uriStart = start;
   let uriEnd: number;
   let paramsAt: number;
   if (lt >= 0) {
     uriStart = lt + 1;
-    uriEnd = raw.indexOf('>', uriStart);
+    uriEnd = indexBefore(text, 0x3e, uriStart, n);
     if (uriEnd < 0) return undefined;
     paramsAt = uriEnd + 1;
   } else {
     if (requireAngle) return undefined;
-    paramsAt = raw.indexOf(';');
+    paramsAt = indexBefore(text, 0x3b, start, n);
     if (paramsAt < 0) paramsAt = n;
-    uriEnd = trimWspEnd(raw, 0, paramsAt);
-    const q = raw.indexOf('?');
-    const comma = raw.indexOf(',');
-    if ((q >= 0 && q < uriEnd) || (comma >= 0 && comma < uriEnd)) return undefined;
+    uriEnd = trimWspEnd(text, start, paramsAt);
+    if (indexBefore(text, 0x3f, start, uriEnd) >= 0 || indexBefore(text, 0x2c, start, uriEnd) >= 0) return undefined;
   }
-  let uri = raw;
-  if (knownUri !== undefined && sameTextAt(raw, uriStart, uriEnd, knownUri)) uri = knownUri;
+  const raw = start === 0 && n === text.length ? text : text.slice(start, n);
+  let uri: string;
+  if (knownUri !== undefined && sameTextAt(text, uriStart, uriEnd, knownUri)) uri = knownUri;
   else {
-    if (!isValidUriText(raw, uriStart, uriEnd)) return undefined;
-    if (uriStart !== 0 || uriEnd !== n) uri = src === undefined ? raw.slice(uriStart, uriEnd) : src.sub(raw, uriStart, uriEnd, base);
+    if (!isValidUriText(text, uriStart, uriEnd)) return undefined;
+    if (src !== undefined) uri = src.sub(text, uriStart, uriEnd, base);
+    else uri = uriStart === start && uriEnd === n ? raw : text.slice(uriStart, uriEnd);
   }
-  const params = parseParams(raw, paramsAt, src, base);
+  const params = parseParams(text, paramsAt, n, src, base);
   if (params === undefined) return undefined;
   return displayName === undefined ? { raw, uri, params } : { raw, displayName, uri, params };
 }

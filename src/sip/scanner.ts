@@ -11,8 +11,8 @@ import { MessageParts } from './message-parts';
 import { HeaderId, USUAL_SPELLING, knownHeaderId } from './headers/known-headers';
 import { isCallIdAt } from './headers/call-id';
 import { MAX_DELTA_SECONDS } from './headers/delta-seconds';
-import { parseVia } from './headers/via';
-import { parseNameAddr } from './name-addr';
+import { parseViaIn } from './headers/via';
+import { parseNameAddrIn } from './name-addr';
 import { isValidUriText } from './uri';
 
 const CR = 13;
@@ -211,8 +211,12 @@ function pushNameAddrs(t: ByteText, a: number, b: number, out: NameAddrValue[], 
 
 /** Parses the one name-addr element `buf[x, y)` (see {@link pushNameAddrs}); undefined = decline. */
 function nameAddrAt(t: ByteText, x: number, y: number, requireAngle: boolean, keep: Keep, knownUri: string | undefined): NameAddrValue | undefined {
-  if (keep === Keep.owned) return parseNameAddr(t.copy(x, y), requireAngle, undefined, x, knownUri);
-  return parseNameAddr(t.text(x, y), requireAngle, keep === Keep.kept ? t : undefined, x, knownUri);
+  if (keep === Keep.owned) {
+    const raw = t.copy(x, y);
+    return parseNameAddrIn(raw, 0, raw.length, requireAngle, undefined, x, knownUri);
+  }
+  const s = t.region(x, y);
+  return parseNameAddrIn(s, t.regionStart, t.regionEnd, requireAngle, keep === Keep.kept ? t : undefined, t.regionBase, knownUri);
 }
 
 /** Parses the one name-addr element `buf[x, y)` into `out` (see {@link pushNameAddrs}); false = decline. */
@@ -246,7 +250,8 @@ function takeFromTo(p: MessageParts, isFrom: boolean, t: ByteText, a: number, b:
 
 /** Parses the one Via element `buf[x, y)` into `out`; false = decline. */
 function pushVia(t: ByteText, x: number, y: number, out: ViaValue[]): boolean {
-  const via = parseVia(t.text(x, y));
+  const s = t.region(x, y);
+  const via = parseViaIn(s, t.regionStart, t.regionEnd);
   if (via === undefined) return false;
   out.push(via);
   return true;

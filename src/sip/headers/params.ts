@@ -19,10 +19,9 @@ const QUOTED_STOP: Uint8Array = (() => {
 /**
  * Index just after the quoted-string that starts at `s[i] === '"'` (RFC 3261 §25.1
  * `quoted-string`: `qdtext` excludes controls, a `quoted-pair` escapes any character but CR
- * and LF), or -1 when it is not terminated or holds a forbidden character.
+ * and LF), or -1 when it is not terminated before `n` or holds a forbidden character.
  */
-export function endOfQuoted(s: string, i: number): number {
-  const n = s.length;
+export function endOfQuoted(s: string, i: number, n = s.length): number {
   for (let j = i + 1; j < n; j++) {
     const c = s.charCodeAt(j);
     if (c >= 128 || QUOTED_STOP[c] === 0) continue;
@@ -70,10 +69,10 @@ function commonParamName(s: string, a: number, b: number): string | undefined {
   return undefined;
 }
 
-/** End of a bare IPv6 address at `s[i]` (Via `received`, RFC 3261 §20.42), or -1. */
-function endOfBareIPv6(s: string, i: number): number {
+/** End of a bare IPv6 address at `s[i]` (Via `received`, RFC 3261 §20.42) before `n`, or -1. */
+function endOfBareIPv6(s: string, i: number, n: number): number {
   let j = i;
-  while (j < s.length) {
+  while (j < n) {
     const c = s.charCodeAt(j);
     if (!(inTable(TOKEN_CHARS, c) || c === 0x3a)) break;
     j++;
@@ -82,21 +81,23 @@ function endOfBareIPv6(s: string, i: number): number {
 }
 
 /**
- * Where {@link readParam} stands in a parameter list, and the parameter it read last: `name`
- * (lower-cased; a {@link COMMON_PARAM_NAMES} literal when it is one) and its value
- * `[valueStart, valueEnd)`, `valueStart < 0` when it has no `=value`.
+ * Where {@link readParam} stands in a parameter list that ends at `end`, and the parameter it
+ * read last: `name` (lower-cased; a {@link COMMON_PARAM_NAMES} literal when it is one) and its
+ * value `[valueStart, valueEnd)`, `valueStart < 0` when it has no `=value`.
  */
 export interface ParamCursor {
-  /** The `;` of the next parameter, or the end of the text. */
+  /** The `;` of the next parameter, or `end`. */
   i: number;
+  /** Where the list ends in the text. */
+  end: number;
   name: string;
   valueStart: number;
   valueEnd: number;
 }
 
-/** A {@link ParamCursor} at `s[i]`, white space skipped. */
-export function paramCursor(s: string, i: number): ParamCursor {
-  return { i: skipWsp(s, i), name: '', valueStart: -1, valueEnd: -1 };
+/** A {@link ParamCursor} at `s[i]` for a list ending at `end`, white space skipped. */
+export function paramCursor(s: string, i: number, end: number): ParamCursor {
+  return { i: skipWsp(s, i, end), end, name: '', valueStart: -1, valueEnd: -1 };
 }
 
 /**
@@ -107,10 +108,10 @@ export function paramCursor(s: string, i: number): ParamCursor {
  * @returns false on a syntax error.
  */
 export function readParam(s: string, c: ParamCursor): boolean {
-  const n = s.length;
+  const n = c.end;
   let i = c.i;
   if (s.charCodeAt(i) !== 0x3b) return false;
-  i = skipWsp(s, i + 1);
+  i = skipWsp(s, i + 1, n);
   const nameStart = i;
   let upper = false;
   for (; i < n; i++) {
@@ -120,41 +121,41 @@ export function readParam(s: string, c: ParamCursor): boolean {
   }
   if (i === nameStart) return false;
   const name = commonParamName(s, nameStart, i) ?? (upper ? s.slice(nameStart, i).toLowerCase() : s.slice(nameStart, i));
-  i = skipWsp(s, i);
+  i = skipWsp(s, i, n);
   let valueStart = -1;
   if (i < n && s.charCodeAt(i) === 0x3d) {
-    i = skipWsp(s, i + 1);
+    i = skipWsp(s, i + 1, n);
     valueStart = i;
-    const ch = s.charCodeAt(i);
-    if (ch === 0x22) i = endOfQuoted(s, i);
-    else if (ch === 0x5b) i = scanHost(s, i);
+    const ch = i < n ? s.charCodeAt(i) : -1;
+    if (ch === 0x22) i = endOfQuoted(s, i, n);
+    else if (ch === 0x5b) i = scanHost(s, i, n);
     else {
       while (i < n && inTable(TOKEN_CHARS, s.charCodeAt(i))) i++;
       if (i === valueStart) return false;
-      if (name === 'received' && s.charCodeAt(i) === 0x3a) i = endOfBareIPv6(s, valueStart);
+      if (name === 'received' && i < n && s.charCodeAt(i) === 0x3a) i = endOfBareIPv6(s, valueStart, n);
     }
     if (i < 0) return false;
   }
   c.name = name;
   c.valueStart = valueStart;
   c.valueEnd = i;
-  c.i = skipWsp(s, i);
+  c.i = skipWsp(s, i, n);
   return true;
 }
 
 /**
- * Parses `*( SEMI generic-param )` from `s[i]` to the end (RFC 3261 §25.1 `generic-param`,
+ * Parses `*( SEMI generic-param )` from `s[i]` to `end` (RFC 3261 §25.1 `generic-param`,
  * used by Contact, From/To, Path and Route) with {@link readParam}: names lower-cased, values
  * as written.
  *
- * @param src - when `s` is `src.text(base, ...)`, long values are copied from the bytes (see
- *   {@link ByteText.sub}) so that a kept value such as `+sip.instance` does not pin `s`.
+ * @param src - when `s[k]` is the byte `src.buf[base + k]`, long values are copied from the
+ *   bytes (see {@link ByteText.sub}) so that a kept value such as `+sip.instance` does not pin `s`.
  * @returns the parameters, or `undefined` on a syntax error.
  */
-export function parseParams(s: string, i: number, src?: ByteText, base = 0): Params | undefined {
+export function parseParams(s: string, i: number, end: number, src?: ByteText, base = 0): Params | undefined {
   const params: Params = {};
-  const c = paramCursor(s, i);
-  while (c.i < s.length) {
+  const c = paramCursor(s, i, end);
+  while (c.i < end) {
     if (!readParam(s, c)) return undefined;
     const a = c.valueStart;
     params[c.name] = a < 0 ? null : src === undefined ? s.slice(a, c.valueEnd) : src.sub(s, a, c.valueEnd, base);

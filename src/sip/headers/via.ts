@@ -4,16 +4,16 @@ import { isIpAddress, scanHost } from '../host';
 import type { ParamCursor } from './params';
 import { paramCursor, readParam } from './params';
 
-/** Index after `SIP/2.0/` at `s[i]` (case-insensitive, white space allowed around `/`), or -1. */
-function afterProtocol(s: string, i: number): number {
-  if ((s.charCodeAt(i) | 0x20) !== 0x73 || (s.charCodeAt(i + 1) | 0x20) !== 0x69 || (s.charCodeAt(i + 2) | 0x20) !== 0x70) return -1;
-  i = skipWsp(s, i + 3);
-  if (s.charCodeAt(i) !== 0x2f) return -1;
-  i = skipWsp(s, i + 1);
-  if (s.charCodeAt(i) !== 0x32 || s.charCodeAt(i + 1) !== 0x2e || s.charCodeAt(i + 2) !== 0x30) return -1;
-  i = skipWsp(s, i + 3);
-  if (s.charCodeAt(i) !== 0x2f) return -1;
-  return skipWsp(s, i + 1);
+/** Index after `SIP/2.0/` at `s[i]` (case-insensitive, white space allowed around `/`) before `n`, or -1. */
+function afterProtocol(s: string, i: number, n: number): number {
+  if (i + 3 > n || (s.charCodeAt(i) | 0x20) !== 0x73 || (s.charCodeAt(i + 1) | 0x20) !== 0x69 || (s.charCodeAt(i + 2) | 0x20) !== 0x70) return -1;
+  i = skipWsp(s, i + 3, n);
+  if (i >= n || s.charCodeAt(i) !== 0x2f) return -1;
+  i = skipWsp(s, i + 1, n);
+  if (i + 3 > n || s.charCodeAt(i) !== 0x32 || s.charCodeAt(i + 1) !== 0x2e || s.charCodeAt(i + 2) !== 0x30) return -1;
+  i = skipWsp(s, i + 3, n);
+  if (i >= n || s.charCodeAt(i) !== 0x2f) return -1;
+  return skipWsp(s, i + 1, n);
 }
 
 /** Transport tokens of RFC 3261 §20.42, RFC 7118 and RFC 4168, upper-cased. */
@@ -71,26 +71,30 @@ function paramValue(s: string, c: ParamCursor): string | null {
  * @returns the value, or `undefined` on a syntax error or a SIP version other than 2.0.
  */
 export function parseVia(raw: string): ViaValue | undefined {
-  const n = raw.length;
-  let i = afterProtocol(raw, 0);
+  return parseViaIn(raw, 0, raw.length);
+}
+
+/** {@link parseVia} of the element `text[start, n)`, read in place (only the fields are cut out). */
+export function parseViaIn(text: string, start: number, n: number): ViaValue | undefined {
+  let i = afterProtocol(text, start, n);
   if (i < 0) return undefined;
   const tStart = i;
-  while (i < n && inTable(TOKEN_CHARS, raw.charCodeAt(i))) i++;
-  if (i === tStart || i === n || !isWsp(raw.charCodeAt(i))) return undefined;
-  const transport = knownTransport(raw, tStart, i) ?? raw.slice(tStart, i).toUpperCase();
-  i = skipWsp(raw, i);
+  while (i < n && inTable(TOKEN_CHARS, text.charCodeAt(i))) i++;
+  if (i === tStart || i === n || !isWsp(text.charCodeAt(i))) return undefined;
+  const transport = knownTransport(text, tStart, i) ?? text.slice(tStart, i).toUpperCase();
+  i = skipWsp(text, i, n);
   const hStart = i;
-  i = scanHost(raw, i);
+  i = scanHost(text, i, n);
   if (i < 0) return undefined;
-  const host = raw.slice(hStart, i);
+  const host = text.slice(hStart, i);
   let port: number | undefined;
-  i = skipWsp(raw, i);
-  if (raw.charCodeAt(i) === 0x3a) {
-    i = skipWsp(raw, i + 1);
+  i = skipWsp(text, i, n);
+  if (i < n && text.charCodeAt(i) === 0x3a) {
+    i = skipWsp(text, i + 1, n);
     const pStart = i;
     port = 0;
     for (; i < n; i++) {
-      const d = raw.charCodeAt(i) - 0x30;
+      const d = text.charCodeAt(i) - 0x30;
       if (d < 0 || d > 9) break;
       port = port * 10 + d;
     }
@@ -101,24 +105,24 @@ export function parseVia(raw: string): ViaValue | undefined {
   let rport: string | null | undefined;
   let ttl: string | null | undefined;
   let maddr: string | null | undefined;
-  const c = paramCursor(raw, i);
+  const c = paramCursor(text, i, n);
   while (c.i < n) {
-    if (!readParam(raw, c)) return undefined;
+    if (!readParam(text, c)) return undefined;
     switch (c.name) {
       case 'branch':
-        branch = paramValue(raw, c);
+        branch = paramValue(text, c);
         break;
       case 'received':
-        received = paramValue(raw, c);
+        received = paramValue(text, c);
         break;
       case 'rport':
-        rport = paramValue(raw, c);
+        rport = paramValue(text, c);
         break;
       case 'ttl':
-        ttl = paramValue(raw, c);
+        ttl = paramValue(text, c);
         break;
       case 'maddr':
-        maddr = paramValue(raw, c);
+        maddr = paramValue(text, c);
         break;
     }
   }
@@ -127,6 +131,7 @@ export function parseVia(raw: string): ViaValue | undefined {
   if (rport !== undefined && !viaParamValid('rport', rport)) return undefined;
   if (ttl !== undefined && !viaParamValid('ttl', ttl)) return undefined;
   if (maddr !== undefined && !viaParamValid('maddr', maddr)) return undefined;
+  const raw = start === 0 && n === text.length ? text : text.slice(start, n);
   const via: { -readonly [K in keyof ViaValue]: ViaValue[K] } = { raw, transport, host };
   if (port !== undefined) via.port = port;
   if (branch != null) via.branch = branch;
