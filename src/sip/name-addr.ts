@@ -18,9 +18,9 @@ function sameTextAt(s: string, a: number, b: number, t: string): boolean {
 }
 
 /** Index of the character `c` in `s[from, to)`, or -1. */
-function indexBefore(s: string, c: number, from: number, to: number): number {
-  for (let i = from; i < to; i++) if (s.charCodeAt(i) === c) return i;
-  return -1;
+function indexBefore(s: string, c: string, from: number, to: number): number {
+  const i = s.indexOf(c, from);
+  return i < to ? i : -1;
 }
 
 /**
@@ -70,15 +70,15 @@ export function parseNameAddrIn(
   let paramsAt: number;
   if (lt >= 0) {
     uriStart = lt + 1;
-    uriEnd = indexBefore(text, 0x3e, uriStart, n);
+    uriEnd = indexBefore(text, '>', uriStart, n);
     if (uriEnd < 0) return undefined;
     paramsAt = uriEnd + 1;
   } else {
     if (requireAngle) return undefined;
-    paramsAt = indexBefore(text, 0x3b, start, n);
+    paramsAt = indexBefore(text, ';', start, n);
     if (paramsAt < 0) paramsAt = n;
     uriEnd = trimWspEnd(text, start, paramsAt);
-    if (indexBefore(text, 0x3f, start, uriEnd) >= 0 || indexBefore(text, 0x2c, start, uriEnd) >= 0) return undefined;
+    if (indexBefore(text, '?', start, uriEnd) >= 0 || indexBefore(text, ',', start, uriEnd) >= 0) return undefined;
   }
   const raw = start === 0 && n === text.length ? text : text.slice(start, n);
   let uri: string;
