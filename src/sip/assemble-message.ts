@@ -52,7 +52,7 @@ function hasUriHeaders(uri: string): boolean {
 }
 
 function singleValueProblem(p: MessageParts): string | undefined {
-  if (p.via.length === 0) return 'missing-via';
+  if (p.via === undefined) return 'missing-via';
   if (p.fromCount !== 1) return p.fromCount === 0 ? 'missing-from' : 'multiple-from';
   if (p.toCount !== 1) return p.toCount === 0 ? 'missing-to' : 'multiple-to';
   if (p.callIdCount !== 1) return p.callIdCount === 0 ? 'missing-call-id' : 'multiple-call-id';

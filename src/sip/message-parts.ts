@@ -6,6 +6,13 @@ export type StartLine =
   | { readonly kind: 'request'; readonly method: string; readonly uri: string }
   | { readonly kind: 'response'; readonly status: number; readonly reason: string };
 
+/** `list` with `v` appended; a list is created with its first value (an empty array grows to 17 slots on its first push). */
+export function appended<T>(list: T[] | undefined, v: T): T[] {
+  if (list === undefined) return [v];
+  list.push(v);
+  return list;
+}
+
 /**
  * What a parser tier collected from one message, before the checks of RFC 3261 §8.2.2 and the
  * assembly into a {@link SipMessage}. A single-valued header keeps its first value and counts
@@ -16,7 +23,7 @@ export class MessageParts {
   readonly start: StartLine;
   /** Every header line, materialised only when the message model is asked for them. */
   readonly lines: HeaderLines;
-  readonly via: ViaValue[] = [];
+  via: ViaValue[] | undefined = undefined;
   from: NameAddrValue | undefined = undefined;
   fromCount = 0;
   to: NameAddrValue | undefined = undefined;

@@ -67,7 +67,7 @@ abstract class ParsedMessageBase implements SipMessageBase {
 
   constructor(p: MessageParts) {
     this.#lines = p.lines;
-    this.via = p.via;
+    this.via = p.via!;
     this.from = p.from!;
     this.to = p.to!;
     this.callId = p.callId!;
@@ -141,7 +141,7 @@ class ParsedResponse extends ParsedMessageBase implements SipResponse {
 /**
  * Builds the read-only {@link SipMessage} (RFC 3261 §7) from checked parts. Takes ownership of
  * the arrays in `parts`. Callers validate first (see {@link assembleMessage}): From, To, Call-ID
- * and CSeq are present.
+ * CSeq and a Via are present.
  */
 export function createSipMessage(parts: MessageParts): SipMessage {
   const s = parts.start;

@@ -7,7 +7,7 @@ import { ByteText } from './byte-text';
 import { WordTable } from './word-table';
 import { assembleMessage, rejectWith } from './assemble-message';
 import { LINE_STRIDE, ScannedHeaderLines } from './header-lines';
-import { MessageParts } from './message-parts';
+import { MessageParts, appended } from './message-parts';
 import { HeaderId, USUAL_SPELLING, knownHeaderId } from './headers/known-headers';
 import { isCallIdAt } from './headers/call-id';
 import { MAX_DELTA_SECONDS } from './headers/delta-seconds';
@@ -201,15 +201,24 @@ type Keep = (typeof Keep)[keyof typeof Keep];
  * Parses every element of a name-addr list in `buf[a, b)` into `out`; false = decline. An
  * element whose URI is the text of `knownUri` (already validated) shares that string.
  */
-function pushNameAddrs(t: ByteText, a: number, b: number, out: NameAddrValue[], requireAngle: boolean, keep: Keep, knownUri?: string): boolean {
-  if (!hasComma(t.buf, a, b)) return pushNameAddr(t, a, b, out, requireAngle, keep, knownUri);
+function addNameAddrs(
+  t: ByteText, a: number, b: number, list: NameAddrValue[] | undefined, requireAngle: boolean, keep: Keep, knownUri?: string,
+): NameAddrValue[] | undefined {
+  if (!hasComma(t.buf, a, b)) {
+    const na = nameAddrAt(t, a, b, requireAngle, keep, knownUri);
+    return na === undefined ? undefined : appended(list, na);
+  }
   const ranges = listRanges(t.buf, a, b);
-  if (ranges === undefined) return false;
-  for (let k = 0; k < ranges.length; k += 2) if (!pushNameAddr(t, ranges[k], ranges[k + 1], out, requireAngle, keep, knownUri)) return false;
-  return true;
+  if (ranges === undefined) return undefined;
+  for (let k = 0; k < ranges.length; k += 2) {
+    const na = nameAddrAt(t, ranges[k], ranges[k + 1], requireAngle, keep, knownUri);
+    if (na === undefined) return undefined;
+    list = appended(list, na);
+  }
+  return list;
 }
 
-/** Parses the one name-addr element `buf[x, y)` (see {@link pushNameAddrs}); undefined = decline. */
+/** Parses the one name-addr element `buf[x, y)` (see {@link addNameAddrs}); undefined = decline. */
 function nameAddrAt(t: ByteText, x: number, y: number, requireAngle: boolean, keep: Keep, knownUri: string | undefined): NameAddrValue | undefined {
   if (keep === Keep.owned) {
     const raw = t.copy(x, y);
@@ -217,14 +226,6 @@ function nameAddrAt(t: ByteText, x: number, y: number, requireAngle: boolean, ke
   }
   const s = t.region(x, y);
   return parseNameAddrIn(s, t.regionStart, t.regionEnd, requireAngle, keep === Keep.kept ? t : undefined, t.regionBase, knownUri);
-}
-
-/** Parses the one name-addr element `buf[x, y)` into `out` (see {@link pushNameAddrs}); false = decline. */
-function pushNameAddr(t: ByteText, x: number, y: number, out: NameAddrValue[], requireAngle: boolean, keep: Keep, knownUri: string | undefined): boolean {
-  const na = nameAddrAt(t, x, y, requireAngle, keep, knownUri);
-  if (na === undefined) return false;
-  out.push(na);
-  return true;
 }
 
 /**
@@ -241,19 +242,19 @@ function takeFromTo(p: MessageParts, isFrom: boolean, t: ByteText, a: number, b:
     else p.addTo(na);
     return true;
   }
-  const list: NameAddrValue[] = [];
-  if (!pushNameAddrs(t, a, b, list, false, Keep.shared, knownUri)) return false;
+  const list = addNameAddrs(t, a, b, undefined, false, Keep.shared, knownUri);
+  if (list === undefined) return false;
   for (const na of list) if (isFrom) p.addFrom(na);
   else p.addTo(na);
   return true;
 }
 
 /** Parses the one Via element `buf[x, y)` into `out`; false = decline. */
-function pushVia(t: ByteText, x: number, y: number, out: ViaValue[]): boolean {
+function pushVia(p: MessageParts, t: ByteText, x: number, y: number): boolean {
   const s = t.region(x, y);
   const via = parseViaIn(s, t.regionStart, t.regionEnd);
   if (via === undefined) return false;
-  out.push(via);
+  p.via = appended(p.via, via);
   return true;
 }
 
@@ -282,27 +283,32 @@ function contactParamsPlain(params: Readonly<Record<string, string | null>>): bo
   return expires == null || (expires.length > 0 && allInTable(DIGIT_CHARS, expires));
 }
 
+/** The tokens of the list being read (see {@link addTokens}); copied out at their number. */
+const tokenScratch: string[] = [];
+
 /**
- * Appends the tokens of a token-list header in `buf[a, b)` to `out`, as {@link parseTokenList}
- * reads them (Supported, Require, Proxy-Require, Allow: RFC 3261 §20.37, §20.32, §20.29, §20.5);
- * false = decline.
+ * The tokens of a token-list header in `buf[a, b)`, as {@link parseTokenList} reads them
+ * (Supported, Require, Proxy-Require, Allow: RFC 3261 §20.37, §20.32, §20.29, §20.5), appended
+ * to `list`, or a new list of their exact number; undefined = decline.
  */
-function pushTokens(t: ByteText, a: number, b: number, out: string[]): boolean {
+function addTokens(t: ByteText, a: number, b: number, list: string[] | undefined): string[] | undefined {
   const buf = t.buf;
-  if (a === b) return true;
+  let k = 0;
   let start = a;
-  while (start <= b) {
+  while (a < b && start <= b) {
     let comma = buf.indexOf(COMMA, start);
     if (comma < 0 || comma > b) comma = b;
     let x = start;
     let y = comma;
     while (x < y && isWspByte(buf[x])) x++;
     while (y > x && isWspByte(buf[y - 1])) y--;
-    if (!allBytesIn(TOKEN_CHARS, buf, x, y)) return false;
-    out.push(internedText(t, x, y, COMMON_TOKENS));
+    if (!allBytesIn(TOKEN_CHARS, buf, x, y)) return undefined;
+    tokenScratch[k++] = internedText(t, x, y, COMMON_TOKENS);
     start = comma + 1;
   }
-  return true;
+  if (list === undefined) return tokenScratch.slice(0, k);
+  for (let i = 0; i < k; i++) list.push(tokenScratch[i]);
+  return list;
 }
 
 /**
@@ -322,8 +328,8 @@ function sameBytes(buf: Uint8Array, a: number, b: number, bytes: Uint8Array): bo
 /** The methods of the first Allow header in `buf[a, b)`, from {@link lastAllow} when it is the same list; undefined = decline. */
 function firstAllow(t: ByteText, a: number, b: number): string[] | undefined {
   if (sameBytes(t.buf, a, b, lastAllow)) return lastAllowMethods.slice();
-  const methods: string[] = [];
-  if (!pushTokens(t, a, b, methods)) return undefined;
+  const methods = addTokens(t, a, b, undefined);
+  if (methods === undefined) return undefined;
   lastAllow = Uint8Array.prototype.slice.call(t.buf, a, b);
   lastAllowMethods = methods.slice();
   return methods;
@@ -350,10 +356,10 @@ function takeHeader(p: MessageParts, id: number, t: ByteText, a: number, b: numb
   const buf = t.buf;
   switch (id) {
     case HeaderId.via: {
-      if (!hasComma(buf, a, b)) return pushVia(t, a, b, p.via);
+      if (!hasComma(buf, a, b)) return pushVia(p, t, a, b);
       const ranges = listRanges(buf, a, b);
       if (ranges === undefined) return false;
-      for (let k = 0; k < ranges.length; k += 2) if (!pushVia(t, ranges[k], ranges[k + 1], p.via)) return false;
+      for (let k = 0; k < ranges.length; k += 2) if (!pushVia(p, t, ranges[k], ranges[k + 1])) return false;
       return true;
     }
     case HeaderId.from:
@@ -375,27 +381,27 @@ function takeHeader(p: MessageParts, id: number, t: ByteText, a: number, b: numb
         p.contactStars++;
         return true;
       }
-      const contacts = (p.contacts ??= []);
-      const before = contacts.length;
-      if (!pushNameAddrs(t, a, b, contacts, false, Keep.kept)) return false;
+      const before = p.contacts === undefined ? 0 : p.contacts.length;
+      const contacts = addNameAddrs(t, a, b, p.contacts, false, Keep.kept);
+      if (contacts === undefined) return false;
+      p.contacts = contacts;
       for (let i = before; i < contacts.length; i++) if (!contactParamsPlain(contacts[i].params)) return false;
       return true;
     }
     case HeaderId.path:
-      return pushNameAddrs(t, a, b, (p.path ??= []), true, Keep.owned);
+      return (p.path = addNameAddrs(t, a, b, p.path, true, Keep.owned)) !== undefined;
     case HeaderId.route:
-      return pushNameAddrs(t, a, b, (p.route ??= []), true, Keep.shared);
+      return (p.route = addNameAddrs(t, a, b, p.route, true, Keep.shared)) !== undefined;
     case HeaderId.recordRoute:
-      return pushNameAddrs(t, a, b, (p.recordRoute ??= []), true, Keep.shared);
+      return (p.recordRoute = addNameAddrs(t, a, b, p.recordRoute, true, Keep.shared)) !== undefined;
     case HeaderId.supported:
-      return pushTokens(t, a, b, (p.supported ??= []));
+      return (p.supported = addTokens(t, a, b, p.supported)) !== undefined;
     case HeaderId.require:
-      return pushTokens(t, a, b, (p.require ??= []));
+      return (p.require = addTokens(t, a, b, p.require)) !== undefined;
     case HeaderId.proxyRequire:
-      return pushTokens(t, a, b, (p.proxyRequire ??= []));
+      return (p.proxyRequire = addTokens(t, a, b, p.proxyRequire)) !== undefined;
     case HeaderId.allow:
-      if (p.allow !== undefined) return pushTokens(t, a, b, p.allow);
-      p.allow = firstAllow(t, a, b);
+      p.allow = p.allow === undefined ? firstAllow(t, a, b) : addTokens(t, a, b, p.allow);
       return p.allow !== undefined;
     case HeaderId.expires: {
       const v = digitsAt(buf, a, b, 10);

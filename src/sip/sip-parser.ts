@@ -14,7 +14,7 @@ import type { ParseOptions, ParseResult, ResolvedParseOptions } from './parse-re
 import { assembleMessage, rejectWith } from './assemble-message';
 import { ownedCopy } from './byte-text';
 import { StringHeaderLines } from './header-lines';
-import { MessageParts } from './message-parts';
+import { MessageParts, appended } from './message-parts';
 import { resolveParseOptions } from './parse-result';
 import { scanSipMessage } from './scanner';
 import { canonicalHeaderName } from './headers/header-names';
@@ -153,7 +153,7 @@ function grammarHeader(p: MessageParts, key: string, value: string): boolean {
       for (const v of values) {
         const via = grammarVia(v);
         if (via === undefined) return false;
-        p.via.push(via);
+        p.via = appended(p.via, via);
       }
       return true;
     }

@@ -95,9 +95,20 @@ export interface ParamCursor {
   valueEnd: number;
 }
 
-/** A {@link ParamCursor} at `s[i]` for a list ending at `end`, white space skipped. */
+/** The cursor {@link paramCursor} hands out: the parameter readers never run inside one another. */
+const cursor: ParamCursor = { i: 0, end: 0, name: '', valueStart: -1, valueEnd: -1 };
+
+/**
+ * The {@link ParamCursor} (one, reused: valid until the next call) at `s[i]` for a list ending
+ * at `end`, white space skipped.
+ */
 export function paramCursor(s: string, i: number, end: number): ParamCursor {
-  return { i: skipWsp(s, i, end), end, name: '', valueStart: -1, valueEnd: -1 };
+  cursor.i = skipWsp(s, i, end);
+  cursor.end = end;
+  cursor.name = '';
+  cursor.valueStart = -1;
+  cursor.valueEnd = -1;
+  return cursor;
 }
 
 /**
@@ -143,6 +154,9 @@ export function readParam(s: string, c: ParamCursor): boolean {
   return true;
 }
 
+/** The parameters of every value without any (one frozen object, never written to). */
+const NO_PARAMS: Readonly<Params> = Object.freeze({});
+
 /**
  * Parses `*( SEMI generic-param )` from `s[i]` to `end` (RFC 3261 §25.1 `generic-param`,
  * used by Contact, From/To, Path and Route) with {@link readParam}: names lower-cased, values
@@ -152,9 +166,10 @@ export function readParam(s: string, c: ParamCursor): boolean {
  *   bytes (see {@link ByteText.sub}) so that a kept value such as `+sip.instance` does not pin `s`.
  * @returns the parameters, or `undefined` on a syntax error.
  */
-export function parseParams(s: string, i: number, end: number, src?: ByteText, base = 0): Params | undefined {
-  const params: Params = {};
+export function parseParams(s: string, i: number, end: number, src?: ByteText, base = 0): Readonly<Params> | undefined {
   const c = paramCursor(s, i, end);
+  if (c.i >= end) return NO_PARAMS;
+  const params: Params = {};
   while (c.i < end) {
     if (!readParam(s, c)) return undefined;
     const a = c.valueStart;
