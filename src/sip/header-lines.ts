@@ -2,6 +2,7 @@ import type { SipHeader } from './message';
 import type { ByteText } from './byte-text';
 import { KNOWN_HEADERS, USUAL_SPELLING } from './headers/known-headers';
 import { canonicalHeaderName } from './headers/header-names';
+import { LINE_STRIDE, frame, frameLines, lineIndex } from './frame-lines';
 
 /**
  * The header field lines of one message (RFC 3261 §7.3), materialised on demand: the message
@@ -39,52 +40,59 @@ export class StringHeaderLines implements HeaderLines {
   }
 }
 
-/** Ints per line in {@link ScannedHeaderLines}: known-header code, name start/end, value start/end. */
-export const LINE_STRIDE = 5;
-
 /**
- * Lines that the scanner indexed by byte offsets into the datagram: each line is
- * `[knownHeaderId code, nameStart, nameEnd, valueStart, valueEnd]`. A folded line (RFC 3261
- * §7.3.1) has its unfolded value in `unfolded[k]` and `valueStart = -1 - k`. Names and values
- * are copied out (owned strings) only when asked for.
+ * Lines of a message that the scanner read from `t.buf`, starting at `linesStart` (after the
+ * start line). They are framed again ({@link frameLines}, the same result as during the scan:
+ * the bytes are the same) only when asked for, so a message that is never asked for its
+ * lines keeps no line index; names and values are copied out (owned strings) then.
  */
 export class ScannedHeaderLines implements HeaderLines {
   readonly #t: ByteText;
-  readonly #index: readonly number[];
-  readonly #unfolded: readonly ByteText[] | undefined;
+  readonly #linesStart: number;
+  #index: readonly number[] | undefined;
+  #unfolded: readonly ByteText[] | undefined;
 
-  constructor(t: ByteText, index: readonly number[], unfolded: readonly ByteText[] | undefined) {
+  constructor(t: ByteText, linesStart: number) {
     this.#t = t;
-    this.#index = index;
-    this.#unfolded = unfolded;
+    this.#linesStart = linesStart;
+  }
+
+  /** The line index (see {@link lineIndex}), framed on first use. */
+  #lines(): readonly number[] {
+    if (this.#index !== undefined) return this.#index;
+    const framed = frameLines(this.#t.buf, this.#linesStart);
+    this.#index = framed ? lineIndex.slice(0, frame.count) : [];
+    this.#unfolded = framed ? frame.unfolded : undefined;
+    frame.unfolded = undefined;
+    return this.#index;
   }
 
   value(i: number): string {
-    return this.#value(i * LINE_STRIDE);
+    return this.#value(this.#lines(), i * LINE_STRIDE);
   }
 
   /** The unfolded value of the line at `index[j]`. */
-  #value(j: number): string {
-    const a = this.#index[j + 3];
-    if (a >= 0) return this.#t.copy(a, this.#index[j + 4]);
+  #value(index: readonly number[], j: number): string {
+    const a = index[j + 3];
+    if (a >= 0) return this.#t.copy(a, index[j + 4]);
     const u = this.#unfolded![-1 - a];
     return u.copy(0, u.buf.length);
   }
 
   headers(): SipHeader[] {
     const out: SipHeader[] = [];
-    const index = this.#index;
+    const index = this.#lines();
     for (let j = 0; j < index.length; j += LINE_STRIDE) {
       const code = index[j];
       const name = code >= 0 && (code & USUAL_SPELLING) !== 0 ? KNOWN_HEADERS[code & 0xff][1] : this.#t.copy(index[j + 1], index[j + 2]);
-      out.push({ name, value: this.#value(j) });
+      out.push({ name, value: this.#value(index, j) });
     }
     return out;
   }
 
   keys(): string[] {
     const out: string[] = [];
-    const index = this.#index;
+    const index = this.#lines();
     for (let j = 0; j < index.length; j += LINE_STRIDE) {
       const code = index[j];
       out.push(code >= 0 ? KNOWN_HEADERS[code & 0xff][0] : canonicalHeaderName(this.#t.copy(index[j + 1], index[j + 2])));

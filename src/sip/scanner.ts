@@ -1,4 +1,3 @@
-import { Buffer } from 'node:buffer';
 import type { CSeqValue, NameAddrValue, ViaValue } from './message';
 import type { StartLine } from './message-parts';
 import type { ParseResult, ResolvedParseOptions } from './parse-result';
@@ -6,9 +5,10 @@ import { DIGIT_CHARS, TOKEN_CHARS, allBytesIn, allInTable } from './chars';
 import { ByteText } from './byte-text';
 import { WordTable } from './word-table';
 import { assembleMessage, rejectWith } from './assemble-message';
-import { LINE_STRIDE, ScannedHeaderLines } from './header-lines';
+import { ScannedHeaderLines } from './header-lines';
+import { LINE_STRIDE, frame, frameLines, isWspByte, lineIndex } from './frame-lines';
 import { MessageParts, appended } from './message-parts';
-import { HeaderId, USUAL_SPELLING, knownHeaderId } from './headers/known-headers';
+import { HeaderId } from './headers/known-headers';
 import { isCallIdAt } from './headers/call-id';
 import { MAX_DELTA_SECONDS } from './headers/delta-seconds';
 import { parseViaIn } from './headers/via';
@@ -47,10 +47,6 @@ const COMMON_TOKENS = new WordTable([
   ...METHOD_NAMES, 'path', 'gruu', 'outbound', '100rel', 'timer', 'replaces', 'norefersub', 'tdialog',
   'histinfo', 'join', 'precondition', 'from-change', 'eventlist', 'answermode', 'sec-agree', 'ice',
 ]);
-
-function isWspByte(c: number): boolean {
-  return c === SP || c === HT;
-}
 
 function isTokenByte(c: number): boolean {
   return c < 128 && TOKEN_CHARS[c] === 1;
@@ -434,95 +430,6 @@ function takeHeader(p: MessageParts, id: number, t: ByteText, a: number, b: numb
   }
 }
 
-/** End of `buf[a, b)` without trailing SP/HTAB. */
-function trimEnd(buf: Uint8Array, a: number, b: number): number {
-  while (b > a && isWspByte(buf[b - 1])) b--;
-  return b;
-}
-
-/**
- * Joins a folded header value (RFC 3261 §7.3.1): the first line's value `buf[a, b)` and each
- * continuation line, trimmed, separated by one SP. Returns the joined bytes and the LF that
- * ends the last continuation line, or undefined when a line end is missing.
- */
-function unfold(buf: Buffer, a: number, b: number, lf: number): { value: ByteText; lf: number } | undefined {
-  const parts: Buffer[] = a < b ? [buf.subarray(a, b)] : [];
-  const space = Buffer.from(' ', 'latin1');
-  while (buf[lf + 1] === SP || buf[lf + 1] === HT) {
-    const segStart = lf + 1;
-    lf = buf.indexOf(LF, segStart);
-    if (lf < 0) return undefined;
-    let x = segStart;
-    let y = lf > segStart && buf[lf - 1] === CR ? lf - 1 : lf;
-    while (x < y && isWspByte(buf[x])) x++;
-    y = trimEnd(buf, x, y);
-    if (x === y) continue;
-    if (parts.length > 0) parts.push(space);
-    parts.push(buf.subarray(x, y));
-  }
-  return { value: new ByteText(Buffer.concat(parts)), lf };
-}
-
-/** The line index of the message being scanned (see {@link ScannedHeaderLines}); copied out per message at its length. */
-const lineScratch: number[] = [];
-
-/** What {@link frameLines} found in the message being scanned (one object, reused). */
-const frame = {
-  /** Ints written to {@link lineScratch}. */
-  count: 0,
-  /** Index after the blank line that ends the header section. */
-  headEnd: 0,
-  /** The joined values of folded lines, undefined when there are none. */
-  unfolded: undefined as ByteText[] | undefined,
-};
-
-/**
- * Frames the header lines from `buf[pos]` into {@link lineScratch} and {@link frame} (RFC 3261
- * §7.3: names, trimmed values, folding §7.3.1); false = decline.
- */
-function frameLines(buf: Buffer, pos: number): boolean {
-  const index = lineScratch;
-  let unfolded: ByteText[] | undefined;
-  let k = 0;
-  for (;;) {
-    let lf = buf.indexOf(LF, pos);
-    if (lf < 0) return false;
-    let end = lf > pos && buf[lf - 1] === CR ? lf - 1 : lf;
-    if (end === pos) {
-      frame.count = k;
-      frame.headEnd = lf + 1;
-      frame.unfolded = unfolded;
-      return true;
-    }
-    let colon = pos;
-    while (colon < end && buf[colon] !== 0x3a) colon++;
-    if (colon === end) return false;
-    const nameEnd = trimEnd(buf, pos, colon);
-    const code = knownHeaderId(buf, pos, nameEnd);
-    // the usual spelling is a token; anything else (compact, other case, unknown) is checked
-    if ((code < 0 || (code & USUAL_SPELLING) === 0) && !allBytesIn(TOKEN_CHARS, buf, pos, nameEnd)) return false;
-    let i = colon + 1;
-    while (i < end && isWspByte(buf[i])) i++;
-    end = trimEnd(buf, i, end);
-    let valueStart = i;
-    if (buf[lf + 1] === SP || buf[lf + 1] === HT) {
-      const folded = unfold(buf, i, end, lf);
-      if (folded === undefined) return false;
-      lf = folded.lf;
-      (unfolded ??= []).push(folded.value);
-      valueStart = -unfolded.length;
-      end = folded.value.buf.length;
-    }
-    index[k] = code;
-    index[k + 1] = pos;
-    index[k + 2] = nameEnd;
-    index[k + 3] = valueStart;
-    index[k + 4] = end;
-    k += LINE_STRIDE;
-    pos = lf + 1;
-  }
-}
-
 /**
  * The fast tier of {@link parseSipMessage}: a hand-written scanner over the datagram bytes
  * (RFC 3261 §7). It frames the message (CRLF or bare LF line ends, header folding §7.3.1,
@@ -553,15 +460,16 @@ export function scanSipMessage(input: Uint8Array, options: ResolvedParseOptions)
   const unfolded = frame.unfolded;
   frame.unfolded = undefined;
   const headEnd = frame.headEnd;
+  const count = frame.count;
   t.useHead(pos, headEnd);
   const start = scanStartLine(t, pos, lf > pos && buf[lf - 1] === CR ? lf - 1 : lf);
   if (start === undefined) return undefined;
-  const index = lineScratch.slice(0, frame.count);
-  const lines = new ScannedHeaderLines(t, index, unfolded);
+  const index = lineIndex;
+  const lines = new ScannedHeaderLines(t, lf + 1);
   const p = new MessageParts(start, lines);
   let contentLength = -1;
   let contentLengths = 0;
-  for (let j = 0; j < index.length; j += LINE_STRIDE) {
+  for (let j = 0; j < count; j += LINE_STRIDE) {
     const code = index[j];
     if (code < 0) continue;
     let vt = t;
