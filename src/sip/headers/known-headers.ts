@@ -76,17 +76,17 @@ export const USUAL_SPELLING = 0x100;
 /** Longest name in {@link KNOWN_HEADERS}. */
 const MAX_KNOWN_LENGTH = 31;
 
-/** Slot of a name of `len` characters from its first and last characters (case folded). */
+/** Slot (0..255: a table that stays in the first-level cache) of a name of `len` characters from its first and last characters (case folded). */
 function slotOf(len: number, first: number, last: number): number {
-  return (len << 10) | ((first & 31) << 5) | (last & 31);
+  return (len * 14 + (first & 31) * 3 + (last & 31)) & 0xff;
 }
 
 /**
  * {@link KNOWN_HEADERS} ids by {@link slotOf} (length, first and last character), -1 for none:
- * the known names never share a slot, so one comparison confirms a match.
+ * the known names never share a slot (checked here), so one comparison confirms a match.
  */
 const SLOTS: Int8Array = (() => {
-  const slots = new Int8Array((MAX_KNOWN_LENGTH + 1) << 10).fill(-1);
+  const slots = new Int8Array(256).fill(-1);
   KNOWN_HEADERS.forEach(([key], id) => {
     const slot = slotOf(key.length, key.charCodeAt(0), key.charCodeAt(key.length - 1));
     if (key.length > MAX_KNOWN_LENGTH || slots[slot] !== -1) throw new Error('known header slots collide: ' + key);
@@ -110,6 +110,7 @@ export function knownHeaderId(buf: Uint8Array, a: number, b: number): number {
   const id = SLOTS[slotOf(len, buf[a], buf[b - 1])];
   if (id < 0) return -1;
   const spelling = SPELLINGS[id];
+  if (spelling.length !== len) return -1;
   let i = 0;
   while (i < len && buf[a + i] === spelling[i]) i++;
   if (i === len) return id | USUAL_SPELLING;
