@@ -57,6 +57,12 @@ export interface Transport {
    * relays them (RFC 3261 §16.11). Optional: without it such responses are dropped.
    */
   onResponse?(handler: ResponseHandler): void;
+  /**
+   * Register the handler told when a connection-oriented flow ends (the TCP/TLS connection closed):
+   * its `connectionId`, the RFC 5626 flow token of the bindings registered over it, so a
+   * registrar can drop them (`registrar.flowFailed`). Optional: without it flows are never failed.
+   */
+  onFlowClosed?(handler: (connectionId: string) => void): void;
   /** The local endpoints the transport listens on. */
   endpoints(): readonly Endpoint[];
   close(): Promise<void>;

@@ -175,6 +175,11 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
     work?.catch((e: unknown) => failed(e, request, source));
   });
 
+  // RFC 5626 §5.4: a closed connection is a failed flow; its bindings go.
+  transport.onFlowClosed?.((flow) => {
+    registrar.flowFailed(flow).catch((e: unknown) => logger.warn({ err: e, flow }, 'removing the bindings of a closed flow failed'));
+  });
+
   transport.onResponse?.((response: SipResponse) => {
     const plan = relayResponse(response, transport.endpoints());
     if (plan === undefined) {

@@ -87,6 +87,7 @@ export class FakeTransport implements Transport {
   readonly #endpoints: readonly Endpoint[];
   #handler: RequestHandler | undefined;
   #responseHandler: ResponseHandler | undefined;
+  #flowClosedHandler: ((connectionId: string) => void) | undefined;
   #responder: FakeResponder = () => 'timeout';
   #waiters: { readonly count: number; readonly resolve: (responses: SentResponse[]) => void }[] = [];
   #closed = false;
@@ -189,6 +190,16 @@ export class FakeTransport implements Transport {
 
   onResponse(handler: ResponseHandler): void {
     this.#responseHandler = handler;
+  }
+
+  onFlowClosed(handler: (connectionId: string) => void): void {
+    this.#flowClosedHandler = handler;
+  }
+
+  /** Report a connection as closed, as a real transport does when a TCP/TLS peer goes away. */
+  closeFlow(connectionId: string): void {
+    if (this.#flowClosedHandler === undefined) throw new ConfigError('FakeTransport.closeFlow: no handler registered with onFlowClosed');
+    this.#flowClosedHandler(connectionId);
   }
 
   endpoints(): readonly Endpoint[] {

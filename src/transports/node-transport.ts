@@ -90,6 +90,7 @@ export interface NodeTransportOptions {
 export interface NodeTransport extends Transport {
   keepConnection(source: Source, untilMs: number): void;
   onResponse(handler: ResponseHandler): void;
+  onFlowClosed(handler: (connectionId: string) => void): void;
 }
 
 interface ResolvedOptions {
@@ -169,6 +170,7 @@ class NodeTransportImpl implements NodeTransport {
   private tagCounter = 0;
   private handler: RequestHandler | undefined;
   private responseHandler: ResponseHandler | undefined;
+  private flowClosedHandler: ((connectionId: string) => void) | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(options: ResolvedOptions) {
@@ -184,7 +186,10 @@ class NodeTransportImpl implements NodeTransport {
       onMessage: (bytes, source) => this.dispatch(bytes, source),
       onFramingError: (error, source) =>
         this.refuse({ problem: error === 'too-large' ? 'too-large' : 'malformed', reason: `tcp framing: ${error}`, source, answerable: false }, undefined),
-      onClosed: (connectionId) => this.transactions.connectionLost(connectionId),
+      onClosed: (connectionId) => {
+        this.transactions.connectionLost(connectionId);
+        this.flowClosedHandler?.(connectionId);
+      },
     });
   }
 
@@ -248,6 +253,10 @@ class NodeTransportImpl implements NodeTransport {
 
   onResponse(handler: ResponseHandler): void {
     this.responseHandler = handler;
+  }
+
+  onFlowClosed(handler: (connectionId: string) => void): void {
+    this.flowClosedHandler = handler;
   }
 
   endpoints(): readonly Endpoint[] {

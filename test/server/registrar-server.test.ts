@@ -61,6 +61,23 @@ describe('registrar server (CLI behaviour)', () => {
     expect(server.counters.forwarded).toBe(0);
   });
 
+  it('drops the bindings of an outbound flow when the transport reports its connection closed (RFC 5626 §5.4)', async () => {
+    const { transport, registrar, ids } = setup();
+    const flow = { protocol: 'tcp' as const, address: '192.0.2.20', port: 40000, connectionId: 'tcp#9' };
+    transport.deliver(buildRegister({
+      aor: 'sip:bob@example.com', via: { transport: 'TCP' }, supported: ['outbound'], ids,
+      contacts: [{ uri: 'sip:bob@192.0.2.20:40000;transport=tcp', params: { '+sip.instance': '"<urn:uuid:1>"', 'reg-id': '1' } }],
+    }), flow);
+    transport.deliver(buildRegister({ aor: 'sip:carol@example.com', contacts: ['sip:carol@192.0.2.30'], ids }));
+    await settle();
+    expect(transport.responses.map((r) => r.response.header('Require'))).toEqual(['outbound', undefined]);
+    transport.closeFlow('tcp#8');
+    transport.closeFlow('tcp#9');
+    await settle();
+    expect(await registrar.bindings('bob@example.com')).toEqual([]);
+    expect(await registrar.bindings('carol@example.com')).toHaveLength(1);
+  });
+
   it('relays a response to a forwarded request back along the Via path', async () => {
     const { transport, ids } = setup();
     transport.deliver(buildRegister({ aor: 'sip:bob@example.com', contacts: ['sip:bob@192.0.2.20:5062'], ids }));

@@ -119,6 +119,19 @@ describe('receiving requests and sending responses', () => {
     expect(seen.sources[0].local).toEqual({ protocol: 'tcp', address: '127.0.0.1', port: portOf(t, 'tcp') });
   });
 
+  it('TCP: reports the connection id of a closed connection to onFlowClosed (a failed RFC 5626 flow)', async () => {
+    const t = await transport();
+    const seen = answering(t);
+    const closed: string[] = [];
+    t.onFlowClosed((id) => closed.push(id));
+    const phone = await peerTcp(portOf(t, 'tcp'));
+    await phone.write(buildRegister({ aor: 'sip:alice@example.com', via: { transport: 'TCP' }, ids }));
+    await phone.waitFor('SIP/2.0 200 OK');
+    phone.close();
+    await waitUntil(() => closed.length === 1, 'the flow to be reported closed');
+    expect(closed).toEqual([seen.sources[0].connectionId]);
+  });
+
   it('TCP: frames messages split over writes, several per write, with bodies', async () => {
     const t = await transport();
     const seen = answering(t);
