@@ -20,45 +20,76 @@ export function appended<T>(list: T[] | undefined, v: T): T[] {
  * until its header is met, so a message allocates only the lists it has.
  */
 export class MessageParts {
-  readonly start: StartLine;
+  start!: StartLine;
   /** Every header line, materialised only when the message model is asked for them. */
-  readonly lines: HeaderLines;
-  via: ViaValue[] | undefined = undefined;
-  from: NameAddrValue | undefined = undefined;
-  fromCount = 0;
-  to: NameAddrValue | undefined = undefined;
-  toCount = 0;
-  callId: string | undefined = undefined;
-  callIdCount = 0;
-  cseq: CSeqValue | undefined = undefined;
-  cseqCount = 0;
-  contacts: NameAddrValue[] | undefined = undefined;
+  lines!: HeaderLines;
+  via!: ViaValue[] | undefined;
+  from!: NameAddrValue | undefined;
+  fromCount!: number;
+  to!: NameAddrValue | undefined;
+  toCount!: number;
+  callId!: string | undefined;
+  callIdCount!: number;
+  cseq!: CSeqValue | undefined;
+  cseqCount!: number;
+  contacts!: NameAddrValue[] | undefined;
   /** Number of `Contact: *` header lines. */
-  contactStars = 0;
+  contactStars!: number;
   /** The first Expires value as delta-seconds (RFC 3261 §20.19); undefined when it is not valid. */
-  expires: number | undefined = undefined;
-  expiresCount = 0;
-  path: NameAddrValue[] | undefined = undefined;
-  route: NameAddrValue[] | undefined = undefined;
-  recordRoute: NameAddrValue[] | undefined = undefined;
+  expires!: number | undefined;
+  expiresCount!: number;
+  path!: NameAddrValue[] | undefined;
+  route!: NameAddrValue[] | undefined;
+  recordRoute!: NameAddrValue[] | undefined;
   /** Option tags as written. */
-  supported: string[] | undefined = undefined;
-  require: string[] | undefined = undefined;
-  proxyRequire: string[] | undefined = undefined;
+  supported!: string[] | undefined;
+  require!: string[] | undefined;
+  proxyRequire!: string[] | undefined;
   /** Methods as written; undefined while no Allow header was seen. */
-  allow: string[] | undefined = undefined;
-  featureCaps: string[] | undefined = undefined;
+  allow!: string[] | undefined;
+  featureCaps!: string[] | undefined;
   /** The first User-Agent value (RFC 3261 §20.41). */
-  userAgent: string | undefined = undefined;
+  userAgent!: string | undefined;
   /** The first Max-Forwards value (RFC 3261 §20.22: 0..255); -1 for a number out of that range. */
-  maxForwards = -1;
-  maxForwardsCount = 0;
+  maxForwards!: number;
+  maxForwardsCount!: number;
   /** The body; undefined when empty. */
-  body: Uint8Array | undefined = undefined;
+  body!: Uint8Array | undefined;
 
   constructor(start: StartLine, lines: HeaderLines) {
+    this.reset(start, lines);
+  }
+
+  /** Empties the parts for the next message, which starts with `start` (the scanner reuses one). */
+  reset(start: StartLine, lines: HeaderLines): this {
     this.start = start;
     this.lines = lines;
+    this.via = undefined;
+    this.from = undefined;
+    this.fromCount = 0;
+    this.to = undefined;
+    this.toCount = 0;
+    this.callId = undefined;
+    this.callIdCount = 0;
+    this.cseq = undefined;
+    this.cseqCount = 0;
+    this.contacts = undefined;
+    this.contactStars = 0;
+    this.expires = undefined;
+    this.expiresCount = 0;
+    this.path = undefined;
+    this.route = undefined;
+    this.recordRoute = undefined;
+    this.supported = undefined;
+    this.require = undefined;
+    this.proxyRequire = undefined;
+    this.allow = undefined;
+    this.featureCaps = undefined;
+    this.userAgent = undefined;
+    this.maxForwards = -1;
+    this.maxForwardsCount = 0;
+    this.body = undefined;
+    return this;
   }
 
   /** Counts one From value and keeps the first (RFC 3261 §20.20). */

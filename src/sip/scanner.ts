@@ -430,6 +430,9 @@ function takeHeader(p: MessageParts, id: number, t: ByteText, a: number, b: numb
   }
 }
 
+/** The parts of the message being scanned: one object, emptied per message (the message model copies them out). */
+let scanParts: MessageParts | undefined;
+
 /**
  * The fast tier of {@link parseSipMessage}: a hand-written scanner over the datagram bytes
  * (RFC 3261 §7). It frames the message (CRLF or bare LF line ends, header folding §7.3.1,
@@ -466,7 +469,7 @@ export function scanSipMessage(input: Uint8Array, options: ResolvedParseOptions)
   if (start === undefined) return undefined;
   const index = lineIndex;
   const lines = new ScannedHeaderLines(t, lf + 1);
-  const p = new MessageParts(start, lines);
+  const p = scanParts === undefined ? (scanParts = new MessageParts(start, lines)) : scanParts.reset(start, lines);
   let contentLength = -1;
   let contentLengths = 0;
   for (let j = 0; j < count; j += LINE_STRIDE) {
