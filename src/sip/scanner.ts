@@ -437,8 +437,8 @@ let scanParts: MessageParts | undefined;
  * The fast tier of {@link parseSipMessage}: a hand-written scanner over the datagram bytes
  * (RFC 3261 §7). It frames the message (CRLF or bare LF line ends, header folding §7.3.1,
  * compact names §7.3.3, Content-Length §18.3 / §20.14), copies the header section out as one
- * string, and parses the headers a registrar needs straight from the bytes. Every other header
- * line is only indexed by byte offsets; the message model copies names and values out when
+ * string, and parses the headers a registrar needs in place in it. The other header lines are
+ * only framed; the message model frames them again and copies names and values out when
  * `headers`, `header()` or `headerAll()` is first read.
  *
  * The strings a store keeps (Contact URIs and parameter values, Path values, Call-ID,
