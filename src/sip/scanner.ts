@@ -61,8 +61,8 @@ function bytesEqual(buf: Uint8Array, a: number, b: number, s: string): boolean {
 
 /**
  * The last string read at one place of the messages, reused while the datagrams repeat its text
- * (the phones of a deployment send one User-Agent, RFC 3261 §20.41; REGISTERs share the
- * registrar's Request-URI, §10.2): one byte comparison instead of a copy (and a check).
+ * (the phones of a deployment send one User-Agent, RFC 3261 §20.41): one byte comparison
+ * instead of a copy.
  */
 class RecentText {
   #last = '';
@@ -80,7 +80,6 @@ class RecentText {
 }
 
 const recentUserAgent = new RecentText();
-const recentRequestUri = new RecentText();
 
 /** The word of `common` equal to `buf[a, b)`, else an owned copy of the bytes. */
 function internedText(t: ByteText, a: number, b: number, common: WordTable): string {
@@ -107,6 +106,14 @@ function isVersionAt(buf: Uint8Array, i: number): boolean {
   );
 }
 
+/**
+ * The last Request-Line the scanner read, and what it read: the REGISTERs a registrar receives
+ * share one Request-Line (RFC 3261 §10.2: the registrar's domain), so one byte comparison
+ * replaces reading it (the start line object is immutable and may be shared).
+ */
+let lastRequestLine: Uint8Array = new Uint8Array(0);
+let lastRequest: StartLine | undefined;
+
 /** Parses a well-formed Request-Line or Status-Line (RFC 3261 §7.1, §7.2); undefined = decline. */
 function scanStartLine(t: ByteText, a: number, b: number): StartLine | undefined {
   const buf = t.buf;
@@ -121,6 +128,7 @@ function scanStartLine(t: ByteText, a: number, b: number): StartLine | undefined
     for (let i = a + 12; i < b; i++) if (REASON_CHARS[buf[i]] === 0) return undefined;
     return { kind: 'response', status, reason: t.text(a + 12, b) };
   }
+  if (sameBytes(buf, a, b, lastRequestLine)) return lastRequest;
   let i = a;
   while (i < b && isTokenByte(buf[i])) i++;
   if (i === a || buf[i] !== SP) return undefined;
@@ -128,13 +136,11 @@ function scanStartLine(t: ByteText, a: number, b: number): StartLine | undefined
   const uriStart = ++i;
   while (i < b && buf[i] > SP && buf[i] < 0x7f) i++;
   if (i === uriStart || buf[i] !== SP || b - i !== 8 || !isVersionAt(buf, i + 1)) return undefined;
-  let uri = recentRequestUri.find(buf, uriStart, i);
-  if (uri === undefined) {
-    uri = t.copy(uriStart, i);
-    if (!isValidUriText(uri)) return undefined;
-    recentRequestUri.keep(t, uri);
-  }
-  return { kind: 'request', method: internedText(t, a, methodEnd, METHODS), uri };
+  const uri = t.copy(uriStart, i);
+  if (!isValidUriText(uri)) return undefined;
+  lastRequestLine = Uint8Array.prototype.slice.call(buf, a, b);
+  lastRequest = { kind: 'request', method: internedText(t, a, methodEnd, METHODS), uri };
+  return lastRequest;
 }
 
 /**
