@@ -313,13 +313,6 @@ function addTokens(t: ByteText, a: number, b: number, list: string[] | undefined
   return list;
 }
 
-/**
- * The last first-Allow value the scanner tokenised, and its methods as written: the user
- * agents of a deployment send the same list in every REGISTER (RFC 3261 §20.5).
- */
-let lastAllow: Uint8Array = new Uint8Array(0);
-let lastAllowMethods: readonly string[] = [];
-
 /** True when `buf[a, b)` holds the bytes of `bytes`. */
 function sameBytes(buf: Uint8Array, a: number, b: number, bytes: Uint8Array): boolean {
   if (b - a !== bytes.length) return false;
@@ -327,15 +320,28 @@ function sameBytes(buf: Uint8Array, a: number, b: number, bytes: Uint8Array): bo
   return true;
 }
 
-/** The methods of the first Allow header in `buf[a, b)`, from {@link lastAllow} when it is the same list; undefined = decline. */
-function firstAllow(t: ByteText, a: number, b: number): string[] | undefined {
-  if (sameBytes(t.buf, a, b, lastAllow)) return lastAllowMethods.slice();
-  const methods = addTokens(t, a, b, undefined);
-  if (methods === undefined) return undefined;
-  lastAllow = Uint8Array.prototype.slice.call(t.buf, a, b);
-  lastAllowMethods = methods.slice();
-  return methods;
+/**
+ * The last list of one token-list header the scanner read, and its tokens as written: the user
+ * agents of a deployment send the same Allow and Supported lists in every REGISTER (RFC 3261
+ * §20.5, §20.37).
+ */
+class RecentTokens {
+  #bytes: Uint8Array = new Uint8Array(0);
+  #tokens: readonly string[] = [];
+
+  /** The tokens of the list in `buf[a, b)` (a new array; see {@link addTokens}), from the last list when it is the same text; undefined = decline. */
+  read(t: ByteText, a: number, b: number): string[] | undefined {
+    if (sameBytes(t.buf, a, b, this.#bytes)) return this.#tokens.slice();
+    const tokens = addTokens(t, a, b, undefined);
+    if (tokens === undefined) return undefined;
+    this.#bytes = Uint8Array.prototype.slice.call(t.buf, a, b);
+    this.#tokens = tokens.slice();
+    return tokens;
+  }
 }
+
+const recentAllow = new RecentTokens();
+const recentSupported = new RecentTokens();
 
 /** CSeq `1*DIGIT LWS Method` (RFC 3261 §20.16) in `buf[a, b)`; the method string is reused when it equals `method`. */
 function scanCSeq(t: ByteText, a: number, b: number, method: string | undefined): CSeqValue | undefined {
@@ -397,13 +403,14 @@ function takeHeader(p: MessageParts, id: number, t: ByteText, a: number, b: numb
     case HeaderId.recordRoute:
       return (p.recordRoute = addNameAddrs(t, a, b, p.recordRoute, true, Keep.shared)) !== undefined;
     case HeaderId.supported:
-      return (p.supported = addTokens(t, a, b, p.supported)) !== undefined;
+      p.supported = p.supported === undefined ? recentSupported.read(t, a, b) : addTokens(t, a, b, p.supported);
+      return p.supported !== undefined;
     case HeaderId.require:
       return (p.require = addTokens(t, a, b, p.require)) !== undefined;
     case HeaderId.proxyRequire:
       return (p.proxyRequire = addTokens(t, a, b, p.proxyRequire)) !== undefined;
     case HeaderId.allow:
-      p.allow = p.allow === undefined ? firstAllow(t, a, b) : addTokens(t, a, b, p.allow);
+      p.allow = p.allow === undefined ? recentAllow.read(t, a, b) : addTokens(t, a, b, p.allow);
       return p.allow !== undefined;
     case HeaderId.expires: {
       const v = digitsAt(buf, a, b, 10);
