@@ -50,6 +50,7 @@ interface LocationRow {
   readonly attr: string | null;
   readonly ownership_tag: string | null;
   readonly params: string | null;
+  readonly flow: string | null;
 }
 
 /** A row of the load query: the AOR version, joined with its bindings (all null when none). */
@@ -81,6 +82,7 @@ const BINDING_COLUMNS = [
   'attr',
   'ownership_tag',
   'params',
+  'flow',
 ] as const satisfies readonly (keyof LocationRow)[];
 
 const resolveOptions = (options: SqliteLocationStoreOptions): ResolvedSqliteOptions => {
@@ -132,6 +134,7 @@ const bindingParams = (aor: string, b: Binding): unknown[] => [
   b.attr ?? null,
   b.ownershipTag ?? null,
   b.params ?? null,
+  b.flow ?? null,
 ];
 
 /** Rebuild a binding from its row: NULL columns become absent fields, never `undefined` values. */
@@ -155,6 +158,7 @@ const rowToBinding = (row: LocationRow): Binding => {
   if (row.attr !== null) binding.attr = row.attr;
   if (row.ownership_tag !== null) binding.ownershipTag = row.ownership_tag;
   if (row.params !== null) binding.params = row.params;
+  if (row.flow !== null) binding.flow = row.flow;
   return binding;
 };
 
@@ -166,7 +170,7 @@ const rowToBinding = (row: LocationRow): Binding => {
  * Schema (created if missing), named after OpenSIPS usrloc's `location` table:
  * - `<table>`: one row per binding: `aor, contact, received, path, expires_at` (epoch ms)`, q,
  *   callid, cseq, last_modified` (epoch ms)`, flags, user_agent, socket, methods, sip_instance,
- *   reg_id, attr, ownership_tag, params`. `path` and `methods` hold JSON arrays; NULL means the
+ *   reg_id, attr, ownership_tag, params, flow`. `path` and `methods` hold JSON arrays; NULL means the
  *   field is absent. Rows of an AOR keep their commit order.
  * - `<table>_aor`: one row per AOR, `version INTEGER PRIMARY KEY AUTOINCREMENT, aor UNIQUE`. The
  *   compare-and-set version is that number: every commit replaces the row, so a version is never
@@ -239,12 +243,16 @@ export class SqliteLocationStore implements LocationStore {
           reg_id INTEGER,
           attr TEXT,
           ownership_tag TEXT,
-          params TEXT
+          params TEXT,
+          flow TEXT
         );
         CREATE INDEX IF NOT EXISTS "${table}_aor_idx" ON ${bindings} (aor);
         CREATE INDEX IF NOT EXISTS "${table}_expires_idx" ON ${bindings} (expires_at);
         DELETE FROM ${aors} WHERE NOT EXISTS (SELECT 1 FROM ${bindings} b WHERE b.aor = ${aors}.aor);
       `);
+      // Files created before RFC 5626 flows were stored get the column (sipreg 0.1.0).
+      const columns = db.prepare(`PRAGMA table_info(${bindings})`).all() as { name: string }[];
+      if (!columns.some((c) => c.name === 'flow')) db.exec(`ALTER TABLE ${bindings} ADD COLUMN flow TEXT`);
       this.#selectAor = db.prepare(
         `SELECT a.version AS version, ${BINDING_COLUMNS.map((c) => `b.${c}`).join(', ')}
          FROM ${aors} a LEFT JOIN ${bindings} b ON b.aor = a.aor WHERE a.aor = ? ORDER BY b.id`,

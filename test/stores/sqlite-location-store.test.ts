@@ -84,6 +84,28 @@ describe('SqliteLocationStore specifics', () => {
     expect(reopened.commit('sip:alice@example.com', versions.get('sip:alice@example.com'), [full]).ok).toBe(true);
   });
 
+  it('adds the flow column to a file made by sipreg 0.1.0 and keeps its bindings', () => {
+    const old = new Database(path);
+    old.exec(`
+      CREATE TABLE "location_aor" (version INTEGER PRIMARY KEY AUTOINCREMENT, aor TEXT NOT NULL UNIQUE);
+      CREATE TABLE "location" (id INTEGER PRIMARY KEY, aor TEXT NOT NULL, contact TEXT NOT NULL, received TEXT, path TEXT,
+        expires_at INTEGER NOT NULL, q INTEGER NOT NULL, callid TEXT NOT NULL, cseq INTEGER NOT NULL,
+        last_modified INTEGER NOT NULL, flags INTEGER NOT NULL, user_agent TEXT, socket TEXT, methods TEXT,
+        sip_instance TEXT, reg_id INTEGER, attr TEXT, ownership_tag TEXT, params TEXT);
+      INSERT INTO "location_aor" (aor) VALUES ('alice@example.com');
+      INSERT INTO "location" (aor, contact, expires_at, q, callid, cseq, last_modified, flags)
+        VALUES ('alice@example.com', 'sip:alice@192.0.2.1', ${BINDING_T0 + 60_000}, -1, 'c1', 1, ${BINDING_T0}, 0);
+    `);
+    old.close();
+    const store = openStore();
+    const before = store.load('alice@example.com');
+    expect(before.bindings.map((b) => b.contact)).toEqual(['sip:alice@192.0.2.1']);
+    expect(before.bindings[0].flow).toBeUndefined();
+    const flowing = buildBinding('sip:alice@192.0.2.2', { regId: 1, instanceId: '<urn:uuid:1>', flow: 'tcp#7' });
+    expect(store.commit('alice@example.com', before.version, [...before.bindings, flowing]).ok).toBe(true);
+    expect(openStore().load('alice@example.com').bindings[1].flow).toBe('tcp#7');
+  });
+
   it('keeps the commit order of an AOR', () => {
     const store = openStore();
     const ordered = ['z', 'a', 'm', 'b'].map((n) => binding(`sip:${n}@192.0.2.1`));
