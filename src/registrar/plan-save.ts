@@ -16,7 +16,9 @@ import type { MatchingMode, SaveOptions } from './save-options';
 import { bracketHost, formatEndpoint, unbracket } from '../sip/socket-address';
 import { uriParts } from './aor';
 import { sameList } from './same-list';
-import type { BindingExtras, RegistrarFeature, SaveHookContext } from '../features/registrar-feature';
+import type { BindingExtras, SaveHookContext } from '../features/registrar-feature';
+import type { FeatureHooks } from './feature-hooks';
+import { featureHooks } from './feature-hooks';
 
 /** The decision of {@link planSave}: the AOR's new binding list and what changed. */
 export interface SavePlan {
@@ -47,8 +49,8 @@ export interface SaveContext extends SaveHookContext {
    * million bindings hold one copy each. @defaultValue identity
    */
   readonly intern?: Interner;
-  /** Enabled extensions (Path, outbound, GRUU, push) and what their hooks see. @defaultValue none */
-  readonly features?: readonly RegistrarFeature[];
+  /** Enabled extensions (Path, outbound, GRUU, push) by hook; the hooks see this context. @defaultValue none */
+  readonly features?: FeatureHooks;
 }
 
 /** Shares equal values between bindings (see {@link SaveContext.intern}). */
@@ -171,12 +173,13 @@ function sameRegistration(a: Binding, b: Binding): boolean {
 }
 
 const NONE: readonly Binding[] = Object.freeze([]);
-const NO_FEATURES: readonly RegistrarFeature[] = Object.freeze([]);
+const NO_FEATURES: FeatureHooks = featureHooks([]);
 
 /** The first feature's own match of an uploaded Contact (index, -1 = new), or undefined. */
-function featureMatch(features: readonly RegistrarFeature[], c: NameAddrValue, stored: readonly Binding[], hook: SaveHookContext): number | undefined {
-  for (const f of features) {
-    const index = f.matchBinding?.(c, stored, hook);
+function featureMatch(features: FeatureHooks, c: NameAddrValue, stored: readonly Binding[], hook: SaveHookContext): number | undefined {
+  const matchers = features.matchBinding;
+  for (let i = 0; i < matchers.length; i++) {
+    const index = matchers[i].matchBinding?.(c, stored, hook);
     if (index !== undefined) return index;
   }
   return undefined;
@@ -198,7 +201,7 @@ function splitExpired(bindings: readonly Binding[], nowMs: number): { current: r
   if (i === bindings.length) return { current: bindings, expired: NONE };
   const current: Binding[] = [];
   const expired: Binding[] = [];
-  for (const b of bindings) (b.expiresAt > nowMs ? current : expired).push(b);
+  for (let k = 0; k < bindings.length; k++) (bindings[k].expiresAt > nowMs ? current : expired).push(bindings[k]);
   return { current, expired };
 }
 
@@ -222,8 +225,9 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
 
   const features = ctx.features ?? NO_FEATURES;
   const hook: SaveHookContext = ctx;
-  for (const f of features) {
-    const refused = f.checkRegister?.(hook);
+  const checks = features.checkRegister;
+  for (let i = 0; i < checks.length; i++) {
+    const refused = checks[i].checkRegister?.(hook);
     if (refused !== undefined) return err(refused);
   }
 
@@ -245,7 +249,9 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
   }
 
   const mode = save.matchingMode ?? 0;
-  const next = current.slice();
+  // Copied by hand: slice() of a frozen array (what stores return) takes V8's slow path.
+  const next: Binding[] = [];
+  for (let k = 0; k < current.length; k++) next.push(current[k]);
   const requestBindings: Binding[] = [];
   const intern = ctx.intern;
   const userAgent = request.userAgent === undefined || intern === undefined ? request.userAgent : intern.userAgent(request.userAgent);
@@ -254,7 +260,9 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
   let flagsBase = save.memoryOnly ? BindingFlags.memoryOnly : 0;
   if (save.upstreamReply !== undefined) flagsBase |= BindingFlags.cached;
 
-  for (const c of contacts) {
+  const extending = features.bindingExtras;
+  for (let ci = 0; ci < contacts.length; ci++) {
+    const c = contacts[ci];
     const uri = c.uri;
     if (uri.length > options.maxContactLen) return err(regError('contact-too-long'));
     if (uri === '*') return err(regError('star-contact'));
@@ -317,8 +325,8 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
     if (save.ownershipTag !== undefined) binding.ownershipTag = save.ownershipTag;
     const params = echoParams(c.params);
     if (params !== undefined) binding.params = params;
-    for (const f of features) {
-      const extras = f.bindingExtras?.(c, hook);
+    for (let i = 0; i < extending.length; i++) {
+      const extras = extending[i].bindingExtras?.(c, hook);
       if (extras !== undefined) applyExtras(binding, extras);
     }
     if (found !== undefined) {

@@ -43,6 +43,8 @@ import type { PushFeature } from '../features/push/push-feature';
 import { createPushFeature } from '../features/push/push-feature';
 import { PushCoordinator } from '../features/push/push-coordinator';
 import type { SaveReplyExtras } from './reply';
+import type { FeatureHooks } from './feature-hooks';
+import { featureHooks } from './feature-hooks';
 
 /** Filter of {@link Registrar.remove} (OpenSIPS `remove(domain, AOR, contact, next_hop, sip_instance)`). */
 export interface RemoveQuery {
@@ -170,8 +172,8 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   private closed = false;
   private purgeTimer: TimerHandle | undefined;
   private purging: Promise<number> | undefined;
-  /** Enabled extensions, in hook order (Path, outbound, GRUU, push). */
-  private readonly features: readonly RegistrarFeature[];
+  /** Enabled extensions (Path, outbound, GRUU, push) by hook. */
+  private readonly features: FeatureHooks;
   private readonly outbound: OutboundFeature | undefined;
   private readonly gruu: GruuFeature | undefined;
   private readonly push: PushFeature | undefined;
@@ -195,7 +197,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
       });
       features.push((this.push = createPushFeature(o.push, this.pushes)));
     }
-    this.features = features;
+    this.features = featureHooks(features);
     this.schedulePurge();
   }
 
@@ -275,10 +277,11 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     const { request, save, aor, nowMs } = ctx;
     this.accepted++;
     if (!unchanged) {
-      for (const b of plan.expired) this.emitChange({ kind: 'expired', aor, binding: b });
-      for (const c of plan.changes) this.emitChange(c);
+      const { expired, changes } = plan;
+      for (let i = 0; i < expired.length; i++) this.emitChange({ kind: 'expired', aor, binding: expired[i] });
+      for (let i = 0; i < changes.length; i++) this.emitChange(changes[i]);
+      this.notifyFeatures(aor, expired.length === 0 ? changes : [...expiredChanges(aor, expired), ...changes]);
     }
-    if (!unchanged) this.notifyFeatures(aor, plan.expired.length === 0 ? plan.changes : [...expiredChanges(aor, plan.expired), ...plan.changes]);
     const listed = save.onlyRequestContacts ? plan.requestBindings : plan.bindings;
     const response = save.noReply ? undefined : buildSaveReply(request, listed, nowMs, this.options.receivedParam, this.replyExtras(listed, ctx));
     let keepConnectionUntil: number | undefined;
@@ -294,11 +297,15 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   private replyExtras(listed: readonly Binding[], hook: SaveHookContext): SaveReplyExtras | undefined {
     let headers: (readonly [string, string])[] | undefined;
     let params: ((b: Binding) => string)[] | undefined;
-    for (const f of this.features) {
-      const h = f.replyHeaders?.(listed, hook);
-      if (h !== undefined && h.length > 0) (headers ??= []).push(...h);
-      const contactParams = f.contactParams;
-      if (contactParams !== undefined) (params ??= []).push((b) => contactParams.call(f, b, hook));
+    const { replyHeaders, contactParams } = this.features;
+    for (let i = 0; i < replyHeaders.length; i++) {
+      const h = replyHeaders[i].replyHeaders?.(listed, hook);
+      if (h !== undefined) for (let k = 0; k < h.length; k++) (headers ??= []).push(h[k]);
+    }
+    for (let i = 0; i < contactParams.length; i++) {
+      const f = contactParams[i];
+      const each = f.contactParams;
+      if (each !== undefined) (params ??= []).push((b) => each.call(f, b, hook));
     }
     if (headers === undefined && params === undefined) return undefined;
     const each = params;
@@ -307,7 +314,8 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
 
   /** Tell the extensions what a commit changed (flows, pending pushes). */
   private notifyFeatures(aor: string, changes: readonly BindingChange[]): void {
-    for (const f of this.features) f.afterCommit?.(aor, changes);
+    const hooked = this.features.afterCommit;
+    for (let i = 0; i < hooked.length; i++) hooked[i].afterCommit?.(aor, changes);
   }
 
   private reportError(e: unknown, what: string): void {
