@@ -133,6 +133,8 @@ export function asAorUri(uriOrAor: string): string {
  * OpenSIPS `max_username_len`, `max_domain_len` and `max_aor_len` limits.
  */
 export function toAor(uri: string, rules: AorRules): Result<string, RegError> {
+  const plain = plainAor(uri, rules);
+  if (plain !== undefined) return ok(plain);
   const parsed = uriParts(uri);
   if (parsed === undefined || (parsed.scheme !== 'sip' && parsed.scheme !== 'sips')) {
     return err(regError('aor-parse', undefined, `Cannot use '${uri}' as an address-of-record`));
@@ -152,6 +154,23 @@ export function toAor(uri: string, rules: AorRules): Result<string, RegError> {
   // Joined, not concatenated: `a + b` is a V8 rope (cons string) that stays a 32-byte wrapper
   // around its flattened text once a Map has hashed it, in every store key.
   return ok([user, domain].join('@'));
+}
+
+/**
+ * {@link toAor} of the common shape, `sip:user@host[;params]` already canonical (see
+ * {@link plainAorEnd}) and within the rules, in one scan; undefined for anything else.
+ */
+function plainAor(uri: string, rules: AorRules): string | undefined {
+  const start = uri.startsWith('sip:') ? 4 : uri.startsWith('sips:') ? 5 : 0;
+  if (start === 0 || rules.realmPrefix !== '') return undefined;
+  const end = plainAorEnd(uri, start, rules.caseSensitive);
+  if (end < 0) return undefined;
+  const at = uri.indexOf('@', start);
+  if (at - start > rules.maxUsernameLen || end - at - 1 > rules.maxDomainLen || end - start > rules.maxAorLen) return undefined;
+  const domain = uri.slice(at + 1, end);
+  if (rules.domains.length > 0 && !rules.domains.includes(domain)) return undefined;
+  // Joined, not concatenated: see the end of toAor.
+  return [uri.slice(start, at), domain].join('@');
 }
 
 /**

@@ -1,17 +1,37 @@
 import type { SipRequest } from './message';
 import { responseToTag } from './to-tag';
 
+/** The last Status-Line built (a server answers mostly one status), with `\r\nVia: ` after it. */
+let lastStatus = 0;
+let lastReason = '';
+let lastLine = '';
+
+function statusLineAndVia(status: number, reason: string): string {
+  if (status !== lastStatus || reason !== lastReason) {
+    lastLine = 'SIP/2.0 ' + status + ' ' + reason + '\r\nVia: ';
+    lastStatus = status;
+    lastReason = reason;
+  }
+  return lastLine;
+}
+
 /**
  * The head of a response to `request` (RFC 3261 §8.2.6) up to and including the CSeq line:
  * the Status-Line, every Via value in order, From, To (with a To tag added when absent and
- * `status > 100`, §8.2.6.2), Call-ID and CSeq copied. One concatenation, encoded by the caller.
+ * `status > 100`, §8.2.6.2), Call-ID and CSeq copied. One concatenation of as few pieces as the
+ * values allow (constant text merged), encoded by the caller.
  */
 export function responseHead(request: SipRequest, status: number, reason: string, toTag: string | undefined): string {
-  let head = 'SIP/2.0 ' + status + ' ' + reason + '\r\n';
   const via = request.via;
-  for (let i = 0; i < via.length; i++) head += 'Via: ' + via[i].raw + '\r\n';
-  head += 'From: ' + request.from.raw + '\r\n';
-  let to = request.to.raw;
-  if (status > 100 && request.to.params.tag === undefined) to += ';tag=' + (toTag ?? responseToTag(request));
-  return head + 'To: ' + to + '\r\nCall-ID: ' + request.callId + '\r\nCSeq: ' + request.cseq.seq + ' ' + request.cseq.method + '\r\n';
+  let head: string;
+  if (via.length === 0) head = 'SIP/2.0 ' + status + ' ' + reason + '\r\nFrom: ' + request.from.raw;
+  else {
+    head = statusLineAndVia(status, reason) + via[0].raw;
+    for (let i = 1; i < via.length; i++) head += '\r\nVia: ' + via[i].raw;
+    head += '\r\nFrom: ' + request.from.raw;
+  }
+  const to = request.to;
+  head += '\r\nTo: ' + to.raw;
+  if (status > 100 && to.params.tag === undefined) head += ';tag=' + (toTag ?? responseToTag(request));
+  return head + '\r\nCall-ID: ' + request.callId + '\r\nCSeq: ' + request.cseq.seq + ' ' + request.cseq.method + '\r\n';
 }
