@@ -36,6 +36,7 @@ export * from './registrar/select-targets';
 export * from './registrar/purr-outcome';
 export * from './registrar/binding-change';
 export * from './registrar/plan-save';
+export * from './registrar/feature-hooks';
 export * from './registrar/parse-save-flags';
 export * from './registrar/parse-lookup-flags';
 export * from './registrar/add-sock-hdr';
