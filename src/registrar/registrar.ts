@@ -187,7 +187,12 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     this.queryAorRules = { ...o, domains: [] };
     const features: RegistrarFeature[] = [createPathFeature({ serviceRoute: o.serviceRoute })];
     if (o.outbound.enabled) features.push((this.outbound = createOutboundFeature(o.outbound)));
-    if (o.gruu.enabled) features.push((this.gruu = createGruuFeature(o.gruu)));
+    if (o.gruu.enabled) {
+      features.push((this.gruu = createGruuFeature(o.gruu)));
+      if (o.gruu.secret[0] === 'OpenSIPS') {
+        o.logger.warn({}, "GRUUs are sealed with the public default secret 'OpenSIPS': set gruu.secret (--gruu-secret) so temporary GRUUs hide their AOR (RFC 5627 §3.2)");
+      }
+    }
     if (o.push.enabled) {
       this.pushes = new PushCoordinator(o.push, {
         clock: o.clock,

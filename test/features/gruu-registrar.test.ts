@@ -201,4 +201,12 @@ describe('GRUU (RFC 5627) through the registrar', () => {
     expect(await dropped.lookup(temp)).toMatchObject({ kind: 'not-found', status: 404 });
     expect(uris(await dropped.lookup(fresh.temp))).toEqual([CONTACT_A]);
   });
+  it('warns when GRUUs are enabled with the public default secret', () => {
+    const warnings: string[] = [];
+    const logger = { debug() {}, info() {}, warn: (_o: object, msg?: string) => void warnings.push(msg ?? ''), error() {} };
+    createRegistrar({ gruu: { enabled: true }, logger, purgeIntervalMs: 0 });
+    createRegistrar({ gruu: { enabled: true, secret: 'mine' }, logger, purgeIntervalMs: 0 });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/public default secret/);
+  });
 });
