@@ -32,7 +32,6 @@ import type { PurrOutcome } from './purr-outcome';
 import type { GruuUri } from '../features/gruu/gruu-uri';
 import { gruuTargets } from '../features/gruu/gruu-targets';
 import type { PendingPush } from '../features/push/push-coordinator';
-import { stripPnParams } from '../features/push/strip-pn-params';
 import type { RegistrarFeature, SaveHookContext } from '../features/registrar-feature';
 import { createPathFeature } from '../features/path/path-feature';
 import type { OutboundFeature } from '../features/outbound/outbound-feature';
@@ -389,7 +388,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     if (all.kind !== 'found') return all;
     const { reachable, pending } = pushes.dispatch(all.targets, now);
     if (pending.length === 0) return shapeTargets(all.aor, reachable, opts);
-    const waiting = pending.map((p) => this.pendingTarget(p));
+    const waiting = pending.map((p) => this.pendingTarget(pushes, p));
     if (reachable.length === 0) return { kind: 'push-pending', code: 2, aor: all.aor, pending: waiting };
     return { ...shapeTargets(all.aor, reachable, opts), pending: waiting };
   }
@@ -410,15 +409,8 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     }, rethrow);
   }
 
-  private pendingTarget(p: PendingPush): PushPendingTarget {
-    return { aor: p.aor, binding: p.binding, refreshed: p.refreshed.then((b) => (b === undefined ? undefined : this.wokenTarget(p.aor, b))) };
-  }
-
-  /** The target of a device that re-registered after a push: its URI without `pn-*` parameters. */
-  private wokenTarget(aor: string, b: Binding): LookupTarget {
-    const target = targetOf(aor, b);
-    const uri = stripPnParams(target.uri, this.options.push.ctMatchParams.filter((p) => !p.startsWith('pn-')));
-    return uri === target.uri ? target : { ...target, uri };
+  private pendingTarget(pushes: PushCoordinator, p: PendingPush): PushPendingTarget {
+    return { aor: p.aor, binding: p.binding, refreshed: p.refreshed.then((b) => (b === undefined ? undefined : pushes.awake(targetOf(p.aor, b)))) };
   }
 
   /**
@@ -432,8 +424,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     const pushes = this.pushes;
     const target = push?.purrOf(request);
     if (push === undefined || pushes === undefined || target === undefined) {
-      const carries = /;pn-purr=/i.test(request.uri) || /;pn-purr=/i.test(request.route[0]?.uri ?? '');
-      return { code: 2, kind: 'not-launched', reason: carries && push !== undefined ? 'foreign-purr' : 'no-purr' };
+      return { code: 2, kind: 'not-launched', reason: push?.carriesPurr(request) === true ? 'foreign-purr' : 'no-purr' };
     }
     let bindings: readonly Binding[];
     try {
@@ -449,7 +440,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     const woken = await pushes.startPush(target.aor, device, 'purr').refreshed;
     return woken === undefined
       ? { code: 1, kind: 'timed-out', aor: target.aor, binding: device }
-      : { code: 1, kind: 'refreshed', aor: target.aor, target: this.wokenTarget(target.aor, woken) };
+      : { code: 1, kind: 'refreshed', aor: target.aor, target: pushes.awake(targetOf(target.aor, woken)) };
   }
 
   private readonly latencyOf = (aor: string, contact: string): number | undefined =>

@@ -123,10 +123,18 @@ export class PushCoordinator {
         pending.push(this.startPush(t.aor, t.binding, 'lookup'));
         continue;
       }
-      const uri = stripPnParams(t.uri, this.#customParams);
-      reachable.push(uri === t.uri ? t : { ...t, uri });
+      reachable.push(this.awake(t));
     }
     return { reachable, pending };
+  }
+
+  /**
+   * The target a request is forwarded to once its device is awake: the URI without its `pn-*`
+   * and custom match parameters (OpenSIPS strips them from the resulting Request-URI).
+   */
+  awake(target: LookupTarget): LookupTarget {
+    const uri = stripPnParams(target.uri, this.#customParams);
+    return uri === target.uri ? target : { ...target, uri };
   }
 
   /**

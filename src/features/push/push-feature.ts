@@ -41,6 +41,8 @@ export interface PushFeature extends RegistrarFeature {
    * Route URI (OpenSIPS `pn_process_purr`), or `undefined` when there is none or it is not ours.
    */
   purrOf(request: SipRequest): PurrTarget | undefined;
+  /** True when the Request-URI or top Route carries a `pn-purr`, ours or not. */
+  carriesPurr(request: SipRequest): boolean;
 }
 
 function quoted(v: string): string {
@@ -164,6 +166,9 @@ export function createPushFeature(options: PushOptions = {}, host?: PushFeatureH
     },
     deviceKeyOf: keyOfUri,
     purrFor,
+    carriesPurr(request) {
+      return purrParam(request.uri) !== undefined || purrParam(request.route[0]?.uri) !== undefined;
+    },
     purrOf(request) {
       if (purr === undefined) return undefined;
       const token = purrParam(request.uri) ?? purrParam(request.route[0]?.uri);
