@@ -52,8 +52,6 @@ export interface OutboundFeature extends RegistrarFeature {
 export function createOutboundFeature(options: OutboundOptions = {}): OutboundFeature {
   const { flowTimer } = resolveOutboundOptions(options);
   const flows = new Map<string, Set<string>>();
-  const applies = (c: NameAddrValue, ctx: SaveHookContext): boolean =>
-    flowKeyOf(c) !== undefined && outboundApplies(ctx.request);
   /** Flow Contacts of the request: those with a non-zero lifetime counted apart (no allocation). */
   const countFlows = (request: SipRequest): { all: number; live: number } | undefined => {
     if (request.contacts === '*') return undefined;
@@ -79,9 +77,8 @@ export function createOutboundFeature(options: OutboundOptions = {}): OutboundFe
       return flows.live > 1 ? regError('multiple-flows') : undefined;
     },
     matchBinding(contact, stored, ctx) {
-      if (!applies(contact, ctx)) return undefined;
       const key = flowKeyOf(contact);
-      if (key === undefined) return undefined;
+      if (key === undefined || !outboundApplies(ctx.request)) return undefined;
       return stored.findIndex((b) => b.instanceId === key.instanceId && b.regId === key.regId);
     },
     bindingExtras(contact, ctx) {
