@@ -26,7 +26,7 @@ import { buildErrorReply, buildSaveReply, regErrorStatus } from './reply';
 import type { SaveOptions } from './save-options';
 import type { SaveResult } from './save-result';
 import type { LookupOptions } from './lookup-options';
-import type { AorBindings, LookupResult, LookupTarget, PushPendingTarget } from './select-targets';
+import type { AorBindings, LookupResult, PushPendingTarget } from './select-targets';
 import { selectTargets, shapeTargets, targetOf } from './select-targets';
 import type { PurrOutcome } from './purr-outcome';
 import type { GruuUri } from '../features/gruu/gruu-uri';

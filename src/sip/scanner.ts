@@ -1,4 +1,4 @@
-import type { CSeqValue, NameAddrValue, ViaValue } from './message';
+import type { CSeqValue, NameAddrValue } from './message';
 import type { StartLine } from './message-parts';
 import type { ParseResult, ResolvedParseOptions } from './parse-result';
 import { DIGIT_CHARS, TOKEN_CHARS, allBytesIn, allInTable } from './chars';

@@ -3,7 +3,7 @@ import type { Binding } from '../../ports/binding';
 import type { NameAddrValue, SipRequest } from '../../sip/message';
 import { parseUri } from '../../sip/uri';
 import { unquote } from '../../registrar/contact-values';
-import type { RegistrarFeature, ReplyHeader, SaveHookContext } from '../registrar-feature';
+import type { RegistrarFeature, ReplyHeader } from '../registrar-feature';
 import { flowTokenOf } from './flow-token';
 import type { OutboundOptions } from './outbound-options';
 import { resolveOutboundOptions } from './outbound-options';
