@@ -1,20 +1,13 @@
 /**
- * In-process registrar benchmark (not a timed test; run with
- * `node --expose-gc --import tsx bench/registrar.bench.ts`). Prints three tables:
- *
- * 1. REGISTER handled end to end on one core (parse the datagram, plan, commit to the memory
- *    store, build the 200), next to the bare parse of the same message by SIP.js and by
- *    drachtio-sip, measured in the same run.
- * 2. lookup() per second at 1,000,000 bindings, AORs in random and in registration order, next to
- *    a plain `Map` of objects read the same way.
- * 3. heap bytes per binding at 1,000,000 bindings saved through the registrar, next to a plain
- *    `Map` of objects holding the same fields.
+ * In-process REGISTER benchmark (not a timed test; run with
+ * `node --expose-gc --import tsx bench/register.bench.ts`): REGISTER handled end to end on one
+ * core (parse the datagram, plan, commit to the memory store, build the 200), next to the bare
+ * parse of the same message by SIP.js and by drachtio-sip, measured in the same run.
  */
 import { Buffer } from 'node:buffer';
 import { Core } from 'sip-parser';
 import drachtio from 'drachtio-sip';
 import { createRegistrar } from '../src/registrar/registrar';
-import { MemoryLocationStore } from '../src/stores/memory-location-store';
 import { parseSipMessage } from '../src/sip/sip-parser';
 import type { SipRequest } from '../src/sip/message';
 import type { SaveResult } from '../src/registrar/save-result';
@@ -86,50 +79,4 @@ let sink: unknown;
   void registrar.close();
 }
 
-// 2 and 3. One million bindings: heap per binding and lookup rate.
-{
-  const N = 1_000_000;
-  gc();
-  const before = process.memoryUsage().heapUsed;
-  const store = new MemoryLocationStore();
-  const registrar = createRegistrar({ store, purgeIntervalMs: 0 });
-  // As the CLI saves: with the source (NAT detection off, socket from the transport's endpoint).
-  const local = Object.freeze({ protocol: 'udp' as const, address: '127.0.0.1', port: 5060 });
-  for (let i = 0; i < N; i++) {
-    const source = { protocol: 'udp' as const, address: `192.0.2.${i % 250}`, port: 5060 + (i % 1000), local };
-    registrar.save(parse(register(i)), { noReply: true, source });
-  }
-  gc();
-  const perBinding = (process.memoryUsage().heapUsed - before) / N;
-
-  const uris = Array.from({ length: N }, (_, i) => `sip:user${i}@example.com`);
-  for (let i = 0; i < 100_000; i++) sink = registrar.lookup(uris[i]);
-  const lookupRate = rate(N, (i) => { sink = registrar.lookup(uris[(i * 7919) % N]); });
-  const lookupSeqRate = rate(N, (i) => { sink = registrar.lookup(uris[i]); });
-
-  gc();
-  const beforeMap = process.memoryUsage().heapUsed;
-  const map = new Map<string, object>();
-  for (let i = 0; i < N; i++) {
-    const m = parse(register(i));
-    const c = m.contacts === '*' ? undefined : m.contacts[0];
-    map.set(`user${i}@example.com`, {
-      contact: c?.uri, callId: m.callId, cseq: m.cseq.seq, expiresAt: Date.now() + 3_600_000, q: -1,
-      updatedAt: Date.now(), flags: 0, userAgent: m.userAgent, methods: m.allow, socket: undefined,
-    });
-  }
-  gc();
-  const mapPerBinding = (process.memoryUsage().heapUsed - beforeMap) / N;
-  const keys = Array.from({ length: N }, (_, i) => `user${i}@example.com`);
-  const mapRate = rate(N, (i) => { sink = map.get(keys[(i * 7919) % N]); });
-  const mapSeqRate = rate(N, (i) => { sink = map.get(keys[i]); });
-
-  console.log('\n### One million bindings\n');
-  console.log('| what | sipreg (registrar + memory store) | plain `Map` of objects |');
-  console.log('|---|---|---|');
-  console.log(`| lookup per second (R-URI → ordered targets), AORs in random order | ${fmt(lookupRate)} | ${fmt(mapRate)} (get only) |`);
-  console.log(`| lookup per second, AORs in registration order | ${fmt(lookupSeqRate)} | ${fmt(mapSeqRate)} (get only) |`);
-  console.log(`| heap bytes per binding | ${fmt(perBinding)} | ${fmt(mapPerBinding)} |`);
-  sink = [map.size, store];
-}
 void sink;
