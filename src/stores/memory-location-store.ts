@@ -2,6 +2,7 @@ import type { AorSnapshot, Binding } from '../ports/binding';
 import type { CommitOutcome, LocationStore } from '../ports/location-store';
 import { closedStoreError } from './closed-store-error';
 import { COMMIT_CONFLICT } from './commit-conflict';
+import { AorTable } from './aor-table';
 import { ExpiryWheel } from './expiry-wheel';
 
 /** What the map holds per AOR: the binding itself when it is alone, else a private frozen array. */
@@ -30,7 +31,8 @@ const INDEX_SLACK = 1024;
  * restart. Every method answers synchronously with a plain value (never a promise).
  *
  * Memory layout, chosen for a million AORs on one process:
- * - One `Map<aor, StoredBindings>`. A single binding is stored as given (not cloned, not wrapped
+ * - One {@link AorTable} from AOR to `StoredBindings` (fewer dependent memory reads per lookup
+ *   than a `Map` at a million AORs). A single binding is stored as given (not cloned, not wrapped
  *   in an array); several are stored as a private frozen copy of the committed array.
  * - The compare-and-set version is the identity of that stored value: the `Binding` object
  *   for a one-binding AOR, the private array otherwise, `null` when the AOR is absent. It costs no
@@ -42,7 +44,7 @@ const INDEX_SLACK = 1024;
  * Bindings must not be mutated after commit (the {@link Binding} type is read-only).
  */
 export class MemoryLocationStore implements LocationStore {
-  readonly #aors = new Map<string, StoredBindings>();
+  readonly #aors = new AorTable<StoredBindings>();
   readonly #wheel = new ExpiryWheel();
   #bindings = 0;
   #closed = false;
@@ -111,7 +113,7 @@ export class MemoryLocationStore implements LocationStore {
   }
 
   *#earliestPairs(): Generator<readonly [string, number]> {
-    for (const [aor, stored] of this.#aors) yield [aor, earliestOf(stored)];
+    for (const [aor, stored] of this.#aors.entries()) yield [aor, earliestOf(stored)];
   }
 
   #assertOpen(): void {
