@@ -31,9 +31,10 @@ const INDEX_SLACK = 1024;
  * restart. Every method answers synchronously with a plain value (never a promise).
  *
  * Memory layout, chosen for a million AORs on one process:
- * - One `AorTable` (open addressing, `aor-table.ts`) from AOR to `StoredBindings` (fewer dependent memory reads per lookup
- *   than a `Map` at a million AORs). A single binding is stored as given (not cloned, not wrapped
- *   in an array); several are stored as a private frozen copy of the committed array.
+ * - One `AorTable` (open addressing, `aor-table.ts`) from AOR to `StoredBindings`: fewer
+ *   dependent memory reads per lookup than a `Map` at a million AORs. A single binding is stored
+ *   as given (not cloned, not wrapped in an array); several are stored as a private frozen copy
+ *   of the committed array.
  * - The compare-and-set version is the identity of that stored value: the `Binding` object
  *   for a one-binding AOR, the private array otherwise, `null` when the AOR is absent. It costs no
  *   memory. Bindings are immutable, so when a later commit stores the very same object again
