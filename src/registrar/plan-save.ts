@@ -206,6 +206,15 @@ function splitExpired(bindings: readonly Binding[], nowMs: number): { current: r
 }
 
 /**
+ * `fresh`, or the equal string a stored binding already holds: a refresh (RFC 3261 §10.3 step 7)
+ * keeps alive the copy the store has, and the request's copy dies young, which the garbage
+ * collector reclaims for free instead of promoting it.
+ */
+function storedCopy(stored: string | undefined, fresh: string): string {
+  return stored === fresh ? stored : fresh;
+}
+
+/**
  * `list` with `v` added. An empty list is replaced by a one-slot array: V8 grows an empty array
  * to 17 slots on its first push, and a save's lists hold one binding or change in the usual case.
  */
@@ -318,8 +327,8 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
     // Fields most bindings have go in the literal (one hidden class, in-object slots); rare ones
     // are added after, which costs a property array only for the bindings that have them.
     const binding: Mutable<Binding> = {
-      contact: uri,
-      callId,
+      contact: storedCopy(found?.contact, uri),
+      callId: storedCopy(found?.callId, callId),
       cseq,
       expiresAt: nowMs + expires * 1000,
       q,
