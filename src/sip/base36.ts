@@ -6,7 +6,7 @@ const PAIRS: readonly string[] = Array.from({ length: 36 * 36 }, (_, v) => DIGIT
 
 /**
  * `n.toString(36)` of a non-negative integer below 2**31, from a table of digit pairs instead of
- * V8's radix conversion (a runtime call): the To tags of {@link responseToTag} are built per reply.
+ * V8's radix conversion (a runtime call): the To tags of `responseToTag` are built per reply.
  */
 export function base36(n: number): string {
   if (n < 36) return DIGITS[n];

@@ -23,7 +23,7 @@ function fnv1aBoth(s: string): void {
  * The To tag a UAS adds to its responses to `request` (RFC 3261 §8.2.6.2): derived from the
  * Call-ID, the From tag and the top Via branch, so a retransmitted request gets the same tag
  * (two 31-bit FNV-1a hashes with different seeds in base 36, computed in one pass, no
- * intermediate string; the base-36 digits come from {@link base36}).
+ * intermediate string; base-36 digits from a table of digit pairs).
  */
 export function responseToTag(request: SipRequest): string {
   hashes[0] = 0x811c9dc5;
