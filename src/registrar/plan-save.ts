@@ -214,16 +214,6 @@ function storedCopy(stored: string | undefined, fresh: string): string {
   return stored === fresh ? stored : fresh;
 }
 
-/**
- * `list` with `v` added. An empty list is replaced by a one-slot array: V8 grows an empty array
- * to 17 slots on its first push, and a save's lists hold one binding or change in the usual case.
- */
-function withAdded<T>(list: T[], v: T): T[] {
-  if (list.length === 0) return [v];
-  list.push(v);
-  return list;
-}
-
 function tooMany(ctx: SaveContext): RegError {
   const retry = ctx.options.retryAfter;
   return regError('too-many-contacts', retry > 0 ? [['Retry-After', String(retry)]] : undefined);
@@ -239,7 +229,7 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
   const callId = request.callId;
   const cseq = request.cseq.seq;
   const { current, expired } = splitExpired(ctx.snapshot.bindings, nowMs);
-  let changes: BindingChange[] = [];
+  const changes: BindingChange[] = [];
   const aor = ctx.aor;
 
   const features = ctx.features ?? NO_FEATURES;
@@ -258,7 +248,7 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
       if (check === 'skip') return ok({ bindings: current, changes: [], requestBindings: [], expired, unchanged: true });
       if (check !== 'apply') return err(check);
     }
-    for (const b of current) changes = withAdded(changes, { kind: 'deleted', aor, binding: b });
+    for (const b of current) changes.push({ kind: 'deleted', aor, binding: b });
     return ok({ bindings: [], changes, requestBindings: [], expired, unchanged: current.length === 0 && expired.length === 0 });
   }
 
@@ -269,9 +259,9 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
 
   const mode = save.matchingMode ?? 0;
   // Copied by hand: slice() of a frozen array (what stores return) takes V8's slow path.
-  let next: Binding[] = [];
-  for (let k = 0; k < current.length; k++) next = withAdded(next, current[k]);
-  let requestBindings: Binding[] = [];
+  const next: Binding[] = [];
+  for (let k = 0; k < current.length; k++) next.push(current[k]);
+  const requestBindings: Binding[] = [];
   const intern = ctx.intern;
   const userAgent = request.userAgent === undefined || intern === undefined ? request.userAgent : intern.userAgent(request.userAgent);
   const allow = request.allow === undefined || intern === undefined ? request.allow : intern.methods(request.allow);
@@ -299,7 +289,7 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
     if (found !== undefined) {
       const check = cseqCheck(found, callId, cseq, ctx);
       if (check === 'skip') {
-        requestBindings = withAdded(requestBindings, found);
+        requestBindings.push(found);
         continue;
       }
       if (check !== 'apply') return err(check);
@@ -307,7 +297,7 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
     if (expires === 0) {
       if (found !== undefined) {
         next.splice(index, 1);
-        changes = withAdded(changes, { kind: 'deleted', aor, binding: found });
+        changes.push({ kind: 'deleted', aor, binding: found });
       }
       continue;
     }
@@ -350,12 +340,12 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
     }
     if (found !== undefined) {
       next[index] = binding;
-      changes = withAdded(changes, { kind: sameRegistration(found, binding) ? 'refreshed' : 'updated', aor, binding, previous: found });
+      changes.push({ kind: sameRegistration(found, binding) ? 'refreshed' : 'updated', aor, binding, previous: found });
     } else {
-      next = withAdded(next, binding);
-      changes = withAdded(changes, { kind: 'inserted', aor, binding });
+      next.push(binding);
+      changes.push({ kind: 'inserted', aor, binding });
     }
-    requestBindings = withAdded(requestBindings, binding);
+    requestBindings.push(binding);
   }
 
   const max = save.maxContacts ?? options.maxContacts;
@@ -368,7 +358,7 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
       const victim = evictable.shift();
       if (victim === undefined) return err(tooMany(ctx));
       next.splice(next.indexOf(victim), 1);
-      changes = withAdded(changes, { kind: 'deleted', aor, binding: victim });
+      changes.push({ kind: 'deleted', aor, binding: victim });
     }
   }
 
