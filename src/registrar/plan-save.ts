@@ -328,12 +328,12 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
       userAgent,
       methods,
     };
-    if (received !== undefined) binding.received = received;
-    if (typeof instance === 'string') binding.instanceId = unquote(instance);
+    if (received !== undefined) binding.received = storedCopy(found?.received, received);
+    if (typeof instance === 'string') binding.instanceId = storedCopy(found?.instanceId, unquote(instance));
     if (save.attr !== undefined) binding.attr = save.attr;
     if (save.ownershipTag !== undefined) binding.ownershipTag = save.ownershipTag;
     const params = echoParams(c.params);
-    if (params !== undefined) binding.params = params;
+    if (params !== undefined) binding.params = storedCopy(found?.params, params);
     for (let i = 0; i < extending.length; i++) {
       const extras = extending[i].bindingExtras?.(c, hook);
       if (extras !== undefined) applyExtras(binding, extras);
