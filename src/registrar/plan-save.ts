@@ -185,11 +185,24 @@ function featureMatch(features: FeatureHooks, c: NameAddrValue, stored: readonly
   return undefined;
 }
 
-/** Merge a feature's {@link BindingExtras} into a binding being built (flags are OR-ed). */
-function applyExtras(binding: Mutable<Binding>, extras: BindingExtras): void {
-  if (extras.path !== undefined) binding.path = extras.path;
-  if (extras.received !== undefined) binding.received = extras.received;
-  if (extras.flow !== undefined) binding.flow = extras.flow;
+/**
+ * `fresh`, or the equal string a stored binding already holds: a refresh (RFC 3261 §10.3 step 7)
+ * keeps alive the copy the store has, and the request's copy dies young, which the garbage
+ * collector reclaims for free instead of promoting it.
+ */
+function storedCopy(stored: string | undefined, fresh: string): string {
+  return stored === fresh ? stored : fresh;
+}
+
+/**
+ * Merge a feature's {@link BindingExtras} into a binding being built (flags are OR-ed); values
+ * equal to those of the `stored` binding it refreshes are taken from it (see {@link storedCopy}).
+ */
+function applyExtras(binding: Mutable<Binding>, extras: BindingExtras, stored: Binding | undefined): void {
+  const path = extras.path;
+  if (path !== undefined) binding.path = stored?.path !== undefined && sameList(stored.path, path) ? stored.path : path;
+  if (extras.received !== undefined) binding.received = storedCopy(stored?.received, extras.received);
+  if (extras.flow !== undefined) binding.flow = storedCopy(stored?.flow, extras.flow);
   if (extras.regId !== undefined) binding.regId = extras.regId;
   if (extras.flags !== undefined) binding.flags |= extras.flags;
 }
@@ -203,15 +216,6 @@ function splitExpired(bindings: readonly Binding[], nowMs: number): { current: r
   const expired: Binding[] = [];
   for (let k = 0; k < bindings.length; k++) (bindings[k].expiresAt > nowMs ? current : expired).push(bindings[k]);
   return { current, expired };
-}
-
-/**
- * `fresh`, or the equal string a stored binding already holds: a refresh (RFC 3261 §10.3 step 7)
- * keeps alive the copy the store has, and the request's copy dies young, which the garbage
- * collector reclaims for free instead of promoting it.
- */
-function storedCopy(stored: string | undefined, fresh: string): string {
-  return stored === fresh ? stored : fresh;
 }
 
 function tooMany(ctx: SaveContext): RegError {
@@ -336,7 +340,7 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
     if (params !== undefined) binding.params = storedCopy(found?.params, params);
     for (let i = 0; i < extending.length; i++) {
       const extras = extending[i].bindingExtras?.(c, hook);
-      if (extras !== undefined) applyExtras(binding, extras);
+      if (extras !== undefined) applyExtras(binding, extras, found);
     }
     if (found !== undefined) {
       next[index] = binding;
