@@ -1,5 +1,4 @@
 import type { SipRequest } from './message';
-import { base36 } from './base36';
 
 const FNV_PRIME = 0x01000193;
 
@@ -23,7 +22,7 @@ function fnv1aBoth(s: string): void {
  * The To tag a UAS adds to its responses to `request` (RFC 3261 §8.2.6.2): derived from the
  * Call-ID, the From tag and the top Via branch, so a retransmitted request gets the same tag
  * (two 31-bit FNV-1a hashes with different seeds in base 36, computed in one pass, no
- * intermediate string; base-36 digits from a table of digit pairs).
+ * intermediate string; small integers keep number-to-string conversion on V8's fast path).
  */
 export function responseToTag(request: SipRequest): string {
   hashes[0] = 0x811c9dc5;
@@ -32,5 +31,5 @@ export function responseToTag(request: SipRequest): string {
   fnv1aBoth(request.from.params.tag ?? '');
   fnv1aBoth(request.via[0]?.branch ?? '');
   // the last separator is not part of the hash
-  return base36((hashes[0] ^ 10) >>> 1) + base36((hashes[1] ^ 10) >>> 1);
+  return ((hashes[0] ^ 10) >>> 1).toString(36) + ((hashes[1] ^ 10) >>> 1).toString(36);
 }
