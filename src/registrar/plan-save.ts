@@ -185,11 +185,24 @@ function featureMatch(features: FeatureHooks, c: NameAddrValue, stored: readonly
   return undefined;
 }
 
-/** Merge a feature's {@link BindingExtras} into a binding being built (flags are OR-ed). */
-function applyExtras(binding: Mutable<Binding>, extras: BindingExtras): void {
-  if (extras.path !== undefined) binding.path = extras.path;
-  if (extras.received !== undefined) binding.received = extras.received;
-  if (extras.flow !== undefined) binding.flow = extras.flow;
+/**
+ * `fresh`, or the equal string a stored binding already holds: a refresh (RFC 3261 §10.3 step 7)
+ * keeps alive the copy the store has, and the request's copy dies young, which the garbage
+ * collector reclaims for free instead of promoting it.
+ */
+function storedCopy(stored: string | undefined, fresh: string): string {
+  return stored === fresh ? stored : fresh;
+}
+
+/**
+ * Merge a feature's {@link BindingExtras} into a binding being built (flags are OR-ed); values
+ * equal to those of the `stored` binding it refreshes are taken from it (see {@link storedCopy}).
+ */
+function applyExtras(binding: Mutable<Binding>, extras: BindingExtras, stored: Binding | undefined): void {
+  const path = extras.path;
+  if (path !== undefined) binding.path = stored?.path !== undefined && sameList(stored.path, path) ? stored.path : path;
+  if (extras.received !== undefined) binding.received = storedCopy(stored?.received, extras.received);
+  if (extras.flow !== undefined) binding.flow = storedCopy(stored?.flow, extras.flow);
   if (extras.regId !== undefined) binding.regId = extras.regId;
   if (extras.flags !== undefined) binding.flags |= extras.flags;
 }
@@ -308,8 +321,8 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
     // Fields most bindings have go in the literal (one hidden class, in-object slots); rare ones
     // are added after, which costs a property array only for the bindings that have them.
     const binding: Mutable<Binding> = {
-      contact: uri,
-      callId,
+      contact: storedCopy(found?.contact, uri),
+      callId: storedCopy(found?.callId, callId),
       cseq,
       expiresAt: nowMs + expires * 1000,
       q,
@@ -319,15 +332,15 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
       userAgent,
       methods,
     };
-    if (received !== undefined) binding.received = received;
-    if (typeof instance === 'string') binding.instanceId = unquote(instance);
+    if (received !== undefined) binding.received = storedCopy(found?.received, received);
+    if (typeof instance === 'string') binding.instanceId = storedCopy(found?.instanceId, unquote(instance));
     if (save.attr !== undefined) binding.attr = save.attr;
     if (save.ownershipTag !== undefined) binding.ownershipTag = save.ownershipTag;
     const params = echoParams(c.params);
-    if (params !== undefined) binding.params = params;
+    if (params !== undefined) binding.params = storedCopy(found?.params, params);
     for (let i = 0; i < extending.length; i++) {
       const extras = extending[i].bindingExtras?.(c, hook);
-      if (extras !== undefined) applyExtras(binding, extras);
+      if (extras !== undefined) applyExtras(binding, extras, found);
     }
     if (found !== undefined) {
       next[index] = binding;
