@@ -5,47 +5,16 @@
  * binding saved through the registrar, next to a plain `Map` of objects holding the same fields.
  */
 import { Buffer } from 'node:buffer';
+import { fmt, median, parseRequest, rate, registerDatagram, requireGc } from './bench-kit';
 import { createRegistrar } from '../src/registrar/registrar';
 import { MemoryLocationStore } from '../src/stores/memory-location-store';
-import { parseSipMessage } from '../src/sip/sip-parser';
-import type { SipRequest } from '../src/sip/message';
 
-const gc = (globalThis as { gc?: () => void }).gc;
-if (gc === undefined) throw new Error('run with node --expose-gc');
-
+const gc = requireGc();
 /** The user part of subscriber `i`: seven digits, so a Request-URI for it can be written in place. */
 const user = (i: number): string => `user${String(i).padStart(7, '0')}`;
+const register = (i: number, cseq = 1): Buffer => registerDatagram(i, cseq, user);
+const parse = parseRequest;
 
-function register(i: number, cseq = 1): Buffer {
-  const u = user(i);
-  return Buffer.from(
-    `REGISTER sip:example.com SIP/2.0\r\n` +
-    `Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-${i}-${cseq};rport\r\n` +
-    `Max-Forwards: 70\r\n` +
-    `From: <sip:${u}@example.com>;tag=f${i}\r\n` +
-    `To: <sip:${u}@example.com>\r\n` +
-    `Call-ID: ${i.toString(16).padStart(8, '0')}-5d1e-4f0a-9c2b-bench@192.0.2.10\r\n` +
-    `CSeq: ${cseq} REGISTER\r\n` +
-    `Contact: <sip:${u}@192.0.2.${i % 250}:${5060 + (i % 1000)};transport=udp>\r\n` +
-    `Expires: 3600\r\n` +
-    `User-Agent: bench-phone/1.0\r\n` +
-    `Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE\r\n` +
-    `Content-Length: 0\r\n\r\n`, 'latin1');
-}
-
-function parse(b: Buffer): SipRequest {
-  const r = parseSipMessage(b);
-  if (!r.ok || r.message.kind !== 'request') throw new Error('bench message does not parse');
-  return r.message;
-}
-
-function rate(n: number, run: (i: number) => unknown): number {
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) run(i);
-  return n / (Number(process.hrtime.bigint() - t0) / 1e9);
-}
-
-const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 let sink: unknown;
 
 /** Heap in use plus the memory of array buffers (typed-array indexes live outside the JS heap). */
@@ -53,7 +22,6 @@ const used = (): number => {
   const m = process.memoryUsage();
   return m.heapUsed + m.arrayBuffers;
 };
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const ROUNDS = 5;
 
 /**

@@ -6,47 +6,16 @@
  * contenders run in short alternating rounds and each figure is the median of its rounds, so a
  * burst of load on a shared machine skews one round of each rather than one contender.
  */
-import { Buffer } from 'node:buffer';
+import type { Buffer } from 'node:buffer';
+import { fmt, median, parseRequest, rate, registerDatagram } from './bench-kit';
 import { Core } from 'sip-parser';
 import drachtio from 'drachtio-sip';
 import { createRegistrar } from '../src/registrar/registrar';
-import { parseSipMessage } from '../src/sip/sip-parser';
-import type { SipRequest } from '../src/sip/message';
 import type { SaveResult } from '../src/registrar/save-result';
 
-const gc = (globalThis as { gc?: () => void }).gc;
-if (gc === undefined) throw new Error('run with node --expose-gc');
+const register = registerDatagram;
+const parse = parseRequest;
 
-function register(i: number, cseq = 1): Buffer {
-  return Buffer.from(
-    `REGISTER sip:example.com SIP/2.0\r\n` +
-    `Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-${i}-${cseq};rport\r\n` +
-    `Max-Forwards: 70\r\n` +
-    `From: <sip:user${i}@example.com>;tag=f${i}\r\n` +
-    `To: <sip:user${i}@example.com>\r\n` +
-    `Call-ID: ${i.toString(16).padStart(8, '0')}-5d1e-4f0a-9c2b-bench@192.0.2.10\r\n` +
-    `CSeq: ${cseq} REGISTER\r\n` +
-    `Contact: <sip:user${i}@192.0.2.${i % 250}:${5060 + (i % 1000)};transport=udp>\r\n` +
-    `Expires: 3600\r\n` +
-    `User-Agent: bench-phone/1.0\r\n` +
-    `Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE\r\n` +
-    `Content-Length: 0\r\n\r\n`, 'latin1');
-}
-
-function parse(b: Buffer): SipRequest {
-  const r = parseSipMessage(b);
-  if (!r.ok || r.message.kind !== 'request') throw new Error('bench message does not parse');
-  return r.message;
-}
-
-function rate(n: number, run: (i: number) => unknown): number {
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) run(i);
-  return n / (Number(process.hrtime.bigint() - t0) / 1e9);
-}
-
-const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
-const median = (xs: readonly number[]): number => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
 let sink: unknown;
 
 /** Alternating rounds of each contender; every figure is the median of its rounds. */

@@ -1,0 +1,52 @@
+/**
+ * What the in-process benches share: the REGISTER they parse, the parse itself, the rate loop
+ * and the number formats. Not a bench itself (`bench/run.ts` runs `*.bench.ts` files only).
+ */
+import { Buffer } from 'node:buffer';
+import { parseSipMessage } from '../src/sip/sip-parser';
+import type { SipRequest } from '../src/sip/message';
+
+/** `global.gc`, which heap figures need: the benches run with `node --expose-gc`. */
+export function requireGc(): () => void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error('run with node --expose-gc');
+  return gc;
+}
+
+/** REGISTER number `cseq` of subscriber `i` (RFC 3261 §10.2), as a phone sends it; `user` names the subscriber. */
+export function registerDatagram(i: number, cseq = 1, user: (i: number) => string = (n) => `user${n}`): Buffer {
+  const u = user(i);
+  return Buffer.from(
+    `REGISTER sip:example.com SIP/2.0\r\n` +
+    `Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-${i}-${cseq};rport\r\n` +
+    `Max-Forwards: 70\r\n` +
+    `From: <sip:${u}@example.com>;tag=f${i}\r\n` +
+    `To: <sip:${u}@example.com>\r\n` +
+    `Call-ID: ${i.toString(16).padStart(8, '0')}-5d1e-4f0a-9c2b-bench@192.0.2.10\r\n` +
+    `CSeq: ${cseq} REGISTER\r\n` +
+    `Contact: <sip:${u}@192.0.2.${i % 250}:${5060 + (i % 1000)};transport=udp>\r\n` +
+    `Expires: 3600\r\n` +
+    `User-Agent: bench-phone/1.0\r\n` +
+    `Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE\r\n` +
+    `Content-Length: 0\r\n\r\n`, 'latin1');
+}
+
+/** The request in `b`, parsed by sipreg's hot path. */
+export function parseRequest(b: Buffer): SipRequest {
+  const r = parseSipMessage(b);
+  if (!r.ok || r.message.kind !== 'request') throw new Error('bench message does not parse');
+  return r.message;
+}
+
+/** Runs `run(0 .. n-1)` and answers the calls per second. */
+export function rate(n: number, run: (i: number) => unknown): number {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) run(i);
+  return n / (Number(process.hrtime.bigint() - t0) / 1e9);
+}
+
+/** A whole number with thousands separators. */
+export const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/** The median of some figures. */
+export const median = (xs: readonly number[]): number => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
