@@ -207,6 +207,15 @@ function applyExtras(binding: Mutable<Binding>, extras: BindingExtras, stored: B
   if (extras.flags !== undefined) binding.flags |= extras.flags;
 }
 
+/**
+ * The methods of a Contact's `methods` parameter (RFC 3840 §9), upper-cased, shared through the
+ * interner like `Allow` lists, since a fleet of phones repeats the same list.
+ */
+function contactMethods(param: string, intern: Interner | undefined): readonly string[] {
+  const methods = unquote(param).split(',').map((m) => m.trim().toUpperCase()).filter((m) => m !== '');
+  return intern === undefined ? methods : intern.methods(methods);
+}
+
 /** Live and expired bindings; the stored list itself when nothing expired (the common case). */
 function splitExpired(bindings: readonly Binding[], nowMs: number): { current: readonly Binding[]; expired: readonly Binding[] } {
   let i = 0;
@@ -316,7 +325,7 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
     const instance = c.params['+sip.instance'];
     const methodsParam = c.params.methods;
     const methods = methodsParam !== undefined && methodsParam !== null
-      ? unquote(methodsParam).split(',').map((m) => m.trim().toUpperCase()).filter((m) => m !== '')
+      ? contactMethods(methodsParam, intern)
       : allow;
     // Fields most bindings have go in the literal (one hidden class, in-object slots); rare ones
     // are added after, which costs a property array only for the bindings that have them.

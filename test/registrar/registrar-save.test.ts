@@ -284,6 +284,17 @@ describe('registrar save: RFC 3261 §10.3', () => {
     });
   });
 
+  it('takes a Contact methods parameter over Allow, and shares equal method lists between bindings (RFC 3840 §9)', async () => {
+    const { registrar } = setup();
+    for (const user of ['a', 'b']) {
+      await registrar.save(register({ user, contacts: [`<sip:${user}@h1>;methods="invite, MESSAGE,bye"`], extra: ['Allow: INVITE'] }));
+    }
+    const a = (await registrar.bindings('a@example.com'))[0];
+    const b = (await registrar.bindings('b@example.com'))[0];
+    expect(a.methods).toEqual(['INVITE', 'MESSAGE', 'BYE']);
+    expect(b.methods).toBe(a.methods);
+  });
+
   it('reports how long to keep a TCP connection with tcp-persistent', async () => {
     const { registrar } = setup();
     const tcp: Source = { ...udpSource, protocol: 'tcp', local: { ...udpSource.local, protocol: 'tcp' } };
