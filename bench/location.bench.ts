@@ -1,8 +1,9 @@
 /**
  * One million bindings (not a timed test; run with
  * `node --expose-gc --import tsx bench/location.bench.ts`): lookup() per second, AORs in random
- * and in registration order, next to a plain `Map` of objects read the same way; heap bytes per
- * binding saved through the registrar, next to a plain `Map` of objects holding the same fields.
+ * and in registration order, and lookupMany() in batches of 16, next to a plain `Map` of objects
+ * read the same way; heap bytes per binding saved through the registrar, next to a plain `Map`
+ * of objects holding the same fields.
  */
 import { Buffer } from 'node:buffer';
 import { fmt, median, parseRequest, rate, registerDatagram, requireGc } from './bench-kit';
@@ -73,12 +74,20 @@ const mapKey = (i: number): string => received(i, 4);
   const random = (i: number): number => (i * 7919) % N;
   for (let i = 0; i < 100_000; i++) sink = registrar.lookup(requestUri(i));
   const nsPer = (run: (i: number) => unknown): number => 1e9 / rate(N, run);
-  const rows = { lookupRandom: [] as number[], lookupSeq: [] as number[], mapRandom: [] as number[], mapSeq: [] as number[] };
+  // A proxy holding a burst of requests routes them with one lookupMany() call (batches of 16).
+  const BATCH = 16;
+  const batch = new Array<string>(BATCH);
+  const lookupMany = (uri: string, i: number): void => {
+    batch[i % BATCH] = uri;
+    if (i % BATCH === BATCH - 1) sink = registrar.lookupMany(batch);
+  };
+  const rows = { lookupRandom: [] as number[], lookupSeq: [] as number[], manyRandom: [] as number[], mapRandom: [] as number[], mapSeq: [] as number[] };
   const harness = { uri: [] as number[], key: [] as number[] };
   for (let round = 0; round < ROUNDS; round++) {
     harness.uri.push(nsPer((i) => { sink = requestUri(random(i)); }));
     rows.lookupRandom.push(nsPer((i) => { sink = registrar.lookup(requestUri(random(i))); }));
     rows.lookupSeq.push(nsPer((i) => { sink = registrar.lookup(requestUri(i)); }));
+    rows.manyRandom.push(nsPer((i) => lookupMany(requestUri(random(i)), i)));
     harness.key.push(nsPer((i) => { sink = mapKey(random(i)); }));
     rows.mapRandom.push(nsPer((i) => { sink = map.get(mapKey(random(i))); }));
     rows.mapSeq.push(nsPer((i) => { sink = map.get(mapKey(i)); }));
@@ -93,6 +102,7 @@ const mapKey = (i: number): string => received(i, 4);
   console.log('| what | sipreg (registrar + memory store) | plain `Map` of objects |');
   console.log('|---|---|---|');
   console.log(`| lookup per second (R-URI → ordered targets), AORs in random order | ${cell(rows.lookupRandom, uriNs)} | ${cell(rows.mapRandom, keyNs)} (get only) |`);
+  console.log(`| lookupMany() per second in batches of ${BATCH}, AORs in random order | ${cell(rows.manyRandom, uriNs)} | |`);
   console.log(`| lookup per second, AORs in registration order | ${cell(rows.lookupSeq, uriNs)} | ${cell(rows.mapSeq, keyNs)} (get only) |`);
   console.log(`| harness: write and copy out the Request-URI / key, ns per lookup | ${uriNs.toFixed(0)} | ${keyNs.toFixed(0)} |`);
   console.log(`| memory bytes per binding (heap + array buffers) | ${fmt(perBinding)} | ${fmt(mapPerBinding)} |`);

@@ -169,33 +169,52 @@ function joinAor(user: string, domain: string): string {
  * {@link plainAorEnd}) and within the rules, in one scan; undefined for anything else.
  */
 function plainAor(uri: string, rules: AorRules): string | undefined {
-  const start = uri.startsWith('sip:') ? 4 : uri.startsWith('sips:') ? 5 : 0;
+  const start = schemeLength(uri);
   if (start === 0 || rules.realmPrefix !== '') return undefined;
-  const end = plainAorEnd(uri, start, rules.caseSensitive);
+  const end = plainEndWithin(uri, start, rules);
   if (end < 0) return undefined;
   const at = uri.indexOf('@', start);
-  if (at - start > rules.maxUsernameLen || end - at - 1 > rules.maxDomainLen || end - start > rules.maxAorLen) return undefined;
   const domain = uri.slice(at + 1, end);
   if (rules.domains.length > 0 && !rules.domains.includes(domain)) return undefined;
   return joinAor(uri.slice(start, at), domain);
 }
 
+/** Length of the `sip:` or `sips:` scheme at the start of `uri`, 0 when neither. */
+export const schemeLength = (uri: string): number => (uri.startsWith('sip:') ? 4 : uri.startsWith('sips:') ? 5 : 0);
+
+/**
+ * End of the AOR a query names in `uriOrAor` from `start` ({@link schemeLength}) when it has the
+ * common shape, a lower-case `[sip:]user@domain[;params]` without escapes within the length
+ * rules, with no realm prefix or domain list to apply: the AOR is then the text from `start` to
+ * the end, as is. -1 for anything else ({@link queryAor} decides those).
+ */
+export function plainQueryEnd(uriOrAor: string, start: number, rules: AorRules): number {
+  return rules.realmPrefix !== '' || rules.domains.length > 0 ? -1 : plainEndWithin(uriOrAor, start, rules);
+}
+
+/** {@link plainAorEnd}, and -1 also when the user, domain or AOR is longer than the rules allow. */
+function plainEndWithin(uri: string, start: number, rules: AorRules): number {
+  const end = plainAorEnd(uri, start, rules.caseSensitive);
+  if (end < 0) return -1;
+  const at = uri.indexOf('@', start);
+  if (at - start > rules.maxUsernameLen || end - at - 1 > rules.maxDomainLen || end - start > rules.maxAorLen) return -1;
+  return end;
+}
+
 /**
  * The AOR a query names (lookup, `is_registered` ...), as a SIP URI or as `user@domain`:
- * `toAor(asAorUri(uriOrAor), rules)`, undefined when that fails. The common shape, a lower-case
- * `[sip:]user@domain[;params]` without escapes, is answered with one scan and one flat copy
- * (or the input itself); anything else takes {@link toAor}.
+ * `toAor(asAorUri(uriOrAor), rules)`, undefined when that fails. The common shape
+ * ({@link plainQueryEnd}) is answered with one scan and one flat copy (or the input itself).
  */
 export function queryAor(uriOrAor: string, rules: AorRules): string | undefined {
-  const start = uriOrAor.startsWith('sip:') ? 4 : uriOrAor.startsWith('sips:') ? 5 : 0;
-  const end = plainAorEnd(uriOrAor, start, rules.caseSensitive);
-  if (end < 0 || rules.realmPrefix !== '' || rules.domains.length > 0) {
+  const start = schemeLength(uriOrAor);
+  const end = plainQueryEnd(uriOrAor, start, rules);
+  if (end < 0) {
     const r = toAor(asAorUri(uriOrAor), rules);
     return r.ok ? r.value : undefined;
   }
-  const at = uriOrAor.indexOf('@', start);
-  if (at - start > rules.maxUsernameLen || end - at - 1 > rules.maxDomainLen || end - start > rules.maxAorLen) return undefined;
   if (start === 0 && end === uriOrAor.length) return uriOrAor;
+  const at = uriOrAor.indexOf('@', start);
   return joinAor(uriOrAor.slice(start, at), uriOrAor.slice(at + 1, end));
 }
 

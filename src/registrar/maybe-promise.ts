@@ -23,3 +23,9 @@ export function andThen<T, R>(
 export function rethrow(e: unknown): never {
   throw e;
 }
+
+/** Every value once all are available: a plain array when none is a promise, else `Promise.all`. */
+export function allOf<T>(values: readonly MaybePromise<T>[]): MaybePromise<T[]> {
+  for (const v of values) if (v instanceof Promise) return Promise.all(values);
+  return values as T[];
+}

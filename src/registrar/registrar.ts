@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { AorSnapshot, Binding } from '../ports/binding';
-import type { CommitOutcome, MaybePromise } from '../ports/location-store';
+import type { CommitOutcome, LocationStore, MaybePromise } from '../ports/location-store';
 import type { TimerHandle } from '../ports/clock';
 import type { SipRequest } from '../sip/message';
 import { parseUri } from '../sip/uri';
@@ -13,10 +13,10 @@ import { ConfigError, StoreError } from '../errors/sdk-error';
 import type { RegError } from '../errors/reg-error';
 import { regError } from '../errors/reg-error';
 import type { BindingChange } from './binding-change';
-import { asAorUri, queryAor, toAor } from './aor';
+import { asAorUri, plainQueryEnd, queryAor, schemeLength, toAor } from './aor';
 import { sameList } from './same-list';
 import type { AorRules } from './aor';
-import { andThen, rethrow } from './maybe-promise';
+import { allOf, andThen, rethrow } from './maybe-promise';
 import { planSave } from './plan-save';
 import type { Interner, SaveContext, SavePlan } from './plan-save';
 import type { RegistrarEvents } from './registrar-events';
@@ -104,6 +104,12 @@ function withDefaults<D extends object, O extends D>(defaults: D, options: O | u
   for (const _ in defaults) return { ...defaults, ...options };
   return options;
 }
+
+/** The Request-URI a lookup of `request` routes by (a string is that URI). */
+const uriOf = (request: SipRequest | string): string => (typeof request === 'string' ? request : request.uri);
+
+/** The method a lookup of `request` filters by (a bare URI stands for an INVITE). */
+const methodOf = (request: SipRequest | string): string => (typeof request === 'string' ? 'INVITE' : request.method);
 
 /**
  * An {@link Interner} over two bounded LRU caches, with the last value of each kept in front
@@ -353,35 +359,86 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   lookup(request: SipRequest | string, options?: LookupOptions & { readonly method?: string }): MaybePromise<LookupResult> {
     this.assertOpen();
     const opts: LookupOptions & { readonly method?: string } = withDefaults(this.options.defaultLookupOptions, options);
-    const uri = opts.aor ?? (typeof request === 'string' ? request : request.uri);
-    const method = opts.method ?? (typeof request === 'string' ? 'INVITE' : request.method);
+    const uri = opts.aor ?? uriOf(request);
+    const method = opts.method ?? methodOf(request);
     if (this.gruu !== undefined && opts.aor === undefined) {
       const gruu = this.gruu.resolve(uri);
       if (gruu !== undefined) return this.lookupGruu(gruu, uri, method, opts);
     }
+    const branchAors = opts.branchAors;
+    if (branchAors === undefined || branchAors.length === 0) {
+      const loaded = this.loadQuery(uri);
+      if (loaded === undefined) return { kind: 'not-found', code: -1, aor: uri };
+      if (loaded instanceof Promise) return loaded.then((s) => this.select([s], method, opts, this.options.clock.now()));
+      return this.select([loaded], method, opts, this.options.clock.now());
+    }
     const aor = this.aorOf(uri);
     if (aor === undefined) return { kind: 'not-found', code: -1, aor: uri };
     const store = this.options.store;
-    const branchAors = opts.branchAors;
-    if (branchAors === undefined || branchAors.length === 0) {
-      const loaded = store.load(aor);
-      if (loaded instanceof Promise) return loaded.then((s) => this.select([s], method, opts));
-      return this.select([loaded], method, opts);
-    }
     const all = [aor];
     for (const a of branchAors) {
       const extra = this.aorOf(a);
       if (extra !== undefined) all.push(extra);
     }
-    return Promise.all(all.map((a) => store.load(a))).then((sets) => this.select(sets, method, opts));
+    return Promise.all(all.map((a) => store.load(a))).then((sets) => this.select(sets, method, opts, this.options.clock.now()));
+  }
+
+  /**
+   * {@link Registrar.lookup} of each request, results in the same order. Among a million AORs a
+   * single lookup is a chain of cache misses that each wait for the last; a batch has the store
+   * overlap them ({@link LocationStore.loadManyIn}), so a proxy holding several requests at once
+   * (a burst read from its socket in one event-loop turn) routes them in about half the time
+   * each with the memory store. Requests that need more than one load (GRUUs, `branchAors`) and
+   * stores without `loadManyIn` are looked up one by one.
+   */
+  lookupMany(
+    requests: readonly (SipRequest | string)[],
+    options?: LookupOptions & { readonly method?: string },
+  ): MaybePromise<readonly LookupResult[]> {
+    this.assertOpen();
+    const store = this.options.store;
+    const opts: LookupOptions & { readonly method?: string } = withDefaults(this.options.defaultLookupOptions, options);
+    if (store.loadManyIn === undefined || opts.aor !== undefined || (opts.branchAors?.length ?? 0) > 0) {
+      return allOf(requests.map((r) => this.lookup(r, options)));
+    }
+    const results = new Array<MaybePromise<LookupResult>>(requests.length);
+    const texts: string[] = [];
+    const starts: number[] = [];
+    const ends: number[] = [];
+    const batched: number[] = [];
+    for (let k = 0; k < requests.length; k++) {
+      const uri = uriOf(requests[k]);
+      if (this.gruu?.resolve(uri) !== undefined) {
+        results[k] = this.lookup(requests[k], options);
+        continue;
+      }
+      const start = schemeLength(uri);
+      const end = plainQueryEnd(uri, start, this.queryAorRules);
+      const aor = end >= 0 ? uri : this.aorOf(uri);
+      if (aor === undefined) {
+        results[k] = { kind: 'not-found', code: -1, aor: uri };
+        continue;
+      }
+      texts.push(aor);
+      starts.push(end >= 0 ? start : 0);
+      ends.push(end >= 0 ? end : aor.length);
+      batched.push(k);
+    }
+    return andThen(store.loadManyIn(texts, starts, ends), (snapshots) => {
+      const now = this.options.clock.now();
+      for (let j = 0; j < batched.length; j++) {
+        const k = batched[j];
+        results[k] = this.select([snapshots[j]], opts.method ?? methodOf(requests[k]), opts, now);
+      }
+      return allOf(results);
+    }, rethrow);
   }
 
   /**
    * {@link selectTargets}, then with push notifications (RFC 8599 §6) the sleeping devices among
    * the targets are pushed: a `push-pending` result when no target is reachable now.
    */
-  private select(sets: readonly AorBindings[], method: string, opts: LookupOptions): LookupResult {
-    const now = this.options.clock.now();
+  private select(sets: readonly AorBindings[], method: string, opts: LookupOptions, now: number): LookupResult {
     const pushes = this.pushes;
     if (pushes === undefined) return selectTargets(sets, method, opts, now, this.latencyOf);
     const all = selectTargets(sets, method, { ...opts, noBranches: false, toBranchesOnly: false }, now, this.latencyOf);
@@ -403,9 +460,10 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     const aor = gruu.kind === 'invalid' ? undefined : this.aorOf(gruu.kind === 'public' ? gruu.aorUri : gruu.aor);
     if (aor === undefined) return { kind: 'not-found', code: -1, aor: uri, status: 404 };
     return andThen(this.options.store.load(aor), (snapshot): LookupResult => {
-      const found = gruuTargets(gruu, snapshot.bindings, this.options.clock.now());
+      const now = this.options.clock.now();
+      const found = gruuTargets(gruu, snapshot.bindings, now);
       if (found.kind !== 'found') return { kind: 'not-found', code: -1, aor, status: found.kind === 'unavailable' ? 480 : 404 };
-      return this.select([{ aor, bindings: found.bindings }], method, opts);
+      return this.select([{ aor, bindings: found.bindings }], method, opts, now);
     }, rethrow);
   }
 
@@ -455,10 +513,10 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   /** Live bindings of an AOR (a URI or `user@domain`). */
   bindings(aor: string): MaybePromise<readonly Binding[]> {
     this.assertOpen();
-    const a = this.aorOf(aor);
-    if (a === undefined) return [];
+    const loaded = this.loadQuery(aor);
+    if (loaded === undefined) return [];
     const now = this.options.clock.now();
-    return andThen(this.options.store.load(a), (s) => s.bindings.filter((b) => b.expiresAt > now), rethrow);
+    return andThen(loaded, (s) => s.bindings.filter((b) => b.expiresAt > now), rethrow);
   }
 
   /** True when the AOR has a live binding (OpenSIPS `is_registered`). */
@@ -613,6 +671,22 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
 
   private aorOf(uriOrAor: string): string | undefined {
     return queryAor(uriOrAor, this.queryAorRules);
+  }
+
+  /**
+   * The store's snapshot of the AOR a query names, undefined when it names none. The common
+   * shape goes to the store's {@link LocationStore.loadIn} when it has one, as a range of the
+   * query (no AOR string is built); anything else through {@link Registrar.aorOf}.
+   */
+  private loadQuery(uriOrAor: string): MaybePromise<AorSnapshot> | undefined {
+    const store = this.options.store;
+    if (store.loadIn !== undefined) {
+      const start = schemeLength(uriOrAor);
+      const end = plainQueryEnd(uriOrAor, start, this.queryAorRules);
+      if (end >= 0) return store.loadIn(uriOrAor, start, end);
+    }
+    const aor = this.aorOf(uriOrAor);
+    return aor === undefined ? undefined : store.load(aor);
   }
 
   private assertOpen(): void {

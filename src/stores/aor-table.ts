@@ -8,17 +8,25 @@ const DELETED = 1;
 const MIN_CAPACITY = 16;
 
 /**
- * The hash of `key` under `seed`: 32-bit FNV-1a over the UTF-16 code units, started from the
- * seed, then the MurmurHash3 finaliser so that every bit depends on every character.
+ * The hash of `text.slice(start, end)` under `seed`: 32-bit FNV-1a over the UTF-16 code units,
+ * started from the seed, then the MurmurHash3 finaliser so that every bit depends on every
+ * character.
  */
-function hashOf(key: string, seed: number): number {
+function hashOf(text: string, start: number, end: number, seed: number): number {
   let h = seed;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** Whether `key` is the text of `text` from `start` to `end`. */
+function sameText(key: string, text: string, start: number, end: number): boolean {
+  if (key.length !== end - start) return false;
+  for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) !== text.charCodeAt(start + i)) return false;
+  return true;
 }
 
 /** The 8-bit tag of a hash: its top byte (the slot index uses the low bits), never EMPTY or DELETED. */
@@ -55,7 +63,9 @@ export class AorTable<V> {
   #deleted = 0;
   /** The last key hashed and its hash: a save loads, then commits, the same AOR string. */
   #lastKey = '';
-  #lastHash = hashOf('', this.#seed);
+  #lastHash = hashOf('', 0, 0, this.#seed);
+  /** What {@link AorTable.slotsIn} read ahead, kept so that the reads are not optimised away. */
+  #touched = 0;
 
   /** Number of keys. */
   get size(): number {
@@ -66,6 +76,65 @@ export class AorTable<V> {
   get(key: string): V | undefined {
     const i = this.#find(key);
     return i < 0 ? undefined : (this.#slots[2 * i + 1] as V);
+  }
+
+  /**
+   * The slot of the key equal to `text.slice(start, end)`, found without building that string
+   * (a Request-URI holds its AOR as such a range), or -1. Read it with {@link AorTable.keyAt}
+   * and {@link AorTable.valueAt} before the table changes.
+   */
+  slotIn(text: string, start: number, end: number): number {
+    return this.#probeIn(text, start, end, hashOf(text, start, end, this.#seed));
+  }
+
+  /** {@link AorTable.slotIn} given the range's hash `h`. */
+  #probeIn(text: string, start: number, end: number, h: number): number {
+    const tag = tagOf(h);
+    const tags = this.#tags;
+    const mask = tags.length - 1;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const t = tags[i];
+      if (t === tag && sameText(this.#slots[2 * i] as string, text, start, end)) return i;
+      if (t === EMPTY) return -1;
+    }
+  }
+
+  /**
+   * {@link AorTable.slotIn} of many ranges (`texts[k]` from `starts[k]` to `ends[k]`) into
+   * `slots[k]`, with their memory reads overlapped. One lookup among a million keys is a chain
+   * of dependent cache misses (tag, key/value pair, key text and value); done one after the
+   * other, each waits for the last. Here the first two passes read every range's home slot, key
+   * and value (`touch` reads into a value) before any waits on another, so the misses of the
+   * whole batch are in flight together; the exact probes then find those lines in cache.
+   */
+  slotsIn(texts: readonly string[], starts: ArrayLike<number>, ends: ArrayLike<number>, slots: Int32Array, touch: (value: V) => number): void {
+    const n = texts.length;
+    const tags = this.#tags;
+    const pairs = this.#slots;
+    const mask = tags.length - 1;
+    let sum = 0;
+    for (let k = 0; k < n; k++) {
+      const h = hashOf(texts[k], starts[k], ends[k], this.#seed);
+      slots[k] = h;
+      sum += tags[h & mask];
+    }
+    for (let k = 0; k < n; k++) {
+      const home = slots[k] & mask;
+      const key = pairs[2 * home];
+      if (key !== undefined) sum += (key as string).length + touch(pairs[2 * home + 1] as V);
+    }
+    this.#touched = sum;
+    for (let k = 0; k < n; k++) slots[k] = this.#probeIn(texts[k], starts[k], ends[k], slots[k] >>> 0);
+  }
+
+  /** The key in slot `i` (from {@link AorTable.slotIn}). */
+  keyAt(i: number): string {
+    return this.#slots[2 * i] as string;
+  }
+
+  /** The value in slot `i` (from {@link AorTable.slotIn}). */
+  valueAt(i: number): V {
+    return this.#slots[2 * i + 1] as V;
   }
 
   /** Sets the value of `key` (added when absent). */
@@ -134,7 +203,7 @@ export class AorTable<V> {
   #hash(key: string): number {
     if (key !== this.#lastKey) {
       this.#lastKey = key;
-      this.#lastHash = hashOf(key, this.#seed);
+      this.#lastHash = hashOf(key, 0, key.length, this.#seed);
     }
     return this.#lastHash;
   }
@@ -167,7 +236,7 @@ export class AorTable<V> {
     for (let k = 0; k < oldTags.length; k++) {
       if (oldTags[k] <= DELETED) continue;
       const key = oldSlots[2 * k] as string;
-      let i = hashOf(key, this.#seed) & mask;
+      let i = hashOf(key, 0, key.length, this.#seed) & mask;
       while (tags[i] !== EMPTY) i = (i + 1) & mask;
       tags[i] = oldTags[k];
       slots[2 * i] = key;

@@ -4,6 +4,7 @@ import { MemoryLocationStore } from '../../src/stores/memory-location-store';
 import { ManualClock } from '../../src/testing/manual-clock';
 import { parseLookupFlags } from '../../src/registrar/parse-lookup-flags';
 import { register, req } from './sip-text';
+import type { LocationStore } from '../../src/ports/location-store';
 
 const T0 = 1_700_000_000_000;
 
@@ -134,6 +135,53 @@ describe('registrar remove and queries', () => {
     expect(await registrar.isIpRegistered('alice@example.com', '192.0.2.10')).toBe(true);
     expect(await registrar.isIpRegistered('alice@example.com', ['1.1.1.1', '198.51.100.4'])).toBe(true);
     expect(await registrar.isIpRegistered('alice@example.com', '10.0.0.8')).toBe(false);
+  });
+});
+
+describe('registrar lookupMany', () => {
+  /** The memory store, and the same store seen without its range loads (sync) or through promises. */
+  const stores = {
+    memory: (s: MemoryLocationStore): LocationStore => s,
+    'without range loads': (s: MemoryLocationStore): LocationStore => ({
+      load: (a) => s.load(a), commit: (a, v, b) => s.commit(a, v, b), expiredAors: (n, l) => s.expiredAors(n, l),
+      aors: () => s.aors(), count: () => s.count(), close: () => s.close(),
+    }),
+    async: (s: MemoryLocationStore): LocationStore => ({
+      load: async (a) => s.load(a), commit: async (a, v, b) => s.commit(a, v, b), expiredAors: async (n, l) => s.expiredAors(n, l),
+      aors: () => s.aors(), count: async () => s.count(), close: async () => s.close(),
+      loadManyIn: async (t, b, e) => s.loadManyIn(t, b, e),
+    }),
+  };
+
+  it.each(Object.keys(stores) as (keyof typeof stores)[])('answers what lookup answers, request by request and in order (%s store)', async (kind) => {
+    const clock = new ManualClock(T0);
+    const memory = new MemoryLocationStore();
+    const registrar = createRegistrar({ clock, store: stores[kind](memory), purgeIntervalMs: 0 });
+    const instance = '"<urn:uuid:00000000-0000-4000-8000-000000000001>"';
+    await registrar.save(register({ contacts: [`<sip:alice@h1>;+sip.instance=${instance};q=0.5`, '<sip:alice@h2>;q=0.9'], extra: ['Supported: gruu'] }));
+    await registrar.save(register({ user: 'bob', contacts: ['<sip:bob@h1>'], extra: ['Allow: INVITE, ACK, BYE'] }));
+    await registrar.save(register({ user: 'Carol', contacts: ['<sip:carol@h1>;expires=60'] }));
+    clock.advance(70_000);
+    const requests = [
+      invite('sip:alice@example.com'),
+      'sip:bob@example.com;transport=udp',
+      invite('sip:bob@example.com', 'MESSAGE'),
+      'sip:nobody@example.com',
+      'sip:Carol@example.com',
+      'sip:alice@example.com;gr=urn:uuid:00000000-0000-4000-8000-000000000001',
+      'alice@example.com',
+      'tel:+15551234',
+    ];
+    for (const options of [undefined, parseLookupFlags('m'), { noBranches: true }]) {
+      const batch = await registrar.lookupMany(requests, options);
+      const single = await Promise.all(requests.map((r) => registrar.lookup(r, options)));
+      expect(batch).toEqual(single);
+    }
+    const found = (await registrar.lookupMany(requests)).map((r) => r.kind);
+    expect(found).toEqual(['found', 'found', 'found', 'not-found', 'not-found', 'found', 'found', 'not-found']);
+    expect(await registrar.lookupMany([])).toEqual([]);
+    await registrar.close();
+    expect(() => registrar.lookupMany(requests)).toThrow(/closed/);
   });
 });
 
