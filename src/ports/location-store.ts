@@ -21,15 +21,10 @@ export interface LocationStore {
   /** Load the bindings of an AOR (including expired ones the purge has not reached yet). */
   load(aor: string): MaybePromise<AorSnapshot>;
   /**
-   * Optional: `load(text.slice(start, end))` without building that string first. A lookup's
-   * Request-URI holds its AOR as such a range; an in-memory store can hash and compare the
-   * range in place and save the copy. Stores without it are given the copied AOR instead.
-   */
-  loadIn?(text: string, start: number, end: number): MaybePromise<AorSnapshot>;
-  /**
-   * Optional: {@link LocationStore.loadIn} of many ranges at once (`texts[k]` from `starts[k]`
-   * to `ends[k]`), snapshots in the same order. A batch lets a store overlap the work of its
-   * queries: memory reads for an in-memory store, round trips for a networked one.
+   * Optional: `load(texts[k].slice(starts[k], ends[k]))` for every k, snapshots in the same
+   * order, without building those AOR strings (a lookup's Request-URI holds its AOR as such a
+   * range). A batch lets a store overlap the work of its queries: memory reads for an
+   * in-memory store, round trips for a networked one. Stores without it get one `load` each.
    */
   loadManyIn?(texts: readonly string[], starts: ArrayLike<number>, ends: ArrayLike<number>): MaybePromise<readonly AorSnapshot[]>;
   /**

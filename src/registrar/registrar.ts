@@ -365,16 +365,15 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
       const gruu = this.gruu.resolve(uri);
       if (gruu !== undefined) return this.lookupGruu(gruu, uri, method, opts);
     }
-    const branchAors = opts.branchAors;
-    if (branchAors === undefined || branchAors.length === 0) {
-      const loaded = this.loadQuery(uri);
-      if (loaded === undefined) return { kind: 'not-found', code: -1, aor: uri };
-      if (loaded instanceof Promise) return loaded.then((s) => this.select([s], method, opts, this.options.clock.now()));
-      return this.select([loaded], method, opts, this.options.clock.now());
-    }
     const aor = this.aorOf(uri);
     if (aor === undefined) return { kind: 'not-found', code: -1, aor: uri };
     const store = this.options.store;
+    const branchAors = opts.branchAors;
+    if (branchAors === undefined || branchAors.length === 0) {
+      const loaded = store.load(aor);
+      if (loaded instanceof Promise) return loaded.then((s) => this.select([s], method, opts, this.options.clock.now()));
+      return this.select([loaded], method, opts, this.options.clock.now());
+    }
     const all = [aor];
     for (const a of branchAors) {
       const extra = this.aorOf(a);
@@ -513,10 +512,10 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   /** Live bindings of an AOR (a URI or `user@domain`). */
   bindings(aor: string): MaybePromise<readonly Binding[]> {
     this.assertOpen();
-    const loaded = this.loadQuery(aor);
-    if (loaded === undefined) return [];
+    const a = this.aorOf(aor);
+    if (a === undefined) return [];
     const now = this.options.clock.now();
-    return andThen(loaded, (s) => s.bindings.filter((b) => b.expiresAt > now), rethrow);
+    return andThen(this.options.store.load(a), (s) => s.bindings.filter((b) => b.expiresAt > now), rethrow);
   }
 
   /** True when the AOR has a live binding (OpenSIPS `is_registered`). */
@@ -671,22 +670,6 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
 
   private aorOf(uriOrAor: string): string | undefined {
     return queryAor(uriOrAor, this.queryAorRules);
-  }
-
-  /**
-   * The store's snapshot of the AOR a query names, undefined when it names none. The common
-   * shape goes to the store's {@link LocationStore.loadIn} when it has one, as a range of the
-   * query (no AOR string is built); anything else through {@link Registrar.aorOf}.
-   */
-  private loadQuery(uriOrAor: string): MaybePromise<AorSnapshot> | undefined {
-    const store = this.options.store;
-    if (store.loadIn !== undefined) {
-      const start = schemeLength(uriOrAor);
-      const end = plainQueryEnd(uriOrAor, start, this.queryAorRules);
-      if (end >= 0) return store.loadIn(uriOrAor, start, end);
-    }
-    const aor = this.aorOf(uriOrAor);
-    return aor === undefined ? undefined : store.load(aor);
   }
 
   private assertOpen(): void {

@@ -78,16 +78,7 @@ export class AorTable<V> {
     return i < 0 ? undefined : (this.#slots[2 * i + 1] as V);
   }
 
-  /**
-   * The slot of the key equal to `text.slice(start, end)`, found without building that string
-   * (a Request-URI holds its AOR as such a range), or -1. Read it with {@link AorTable.keyAt}
-   * and {@link AorTable.valueAt} before the table changes.
-   */
-  slotIn(text: string, start: number, end: number): number {
-    return this.#probeIn(text, start, end, hashOf(text, start, end, this.#seed));
-  }
-
-  /** {@link AorTable.slotIn} given the range's hash `h`. */
+  /** The slot of the key equal to `text.slice(start, end)`, whose hash is `h`, or -1. */
   #probeIn(text: string, start: number, end: number, h: number): number {
     const tag = tagOf(h);
     const tags = this.#tags;
@@ -100,12 +91,16 @@ export class AorTable<V> {
   }
 
   /**
-   * {@link AorTable.slotIn} of many ranges (`texts[k]` from `starts[k]` to `ends[k]`) into
-   * `slots[k]`, with their memory reads overlapped. One lookup among a million keys is a chain
-   * of dependent cache misses (tag, key/value pair, key text and value); done one after the
-   * other, each waits for the last. Here the first two passes read every range's home slot, key
-   * and value (`touch` reads into a value) before any waits on another, so the misses of the
-   * whole batch are in flight together; the exact probes then find those lines in cache.
+   * The slots of the keys equal to `texts[k].slice(starts[k], ends[k])` into `slots[k]` (-1 when
+   * absent), found without building those strings and with their memory reads overlapped; read
+   * them with {@link AorTable.keyAt} and {@link AorTable.valueAt} before the table changes.
+   *
+   * One lookup among a million keys is a chain of dependent cache misses (tag, key/value pair,
+   * key text and value); done one after the other, each waits for the last. Here the first two
+   * passes read every range's home slot, key and value (`touch` reads into a value) before any
+   * waits on another, so the misses of the whole batch are in flight together; the exact probes
+   * then find those lines in cache. (A single range is not offered: compared character by
+   * character while its key is still in flight, it measured slower than `get` of a flat copy.)
    */
   slotsIn(texts: readonly string[], starts: ArrayLike<number>, ends: ArrayLike<number>, slots: Int32Array, touch: (value: V) => number): void {
     const n = texts.length;
@@ -127,12 +122,12 @@ export class AorTable<V> {
     for (let k = 0; k < n; k++) slots[k] = this.#probeIn(texts[k], starts[k], ends[k], slots[k] >>> 0);
   }
 
-  /** The key in slot `i` (from {@link AorTable.slotIn}). */
+  /** The key in slot `i` (from {@link AorTable.slotsIn}). */
   keyAt(i: number): string {
     return this.#slots[2 * i] as string;
   }
 
-  /** The value in slot `i` (from {@link AorTable.slotIn}). */
+  /** The value in slot `i` (from {@link AorTable.slotsIn}). */
   valueAt(i: number): V {
     return this.#slots[2 * i + 1] as V;
   }

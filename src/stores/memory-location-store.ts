@@ -69,16 +69,10 @@ export class MemoryLocationStore implements LocationStore {
     return { aor, bindings: isList(stored) ? stored : [stored], version: stored };
   }
 
-  /** {@link MemoryLocationStore.load} of `text.slice(start, end)`, found in place. Never a promise. */
-  loadIn(text: string, start: number, end: number): AorSnapshot {
-    this.#assertOpen();
-    return this.#snapshotAt(this.#aors.slotIn(text, start, end), text, start, end);
-  }
-
   /**
-   * {@link MemoryLocationStore.loadIn} of each range, with the table's memory reads of the whole
-   * batch overlapped (see `AorTable.slotsIn`): at a million AORs a batch of 16 costs about half
-   * as much per AOR as single loads. Never a promise.
+   * {@link MemoryLocationStore.load} of each range `texts[k]` from `starts[k]` to `ends[k]`,
+   * found in place, with the table's memory reads of the whole batch overlapped (see
+   * `AorTable.slotsIn`). Never a promise.
    */
   loadManyIn(texts: readonly string[], starts: ArrayLike<number>, ends: ArrayLike<number>): readonly AorSnapshot[] {
     this.#assertOpen();

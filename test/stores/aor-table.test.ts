@@ -36,15 +36,14 @@ describe('AorTable', () => {
         }
         const probes = ['', 'nobody@example.com', ...model.keys()];
         for (const k of probes) expect(table.get(k)).toBe(model.get(k));
-        // The same keys as ranges of longer texts, one by one and as a batch.
+        // The same keys as ranges of longer texts, found as a batch.
         const texts = probes.map((k) => `sip:${k};x`);
         const starts = texts.map(() => 4);
         const ends = texts.map((t) => t.length - 2);
         const batch = new Int32Array(texts.length);
         table.slotsIn(texts, starts, ends, batch, (v) => v);
         for (let k = 0; k < probes.length; k++) {
-          const slot = table.slotIn(texts[k], 4, ends[k]);
-          expect(batch[k]).toBe(slot);
+          const slot = batch[k];
           expect(slot < 0 ? undefined : [table.keyAt(slot), table.valueAt(slot)]).toEqual(model.has(probes[k]) ? [probes[k], model.get(probes[k])] : undefined);
         }
         expect(new Map(table.entries())).toEqual(model);
