@@ -32,6 +32,7 @@ export const REG_ERRORS = {
   'star-contact': { status: 400, reason: 'Bad Request', detail: '* used in contact and more than 1 contact' },
   'not-register': { status: 400, reason: 'Bad Request', detail: 'Method is not REGISTER' },
   'domain-not-served': { status: 404, reason: 'Not Found', detail: 'Domain of the address-of-record is not served here' },
+  'too-many-hops': { status: 483, reason: 'Too Many Hops', detail: 'Max-Forwards reached 0; not forwarded to the main registrar' },
   'bad-extension': { status: 420, reason: 'Bad Extension', detail: 'Unsupported extension required' },
   'path-unsupported': { status: 420, reason: 'Bad Extension', detail: 'Path header used but path support not indicated (RFC 3327)' },
   'first-hop-lacks-outbound': { status: 439, reason: 'First Hop Lacks Outbound Support', detail: 'reg-id used but the edge proxy did not add an ob Path (RFC 5626)' },

@@ -111,8 +111,12 @@ function echoParams(params: Readonly<Record<string, string | null>>): string | u
   return out === '' ? undefined : out;
 }
 
-/** The lifetime granted to one Contact (s), or why the request is refused. */
-function lifetimeFor(c: NameAddrValue, request: SipRequest, ctx: SaveContext): number | RegError {
+/**
+ * The lifetime granted to one Contact (s; 0 removes it), or why the request is refused: RFC 3261
+ * §10.3 step 6 (the Contact's `expires`, else the `Expires` header, else the default), clamped
+ * to the minimum and maximum as OpenSIPS does (or 423 with `minExpiresMode: 'reject'`).
+ */
+export function contactLifetime(c: NameAddrValue, request: SipRequest, ctx: Pick<SaveContext, 'options' | 'save'>): number | RegError {
   const { options, save } = ctx;
   let expires: number | undefined;
   const upstream = save.upstreamReply;
@@ -121,6 +125,12 @@ function lifetimeFor(c: NameAddrValue, request: SipRequest, ctx: SaveContext): n
     expires = granted ?? upstream.response.expires;
     if (expires === undefined) return options.defaultExpires;
     return expires;
+  }
+  const confirmed = save.confirmedLifetime;
+  if (confirmed !== undefined) {
+    const lifetime = confirmed(c);
+    if (lifetime === undefined) return 0;
+    if (lifetime !== 'requested') return lifetime;
   }
   const p = c.params.expires;
   if (p !== undefined) {
@@ -288,7 +298,7 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
     const uri = c.uri;
     if (uri.length > options.maxContactLen) return err(regError('contact-too-long'));
     if (uri === '*') return err(regError('star-contact'));
-    const expires = lifetimeFor(c, request, ctx);
+    const expires = contactLifetime(c, request, ctx);
     if (typeof expires !== 'number') return err(expires);
     const paramValue = typeof mode === 'object' ? uriParam(uri, mode.param) : undefined;
     let index = featureMatch(features, c, next, hook);

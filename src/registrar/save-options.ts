@@ -1,4 +1,4 @@
-import type { SipResponse } from '../sip/message';
+import type { NameAddrValue, SipResponse } from '../sip/message';
 import type { Source } from '../ports/transport';
 import type { PathMode } from '../features/path/path-mode';
 
@@ -60,4 +60,12 @@ export interface SaveOptions {
    * (the Contact as forwarded upstream), else its `Expires` header.
    */
   upstreamReply?: { readonly response: SipResponse; readonly mcontact: string };
+  /**
+   * What a main registrar confirmed of this REGISTER's Contacts (the mid-registrar saving from
+   * the 2xx to a forwarded REGISTER, OpenSIPS `mid_registrar_save`): called for each Contact; a
+   * number binds it for that many seconds (0 unbinds it), `'requested'` binds it for the
+   * lifetime the request asks (clamped as usual), `undefined` means it was not confirmed, so it
+   * is not bound (and unbound if it was). @defaultValue every Contact as requested
+   */
+  confirmedLifetime?: (contact: NameAddrValue) => number | 'requested' | undefined;
 }

@@ -17,6 +17,12 @@ export interface ForwardChanges {
   readonly prependRoute?: readonly string[];
   /** Header lines to add after the received ones. @defaultValue [] */
   readonly extraHeaders?: readonly (readonly [string, string])[];
+  /**
+   * Headers to rewrite (a mid-registrar's Contact and Expires): every received line of each
+   * name (compact forms included) is dropped and the given values, one line each, stand where
+   * the first was, or after the received headers when there was none. @defaultValue []
+   */
+  readonly replaceHeaders?: readonly (readonly [name: string, values: readonly string[]])[];
 }
 
 function startLine(m: SipMessage, uri?: string): string {
@@ -48,7 +54,8 @@ export function serializeMessage(message: SipMessage, options?: { readonly remov
 
 /**
  * Re-emits a request for stateless forwarding (RFC 3261 §16.6, §16.11) with `changes`: new
- * Request-URI, a new top Via, the top Route value removed, Max-Forwards set, extra headers.
+ * Request-URI, a new top Via, the top Route value removed, Max-Forwards set, headers rewritten,
+ * extra headers.
  * Content-Length is always rewritten to the body length (§20.14, required on streams).
  */
 export function serializeRequest(request: SipRequest, changes?: ForwardChanges): Uint8Array {
@@ -58,9 +65,19 @@ export function serializeRequest(request: SipRequest, changes?: ForwardChanges):
   if (routes !== undefined && routes.length > 0) head += 'Route: ' + routes.join(', ') + '\r\n';
   let routePending = changes?.removeTopRoute === true;
   let maxForwardsPending = changes?.maxForwards !== undefined;
+  const replaced = new Map((changes?.replaceHeaders ?? []).map(([name, values]) => [canonicalHeaderName(name), { name, values, written: false }]));
+  const writeReplaced = (r: { name: string; values: readonly string[]; written: boolean }): void => {
+    if (!r.written) for (const v of r.values) head += r.name + ': ' + v + '\r\n';
+    r.written = true;
+  };
   for (const { name, value } of request.headers) {
     const key = canonicalHeaderName(name);
     if (key === 'content-length') continue;
+    const replacement = replaced.get(key);
+    if (replacement !== undefined) {
+      writeReplaced(replacement);
+      continue;
+    }
     if (key === 'max-forwards' && changes?.maxForwards !== undefined) {
       if (maxForwardsPending) head += name + ': ' + changes.maxForwards + '\r\n';
       maxForwardsPending = false;
@@ -75,6 +92,7 @@ export function serializeRequest(request: SipRequest, changes?: ForwardChanges):
     head += name + ': ' + value + '\r\n';
   }
   if (maxForwardsPending) head += 'Max-Forwards: ' + changes!.maxForwards + '\r\n';
+  for (const r of replaced.values()) writeReplaced(r);
   const extra = changes?.extraHeaders;
   if (extra !== undefined) for (const [name, value] of extra) head += name + ': ' + value + '\r\n';
   head += 'Content-Length: ' + request.body.length + '\r\n';

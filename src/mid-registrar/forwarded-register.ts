@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+import type { Endpoint } from '../ports/transport';
+import type { SipRequest } from '../sip/message';
+import { serializeRequest } from '../sip/serialize';
+import { bracketHost } from '../sip/socket-address';
+import type { AdvertisedAddress } from './mid-registrar-options';
+
+/** A Contact of a forwarded REGISTER: its URI as the main registrar gets it and its lifetime. */
+export interface ForwardedContact {
+  readonly uri: string;
+  /** Header parameters kept from the phone's Contact (expires is set from `expires`). */
+  readonly params: Readonly<Record<string, string | null>>;
+  /** `;expires=` to send; undefined keeps the phone's own (mirror mode). */
+  readonly expires: number | undefined;
+}
+
+/** Header parameters of a Contact value, in order, `expires` replaced by `expires` when given. */
+function contactValue(c: ForwardedContact): string {
+  let out = `<${c.uri}>`;
+  for (const name in c.params) {
+    if (name === 'expires' && c.expires !== undefined) continue;
+    const v = c.params[name];
+    out += v === null ? `;${name}` : `;${name}=${v}`;
+  }
+  if (c.expires !== undefined) out += `;expires=${c.expires}`;
+  return out;
+}
+
+/**
+ * The phone's REGISTER as forwarded to the main registrar (OpenSIPS mid_registrar §1.6.1): a Via
+ * of ours on top (a new branch: the mid-registrar's client transaction), Max-Forwards decremented
+ * (RFC 3261 §16.6), the Contacts replaced by `contacts` (none: `Contact: *` stays), the
+ * `Expires` header set to `expiresHeader` when given. Call-ID, From, To, CSeq and credentials are
+ * the phone's, so the main registrar authenticates the phone as before.
+ */
+export function forwardedRegister(
+  request: SipRequest,
+  contacts: readonly ForwardedContact[] | undefined,
+  expiresHeader: number | undefined,
+  via: { readonly advertised: AdvertisedAddress; readonly upstream: Endpoint },
+): Uint8Array {
+  const branch = `z9hG4bK-mr-${randomBytes(9).toString('base64url')}`;
+  const top = `SIP/2.0/${via.upstream.protocol.toUpperCase()} ${bracketHost(via.advertised.host)}:${via.advertised.port};branch=${branch};rport`;
+  const replace: [string, readonly string[]][] = [];
+  if (contacts !== undefined) replace.push(['Contact', contacts.map(contactValue)]);
+  if (expiresHeader !== undefined) replace.push(['Expires', [String(expiresHeader)]]);
+  return serializeRequest(request, { prependVia: top, maxForwards: (request.maxForwards ?? 70) - 1, replaceHeaders: replace });
+}

@@ -1,0 +1,452 @@
+import { EventEmitter } from 'eventemitter3';
+import { ConfigError } from '../errors/sdk-error';
+import type { Binding } from '../ports/binding';
+import type { Endpoint, TransactionOutcome } from '../ports/transport';
+import type { BindingChange } from '../registrar/binding-change';
+import { asAorUri, toAor } from '../registrar/aor';
+import type { LookupOptions } from '../registrar/lookup-options';
+import type { MaybePromise } from '../ports/location-store';
+import { andThen, rethrow } from '../registrar/maybe-promise';
+import { contactLifetime } from '../registrar/plan-save';
+import { createRegistrar } from '../registrar/registrar';
+import type { Registrar, RegistrarStats } from '../registrar/registrar';
+import type { SaveOptions } from '../registrar/save-options';
+import type { SaveResult } from '../registrar/save-result';
+import type { LookupResult } from '../registrar/select-targets';
+import { shapeTargets } from '../registrar/select-targets';
+import { buildErrorReply } from '../registrar/reply';
+import { regError } from '../errors/reg-error';
+import type { NameAddrValue, SipRequest, SipResponse } from '../sip/message';
+import { parseDeltaSeconds } from '../sip/headers/delta-seconds';
+import { buildResponse } from '../sip/response';
+import { serializeMessage } from '../sip/serialize';
+import { contactIdIn, contactIdOf } from './contact-id';
+import { aorContactUri, aorOfContactUser, forwardedContactUri } from './forwarded-contact';
+import type { ContactRewrite } from './forwarded-contact';
+import type { ForwardedContact } from './forwarded-register';
+import { forwardedRegister } from './forwarded-register';
+import type { AdvertisedAddress, MidRegistrarOptions, ResolvedMidOptions } from './mid-registrar-options';
+import { resolveMidOptions } from './mid-registrar-options';
+import { sendDeregister } from './send-deregister';
+import type { DeregisterOutcome } from './send-deregister';
+import type { ContactToDecide } from './throttle-decision';
+import { shouldForward } from './throttle-decision';
+import { UpstreamBindings } from './upstream-bindings';
+import type { UpstreamBinding } from './upstream-bindings';
+
+/** Save options of one REGISTER (OpenSIPS `mid_registrar_save` flags, `aor` and `outgoing_expires` arguments). */
+export interface MidSaveOptions extends Omit<SaveOptions, 'confirmedLifetime' | 'upstreamReply'> {
+  /** Lifetime asked of the main registrar for this REGISTER in the throttling modes (s). @defaultValue `outgoingExpires` */
+  readonly outgoingExpires?: number;
+}
+
+/** The answer for the phone once the main registrar replied to a forwarded REGISTER. */
+export interface MidReply {
+  readonly status: number;
+  /** The wire reply to the phone (absent with `noReply` on a 2xx). */
+  readonly response?: Uint8Array;
+  /** The local save, on a 2xx from the main registrar. */
+  readonly result?: SaveResult;
+}
+
+/**
+ * What to do with a REGISTER (OpenSIPS `mid_registrar_save` return 1 / 2): `forward` the
+ * rewritten REGISTER to the main registrar at `destination`, then hand its final response (or
+ * the transport's outcome) to `onReply` for the phone's reply; or it was `absorbed`: answered
+ * here, `response` is the reply.
+ */
+export type MidRegisterOutcome =
+  | {
+      readonly action: 'forward';
+      readonly request: Uint8Array;
+      readonly destination: Endpoint;
+      onReply(reply: SipResponse | TransactionOutcome): Promise<MidReply>;
+    }
+  | { readonly action: 'absorbed'; readonly response?: Uint8Array; readonly result: SaveResult };
+
+/** Counters of a {@link MidRegistrar}, with its local registrar's. */
+export interface MidRegistrarStats {
+  /** REGISTERs answered here without the main registrar. */
+  readonly absorbed: number;
+  /** REGISTERs forwarded to the main registrar. */
+  readonly forwarded: number;
+  /** De-REGISTERs the mid-registrar sent that the main registrar accepted. */
+  readonly deRegistersSent: number;
+  /** De-REGISTERs that failed (error reply, timeout, no credentials, no transport). */
+  readonly deRegistersFailed: number;
+  /** Bindings the main registrar holds for the mid-registrar, as far as it knows. */
+  readonly upstreamBindings: number;
+  readonly registrar: RegistrarStats;
+}
+
+/** A de-REGISTER the mid-registrar sent for a binding that is gone here. */
+export interface DeregisteredEvent {
+  readonly aor: string;
+  /** The Contact as the main registrar had it. */
+  readonly contact: string;
+  readonly outcome: DeregisterOutcome;
+}
+
+/** Typed events of a {@link MidRegistrar}; the local bindings' events are on `midRegistrar.registrar`. */
+export interface MidRegistrarEvents {
+  deregistered: (event: DeregisteredEvent) => void;
+  error: (error: Error) => void;
+}
+
+const ok2xx = (status: number): boolean => status >= 200 && status < 300;
+
+/**
+ * A registration front-end to a main registrar (OpenSIPS `mid_registrar`, all three modes):
+ * {@link MidRegistrar.handleRegister} decides per REGISTER whether it is forwarded (Contacts
+ * rewritten to point here, lifetimes raised to `outgoingExpires` when throttling) or answered
+ * here; bindings are saved here only from the main registrar's 2xx; a binding that expires or is
+ * removed here is de-REGISTERed upstream by the mid-registrar itself; and
+ * {@link MidRegistrar.lookup} routes the main registrar's requests to the phones. The bindings
+ * live in a {@link Registrar} (`midRegistrar.registrar`) with the same store, Path, GRUU and push
+ * support as the registrar proper.
+ */
+export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
+  /** The registrar that keeps the phones' bindings (events, queries, `remove`). */
+  readonly registrar: Registrar;
+  readonly options: ResolvedMidOptions;
+  readonly #upstream = new UpstreamBindings();
+  /** Contact ids of forwarded Contacts → where the binding lives, for lookups by contact id. */
+  readonly #ids = new Map<string, { readonly aor: string; readonly contact: string }>();
+  #idsRebuilt: Promise<void> | undefined;
+  readonly #pending = new Set<Promise<void>>();
+  #absorbed = 0;
+  #forwarded = 0;
+  #deRegistersSent = 0;
+  #deRegistersFailed = 0;
+  #closed = false;
+
+  constructor(options: MidRegistrarOptions) {
+    super();
+    const { mid, registrar } = resolveMidOptions(options);
+    if (mid.mode !== 'mirror' && mid.transport === undefined) {
+      throw new ConfigError(`MidRegistrarOptions.transport is required in mode '${mid.mode}': the mid-registrar de-registers vanished phones upstream itself`);
+    }
+    if (mid.advertised === undefined && (mid.transport === undefined || mid.transport.endpoints().length === 0)) {
+      throw new ConfigError('MidRegistrarOptions.advertised is required without a listening transport: forwarded Contacts must point to this mid-registrar');
+    }
+    this.options = mid;
+    this.registrar = createRegistrar(registrar);
+    const unbound = (change: BindingChange): void => this.#unbound(change);
+    this.registrar.on('expired', unbound);
+    this.registrar.on('deleted', unbound);
+  }
+
+  /** host:port written into forwarded Contacts and Vias. */
+  get advertised(): AdvertisedAddress {
+    const given = this.options.advertised;
+    if (given !== undefined) return given;
+    const local = this.options.transport!.endpoints()[0];
+    return { host: local.address, port: local.port };
+  }
+
+  /**
+   * Decide what a REGISTER does (OpenSIPS `mid_registrar_save`): forward it (rewritten) to the
+   * main registrar, or answer it here. An invalid REGISTER is answered here with the error the
+   * registrar gives (400, 423, 503 ...).
+   */
+  async handleRegister(request: SipRequest, options: MidSaveOptions = {}): Promise<MidRegisterOutcome> {
+    this.#assertOpen();
+    const aorResult = toAor(options.aor === undefined ? request.to.uri : asAorUri(options.aor), this.registrar.options);
+    if (request.method !== 'REGISTER' || !aorResult.ok) return this.#absorb(request, options);
+    if (request.maxForwards === 0) {
+      const error = regError('too-many-hops');
+      return { action: 'absorbed', response: options.noReply ? undefined : buildErrorReply(request, error), result: { ok: false, status: 483, aor: aorResult.value, error } };
+    }
+    const aor = aorResult.value;
+    const live = await this.registrar.bindings(aor);
+    const decide = this.#decide(request, options, aor, live);
+    if (decide === undefined) return this.#absorb(request, options);
+    if (!shouldForward(this.options.mode, decide.contacts, decide.remaining, this.registrar.options.clock.now())) return this.#absorb(request, options);
+    const forward = this.#forwardPlan(request, options, aor, decide);
+    if (forward === undefined) return this.#absorb(request, options);
+    this.#forwarded++;
+    return {
+      action: 'forward',
+      request: forward.data,
+      destination: this.options.upstream,
+      onReply: (reply) => this.#onReply(request, options, aor, forward.sent, reply),
+    };
+  }
+
+  /**
+   * Handle a REGISTER end to end through the configured transport: forward when needed, wait
+   * for the main registrar, and return the reply for the phone (undefined with `noReply`).
+   */
+  async process(request: SipRequest, options?: MidSaveOptions): Promise<Uint8Array | undefined> {
+    const outcome = await this.handleRegister(request, options);
+    if (outcome.action === 'absorbed') return outcome.response;
+    const transport = this.options.transport;
+    if (transport === undefined) throw new ConfigError('MidRegistrar.process() needs MidRegistrarOptions.transport; use handleRegister() and send the request yourself');
+    return (await outcome.onReply(await transport.request(outcome.request, outcome.destination))).response;
+  }
+
+  /**
+   * Route a request from the main registrar to the phones (OpenSIPS `mid_registrar_lookup`):
+   * in mirror and AOR modes every binding of the AOR (forking by q), the AOR taken from the
+   * contact id's binding (mirror) or the escaped AOR in the Request-URI user (AOR throttling);
+   * in contact throttling only the Contact the contact id names. GRUUs and push work as in
+   * {@link Registrar.lookup}; `options.aor` overrides.
+   */
+  lookup(request: SipRequest | string, options: LookupOptions = {}): MaybePromise<LookupResult> {
+    this.#assertOpen();
+    const uri = typeof request === 'string' ? request : request.uri;
+    if (options.aor !== undefined || /;gr(=|;|$)/i.test(uri)) return this.registrar.lookup(request, options);
+    if (this.options.mode === 'throttle-aor') {
+      const aor = aorOfContactUser(uri, this.options.atEscapeStr);
+      return this.registrar.lookup(request, aor === undefined ? options : { ...options, aor });
+    }
+    const id = contactIdIn(uri, this.options.contactIdInsertion, this.options.contactIdParam);
+    if (id === undefined) return this.registrar.lookup(request, options);
+    const ref = this.#ids.get(id);
+    if (ref !== undefined) return this.#lookupRef(request, options, ref);
+    return this.#rebuildIds().then(() => {
+      const again = this.#ids.get(id);
+      return again === undefined ? { kind: 'not-found', code: -1, aor: uri } : this.#lookupRef(request, options, again);
+    });
+  }
+
+  /** Counters, and the registrar's. */
+  stats(): MaybePromise<MidRegistrarStats> {
+    return andThen(this.registrar.stats(), (registrar) => ({
+      absorbed: this.#absorbed,
+      forwarded: this.#forwarded,
+      deRegistersSent: this.#deRegistersSent,
+      deRegistersFailed: this.#deRegistersFailed,
+      upstreamBindings: this.#upstream.size,
+      registrar,
+    }), rethrow);
+  }
+
+  /** Resolves once every de-REGISTER started so far has ended. */
+  async drain(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+  }
+
+  /** Stop the expiry timer and wait for de-REGISTERs in flight; later calls throw `ConfigError`. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.registrar.close();
+    await this.drain();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ConfigError('this mid-registrar is closed; create a new one');
+  }
+
+  async #absorb(request: SipRequest, options: MidSaveOptions): Promise<MidRegisterOutcome> {
+    const result = await this.registrar.save(request, options);
+    this.#absorbed++;
+    return { action: 'absorbed', response: result.response, result };
+  }
+
+  #rewrite(): ContactRewrite {
+    return { advertised: this.advertised, insertion: this.options.contactIdInsertion, param: this.options.contactIdParam, extraParams: this.options.extraContactParams };
+  }
+
+  /** The Contacts of a REGISTER as the throttling decision sees them; undefined when one is invalid. */
+  #decide(request: SipRequest, save: MidSaveOptions, aor: string, live: readonly Binding[]): { contacts: readonly (ContactToDecide & { c: NameAddrValue })[] | '*'; remaining: number } | undefined {
+    if (request.contacts === '*') return { contacts: '*', remaining: 0 };
+    const ctx = { options: this.registrar.options, save };
+    const aorWide = this.options.mode === 'throttle-aor' ? this.#upstream.get(aor, aor) : undefined;
+    const contacts: (ContactToDecide & { c: NameAddrValue })[] = [];
+    let remaining = live.length;
+    for (const c of request.contacts) {
+      const expires = contactLifetime(c, request, ctx);
+      if (typeof expires !== 'number') return undefined;
+      const known = live.some((b) => b.contact === c.uri);
+      if (expires === 0 && known) remaining--;
+      if (expires > 0 && !known) remaining++;
+      const upstream = this.options.mode === 'throttle-aor' ? aorWide : this.#upstream.get(aor, c.uri);
+      contacts.push({ c, expires, known, upstreamExpiresAt: upstream?.expiresAt });
+    }
+    return { contacts, remaining };
+  }
+
+  /** Lifetime asked upstream: the base plus the random deviation (`expires_max_deviation`), never below 1. */
+  #deviated(expires: number): number {
+    const d = this.options.expiresMaxDeviation;
+    if (expires === 0 || d === 0) return expires;
+    return Math.max(1, expires + Math.floor(Math.random() * (2 * d + 1)) - d);
+  }
+
+  #forwardPlan(
+    request: SipRequest,
+    save: MidSaveOptions,
+    aor: string,
+    decide: { contacts: readonly (ContactToDecide & { c: NameAddrValue })[] | '*'; remaining: number },
+  ): { data: Uint8Array; sent: SentContacts } | undefined {
+    const mode = this.options.mode;
+    const outgoing = save.outgoingExpires ?? this.options.outgoingExpires;
+    const via = { advertised: this.advertised, upstream: this.options.upstream };
+    if (decide.contacts === '*') return { data: forwardedRegister(request, undefined, undefined, via), sent: { star: true, byId: new Map(), aorContact: undefined } };
+    const rewrite = this.#rewrite();
+    if (mode === 'throttle-aor') {
+      const uri = aorContactUri(aor, this.options.atEscapeStr, rewrite);
+      const expires = decide.remaining === 0 ? 0 : this.#deviated(outgoing);
+      const contacts = decide.contacts.length === 0 ? [] : [{ uri, params: {}, expires }];
+      return { data: forwardedRegister(request, contacts, expires, via), sent: { star: false, byId: new Map(), aorContact: uri } };
+    }
+    const contacts: ForwardedContact[] = [];
+    const byId = new Map<string, string>();
+    for (const { c, expires } of decide.contacts) {
+      const id = contactIdOf(aor, c.uri);
+      const uri = forwardedContactUri(c.uri, id, rewrite);
+      if (uri === undefined) return undefined;
+      byId.set(id, uri);
+      this.#ids.set(id, { aor, contact: c.uri });
+      const sent = mode === 'mirror' ? (c.params.expires === undefined ? undefined : this.#deviated(expires)) : (expires === 0 ? 0 : this.#deviated(outgoing));
+      contacts.push({ uri, params: c.params, expires: sent });
+    }
+    const header = mode === 'mirror' ? (request.expires === undefined ? undefined : this.#deviated(request.expires)) : outgoing;
+    return { data: forwardedRegister(request, contacts, header, via), sent: { star: false, byId, aorContact: undefined } };
+  }
+
+  async #onReply(request: SipRequest, save: MidSaveOptions, aor: string, sent: SentContacts, reply: SipResponse | TransactionOutcome): Promise<MidReply> {
+    const response = 'status' in reply ? reply : reply.kind === 'response' ? reply.response : undefined;
+    if (response === undefined) {
+      const [status, reason] = 'kind' in reply && reply.kind === 'timeout' ? [408, 'Request Timeout'] : [503, 'Service Unavailable'];
+      return { status, response: save.noReply ? undefined : buildResponse(request, status, reason) };
+    }
+    if (!ok2xx(response.status)) return { status: response.status, response: save.noReply ? undefined : serializeMessage(response, { removeTopVia: true }) };
+    const now = this.registrar.options.clock.now();
+    const learned: [string, UpstreamBinding][] = [];
+    const remember = (key: string, contact: string, seconds: number): void => {
+      const binding: UpstreamBinding = {
+        contact, callId: request.callId, from: request.header('from') ?? '', to: request.header('to') ?? '', cseq: request.cseq.seq, expiresAt: now + seconds * 1000,
+      };
+      this.#upstream.set(aor, key, binding);
+      learned.push([key, binding]);
+    };
+    let confirmedLifetime: (c: NameAddrValue) => number | 'requested' | undefined;
+    if (sent.star) {
+      this.#upstream.takeAll(aor);
+      confirmedLifetime = () => 0;
+    } else if (sent.aorContact !== undefined) {
+      const granted = grantedFor(response, (uri) => uri === sent.aorContact || aorOfContactUser(uri, this.options.atEscapeStr) === aor);
+      if (granted === undefined || granted === 0) this.#upstream.take(aor, aor);
+      else remember(aor, sent.aorContact, granted);
+      confirmedLifetime = granted === undefined ? () => undefined : () => 'requested';
+    } else {
+      const insertion = this.options.contactIdInsertion;
+      const param = this.options.contactIdParam;
+      const grants = new Map<string, number>();
+      for (const id of sent.byId.keys()) {
+        const granted = grantedFor(response, (uri) => contactIdIn(uri, insertion, param) === id);
+        if (granted !== undefined) grants.set(id, granted);
+      }
+      for (const c of request.contacts === '*' ? [] : request.contacts) {
+        const id = contactIdOf(aor, c.uri);
+        const granted = grants.get(id);
+        if (granted === undefined || granted === 0) this.#upstream.take(aor, c.uri);
+        else remember(c.uri, sent.byId.get(id)!, granted);
+      }
+      const mirror = this.options.mode === 'mirror';
+      confirmedLifetime = (c) => {
+        const granted = grants.get(contactIdOf(aor, c.uri));
+        return granted === undefined ? undefined : mirror || granted === 0 ? granted : 'requested';
+      };
+    }
+    const result = await this.registrar.save(request, { ...save, confirmedLifetime });
+    if (!result.ok) for (const [key, binding] of learned) if (this.#upstream.take(aor, key) !== undefined) this.#deregister(aor, binding);
+    return { status: result.status, response: result.response, result };
+  }
+
+  /** A binding is gone here (expired, removed, replaced): de-register what the main registrar still holds for it. */
+  #unbound(change: BindingChange): void {
+    const { aor, binding } = change;
+    if (this.options.mode !== 'throttle-aor') {
+      this.#ids.delete(contactIdOf(aor, binding.contact));
+      const upstream = this.#upstream.take(aor, binding.contact);
+      if (upstream !== undefined) this.#deregisterIfAlive(aor, upstream);
+      return;
+    }
+    if (this.#upstream.get(aor, aor) === undefined) return;
+    this.#track(Promise.resolve(this.registrar.bindings(aor)).then((left) => {
+      if (left.length > 0) return;
+      const upstream = this.#upstream.take(aor, aor);
+      if (upstream !== undefined) this.#deregisterIfAlive(aor, upstream);
+    }));
+  }
+
+  #deregisterIfAlive(aor: string, upstream: UpstreamBinding): void {
+    if (upstream.expiresAt > this.registrar.options.clock.now()) this.#deregister(aor, upstream);
+  }
+
+  #deregister(aor: string, upstream: UpstreamBinding): void {
+    const transport = this.options.transport;
+    if (transport === undefined) {
+      this.#deRegistersFailed++;
+      this.registrar.options.logger.warn({ aor, contact: upstream.contact }, 'mid-registrar: no transport to de-register a binding upstream');
+      return;
+    }
+    const ctx = { transport, upstream: this.options.upstream, upstreamUri: this.options.upstreamUri, advertised: this.advertised, credentials: this.options.credentials };
+    this.#track(sendDeregister(aor, upstream, ctx).then((outcome) => {
+      if ('status' in outcome && ok2xx(outcome.status)) this.#deRegistersSent++;
+      else {
+        this.#deRegistersFailed++;
+        this.registrar.options.logger.warn({ aor, contact: upstream.contact, outcome }, 'mid-registrar: de-REGISTER upstream failed');
+      }
+      this.emit('deregistered', { aor, contact: upstream.contact, outcome });
+    }));
+  }
+
+  #track(work: Promise<void>): void {
+    const done: Promise<void> = work.catch((e: unknown) => {
+      this.emit('error', e instanceof Error ? e : new Error(String(e)));
+    }).finally(() => this.#pending.delete(done));
+    this.#pending.add(done);
+  }
+
+  #lookupRef(request: SipRequest | string, options: LookupOptions, ref: { readonly aor: string; readonly contact: string }): MaybePromise<LookupResult> {
+    const found = this.registrar.lookup(request, { ...options, aor: ref.aor });
+    if (this.options.mode === 'mirror') return found;
+    return andThen(found, (r): LookupResult => {
+      if (r.kind !== 'found') return r;
+      const mine = r.targets.filter((t) => t.binding.contact === ref.contact);
+      return mine.length === 0 ? { kind: 'not-found', code: -1, aor: ref.aor } : shapeTargets(r.aor, mine, options);
+    }, rethrow);
+  }
+
+  /** After a restart on a durable store: the contact ids of every stored binding, computed once. */
+  #rebuildIds(): Promise<void> {
+    this.#idsRebuilt ??= (async () => {
+      for await (const aor of this.registrar.options.store.aors()) {
+        for (const b of (await this.registrar.options.store.load(aor)).bindings) this.#ids.set(contactIdOf(aor, b.contact), { aor, contact: b.contact });
+      }
+    })();
+    return this.#idsRebuilt;
+  }
+}
+
+/** What a forwarded REGISTER carried, to read the main registrar's 2xx against. */
+interface SentContacts {
+  /** `Contact: *` was forwarded. */
+  readonly star: boolean;
+  /** Contact id → the Contact URI as forwarded (mirror and contact throttling). */
+  readonly byId: ReadonlyMap<string, string>;
+  /** The AOR's one Contact (AOR throttling). */
+  readonly aorContact: string | undefined;
+}
+
+/** The lifetime the main registrar's 2xx gives the Contact `which` picks (its `expires`, else the Expires header), or undefined. */
+function grantedFor(response: SipResponse, which: (uri: string) => boolean): number | undefined {
+  if (response.contacts === '*') return undefined;
+  for (const c of response.contacts) {
+    if (!which(c.uri)) continue;
+    const e = c.params.expires;
+    if (typeof e === 'string') return parseDeltaSeconds(e);
+    return response.expires;
+  }
+  return undefined;
+}
+
+/** Create a {@link MidRegistrar}. Throws {@link ConfigError} for bad options. */
+export function createMidRegistrar(options: MidRegistrarOptions): MidRegistrar {
+  return new MidRegistrar(options);
+}
