@@ -5,6 +5,8 @@
  *   modelled on the OpenSIPS registrar module.
  * - Extensions plugged into the registrar: Path (RFC 3327), outbound (RFC 5626), GRUU
  *   (RFC 5627) and push notifications (RFC 8599), configured through {@link RegistrarOptions}.
+ * - {@link createMidRegistrar}: a registration front-end to a main registrar (OpenSIPS
+ *   mid_registrar): contact mirroring, contact throttling and AOR throttling.
  * - {@link parseSipMessage}: a two-tier SIP parser (fast scanner, SIP.js grammar as reference).
  * - Ports ({@link LocationStore}, {@link Transport}, {@link Clock}, {@link Logger}) so hosts
  *   wire their own storage and sockets; `sipreg/stores/*` and `sipreg/transports/node` ship
@@ -26,6 +28,7 @@ export * from './sip/uri';
 export * from './sip/response';
 export * from './sip/serialize';
 export * from './sip/socket-address';
+export * from './sip/digest';
 export * from './registrar/registrar';
 export * from './registrar/registrar-options';
 export * from './registrar/registrar-events';
@@ -64,6 +67,10 @@ export * from './features/push/pn-params';
 export * from './features/push/pn-device-key';
 export * from './features/push/strip-pn-params';
 export * from './features/push/purr-codec';
+export * from './mid-registrar/mid-registrar';
+export * from './mid-registrar/mid-registrar-options';
+export * from './mid-registrar/upstream-bindings';
+export * from './mid-registrar/send-deregister';
 export * from './proxy/stateless-proxy';
 export * from './server/registrar-server';
 export { MemoryLocationStore } from './stores/memory-location-store';

@@ -1,10 +1,12 @@
 import { CliUsageError } from './cli-usage-error';
 import { REGISTRAR_USAGE, runRegistrarCommand } from './registrar-command';
+import { MID_REGISTRAR_USAGE, runMidRegistrarCommand } from './mid-registrar-command';
 
 const USAGE = `Usage: sipreg <command> [flags]
 
 Commands:
-  registrar   run a SIP registrar (see: sipreg registrar --help)
+  registrar       run a SIP registrar (see: sipreg registrar --help)
+  mid-registrar   run a registration front-end to a main registrar (see: sipreg mid-registrar --help)
 `;
 
 /** Entry point of the `sipreg` command. Exit codes: 0 ok, 1 runtime failure, 2 bad usage. */
@@ -15,13 +17,17 @@ async function main(argv: readonly string[]): Promise<void> {
     process.exitCode = command === undefined ? 2 : 0;
     return;
   }
-  if (command !== 'registrar') throw new CliUsageError(`unknown command '${command}'\n${USAGE}`);
+  const commands = {
+    registrar: { usage: REGISTRAR_USAGE, run: runRegistrarCommand },
+    'mid-registrar': { usage: MID_REGISTRAR_USAGE, run: runMidRegistrarCommand },
+  };
+  if (command !== 'registrar' && command !== 'mid-registrar') throw new CliUsageError(`unknown command '${command}'\n${USAGE}`);
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(REGISTRAR_USAGE);
+    process.stdout.write(commands[command].usage);
     return;
   }
-  const running = await runRegistrarCommand(rest);
-  for (const e of running.endpoints) process.stdout.write(`sipreg registrar listening on ${e}\n`);
+  const running = await commands[command].run(rest);
+  for (const e of running.endpoints) process.stdout.write(`sipreg ${command} listening on ${e}\n`);
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;

@@ -5,11 +5,11 @@ import type { SipRequest, SipResponse } from '../sip/message';
 import { buildResponse } from '../sip/response';
 import type { Registrar } from '../registrar/registrar';
 import type { SaveOptions } from '../registrar/save-options';
-import type { SaveResult } from '../registrar/save-result';
 import type { LookupOptions } from '../registrar/lookup-options';
 import { forwardRequest, relayResponse } from '../proxy/stateless-proxy';
 import type { ForwardTarget } from '../proxy/stateless-proxy';
-import type { PushPendingTarget } from '../registrar/select-targets';
+import type { LookupResult, PushPendingTarget } from '../registrar/select-targets';
+import type { MaybePromise } from '../ports/location-store';
 
 /** The first of `promises` to settle with a value, or undefined when all settle without one. */
 function firstDefined<T>(promises: readonly Promise<T | undefined>[]): Promise<T | undefined> {
@@ -37,6 +37,24 @@ export interface RegistrarServerOptions {
   readonly lookupOptions?: LookupOptions;
   /** @defaultValue a silent logger */
   readonly logger?: Logger;
+  /**
+   * How a REGISTER is answered (the mid-registrar forwards or absorbs it).
+   * @defaultValue `registrar.save` with `saveOptions`
+   */
+  readonly register?: (request: SipRequest, source: Source) => MaybePromise<RegisterAnswer>;
+  /** Where an out-of-dialog request goes (the mid-registrar's lookup). @defaultValue `registrar.lookup` */
+  readonly lookup?: (request: SipRequest, options: LookupOptions) => MaybePromise<LookupResult>;
+  /**
+   * A next hop for requests that are not looked up: the mid-registrar sends its phones' requests
+   * to the main registrar and looks up only those coming from it. @defaultValue every request is looked up
+   */
+  readonly outboundProxy?: (request: SipRequest, source: Source) => ForwardTarget | undefined;
+}
+
+/** The reply to a REGISTER, and how long to keep its connection (`tcp_persistent_flag`). */
+export interface RegisterAnswer {
+  readonly response?: Uint8Array;
+  readonly keepConnectionUntil?: number;
 }
 
 /** A running {@link createRegistrarServer}. */
@@ -97,15 +115,18 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
     counters.forwarded++;
   };
 
-  const answerRegister = (result: SaveResult, request: SipRequest, source: Source): Promise<void> | undefined => {
-    if (result.ok && result.keepConnectionUntil !== undefined) transport.keepConnection?.(source, result.keepConnectionUntil);
+  const answerRegister = (result: RegisterAnswer, request: SipRequest, source: Source): Promise<void> | undefined => {
+    if (result.keepConnectionUntil !== undefined) transport.keepConnection?.(source, result.keepConnectionUntil);
     return result.response === undefined ? undefined : transport.sendResponse(result.response, request, source);
   };
+
+  const register = options.register ?? ((request: SipRequest, source: Source): MaybePromise<RegisterAnswer> => registrar.save(request, { ...saveOptions, source }));
+  const lookup = options.lookup ?? ((request: SipRequest, o: LookupOptions) => registrar.lookup(request, o));
 
   /** Synchronous from parse to send when the store is (no promise on the hot path). */
   const handleRegister = (request: SipRequest, source: Source): Promise<void> | undefined => {
     counters.registers++;
-    const result = registrar.save(request, { ...saveOptions, source });
+    const result = register(request, source);
     if (result instanceof Promise) return result.then((r) => answerRegister(r, request, source));
     return answerRegister(result, request, source);
   };
@@ -118,7 +139,9 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
       return;
     }
     if (request.to.params.tag !== undefined) return forwardInDialog(request, source);
-    const found = await registrar.lookup(request, lookupOptions);
+    const proxy = options.outboundProxy?.(request, source);
+    if (proxy !== undefined) return forward(request, source, proxy);
+    const found = await lookup(request, lookupOptions);
     if (found.kind === 'found' && found.ruri !== undefined) return forward(request, source, found.ruri);
     if (found.kind === 'push-pending') return forwardWhenAwake(request, source, found.pending);
     counters.notFound++;

@@ -121,4 +121,22 @@ describe('sipreg CLI', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('mid-registrar: lists every mid_registrar module parameter in --help and exits 2 on bad ones', async () => {
+    const { stdout } = await run(process.execPath, [...CLI, 'mid-registrar', '--help']);
+    for (const flag of ['mode', 'upstream', 'advertise', 'contact-id-insertion', 'contact-id-param', 'at-escape-str', 'outgoing-expires',
+      'expires-max-deviation', 'extra-contact-params', 'upstream-credentials', 'min-expires', 'max-expires', 'default-q', 'realm-prefix',
+      'case-sensitive', 'max-contacts', 'retry-after', 'disable-gruu', 'gruu-secret', 'pn-enable', 'tcp-persistent-flag']) expect(stdout).toMatch(new RegExp(`^  --${flag} `, 'm'));
+    const base = ['mid-registrar', '--store', 'memory', '--listen', 'udp:127.0.0.1:0'];
+    const cases: [string[], string][] = [
+      [[], '--upstream is required'],
+      [['--upstream', 'udp:nowhere'], '--upstream:'],
+      [['--upstream', 'udp:127.0.0.1:5070', '--mode', 'sometimes'], '--mode: MidRegistrarOptions.mode must be one of mirror, throttle-contact, throttle-aor'],
+      [['--upstream', 'udp:127.0.0.1:5070', '--contact-id-insertion', 'header'], '--contact-id-insertion:'],
+      [['--upstream', 'udp:127.0.0.1:5070', '--advertise', 'host-without-port'], '--advertise takes HOST:PORT'],
+      [['--upstream', 'udp:127.0.0.1:5070', '--upstream-credentials', 'nopassword'], '--upstream-credentials takes USER:PASSWORD'],
+    ];
+    const results = await Promise.all(cases.map(([args]) => failing([...base, ...args])));
+    results.forEach((result, i) => expect(result).toMatchObject({ code: 2, stderr: expect.stringContaining(cases[i][1]) }));
+  });
 });

@@ -1,0 +1,127 @@
+import { createMidRegistrar } from '../mid-registrar/mid-registrar';
+import type { MidRegistrar } from '../mid-registrar/mid-registrar';
+import type { MidRegistrarMode, MidRegistrarOptions } from '../mid-registrar/mid-registrar-options';
+import { formatEndpoint, parseListenAddress } from '../transports/listen-address';
+import { createRegistrarServer } from '../server/registrar-server';
+import { ConfigError } from '../errors/sdk-error';
+import { CliUsageError } from './cli-usage-error';
+import type { FlagSpec, FlagValues } from './parse-args';
+import { flagValue, formatFlags, parseArgs } from './parse-args';
+import { EXTENSION_FLAGS, withFlagName } from './extension-flags';
+import { listenFrom, loggerFrom, openStore, REGISTRAR_MODULE_FLAGS, registrarOptionsFrom, saveAndLookupFrom, SERVER_FLAGS } from './command-setup';
+import type { RunningRegistrar } from './registrar-command';
+
+/** The mid_registrar module parameters of its own as flags (same value syntax as OpenSIPS). */
+const MID_FLAGS: readonly FlagSpec[] = [
+  { name: 'mode', kind: 'string', help: 'mirror | throttle-contact | throttle-aor, or 0 | 1 | 2 (mirror)' },
+  { name: 'upstream', kind: 'string', help: 'the main registrar, udp:IP:PORT or tcp:IP:PORT (required)' },
+  { name: 'upstream-uri', kind: 'string', help: 'Request-URI of our own de-REGISTERs (sip:IP:PORT of --upstream)' },
+  { name: 'upstream-credentials', kind: 'string', help: 'USER:PASSWORD answering digest challenges to our de-REGISTERs (none)' },
+  { name: 'advertise', kind: 'string', help: 'HOST:PORT written into forwarded Contacts (the first --listen)' },
+  { name: 'contact-id-insertion', kind: 'string', help: 'ct-param | ct-username (ct-param)' },
+  { name: 'contact-id-param', kind: 'string', help: 'Contact URI parameter of the contact id (ctid)' },
+  { name: 'at-escape-str', kind: 'string', help: 'stands for @ in the AOR-throttling Contact user (%40)' },
+  { name: 'outgoing-expires', kind: 'int', help: 'lifetime asked upstream when throttling, s (3600)' },
+  { name: 'expires-max-deviation', kind: 'int', help: 'random ± seconds on lifetimes forwarded upstream (0)' },
+  { name: 'extra-contact-params', kind: 'string', help: "appended to forwarded Contact URIs, e.g. ';transport=tcp' (none)" },
+];
+
+const FLAGS: readonly FlagSpec[] = [...SERVER_FLAGS, ...MID_FLAGS, ...REGISTRAR_MODULE_FLAGS, ...EXTENSION_FLAGS];
+
+/** The `--help` text of `sipreg mid-registrar`. */
+export const MID_REGISTRAR_USAGE = `Usage: sipreg mid-registrar --upstream udp:IP:PORT [flags]
+
+Runs a registration front-end to a main registrar (OpenSIPS mid_registrar): REGISTERs are
+forwarded with their Contacts pointing here, or absorbed when throttling; phones that vanish
+are de-registered upstream; requests from the main registrar are routed to the phones by
+lookup, every other request is proxied to the main registrar. Flags (defaults in parentheses):
+${formatFlags(FLAGS)}
+`;
+
+const MODE_NUMBERS: Readonly<Record<string, MidRegistrarMode>> = { 0: 'mirror', 1: 'throttle-contact', 2: 'throttle-aor' };
+
+function midOptionsFrom(values: FlagValues): Omit<MidRegistrarOptions, 'upstream'> & { upstream: MidRegistrarOptions['upstream'] } {
+  const spec = flagValue<string>(values, 'upstream');
+  if (spec === undefined) throw new CliUsageError('--upstream is required: the main registrar, e.g. --upstream udp:10.0.0.3:5060');
+  let upstream;
+  try {
+    upstream = parseListenAddress(spec);
+  } catch (e) {
+    throw new CliUsageError(`--upstream: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const modeText = flagValue<string>(values, 'mode') ?? 'mirror';
+  const mode = (MODE_NUMBERS[modeText] ?? modeText) as MidRegistrarMode;
+  const advertise = flagValue<string>(values, 'advertise');
+  let advertised;
+  if (advertise !== undefined) {
+    const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(advertise);
+    if (m === null) throw new CliUsageError(`--advertise takes HOST:PORT, got '${advertise}'`);
+    advertised = { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+  }
+  const credentialsText = flagValue<string>(values, 'upstream-credentials');
+  const colon = credentialsText?.indexOf(':') ?? -1;
+  if (credentialsText !== undefined && colon <= 0) throw new CliUsageError('--upstream-credentials takes USER:PASSWORD');
+  const credentials = credentialsText === undefined ? undefined : { username: credentialsText.slice(0, colon), password: credentialsText.slice(colon + 1) };
+  return {
+    mode,
+    upstream,
+    upstreamUri: flagValue<string>(values, 'upstream-uri'),
+    advertised,
+    credentials: credentials === undefined ? undefined : () => credentials,
+    contactIdInsertion: flagValue<string>(values, 'contact-id-insertion') as MidRegistrarOptions['contactIdInsertion'],
+    contactIdParam: flagValue<string>(values, 'contact-id-param'),
+    atEscapeStr: flagValue<string>(values, 'at-escape-str'),
+    outgoingExpires: flagValue<number>(values, 'outgoing-expires'),
+    expiresMaxDeviation: flagValue<number>(values, 'expires-max-deviation'),
+    extraContactParams: flagValue<string>(values, 'extra-contact-params'),
+  };
+}
+
+/** `--mode` → `MidRegistrarOptions.mode` and the like, for error messages that name the flag. */
+function withMidFlagName(message: string): string {
+  const m = /^MidRegistrarOptions\.([A-Za-z]+)/.exec(message);
+  if (m === null) return withFlagName(message);
+  const flag = m[1] === 'advertised' ? 'advertise' : m[1].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  return `--${flag}: ${message}`;
+}
+
+/**
+ * `sipreg mid-registrar`: parse the flags, open the store and sockets, and serve as a
+ * mid-registrar in front of `--upstream`. Throws {@link CliUsageError} for bad flags.
+ */
+export async function runMidRegistrarCommand(argv: readonly string[]): Promise<RunningRegistrar> {
+  const values = parseArgs(argv, FLAGS);
+  const logger = loggerFrom(values);
+  const { saveOptions, lookupOptions } = saveAndLookupFrom(values);
+  const midOptions = midOptionsFrom(values);
+  const store = await openStore(flagValue<string>(values, 'store') ?? 'sqlite:./sipreg-location.db');
+  const transport = await listenFrom(values, logger, () => Promise.resolve(store.close()));
+  let mid: MidRegistrar;
+  try {
+    mid = createMidRegistrar({ ...registrarOptionsFrom(values), ...midOptions, transport, store, logger, domains: (values.get('domain') ?? []) as string[] });
+  } catch (e) {
+    await transport.close();
+    await store.close();
+    if (e instanceof ConfigError) throw new CliUsageError(withMidFlagName(e.message));
+    throw e;
+  }
+  const upstream = midOptions.upstream;
+  createRegistrarServer({
+    registrar: mid.registrar,
+    transport,
+    saveOptions,
+    lookupOptions,
+    logger,
+    register: async (request, source) => ({ response: await mid.process(request, { ...saveOptions, source }) }),
+    lookup: (request, options) => mid.lookup(request, options),
+    outboundProxy: (request, source) => (source.address === upstream.address ? undefined : { uri: request.uri, destination: mid.options.upstreamUri }),
+  });
+  return {
+    endpoints: transport.endpoints().map((e) => formatEndpoint(e)),
+    async stop() {
+      await mid.close();
+      await transport.close();
+      await store.close();
+    },
+  };
+}
