@@ -14,11 +14,12 @@ export interface ForwardedContact {
   readonly expires: number | undefined;
 }
 
-/** Header parameters of a Contact value, in order, `expires` replaced by `expires` when given. */
+/** A forwarded Contact value: the header parameters in order, `expires` set from `expires`, `reg-id` dropped. */
 function contactValue(c: ForwardedContact): string {
   let out = `<${c.uri}>`;
   for (const name in c.params) {
-    if (name === 'expires' && c.expires !== undefined) continue;
+    // reg-id names the phone's flow to this server (RFC 5626 §4.2), not one to the main registrar.
+    if ((name === 'expires' && c.expires !== undefined) || name === 'reg-id') continue;
     const v = c.params[name];
     out += v === null ? `;${name}` : `;${name}=${v}`;
   }
@@ -30,7 +31,8 @@ function contactValue(c: ForwardedContact): string {
  * The phone's REGISTER as forwarded to the main registrar (OpenSIPS mid_registrar §1.6.1): a Via
  * of ours on top (a new branch: the mid-registrar's client transaction), Max-Forwards decremented
  * (RFC 3261 §16.6), the Contacts replaced by `contacts` (none: `Contact: *` stays), the
- * `Expires` header set to `expiresHeader` when given. Call-ID, From, To, CSeq and credentials are
+ * `Expires` header set to `expiresHeader` when given, and no Path (the phone's edge proxies are
+ * kept here, RFC 3327; the main registrar reaches the phone through the mid-registrar). Call-ID, From, To, CSeq and credentials are
  * the phone's, so the main registrar authenticates the phone as before.
  */
 export function forwardedRegister(
@@ -41,7 +43,8 @@ export function forwardedRegister(
 ): Uint8Array {
   const branch = `z9hG4bK-mr-${randomBytes(9).toString('base64url')}`;
   const top = `SIP/2.0/${via.upstream.protocol.toUpperCase()} ${bracketHost(via.advertised.host)}:${via.advertised.port};branch=${branch};rport`;
-  const replace: [string, readonly string[]][] = [];
+  // Path stays here: the Contacts now point to the mid-registrar, which routes to the phone.
+  const replace: [string, readonly string[]][] = [['Path', []]];
   if (contacts !== undefined) replace.push(['Contact', contacts.map(contactValue)]);
   if (expiresHeader !== undefined) replace.push(['Expires', [String(expiresHeader)]]);
   return serializeRequest(request, { prependVia: top, maxForwards: (request.maxForwards ?? 70) - 1, replaceHeaders: replace });

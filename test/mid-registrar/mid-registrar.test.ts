@@ -93,6 +93,25 @@ describe('mid-registrar: contact mirroring', () => {
   });
 });
 
+describe('mid-registrar: Path behind an edge proxy', () => {
+  it('keeps the Path here, forwards none, and routes calls from the main registrar through the edge (RFC 3327)', async () => {
+    const t = setup('mirror');
+    const request = parse(buildRegister({
+      aor: 'sip:kim@example.com', contacts: [{ uri: 'sip:kim@10.9.8.7:5060;ob', params: { 'reg-id': '1', '+sip.instance': '"<urn:uuid:1>"' } }],
+      path: ['sip:edge.example.com;lr'], supported: ['path'],
+    }));
+    const reply = parseResponse((await t.mid.process(request, { path: 'lazy' }))!);
+    expect(reply.status).toBe(200);
+    expect(reply.path.map((p) => p.uri)).toEqual(['sip:edge.example.com;lr']);
+    const forwarded = t.upstreamSeen[0];
+    expect(forwarded.path).toEqual([]);
+    expect(forwarded.contacts !== '*' && forwarded.contacts[0].params).toEqual({ '+sip.instance': '"<urn:uuid:1>"' });
+    const [upstreamContact] = await t.upstreamContacts('kim@example.com');
+    const found = await t.mid.lookup(upstreamContact);
+    expect(found.kind === 'found' && [found.ruri?.uri, found.ruri?.route]).toEqual(['sip:kim@10.9.8.7:5060;ob', ['<sip:edge.example.com;lr>']]);
+  });
+});
+
 describe('mid-registrar: contact throttling', () => {
   it('absorbs refreshes until the main registrar binding runs short, then forwards with outgoing_expires', async () => {
     const t = setup('throttle-contact', { outgoingExpires: 600 });
