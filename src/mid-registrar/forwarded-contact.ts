@@ -1,4 +1,5 @@
 import { formatUri, parseUri } from '../sip/uri';
+import { bracketHost } from '../sip/socket-address';
 import type { AdvertisedAddress, ContactIdInsertion } from './mid-registrar-options';
 
 /** How forwarded Contacts are written (OpenSIPS `contact_id_insertion`, `contact_id_param`, `extra_contact_params_avp`). */
@@ -23,7 +24,7 @@ export function forwardedContactUri(uri: string, id: string, rewrite: ContactRew
     ...u,
     user,
     password: rewrite.insertion === 'ct-username' ? undefined : u.password,
-    host: rewrite.advertised.host,
+    host: bracketHost(rewrite.advertised.host),
     port: rewrite.advertised.port,
     params: rewrite.insertion === 'ct-param' ? { ...params, [rewrite.param]: id } : params,
   });
@@ -35,8 +36,7 @@ export function forwardedContactUri(uri: string, id: string, rewrite: ContactRew
  * `at_escape_str`), so the main registrar sends the AOR's calls here.
  */
 export function aorContactUri(aor: string, atEscape: string, rewrite: ContactRewrite): string {
-  const host = rewrite.advertised.host.includes(':') && !rewrite.advertised.host.startsWith('[') ? `[${rewrite.advertised.host}]` : rewrite.advertised.host;
-  return `sip:${aor.split('@').join(atEscape)}@${host}:${rewrite.advertised.port}${rewrite.extraParams}`;
+  return `sip:${aor.split('@').join(atEscape)}@${bracketHost(rewrite.advertised.host)}:${rewrite.advertised.port}${rewrite.extraParams}`;
 }
 
 /** The AOR in the user part of an AOR-throttling Contact (the inverse of {@link aorContactUri}), or undefined. */
