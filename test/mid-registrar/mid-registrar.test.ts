@@ -8,6 +8,10 @@ import { ManualClock } from '../../src/testing/manual-clock';
 import { buildRegister, buildRequest, buildResponseText } from '../../src/testing/message-builders';
 import type { ContactSpec } from '../../src/testing/message-builders';
 import { digestAuthorization, parseDigestChallenge } from '../../src/sip/digest';
+import { SqliteLocationStore } from '../../src/stores/sqlite-location-store';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const T0 = 1_700_000_000_000;
 const UPSTREAM = { protocol: 'udp', address: '10.0.0.3', port: 5060 } as const;
@@ -223,6 +227,31 @@ describe('mid-registrar: AOR throttling', () => {
     expect(t.upstreamSeen).toHaveLength(2);
     expect(await t.upstreamContacts('ivy@example.com')).toEqual([]);
     expect(await t.mid.registrar.bindings('ivy@example.com')).toEqual([]);
+  });
+});
+
+describe('mid-registrar: restart on a durable store', () => {
+  it('routes by contact id after a restart on the same SQLite file, and re-forwards the next REGISTER as new', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sipreg-mid-'));
+    try {
+      const path = join(dir, 'location.db');
+      const first = setup('throttle-contact', { store: new SqliteLocationStore({ path }) });
+      await first.register('sip:lee@example.com', [{ uri: 'sip:lee@192.0.2.30', expires: 600 }]);
+      const [upstreamContact] = await first.upstreamContacts('lee@example.com');
+      await first.mid.close();
+      await first.mid.registrar.options.store.close();
+
+      const again = setup('throttle-contact', { store: new SqliteLocationStore({ path }) });
+      const found = await again.mid.lookup(upstreamContact);
+      expect(found.kind === 'found' && found.targets.map((x) => x.uri)).toEqual(['sip:lee@192.0.2.30']);
+      await again.register('sip:lee@example.com', [{ uri: 'sip:lee@192.0.2.30', expires: 600 }], { cseq: 2 });
+      expect(again.upstreamSeen).toHaveLength(1);
+      expect(again.upstreamSeen[0].contacts !== '*' && again.upstreamSeen[0].contacts[0].uri).toBe(upstreamContact);
+      await again.mid.close();
+      await again.mid.registrar.options.store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
