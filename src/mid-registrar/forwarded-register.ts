@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Endpoint } from '../ports/transport';
 import type { SipRequest } from '../sip/message';
 import { serializeRequest } from '../sip/serialize';
@@ -29,7 +28,7 @@ function contactValue(c: ForwardedContact): string {
 
 /**
  * The phone's REGISTER as forwarded to the main registrar (OpenSIPS mid_registrar §1.6.1): a Via
- * of ours on top (a new branch: the mid-registrar's client transaction), Max-Forwards decremented
+ * of ours on top (`via.branch` new: the mid-registrar's client transaction), Max-Forwards decremented
  * (RFC 3261 §16.6), the Contacts replaced by `contacts` (none: `Contact: *` stays), the
  * `Expires` header set to `expiresHeader` when given, and no Path (the phone's edge proxies are
  * kept here, RFC 3327; the main registrar reaches the phone through the mid-registrar). Call-ID, From, To, CSeq and credentials are
@@ -39,9 +38,9 @@ export function forwardedRegister(
   request: SipRequest,
   contacts: readonly ForwardedContact[] | undefined,
   expiresHeader: number | undefined,
-  via: { readonly advertised: AdvertisedAddress; readonly upstream: Endpoint },
+  via: { readonly advertised: AdvertisedAddress; readonly upstream: Endpoint; readonly branch: string },
 ): Uint8Array {
-  const branch = `z9hG4bK-mr-${randomBytes(9).toString('base64url')}`;
+  const branch = via.branch;
   const top = `SIP/2.0/${via.upstream.protocol.toUpperCase()} ${bracketHost(via.advertised.host)}:${via.advertised.port};branch=${branch};rport`;
   // Path stays here: the Contacts now point to the mid-registrar, which routes to the phone.
   const replace: [string, readonly string[]][] = [['Path', []]];

@@ -86,7 +86,8 @@ const MODES: readonly MidRegistrarMode[] = ['mirror', 'throttle-contact', 'throt
 /**
  * The mid-registrar's own options with defaults, and the options of the registrar that keeps
  * its bindings: the seed's defaults (`minExpires` 10, `maxExpires` 3600) and a purge every
- * second, so that a vanished phone is de-registered upstream within a second of expiring.
+ * second, so that a vanished phone is de-registered upstream within a second of expiring (a
+ * longer `purgeIntervalMs` delays it as much; 0 is refused when throttling).
  * Throws {@link ConfigError} naming the bad option.
  */
 export function resolveMidOptions(options: MidRegistrarOptions): { mid: ResolvedMidOptions; registrar: RegistrarOptions } {
@@ -124,6 +125,9 @@ export function resolveMidOptions(options: MidRegistrarOptions): { mid: Resolved
   }
   if (!/^[a-z0-9_.!~*'()-]+$/.test(mid.contactIdParam)) throw new ConfigError(`MidRegistrarOptions.contactIdParam '${mid.contactIdParam}' is not a URI parameter name`);
   if (mid.atEscapeStr === '' || mid.atEscapeStr.includes('@')) throw new ConfigError('MidRegistrarOptions.atEscapeStr must be a non-empty string without @');
+  if (mid.mode !== 'mirror' && registrar.purgeIntervalMs === 0) {
+    throw new ConfigError('MidRegistrarOptions.purgeIntervalMs must not be 0 when throttling: the expiry purge is what de-registers vanished phones upstream (default 1000)');
+  }
   return {
     mid,
     registrar: {

@@ -32,6 +32,7 @@ import type { DeregisterOutcome } from './send-deregister';
 import type { ContactToDecide } from './throttle-decision';
 import { shouldForward } from './throttle-decision';
 import { UpstreamBindings } from './upstream-bindings';
+import { BranchIds } from '../sip/branch-ids';
 import type { UpstreamBinding } from './upstream-bindings';
 
 /** Save options of one REGISTER (OpenSIPS `mid_registrar_save` flags, `aor` and `outgoing_expires` arguments). */
@@ -114,6 +115,7 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
   readonly #ids = new Map<string, { readonly aor: string; readonly contact: string }>();
   #idsRebuilt: Promise<void> | undefined;
   readonly #pending = new Set<Promise<void>>();
+  readonly #branches = new BranchIds();
   #absorbed = 0;
   #forwarded = 0;
   #deRegistersSent = 0;
@@ -283,19 +285,21 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
   ): { data: Uint8Array; sent: SentContacts } | undefined {
     const mode = this.options.mode;
     const outgoing = save.outgoingExpires ?? this.options.outgoingExpires;
-    const via = { advertised: this.advertised, upstream: this.options.upstream };
-    if (decide.contacts === '*') return { data: forwardedRegister(request, undefined, undefined, via), sent: { star: true, byId: new Map(), aorContact: undefined } };
+    const via = { advertised: this.advertised, upstream: this.options.upstream, branch: this.#branches.next('mr') };
+    if (decide.contacts === '*') return { data: forwardedRegister(request, undefined, undefined, via), sent: { star: true, byId: new Map(), idOf: new Map(), aorContact: undefined } };
     const rewrite = this.#rewrite();
     if (mode === 'throttle-aor') {
       const uri = aorContactUri(aor, this.options.atEscapeStr, rewrite);
       const expires = decide.remaining === 0 ? 0 : this.#deviated(outgoing);
       const contacts = decide.contacts.length === 0 ? [] : [{ uri, params: {}, expires }];
-      return { data: forwardedRegister(request, contacts, expires, via), sent: { star: false, byId: new Map(), aorContact: uri } };
+      return { data: forwardedRegister(request, contacts, expires, via), sent: { star: false, byId: new Map(), idOf: new Map(), aorContact: uri } };
     }
     const contacts: ForwardedContact[] = [];
     const byId = new Map<string, string>();
+    const idOf = new Map<string, string>();
     for (const { c, expires } of decide.contacts) {
       const id = contactIdOf(aor, c.uri);
+      idOf.set(c.uri, id);
       const uri = forwardedContactUri(c.uri, id, rewrite);
       if (uri === undefined) return undefined;
       byId.set(id, uri);
@@ -304,7 +308,7 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
       contacts.push({ uri, params: c.params, expires: sent });
     }
     const header = mode === 'mirror' ? (request.expires === undefined ? undefined : this.#deviated(request.expires)) : outgoing;
-    return { data: forwardedRegister(request, contacts, header, via), sent: { star: false, byId, aorContact: undefined } };
+    return { data: forwardedRegister(request, contacts, header, via), sent: { star: false, byId, idOf, aorContact: undefined } };
   }
 
   async #onReply(request: SipRequest, save: MidSaveOptions, aor: string, sent: SentContacts, reply: SipResponse | TransactionOutcome): Promise<MidReply> {
@@ -341,14 +345,14 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
         if (granted !== undefined) grants.set(id, granted);
       }
       for (const c of request.contacts === '*' ? [] : request.contacts) {
-        const id = contactIdOf(aor, c.uri);
+        const id = sent.idOf.get(c.uri)!;
         const granted = grants.get(id);
         if (granted === undefined || granted === 0) this.#upstream.take(aor, c.uri);
         else remember(c.uri, sent.byId.get(id)!, granted);
       }
       const mirror = this.options.mode === 'mirror';
       confirmedLifetime = (c) => {
-        const granted = grants.get(contactIdOf(aor, c.uri));
+        const granted = grants.get(sent.idOf.get(c.uri)!);
         return granted === undefined ? undefined : mirror || granted === 0 ? granted : 'requested';
       };
     }
@@ -360,16 +364,15 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
   /** A binding is gone here (expired, removed, replaced): de-register what the main registrar still holds for it. */
   #unbound(change: BindingChange): void {
     const { aor, binding } = change;
-    if (this.options.mode !== 'throttle-aor') {
-      this.#ids.delete(contactIdOf(aor, binding.contact));
-      const upstream = this.#upstream.take(aor, binding.contact);
-      if (upstream !== undefined) this.#deregisterIfAlive(aor, upstream);
-      return;
-    }
-    if (this.#upstream.get(aor, aor) === undefined) return;
+    const contact = binding.contact;
+    // The upstream binding covers the Contact (the AOR in AOR throttling); it goes only when no
+    // live binding here still needs it (another Call-ID under `matchingMode: 1` may hold the Contact).
+    const key = this.options.mode === 'throttle-aor' ? aor : contact;
+    const needed = (b: Binding): boolean => key === aor || b.contact === contact;
     this.#track(Promise.resolve(this.registrar.bindings(aor)).then((left) => {
-      if (left.length > 0) return;
-      const upstream = this.#upstream.take(aor, aor);
+      if (left.some(needed)) return;
+      if (key === contact) this.#ids.delete(contactIdOf(aor, contact));
+      const upstream = this.#upstream.take(aor, key);
       if (upstream !== undefined) this.#deregisterIfAlive(aor, upstream);
     }));
   }
@@ -385,7 +388,10 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
       this.registrar.options.logger.warn({ aor, contact: upstream.contact }, 'mid-registrar: no transport to de-register a binding upstream');
       return;
     }
-    const ctx = { transport, upstream: this.options.upstream, upstreamUri: this.options.upstreamUri, advertised: this.advertised, credentials: this.options.credentials };
+    const ctx = {
+      transport, upstream: this.options.upstream, upstreamUri: this.options.upstreamUri, advertised: this.advertised,
+      credentials: this.options.credentials, branch: () => this.#branches.next('mrd'),
+    };
     this.#track(sendDeregister(aor, upstream, ctx).then((outcome) => {
       if ('status' in outcome && ok2xx(outcome.status)) this.#deRegistersSent++;
       else {
@@ -430,6 +436,8 @@ interface SentContacts {
   readonly star: boolean;
   /** Contact id → the Contact URI as forwarded (mirror and contact throttling). */
   readonly byId: ReadonlyMap<string, string>;
+  /** The phone's Contact URI → its contact id. */
+  readonly idOf: ReadonlyMap<string, string>;
   /** The AOR's one Contact (AOR throttling). */
   readonly aorContact: string | undefined;
 }

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Endpoint, Transport } from '../ports/transport';
 import { digestAuthorization, parseDigestChallenge } from '../sip/digest';
 import { bracketHost } from '../sip/socket-address';
@@ -13,13 +12,15 @@ export interface DeregisterContext {
   readonly upstreamUri: string;
   readonly advertised: AdvertisedAddress;
   readonly credentials: CredentialsProvider | undefined;
+  /** A new Via branch for each REGISTER sent. */
+  readonly branch: () => string;
 }
 
 /** How a de-REGISTER ended: the main registrar's final status, or why there was none. */
 export type DeregisterOutcome = { readonly status: number } | { readonly failed: 'timeout' | 'transport-error' | 'no-credentials' };
 
 function deregisterText(b: UpstreamBinding, cseq: number, ctx: DeregisterContext, authorization?: readonly [string, string]): Uint8Array {
-  const via = `SIP/2.0/${ctx.upstream.protocol.toUpperCase()} ${bracketHost(ctx.advertised.host)}:${ctx.advertised.port};branch=z9hG4bK-mrd-${randomBytes(9).toString('base64url')};rport`;
+  const via = `SIP/2.0/${ctx.upstream.protocol.toUpperCase()} ${bracketHost(ctx.advertised.host)}:${ctx.advertised.port};branch=${ctx.branch()};rport`;
   let head = `REGISTER ${ctx.upstreamUri} SIP/2.0\r\nVia: ${via}\r\nMax-Forwards: 70\r\nFrom: ${b.from}\r\nTo: ${b.to}\r\n`
     + `Call-ID: ${b.callId}\r\nCSeq: ${cseq} REGISTER\r\nContact: <${b.contact}>;expires=0\r\nExpires: 0\r\n`;
   if (authorization !== undefined) head += `${authorization[0]}: ${authorization[1]}\r\n`;

@@ -180,6 +180,20 @@ describe('mid-registrar: contact throttling', () => {
     expect(await t.mid.stats()).toMatchObject({ deRegistersSent: 1 });
   });
 
+  it('keeps the upstream binding while another local binding holds the Contact (matching-mode 1)', async () => {
+    const t = setup('throttle-contact', { defaultSaveOptions: { matchingMode: 1 } });
+    await t.register('sip:max@example.com', [{ uri: 'sip:max@192.0.2.20', expires: 60 }], { callId: 'm1' });
+    await t.advance(30_000);
+    await t.register('sip:max@example.com', [{ uri: 'sip:max@192.0.2.20', expires: 60 }], { callId: 'm2' });
+    expect(await t.mid.registrar.bindings('max@example.com')).toHaveLength(2);
+    await t.advance(31_000);
+    expect(await t.mid.registrar.bindings('max@example.com')).toHaveLength(1);
+    expect(await t.upstreamContacts('max@example.com')).toHaveLength(1);
+    await t.advance(30_000);
+    expect(await t.upstreamContacts('max@example.com')).toEqual([]);
+    expect(await t.mid.stats()).toMatchObject({ deRegistersSent: 1 });
+  });
+
   it('routes a request from the main registrar to the one Contact its contact id names (ct-username)', async () => {
     const t = setup('throttle-contact', { contactIdInsertion: 'ct-username', extraContactParams: ';transport=udp' });
     await t.register('sip:gina@example.com', [{ uri: 'sip:gina@192.0.2.14' }], { callId: 'g1' });
@@ -270,6 +284,7 @@ describe('mid-registrar: bad input and misuse', () => {
     expect(() => createMidRegistrar({ mode: 'mirror', upstream: UPSTREAM })).toThrow(/advertised is required/);
     expect(() => createMidRegistrar({ mode: 'bogus' as never, upstream: UPSTREAM, advertised: HERE_ADDR })).toThrow(/mode must be one of/);
     expect(() => createMidRegistrar({ upstream: undefined as never, advertised: HERE_ADDR })).toThrow(/upstream/);
+    expect(() => createMidRegistrar({ mode: 'throttle-contact', upstream: UPSTREAM, transport: new FakeTransport(), purgeIntervalMs: 0 })).toThrow(/purgeIntervalMs must not be 0/);
   });
 });
 
