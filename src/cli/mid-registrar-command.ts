@@ -2,6 +2,7 @@ import { createMidRegistrar } from '../mid-registrar/mid-registrar';
 import type { MidRegistrar } from '../mid-registrar/mid-registrar';
 import type { MidRegistrarMode, MidRegistrarOptions } from '../mid-registrar/mid-registrar-options';
 import { formatEndpoint, parseListenAddress } from '../transports/listen-address';
+import type { Source } from '../ports/transport';
 import { createRegistrarServer } from '../server/registrar-server';
 import { ConfigError } from '../errors/sdk-error';
 import { CliUsageError } from './cli-usage-error';
@@ -106,6 +107,10 @@ export async function runMidRegistrarCommand(argv: readonly string[]): Promise<R
     throw e;
   }
   const upstream = midOptions.upstream;
+  // Requests from the main registrar's socket are routed to the phones; over TCP its source port
+  // is ephemeral, so there the address (and protocol) must do.
+  const fromUpstream = (source: Source): boolean => source.address === upstream.address && source.protocol === upstream.protocol
+    && (source.protocol !== 'udp' || source.port === upstream.port);
   createRegistrarServer({
     registrar: mid.registrar,
     transport,
@@ -114,7 +119,7 @@ export async function runMidRegistrarCommand(argv: readonly string[]): Promise<R
     logger,
     register: async (request, source) => ({ response: await mid.process(request, { ...saveOptions, source }) }),
     lookup: (request, options) => mid.lookup(request, options),
-    outboundProxy: (request, source) => (source.address === upstream.address ? undefined : { uri: request.uri, destination: mid.options.upstreamUri }),
+    outboundProxy: (request, source) => (fromUpstream(source) ? undefined : { uri: request.uri, destination: mid.options.upstreamUri }),
   });
   return {
     endpoints: transport.endpoints().map((e) => formatEndpoint(e)),

@@ -1,0 +1,527 @@
+/**
+ * Interop: the sipreg CLI mid-registrar (`sipreg mid-registrar`, modelled on OpenSIPS
+ * mid_registrar) in front of a real main registrar, Kamailio (usrloc in memory, registrar
+ * `save`/`lookup`, stateless `forward`), over UDP on 127.0.0.1. The test itself plays the phone
+ * (the UA) and a caller with plain UDP sockets.
+ *
+ * For each mode (mirror, throttle-contact, throttle-aor), with a fresh Kamailio and mid-registrar,
+ * it proves the acceptance text "the UA's REGISTERs are absorbed as predicted, Kamailio's location
+ * holds the rewritten contacts, a request sent by Kamailio to the AOR reaches the UA through the
+ * mid-registrar, and a vanished UA is removed from Kamailio":
+ *
+ * 1. The UA's REGISTER is answered 200 listing the UA's own Contact, and Kamailio's location
+ *    (read with a REGISTER without Contact, RFC 3261 §10.2.3) holds the rewritten contact:
+ *    `sip:alice@127.0.0.1:MID;ctid=<16 hex>` (mirror, throttle-contact) or
+ *    `sip:alice%40example.com@127.0.0.1:MID` (throttle-aor), with the UA's lifetime (mirror) or
+ *    `--outgoing-expires` (throttling).
+ * 2. Absorption as predicted, counted from Kamailio's own log of every REGISTER it receives: in
+ *    mirror mode the UA's refresh reaches Kamailio; when throttling it is answered by the
+ *    mid-registrar alone, since Kamailio's binding (60 s) outlives the UA's lifetime by far.
+ * 3. A MESSAGE sent to the AOR through Kamailio (`lookup("location")` + `forward()`) reaches the
+ *    UA through the mid-registrar, whose lookup maps the rewritten contact back to the UA's
+ *    Contact (RFC 3261 §16.5); the UA's 200 travels back along the Vias to the caller (§16.11).
+ * 4. Once the UA stops refreshing, its contact leaves Kamailio's location within about a second
+ *    of the UA's lifetime: in the throttling modes because the mid-registrar de-REGISTERs it
+ *    itself (`expires=0`, RFC 3261 §10.2.2) — Kamailio alone would keep it for 60 s — and in
+ *    mirror mode because Kamailio's binding expires at the same time.
+ *
+ * Kamailio is started in the foreground (`-DD -E`) with a minimal in-memory registrar config the
+ * test writes to a temporary directory. In CI (env CI set) a missing kamailio fails the test;
+ * locally it is skipped with a warning.
+ */
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { waitForSip } from '../../bench/sipp/wait-for-sip';
+import type { SipMessage, SipRequest, SipResponse } from '../../src/sip/message';
+import { parseSipMessage } from '../../src/sip/sip-parser';
+import { buildRegister, buildRequest, buildResponseText } from '../../src/testing/message-builders';
+import { findBinary } from '../helpers/find-binary';
+import { freePort } from '../helpers/free-port';
+import { queryBindings } from '../helpers/query-bindings';
+import { spawnManaged, type ManagedProcess } from '../helpers/spawn-managed';
+import { startMidRegistrar } from '../helpers/start-mid-registrar';
+
+const KAMAILIO = findBinary('kamailio');
+const IN_CI = (process.env.CI ?? '') !== '' && process.env.CI !== 'false';
+
+const DOMAIN = 'example.com';
+const AOR = `sip:alice@${DOMAIN}`;
+/** The UA's registration lifetime: short, so that its vanishing is seen quickly. */
+const UA_LIFETIME_S = 5;
+/** What the throttling modes ask of Kamailio: far longer than the UA's lifetime. */
+const OUTGOING_EXPIRES_S = 60;
+/**
+ * How late after the UA's lifetime its contact may leave Kamailio: the mid-registrar purges expired
+ * bindings every second, then de-REGISTERs; plus polling and a loaded machine's lag.
+ */
+const VANISH_SLACK_MS = 3_000;
+const RETRANSMIT_MS = 500;
+const REPLY_TIMEOUT_MS = 5_000;
+const POLL_MS = 200;
+/** Polling Kamailio's log for a line it wrote before its reply: normally there already. */
+const LOG_POLL_MS = 10;
+
+if (KAMAILIO === undefined && !IN_CI) {
+  console.warn('kamailio is not installed: skipping the Kamailio mid-registrar interop tests (apt-get install kamailio)');
+}
+const describeWithKamailio = KAMAILIO !== undefined || IN_CI ? describe : describe.skip;
+
+// ---------------------------------------------------------------------------------------------
+// Kamailio as the main registrar
+// ---------------------------------------------------------------------------------------------
+
+/** Where Debian (and a source install) put Kamailio's modules; the first holding registrar.so wins. */
+const MODULE_DIRECTORIES = [
+  '/usr/lib/x86_64-linux-gnu/kamailio/modules',
+  '/usr/lib/aarch64-linux-gnu/kamailio/modules',
+  '/usr/lib/kamailio/modules',
+  '/usr/local/lib64/kamailio/modules',
+  '/usr/local/lib/kamailio/modules',
+];
+
+/** Marker of the line Kamailio logs for every REGISTER it receives. */
+const REGISTER_LOG_MARKER = 'kamailio-register';
+const REGISTER_LOG_LINE = /kamailio-register source=(\S+) call-id=(\S+) cseq=(\d+) expires=(\S+) contact=(.*)$/gm;
+
+/**
+ * A minimal in-memory registrar on `udp:127.0.0.1:port`: REGISTERs go to `save("location")`
+ * (logged first, to count them), any other request to the registered contact by
+ * `lookup("location")` and a stateless `forward()`. Lifetimes between 1 s and 2 h are kept as
+ * asked, so Kamailio's bindings live exactly as long as the mid-registrar asks.
+ */
+function kamailioConfig(port: number): string {
+  const modules = MODULE_DIRECTORIES.find((directory) => existsSync(join(directory, 'registrar.so'))) ?? MODULE_DIRECTORIES[0];
+  return `#!KAMAILIO
+debug=1
+log_stderror=yes
+fork=yes
+children=2
+auto_aliases=no
+disable_tcp=yes
+listen=udp:127.0.0.1:${port}
+
+mpath="${modules}/"
+loadmodule "sl.so"
+loadmodule "maxfwd.so"
+loadmodule "pv.so"
+loadmodule "xlog.so"
+loadmodule "usrloc.so"
+loadmodule "registrar.so"
+
+modparam("usrloc", "db_mode", 0)
+modparam("usrloc", "timer_interval", 1)
+modparam("registrar", "min_expires", 1)
+modparam("registrar", "max_expires", 7200)
+modparam("registrar", "default_expires", 3600)
+
+request_route {
+	if (!mf_process_maxfwd_header("70")) {
+		sl_send_reply("483", "Too Many Hops");
+		exit;
+	}
+	if (method == "REGISTER") {
+		xlog("L_NOTICE", "${REGISTER_LOG_MARKER} source=$si:$sp call-id=$ci cseq=$cs expires=$hdr(Expires) contact=$ct\\n");
+		if (!save("location")) sl_reply_error();
+		exit;
+	}
+	if (!lookup("location")) {
+		sl_send_reply("404", "Not Found");
+		exit;
+	}
+	forward();
+	exit;
+}
+`;
+}
+
+/** Start Kamailio in the foreground with {@link kamailioConfig}; resolves once it answers SIP. */
+async function startKamailio(kamailioPath: string, port: number): Promise<ManagedProcess> {
+  const workDir = mkdtempSync(join(tmpdir(), 'sipreg-kamailio-mid-'));
+  const configPath = join(workDir, 'kamailio.cfg');
+  writeFileSync(configPath, kamailioConfig(port));
+  const kamailio = spawnManaged(kamailioPath, ['-f', configPath, '-DD', '-E', '-m', '64', '-M', '8'], { cwd: workDir, killAfterMs: 120_000 });
+  void kamailio.exited.then(() => rmSync(workDir, { recursive: true, force: true }));
+  try {
+    await Promise.race([
+      waitForSip(port, 10_000),
+      kamailio.exited.then((exit) => {
+        throw new Error(`kamailio exited (code ${exit.code}) before serving:\n${kamailio.output()}`);
+      }),
+    ]);
+  } catch (error) {
+    await kamailio.stop();
+    throw error;
+  }
+  return kamailio;
+}
+
+/** One REGISTER as Kamailio logged it. */
+interface LoggedRegister {
+  /** `ip:port` it came from. */
+  readonly source: string;
+  readonly callId: string;
+  readonly cseq: number;
+  /** The lifetime it asks: its Contact's `expires` parameter, else its Expires header (undefined: neither). */
+  readonly lifetime: number | undefined;
+}
+
+function loggedRegisters(output: string): LoggedRegister[] {
+  return [...output.matchAll(REGISTER_LOG_LINE)].map(([, source, callId, cseq, expires, contact]) => {
+    const lifetime = /;expires=(\d+)/i.exec(contact)?.[1] ?? (/^\d+$/.test(expires) ? expires : undefined);
+    return { source, callId, cseq: Number(cseq), lifetime: lifetime === undefined ? undefined : Number(lifetime) };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The UA and the caller: SIP over a plain UDP socket
+// ---------------------------------------------------------------------------------------------
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Retry `probe` every `pollMs` until it yields a value; rejects after `timeoutMs` with `context()`. */
+async function eventually<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  what: string,
+  timeoutMs: number,
+  context: () => string,
+  pollMs = POLL_MS,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await probe();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`${what} not seen within ${timeoutMs} ms\n${context()}`);
+    await sleep(pollMs);
+  }
+}
+
+/**
+ * A SIP endpoint on a UDP socket of 127.0.0.1: sends requests (retransmitted every 500 ms until
+ * a final response, RFC 3261 §17.1.2.2 Timer E), keeps every message received, and — as a phone
+ * does — answers every request other than REGISTER with 200 OK to the top Via (§18.2.2, RFC 3581).
+ */
+class UdpSipPeer {
+  readonly #socket: Socket;
+  readonly #received: SipMessage[] = [];
+  readonly #watchers = new Set<() => void>();
+  readonly #context: () => string;
+
+  private constructor(socket: Socket, context: () => string) {
+    this.#socket = socket;
+    this.#context = context;
+    socket.on('message', (bytes, remote) => this.#onMessage(bytes, remote));
+  }
+
+  /** Bind a new peer to a free UDP port of 127.0.0.1; `context` adds diagnostics to timeouts. */
+  static open(context: () => string): Promise<UdpSipPeer> {
+    const socket = createSocket('udp4');
+    return new Promise((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(0, '127.0.0.1', () => resolve(new UdpSipPeer(socket, context)));
+    });
+  }
+
+  get port(): number {
+    return this.#socket.address().port;
+  }
+
+  /** Every request received so far. */
+  requests(): SipRequest[] {
+    return this.#received.filter((m): m is SipRequest => m.kind === 'request');
+  }
+
+  /**
+   * Send a request to `udp:127.0.0.1:port` and resolve with its final response (same Call-ID,
+   * CSeq and method), retransmitting until it arrives.
+   */
+  async request(text: string, port: number): Promise<SipResponse> {
+    const request = parse(text);
+    if (request.kind !== 'request') throw new Error('UdpSipPeer.request: not a request');
+    const answers = (m: SipMessage): m is SipResponse =>
+      m.kind === 'response' && m.status >= 200 && m.callId === request.callId && m.cseq.seq === request.cseq.seq && m.cseq.method === request.method;
+    const send = (): void => this.#socket.send(text, port, '127.0.0.1');
+    send();
+    const retransmit = setInterval(send, RETRANSMIT_MS);
+    try {
+      return await this.#waitFor(answers, `a final response to ${request.method} ${request.uri} (Call-ID ${request.callId}, CSeq ${request.cseq.seq})`);
+    } finally {
+      clearInterval(retransmit);
+    }
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.#socket.close(() => resolve()));
+  }
+
+  #waitFor<T extends SipMessage>(match: (m: SipMessage) => m is T, what: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const watcher = (): void => {
+        const found = this.#received.find(match);
+        if (found === undefined) return;
+        this.#watchers.delete(watcher);
+        clearTimeout(timer);
+        resolve(found);
+      };
+      const timer = setTimeout(() => {
+        this.#watchers.delete(watcher);
+        reject(new Error(`${what}: none within ${REPLY_TIMEOUT_MS} ms\n${this.#context()}`));
+      }, REPLY_TIMEOUT_MS);
+      this.#watchers.add(watcher);
+      watcher();
+    });
+  }
+
+  #onMessage(bytes: Buffer, remote: RemoteInfo): void {
+    const parsed = parseSipMessage(bytes);
+    if (!parsed.ok) return; // not SIP: no peer here sends any
+    const message = parsed.message;
+    this.#received.push(message);
+    if (message.kind === 'request' && message.method !== 'REGISTER' && message.method !== 'ACK') {
+      const top = message.via[0];
+      const port = typeof top.rport === 'number' ? top.rport : top.rport === true ? remote.port : (top.port ?? 5060);
+      this.#socket.send(buildResponseText(message, 200, 'OK'), port, top.received ?? remote.address);
+    }
+    for (const watcher of [...this.#watchers]) watcher();
+  }
+}
+
+function parse(data: string | Uint8Array): SipMessage {
+  const result = parseSipMessage(data);
+  if (!result.ok) throw new Error(`unparsable SIP message: ${result.error.reason}\n${String(data)}`);
+  return result.message;
+}
+
+/** A Contact of a registrar's 200: its URI and `expires` parameter. */
+interface ListedContact {
+  readonly uri: string;
+  readonly expires: number | undefined;
+}
+
+/** The Contacts of a 200 to a REGISTER (Kamailio may list several in one header, comma-separated). */
+function listedContacts(response: SipResponse): ListedContact[] {
+  if (response.contacts === '*') throw new Error('Contact: * in a 200 to REGISTER');
+  return response.contacts.map((c) => ({ uri: c.uri, expires: typeof c.params.expires === 'string' ? Number(c.params.expires) : undefined }));
+}
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+// ---------------------------------------------------------------------------------------------
+// What each mode is predicted to do
+// ---------------------------------------------------------------------------------------------
+
+type Mode = 'mirror' | 'throttle-contact' | 'throttle-aor';
+
+interface ModeCase {
+  readonly mode: Mode;
+  /** The contact Kamailio's location holds for the AOR, given the mid-registrar's port. */
+  readonly upstreamContact: (midPort: number) => RegExp;
+  /** The lifetime Kamailio gives it. */
+  readonly upstreamLifetimeS: number;
+  /** Whether a refresh by the UA reaches Kamailio (mirror) or is absorbed (throttling). */
+  readonly refreshReachesKamailio: boolean;
+  /** Whether the vanished UA is de-REGISTERed by the mid-registrar (throttling) or simply expires. */
+  readonly midDeregisters: boolean;
+}
+
+const contactIdContact = (midPort: number): RegExp => new RegExp(`^sip:alice@127\\.0\\.0\\.1:${midPort};ctid=[0-9a-f]{16}$`);
+
+const MODES: readonly ModeCase[] = [
+  { mode: 'mirror', upstreamContact: contactIdContact, upstreamLifetimeS: UA_LIFETIME_S, refreshReachesKamailio: true, midDeregisters: false },
+  { mode: 'throttle-contact', upstreamContact: contactIdContact, upstreamLifetimeS: OUTGOING_EXPIRES_S, refreshReachesKamailio: false, midDeregisters: true },
+  {
+    mode: 'throttle-aor',
+    upstreamContact: (midPort) => new RegExp(`^${escapeRegExp(`sip:alice%40${DOMAIN}@127.0.0.1:${midPort}`)}$`),
+    upstreamLifetimeS: OUTGOING_EXPIRES_S,
+    refreshReachesKamailio: false,
+    midDeregisters: true,
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// The tests
+// ---------------------------------------------------------------------------------------------
+
+describeWithKamailio.each(MODES)('sipreg CLI mid-registrar ($mode) in front of Kamailio over UDP', (expected) => {
+  let kamailio: ManagedProcess | undefined;
+  let mid: ManagedProcess | undefined;
+  let ua: UdpSipPeer | undefined;
+  let caller: UdpSipPeer | undefined;
+  let kamailioPort = 0;
+  let midPort = 0;
+  let uaContact = '';
+  const uaCallId = `ua-${expected.mode}-${process.pid}-${Date.now()}@127.0.0.1`;
+  /** When the UA's last REGISTER was sent: its binding lasts UA_LIFETIME_S from then. */
+  let lastRefreshAt = 0;
+
+  const context = (): string =>
+    `--- kamailio output:\n${kamailio?.output() ?? ''}\n--- mid-registrar output:\n${mid?.output() ?? ''}`;
+
+  /** The UA's REGISTER for `UA_LIFETIME_S` seconds with CSeq `cseq`, sent to the mid-registrar; its final response. */
+  const uaRegister = async (cseq: number): Promise<SipResponse> => {
+    if (ua === undefined) throw new Error('no UA socket');
+    lastRefreshAt = Date.now();
+    const text = buildRegister({
+      aor: AOR,
+      contacts: [{ uri: uaContact, expires: UA_LIFETIME_S }],
+      callId: uaCallId,
+      cseq,
+      fromTag: `ua-${expected.mode}`,
+      via: { port: ua.port, rport: true },
+    });
+    return ua.request(text, midPort);
+  };
+
+  /** The REGISTERs of the UA's registration (its Call-ID) that reached Kamailio so far. */
+  const uaRegistersAtKamailio = (): LoggedRegister[] => loggedRegisters(kamailio?.output() ?? '').filter((r) => r.callId === uaCallId);
+
+  /**
+   * Kamailio's location for the AOR: the Contacts of the 200 to a REGISTER without Contact sent
+   * straight to Kamailio. Resolves only once Kamailio's log shows that query, so every REGISTER
+   * Kamailio got before it is in the log too.
+   */
+  const kamailioLocation = async (): Promise<ListedContact[]> => {
+    const answer = await queryBindings(kamailioPort, AOR);
+    const response = parse(answer.text);
+    if (response.kind !== 'response' || response.status !== 200) throw new Error(`Kamailio answered the query with:\n${answer.text}\n${context()}`);
+    await eventually(
+      () => (loggedRegisters(kamailio?.output() ?? '').some((r) => r.callId === response.callId) ? true : undefined),
+      `Kamailio's log line of the query ${response.callId}`,
+      REPLY_TIMEOUT_MS,
+      context,
+      LOG_POLL_MS,
+    );
+    return listedContacts(response);
+  };
+
+  beforeAll(async () => {
+    if (KAMAILIO === undefined) {
+      throw new Error('CI is set but kamailio is not installed: .ci/run must install kamailio');
+    }
+    kamailioPort = await freePort('udp');
+    do midPort = await freePort('udp');
+    while (midPort === kamailioPort);
+    kamailio = await startKamailio(KAMAILIO, kamailioPort);
+    const throttling = expected.mode === 'mirror' ? [] : ['--outgoing-expires', String(OUTGOING_EXPIRES_S)];
+    mid = await startMidRegistrar({
+      port: midPort,
+      upstreamPort: kamailioPort,
+      mode: expected.mode,
+      extraArgs: ['--min-expires', '1', ...throttling],
+    });
+    ua = await UdpSipPeer.open(context);
+    caller = await UdpSipPeer.open(context);
+    uaContact = `sip:alice@127.0.0.1:${ua.port}`;
+  }, 30_000);
+
+  afterAll(async () => {
+    await ua?.close();
+    await caller?.close();
+    await mid?.stop();
+    await kamailio?.stop();
+  });
+
+  it("answers the UA's REGISTER with its own contact, and Kamailio holds the rewritten contact", async () => {
+    const reply = await uaRegister(1);
+    expect(reply.status).toBe(200);
+    expect(listedContacts(reply)).toEqual([{ uri: uaContact, expires: UA_LIFETIME_S }]);
+
+    const location = await kamailioLocation();
+    expect(location).toHaveLength(1);
+    expect(location[0].uri).toMatch(expected.upstreamContact(midPort));
+    // Kamailio reports the time left, in whole seconds.
+    expect(location[0].expires).toBeLessThanOrEqual(expected.upstreamLifetimeS);
+    expect(location[0].expires).toBeGreaterThanOrEqual(expected.upstreamLifetimeS - 2);
+
+    const forwarded = uaRegistersAtKamailio();
+    expect(forwarded.map((r) => [r.source, r.cseq])).toEqual([[`127.0.0.1:${midPort}`, 1]]);
+    expect(forwarded[0].lifetime).toBe(expected.upstreamLifetimeS);
+  });
+
+  it(`${expected.refreshReachesKamailio ? 'forwards' : 'absorbs'} the UA's refresh`, async () => {
+    await sleep(1_000);
+    const before = (await kamailioLocation())[0]?.uri;
+    const reply = await uaRegister(2);
+    expect(reply.status).toBe(200);
+    expect(listedContacts(reply)).toEqual([{ uri: uaContact, expires: UA_LIFETIME_S }]);
+
+    const location = await kamailioLocation();
+    expect(location.map((c) => c.uri)).toEqual([before]);
+    // Distinct CSeqs: a retransmitted REGISTER counts once.
+    const cseqs = [...new Set(uaRegistersAtKamailio().map((r) => r.cseq))];
+    expect(cseqs).toEqual(expected.refreshReachesKamailio ? [1, 2] : [1]);
+  });
+
+  it('delivers a MESSAGE that Kamailio sends to the AOR to the UA through the mid-registrar, and the 200 back', async () => {
+    if (ua === undefined || caller === undefined) throw new Error('no sockets');
+    const callId = `message-${expected.mode}-${process.pid}@127.0.0.1`;
+    const message = buildRequest('MESSAGE', {
+      requestUri: AOR,
+      to: AOR,
+      from: `sip:carol@${DOMAIN}`,
+      callId,
+      via: { port: caller.port, rport: true },
+      body: `hello alice, via Kamailio and the ${expected.mode} mid-registrar`,
+    });
+    const response = await caller.request(message, kamailioPort);
+
+    const delivered = ua.requests().find((r) => r.method === 'MESSAGE' && r.callId === callId);
+    expect(delivered).toBeDefined();
+    expect(delivered?.uri).toBe(uaContact);
+    // Forwarded by Kamailio (to the rewritten contact) and then by the mid-registrar.
+    expect(delivered?.via.map((v) => `${v.host}:${v.port}`)).toEqual([
+      `127.0.0.1:${midPort}`,
+      `127.0.0.1:${kamailioPort}`,
+      `127.0.0.1:${caller.port}`,
+    ]);
+    expect(response.status).toBe(200);
+    expect(response.via).toHaveLength(1);
+  });
+
+  it("proxies the UA's own requests to Kamailio (same address, another port than Kamailio's)", async () => {
+    if (ua === undefined) throw new Error('no sockets');
+    const message = buildRequest('MESSAGE', {
+      requestUri: `sip:nobody@${DOMAIN}`,
+      to: `sip:nobody@${DOMAIN}`,
+      from: AOR,
+      callId: `outgoing-${expected.mode}-${process.pid}@127.0.0.1`,
+      via: { port: ua.port, rport: true },
+      body: 'to an AOR Kamailio does not know',
+    });
+    const response = await ua.request(message, midPort);
+    // Kamailio's own 404 (its lookup found nothing), relayed back through the mid-registrar.
+    expect(response.status).toBe(404);
+    expect(response.header('server') ?? '').toMatch(/kamailio/i);
+  });
+
+  it('removes the vanished UA from Kamailio once its lifetime is over', async () => {
+    const expiresAt = lastRefreshAt + UA_LIFETIME_S * 1_000;
+    // Shortly before the UA's binding ends, Kamailio still holds the contact ...
+    await sleep(expiresAt - 2_000 - Date.now());
+    expect(await kamailioLocation()).toHaveLength(1);
+    // ... and soon after, it does not.
+    const goneAt = await eventually(
+      async () => ((await kamailioLocation()).length === 0 ? Date.now() : undefined),
+      "the removal of the UA's contact from Kamailio",
+      expiresAt + VANISH_SLACK_MS + 1_000 - Date.now(),
+      context,
+    );
+    if (goneAt - expiresAt >= VANISH_SLACK_MS) throw new Error(`removed ${goneAt - expiresAt} ms after the UA's lifetime\n${context()}`);
+    expect(goneAt - expiresAt).toBeLessThan(VANISH_SLACK_MS);
+
+    // Throttling: Kamailio alone would have kept it OUTGOING_EXPIRES_S, the mid-registrar removed
+    // it. Mirror: Kamailio's binding ended with the UA's, nothing was left to de-register.
+    // (A de-REGISTER retransmitted by the mid-registrar counts once.)
+    const deRegisteredBy = new Set(uaRegistersAtKamailio().filter((r) => r.lifetime === 0).map((r) => r.source));
+    expect([...deRegisteredBy]).toEqual(expected.midDeregisters ? [`127.0.0.1:${midPort}`] : []);
+    // The caller now finds nobody at the AOR.
+    const callId = `late-message-${expected.mode}-${process.pid}@127.0.0.1`;
+    const late = await caller!.request(
+      buildRequest('MESSAGE', { requestUri: AOR, to: AOR, from: `sip:carol@${DOMAIN}`, callId, via: { port: caller!.port, rport: true }, body: 'anyone?' }),
+      kamailioPort,
+    );
+    expect(late.status).toBe(404);
+  }, 20_000);
+});
