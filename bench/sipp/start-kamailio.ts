@@ -1,12 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 
-import { spawnManaged, type ManagedProcess } from '../../test/helpers/spawn-managed';
-import { waitForSip } from './wait-for-sip';
+import type { ManagedProcess } from '../../test/helpers/spawn-managed';
+import { startKamailio } from '../../test/helpers/start-kamailio';
 
-/** Options for {@link startKamailio}. */
-export interface StartKamailioOptions {
+/** Options for {@link startBenchKamailio}. */
+export interface StartBenchKamailioOptions {
   /** Path of the `kamailio` executable. */
   readonly kamailioPath: string;
   /** UDP port on 127.0.0.1 to listen on. */
@@ -26,33 +24,12 @@ export interface StartKamailioOptions {
 const TEMPLATE = new URL('./kamailio.cfg.tmpl', import.meta.url);
 
 /**
- * Start Kamailio in the foreground as the reference in-memory registrar
- * (`bench/sipp/kamailio.cfg.tmpl`), wait until it answers SIP, and return it with a stop
- * that also removes the generated config.
+ * Start Kamailio as the reference in-memory registrar of the wire bench
+ * (`bench/sipp/kamailio.cfg.tmpl`) and wait until it answers SIP.
  */
-export async function startKamailio(options: StartKamailioOptions): Promise<ManagedProcess> {
-  const workDir = mkdtempSync(join(tmpdir(), 'sipreg-kamailio-'));
-  const configPath = join(workDir, 'kamailio.cfg');
+export function startBenchKamailio(options: StartBenchKamailioOptions): Promise<ManagedProcess> {
   const config = readFileSync(TEMPLATE, 'utf8')
     .replaceAll('__LISTEN__', `udp:127.0.0.1:${options.port}`)
     .replaceAll('__CHILDREN__', String(options.children ?? 2));
-  writeFileSync(configPath, config);
-  const kamailio = spawnManaged(
-    options.kamailioPath,
-    ['-f', configPath, '-DD', '-E', '-m', String(options.sharedMemoryMb ?? 2048), '-M', '16'],
-    { cwd: workDir },
-  );
-  void kamailio.exited.then(() => rmSync(workDir, { recursive: true, force: true }));
-  try {
-    await Promise.race([
-      waitForSip(options.port, 15_000),
-      kamailio.exited.then((exit) => {
-        throw new Error(`kamailio exited (code ${exit.code}) before serving:\n${kamailio.output()}`);
-      }),
-    ]);
-  } catch (error) {
-    await kamailio.stop();
-    throw error;
-  }
-  return kamailio;
+  return startKamailio({ kamailioPath: options.kamailioPath, port: options.port, config, sharedMemoryMb: options.sharedMemoryMb ?? 2048, privateMemoryMb: 16 });
 }

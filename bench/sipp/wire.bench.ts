@@ -24,7 +24,7 @@ import { runSipp, type SippRun } from '../../test/helpers/run-sipp';
 import type { ManagedProcess } from '../../test/helpers/spawn-managed';
 import { REPOSITORY_ROOT, startSipreg } from '../../test/helpers/start-sipreg';
 import { createProcessTreeUsageReader } from './read-process-tree-usage';
-import { startKamailio } from './start-kamailio';
+import { startBenchKamailio } from './start-kamailio';
 
 const DEFAULT_RATES = [5_000, 10_000, 20_000, 30_000, 40_000] as const;
 const SIPP_INSTANCES = 2;
@@ -213,7 +213,7 @@ async function main(): Promise<void> {
   const targets: Target[] = [];
   const kamailioPath = findBinary('kamailio');
   if (kamailioPath === undefined) console.log('Kamailio not installed: reference rows skipped');
-  else targets.push({ name: 'Kamailio 5.6 (usrloc, 2 children)', start: (port) => startKamailio({ kamailioPath, port }) });
+  else targets.push({ name: 'Kamailio 5.6 (usrloc, 2 children)', start: (port) => startBenchKamailio({ kamailioPath, port }) });
   if (existsSync(join(REPOSITORY_ROOT, 'src', 'cli', 'main.ts'))) {
     targets.push({ name: 'sipreg CLI (--store memory)', start: (port) => startSipreg({ port }) });
   } else {

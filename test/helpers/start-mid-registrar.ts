@@ -1,5 +1,5 @@
-import { spawnManaged, type ManagedProcess } from './spawn-managed';
-import { REPOSITORY_ROOT } from './start-sipreg';
+import type { ManagedProcess } from './spawn-managed';
+import { startCliCommand } from './start-sipreg';
 
 /** Options for {@link startMidRegistrar}. */
 export interface StartMidRegistrarOptions {
@@ -29,34 +29,15 @@ export interface StartMidRegistrarOptions {
   readonly readyTimeoutMs?: number;
 }
 
-const DEFAULT_READY_TIMEOUT_MS = 20_000;
-
 /**
- * Start the sipreg CLI mid-registrar (`node --import tsx src/cli/main.ts mid-registrar`) on
- * `udp:127.0.0.1:PORT` in front of a main registrar on `udp:127.0.0.1:UPSTREAM_PORT`, and resolve
- * once it has printed its ready line `sipreg mid-registrar listening on udp:127.0.0.1:PORT`. The
- * process is stopped again when it does not get ready in time.
+ * Start the sipreg CLI mid-registrar on `udp:127.0.0.1:PORT` in front of a main registrar on
+ * `udp:127.0.0.1:UPSTREAM_PORT` (see {@link startCliCommand}).
  */
-export async function startMidRegistrar(options: StartMidRegistrarOptions): Promise<ManagedProcess> {
-  const listen = `udp:127.0.0.1:${options.port}`;
-  const server = spawnManaged(
-    process.execPath,
-    [
-      '--import', 'tsx',
-      'src/cli/main.ts', 'mid-registrar',
-      '--listen', listen,
-      '--store', options.store ?? 'memory',
-      '--upstream', `udp:127.0.0.1:${options.upstreamPort}`,
-      '--mode', options.mode ?? 'mirror',
-      ...(options.extraArgs ?? []),
-    ],
-    { cwd: REPOSITORY_ROOT },
-  );
-  try {
-    await server.waitForLine(`sipreg mid-registrar listening on ${listen}`, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
-  } catch (error) {
-    await server.stop();
-    throw error;
-  }
-  return server;
+export function startMidRegistrar(options: StartMidRegistrarOptions): Promise<ManagedProcess> {
+  return startCliCommand('mid-registrar', `udp:127.0.0.1:${options.port}`, [
+    '--store', options.store ?? 'memory',
+    '--upstream', `udp:127.0.0.1:${options.upstreamPort}`,
+    '--mode', options.mode ?? 'mirror',
+    ...(options.extraArgs ?? []),
+  ], options.readyTimeoutMs);
 }

@@ -29,29 +29,28 @@ export const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const DEFAULT_READY_TIMEOUT_MS = 20_000;
 
 /**
- * Start the sipreg CLI registrar (`node --import tsx src/cli/main.ts registrar`) on
- * `udp:127.0.0.1:PORT` and resolve once it has printed its ready line
- * `sipreg registrar listening on udp:127.0.0.1:PORT`. The process is stopped again when it
- * does not get ready in time.
+ * Start a sipreg CLI command (`node --import tsx src/cli/main.ts COMMAND`) listening on
+ * `listen` with further `args`, and resolve once it has printed its ready line
+ * `sipreg COMMAND listening on LISTEN`. The process is stopped again when it does not get ready
+ * in time.
  */
-export async function startSipreg(options: StartSipregOptions): Promise<ManagedProcess> {
-  const listen = `udp:127.0.0.1:${options.port}`;
-  const server = spawnManaged(
-    process.execPath,
-    [
-      '--import', 'tsx',
-      'src/cli/main.ts', 'registrar',
-      '--listen', listen,
-      '--store', options.store ?? 'memory',
-      ...(options.extraArgs ?? []),
-    ],
-    { cwd: REPOSITORY_ROOT },
-  );
+export async function startCliCommand(
+  command: 'registrar' | 'mid-registrar',
+  listen: string,
+  args: readonly string[],
+  readyTimeoutMs = DEFAULT_READY_TIMEOUT_MS,
+): Promise<ManagedProcess> {
+  const server = spawnManaged(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', command, '--listen', listen, ...args], { cwd: REPOSITORY_ROOT });
   try {
-    await server.waitForLine(`sipreg registrar listening on ${listen}`, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
+    await server.waitForLine(`sipreg ${command} listening on ${listen}`, readyTimeoutMs);
   } catch (error) {
     await server.stop();
     throw error;
   }
   return server;
+}
+
+/** Start the sipreg CLI registrar on `udp:127.0.0.1:PORT` (see {@link startCliCommand}). */
+export function startSipreg(options: StartSipregOptions): Promise<ManagedProcess> {
+  return startCliCommand('registrar', `udp:127.0.0.1:${options.port}`, ['--store', options.store ?? 'memory', ...(options.extraArgs ?? [])], options.readyTimeoutMs);
 }

@@ -30,19 +30,18 @@
  * locally it is skipped with a warning.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { waitForSip } from '../../bench/sipp/wait-for-sip';
 import type { SipMessage, SipRequest, SipResponse } from '../../src/sip/message';
 import { parseSipMessage } from '../../src/sip/sip-parser';
 import { buildRegister, buildRequest, buildResponseText } from '../../src/testing/message-builders';
 import { findBinary } from '../helpers/find-binary';
 import { freePort } from '../helpers/free-port';
 import { queryBindings } from '../helpers/query-bindings';
-import { spawnManaged, type ManagedProcess } from '../helpers/spawn-managed';
+import type { ManagedProcess } from '../helpers/spawn-managed';
 import { startMidRegistrar } from '../helpers/start-mid-registrar';
+import { startKamailio } from '../helpers/start-kamailio';
 
 const KAMAILIO = findBinary('kamailio');
 const IN_CI = (process.env.CI ?? '') !== '' && process.env.CI !== 'false';
@@ -135,27 +134,6 @@ request_route {
 	exit;
 }
 `;
-}
-
-/** Start Kamailio in the foreground with {@link kamailioConfig}; resolves once it answers SIP. */
-async function startKamailio(kamailioPath: string, port: number): Promise<ManagedProcess> {
-  const workDir = mkdtempSync(join(tmpdir(), 'sipreg-kamailio-mid-'));
-  const configPath = join(workDir, 'kamailio.cfg');
-  writeFileSync(configPath, kamailioConfig(port));
-  const kamailio = spawnManaged(kamailioPath, ['-f', configPath, '-DD', '-E', '-m', '64', '-M', '8'], { cwd: workDir, killAfterMs: 120_000 });
-  void kamailio.exited.then(() => rmSync(workDir, { recursive: true, force: true }));
-  try {
-    await Promise.race([
-      waitForSip(port, 10_000),
-      kamailio.exited.then((exit) => {
-        throw new Error(`kamailio exited (code ${exit.code}) before serving:\n${kamailio.output()}`);
-      }),
-    ]);
-  } catch (error) {
-    await kamailio.stop();
-    throw error;
-  }
-  return kamailio;
 }
 
 /** One REGISTER as Kamailio logged it. */
@@ -403,7 +381,7 @@ describeWithKamailio.each(MODES)('sipreg CLI mid-registrar ($mode) in front of K
     kamailioPort = await freePort('udp');
     do midPort = await freePort('udp');
     while (midPort === kamailioPort);
-    kamailio = await startKamailio(KAMAILIO, kamailioPort);
+    kamailio = await startKamailio({ kamailioPath: KAMAILIO, port: kamailioPort, config: kamailioConfig(kamailioPort), killAfterMs: 120_000 });
     const throttling = expected.mode === 'mirror' ? [] : ['--outgoing-expires', String(OUTGOING_EXPIRES_S)];
     mid = await startMidRegistrar({
       port: midPort,
