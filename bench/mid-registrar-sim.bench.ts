@@ -200,7 +200,7 @@ async function simulate(mode: MidRegistrarMode, templates: { head: string[]; tai
       const at = T0 + startOf(i) + k * REFRESH_MS;
       if (at >= T0 + HOURS * 3600_000) continue;
       await advanceTo(at);
-      const reply = await mid.process(parseRequest(templates.head[i] + (k + 1) + templates.tail[i]));
+      const { response: reply } = await mid.process(parseRequest(templates.head[i] + (k + 1) + templates.tail[i]));
       uaRegisters++;
       lastRegisterAt[i] = at;
       if (!is200(reply)) non200++;

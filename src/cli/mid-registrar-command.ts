@@ -117,7 +117,7 @@ export async function runMidRegistrarCommand(argv: readonly string[]): Promise<R
     saveOptions,
     lookupOptions,
     logger,
-    register: async (request, source) => ({ response: await mid.process(request, { ...saveOptions, source }) }),
+    register: (request, source) => mid.process(request, { ...saveOptions, source }),
     lookup: (request, options) => mid.lookup(request, options),
     outboundProxy: (request, source) => (fromUpstream(source) ? undefined : { uri: request.uri, destination: mid.options.upstreamUri }),
   });

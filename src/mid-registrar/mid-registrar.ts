@@ -177,14 +177,17 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
 
   /**
    * Handle a REGISTER end to end through the configured transport: forward when needed, wait
-   * for the main registrar, and return the reply for the phone (undefined with `noReply`).
+   * for the main registrar, and answer with the reply for the phone (none with `noReply`) and,
+   * with `tcpPersistent`, how long to keep its connection (OpenSIPS `tcp_persistent_flag`).
    */
-  async process(request: SipRequest, options?: MidSaveOptions): Promise<Uint8Array | undefined> {
+  async process(request: SipRequest, options?: MidSaveOptions): Promise<{ readonly response?: Uint8Array; readonly keepConnectionUntil?: number }> {
     const outcome = await this.handleRegister(request, options);
-    if (outcome.action === 'absorbed') return outcome.response;
+    const keep = (result: SaveResult | undefined): number | undefined => (result?.ok === true ? result.keepConnectionUntil : undefined);
+    if (outcome.action === 'absorbed') return { response: outcome.response, keepConnectionUntil: keep(outcome.result) };
     const transport = this.options.transport;
     if (transport === undefined) throw new ConfigError('MidRegistrar.process() needs MidRegistrarOptions.transport; use handleRegister() and send the request yourself');
-    return (await outcome.onReply(await transport.request(outcome.request, outcome.destination))).response;
+    const reply = await outcome.onReply(await transport.request(outcome.request, outcome.destination));
+    return { response: reply.response, keepConnectionUntil: keep(reply.result) };
   }
 
   /**

@@ -42,7 +42,7 @@ function setup(mode: MidRegistrarMode, extra: Partial<MidRegistrarOptions> = {})
   /** Send one REGISTER from a phone through the mid-registrar; the reply the phone gets. */
   const register = async (aor: string, contacts: readonly ContactSpec[] | '*', o: { callId?: string; cseq?: number; expires?: number } = {}) => {
     const reply = await mid.process(parse(buildRegister({ aor, contacts, callId: o.callId ?? `${aor}-call`, cseq: o.cseq ?? 1, expires: o.expires })));
-    return parseResponse(reply!);
+    return parseResponse(reply.response!);
   };
   /** Advance simulated time, letting the purge timer and the de-REGISTERs it starts finish. */
   const advance = async (ms: number) => {
@@ -104,7 +104,7 @@ describe('mid-registrar: Path behind an edge proxy', () => {
       aor: 'sip:kim@example.com', contacts: [{ uri: 'sip:kim@10.9.8.7:5060;ob', params: { 'reg-id': '1', '+sip.instance': '"<urn:uuid:1>"' } }],
       path: ['sip:edge.example.com;lr'], supported: ['path'],
     }));
-    const reply = parseResponse((await t.mid.process(request, { path: 'lazy' }))!);
+    const reply = parseResponse((await t.mid.process(request, { path: 'lazy' })).response!);
     expect(reply.status).toBe(200);
     expect(reply.path.map((p) => p.uri)).toEqual(['sip:edge.example.com;lr']);
     const forwarded = t.upstreamSeen[0];
@@ -194,6 +194,17 @@ describe('mid-registrar: contact throttling', () => {
     expect(await t.mid.stats()).toMatchObject({ deRegistersSent: 1 });
   });
 
+  it('tells the host how long to keep a TCP phone connection (tcp_persistent_flag), forwarded or absorbed', async () => {
+    const t = setup('throttle-contact');
+    const source = { protocol: 'tcp' as const, address: '192.0.2.40', port: 40000, local: { protocol: 'tcp' as const, address: '10.0.0.2', port: 5060 } };
+    const request = (cseq: number) => parse(buildRegister({ aor: 'sip:nia@example.com', contacts: [{ uri: 'sip:nia@192.0.2.40:40000;transport=tcp', expires: 300 }], callId: 'n1', cseq }));
+    expect((await t.mid.process(request(1), { tcpPersistent: true, source })).keepConnectionUntil).toBe(T0 + 300_000);
+    await t.advance(10_000);
+    expect((await t.mid.process(request(2), { tcpPersistent: true, source })).keepConnectionUntil).toBe(T0 + 310_000);
+    expect(t.upstreamSeen).toHaveLength(1);
+    expect((await t.mid.process(request(3), { source })).keepConnectionUntil).toBeUndefined();
+  });
+
   it('routes a request from the main registrar to the one Contact its contact id names (ct-username)', async () => {
     const t = setup('throttle-contact', { contactIdInsertion: 'ct-username', extraContactParams: ';transport=udp' });
     await t.register('sip:gina@example.com', [{ uri: 'sip:gina@192.0.2.14' }], { callId: 'g1' });
@@ -273,7 +284,7 @@ describe('mid-registrar: bad input and misuse', () => {
   it('answers an invalid REGISTER here with the registrar error and a spent Max-Forwards with 483', async () => {
     const t = setup('throttle-contact');
     const bad = await t.mid.process(parse(buildRegister({ aor: 'sip:jo@example.com', contacts: [{ uri: 'sip:jo@192.0.2.1', params: { expires: 'soon' } }] })));
-    expect(parseResponse(bad!).status).toBe(400);
+    expect(parseResponse(bad.response!).status).toBe(400);
     const hops = await t.mid.handleRegister(parse(buildRegister({ aor: 'sip:jo@example.com', maxForwards: 0 })));
     expect(hops.action === 'absorbed' && parseResponse(hops.response!).status).toBe(483);
     expect(t.upstreamSeen).toHaveLength(0);
