@@ -69,7 +69,6 @@ export * from './features/push/strip-pn-params';
 export * from './features/push/purr-codec';
 export * from './mid-registrar/mid-registrar';
 export * from './mid-registrar/mid-registrar-options';
-export * from './mid-registrar/upstream-bindings';
 export * from './mid-registrar/send-deregister';
 export * from './proxy/stateless-proxy';
 export * from './server/registrar-server';

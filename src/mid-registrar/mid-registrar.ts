@@ -1,6 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import { ConfigError } from '../errors/sdk-error';
-import type { Binding } from '../ports/binding';
+import type { Binding, UpstreamRegistration } from '../ports/binding';
 import type { Endpoint, TransactionOutcome } from '../ports/transport';
 import type { BindingChange } from '../registrar/binding-change';
 import { asAorUri, toAor } from '../registrar/aor';
@@ -31,12 +31,10 @@ import { sendDeregister } from './send-deregister';
 import type { DeregisterOutcome } from './send-deregister';
 import type { ContactToDecide } from './throttle-decision';
 import { shouldForward } from './throttle-decision';
-import { UpstreamBindings } from './upstream-bindings';
 import { BranchIds } from '../sip/branch-ids';
-import type { UpstreamBinding } from './upstream-bindings';
 
 /** Save options of one REGISTER (OpenSIPS `mid_registrar_save` flags, `aor` and `outgoing_expires` arguments). */
-export interface MidSaveOptions extends Omit<SaveOptions, 'confirmedLifetime' | 'upstreamReply'> {
+export interface MidSaveOptions extends Omit<SaveOptions, 'confirmedLifetime' | 'upstreamReply' | 'upstreamRegistration'> {
   /** Lifetime asked of the main registrar for this REGISTER in the throttling modes (s). @defaultValue `outgoingExpires` */
   readonly outgoingExpires?: number;
 }
@@ -75,8 +73,6 @@ export interface MidRegistrarStats {
   readonly deRegistersSent: number;
   /** De-REGISTERs that failed (error reply, timeout, no credentials, no transport). */
   readonly deRegistersFailed: number;
-  /** Bindings the main registrar holds for the mid-registrar, as far as it knows. */
-  readonly upstreamBindings: number;
   readonly registrar: RegistrarStats;
 }
 
@@ -110,7 +106,8 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
   /** The registrar that keeps the phones' bindings (events, queries, `remove`). */
   readonly registrar: Registrar;
   readonly options: ResolvedMidOptions;
-  readonly #upstream = new UpstreamBindings();
+  /** Upstream registrations the main registrar no longer holds (replaced, de-registered): no de-REGISTER for them. */
+  readonly #gone = new WeakSet<UpstreamRegistration>();
   /** Contact ids of forwarded Contacts → where the binding lives, for lookups by contact id. */
   readonly #ids = new Map<string, { readonly aor: string; readonly contact: string }>();
   #idsRebuilt: Promise<void> | undefined;
@@ -161,9 +158,10 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
     }
     const aor = aorResult.value;
     const live = await this.registrar.bindings(aor);
-    const decide = this.#decide(request, options, aor, live);
+    const decide = this.#decide(request, options, live);
+    const carried = (): SaveOptions => ({ ...options, upstreamRegistration: (c) => this.#upstreamOf(live, c.uri) });
     if (decide === undefined) return this.#absorb(request, options);
-    if (!shouldForward(this.options.mode, decide.contacts, decide.remaining, this.registrar.options.clock.now())) return this.#absorb(request, options);
+    if (!shouldForward(this.options.mode, decide.contacts, decide.remaining, this.registrar.options.clock.now())) return this.#absorb(request, carried());
     const forward = this.#forwardPlan(request, options, aor, decide);
     if (forward === undefined) return this.#absorb(request, options);
     this.#forwarded++;
@@ -222,7 +220,6 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
       forwarded: this.#forwarded,
       deRegistersSent: this.#deRegistersSent,
       deRegistersFailed: this.#deRegistersFailed,
-      upstreamBindings: this.#upstream.size,
       registrar,
     }), rethrow);
   }
@@ -244,7 +241,7 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
     if (this.#closed) throw new ConfigError('this mid-registrar is closed; create a new one');
   }
 
-  async #absorb(request: SipRequest, options: MidSaveOptions): Promise<MidRegisterOutcome> {
+  async #absorb(request: SipRequest, options: SaveOptions): Promise<MidRegisterOutcome> {
     const result = await this.registrar.save(request, options);
     this.#absorbed++;
     return { action: 'absorbed', response: result.response, result };
@@ -255,10 +252,9 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
   }
 
   /** The Contacts of a REGISTER as the throttling decision sees them; undefined when one is invalid. */
-  #decide(request: SipRequest, save: MidSaveOptions, aor: string, live: readonly Binding[]): { contacts: readonly (ContactToDecide & { c: NameAddrValue })[] | '*'; remaining: number } | undefined {
+  #decide(request: SipRequest, save: MidSaveOptions, live: readonly Binding[]): { contacts: readonly (ContactToDecide & { c: NameAddrValue })[] | '*'; remaining: number } | undefined {
     if (request.contacts === '*') return { contacts: '*', remaining: 0 };
     const ctx = { options: this.registrar.options, save };
-    const aorWide = this.options.mode === 'throttle-aor' ? this.#upstream.get(aor, aor) : undefined;
     const contacts: (ContactToDecide & { c: NameAddrValue })[] = [];
     let remaining = live.length;
     for (const c of request.contacts) {
@@ -267,10 +263,23 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
       const known = live.some((b) => b.contact === c.uri);
       if (expires === 0 && known) remaining--;
       if (expires > 0 && !known) remaining++;
-      const upstream = this.options.mode === 'throttle-aor' ? aorWide : this.#upstream.get(aor, c.uri);
-      contacts.push({ c, expires, known, upstreamExpiresAt: upstream?.expiresAt });
+      contacts.push({ c, expires, known, upstreamExpiresAt: this.#upstreamOf(live, c.uri)?.expiresAt });
     }
     return { contacts, remaining };
+  }
+
+  /**
+   * The main registrar's registration covering a Contact, from the live bindings: the Contact's
+   * own (any Call-ID), or in AOR throttling the freshest of the AOR's.
+   */
+  #upstreamOf(live: readonly Binding[], contact: string): UpstreamRegistration | undefined {
+    const aorWide = this.options.mode === 'throttle-aor';
+    let best: UpstreamRegistration | undefined;
+    for (const b of live) {
+      const up = b.upstream;
+      if (up !== undefined && (aorWide || b.contact === contact) && (best === undefined || up.expiresAt > best.expiresAt)) best = up;
+    }
+    return best;
   }
 
   /** Lifetime asked upstream: the base plus the random deviation (`expires_max_deviation`), never below 1. */
@@ -322,22 +331,26 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
     }
     if (!ok2xx(response.status)) return { status: response.status, response: save.noReply ? undefined : serializeMessage(response, { removeTopVia: true }) };
     const now = this.registrar.options.clock.now();
-    const learned: [string, UpstreamBinding][] = [];
-    const remember = (key: string, contact: string, seconds: number): void => {
-      const binding: UpstreamBinding = {
-        contact, callId: request.callId, from: request.header('from') ?? '', to: request.header('to') ?? '', cseq: request.cseq.seq, expiresAt: now + seconds * 1000,
-      };
-      this.#upstream.set(aor, key, binding);
-      learned.push([key, binding]);
+    const registration = (contact: string, seconds: number): UpstreamRegistration => ({
+      contact, callId: request.callId, from: request.header('from') ?? '', to: request.header('to') ?? '', cseq: request.cseq.seq, expiresAt: now + seconds * 1000,
+    });
+    const live = await this.registrar.bindings(aor);
+    /** The registrations this REGISTER ended or replaced upstream: no de-REGISTER for them later. */
+    const release = (which: (b: Binding) => boolean): void => {
+      for (const b of live) if (b.upstream !== undefined && which(b)) this.#gone.add(b.upstream);
     };
+    const learned = new Map<string, UpstreamRegistration>();
     let confirmedLifetime: (c: NameAddrValue) => number | 'requested' | undefined;
     if (sent.star) {
-      this.#upstream.takeAll(aor);
+      release(() => true);
       confirmedLifetime = () => 0;
     } else if (sent.aorContact !== undefined) {
       const granted = grantedFor(response, (uri) => uri === sent.aorContact || aorOfContactUser(uri, this.options.atEscapeStr) === aor);
-      if (granted === undefined || granted === 0) this.#upstream.take(aor, aor);
-      else remember(aor, sent.aorContact, granted);
+      release(() => true);
+      if (granted !== undefined && granted > 0) {
+        const up = registration(sent.aorContact, granted);
+        for (const c of request.contacts === '*' ? [] : request.contacts) learned.set(c.uri, up);
+      }
       confirmedLifetime = granted === undefined ? () => undefined : () => 'requested';
     } else {
       const insertion = this.options.contactIdInsertion;
@@ -350,8 +363,8 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
       for (const c of request.contacts === '*' ? [] : request.contacts) {
         const id = sent.idOf.get(c.uri)!;
         const granted = grants.get(id);
-        if (granted === undefined || granted === 0) this.#upstream.take(aor, c.uri);
-        else remember(c.uri, sent.byId.get(id)!, granted);
+        release((b) => b.contact === c.uri);
+        if (granted !== undefined && granted > 0) learned.set(c.uri, registration(sent.byId.get(id)!, granted));
       }
       const mirror = this.options.mode === 'mirror';
       confirmedLifetime = (c) => {
@@ -359,32 +372,34 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
         return granted === undefined ? undefined : mirror || granted === 0 ? granted : 'requested';
       };
     }
-    const result = await this.registrar.save(request, { ...save, confirmedLifetime });
-    if (!result.ok) for (const [key, binding] of learned) if (this.#upstream.take(aor, key) !== undefined) this.#deregister(aor, binding);
+    const result = await this.registrar.save(request, { ...save, confirmedLifetime, upstreamRegistration: (c) => learned.get(c.uri) });
+    if (!result.ok) for (const up of new Set(learned.values())) this.#deregister(aor, up);
     return { status: result.status, response: result.response, result };
   }
 
-  /** A binding is gone here (expired, removed, replaced): de-register what the main registrar still holds for it. */
+  /**
+   * A binding is gone here (expired, removed, evicted): de-register what the main registrar
+   * still holds for it, once no live binding here needs it any more (another Call-ID's binding
+   * of the same Contact under `matchingMode: 1`; in AOR throttling any binding of the AOR).
+   */
   #unbound(change: BindingChange): void {
     const { aor, binding } = change;
     const contact = binding.contact;
-    // The upstream binding covers the Contact (the AOR in AOR throttling); it goes only when no
-    // live binding here still needs it (another Call-ID under `matchingMode: 1` may hold the Contact).
-    const key = this.options.mode === 'throttle-aor' ? aor : contact;
-    const needed = (b: Binding): boolean => key === aor || b.contact === contact;
+    const up = binding.upstream;
+    const aorWide = this.options.mode === 'throttle-aor';
     this.#track(Promise.resolve(this.registrar.bindings(aor)).then((left) => {
-      if (left.some(needed)) return;
-      if (key === contact) this.#ids.delete(contactIdOf(aor, contact));
-      const upstream = this.#upstream.take(aor, key);
-      if (upstream !== undefined) this.#deregisterIfAlive(aor, upstream);
+      if (left.some((b) => aorWide || b.contact === contact)) return;
+      if (!aorWide) this.#ids.delete(contactIdOf(aor, contact));
+      if (up === undefined || this.#gone.has(up)) return;
+      // Mirror mode's upstream binding expires with this one; an AOR's may have been refreshed
+      // by a binding whose copy this one did not get, so it is always de-registered.
+      if (!aorWide && up.expiresAt <= this.registrar.options.clock.now()) return;
+      this.#deregister(aor, up);
     }));
   }
 
-  #deregisterIfAlive(aor: string, upstream: UpstreamBinding): void {
-    if (upstream.expiresAt > this.registrar.options.clock.now()) this.#deregister(aor, upstream);
-  }
-
-  #deregister(aor: string, upstream: UpstreamBinding): void {
+  #deregister(aor: string, upstream: UpstreamRegistration): void {
+    this.#gone.add(upstream);
     const transport = this.options.transport;
     if (transport === undefined) {
       this.#deRegistersFailed++;

@@ -3,7 +3,7 @@ import { digestAuthorization, parseDigestChallenge } from '../sip/digest';
 import { bracketHost } from '../sip/socket-address';
 import { encodeMessage } from '../sip/wire';
 import type { AdvertisedAddress, CredentialsProvider } from './mid-registrar-options';
-import type { UpstreamBinding } from './upstream-bindings';
+import type { UpstreamRegistration } from '../ports/binding';
 
 /** Where and how the mid-registrar sends its own REGISTERs. */
 export interface DeregisterContext {
@@ -19,7 +19,7 @@ export interface DeregisterContext {
 /** How a de-REGISTER ended: the main registrar's final status, or why there was none. */
 export type DeregisterOutcome = { readonly status: number } | { readonly failed: 'timeout' | 'transport-error' | 'no-credentials' };
 
-function deregisterText(b: UpstreamBinding, cseq: number, ctx: DeregisterContext, authorization?: readonly [string, string]): Uint8Array {
+function deregisterText(b: UpstreamRegistration, cseq: number, ctx: DeregisterContext, authorization?: readonly [string, string]): Uint8Array {
   const via = `SIP/2.0/${ctx.upstream.protocol.toUpperCase()} ${bracketHost(ctx.advertised.host)}:${ctx.advertised.port};branch=${ctx.branch()};rport`;
   let head = `REGISTER ${ctx.upstreamUri} SIP/2.0\r\nVia: ${via}\r\nMax-Forwards: 70\r\nFrom: ${b.from}\r\nTo: ${b.to}\r\n`
     + `Call-ID: ${b.callId}\r\nCSeq: ${cseq} REGISTER\r\nContact: <${b.contact}>;expires=0\r\nExpires: 0\r\n`;
@@ -33,7 +33,7 @@ function deregisterText(b: UpstreamBinding, cseq: number, ctx: DeregisterContext
  * for it, the next CSeq, and the Contact with `expires=0` (RFC 3261 §10.2.2). A 401/407 is
  * answered once with the host's credentials for the AOR and realm (RFC 3261 §22.2).
  */
-export async function sendDeregister(aor: string, binding: UpstreamBinding, ctx: DeregisterContext): Promise<DeregisterOutcome> {
+export async function sendDeregister(aor: string, binding: UpstreamRegistration, ctx: DeregisterContext): Promise<DeregisterOutcome> {
   let cseq = binding.cseq + 1;
   let outcome = await ctx.transport.request(deregisterText(binding, cseq, ctx), ctx.upstream);
   if (outcome.kind !== 'response') return { failed: outcome.kind };

@@ -22,6 +22,24 @@ export const BindingFlags = {
 } as const;
 
 /**
+ * What a main registrar holds for a binding a mid-registrar forwarded (OpenSIPS `mid_registrar`):
+ * enough to know when it must be refreshed and to de-register it when the phone is gone. In AOR
+ * throttling every binding of the AOR carries the registration of the AOR's one Contact.
+ */
+export interface UpstreamRegistration {
+  /** The Contact URI as the main registrar has it (rewritten to point to the mid-registrar). */
+  readonly contact: string;
+  /** Call-ID, From and To of the last REGISTER forwarded for it, as sent. */
+  readonly callId: string;
+  readonly from: string;
+  readonly to: string;
+  /** CSeq number of that REGISTER: a de-REGISTER uses the next one (RFC 3261 §10.2.4). */
+  readonly cseq: number;
+  /** When the main registrar's binding expires (epoch ms), from its 2xx. */
+  readonly expiresAt: number;
+}
+
+/**
  * A binding as stored. Immutable: a change is a new object committed through
  * {@link LocationStore.commit}. Times are epoch milliseconds from the registrar's clock.
  */
@@ -64,6 +82,8 @@ export interface Binding {
   readonly ownershipTag?: string;
   /** Contact header parameters to echo in the 200 besides expires/q (e.g. feature tags), as written. */
   readonly params?: string;
+  /** The main registrar's registration covering it, when a mid-registrar forwarded it. */
+  readonly upstream?: UpstreamRegistration;
 }
 
 /** The bindings of one AOR as loaded from a store, with the version to commit against. */

@@ -178,7 +178,7 @@ function cseqCheck(b: Binding, callId: string, cseq: number, ctx: SaveContext): 
 function sameRegistration(a: Binding, b: Binding): boolean {
   return a.contact === b.contact && a.callId === b.callId && a.q === b.q && a.received === b.received && a.socket === b.socket
     && a.userAgent === b.userAgent && a.attr === b.attr && a.flags === b.flags && a.params === b.params
-    && a.instanceId === b.instanceId && a.regId === b.regId && a.flow === b.flow && a.ownershipTag === b.ownershipTag
+    && a.instanceId === b.instanceId && a.regId === b.regId && a.flow === b.flow && a.ownershipTag === b.ownershipTag && a.upstream === b.upstream
     && sameList(a.methods, b.methods) && sameList(a.path, b.path);
 }
 
@@ -361,6 +361,8 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
       const extras = extending[i].bindingExtras?.(c, hook);
       if (extras !== undefined) applyExtras(binding, extras, found);
     }
+    const upstream = save.upstreamRegistration?.(c) ?? found?.upstream;
+    if (upstream !== undefined) binding.upstream = upstream;
     if (found !== undefined) {
       next[index] = binding;
       changes.push({ kind: sameRegistration(found, binding) ? 'refreshed' : 'updated', aor, binding, previous: found });

@@ -1,4 +1,5 @@
 import type { NameAddrValue, SipResponse } from '../sip/message';
+import type { UpstreamRegistration } from '../ports/binding';
 import type { Source } from '../ports/transport';
 import type { PathMode } from '../features/path/path-mode';
 
@@ -68,4 +69,10 @@ export interface SaveOptions {
    * is not bound (and unbound if it was). @defaultValue every Contact as requested
    */
   confirmedLifetime?: (contact: NameAddrValue) => number | 'requested' | undefined;
+  /**
+   * The main registrar's registration now covering each Contact (the mid-registrar records it
+   * from a 2xx), stored as the binding's `upstream`; a refresh keeps the stored one when this
+   * gives none. @defaultValue none
+   */
+  upstreamRegistration?: (contact: NameAddrValue) => UpstreamRegistration | undefined;
 }

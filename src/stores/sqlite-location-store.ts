@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { BindingFlags, type AorSnapshot, type Binding } from '../ports/binding';
+import { BindingFlags, type AorSnapshot, type Binding, type UpstreamRegistration } from '../ports/binding';
 import type { CommitOutcome, LocationStore } from '../ports/location-store';
 import { ConfigError, StoreError } from '../errors/sdk-error';
 import { closedStoreError } from './closed-store-error';
@@ -51,6 +51,7 @@ interface LocationRow {
   readonly ownership_tag: string | null;
   readonly params: string | null;
   readonly flow: string | null;
+  readonly upstream: string | null;
 }
 
 /** A row of the load query: the AOR version, joined with its bindings (all null when none). */
@@ -83,6 +84,7 @@ const BINDING_COLUMNS = [
   'ownership_tag',
   'params',
   'flow',
+  'upstream',
 ] as const satisfies readonly (keyof LocationRow)[];
 
 const resolveOptions = (options: SqliteLocationStoreOptions): ResolvedSqliteOptions => {
@@ -135,6 +137,7 @@ const bindingParams = (aor: string, b: Binding): unknown[] => [
   b.ownershipTag ?? null,
   b.params ?? null,
   b.flow ?? null,
+  b.upstream === undefined ? null : JSON.stringify(b.upstream),
 ];
 
 /** Rebuild a binding from its row: NULL columns become absent fields, never `undefined` values. */
@@ -159,6 +162,7 @@ const rowToBinding = (row: LocationRow): Binding => {
   if (row.ownership_tag !== null) binding.ownershipTag = row.ownership_tag;
   if (row.params !== null) binding.params = row.params;
   if (row.flow !== null) binding.flow = row.flow;
+  if (row.upstream !== null) binding.upstream = JSON.parse(row.upstream) as UpstreamRegistration;
   return binding;
 };
 
@@ -170,8 +174,8 @@ const rowToBinding = (row: LocationRow): Binding => {
  * Schema (created if missing), named after OpenSIPS usrloc's `location` table:
  * - `<table>`: one row per binding: `aor, contact, received, path, expires_at` (epoch ms)`, q,
  *   callid, cseq, last_modified` (epoch ms)`, flags, user_agent, socket, methods, sip_instance,
- *   reg_id, attr, ownership_tag, params, flow`. `path` and `methods` hold JSON arrays; NULL means the
- *   field is absent. Rows of an AOR keep their commit order.
+ *   reg_id, attr, ownership_tag, params, flow, upstream`. `path` and `methods` hold JSON arrays,
+ *   `upstream` a JSON object; NULL means the field is absent. Rows of an AOR keep their commit order.
  * - `<table>_aor`: one row per AOR, `version INTEGER PRIMARY KEY AUTOINCREMENT, aor UNIQUE`. The
  *   compare-and-set version is that number: every commit replaces the row, so a version is never
  *   reused, even after the AOR is deleted and created again.
@@ -244,7 +248,8 @@ export class SqliteLocationStore implements LocationStore {
           attr TEXT,
           ownership_tag TEXT,
           params TEXT,
-          flow TEXT
+          flow TEXT,
+          upstream TEXT
         );
         CREATE INDEX IF NOT EXISTS "${table}_aor_idx" ON ${bindings} (aor);
         CREATE INDEX IF NOT EXISTS "${table}_expires_idx" ON ${bindings} (expires_at);
@@ -253,6 +258,8 @@ export class SqliteLocationStore implements LocationStore {
       // Files created before RFC 5626 flows were stored get the column (sipreg 0.1.0).
       const columns = db.prepare(`PRAGMA table_info(${bindings})`).all() as { name: string }[];
       if (!columns.some((c) => c.name === 'flow')) db.exec(`ALTER TABLE ${bindings} ADD COLUMN flow TEXT`);
+      // And the mid-registrar's upstream registration (JSON) to files from before it (sipreg 0.1.0 and 0.2 previews).
+      if (!columns.some((c) => c.name === 'upstream')) db.exec(`ALTER TABLE ${bindings} ADD COLUMN upstream TEXT`);
       this.#selectAor = db.prepare(
         `SELECT a.version AS version, ${BINDING_COLUMNS.map((c) => `b.${c}`).join(', ')}
          FROM ${aors} a LEFT JOIN ${bindings} b ON b.aor = a.aor WHERE a.aor = ? ORDER BY b.id`,

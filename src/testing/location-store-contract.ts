@@ -74,10 +74,19 @@ const fullBinding = (contact: string): Binding => ({
   attr: '{"tenant":"a","weight":0}',
   ownershipTag: 'node-a',
   params: ';+sip.instance="<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>";reg-id=0;+g.oma.sip-im',
+  upstream: {
+    contact: 'sip:alice@203.0.113.5:5060;ctid=0123456789abcdef',
+    callId: 'a84b4c76e66710@pc33.atlanta.example.com',
+    from: '"Alice" <sip:alice@example.com>;tag=1928301774',
+    to: '<sip:alice@example.com>',
+    cseq: 314150,
+    expiresAt: T0 + 3_600_000,
+  },
 });
 
-/** A canonical text of a binding, to compare lists regardless of order. */
-const canonical = (binding: Binding): string => JSON.stringify(binding, Object.keys(binding).sort());
+/** A canonical text of a binding (keys sorted at every level), to compare lists regardless of order. */
+const canonical = (binding: Binding): string => JSON.stringify(binding, (_key, value: unknown) =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1))) : value);
 
 const sortedBindings = (bindings: readonly Binding[]): Binding[] =>
   [...bindings].sort((a, b) => (canonical(a) < canonical(b) ? -1 : canonical(a) > canonical(b) ? 1 : 0));

@@ -84,7 +84,7 @@ describe('SqliteLocationStore specifics', () => {
     expect(reopened.commit('sip:alice@example.com', versions.get('sip:alice@example.com'), [full]).ok).toBe(true);
   });
 
-  it('adds the flow column to a file made by sipreg 0.1.0 and keeps its bindings', () => {
+  it('adds the flow and upstream columns to a file made by sipreg 0.1.0 and keeps its bindings', () => {
     const old = new Database(path);
     old.exec(`
       CREATE TABLE "location_aor" (version INTEGER PRIMARY KEY AUTOINCREMENT, aor TEXT NOT NULL UNIQUE);
@@ -101,9 +101,11 @@ describe('SqliteLocationStore specifics', () => {
     const before = store.load('alice@example.com');
     expect(before.bindings.map((b) => b.contact)).toEqual(['sip:alice@192.0.2.1']);
     expect(before.bindings[0].flow).toBeUndefined();
-    const flowing = buildBinding('sip:alice@192.0.2.2', { regId: 1, instanceId: '<urn:uuid:1>', flow: 'tcp#7' });
+    const upstream = { contact: 'sip:alice@10.0.0.2;ctid=0123456789abcdef', callId: 'c2', from: '<sip:alice@example.com>;tag=1', to: '<sip:alice@example.com>', cseq: 4, expiresAt: BINDING_T0 + 3_600_000 };
+    const flowing = buildBinding('sip:alice@192.0.2.2', { regId: 1, instanceId: '<urn:uuid:1>', flow: 'tcp#7', upstream });
     expect(store.commit('alice@example.com', before.version, [...before.bindings, flowing]).ok).toBe(true);
-    expect(openStore().load('alice@example.com').bindings[1].flow).toBe('tcp#7');
+    const reopened = openStore().load('alice@example.com').bindings[1];
+    expect([reopened.flow, reopened.upstream]).toEqual(['tcp#7', upstream]);
   });
 
   it('keeps the commit order of an AOR', () => {
