@@ -252,20 +252,39 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
   }
 
   /** The Contacts of a REGISTER as the throttling decision sees them; undefined when one is invalid. */
-  #decide(request: SipRequest, save: MidSaveOptions, live: readonly Binding[]): { contacts: readonly (ContactToDecide & { c: NameAddrValue })[] | '*'; remaining: number } | undefined {
-    if (request.contacts === '*') return { contacts: '*', remaining: 0 };
+  #decide(request: SipRequest, save: MidSaveOptions, live: readonly Binding[]): Decision | undefined {
+    if (request.contacts === '*') return { contacts: '*', remaining: 0, aorCoverSec: 0 };
     const ctx = { options: this.registrar.options, save };
-    const contacts: (ContactToDecide & { c: NameAddrValue })[] = [];
+    const now = this.registrar.options.clock.now();
+    const secondsLeft = (b: Binding): number => Math.ceil((b.expiresAt - now) / 1000);
+    const contacts: DecidedContact[] = [];
     let remaining = live.length;
+    let aorCoverSec = 0;
+    const leaving = new Set<string>();
     for (const c of request.contacts) {
       const expires = contactLifetime(c, request, ctx);
       if (typeof expires !== 'number') return undefined;
       const known = live.some((b) => b.contact === c.uri);
       if (expires === 0 && known) remaining--;
       if (expires > 0 && !known) remaining++;
-      contacts.push({ c, expires, known, upstreamExpiresAt: this.#upstreamOf(live, c.uri)?.expiresAt });
+      if (expires === 0) leaving.add(c.uri);
+      // The main registrar's binding must outlive this Contact's bindings here (other Call-IDs too).
+      let coverSec = expires;
+      for (const b of live) if (b.contact === c.uri && b.callId !== request.callId) coverSec = Math.max(coverSec, secondsLeft(b));
+      aorCoverSec = Math.max(aorCoverSec, expires);
+      contacts.push({ c, expires, known, upstreamExpiresAt: this.#upstreamOf(live, c.uri)?.expiresAt, coverSec });
     }
-    return { contacts, remaining };
+    for (const b of live) if (!leaving.has(b.contact)) aorCoverSec = Math.max(aorCoverSec, secondsLeft(b));
+    return { contacts, remaining, aorCoverSec };
+  }
+
+  /**
+   * The lifetime asked of the main registrar when throttling: `outgoing_expires` (a minimum, as
+   * OpenSIPS documents it) or longer when a binding here must be covered longer, then the random
+   * deviation, never below what must be covered.
+   */
+  #upstreamLifetime(outgoing: number, coverSec: number): number {
+    return Math.max(coverSec, this.#deviated(Math.max(outgoing, coverSec)));
   }
 
   /**
@@ -289,12 +308,7 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
     return Math.max(1, expires + Math.floor(Math.random() * (2 * d + 1)) - d);
   }
 
-  #forwardPlan(
-    request: SipRequest,
-    save: MidSaveOptions,
-    aor: string,
-    decide: { contacts: readonly (ContactToDecide & { c: NameAddrValue })[] | '*'; remaining: number },
-  ): { data: Uint8Array; sent: SentContacts } | undefined {
+  #forwardPlan(request: SipRequest, save: MidSaveOptions, aor: string, decide: Decision): { data: Uint8Array; sent: SentContacts } | undefined {
     const mode = this.options.mode;
     const outgoing = save.outgoingExpires ?? this.options.outgoingExpires;
     const via = { advertised: this.advertised, upstream: this.options.upstream, branch: this.#branches.next('mr') };
@@ -302,21 +316,21 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
     const rewrite = this.#rewrite();
     if (mode === 'throttle-aor') {
       const uri = aorContactUri(aor, this.options.atEscapeStr, rewrite);
-      const expires = decide.remaining === 0 ? 0 : this.#deviated(outgoing);
+      const expires = decide.remaining === 0 ? 0 : this.#upstreamLifetime(outgoing, decide.aorCoverSec);
       const contacts = decide.contacts.length === 0 ? [] : [{ uri, params: {}, expires }];
       return { data: forwardedRegister(request, contacts, expires, via), sent: { star: false, byId: new Map(), idOf: new Map(), aorContact: uri } };
     }
     const contacts: ForwardedContact[] = [];
     const byId = new Map<string, string>();
     const idOf = new Map<string, string>();
-    for (const { c, expires } of decide.contacts) {
+    for (const { c, expires, coverSec } of decide.contacts) {
       const id = contactIdOf(aor, c.uri);
       idOf.set(c.uri, id);
       const uri = forwardedContactUri(c.uri, id, rewrite);
       if (uri === undefined) return undefined;
       byId.set(id, uri);
       this.#ids.set(id, { aor, contact: c.uri });
-      const sent = mode === 'mirror' ? (c.params.expires === undefined ? undefined : this.#deviated(expires)) : (expires === 0 ? 0 : this.#deviated(outgoing));
+      const sent = mode === 'mirror' ? (c.params.expires === undefined ? undefined : this.#deviated(expires)) : (expires === 0 ? 0 : this.#upstreamLifetime(outgoing, coverSec));
       contacts.push({ uri, params: c.params, expires: sent });
     }
     const header = mode === 'mirror' ? (request.expires === undefined ? undefined : this.#deviated(request.expires)) : outgoing;
@@ -446,6 +460,22 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
     })();
     return this.#idsRebuilt;
   }
+}
+
+/** A Contact of a REGISTER with what the decision and the forwarded lifetime need. */
+interface DecidedContact extends ContactToDecide {
+  readonly c: NameAddrValue;
+  /** Seconds the main registrar's binding must last to cover this Contact's bindings here. */
+  readonly coverSec: number;
+}
+
+/** What {@link shouldForward} decides on, and what a forward must cover. */
+interface Decision {
+  readonly contacts: readonly DecidedContact[] | '*';
+  /** Bindings of the AOR left after this REGISTER. */
+  readonly remaining: number;
+  /** Seconds the AOR's one upstream binding must last (AOR throttling). */
+  readonly aorCoverSec: number;
 }
 
 /** What a forwarded REGISTER carried, to read the main registrar's 2xx against. */
