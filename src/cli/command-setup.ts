@@ -40,7 +40,7 @@ export const REGISTRAR_MODULE_FLAGS: readonly (FlagSpec & { readonly option: key
 /** Flags of every server command: sockets, store, script flags, logging. */
 export const SERVER_FLAGS: readonly FlagSpec[] = [
   { name: 'listen', kind: 'string', repeatable: true, help: 'udp:IP:PORT or tcp:IP:PORT, repeatable (udp:127.0.0.1:5060)' },
-  { name: 'store', kind: 'string', help: 'memory | sqlite:PATH (sqlite:./sipreg-location.db)' },
+  { name: 'store', kind: 'string', help: 'memory | sqlite:PATH (registrar sqlite:./sipreg-location.db, mid-registrar sqlite:./sipreg-mid-location.db)' },
   { name: 'domain', kind: 'string', repeatable: true, help: 'domain served; others get 404; repeatable (any)' },
   { name: 'save-flags', kind: 'string', help: "OpenSIPS save() flags, e.g. 'c5f' or 'max-contacts=5,force-registration'; Path (RFC 3327): p0/p1/p2 off/lazy/strict, v received (path-off, path-lazy, path-strict, path-received)" },
   { name: 'lookup-flags', kind: 'string', help: "OpenSIPS lookup() flags, e.g. 'm' or 'method-filtering'" },
