@@ -17,7 +17,7 @@ import { shapeTargets } from '../registrar/select-targets';
 import { buildErrorReply } from '../registrar/reply';
 import { regError } from '../errors/reg-error';
 import type { NameAddrValue, SipRequest, SipResponse } from '../sip/message';
-import { parseDeltaSeconds } from '../sip/headers/delta-seconds';
+import { grantedLifetime } from '../registrar/granted-lifetime';
 import { buildResponse } from '../sip/response';
 import { serializeMessage } from '../sip/serialize';
 import { contactIdIn, contactIdOf } from './contact-id';
@@ -359,7 +359,7 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
       release(() => true);
       confirmedLifetime = () => 0;
     } else if (sent.aorContact !== undefined) {
-      const granted = grantedFor(response, (uri) => uri === sent.aorContact || aorOfContactUser(uri, this.options.atEscapeStr) === aor);
+      const granted = grantedLifetime(response, (uri) => uri === sent.aorContact || aorOfContactUser(uri, this.options.atEscapeStr) === aor);
       release(() => true);
       if (granted !== undefined && granted > 0) {
         const up = registration(sent.aorContact, granted);
@@ -371,7 +371,7 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
       const param = this.options.contactIdParam;
       const grants = new Map<string, number>();
       for (const id of sent.byId.keys()) {
-        const granted = grantedFor(response, (uri) => contactIdIn(uri, insertion, param) === id);
+        const granted = grantedLifetime(response, (uri) => contactIdIn(uri, insertion, param) === id);
         if (granted !== undefined) grants.set(id, granted);
       }
       for (const c of request.contacts === '*' ? [] : request.contacts) {
@@ -488,18 +488,6 @@ interface SentContacts {
   readonly idOf: ReadonlyMap<string, string>;
   /** The AOR's one Contact (AOR throttling). */
   readonly aorContact: string | undefined;
-}
-
-/** The lifetime the main registrar's 2xx gives the Contact `which` picks (its `expires`, else the Expires header), or undefined. */
-function grantedFor(response: SipResponse, which: (uri: string) => boolean): number | undefined {
-  if (response.contacts === '*') return undefined;
-  for (const c of response.contacts) {
-    if (!which(c.uri)) continue;
-    const e = c.params.expires;
-    if (typeof e === 'string') return parseDeltaSeconds(e);
-    return response.expires;
-  }
-  return undefined;
 }
 
 /** Create a {@link MidRegistrar}. Throws {@link ConfigError} for bad options. */

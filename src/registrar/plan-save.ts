@@ -16,6 +16,7 @@ import type { MatchingMode, SaveOptions } from './save-options';
 import { bracketHost, formatEndpoint, unbracket } from '../sip/socket-address';
 import { uriParts } from './aor';
 import { sameList } from './same-list';
+import { grantedLifetime } from './granted-lifetime';
 import type { BindingExtras, SaveHookContext } from '../features/registrar-feature';
 import type { FeatureHooks } from './feature-hooks';
 import { featureHooks } from './feature-hooks';
@@ -121,8 +122,7 @@ export function contactLifetime(c: NameAddrValue, request: SipRequest, ctx: Pick
   let expires: number | undefined;
   const upstream = save.upstreamReply;
   if (upstream !== undefined) {
-    const granted = grantedByUpstream(upstream.response.contacts, upstream.mcontact);
-    expires = granted ?? upstream.response.expires;
+    expires = grantedLifetime(upstream.response, (uri) => uri === upstream.mcontact) ?? upstream.response.expires;
     if (expires === undefined) return options.defaultExpires;
     return expires;
   }
@@ -156,16 +156,6 @@ export function contactLifetime(c: NameAddrValue, request: SipRequest, ctx: Pick
   }
   if (max > 0 && expires > max) expires = max;
   return expires;
-}
-
-function grantedByUpstream(contacts: readonly NameAddrValue[] | '*', mcontact: string): number | undefined {
-  if (contacts === '*') return undefined;
-  for (const c of contacts) {
-    if (c.uri !== mcontact) continue;
-    const e = c.params.expires;
-    return e === undefined || e === null ? undefined : parseDeltaSeconds(e);
-  }
-  return undefined;
 }
 
 /** RFC 3261 §10.3 step 7: the same Call-ID needs a higher CSeq; an equal one is a retransmission. */
