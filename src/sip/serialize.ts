@@ -25,6 +25,15 @@ export interface ForwardChanges {
   readonly replaceHeaders?: readonly (readonly [name: string, values: readonly string[]])[];
 }
 
+/** The header lines of a `replaceHeaders` entry the first time it is written, then nothing. */
+function replacementLines(r: { readonly name: string; readonly values: readonly string[]; written: boolean }): string {
+  if (r.written) return '';
+  r.written = true;
+  let lines = '';
+  for (const v of r.values) lines += r.name + ': ' + v + '\r\n';
+  return lines;
+}
+
 function startLine(m: SipMessage, uri?: string): string {
   return m.kind === 'request' ? m.method + ' ' + (uri ?? m.uri) + ' SIP/2.0\r\n' : 'SIP/2.0 ' + m.status + ' ' + m.reason + '\r\n';
 }
@@ -65,17 +74,14 @@ export function serializeRequest(request: SipRequest, changes?: ForwardChanges):
   if (routes !== undefined && routes.length > 0) head += 'Route: ' + routes.join(', ') + '\r\n';
   let routePending = changes?.removeTopRoute === true;
   let maxForwardsPending = changes?.maxForwards !== undefined;
-  const replaced = new Map((changes?.replaceHeaders ?? []).map(([name, values]) => [canonicalHeaderName(name), { name, values, written: false }]));
-  const writeReplaced = (r: { name: string; values: readonly string[]; written: boolean }): void => {
-    if (!r.written) for (const v of r.values) head += r.name + ': ' + v + '\r\n';
-    r.written = true;
-  };
+  const replace = changes?.replaceHeaders;
+  const replaced = replace === undefined ? undefined : new Map(replace.map(([name, values]) => [canonicalHeaderName(name), { name, values, written: false }]));
   for (const { name, value } of request.headers) {
     const key = canonicalHeaderName(name);
     if (key === 'content-length') continue;
-    const replacement = replaced.get(key);
+    const replacement = replaced?.get(key);
     if (replacement !== undefined) {
-      writeReplaced(replacement);
+      head += replacementLines(replacement);
       continue;
     }
     if (key === 'max-forwards' && changes?.maxForwards !== undefined) {
@@ -92,7 +98,7 @@ export function serializeRequest(request: SipRequest, changes?: ForwardChanges):
     head += name + ': ' + value + '\r\n';
   }
   if (maxForwardsPending) head += 'Max-Forwards: ' + changes!.maxForwards + '\r\n';
-  for (const r of replaced.values()) writeReplaced(r);
+  if (replaced !== undefined) for (const r of replaced.values()) head += replacementLines(r);
   const extra = changes?.extraHeaders;
   if (extra !== undefined) for (const [name, value] of extra) head += name + ': ' + value + '\r\n';
   head += 'Content-Length: ' + request.body.length + '\r\n';
