@@ -118,7 +118,7 @@ export class AorTable<V> {
       const key = pairs[2 * home];
       if (key !== undefined) sum += (key as string).length + touch(pairs[2 * home + 1] as V);
     }
-    this.#touched = sum;
+    this.#touched ^= sum;
     for (let k = 0; k < n; k++) slots[k] = this.#probeIn(texts[k], starts[k], ends[k], slots[k] >>> 0);
   }
 
