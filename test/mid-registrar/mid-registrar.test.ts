@@ -91,6 +91,17 @@ describe('mid-registrar: contact throttling', () => {
     expect(await t.mid.stats()).toMatchObject({ forwarded: 2, absorbed: 8 });
   });
 
+  it('randomises the lifetimes it asks upstream by expires_max_deviation, never below the phone\'s own', async () => {
+    const t = setup('throttle-contact', { outgoingExpires: 600, expiresMaxDeviation: 100 });
+    for (let i = 0; i < 40; i++) await t.register(`sip:dev${i}@example.com`, [{ uri: `sip:dev${i}@192.0.2.50`, expires: 120 }]);
+    const asked = t.upstreamSeen.map((r) => Number(r.contacts !== '*' && r.contacts[0].params.expires));
+    expect(asked.every((e) => e >= 500 && e <= 700)).toBe(true);
+    expect(new Set(asked).size).toBeGreaterThan(5);
+    const long = setup('throttle-contact', { outgoingExpires: 600, expiresMaxDeviation: 100 });
+    await long.register('sip:lon@example.com', [{ uri: 'sip:lon@192.0.2.51', expires: 3600 }]);
+    expect(long.upstreamSeen[0].contacts !== '*' && Number(long.upstreamSeen[0].contacts[0].params.expires)).toBeGreaterThanOrEqual(3600);
+  });
+
   it('forwards a new device and a de-registration, and de-registers upstream a phone that vanished', async () => {
     const t = setup('throttle-contact');
     await t.register('sip:erin@example.com', [{ uri: 'sip:erin@192.0.2.11', expires: 60 }], { callId: 'e1' });

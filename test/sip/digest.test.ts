@@ -27,6 +27,10 @@ describe('digest authentication (RFC 2617, RFC 7616, RFC 3261 §22)', () => {
     const expected = md5(`${md5('u:r:p')}:n:${md5('REGISTER:sip:r')}`);
     expect(digestAuthorization(legacy, { username: 'u', password: 'p' }, { method: 'REGISTER', uri: 'sip:r' }))
       .toBe(`Digest username="u", realm="r", nonce="n", uri="sip:r", response="${expected}", algorithm=MD5`);
+    const sess = parseDigestChallenge('Digest realm="r", nonce="n", qop="auth", algorithm=MD5-sess')!;
+    const ha1 = md5(`${md5('u:r:p')}:n:c`);
+    expect(digestAuthorization(sess, { username: 'u', password: 'p' }, { method: 'REGISTER', uri: 'sip:r' }, 'c'))
+      .toContain(`response="${md5(`${ha1}:n:00000001:c:auth:${md5('REGISTER:sip:r')}`)}"`);
     const sha = parseDigestChallenge('Digest realm="r", nonce="n", qop="auth", algorithm=SHA-256')!;
     expect(digestAuthorization(sha, { username: 'u', password: 'p' }, { method: 'REGISTER', uri: 'sip:r' }, 'c')).toMatch(/response="[0-9a-f]{64}"/);
     expect(digestAuthorization(parseDigestChallenge('Digest realm="r", nonce="n", algorithm=SHA-512-256')!, { username: 'u', password: 'p' }, { method: 'REGISTER', uri: 'sip:r' })).toBeUndefined();
