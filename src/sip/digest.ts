@@ -11,15 +11,25 @@ export interface DigestChallenge {
   readonly realm: string;
   readonly nonce: string;
   readonly opaque?: string;
-  /** `MD5` (the default), `MD5-sess`, `SHA-256` or `SHA-256-sess`, as given. */
+  /** `MD5` (the default), `SHA-256`, `SHA-512-256` or one of their `-sess` variants, as given. */
   readonly algorithm: string;
   /** The qop options offered (`auth`, `auth-int`); empty for an RFC 2069 challenge. */
   readonly qop: readonly string[];
   readonly stale: boolean;
+  /** The server asks for the username hashed (RFC 7616 §3.4.4). */
+  readonly userhash: boolean;
 }
 
-/** Algorithms this client answers, by their name upper-cased, with the hash they use. */
-const HASHES: Readonly<Record<string, string>> = { 'MD5': 'md5', 'MD5-SESS': 'md5', 'SHA-256': 'sha256', 'SHA-256-SESS': 'sha256' };
+/** The hash behind each algorithm this client answers (RFC 7616 §6.1), weakest first; a `-sess` variant uses its base's. */
+const HASHES: ReadonlyMap<string, string> = new Map([['MD5', 'md5'], ['SHA-256', 'sha256'], ['SHA-512-256', 'sha512-256']]);
+
+const baseAlgorithm = (challenge: DigestChallenge): string => challenge.algorithm.toUpperCase().replace(/-SESS$/, '');
+
+/** The qop answering `challenge`: `auth` over `auth-int`, '' for an RFC 2069 challenge, undefined when it offers neither. */
+function qopFor(challenge: DigestChallenge): 'auth' | 'auth-int' | '' | undefined {
+  if (challenge.qop.length === 0) return '';
+  return challenge.qop.includes('auth') ? 'auth' : challenge.qop.includes('auth-int') ? 'auth-int' : undefined;
+}
 
 /**
  * The digest challenge in a `WWW-Authenticate` or `Proxy-Authenticate` value (RFC 3261 §22.4,
@@ -44,7 +54,27 @@ export function parseDigestChallenge(value: string): DigestChallenge | undefined
     algorithm: params.get('algorithm') ?? 'MD5',
     qop: (params.get('qop') ?? '').split(',').map((q) => q.trim().toLowerCase()).filter((q) => q !== ''),
     stale: params.get('stale')?.toLowerCase() === 'true',
+    userhash: params.get('userhash')?.toLowerCase() === 'true',
   };
+}
+
+/**
+ * Of the challenges in one response's `WWW-Authenticate` or `Proxy-Authenticate` values, the one
+ * with the strongest algorithm this client answers (RFC 7616 §3.7): SHA-512-256, then SHA-256,
+ * then MD5, a `-sess` variant ranking with its base; the first of equals. Undefined when none is
+ * answerable.
+ */
+export function selectDigestChallenge(values: readonly string[]): DigestChallenge | undefined {
+  const ranked = [...HASHES.keys()];
+  let best: DigestChallenge | undefined;
+  let bestRank = -1;
+  for (const value of values) {
+    const challenge = parseDigestChallenge(value);
+    if (challenge === undefined || qopFor(challenge) === undefined) continue;
+    const rank = ranked.indexOf(baseAlgorithm(challenge));
+    if (rank > bestRank) [best, bestRank] = [challenge, rank];
+  }
+  return best;
 }
 
 /** The request a digest response signs. */
@@ -52,34 +82,39 @@ export interface DigestRequest {
   readonly method: string;
   /** The Request-URI, as sent (`digest-uri`). */
   readonly uri: string;
+  /** The message body, which qop `auth-int` signs (RFC 7616 §3.4.3); empty by default. */
+  readonly body?: Uint8Array | string;
 }
 
 /**
  * The `Authorization` / `Proxy-Authorization` value answering `challenge` for `request`
- * (RFC 2617 §3.2.2, RFC 7616 §3.4, as RFC 3261 §22.4 uses it): qop `auth` when offered (a new
- * client nonce, nonce count 1), else the RFC 2069 form. Undefined for an algorithm this client
- * does not know, or a challenge offering only `auth-int`.
+ * (RFC 7616 §3.4, as RFC 3261 §22.4 uses it): qop `auth` when offered, else `auth-int`, else the
+ * RFC 2069 form; `nc` is the count of requests sent with this nonce, this one included
+ * (RFC 7616 §3.4: 1 for the first); the username is hashed when the challenge asks (§3.4.4).
+ * Undefined for an algorithm this client does not know, or a challenge offering neither qop.
  */
 export function digestAuthorization(
   challenge: DigestChallenge,
   credentials: DigestCredentials,
   request: DigestRequest,
   cnonce: string = randomBytes(8).toString('hex'),
+  nc = 1,
 ): string | undefined {
-  const algorithm = challenge.algorithm.toUpperCase();
-  const hash = HASHES[algorithm];
-  if (hash === undefined) return undefined;
-  if (challenge.qop.length > 0 && !challenge.qop.includes('auth')) return undefined;
-  const h = (s: string): string => createHash(hash).update(s, 'utf8').digest('hex');
+  const hash = HASHES.get(baseAlgorithm(challenge));
+  const qop = qopFor(challenge);
+  if (hash === undefined || qop === undefined) return undefined;
+  if (!Number.isInteger(nc) || nc < 1 || nc > 0xffffffff) throw new RangeError(`nonce count out of range: ${nc}`);
+  const h = (data: string | Uint8Array): string => createHash(hash).update(data).digest('hex');
   let ha1 = h(`${credentials.username}:${challenge.realm}:${credentials.password}`);
-  if (algorithm.endsWith('-SESS')) ha1 = h(`${ha1}:${challenge.nonce}:${cnonce}`);
-  const ha2 = h(`${request.method}:${request.uri}`);
-  const qop = challenge.qop.length > 0;
-  const nc = '00000001';
-  const response = qop ? h(`${ha1}:${challenge.nonce}:${nc}:${cnonce}:auth:${ha2}`) : h(`${ha1}:${challenge.nonce}:${ha2}`);
+  if (challenge.algorithm.toUpperCase().endsWith('-SESS')) ha1 = h(`${ha1}:${challenge.nonce}:${cnonce}`);
+  const ha2 = h(qop === 'auth-int' ? `${request.method}:${request.uri}:${h(request.body ?? '')}` : `${request.method}:${request.uri}`);
+  const ncValue = nc.toString(16).padStart(8, '0');
+  const response = qop === '' ? h(`${ha1}:${challenge.nonce}:${ha2}`) : h(`${ha1}:${challenge.nonce}:${ncValue}:${cnonce}:${qop}:${ha2}`);
+  const username = challenge.userhash ? h(`${credentials.username}:${challenge.realm}`) : credentials.username;
   const quote = (s: string): string => `"${s.replace(/(["\\])/g, '\\$1')}"`;
-  let out = `Digest username=${quote(credentials.username)}, realm=${quote(challenge.realm)}, nonce=${quote(challenge.nonce)}, uri=${quote(request.uri)}, response="${response}", algorithm=${challenge.algorithm}`;
+  let out = `Digest username=${quote(username)}, realm=${quote(challenge.realm)}, nonce=${quote(challenge.nonce)}, uri=${quote(request.uri)}, response="${response}", algorithm=${challenge.algorithm}`;
   if (challenge.opaque !== undefined) out += `, opaque=${quote(challenge.opaque)}`;
-  if (qop) out += `, qop=auth, nc=${nc}, cnonce="${cnonce}"`;
+  if (qop !== '') out += `, qop=${qop}, nc=${ncValue}, cnonce="${cnonce}"`;
+  if (challenge.userhash) out += ', userhash=true';
   return out;
 }
