@@ -46,8 +46,10 @@ export interface Transport {
   /**
    * Send a non-INVITE request as a client transaction (retransmitting over UDP, Timer E/F)
    * and settle with its final response. The request's top Via branch identifies it.
+   * `local` picks the socket it leaves from (OpenSIPS `forced_socket`); a transport without
+   * such a socket uses its default one.
    */
-  request(data: Uint8Array, destination: Endpoint): Promise<TransactionOutcome>;
+  request(data: Uint8Array, destination: Endpoint, local?: Endpoint): Promise<TransactionOutcome>;
   /** Keep a TCP/TLS connection open at least until `untilMs` (tcp_persistent_flag). */
   keepConnection?(source: Source, untilMs: number): void;
   /** Register the handler for incoming requests (one handler; a later call replaces it). */

@@ -30,6 +30,8 @@ export interface SentRequest {
   /** `data` parsed back. */
   readonly request: SipRequest;
   readonly destination: Endpoint;
+  /** The local socket asked for, when one was. */
+  readonly local?: Endpoint;
 }
 
 /** A scripted reply: raw response text or bytes, `'timeout'` (Timer F), or an `Error` (transport error). */
@@ -168,10 +170,10 @@ export class FakeTransport implements Transport {
     this.sent.push({ data, message: parseOrThrow(data, 'the message sent'), destination });
   }
 
-  async request(data: Uint8Array, destination: Endpoint): Promise<TransactionOutcome> {
+  async request(data: Uint8Array, destination: Endpoint, local?: Endpoint): Promise<TransactionOutcome> {
     this.#assertOpen();
     const request = parseRequest(data, 'the request sent');
-    this.requests.push({ data, request, destination });
+    this.requests.push({ data, request, destination, ...(local === undefined ? {} : { local }) });
     const reply = await this.#responder(request, destination, data);
     if (reply === 'timeout') return { kind: 'timeout' };
     if (reply instanceof Error) return { kind: 'transport-error', error: reply };

@@ -280,12 +280,12 @@ class NodeTransportImpl implements NodeTransport {
     return this.pool.write(await this.connectionTo(destination), data);
   }
 
-  async request(data: Uint8Array, destination: Endpoint): Promise<TransactionOutcome> {
+  async request(data: Uint8Array, destination: Endpoint, local?: Endpoint): Promise<TransactionOutcome> {
     this.assertOpen();
     const key = this.transactionKey(data);
     if (destination.protocol === 'udp') {
       const address = unbracket(destination.address);
-      return this.transactions.start(key, { reliable: false, send: () => this.sendUdp(data, address, destination.port) });
+      return this.transactions.start(key, { reliable: false, send: () => this.sendUdp(data, address, destination.port, local) });
     }
     let connection: TcpConnection;
     try {
