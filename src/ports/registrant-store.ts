@@ -14,6 +14,9 @@ export interface RegistrantKey {
   readonly registrar: string;
 }
 
+/** The identity of a registrant as a map key: its (aor, bindingUri, registrar). */
+export const registrantKeyText = (key: RegistrantKey): string => JSON.stringify([key.aor, key.bindingUri, key.registrar]);
+
 /**
  * One row of the OpenSIPS `registrant` table: a registration this server keeps alive on a remote
  * registrar (RFC 3261 §10.2). Optional fields are absent when the column is NULL or empty.

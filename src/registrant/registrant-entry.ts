@@ -1,12 +1,9 @@
-import type { RegistrantKey, RegistrantRecord } from '../ports/registrant-store';
+import { registrantKeyText, type RegistrantRecord } from '../ports/registrant-store';
 import type { Endpoint } from '../ports/transport';
 import { parseParams } from '../sip/headers/params';
 import type { DigestChallenge } from '../sip/digest';
 import type { OwnBinding, SentRequest } from './reply-decision';
 import type { RegistrantState } from './registrant-state';
-
-/** The text identifying a registrant: its AOR, binding and registrar. */
-export const registrantKeyText = (k: RegistrantKey): string => `${k.aor}\n${k.bindingUri}\n${k.registrar}`;
 
 /** The `+sip.instance` and `reg-id` of the binding params, which make the binding unique (RFC 5626 §4.2). */
 export function ownBinding(record: RegistrantRecord): OwnBinding {

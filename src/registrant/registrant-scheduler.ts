@@ -1,14 +1,14 @@
 import { EventEmitter } from 'eventemitter3';
 import { ConfigError } from '../errors/sdk-error';
 import type { TimerHandle } from '../ports/clock';
-import type { RegistrantKey, RegistrantRecord } from '../ports/registrant-store';
+import { registrantKeyText, type RegistrantKey, type RegistrantRecord } from '../ports/registrant-store';
 import type { Endpoint, TransactionOutcome } from '../ports/transport';
 import { BranchIds } from '../sip/branch-ids';
 import { digestAuthorization, selectDigestChallenge } from '../sip/digest';
 import { bracketHost } from '../sip/socket-address';
 import { parseListenAddress } from '../transports/listen-address';
 import { registerRequest } from './register-request';
-import { ownBinding, RegistrantEntry, registrantKeyText } from './registrant-entry';
+import { ownBinding, RegistrantEntry } from './registrant-entry';
 import { registrantDestination } from './registrant-destination';
 import { resolveRegistrantOptions, type RegistrantSchedulerOptions, type ResolvedRegistrantOptions } from './registrant-options';
 import { isFailedState, REGISTRANT_STATE_CODES, REGISTRANT_TRANSITIONS, type RegistrantState } from './registrant-state';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { RegistrantKey, RegistrantRecord, RegistrantStore } from '../ports/registrant-store';
+import { registrantKeyText, type RegistrantKey, type RegistrantRecord, type RegistrantStore } from '../ports/registrant-store';
 import { ConfigError, StoreError } from '../errors/sdk-error';
 import { closedStoreError } from './closed-store-error';
 import {
@@ -10,7 +10,6 @@ import {
   assertEnabledFlag,
   assertRegistrantKey,
   describeRegistrantKey,
-  registrantKeyText,
   registrantRecordFromRow,
   type RegistrantField,
 } from './registrant-record-from-row';

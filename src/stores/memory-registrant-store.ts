@@ -1,4 +1,4 @@
-import type { RegistrantKey, RegistrantRecord, RegistrantStore } from '../ports/registrant-store';
+import { registrantKeyText, type RegistrantKey, type RegistrantRecord, type RegistrantStore } from '../ports/registrant-store';
 import { ConfigError } from '../errors/sdk-error';
 import { closedStoreError } from './closed-store-error';
 import {
@@ -6,7 +6,6 @@ import {
   assertRegistrantKey,
   describeRegistrantKey,
   recordFromInput,
-  registrantKeyText,
 } from './registrant-record-from-row';
 
 const STORE = 'MemoryRegistrantStore';

@@ -3,4 +3,5 @@
  * @packageDocumentation
  */
 export { MemoryLocationStore } from './memory-location-store';
+export { MemoryRegistrantStore } from './memory-registrant-store';
 export { SdkError, ConfigError, StoreError, TransportError } from '../errors/sdk-error';

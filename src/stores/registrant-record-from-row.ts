@@ -126,8 +126,6 @@ export function registrantRecordFromRow(
   return Object.freeze(record as RegistrantRecord);
 }
 
-/** The identity of a registrant as a map key: its (aor, bindingUri, registrar). */
-export const registrantKeyText = (key: RegistrantKey): string => JSON.stringify([key.aor, key.bindingUri, key.registrar]);
 
 /** A registrant key for error messages. */
 export const describeRegistrantKey = (key: RegistrantKey): string =>

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { RegistrantKey, RegistrantRecord, RegistrantStore } from '../ports/registrant-store';
+import { registrantKeyText, type RegistrantKey, type RegistrantRecord, type RegistrantStore } from '../ports/registrant-store';
 import { ConfigError, StoreError } from '../errors/sdk-error';
 import { closedStoreError } from './closed-store-error';
 import {
@@ -9,7 +9,6 @@ import {
   assertRegistrantKey,
   describeRegistrantKey,
   recordFromInput,
-  registrantKeyText,
   registrantRecordFromRow,
   type RegistrantColumns,
   type RegistrantField,

@@ -4,4 +4,6 @@
  * @packageDocumentation
  */
 export { SqliteLocationStore, type SqliteLocationStoreOptions } from './sqlite-location-store';
+export { SqliteRegistrantStore, type SqliteRegistrantStoreOptions } from './sqlite-registrant-store';
+export { OPENSIPS_REGISTRANT_COLUMNS, type RegistrantColumns, type RegistrantField } from './registrant-record-from-row';
 export { SdkError, ConfigError, StoreError, TransportError } from '../errors/sdk-error';

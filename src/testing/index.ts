@@ -8,5 +8,6 @@ export * from './manual-clock';
 export * from './message-builders';
 export * from './fake-transport';
 export * from './location-store-contract';
+export * from './registrant-store-contract';
 export { SdkError, ConfigError, StoreError, TransportError } from '../errors/sdk-error';
 export * from './build-binding';
