@@ -1,12 +1,14 @@
 import { CliUsageError } from './cli-usage-error';
 import { REGISTRAR_USAGE, runRegistrarCommand } from './registrar-command';
 import { MID_REGISTRAR_USAGE, runMidRegistrarCommand } from './mid-registrar-command';
+import { REGISTRANT_USAGE, runRegistrantCommand } from './registrant-command';
 
 const USAGE = `Usage: sipreg <command> [flags]
 
 Commands:
   registrar       run a SIP registrar (see: sipreg registrar --help)
   mid-registrar   run a registration front-end to a main registrar (see: sipreg mid-registrar --help)
+  registrant      register this server on remote registrars (see: sipreg registrant --help)
 `;
 
 /** Entry point of the `sipreg` command. Exit codes: 0 ok, 1 runtime failure, 2 bad usage. */
@@ -20,8 +22,9 @@ async function main(argv: readonly string[]): Promise<void> {
   const commands = {
     registrar: { usage: REGISTRAR_USAGE, run: runRegistrarCommand },
     'mid-registrar': { usage: MID_REGISTRAR_USAGE, run: runMidRegistrarCommand },
+    registrant: { usage: REGISTRANT_USAGE, run: runRegistrantCommand },
   };
-  if (command !== 'registrar' && command !== 'mid-registrar') throw new CliUsageError(`unknown command '${command}'\n${USAGE}`);
+  if (command !== 'registrar' && command !== 'mid-registrar' && command !== 'registrant') throw new CliUsageError(`unknown command '${command}'\n${USAGE}`);
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(commands[command].usage);
     return;

@@ -263,7 +263,7 @@ export class RegistrantScheduler extends EventEmitter<RegistrantEvents> {
   /**
    * Stop: no REGISTER is sent after this and the timer is cancelled. With `unregister` every
    * registration is removed first (each unREGISTER answered or timed out, Timer F, before this
-   * settles). Idempotent.
+   * settles). The store and the transport stay open: they are the host's. Idempotent.
    */
   close(options: RegistrantCloseOptions = {}): Promise<void> {
     this.#closed ??= this.#shutdown(options.unregister ?? this.#o.unregisterOnClose);
@@ -279,7 +279,6 @@ export class RegistrantScheduler extends EventEmitter<RegistrantEvents> {
       for (const e of this.#entries.values()) if (e.sent === undefined && e.state === 'REGISTERED') this.#unregister(e, 'stop', 'closing');
       while (this.#inflight.size > 0) await Promise.all(this.#inflight);
     }
-    await this.#o.store.close?.();
   }
 
   #assertOpen(method: string): void {

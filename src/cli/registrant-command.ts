@@ -1,0 +1,124 @@
+import { ConfigError } from '../errors/sdk-error';
+import type { RegistrantStore } from '../ports/registrant-store';
+import { createRegistrantScheduler, type RegistrantScheduler } from '../registrant/registrant-scheduler';
+import { JsonFileRegistrantStore } from '../stores/json-file-registrant-store';
+import { OPENSIPS_REGISTRANT_COLUMNS, type RegistrantColumns, type RegistrantField } from '../stores/registrant-record-from-row';
+import { formatEndpoint } from '../transports/listen-address';
+import { CliUsageError } from './cli-usage-error';
+import type { FlagSpec, FlagValues } from './parse-args';
+import { flagValue, formatFlags, parseArgs } from './parse-args';
+import { listenFrom, loggerFrom } from './command-setup';
+import type { RunningRegistrar } from './registrar-command';
+
+/** The `*_column` module parameters, as `--<name>-column` flags, by record field. */
+const COLUMN_FLAGS: readonly (readonly [RegistrantField, string])[] = (Object.keys(OPENSIPS_REGISTRANT_COLUMNS) as RegistrantField[])
+  .map((field) => [field, `${OPENSIPS_REGISTRANT_COLUMNS[field].toLowerCase().replace(/_/g, '-')}-column`] as const);
+
+/** The uac_registrant module parameters as flags (same names and defaults as OpenSIPS). */
+const FLAGS: readonly FlagSpec[] = [
+  { name: 'registrants', kind: 'string', help: 'sqlite:PATH (an OpenSIPS registrant table) or FILE.json (required)' },
+  { name: 'listen', kind: 'string', repeatable: true, help: 'udp:IP:PORT or tcp:IP:PORT the REGISTERs leave from, repeatable (udp:127.0.0.1:5060)' },
+  { name: 'hash-size', kind: 'int', help: '2^N buckets; one is checked every timer-interval/2^N s (1)' },
+  { name: 'timer-interval', kind: 'int', help: 'every registrant is checked once per interval, s (100)' },
+  { name: 'failure-retry-interval', kind: 'int', help: 'longest wait before retrying a failure, s; 0 = the expiry (0)' },
+  { name: 'backoff-base', kind: 'int', help: 'RFC 5626 backoff base after failures, s; 0 = none (30)' },
+  { name: 'default-expiry', kind: 'int', help: 'expiry asked when the record has none, s (3600)' },
+  { name: 'shtag-active', kind: 'string', repeatable: true, help: 'TAG/CLUSTER_ID active on this node; enables clustering (none: clustering off)' },
+  { name: 'preemptive-auth', kind: 'bool', help: 're-use the last nonce on refreshes, 0/1 (1)' },
+  { name: 'unregister-on-exit', kind: 'bool', help: 'unREGISTER everything on SIGTERM/SIGINT, 0/1 (0)' },
+  { name: 'user-agent', kind: 'string', help: "User-Agent of the REGISTERs; '' none (sipreg)" },
+  { name: 'table-name', kind: 'string', help: 'table of the registrants in sqlite:PATH (registrant)' },
+  ...COLUMN_FLAGS.map(([field, name]) => ({ name, kind: 'string' as const, help: `column of ${field} (${OPENSIPS_REGISTRANT_COLUMNS[field]})` })),
+  { name: 'log-level', kind: 'string', help: 'silent | error | warn | info | debug (info)' },
+];
+
+/** The `--help` text of `sipreg registrant`. */
+export const REGISTRANT_USAGE = `Usage: sipreg registrant --registrants sqlite:PATH|FILE.json [flags]
+
+Registers this server on remote registrars and keeps the registrations alive (OpenSIPS
+uac_registrant). Each state change is logged on stderr. SIGHUP reloads the registrants
+(reg_reload). Flags (defaults in parentheses):
+${formatFlags(FLAGS)}
+`;
+
+async function openRegistrants(values: FlagValues): Promise<RegistrantStore> {
+  const spec = flagValue<string>(values, 'registrants');
+  if (spec === undefined) throw new CliUsageError('--registrants is required: sqlite:PATH or FILE.json');
+  if (!spec.startsWith('sqlite:')) {
+    if (!spec.endsWith('.json')) throw new CliUsageError(`--registrants takes sqlite:PATH or FILE.json, got '${spec}'`);
+    return new JsonFileRegistrantStore(spec);
+  }
+  const columns: Partial<Record<RegistrantField, string>> = {};
+  for (const [field, name] of COLUMN_FLAGS) {
+    const column = flagValue<string>(values, name);
+    if (column !== undefined) columns[field] = column;
+  }
+  const { SqliteRegistrantStore } = await import('../stores/sqlite-registrant-store');
+  return new SqliteRegistrantStore({ path: spec.slice('sqlite:'.length), table: flagValue<string>(values, 'table-name'), columns: columns as Partial<RegistrantColumns> });
+}
+
+/** `--shtag-active vip/1` → a fixed set of sharing tags held by this node. */
+function activeTags(values: FlagValues): ((tag: string, clusterId: number) => boolean) | undefined {
+  const tags = (values.get('shtag-active') ?? []) as string[];
+  if (tags.length === 0) return undefined;
+  for (const t of tags) if (!/^[^/]+\/\d+$/.test(t)) throw new CliUsageError(`--shtag-active takes TAG/CLUSTER_ID, got '${t}'`);
+  const set = new Set(tags);
+  return (tag, clusterId) => set.has(`${tag}/${clusterId}`);
+}
+
+/**
+ * `sipreg registrant`: open the registrants and the sockets, and keep every registration
+ * alive until stopped. Throws {@link CliUsageError} for bad flags.
+ */
+export async function runRegistrantCommand(argv: readonly string[]): Promise<RunningRegistrar> {
+  const values = parseArgs(argv, FLAGS);
+  const logger = loggerFrom(values);
+  let store: RegistrantStore;
+  try {
+    store = await openRegistrants(values);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new CliUsageError(`--registrants: ${e.message}`);
+    throw e;
+  }
+  const transport = await listenFrom(values, logger, async () => store.close?.());
+  const isTagActive = activeTags(values);
+  let scheduler: RegistrantScheduler;
+  try {
+    scheduler = await createRegistrantScheduler({
+      store,
+      transport,
+      logger,
+      hashSize: flagValue<number>(values, 'hash-size'),
+      timerIntervalSec: flagValue<number>(values, 'timer-interval'),
+      failureRetryIntervalSec: flagValue<number>(values, 'failure-retry-interval'),
+      backoffBaseSec: flagValue<number>(values, 'backoff-base'),
+      defaultExpirySec: flagValue<number>(values, 'default-expiry'),
+      enableClustering: isTagActive !== undefined,
+      ...(isTagActive === undefined ? {} : { isTagActive }),
+      preemptiveAuth: flagValue<boolean>(values, 'preemptive-auth'),
+      unregisterOnClose: flagValue<boolean>(values, 'unregister-on-exit'),
+      userAgent: flagValue<string>(values, 'user-agent'),
+    });
+  } catch (e) {
+    await transport.close();
+    await store.close?.();
+    if (e instanceof ConfigError) throw new CliUsageError(e.message.replace(/^registrant (\w+)/, (_m, option: string) => `--${option.replace(/Sec$/, '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`));
+    throw e;
+  }
+  const reload = (): void => {
+    scheduler.reload().then(
+      () => logger.info({ registrants: scheduler.stats().registrants }, 'registrants reloaded'),
+      (e: unknown) => logger.error({ error: e }, 'registrant reload failed'),
+    );
+  };
+  process.on('SIGHUP', reload);
+  return {
+    endpoints: transport.endpoints().map((e) => formatEndpoint(e)),
+    async stop() {
+      process.off('SIGHUP', reload);
+      await scheduler.close();
+      await transport.close();
+      await store.close?.();
+    },
+  };
+}
