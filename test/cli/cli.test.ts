@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -117,6 +117,31 @@ describe('sipreg CLI', () => {
         'Max-Forwards: 70', 'From: <sip:x@example.com>;tag=1', 'To: <sip:nobody@example.com>', 'Call-ID: o1', 'CSeq: 1 OPTIONS', 'Content-Length: 0', '', '']);
       expect(notFound).toMatch(/^SIP\/2\.0 404/);
       expect(await stop(b.child)).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('registrant: lists every uac_registrant module parameter in --help and exits 2 on bad ones', async () => {
+    const { stdout } = await run(process.execPath, [...CLI, 'registrant', '--help']);
+    for (const flag of ['registrants', 'hash-size', 'timer-interval', 'failure-retry-interval', 'table-name', 'registrar-column', 'proxy-column',
+      'aor-column', 'third-party-registrant-column', 'username-column', 'password-column', 'binding-uri-column', 'binding-params-column',
+      'expiry-column', 'forced-socket-column', 'cluster-shtag-column', 'state-column', 'shtag-active']) expect(stdout).toMatch(new RegExp(`^  --${flag} `, 'm'));
+    const dir = mkdtempSync(join(tmpdir(), 'sipreg-cli-'));
+    try {
+      const file = join(dir, 'registrants.json');
+      writeFileSync(file, JSON.stringify([{ aor: 'sip:a@example.com', bindingUri: 'sip:a@127.0.0.1', registrar: 'sip:127.0.0.1:5070', colour: 'red' }]));
+      const base = ['registrant', '--listen', 'udp:127.0.0.1:0'];
+      const cases: [string[], string][] = [
+        [[], '--registrants is required'],
+        [['--registrants', 'postgres://x'], '--registrants takes sqlite:PATH or FILE.json'],
+        [['--registrants', file], 'colour'],
+        [['--registrants', join(dir, 'none.json'), '--hash-size', '5', '--timer-interval', '8'], '--timer-interval (8) must be at least the number of buckets'],
+        [['--registrants', join(dir, 'none.json'), '--shtag-active', 'vip'], '--shtag-active takes TAG/CLUSTER_ID'],
+      ];
+      writeFileSync(join(dir, 'none.json'), '[]');
+      const results = await Promise.all(cases.map(([args]) => failing([...base, ...args])));
+      results.forEach((result, i) => expect(result).toMatchObject({ code: 2, stderr: expect.stringContaining(cases[i][1]) }));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
