@@ -147,6 +147,43 @@ describe('sipreg CLI', () => {
     }
   });
 
+  it('registrant: registers from a JSON file, logs each state change, and SIGHUP reloads the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sipreg-cli-'));
+    const registrar = dgram.createSocket('udp4');
+    await new Promise<void>((r) => registrar.bind(0, '127.0.0.1', r));
+    // A scripted remote registrar: 200 OK echoing the Contact of every REGISTER.
+    registrar.on('message', (m, rinfo) => {
+      const text = m.toString();
+      const head = text.split('\r\n').filter((l) => /^(Via|From|To|Call-ID|CSeq|Contact):/i.test(l));
+      registrar.send(['SIP/2.0 200 OK', ...head.map((l) => (/^To:/i.test(l) ? `${l};tag=r` : l)), 'Content-Length: 0', '', ''].join('\r\n'), rinfo.port, rinfo.address);
+    });
+    const entry = (user: string) => ({ aor: `sip:${user}@example.com`, binding_URI: `sip:${user}@127.0.0.1`, registrar: `sip:127.0.0.1:${registrar.address().port}`, expiry: 300, state: 0 });
+    const file = join(dir, 'registrants.json');
+    writeFileSync(file, JSON.stringify([entry('ann')]));
+    const child = spawn(process.execPath, [...CLI, 'registrant', '--registrants', file, '--listen', 'udp:127.0.0.1:0', '--hash-size', '0', '--timer-interval', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    child.stderr!.on('data', (d: Buffer) => { log += d.toString(); });
+    const logged = (aor: string, state: string) => new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${state} for ${aor} in:\n${log}`)), 15_000);
+      const check = (): void => {
+        if (log.split('\n').some((l) => l.includes(`"aor":"${aor}"`) && l.includes(`"to":"${state}"`))) { clearTimeout(timer); resolve(); } else setTimeout(check, 50);
+      };
+      check();
+    });
+    try {
+      await logged('sip:ann@example.com', 'REGISTERED');
+      expect(log).toContain('"from":"NOT_REGISTERED","to":"REGISTERING"');
+      writeFileSync(file, JSON.stringify([entry('ann'), entry('bob')]));
+      child.kill('SIGHUP');
+      await logged('sip:bob@example.com', 'REGISTERED');
+      expect(await stop(child)).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+      registrar.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('mid-registrar: lists every mid_registrar module parameter in --help and exits 2 on bad ones', async () => {
     const { stdout } = await run(process.execPath, [...CLI, 'mid-registrar', '--help']);
     for (const flag of ['mode', 'upstream', 'advertise', 'contact-id-insertion', 'contact-id-param', 'at-escape-str', 'outgoing-expires',
