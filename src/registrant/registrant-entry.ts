@@ -2,7 +2,7 @@ import { registrantKeyText, type RegistrantRecord } from '../ports/registrant-st
 import type { Endpoint } from '../ports/transport';
 import { parseParams } from '../sip/headers/params';
 import type { DigestChallenge } from '../sip/digest';
-import type { OwnBinding, SentRequest } from './reply-decision';
+import type { OwnBinding, OutstandingRequest } from './reply-decision';
 import type { RegistrantState } from './registrant-state';
 
 /** The `+sip.instance` and `reg-id` of the binding params, which make the binding unique (RFC 5626 §4.2). */
@@ -46,7 +46,7 @@ export class RegistrantEntry {
   lastStatus: number | undefined;
   lastReason = '';
   /** The request outstanding, if any: one at a time. */
-  sent: SentRequest | undefined;
+  sent: OutstandingRequest | undefined;
   /** What follows a successful unREGISTER: a fresh REGISTER (duplicates removed) or nothing. */
   afterUnregister: 'register' | 'stop' = 'stop';
   kept: KeptChallenge | undefined;

@@ -12,7 +12,7 @@ import { ownBinding, RegistrantEntry } from './registrant-entry';
 import { registrantDestination } from './registrant-destination';
 import { resolveRegistrantOptions, type RegistrantSchedulerOptions, type ResolvedRegistrantOptions } from './registrant-options';
 import { isFailedState, REGISTRANT_STATE_CODES, REGISTRANT_TRANSITIONS, type RegistrantState } from './registrant-state';
-import { replyDecision, type ReplyDecision, type SentRequest } from './reply-decision';
+import { replyDecision, type ReplyDecision, type OutstandingRequest } from './reply-decision';
 import { retryDelayMs } from './retry-delay';
 
 /** One state change of a registrant (OpenSIPS raises an `E_UAC_REG_*` event for each). */
@@ -384,7 +384,7 @@ export class RegistrantScheduler extends EventEmitter<RegistrantEvents> {
   #authorization(entry: RegistrantEntry, challenge: Parameters<typeof digestAuthorization>[0], proxy: boolean, nc: number): readonly [string, string] | undefined {
     const { username, password } = entry.record;
     if (username === undefined || password === undefined) return undefined;
-    const value = digestAuthorization(challenge, { username, password }, { method: 'REGISTER', uri: entry.record.registrar }, token(this.#o.random), nc);
+    const value = digestAuthorization(challenge, { username, password }, { method: 'REGISTER', uri: entry.record.registrar }, undefined, nc);
     return value === undefined ? undefined : [proxy ? 'Proxy-Authorization' : 'Authorization', value];
   }
 
@@ -405,7 +405,7 @@ export class RegistrantScheduler extends EventEmitter<RegistrantEvents> {
     const to: RegistrantState = kind === 'register'
       ? (authorization === undefined ? 'REGISTERING' : 'AUTHENTICATING')
       : (authorization === undefined ? 'UNREGISTERING' : 'AUTHENTICATING_UNREGISTER');
-    const sent: SentRequest = {
+    const sent: OutstandingRequest = {
       kind,
       answeredChallenge: answered,
       staleAnswers,
@@ -421,7 +421,7 @@ export class RegistrantScheduler extends EventEmitter<RegistrantEvents> {
     this.#inflight.add(done);
   }
 
-  async #transact(entry: RegistrantEntry, sent: SentRequest, authorization: readonly [string, string] | undefined): Promise<void> {
+  async #transact(entry: RegistrantEntry, sent: OutstandingRequest, authorization: readonly [string, string] | undefined): Promise<void> {
     const sentAt = entry.lastRegisterSentAt;
     let outcome: TransactionOutcome;
     try {
@@ -452,7 +452,7 @@ export class RegistrantScheduler extends EventEmitter<RegistrantEvents> {
     this.#apply(entry, sent, sentAt, replyDecision(sent, outcome));
   }
 
-  #apply(entry: RegistrantEntry, sent: SentRequest, sentAt: number, d: ReplyDecision): void {
+  #apply(entry: RegistrantEntry, sent: OutstandingRequest, sentAt: number, d: ReplyDecision): void {
     if (this.#closing && !this.#unregisterAll) return;
     const status = d.kind === 'authenticate' ? d.response.status : d.kind === 'failed' ? d.status : 200;
     entry.lastStatus = status;

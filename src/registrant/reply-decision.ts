@@ -13,7 +13,7 @@ export interface OwnBinding {
 }
 
 /** What was outstanding when the reply came. */
-export interface SentRequest {
+export interface OutstandingRequest {
   readonly kind: 'register' | 'unregister';
   /** The request answered a challenge of the registrar (not a pre-emptive one). */
   readonly answeredChallenge: boolean;
@@ -80,7 +80,7 @@ function retryAfter(response: SipResponse): number | undefined {
  * - 408 and no reply (Timer F): REGISTER_TIMEOUT. 3xx (redirection is not followed) and a
  *   transport failure: INTERNAL_ERROR. Other 4xx–6xx: REGISTRAR_ERROR, with its Retry-After.
  */
-export function replyDecision(sent: SentRequest, outcome: TransactionOutcome): ReplyDecision {
+export function replyDecision(sent: OutstandingRequest, outcome: TransactionOutcome): ReplyDecision {
   if (outcome.kind === 'timeout') return { kind: 'failed', state: 'REGISTER_TIMEOUT', reason: 'no final response (Timer F)' };
   if (outcome.kind === 'transport-error') return { kind: 'failed', state: 'INTERNAL_ERROR', reason: `transport error: ${outcome.error.message}` };
   const response = outcome.response;
@@ -91,7 +91,9 @@ export function replyDecision(sent: SentRequest, outcome: TransactionOutcome): R
     if (sent.binding.instanceId !== undefined && sent.binding.regId !== undefined && ownBindingCount(contacts, sent.binding) > 1) {
       return { kind: 'remove-duplicates' };
     }
-    return { kind: 'registered', grantedSec: grantedSec(response, contacts, sent.binding, sent.expiresSec) };
+    const granted = grantedSec(response, contacts, sent.binding, sent.expiresSec);
+    if (granted === 0) return { kind: 'failed', state: 'REGISTRAR_ERROR', status, reason: `${status} with expires=0 for our binding: the registrar kept none` };
+    return { kind: 'registered', grantedSec: granted };
   }
   if (status === 401 || status === 407) {
     if (!sent.hasCredentials) return { kind: 'failed', state: 'WRONG_CREDENTIALS', status, reason: 'challenged, and the registrant has no username and password' };

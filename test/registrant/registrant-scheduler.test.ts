@@ -55,6 +55,8 @@ describe('registrant scheduler (OpenSIPS uac_registrant, RFC 3261 §10.2)', () =
     expect(equal.scheduler.list()[0].expiresSec).toBe(600);
     const header = await harness([record()], (r) => buildResponseText(r, 200, 'OK', [['Expires', '900']]));
     expect(header.scheduler.list()[0].expiresSec).toBe(900);
+    const none = await harness([record()], (r) => ok(r, 0));
+    expect(none.changes.at(-1)).toMatchObject({ to: 'REGISTRAR_ERROR', status: 200 });
   });
 
   it('refreshes before expiry with the same Call-ID and the next CSeq; never lets the registration lapse', async () => {
