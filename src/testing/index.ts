@@ -9,5 +9,6 @@ export * from './message-builders';
 export * from './fake-transport';
 export * from './location-store-contract';
 export * from './registrant-store-contract';
+export * from './contract-api';
 export { SdkError, ConfigError, StoreError, TransportError } from '../errors/sdk-error';
 export * from './build-binding';

@@ -2,18 +2,13 @@ import assert from 'node:assert/strict';
 import { BindingFlags, type AorSnapshot, type Binding } from '../ports/binding';
 import { BINDING_T0, buildBinding } from './build-binding';
 import type { LocationStore } from '../ports/location-store';
-import { ConfigError } from '../errors/sdk-error';
+import { globalTestApi, isConfigError, type ContractTestApi } from './contract-api';
 
 /**
  * The test-framework functions the contract suite registers with. Jest, Vitest (with
  * `globals: true`) and Mocha provide them as globals; pass them explicitly otherwise.
  */
-export interface LocationStoreContractApi {
-  describe(name: string, fn: () => void): void;
-  it(name: string, fn: () => Promise<void>, timeoutMs?: number): void;
-  beforeEach(fn: () => Promise<void>): void;
-  afterEach(fn: () => Promise<void>): void;
-}
+export type LocationStoreContractApi = ContractTestApi;
 
 /** Options of {@link runLocationStoreContract}. */
 export interface LocationStoreContractOptions {
@@ -96,32 +91,15 @@ const assertSameBindings = (actual: readonly Binding[], expected: readonly Bindi
   assert.deepStrictEqual(sortedBindings(actual), sortedBindings(expected));
 };
 
-/** A ConfigError, recognised by code so a store built against another copy of sipreg passes too. */
-const isConfigError = (error: unknown): boolean =>
-  error instanceof ConfigError || (error instanceof Error && (error as { code?: unknown }).code === 'ERR_SIPREG_CONFIG');
-
 const collectAors = async (store: LocationStore): Promise<string[]> => {
   const all: string[] = [];
   for await (const aor of store.aors()) all.push(aor);
   return all;
 };
 
-const resolveApi = (): LocationStoreContractApi => {
-  const g = globalThis as Partial<Record<keyof LocationStoreContractApi, unknown>>;
-  if (
-    typeof g.describe !== 'function' ||
-    typeof g.it !== 'function' ||
-    typeof g.beforeEach !== 'function' ||
-    typeof g.afterEach !== 'function'
-  ) {
-    throw new ConfigError('runLocationStoreContract needs describe/it/beforeEach/afterEach globals or options.api');
-  }
-  return g as unknown as LocationStoreContractApi;
-};
-
 const resolveOptions = (options: LocationStoreContractOptions): ResolvedContractOptions =>
   Object.freeze({
-    api: options.api ?? resolveApi(),
+    api: options.api ?? globalTestApi('runLocationStoreContract'),
     dispose: options.dispose,
     propertyRuns: options.propertyRuns ?? 50,
     manyAors: options.manyAors ?? 1500,

@@ -1,14 +1,9 @@
 import assert from 'node:assert/strict';
 import type { RegistrantKey, RegistrantRecord, RegistrantStore } from '../ports/registrant-store';
-import { ConfigError } from '../errors/sdk-error';
-import type { LocationStoreContractApi } from './location-store-contract';
+import { globalTestApi, isConfigError, type ContractTestApi } from './contract-api';
 
-/**
- * The test-framework functions the registrant contract suite registers with (the same shape
- * as {@link LocationStoreContractApi}). Jest, Vitest (with `globals: true`) and Mocha provide
- * them as globals; pass them explicitly otherwise.
- */
-export type RegistrantStoreContractApi = LocationStoreContractApi;
+/** The test-framework functions the registrant contract suite registers with ({@link ContractTestApi}). */
+export type RegistrantStoreContractApi = ContractTestApi;
 
 /** Options of {@link registrantStoreContract}. */
 export interface RegistrantStoreContractOptions {
@@ -90,23 +85,6 @@ const keyOf = (record: RegistrantRecord): RegistrantKey => ({
   registrar: record.registrar,
 });
 
-/** A ConfigError, recognised by code so a store built against another copy of sipreg passes too. */
-const isConfigError = (error: unknown): boolean =>
-  error instanceof ConfigError || (error instanceof Error && (error as { code?: unknown }).code === 'ERR_SIPREG_CONFIG');
-
-const resolveApi = (): RegistrantStoreContractApi => {
-  const g = globalThis as Partial<Record<keyof RegistrantStoreContractApi, unknown>>;
-  if (
-    typeof g.describe !== 'function' ||
-    typeof g.it !== 'function' ||
-    typeof g.beforeEach !== 'function' ||
-    typeof g.afterEach !== 'function'
-  ) {
-    throw new ConfigError('registrantStoreContract needs describe/it/beforeEach/afterEach globals or options.api');
-  }
-  return g as unknown as RegistrantStoreContractApi;
-};
-
 /**
  * The contract every {@link RegistrantStore} adapter must pass: `loadAll` returns every record
  * field for field (absent optional fields stay absent), `setEnabled` persists the flag of
@@ -132,7 +110,7 @@ export function registrantStoreContract(
   makeStore: RegistrantStoreFactory,
   options: RegistrantStoreContractOptions = {},
 ): void {
-  const api = options.api ?? resolveApi();
+  const api = options.api ?? globalTestApi('registrantStoreContract');
   const timeoutMs = options.timeoutMs ?? 30_000;
   const manyRecords = options.manyRecords ?? 300;
   const { describe, it, afterEach } = api;
