@@ -35,7 +35,7 @@ const DEFAULT_READY_TIMEOUT_MS = 20_000;
  * in time.
  */
 export async function startCliCommand(
-  command: 'registrar' | 'mid-registrar',
+  command: 'registrar' | 'mid-registrar' | 'registrant',
   listen: string,
   args: readonly string[],
   readyTimeoutMs = DEFAULT_READY_TIMEOUT_MS,
