@@ -401,7 +401,7 @@ export class RegistrantScheduler extends EventEmitter<RegistrantEvents> {
     return { sentBy };
   }
 
-  #send(entry: RegistrantEntry, kind: 'register' | 'unregister', authorization: readonly [string, string] | undefined, answered: boolean, staleAnswers: number, reason: string): void {
+  #send(entry: RegistrantEntry, kind: 'register' | 'unregister', authorization: readonly [string, string] | undefined, answered: boolean, staleAnswers: number, reason: string, status?: number): void {
     const to: RegistrantState = kind === 'register'
       ? (authorization === undefined ? 'REGISTERING' : 'AUTHENTICATING')
       : (authorization === undefined ? 'UNREGISTERING' : 'AUTHENTICATING_UNREGISTER');
@@ -416,7 +416,7 @@ export class RegistrantScheduler extends EventEmitter<RegistrantEvents> {
     entry.sent = sent;
     entry.cseq++;
     entry.lastRegisterSentAt = this.#o.clock.now();
-    this.#transition(entry, to, reason);
+    this.#transition(entry, to, reason, status);
     const done = this.#transact(entry, sent, authorization).finally(() => this.#inflight.delete(done));
     this.#inflight.add(done);
   }
@@ -489,12 +489,12 @@ export class RegistrantScheduler extends EventEmitter<RegistrantEvents> {
           return;
         }
         entry.kept = { challenge, proxy: d.proxy, nc: 1 };
-        this.#send(entry, sent.kind, authorization, true, sent.staleAnswers + (d.stale ? 1 : 0), d.stale ? `${status} stale nonce, answered again` : `${status} challenge answered`);
+        this.#send(entry, sent.kind, authorization, true, sent.staleAnswers + (d.stale ? 1 : 0), d.stale ? `${status} stale nonce, answered again` : `${status} challenge answered`, status);
         return;
       }
       case 'retry-expires':
         entry.expiresSec = d.expiresSec;
-        this.#send(entry, 'register', undefined, false, 0, `423 asking Min-Expires ${d.expiresSec} s`);
+        this.#send(entry, 'register', undefined, false, 0, `423 asking Min-Expires ${d.expiresSec} s`, 423);
         return;
       case 'failed':
         this.#fail(entry, d);

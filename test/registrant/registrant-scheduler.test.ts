@@ -77,6 +77,7 @@ describe('registrant scheduler (OpenSIPS uac_registrant, RFC 3261 §10.2)', () =
     let n = 0;
     const h = await harness([record({ username: 'alice', password: 'secret' })], (r) => (n++ === 0 ? challenge401(r) : ok(r)));
     expect(h.states()).toEqual(['REGISTERING', 'AUTHENTICATING', 'REGISTERED']);
+    expect(h.changes.map((c) => c.status)).toEqual([undefined, 401, 200]);
     const [first, second] = h.sent();
     expect(second.callId).toBe(first.callId);
     expect(second.cseq.seq).toBe(2);
@@ -143,6 +144,7 @@ describe('registrant scheduler (OpenSIPS uac_registrant, RFC 3261 §10.2)', () =
     const h = await harness([record({ expirySec: 60 })], (r) =>
       contactExpires(r)! < 300 ? buildResponseText(r, 423, 'Interval Too Brief', [['Min-Expires', '300']]) : ok(r));
     expect(h.states()).toEqual(['REGISTERING', 'REGISTERING', 'REGISTERED']);
+    expect(h.changes[1].status).toBe(423);
     expect(contactExpires(h.sent()[1])).toBe(300);
     const bad = await harness([record({ expirySec: 60 })], (r) => buildResponseText(r, 423, 'Interval Too Brief', [['Min-Expires', '30']]));
     expect(bad.states()).toEqual(['REGISTERING', 'REGISTRAR_ERROR']);
