@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -57,4 +57,50 @@ export async function startKamailio(options: StartKamailioOptions): Promise<Mana
     throw error;
   }
   return kamailio;
+}
+
+/** Where Debian (and a source install) put Kamailio's modules; the first holding registrar.so wins. */
+const MODULE_DIRECTORIES = [
+  '/usr/lib/x86_64-linux-gnu/kamailio/modules',
+  '/usr/lib/aarch64-linux-gnu/kamailio/modules',
+  '/usr/lib/kamailio/modules',
+  '/usr/local/lib64/kamailio/modules',
+  '/usr/local/lib/kamailio/modules',
+];
+
+/**
+ * The config of an in-memory Kamailio registrar on `udp:127.0.0.1:port` for interop tests:
+ * modules sl, maxfwd, pv, xlog, usrloc and registrar plus `extraModules`, usrloc in memory
+ * purged every second, lifetimes from 1 s to 2 h kept as asked, and `requestRoute` as the body
+ * of `request_route` (after the Max-Forwards check).
+ */
+export function kamailioRegistrarConfig(port: number, requestRoute: string, extraModules: readonly string[] = []): string {
+  const modules = MODULE_DIRECTORIES.find((directory) => existsSync(join(directory, 'registrar.so'))) ?? MODULE_DIRECTORIES[0];
+  const loads = ['sl', 'maxfwd', 'pv', 'xlog', ...extraModules, 'usrloc', 'registrar'].map((m) => `loadmodule "${m}.so"`).join('\n');
+  return `#!KAMAILIO
+debug=1
+log_stderror=yes
+fork=yes
+children=2
+auto_aliases=no
+disable_tcp=yes
+listen=udp:127.0.0.1:${port}
+
+mpath="${modules}/"
+${loads}
+
+modparam("usrloc", "db_mode", 0)
+modparam("usrloc", "timer_interval", 1)
+modparam("registrar", "min_expires", 1)
+modparam("registrar", "max_expires", 7200)
+modparam("registrar", "default_expires", 3600)
+
+request_route {
+	if (!mf_process_maxfwd_header("70")) {
+		sl_send_reply("483", "Too Many Hops");
+		exit;
+	}
+${requestRoute}
+}
+`;
 }

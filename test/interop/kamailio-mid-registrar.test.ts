@@ -30,8 +30,6 @@
  * locally it is skipped with a warning.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 
 import type { SipMessage, SipRequest, SipResponse } from '../../src/sip/message';
 import { parseSipMessage } from '../../src/sip/sip-parser';
@@ -41,7 +39,7 @@ import { freePort } from '../helpers/free-port';
 import { queryBindings } from '../helpers/query-bindings';
 import type { ManagedProcess } from '../helpers/spawn-managed';
 import { startMidRegistrar } from '../helpers/start-mid-registrar';
-import { startKamailio } from '../helpers/start-kamailio';
+import { kamailioRegistrarConfig, startKamailio } from '../helpers/start-kamailio';
 
 const KAMAILIO = findBinary('kamailio');
 const IN_CI = (process.env.CI ?? '') !== '' && process.env.CI !== 'false';
@@ -72,15 +70,6 @@ const describeWithKamailio = KAMAILIO !== undefined || IN_CI ? describe : descri
 // Kamailio as the main registrar
 // ---------------------------------------------------------------------------------------------
 
-/** Where Debian (and a source install) put Kamailio's modules; the first holding registrar.so wins. */
-const MODULE_DIRECTORIES = [
-  '/usr/lib/x86_64-linux-gnu/kamailio/modules',
-  '/usr/lib/aarch64-linux-gnu/kamailio/modules',
-  '/usr/lib/kamailio/modules',
-  '/usr/local/lib64/kamailio/modules',
-  '/usr/local/lib/kamailio/modules',
-];
-
 /** Marker of the line Kamailio logs for every REGISTER it receives. */
 const REGISTER_LOG_MARKER = 'kamailio-register';
 const REGISTER_LOG_LINE = /kamailio-register source=(\S+) call-id=(\S+) cseq=(\d+) expires=(\S+) contact=(.*)$/gm;
@@ -92,35 +81,7 @@ const REGISTER_LOG_LINE = /kamailio-register source=(\S+) call-id=(\S+) cseq=(\d
  * asked, so Kamailio's bindings live exactly as long as the mid-registrar asks.
  */
 function kamailioConfig(port: number): string {
-  const modules = MODULE_DIRECTORIES.find((directory) => existsSync(join(directory, 'registrar.so'))) ?? MODULE_DIRECTORIES[0];
-  return `#!KAMAILIO
-debug=1
-log_stderror=yes
-fork=yes
-children=2
-auto_aliases=no
-disable_tcp=yes
-listen=udp:127.0.0.1:${port}
-
-mpath="${modules}/"
-loadmodule "sl.so"
-loadmodule "maxfwd.so"
-loadmodule "pv.so"
-loadmodule "xlog.so"
-loadmodule "usrloc.so"
-loadmodule "registrar.so"
-
-modparam("usrloc", "db_mode", 0)
-modparam("usrloc", "timer_interval", 1)
-modparam("registrar", "min_expires", 1)
-modparam("registrar", "max_expires", 7200)
-modparam("registrar", "default_expires", 3600)
-
-request_route {
-	if (!mf_process_maxfwd_header("70")) {
-		sl_send_reply("483", "Too Many Hops");
-		exit;
-	}
+  return kamailioRegistrarConfig(port, `
 	if (method == "REGISTER") {
 		xlog("L_NOTICE", "${REGISTER_LOG_MARKER} source=$si:$sp call-id=$ci cseq=$cs expires=$hdr(Expires) contact=$ct\\n");
 		if (!save("location")) sl_reply_error();
@@ -131,9 +92,7 @@ request_route {
 		exit;
 	}
 	forward();
-	exit;
-}
-`;
+	exit;`);
 }
 
 /** One REGISTER as Kamailio logged it. */

@@ -34,7 +34,7 @@
  * and 4 overlap; the whole file takes about 27 s. In CI (env CI set) a missing kamailio fails the
  * tests; locally they are skipped with a warning.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -50,7 +50,7 @@ import { findBinary } from '../helpers/find-binary';
 import { freePort } from '../helpers/free-port';
 import { queryBindings } from '../helpers/query-bindings';
 import type { ManagedProcess } from '../helpers/spawn-managed';
-import { startKamailio } from '../helpers/start-kamailio';
+import { kamailioRegistrarConfig, startKamailio } from '../helpers/start-kamailio';
 import { startCliCommand, startSipreg } from '../helpers/start-sipreg';
 
 const KAMAILIO = findBinary('kamailio');
@@ -95,15 +95,6 @@ async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined
 // Kamailio as the remote registrar, with digest authentication
 // ---------------------------------------------------------------------------------------------
 
-/** Where Debian (and a source install) put Kamailio's modules; the first holding registrar.so wins. */
-const MODULE_DIRECTORIES = [
-  '/usr/lib/x86_64-linux-gnu/kamailio/modules',
-  '/usr/lib/aarch64-linux-gnu/kamailio/modules',
-  '/usr/lib/kamailio/modules',
-  '/usr/local/lib64/kamailio/modules',
-  '/usr/local/lib/kamailio/modules',
-];
-
 const REGISTER_LOG_LINE = /kamailio-register user=(\S+) call-id=(\S+) cseq=(\d+) expires=(\S+) auth=(\S+) contact=(.*)$/gm;
 
 /**
@@ -115,37 +106,7 @@ const REGISTER_LOG_LINE = /kamailio-register user=(\S+) call-id=(\S+) cseq=(\d+)
  * `min_expires` default, 60, would raise the 20 s registration).
  */
 function kamailioConfig(port: number): string {
-  const modules = MODULE_DIRECTORIES.find((directory) => existsSync(join(directory, 'registrar.so'))) ?? MODULE_DIRECTORIES[0];
-  return `#!KAMAILIO
-debug=1
-log_stderror=yes
-fork=yes
-children=2
-auto_aliases=no
-disable_tcp=yes
-listen=udp:127.0.0.1:${port}
-
-mpath="${modules}/"
-loadmodule "sl.so"
-loadmodule "maxfwd.so"
-loadmodule "pv.so"
-loadmodule "xlog.so"
-loadmodule "textops.so"
-loadmodule "auth.so"
-loadmodule "usrloc.so"
-loadmodule "registrar.so"
-
-modparam("usrloc", "db_mode", 0)
-modparam("usrloc", "timer_interval", 1)
-modparam("registrar", "min_expires", 1)
-modparam("registrar", "max_expires", 7200)
-modparam("registrar", "default_expires", 3600)
-
-request_route {
-	if (!mf_process_maxfwd_header("70")) {
-		sl_send_reply("483", "Too Many Hops");
-		exit;
-	}
+  return kamailioRegistrarConfig(port, `
 	if (method != "REGISTER") {
 		sl_send_reply("405", "Method Not Allowed");
 		exit;
@@ -156,9 +117,7 @@ request_route {
 		exit;
 	}
 	if (!save("location")) sl_reply_error();
-	exit;
-}
-`;
+	exit;`, ['textops', 'auth']);
 }
 
 /** One REGISTER as Kamailio logged it. */
