@@ -114,7 +114,7 @@ export class RegistrantScheduler extends EventEmitter<RegistrantEvents> {
   readonly #o: ResolvedRegistrantOptions;
   readonly #entries = new Map<string, RegistrantEntry>();
   readonly #buckets: RegistrantEntry[][];
-  /** Per bucket: the next refresh slot to hand out (see {@link RegistrantScheduler.#refreshDue}). */
+  /** Per bucket: the next refresh slot to hand out (see `#refreshDue`). */
   readonly #spread: number[];
   readonly #branches = new BranchIds();
   readonly #inflight = new Set<Promise<void>>();

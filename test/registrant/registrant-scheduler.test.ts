@@ -90,6 +90,24 @@ describe('registrant scheduler (OpenSIPS uac_registrant, RFC 3261 §10.2)', () =
     expectLegal(h);
   });
 
+  it('answers the strongest of several challenges (RFC 7616 §3.7): SHA-512-256 with qop auth-int over the empty body', async () => {
+    const sha = (alg: string, v: string): string => createHash(alg).update(v).digest('hex');
+    let n = 0;
+    const h = await harness([record({ username: 'alice', password: 'secret' })], (r) => (n++ > 0 ? ok(r) : buildResponseText(r, 401, 'Unauthorized', [
+      ['WWW-Authenticate', 'Digest realm="example.com", nonce="m", qop="auth", algorithm=MD5'],
+      ['WWW-Authenticate', 'Digest realm="example.com", nonce="s", qop="auth-int", algorithm=SHA-512-256'],
+      ['WWW-Authenticate', 'Digest realm="example.com", nonce="x", algorithm=SHA-1'],
+    ])));
+    const auth = h.sent()[1].header('authorization')!;
+    expect(auth).toContain('algorithm=SHA-512-256');
+    expect(auth).toContain('qop=auth-int');
+    const H = (v: string): string => sha('sha512-256', v);
+    const cnonce = authParam(auth, 'cnonce')!;
+    const ha2 = H(`REGISTER:sip:127.0.0.1:5070:${H('')}`);
+    expect(authParam(auth, 'response')).toBe(H(`${H('alice:example.com:secret')}:s:00000001:${cnonce}:auth-int:${ha2}`));
+    expect(h.scheduler.list()[0].state).toBe('REGISTERED');
+  });
+
   it('answers a 407 with Proxy-Authorization', async () => {
     let n = 0;
     const h = await harness([record({ username: 'alice', password: 'secret' })], (r) =>

@@ -1,3 +1,4 @@
+import { createSocket } from 'node:dgram';
 import { ConfigError, TransportError } from '../../src/errors/sdk-error';
 import type { Source } from '../../src/ports/transport';
 import type { SipRequest } from '../../src/sip/message';
@@ -385,6 +386,24 @@ describe('send()', () => {
     await t.send(new TextEncoder().encode('two;'), { protocol: 'tcp', address: '[127.0.0.1]', port: server.port });
     await waitUntil(() => server.peers[0]?.text() === 'one;two;', 'both writes');
     expect(server.peers).toHaveLength(1);
+  });
+
+  it('request() leaves from the local UDP socket asked for (OpenSIPS forced_socket), else the first one', async () => {
+    const t = await transport({ listen: ['udp:127.0.0.1:0', 'udp:127.0.0.1:0'] });
+    const [first, second] = t.endpoints();
+    const registrar = createSocket('udp4');
+    open.push({ close: () => new Promise<void>((resolve) => registrar.close(() => resolve())) });
+    await new Promise<void>((resolve) => registrar.bind(0, '127.0.0.1', () => resolve()));
+    const sourcePorts: number[] = [];
+    registrar.on('message', (bytes, remote) => {
+      sourcePorts.push(remote.port);
+      registrar.send(buildResponseText(bytes.toString('latin1'), 200, 'OK'), remote.port, remote.address);
+    });
+    const destination = { protocol: 'udp' as const, address: '127.0.0.1', port: registrar.address().port };
+    const register = () => new TextEncoder().encode(buildRegister({ aor: 'sip:alice@example.com', callId: ids.next(), via: { port: 5060 } }));
+    expect((await t.request(register(), destination, second)).kind).toBe('response');
+    expect((await t.request(register(), destination)).kind).toBe('response');
+    expect(sourcePorts).toEqual([second.port, first.port]);
   });
 
   it('rejects an unsupported protocol and a refused connection with TransportError', async () => {
