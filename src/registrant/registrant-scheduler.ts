@@ -482,6 +482,10 @@ export class RegistrantScheduler extends EventEmitter<RegistrantEvents> {
         }
         return;
       case 'authenticate': {
+        if (!keep && sent.kind === 'register') {
+          this.#drop(entry, `${status} not answered: disabled or removed meanwhile`, status);
+          return;
+        }
         const challenge = selectDigestChallenge(d.response.headerAll(d.proxy ? 'proxy-authenticate' : 'www-authenticate'));
         const authorization = challenge === undefined ? undefined : this.#authorization(entry, challenge, d.proxy, 1);
         if (challenge === undefined || authorization === undefined) {
@@ -494,11 +498,21 @@ export class RegistrantScheduler extends EventEmitter<RegistrantEvents> {
       }
       case 'retry-expires':
         entry.expiresSec = d.expiresSec;
+        if (!keep) {
+          this.#drop(entry, '423 not answered: disabled or removed meanwhile', 423);
+          return;
+        }
         this.#send(entry, 'register', undefined, false, 0, `423 asking Min-Expires ${d.expiresSec} s`, 423);
         return;
       case 'failed':
         this.#fail(entry, d);
     }
+  }
+
+  /** A REGISTER attempt abandoned before it registered anything. */
+  #drop(entry: RegistrantEntry, reason: string, status?: number): void {
+    entry.dueAt = 0;
+    this.#transition(entry, 'NOT_REGISTERED', reason, status);
   }
 
   #fail(entry: RegistrantEntry, d: Extract<ReplyDecision, { kind: 'failed' }>): void {

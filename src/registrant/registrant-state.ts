@@ -6,9 +6,9 @@
  *                      start, enable, reload, tag active
  *                                    │
  *                                    ▼
- *                          ┌──────────────────┐  tag inactive / disabled
- *         ┌───────────────►│  NOT_REGISTERED  │◄─────────────────────────── (any settled state)
- *         │                └────────┬─────────┘
+ *                          ┌──────────────────┐  tag inactive / disabled: from any settled state,
+ *         ┌───────────────►│  NOT_REGISTERED  │◄─ and from (AUTHENTICATING) REGISTERING when a
+ *         │                └────────┬─────────┘   challenge or 423 comes after the disable
  *         │ 2xx to a                │ REGISTER sent
  *         │ removal                 ▼
  *         │                ┌──────────────────┐ 401/407 answered ┌──────────────────┐
@@ -66,7 +66,7 @@ export type FailedRegistrantState = 'REGISTER_TIMEOUT' | 'INTERNAL_ERROR' | 'WRO
 
 const FAILED: readonly RegistrantState[] = ['REGISTER_TIMEOUT', 'INTERNAL_ERROR', 'WRONG_CREDENTIALS', 'REGISTRAR_ERROR'];
 const PENDING: readonly RegistrantState[] = ['REGISTERING', 'AUTHENTICATING', 'UNREGISTERING', 'AUTHENTICATING_UNREGISTER'];
-const AFTER_REGISTER: readonly RegistrantState[] = [...FAILED, 'REGISTERED', 'REGISTERING', 'AUTHENTICATING', 'UNREGISTERING'];
+const AFTER_REGISTER: readonly RegistrantState[] = [...FAILED, 'REGISTERED', 'REGISTERING', 'AUTHENTICATING', 'UNREGISTERING', 'NOT_REGISTERED'];
 const AFTER_UNREGISTER: readonly RegistrantState[] = [...FAILED, 'NOT_REGISTERED', 'REGISTERING', 'AUTHENTICATING_UNREGISTER'];
 const SETTLED: readonly RegistrantState[] = ['REGISTERING', 'AUTHENTICATING', 'UNREGISTERING', 'NOT_REGISTERED', 'INTERNAL_ERROR'];
 
@@ -74,7 +74,8 @@ const SETTLED: readonly RegistrantState[] = ['REGISTERING', 'AUTHENTICATING', 'U
  * Every transition the scheduler may make, by state: the edges of the diagram on
  * {@link RegistrantState}. A transition outside this table is a bug and throws.
  * - After a REGISTER: registered, challenged (answered), 423 (re-sent), duplicate bindings or a
- *   disable while it was outstanding (removal), or one of the four failures.
+ *   disable while it was outstanding (removal), one of the four failures, or not registered when
+ *   it was disabled before a challenge or 423 could be answered.
  * - After an unREGISTER: not registered, registering again (duplicate bindings removed),
  *   challenged (answered), or a failure.
  * - From a settled state: a refresh or retry (pre-authenticated or not), a removal, a disable or

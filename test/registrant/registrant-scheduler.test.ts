@@ -248,6 +248,30 @@ describe('registrant scheduler (OpenSIPS uac_registrant, RFC 3261 §10.2)', () =
     expect(await h.scheduler.disable({ ...key, aor: 'sip:nobody@example.com' })).toBe(false);
   });
 
+  it('disabled while its REGISTER is outstanding: a challenge or 423 is not answered, a 200 is removed at once', async () => {
+    for (const [first, expected] of [
+      ['401', ['REGISTERING', 'NOT_REGISTERED']],
+      ['423', ['REGISTERING', 'NOT_REGISTERED']],
+      ['200', ['REGISTERING', 'REGISTERED', 'UNREGISTERING', 'NOT_REGISTERED']],
+    ] as const) {
+      let release: (() => void) | undefined;
+      let n = 0;
+      const h = await harness([record({ username: 'alice', password: 'secret' })], (r) => {
+        if (n++ > 0) return ok(r);
+        return new Promise((resolve) => {
+          release = () => resolve(first === '401' ? challenge401(r) : first === '423'
+            ? buildResponseText(r, 423, 'Interval Too Brief', [['Min-Expires', '7200']]) : ok(r));
+        });
+      });
+      await h.scheduler.disable(record());
+      release!();
+      await h.step(0);
+      expect(h.states()).toEqual(expected);
+      expect(h.sent().slice(1).every((r) => contactExpires(r) === 0)).toBe(true);
+      expectLegal(h);
+    }
+  });
+
   it('forceRegister sends a REGISTER now; list/forceRegister take all three coordinates or none', async () => {
     const h = await harness([record(), record({ aor: 'sip:bob@example.com' })], (r) => ok(r), { timerIntervalSec: 100, hashSize: 0 });
     expect(h.sent()).toHaveLength(2);
