@@ -298,6 +298,18 @@ describe('registrant scheduler (OpenSIPS uac_registrant, RFC 3261 §10.2)', () =
     const alice = h.scheduler.list(record())[0];
     expect(alice).toMatchObject({ state: 'REGISTERED', callId: aliceCall });
     expect(h.scheduler.list().map((s) => s.record.aor).sort()).toEqual(['sip:alice@example.com', 'sip:carol@example.com']);
+    // the state column edited in the store, then a reload of that one record: unREGISTERed, then left alone
+    h.store.put(record({ expirySec: 1200, enabled: false }));
+    h.store.put(record({ aor: 'sip:carol@example.com', expirySec: 60 }));
+    await h.scheduler.reload(record());
+    await h.step(0);
+    expect(contactExpires(h.sent().at(-1)!)).toBe(0);
+    expect(h.sent().at(-1)!.callId).toBe(aliceCall);
+    expect(h.scheduler.list(record())[0]).toMatchObject({ state: 'NOT_REGISTERED', record: { enabled: false } });
+    expect(h.scheduler.list(record({ aor: 'sip:carol@example.com' }))[0].record.expirySec).toBeUndefined(); // not reloaded
+    const before = h.sent().length;
+    await h.runFor(7200_000);
+    expect(h.sent().filter((r) => r.to.uri === 'sip:alice@example.com').length).toBe(h.sent().slice(0, before).filter((r) => r.to.uri === 'sip:alice@example.com').length);
   });
 
   it('clustering: registers only while the sharing tag is active here, and stands down when it moves', async () => {
