@@ -30,6 +30,8 @@ export interface RegistrantStateChange {
 export interface RegistrantEvents {
   /** Every transition of every registrant, in order, including a state re-entered (a 423 re-send, a stale nonce). */
   stateChange: (change: RegistrantStateChange) => void;
+  /** Handling a reply failed (a bug): the registrant stays in its state; the scheduler keeps running. */
+  error: (error: Error) => void;
 }
 
 /** One registrant as `list()` reports it (OpenSIPS `reg_list`). */
@@ -361,18 +363,20 @@ export class RegistrantScheduler extends EventEmitter<RegistrantEvents> {
   /** Send a REGISTER: a refresh keeps the dialog, a first one or a retry after a failure starts a new Call-ID. */
   #register(entry: RegistrantEntry, reason: string): void {
     if (entry.callId === '' || isFailedState(entry.state) || entry.state === 'NOT_REGISTERED') this.#newDialog(entry);
-    let authorization: readonly [string, string] | undefined;
-    const kept = this.#o.preemptiveAuth ? entry.kept : undefined;
-    if (kept !== undefined) {
-      kept.nc++;
-      authorization = this.#authorization(entry, kept.challenge, kept.proxy, kept.nc);
-    }
-    this.#send(entry, 'register', authorization, false, 0, reason);
+    this.#send(entry, 'register', this.#preemptive(entry), false, 0, reason);
   }
 
   #unregister(entry: RegistrantEntry, then: 'register' | 'stop', reason: string): void {
     entry.afterUnregister = then;
-    this.#send(entry, 'unregister', undefined, false, 0, reason);
+    this.#send(entry, 'unregister', this.#preemptive(entry), false, 0, reason);
+  }
+
+  /** Credentials for the last challenge with the next nonce count (RFC 7616 §3.4), when `preemptiveAuth` keeps one. */
+  #preemptive(entry: RegistrantEntry): readonly [string, string] | undefined {
+    const kept = this.#o.preemptiveAuth ? entry.kept : undefined;
+    if (kept === undefined) return undefined;
+    kept.nc++;
+    return this.#authorization(entry, kept.challenge, kept.proxy, kept.nc);
   }
 
   #newDialog(entry: RegistrantEntry): void {
@@ -417,7 +421,13 @@ export class RegistrantScheduler extends EventEmitter<RegistrantEvents> {
     entry.cseq++;
     entry.lastRegisterSentAt = this.#o.clock.now();
     this.#transition(entry, to, reason, status);
-    const done = this.#transact(entry, sent, authorization).finally(() => this.#inflight.delete(done));
+    const done = this.#transact(entry, sent, authorization)
+      .catch((error: unknown) => {
+        const e = error instanceof Error ? error : new Error(String(error));
+        this.#o.logger.error({ aor: entry.record.aor, error: e }, 'registrant reply handling failed');
+        this.emit('error', e);
+      })
+      .finally(() => this.#inflight.delete(done));
     this.#inflight.add(done);
   }
 

@@ -25,8 +25,8 @@
  *         │                ┌──────────────────┐        UNREGISTERING / AUTHENTICATING_UNREGISTER;
  *         └────────────────┤  UNREGISTERING   │        each retries to REGISTERING when due)
  *                          └────────┬─────────┘
- *                                   │ 401/407 answered
- *                                   ▼
+ *                                   │ 401/407 answered (or sent at once with
+ *                                   ▼ the last nonce, pre-emptive authentication)
  *                     ┌───────────────────────────┐
  *                     │ AUTHENTICATING_UNREGISTER │ ── 2xx ──► NOT_REGISTERED (or REGISTERING
  *                     └───────────────────────────┘            after removing duplicate bindings)
@@ -66,9 +66,9 @@ export type FailedRegistrantState = 'REGISTER_TIMEOUT' | 'INTERNAL_ERROR' | 'WRO
 
 const FAILED: readonly RegistrantState[] = ['REGISTER_TIMEOUT', 'INTERNAL_ERROR', 'WRONG_CREDENTIALS', 'REGISTRAR_ERROR'];
 const PENDING: readonly RegistrantState[] = ['REGISTERING', 'AUTHENTICATING', 'UNREGISTERING', 'AUTHENTICATING_UNREGISTER'];
-const AFTER_REGISTER: readonly RegistrantState[] = [...FAILED, 'REGISTERED', 'REGISTERING', 'AUTHENTICATING', 'UNREGISTERING', 'NOT_REGISTERED'];
+const AFTER_REGISTER: readonly RegistrantState[] = [...FAILED, 'REGISTERED', 'REGISTERING', 'AUTHENTICATING', 'UNREGISTERING', 'AUTHENTICATING_UNREGISTER', 'NOT_REGISTERED'];
 const AFTER_UNREGISTER: readonly RegistrantState[] = [...FAILED, 'NOT_REGISTERED', 'REGISTERING', 'AUTHENTICATING_UNREGISTER'];
-const SETTLED: readonly RegistrantState[] = ['REGISTERING', 'AUTHENTICATING', 'UNREGISTERING', 'NOT_REGISTERED', 'INTERNAL_ERROR'];
+const SETTLED: readonly RegistrantState[] = ['REGISTERING', 'AUTHENTICATING', 'UNREGISTERING', 'AUTHENTICATING_UNREGISTER', 'NOT_REGISTERED', 'INTERNAL_ERROR'];
 
 /**
  * Every transition the scheduler may make, by state: the edges of the diagram on
@@ -78,8 +78,9 @@ const SETTLED: readonly RegistrantState[] = ['REGISTERING', 'AUTHENTICATING', 'U
  *   it was disabled before a challenge or 423 could be answered.
  * - After an unREGISTER: not registered, registering again (duplicate bindings removed),
  *   challenged (answered), or a failure.
- * - From a settled state: a refresh or retry (pre-authenticated or not), a removal, a disable or
- *   lost sharing tag (not registered), or a request that could not be sent.
+ * - From a settled state: a refresh or retry, a removal (each pre-authenticated with the last
+ *   nonce or not), a disable or lost sharing tag (not registered), or a request that could not
+ *   be sent.
  */
 export const REGISTRANT_TRANSITIONS: Readonly<Record<RegistrantState, readonly RegistrantState[]>> = Object.freeze({
   NOT_REGISTERED: ['REGISTERING', 'AUTHENTICATING', 'INTERNAL_ERROR'],

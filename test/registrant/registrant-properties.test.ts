@@ -83,6 +83,7 @@ describe('registrant scheduler properties (fast-check)', () => {
         process.on('unhandledRejection', onRejection);
         try {
           scheduler = await createRegistrantScheduler({ store, transport, clock, random: seeded(seed), hashSize: 1, timerIntervalSec: 10 });
+          scheduler.on('error', (e) => problems.push(`error event: ${e.message}`));
           scheduler.on('stateChange', (c) => {
             if (!REGISTRANT_TRANSITIONS[c.from].includes(c.to)) problems.push(`${c.from} -> ${c.to}`);
           });
