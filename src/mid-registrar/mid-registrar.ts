@@ -1,4 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
+import { LRUCache } from 'lru-cache';
 import { ConfigError } from '../errors/sdk-error';
 import type { Binding, UpstreamRegistration } from '../ports/binding';
 import type { Endpoint, TransactionOutcome } from '../ports/transport';
@@ -37,6 +38,23 @@ import { BranchIds } from '../sip/branch-ids';
 export interface MidSaveOptions extends Omit<SaveOptions, 'confirmedLifetime' | 'upstreamReply' | 'upstreamRegistration'> {
   /** Lifetime asked of the main registrar for this REGISTER in the throttling modes (s). @defaultValue `outgoingExpires` */
   readonly outgoingExpires?: number;
+}
+
+/** What {@link MidRegistrar.process} gives the host for a REGISTER: the reply to send (none for a retransmission still being forwarded). */
+export interface ProcessedRegister {
+  readonly response?: Uint8Array;
+  /** Keep the phone's TCP connection open until then (`tcp_persistent_flag`). */
+  readonly keepConnectionUntil?: number;
+}
+
+/** How long an answered REGISTER's final response is kept for its retransmissions: Timer J, 64·T1 (RFC 3261 §17.2.2). */
+const TIMER_J_MS = 32_000;
+
+/** The server transaction of a request (RFC 3261 §17.2.3): top Via branch, sent-by and method; none for a pre-RFC 3261 branch. */
+function serverTransactionKey(request: SipRequest): string | undefined {
+  const via = request.via[0];
+  if (via?.branch === undefined || !via.branch.startsWith('z9hG4bK')) return undefined;
+  return `${via.branch}\u0000${via.host}:${via.port ?? ''}\u0000${request.method}`;
 }
 
 /** The answer for the phone once the main registrar replied to a forwarded REGISTER. */
@@ -113,6 +131,8 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
   #idsRebuilt: Promise<void> | undefined;
   readonly #pending = new Set<Promise<void>>();
   readonly #branches = new BranchIds();
+  /** REGISTERs received over UDP by {@link MidRegistrar.process}, by server transaction, with their answer once known. */
+  readonly #transactions = new LRUCache<string, { answer?: ProcessedRegister; until: number }>({ max: 16_384 });
   #absorbed = 0;
   #forwarded = 0;
   #deRegistersSent = 0;
@@ -177,8 +197,31 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
    * Handle a REGISTER end to end through the configured transport: forward when needed, wait
    * for the main registrar, and answer with the reply for the phone (none with `noReply`) and,
    * with `tcpPersistent`, how long to keep its connection (OpenSIPS `tcp_persistent_flag`).
+   * Over UDP (`options.source`) it is a non-INVITE server transaction (RFC 3261 §17.2.2): a
+   * retransmission of the phone's REGISTER is never forwarded again; it gets no reply while the
+   * first is pending and the same final response for Timer J (32 s) after.
    */
-  async process(request: SipRequest, options?: MidSaveOptions): Promise<{ readonly response?: Uint8Array; readonly keepConnectionUntil?: number }> {
+  async process(request: SipRequest, options?: MidSaveOptions): Promise<ProcessedRegister> {
+    const key = options?.source?.protocol === 'udp' ? serverTransactionKey(request) : undefined;
+    if (key === undefined) return this.#processOnce(request, options);
+    const now = this.registrar.options.clock.now();
+    const known = this.#transactions.get(key);
+    // A retransmission (RFC 3261 §17.2.2): nothing while the first is being forwarded (its answer
+    // goes out), the same final response once it was answered; never forwarded twice.
+    if (known !== undefined && known.until > now) return known.answer ?? {};
+    const transaction: { answer?: ProcessedRegister; until: number } = { until: Infinity };
+    this.#transactions.set(key, transaction);
+    try {
+      transaction.answer = await this.#processOnce(request, options);
+    } catch (e) {
+      this.#transactions.delete(key);
+      throw e;
+    }
+    transaction.until = this.registrar.options.clock.now() + TIMER_J_MS;
+    return transaction.answer;
+  }
+
+  async #processOnce(request: SipRequest, options?: MidSaveOptions): Promise<ProcessedRegister> {
     const outcome = await this.handleRegister(request, options);
     const keep = (result: SaveResult | undefined): number | undefined => (result?.ok === true ? result.keepConnectionUntil : undefined);
     if (outcome.action === 'absorbed') return { response: outcome.response, keepConnectionUntil: keep(outcome.result) };

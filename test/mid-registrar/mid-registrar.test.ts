@@ -171,6 +171,30 @@ describe('mid-registrar: contact throttling', () => {
     expect((await t.mid.process(request(3), { source })).keepConnectionUntil).toBeUndefined();
   });
 
+  it('over UDP, a retransmitted REGISTER is never forwarded twice: nothing while pending, the same answer after (RFC 3261 §17.2.2)', async () => {
+    const t = setup('throttle-contact');
+    let release: (() => void) | undefined;
+    t.transport.respondWith(async (request) => {
+      t.upstreamSeen.push(request);
+      await new Promise<void>((resolve) => { release = resolve; });
+      return (await t.main.save(request)).response!;
+    });
+    const source = { protocol: 'udp' as const, address: '192.0.2.41', port: 5062, local: { protocol: 'udp' as const, address: '10.0.0.2', port: 5060 } };
+    const raw = buildRegister({ aor: 'sip:ola@example.com', contacts: [{ uri: 'sip:ola@192.0.2.41:5062', expires: 300 }], callId: 'o1', cseq: 1 });
+    const first = t.mid.process(parse(raw), { source });
+    await new Promise((r) => setImmediate(r));
+    expect(await t.mid.process(parse(raw), { source })).toEqual({}); // the retransmission while the forward is pending
+    release!();
+    const answer = await first;
+    expect(parseResponse(answer.response!).status).toBe(200);
+    expect((await t.mid.process(parse(raw), { source })).response).toBe(answer.response); // late retransmission: same reply
+    expect(t.upstreamSeen).toHaveLength(1);
+    await t.advance(33_000); // Timer J over: the same branch is a new transaction (absorbed here: a refresh)
+    const again = await t.mid.process(parse(raw), { source });
+    expect(again.response).not.toBe(answer.response);
+    expect(t.upstreamSeen).toHaveLength(1);
+  });
+
   it('routes a request from the main registrar to the one Contact its contact id names (ct-username)', async () => {
     const t = setup('throttle-contact', { contactIdInsertion: 'ct-username', extraContactParams: ';transport=udp' });
     await t.register('sip:gina@example.com', [{ uri: 'sip:gina@192.0.2.14' }], { callId: 'g1' });

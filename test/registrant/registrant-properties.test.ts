@@ -124,7 +124,7 @@ describe('registrant scheduler properties (fast-check)', () => {
         }
         expect(problems).toEqual([]);
       }),
-      { numRuns: 100 },
+      { numRuns: 200 },
     );
   }, 120_000);
 });
