@@ -2,17 +2,55 @@ import { isIP } from 'node:net';
 import type { Endpoint, TransportProtocol } from '../ports/transport';
 import { parseUri } from '../sip/uri';
 
+/** One DNS SRV record (RFC 2782), as `dns.promises.resolveSrv` returns it. */
+export interface SrvRecord {
+  readonly name: string;
+  readonly port: number;
+  readonly priority: number;
+  readonly weight: number;
+}
+
+/** The DNS lookups a registrant's destination needs. */
+export interface RegistrantResolver {
+  /** A host name to an IP address (A/AAAA). */
+  readonly resolveHost: (host: string) => Promise<string>;
+  /** SRV records of a name such as `_sip._udp.example.com`; rejects or is empty when there are none. */
+  readonly resolveSrv: (name: string) => Promise<readonly SrvRecord[]>;
+  /** A random number in [0, 1) for the weighted choice among SRV records. */
+  readonly random: () => number;
+}
+
 /** The default ports of RFC 3261 §19.1.2: 5061 for TLS (and `sips:`), 5060 otherwise. */
 const defaultPort = (protocol: TransportProtocol): number => (protocol === 'tls' ? 5061 : 5060);
 
 /**
- * Where a REGISTER for `uriText` (the outbound proxy, else the registrar) is sent: the URI's
- * host (resolved with `resolveHost` when it is a name), its port or the default, and its
- * `transport` parameter (UDP when absent; TLS for `sips:`). This is RFC 3263 without its
- * NAPTR and SRV steps: an A/AAAA lookup of the host.
+ * One SRV target (RFC 2782): among the records of the lowest priority, a weighted random choice
+ * (records of weight 0 only when all are 0).
+ */
+export function pickSrv(records: readonly SrvRecord[], random: number): SrvRecord | undefined {
+  if (records.length === 0) return undefined;
+  const priority = Math.min(...records.map((r) => r.priority));
+  const group = records.filter((r) => r.priority === priority);
+  const total = group.reduce((sum, r) => sum + r.weight, 0);
+  if (total === 0) return group[Math.floor(random * group.length)];
+  let left = random * total;
+  for (const r of group) {
+    if (r.weight === 0) continue;
+    left -= r.weight;
+    if (left < 0) return r;
+  }
+  return group.filter((r) => r.weight > 0).at(-1);
+}
+
+/**
+ * Where a REGISTER for `uriText` (the outbound proxy, else the registrar) is sent, after RFC 3263
+ * §4 without its NAPTR step: the transport from the URI's `transport` parameter (UDP when absent,
+ * TLS for `sips:`); an IP address or an explicit port is used as is; otherwise the SRV records of
+ * `_sip._udp.host` (`_sip._tcp`, `_sips._tcp`) choose host and port (§4.2, RFC 2782), and with
+ * none the host's address on the default port (§4.2 last paragraph).
  * @throws Error when the URI does not parse or the host does not resolve.
  */
-export async function registrantDestination(uriText: string, resolveHost: (host: string) => Promise<string>): Promise<Endpoint> {
+export async function registrantDestination(uriText: string, resolver: RegistrantResolver): Promise<Endpoint> {
   const uri = parseUri(uriText);
   if (uri === undefined || uri.scheme === 'tel') throw new Error(`"${uriText}" is not a sip: or sips: URI`);
   const transport = uri.params.transport?.toLowerCase();
@@ -20,6 +58,11 @@ export async function registrantDestination(uriText: string, resolveHost: (host:
     ? transport
     : uri.scheme === 'sips' ? 'tls' : 'udp';
   const host = uri.host.startsWith('[') ? uri.host.slice(1, -1) : uri.host;
-  const address = isIP(host) !== 0 ? host : await resolveHost(host);
-  return { protocol, address, port: uri.port ?? defaultPort(protocol) };
+  if (isIP(host) !== 0) return { protocol, address: host, port: uri.port ?? defaultPort(protocol) };
+  if (uri.port === undefined) {
+    const service = protocol === 'tls' ? `_sips._tcp.${host}` : `_sip._${protocol}.${host}`;
+    const target = pickSrv(await resolver.resolveSrv(service).catch(() => []), resolver.random());
+    if (target !== undefined) return { protocol, address: await resolver.resolveHost(target.name), port: target.port };
+  }
+  return { protocol, address: await resolver.resolveHost(host), port: uri.port ?? defaultPort(protocol) };
 }

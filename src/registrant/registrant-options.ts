@@ -1,4 +1,5 @@
-import { lookup } from 'node:dns/promises';
+import { lookup, resolveSrv } from 'node:dns/promises';
+import type { SrvRecord } from './registrant-destination';
 import { ConfigError } from '../errors/sdk-error';
 import { systemClock, type Clock } from '../ports/clock';
 import { silentLogger, type Logger } from '../ports/logger';
@@ -55,6 +56,8 @@ export interface RegistrantSchedulerOptions {
   readonly userAgent?: string;
   /** Resolves a registrar or proxy host name to an IP address. @defaultValue `dns.lookup` */
   readonly resolveHost?: (host: string) => Promise<string>;
+  /** SRV records of `_sip._udp.<host>` and the like, for a host name without a port (RFC 3263 §4.2). @defaultValue `dns.resolveSrv` */
+  readonly resolveSrv?: (name: string) => Promise<readonly SrvRecord[]>;
   /** Random numbers in [0, 1) for Call-IDs, tags and backoff jitter. @defaultValue Math.random */
   readonly random?: () => number;
 }
@@ -76,6 +79,7 @@ export interface ResolvedRegistrantOptions {
   readonly unregisterOnClose: boolean;
   readonly userAgent: string;
   readonly resolveHost: (host: string) => Promise<string>;
+  readonly resolveSrv: (name: string) => Promise<readonly SrvRecord[]>;
   readonly random: () => number;
 }
 
@@ -121,6 +125,7 @@ export function resolveRegistrantOptions(options: RegistrantSchedulerOptions): R
     unregisterOnClose: options.unregisterOnClose ?? false,
     userAgent: options.userAgent ?? 'sipreg',
     resolveHost: options.resolveHost ?? defaultResolve,
+    resolveSrv: options.resolveSrv ?? resolveSrv,
     random: options.random ?? Math.random,
   });
 }

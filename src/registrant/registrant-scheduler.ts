@@ -436,7 +436,7 @@ export class RegistrantScheduler extends EventEmitter<RegistrantEvents> {
     let outcome: TransactionOutcome;
     try {
       const record = entry.record;
-      entry.destination ??= await registrantDestination(record.proxy ?? record.registrar, this.#o.resolveHost);
+      entry.destination ??= await registrantDestination(record.proxy ?? record.registrar, this.#o);
       const destination = entry.destination;
       const { local, sentBy } = this.#local(entry, destination.protocol);
       const removeAll = sent.kind === 'unregister' && entry.afterUnregister === 'register';
@@ -528,6 +528,7 @@ export class RegistrantScheduler extends EventEmitter<RegistrantEvents> {
   #fail(entry: RegistrantEntry, d: Extract<ReplyDecision, { kind: 'failed' }>): void {
     entry.failures++;
     entry.registeredUntil = 0;
+    entry.destination = undefined; // resolved again: DNS may give another SRV target
     const capSec = this.#o.failureRetryIntervalSec || entry.expiresSec;
     if (d.state === 'WRONG_CREDENTIALS') entry.kept = undefined;
     entry.dueAt = this.#o.clock.now() + retryDelayMs({

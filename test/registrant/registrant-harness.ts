@@ -72,7 +72,7 @@ export async function harness(
   const transport = new FakeTransport({ endpoints: [{ protocol: 'udp', address: '127.0.0.1', port: 5060 }] });
   transport.respondWith((request) => responder(request));
   const store = new MemoryRegistrantStore(records);
-  const scheduler = await createRegistrantScheduler({ store, transport, clock, random: seeded(), ...options });
+  const scheduler = await createRegistrantScheduler({ store, transport, clock, random: seeded(), resolveSrv: async () => [], ...options });
   const changes: RegistrantStateChange[] = [];
   scheduler.on('stateChange', (c) => changes.push(c));
   const h: Harness = {

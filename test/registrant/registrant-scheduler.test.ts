@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ConfigError } from '../../src/errors/sdk-error';
 import { createRegistrantScheduler } from '../../src/registrant/registrant-scheduler';
 import { REGISTRANT_TRANSITIONS } from '../../src/registrant/registrant-state';
+import { pickSrv } from '../../src/registrant/registrant-destination';
 import { MemoryRegistrantStore } from '../../src/stores/memory-registrant-store';
 import { FakeTransport } from '../../src/testing/fake-transport';
 import { buildResponseText } from '../../src/testing/message-builders';
@@ -351,6 +352,42 @@ describe('registrant scheduler (OpenSIPS uac_registrant, RFC 3261 §10.2)', () =
     expect(sent.request.from.uri).toBe('sip:admin@example.com');
     expect(sent.request.to.uri).toBe('sip:alice@example.com');
     expect(sent.request.via[0].port).toBe(5090);
+  });
+
+  it('finds the registrar by DNS SRV when its URI has a name and no port (RFC 3263 §4.2), else by A; re-resolves after a failure', async () => {
+    const srvAsked: string[] = [];
+    const srv = { '_sip._udp.carrier.example': [{ name: 'b.carrier.example', port: 5070, priority: 20, weight: 1 }, { name: 'a.carrier.example', port: 5080, priority: 10, weight: 1 }] } as Record<string, { name: string; port: number; priority: number; weight: number }[]>;
+    const hosts: Record<string, string> = { 'a.carrier.example': '192.0.2.1', 'b.carrier.example': '192.0.2.2', 'carrier.example': '192.0.2.9', 'tcp.example': '192.0.2.3' };
+    let replies = 0;
+    const h = await harness([
+      record({ registrar: 'sip:carrier.example' }),
+      record({ aor: 'sip:bob@example.com', registrar: 'sip:carrier.example:5099' }),
+      record({ aor: 'sip:carol@example.com', registrar: 'sips:tcp.example' }),
+    ], (r) => (r.to.uri === 'sip:alice@example.com' && replies++ === 0 ? 'timeout' : ok(r)), {
+      timerIntervalSec: 2, hashSize: 0,
+      resolveSrv: async (name) => { srvAsked.push(name); return srv[name] ?? Promise.reject(new Error('ENOTFOUND')); },
+      resolveHost: async (host) => hosts[host] ?? Promise.reject(new Error('ENOTFOUND')),
+    });
+    const destinations = () => h.transport.requests.map((r) => `${r.request.to.uri} ${r.destination.protocol}:${r.destination.address}:${r.destination.port}`);
+    expect(destinations().sort()).toEqual([
+      'sip:alice@example.com udp:192.0.2.1:5080', // the lowest priority SRV record
+      'sip:bob@example.com udp:192.0.2.9:5099', // an explicit port: no SRV, the A record
+      'sip:carol@example.com tls:192.0.2.3:5061', // _sips._tcp has none: the A record on 5061
+    ]);
+    expect(srvAsked).toEqual(['_sip._udp.carrier.example', '_sips._tcp.tcp.example']);
+    await h.runFor(120_000);
+    expect(srvAsked.filter((n) => n === '_sip._udp.carrier.example')).toHaveLength(2); // asked again after the timeout
+  });
+
+  it('picks SRV targets by priority, then by weight (RFC 2782)', () => {
+    const records = [{ name: 'x', port: 1, priority: 1, weight: 10 }, { name: 'y', port: 2, priority: 1, weight: 30 }, { name: 'z', port: 3, priority: 0, weight: 0 }];
+    expect(pickSrv(records, 0.99)?.name).toBe('z');
+    const group = records.slice(0, 2);
+    expect(pickSrv(group, 0)?.name).toBe('x');
+    expect(pickSrv(group, 0.24)?.name).toBe('x');
+    expect(pickSrv(group, 0.26)?.name).toBe('y');
+    expect(pickSrv(group, 0.999)?.name).toBe('y');
+    expect(pickSrv([], 0.5)).toBeUndefined();
   });
 
   it('resolves a registrar host name; a name that does not resolve is INTERNAL_ERROR', async () => {
