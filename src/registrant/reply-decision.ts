@@ -2,6 +2,7 @@ import type { TransactionOutcome } from '../ports/transport';
 import type { SipResponse } from '../sip/message';
 import { parseDeltaSeconds } from '../sip/headers/delta-seconds';
 import { uriEquals } from '../sip/uri';
+import { grantedLifetime } from '../registrar/granted-lifetime';
 import type { FailedRegistrantState } from './registrant-state';
 
 /** The binding a registrant keeps: its Contact URI and, for a unique binding, its RFC 5626 identity. */
@@ -45,14 +46,6 @@ const MAX_STALE_ANSWERS = 3;
 
 const quoted = (v: string | null | undefined): string | undefined => (v == null ? undefined : v.replace(/^"|"$/g, ''));
 
-/** The expiry the registrar granted us (RFC 3261 §10.2.4): our Contact's `expires` (URI compared per §19.1.4), else `Expires`. */
-function grantedSec(response: SipResponse, contacts: readonly { uri: string; params: Readonly<Record<string, string | null>> }[], binding: OwnBinding, asked: number): number {
-  const own = contacts.find((c) => uriEquals(c.uri, binding.uri));
-  const param = own?.params.expires;
-  const fromParam = param == null ? undefined : parseDeltaSeconds(param);
-  return fromParam ?? response.expires ?? asked;
-}
-
 /** Contacts of the 2xx that are ours: the same URI, or the same `+sip.instance` and `reg-id` (RFC 5626 §4.2). */
 function ownBindingCount(contacts: readonly { uri: string; params: Readonly<Record<string, string | null>> }[], binding: OwnBinding): number {
   let n = 0;
@@ -91,7 +84,8 @@ export function replyDecision(sent: OutstandingRequest, outcome: TransactionOutc
     if (sent.binding.instanceId !== undefined && sent.binding.regId !== undefined && ownBindingCount(contacts, sent.binding) > 1) {
       return { kind: 'remove-duplicates' };
     }
-    const granted = grantedSec(response, contacts, sent.binding, sent.expiresSec);
+    // RFC 3261 §10.2.4: our Contact's expires (URIs compared per §19.1.4), else Expires, else what was asked
+    const granted = grantedLifetime(response, (uri) => uriEquals(uri, sent.binding.uri)) ?? response.expires ?? sent.expiresSec;
     if (granted === 0) return { kind: 'failed', state: 'REGISTRAR_ERROR', status, reason: `${status} with expires=0 for our binding: the registrar kept none` };
     return { kind: 'registered', grantedSec: granted };
   }
