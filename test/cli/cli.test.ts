@@ -147,20 +147,24 @@ describe('sipreg CLI', () => {
     }
   });
 
-  it('registrant: registers from a JSON file, logs each state change, and SIGHUP reloads the file', async () => {
+  it('registrant: registers from a JSON file, logs each state change, SIGHUP reloads the file, --shtag-active gates, --unregister-on-exit unREGISTERs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sipreg-cli-'));
     const registrar = dgram.createSocket('udp4');
     await new Promise<void>((r) => registrar.bind(0, '127.0.0.1', r));
     // A scripted remote registrar: 200 OK echoing the Contact of every REGISTER.
+    const received: string[] = [];
     registrar.on('message', (m, rinfo) => {
       const text = m.toString();
+      received.push(text);
       const head = text.split('\r\n').filter((l) => /^(Via|From|To|Call-ID|CSeq|Contact):/i.test(l));
       registrar.send(['SIP/2.0 200 OK', ...head.map((l) => (/^To:/i.test(l) ? `${l};tag=r` : l)), 'Content-Length: 0', '', ''].join('\r\n'), rinfo.port, rinfo.address);
     });
     const entry = (user: string) => ({ aor: `sip:${user}@example.com`, binding_URI: `sip:${user}@127.0.0.1`, registrar: `sip:127.0.0.1:${registrar.address().port}`, expiry: 300, state: 0 });
     const file = join(dir, 'registrants.json');
-    writeFileSync(file, JSON.stringify([entry('ann')]));
-    const child = spawn(process.execPath, [...CLI, 'registrant', '--registrants', file, '--listen', 'udp:127.0.0.1:0', '--hash-size', '0', '--timer-interval', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const elsewhere = { ...entry('cal'), cluster_shtag: 'vip/1' }; // its sharing tag is active on another node
+    writeFileSync(file, JSON.stringify([entry('ann'), elsewhere]));
+    const child = spawn(process.execPath, [...CLI, 'registrant', '--registrants', file, '--listen', 'udp:127.0.0.1:0', '--hash-size', '0', '--timer-interval', '2',
+      '--shtag-active', 'edge/1', '--unregister-on-exit', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
     child.stderr!.on('data', (d: Buffer) => { log += d.toString(); });
     const logged = (aor: string, state: string) => new Promise<void>((resolve, reject) => {
@@ -173,10 +177,13 @@ describe('sipreg CLI', () => {
     try {
       await logged('sip:ann@example.com', 'REGISTERED');
       expect(log).toContain('"from":"NOT_REGISTERED","to":"REGISTERING"');
-      writeFileSync(file, JSON.stringify([entry('ann'), entry('bob')]));
+      writeFileSync(file, JSON.stringify([entry('ann'), elsewhere, entry('bob')]));
       child.kill('SIGHUP');
       await logged('sip:bob@example.com', 'REGISTERED');
       expect(await stop(child)).toBe(0);
+      const to = (user: string) => received.filter((m) => m.includes(`To: <sip:${user}@example.com>`));
+      expect(to('cal')).toEqual([]);
+      for (const user of ['ann', 'bob']) expect(to(user).at(-1)).toMatch(/Contact: <[^>]+>;expires=0\r\n/);
     } finally {
       child.kill('SIGKILL');
       registrar.close();

@@ -427,6 +427,25 @@ describe('registrant scheduler (OpenSIPS uac_registrant, RFC 3261 §10.2)', () =
     expect(Math.max(...byVisit.values())).toBeLessThanOrEqual(Math.ceil(300 / 57));
   });
 
+  it('unregisterOnClose makes a plain close() remove every registration', async () => {
+    const h = await harness([record()], (r) => ok(r), { unregisterOnClose: true });
+    await h.scheduler.close();
+    expect(contactExpires(h.sent().at(-1)!)).toBe(0);
+    expect(h.scheduler.list()[0].state).toBe('NOT_REGISTERED');
+  });
+
+  it('a failure while handling a reply is an error event, not an unhandled rejection', async () => {
+    const h = await harness([record({ expirySec: 300 })], (r) => ok(r), { timerIntervalSec: 10, hashSize: 0 });
+    const errors: Error[] = [];
+    h.scheduler.on('error', (e) => errors.push(e));
+    h.scheduler.on('stateChange', (c) => {
+      if (c.to === 'REGISTERED') throw new Error('listener bug');
+    });
+    await h.runFor(300_000);
+    expect(errors.map((e) => e.message)).toContain('listener bug');
+    expect(h.scheduler.list()[0].state).toBe('REGISTERED');
+  });
+
   it('close() stops without a timer left; close({ unregister }) removes every registration first', async () => {
     const h = await harness([record(), record({ aor: 'sip:bob@example.com' })], (r) => ok(r), { timerIntervalSec: 10, hashSize: 0 });
     await h.scheduler.close({ unregister: true });
