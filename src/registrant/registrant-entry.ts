@@ -29,7 +29,6 @@ export class RegistrantEntry {
   record: RegistrantRecord;
   readonly key: string;
   readonly bucket: number;
-  binding: OwnBinding;
   state: RegistrantState = 'NOT_REGISTERED';
   /** Expiry asked for (s): the record's, raised by a 423's Min-Expires. */
   expiresSec: number;
@@ -56,7 +55,6 @@ export class RegistrantEntry {
     this.record = record;
     this.key = registrantKeyText(record);
     this.bucket = bucket;
-    this.binding = ownBinding(record);
     this.expiresSec = record.expirySec ?? defaultExpirySec;
   }
 }

@@ -319,7 +319,6 @@ export class RegistrantScheduler extends EventEmitter<RegistrantEvents> {
     entry.record = Object.freeze({ ...record });
     if (before.proxy !== record.proxy || before.forcedSocket !== record.forcedSocket) entry.destination = undefined;
     if (before.expirySec !== record.expirySec) entry.expiresSec = record.expirySec ?? this.#o.defaultExpirySec;
-    if (before.bindingParams !== record.bindingParams) entry.binding = ownBinding(record);
     if (before.username !== record.username || before.password !== record.password) entry.kept = undefined;
   }
 
@@ -415,7 +414,7 @@ export class RegistrantScheduler extends EventEmitter<RegistrantEvents> {
       staleAnswers,
       hasCredentials: entry.record.username !== undefined && entry.record.password !== undefined,
       expiresSec: entry.expiresSec,
-      binding: entry.binding,
+      binding: ownBinding(entry.record),
     };
     entry.sent = sent;
     entry.cseq++;
