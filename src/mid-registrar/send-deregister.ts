@@ -1,5 +1,5 @@
 import type { Endpoint, Transport } from '../ports/transport';
-import { digestAuthorization, parseDigestChallenge } from '../sip/digest';
+import { digestAuthorization, selectDigestChallenge } from '../sip/digest';
 import { bracketHost } from '../sip/socket-address';
 import { encodeMessage } from '../sip/wire';
 import type { AdvertisedAddress, CredentialsProvider } from './mid-registrar-options';
@@ -40,7 +40,7 @@ export async function sendDeregister(aor: string, binding: UpstreamRegistration,
   const status = outcome.response.status;
   if (status !== 401 && status !== 407) return { status };
   const header = status === 401 ? 'www-authenticate' : 'proxy-authenticate';
-  const challenge = outcome.response.headerAll(header).map(parseDigestChallenge).find((c) => c !== undefined);
+  const challenge = selectDigestChallenge(outcome.response.headerAll(header));
   const credentials = challenge === undefined ? undefined : ctx.credentials?.(aor, challenge.realm);
   const authorization = challenge === undefined || credentials === undefined
     ? undefined
