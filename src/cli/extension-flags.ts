@@ -53,8 +53,17 @@ export function withFlagName(message: string): string {
   for (const [option, flag] of Object.entries(OPTION_FLAGS)) {
     if (message.startsWith(option)) return `--${flag}: ${message}`;
   }
-  const module = /^RegistrarOptions\.([A-Za-z]+)/.exec(message);
-  return module === null ? message : `--${module[1].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${message}`;
+  return withOptionFlag(message, 'RegistrarOptions') ?? message;
+}
+
+/**
+ * `<type>.someOption ...` → `--some-option: <type>.someOption ...`: the flag of a module
+ * parameter is its option in kebab-case, or the name `rename` gives; undefined for another type.
+ */
+export function withOptionFlag(message: string, type: string, rename: Readonly<Record<string, string>> = {}): string | undefined {
+  const m = new RegExp(`^${type}\\.([A-Za-z]+)`).exec(message);
+  if (m === null) return undefined;
+  return `--${rename[m[1]] ?? m[1].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${message}`;
 }
 
 function all(values: FlagValues, name: string): string[] | undefined {

@@ -8,7 +8,7 @@ import { ConfigError } from '../errors/sdk-error';
 import { CliUsageError } from './cli-usage-error';
 import type { FlagSpec, FlagValues } from './parse-args';
 import { flagValue, formatFlags, parseArgs } from './parse-args';
-import { EXTENSION_FLAGS, withFlagName } from './extension-flags';
+import { EXTENSION_FLAGS, withFlagName, withOptionFlag } from './extension-flags';
 import { listenFrom, loggerFrom, openStore, REGISTRAR_MODULE_FLAGS, registrarOptionsFrom, saveAndLookupFrom, SERVER_FLAGS } from './command-setup';
 import type { RunningRegistrar } from './registrar-command';
 
@@ -78,14 +78,6 @@ function midOptionsFrom(values: FlagValues): Omit<MidRegistrarOptions, 'upstream
   };
 }
 
-/** `--mode` → `MidRegistrarOptions.mode` and the like, for error messages that name the flag. */
-function withMidFlagName(message: string): string {
-  const m = /^MidRegistrarOptions\.([A-Za-z]+)/.exec(message);
-  if (m === null) return withFlagName(message);
-  const flag = m[1] === 'advertised' ? 'advertise' : m[1].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-  return `--${flag}: ${message}`;
-}
-
 /**
  * `sipreg mid-registrar`: parse the flags, open the store and sockets, and serve as a
  * mid-registrar in front of `--upstream`. Throws {@link CliUsageError} for bad flags.
@@ -103,7 +95,7 @@ export async function runMidRegistrarCommand(argv: readonly string[]): Promise<R
   } catch (e) {
     await transport.close();
     await store.close();
-    if (e instanceof ConfigError) throw new CliUsageError(withMidFlagName(e.message));
+    if (e instanceof ConfigError) throw new CliUsageError(withOptionFlag(e.message, 'MidRegistrarOptions', { advertised: 'advertise' }) ?? withFlagName(e.message));
     throw e;
   }
   const upstream = midOptions.upstream;

@@ -8,11 +8,21 @@ import { CliUsageError } from './cli-usage-error';
 import type { FlagSpec, FlagValues } from './parse-args';
 import { flagValue, formatFlags, parseArgs } from './parse-args';
 import { listenFrom, loggerFrom } from './command-setup';
+import { withOptionFlag } from './extension-flags';
 import type { RunningRegistrar } from './registrar-command';
 
 /** The `*_column` module parameters, as `--<name>-column` flags, by record field. */
 const COLUMN_FLAGS: readonly (readonly [RegistrantField, string])[] = (Object.keys(OPENSIPS_REGISTRANT_COLUMNS) as RegistrantField[])
   .map((field) => [field, `${OPENSIPS_REGISTRANT_COLUMNS[field].toLowerCase().replace(/_/g, '-')}-column`] as const);
+
+/** Options whose flag is not their name in kebab-case. */
+const OPTION_FLAGS: Readonly<Record<string, string>> = {
+  timerIntervalSec: 'timer-interval',
+  failureRetryIntervalSec: 'failure-retry-interval',
+  backoffBaseSec: 'backoff-base',
+  defaultExpirySec: 'default-expiry',
+  unregisterOnClose: 'unregister-on-exit',
+};
 
 /** The uac_registrant module parameters as flags (same names and defaults as OpenSIPS). */
 const FLAGS: readonly FlagSpec[] = [
@@ -102,7 +112,7 @@ export async function runRegistrantCommand(argv: readonly string[]): Promise<Run
   } catch (e) {
     await transport.close();
     await store.close?.();
-    if (e instanceof ConfigError) throw new CliUsageError(e.message.replace(/^registrant (\w+)/, (_m, option: string) => `--${option.replace(/Sec$/, '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`));
+    if (e instanceof ConfigError) throw new CliUsageError(withOptionFlag(e.message, 'RegistrantSchedulerOptions', OPTION_FLAGS) ?? e.message);
     throw e;
   }
   const reload = (): void => {

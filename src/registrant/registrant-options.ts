@@ -87,7 +87,7 @@ const defaultResolve = async (host: string): Promise<string> => (await lookup(ho
 
 function integer(name: string, value: number | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const v = value ?? fallback;
-  if (!Number.isInteger(v) || v < min || v > max) throw new ConfigError(`registrant ${name} must be an integer in ${min}..${max}, got ${String(v)}`);
+  if (!Number.isInteger(v) || v < min || v > max) throw new ConfigError(`RegistrantSchedulerOptions.${name} must be an integer in ${min}..${max}, got ${String(v)}`);
   return v;
 }
 
@@ -103,11 +103,11 @@ export function resolveRegistrantOptions(options: RegistrantSchedulerOptions): R
   const hashSize = integer('hashSize', options.hashSize, 1, 0, 20);
   const timerIntervalSec = integer('timerIntervalSec', options.timerIntervalSec, 100, 1);
   if (timerIntervalSec < 2 ** hashSize) {
-    throw new ConfigError(`registrant timerIntervalSec (${timerIntervalSec}) must be at least the number of buckets 2^hashSize (${2 ** hashSize}): lower hashSize or raise timerIntervalSec`);
+    throw new ConfigError(`RegistrantSchedulerOptions.timerIntervalSec (${timerIntervalSec}) must be at least the number of buckets 2^hashSize (${2 ** hashSize}): lower hashSize or raise timerIntervalSec`);
   }
   const enableClustering = options.enableClustering ?? false;
   if (enableClustering && typeof options.isTagActive !== 'function') {
-    throw new ConfigError('registrant enableClustering needs options.isTagActive(tag, clusterId)');
+    throw new ConfigError('RegistrantSchedulerOptions.enableClustering needs options.isTagActive(tag, clusterId)');
   }
   return Object.freeze({
     store: options.store,

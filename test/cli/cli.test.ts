@@ -136,7 +136,7 @@ describe('sipreg CLI', () => {
         [[], '--registrants is required'],
         [['--registrants', 'postgres://x'], '--registrants takes sqlite:PATH or FILE.json'],
         [['--registrants', file], 'colour'],
-        [['--registrants', join(dir, 'none.json'), '--hash-size', '5', '--timer-interval', '8'], '--timer-interval (8) must be at least the number of buckets'],
+        [['--registrants', join(dir, 'none.json'), '--hash-size', '5', '--timer-interval', '8'], '--timer-interval: RegistrantSchedulerOptions.timerIntervalSec (8) must be at least the number of buckets'],
         [['--registrants', join(dir, 'none.json'), '--shtag-active', 'vip'], '--shtag-active takes TAG/CLUSTER_ID'],
       ];
       writeFileSync(join(dir, 'none.json'), '[]');
