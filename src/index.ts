@@ -77,7 +77,7 @@ export { MemoryLocationStore } from './stores/memory-location-store';
 export * from './registrant/registrant-state';
 export * from './registrant/registrant-options';
 export * from './registrant/registrant-scheduler';
-export type { SrvRecord } from './registrant/registrant-destination';
+export type { SrvRecord } from './sip/request-destination';
 export { MemoryRegistrantStore } from './stores/memory-registrant-store';
 export { JsonFileRegistrantStore } from './stores/json-file-registrant-store';
 export { OPENSIPS_REGISTRANT_COLUMNS, type RegistrantColumns, type RegistrantField } from './stores/registrant-record-from-row';

@@ -1,5 +1,5 @@
 import { lookup, resolveSrv } from 'node:dns/promises';
-import type { SrvRecord } from './registrant-destination';
+import type { SrvRecord } from '../sip/request-destination';
 import { ConfigError } from '../errors/sdk-error';
 import { systemClock, type Clock } from '../ports/clock';
 import { silentLogger, type Logger } from '../ports/logger';

@@ -9,7 +9,8 @@ import { bracketHost } from '../sip/socket-address';
 import { parseListenAddress } from '../transports/listen-address';
 import { registerRequest } from './register-request';
 import { ownBinding, RegistrantEntry } from './registrant-entry';
-import { registrantDestination } from './registrant-destination';
+import { requestDestination } from '../sip/request-destination';
+import { randomToken } from '../sip/random-token';
 import { resolveRegistrantOptions, type RegistrantSchedulerOptions, type ResolvedRegistrantOptions } from './registrant-options';
 import { isFailedState, REGISTRANT_STATE_CODES, REGISTRANT_TRANSITIONS, type RegistrantState } from './registrant-state';
 import { replyDecision, type ReplyDecision, type OutstandingRequest } from './reply-decision';
@@ -82,7 +83,6 @@ function bucketOf(aor: string, buckets: number): number {
   return (h >>> 0) & (buckets - 1);
 }
 
-const token = (random: () => number): string => Math.floor(random() * 2 ** 52).toString(36) + Math.floor(random() * 2 ** 52).toString(36);
 
 function assertKey(key: RegistrantKey | undefined, method: string): void {
   if (key === undefined) return;
@@ -379,8 +379,8 @@ export class RegistrantScheduler extends EventEmitter<RegistrantEvents> {
   }
 
   #newDialog(entry: RegistrantEntry): void {
-    entry.callId = token(this.#o.random);
-    entry.fromTag = token(this.#o.random).slice(0, 10);
+    entry.callId = randomToken(this.#o.random);
+    entry.fromTag = randomToken(this.#o.random).slice(0, 10);
     entry.cseq = 0;
   }
 
@@ -435,7 +435,7 @@ export class RegistrantScheduler extends EventEmitter<RegistrantEvents> {
     let outcome: TransactionOutcome;
     try {
       const record = entry.record;
-      entry.destination ??= await registrantDestination(record.proxy ?? record.registrar, this.#o);
+      entry.destination ??= await requestDestination(record.proxy ?? record.registrar, this.#o);
       const destination = entry.destination;
       const { local, sentBy } = this.#local(entry, destination.protocol);
       const removeAll = sent.kind === 'unregister' && entry.afterUnregister === 'register';

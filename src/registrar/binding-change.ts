@@ -19,4 +19,9 @@ export interface BindingChange {
   readonly binding: Binding;
   /** The binding before the change, for `refreshed` and `updated`. */
   readonly previous?: Binding;
+  /**
+   * What made the change when it was not a REGISTER, a `remove()` or the purge: `'reginfo'` for a
+   * NOTIFY applied by {@link Reginfo.handleNotify} (so the reg-event publisher does not echo it).
+   */
+  readonly origin?: 'reginfo';
 }

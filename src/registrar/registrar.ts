@@ -57,6 +57,12 @@ export interface RemoveQuery {
   readonly sipInstance?: string;
 }
 
+/** The outcome of an {@link Registrar.editBindings} edit: the AOR's new bindings and what changed. */
+export interface BindingsEdit {
+  readonly bindings: readonly Binding[];
+  readonly changes: readonly BindingChange[];
+}
+
 /** Registrar statistics (OpenSIPS `accepted_regs`, `rejected_regs`, `max_expires` ...). */
 export interface RegistrarStats {
   readonly acceptedRegs: number;
@@ -578,22 +584,40 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
 
   /** Remove an AOR's bindings that `hit` selects, through compare-and-set; the number removed. */
   private async removeWhere(aor: string, hit: (b: Binding) => boolean | Promise<boolean>): Promise<number> {
-    for (let n = 1; ; n++) {
-      const snapshot = await this.options.store.load(aor);
+    const removed = await this.editBindings(aor, async (bindings) => {
       const keep: Binding[] = [];
-      const removed: BindingChange[] = [];
-      for (const b of snapshot.bindings) {
-        if (await hit(b)) removed.push({ kind: 'deleted', aor, binding: b });
+      const changes: BindingChange[] = [];
+      for (const b of bindings) {
+        if (await hit(b)) changes.push({ kind: 'deleted', aor, binding: b });
         else keep.push(b);
       }
-      if (removed.length === 0) return 0;
-      const outcome = await this.options.store.commit(aor, snapshot.version, keep);
+      return changes.length === 0 ? undefined : { bindings: keep, changes };
+    });
+    return removed.length;
+  }
+
+  /**
+   * Change an AOR's bindings outside a REGISTER, as OpenSIPS modules do through usrloc's
+   * `insert_ucontact` / `update_ucontact` / `delete_ucontact` (pua_reginfo applying a NOTIFY):
+   * `edit` gets the stored bindings (expired ones included) and the time, and returns the new list
+   * with the changes it made, or undefined to change nothing. Committed through compare-and-set;
+   * on a conflict `edit` runs again on the fresh bindings. After the commit each change is emitted
+   * as its event. `aor` is a canonical AOR (`user@domain`). Resolves to the changes committed.
+   * @throws StoreError when the AOR kept changing for `maxCommitAttempts` attempts, or the store failed.
+   */
+  async editBindings(aor: string, edit: (bindings: readonly Binding[], nowMs: number) => MaybePromise<BindingsEdit | undefined>): Promise<readonly BindingChange[]> {
+    this.assertOpen();
+    for (let n = 1; ; n++) {
+      const snapshot = await this.options.store.load(aor);
+      const planned = await edit(snapshot.bindings, this.options.clock.now());
+      if (planned === undefined || planned.changes.length === 0) return [];
+      const outcome = await this.options.store.commit(aor, snapshot.version, planned.bindings);
       if (outcome.ok) {
-        for (const c of removed) this.emitChange(c);
-        this.notifyFeatures(aor, removed);
-        return removed.length;
+        for (const c of planned.changes) this.emitChange(c);
+        this.notifyFeatures(aor, planned.changes);
+        return planned.changes;
       }
-      if (n >= this.options.maxCommitAttempts) throw new StoreError(`remove(): ${aor} kept changing under ${n} attempts; try again`);
+      if (n >= this.options.maxCommitAttempts) throw new StoreError(`${aor} kept changing under ${n} attempts; try again`);
     }
   }
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ConfigError } from '../../src/errors/sdk-error';
 import { createRegistrantScheduler } from '../../src/registrant/registrant-scheduler';
 import { REGISTRANT_TRANSITIONS } from '../../src/registrant/registrant-state';
-import { pickSrv } from '../../src/registrant/registrant-destination';
+import { pickSrv } from '../../src/sip/request-destination';
 import { MemoryRegistrantStore } from '../../src/stores/memory-registrant-store';
 import { FakeTransport } from '../../src/testing/fake-transport';
 import { buildResponseText } from '../../src/testing/message-builders';

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { Endpoint, TransportProtocol } from '../ports/transport';
-import { parseUri } from '../sip/uri';
+import { parseUri } from './uri';
 
 /** One DNS SRV record (RFC 2782), as `dns.promises.resolveSrv` returns it. */
 export interface SrvRecord {
@@ -10,8 +10,8 @@ export interface SrvRecord {
   readonly weight: number;
 }
 
-/** The DNS lookups a registrant's destination needs. */
-export interface RegistrantResolver {
+/** The DNS lookups a request's destination needs. */
+export interface SipResolver {
   /** A host name to an IP address (A/AAAA). */
   readonly resolveHost: (host: string) => Promise<string>;
   /** SRV records of a name such as `_sip._udp.example.com`; rejects or is empty when there are none. */
@@ -43,14 +43,14 @@ export function pickSrv(records: readonly SrvRecord[], random: number): SrvRecor
 }
 
 /**
- * Where a REGISTER for `uriText` (the outbound proxy, else the registrar) is sent, after RFC 3263
+ * Where a request for `uriText` (an outbound proxy, a registrar, a remote target) is sent, after RFC 3263
  * §4 without its NAPTR step: the transport from the URI's `transport` parameter (UDP when absent,
  * TLS for `sips:`); an IP address or an explicit port is used as is; otherwise the SRV records of
  * `_sip._udp.host` (`_sip._tcp`, `_sips._tcp`) choose host and port (§4.2, RFC 2782), and with
  * none the host's address on the default port (§4.2 last paragraph).
  * @throws Error when the URI does not parse or the host does not resolve.
  */
-export async function registrantDestination(uriText: string, resolver: RegistrantResolver): Promise<Endpoint> {
+export async function requestDestination(uriText: string, resolver: SipResolver): Promise<Endpoint> {
   const uri = parseUri(uriText);
   if (uri === undefined || uri.scheme === 'tel') throw new Error(`"${uriText}" is not a sip: or sips: URI`);
   const transport = uri.params.transport?.toLowerCase();
