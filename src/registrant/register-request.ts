@@ -1,4 +1,4 @@
-import { encodeMessage } from '../sip/wire';
+import { outgoingRequest } from '../sip/outgoing-request';
 
 /** The parts of one REGISTER a registrant sends (RFC 3261 §10.2), each already formatted. */
 export interface RegisterRequestParts {
@@ -25,13 +25,22 @@ export interface RegisterRequestParts {
   readonly authorization?: readonly [string, string];
 }
 
-/** The wire bytes of a REGISTER (RFC 3261 §10.2) built from its parts, concatenated once. */
+/** The wire bytes of a REGISTER (RFC 3261 §10.2) built from its parts. */
 export function registerRequest(p: RegisterRequestParts): Uint8Array {
-  let head = `REGISTER ${p.requestUri} SIP/2.0\r\nVia: ${p.via}\r\nMax-Forwards: 70\r\n`;
-  if (p.route !== undefined) head += `Route: ${p.route}\r\n`;
-  head += `From: <${p.fromUri}>;tag=${p.fromTag}\r\nTo: <${p.toUri}>\r\nCall-ID: ${p.callId}\r\nCSeq: ${p.cseq} REGISTER\r\nContact: ${p.contact}\r\n`;
-  if (p.expires !== undefined) head += `Expires: ${p.expires}\r\n`;
-  if (p.userAgent !== '') head += `User-Agent: ${p.userAgent}\r\n`;
-  if (p.authorization !== undefined) head += `${p.authorization[0]}: ${p.authorization[1]}\r\n`;
-  return encodeMessage(head + 'Content-Length: 0\r\n', undefined);
+  const headers: (readonly [string, string])[] = [];
+  if (p.expires !== undefined) headers.push(['Expires', String(p.expires)]);
+  if (p.userAgent !== '') headers.push(['User-Agent', p.userAgent]);
+  if (p.authorization !== undefined) headers.push(p.authorization);
+  return outgoingRequest({
+    method: 'REGISTER',
+    requestUri: p.requestUri,
+    via: p.via,
+    routes: p.route === undefined ? undefined : [p.route],
+    from: `<${p.fromUri}>;tag=${p.fromTag}`,
+    to: `<${p.toUri}>`,
+    callId: p.callId,
+    cseq: p.cseq,
+    contact: p.contact,
+    headers,
+  });
 }
