@@ -6,12 +6,14 @@ import { CliUsageError } from './cli-usage-error';
 import type { FlagSpec } from './parse-args';
 import { flagValue, formatFlags, parseArgs } from './parse-args';
 import { EXTENSION_FLAGS, withFlagName } from './extension-flags';
+import { REGINFO_FLAGS, reginfoFrom } from './reginfo-flags';
 import { listenFrom, loggerFrom, openStore, REGISTRAR_MODULE_FLAGS, registrarOptionsFrom, saveAndLookupFrom, SERVER_FLAGS } from './command-setup';
 
 const FLAGS: readonly FlagSpec[] = [
   ...SERVER_FLAGS,
   ...REGISTRAR_MODULE_FLAGS,
   ...EXTENSION_FLAGS,
+  ...REGINFO_FLAGS,
 ];
 
 /** The `--help` text of `sipreg registrar`. */
@@ -50,10 +52,21 @@ export async function runRegistrarCommand(argv: readonly string[]): Promise<Runn
     await registrar.close();
     await store.close();
   });
-  createRegistrarServer({ registrar, transport, saveOptions, lookupOptions, logger });
+  let reginfo;
+  try {
+    reginfo = reginfoFrom(values, registrar, transport, logger);
+  } catch (e) {
+    await transport.close();
+    await registrar.close();
+    await store.close();
+    throw e;
+  }
+  const handleRequest = reginfo === undefined ? undefined : reginfo.handleRequest.bind(reginfo);
+  createRegistrarServer({ registrar, transport, saveOptions, lookupOptions, logger, handleRequest });
   return {
     endpoints: transport.endpoints().map((e) => formatEndpoint(e)),
     async stop() {
+      await reginfo?.close();
       await transport.close();
       await registrar.close();
       await store.close();

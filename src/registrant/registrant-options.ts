@@ -1,6 +1,6 @@
-import { lookup, resolveSrv } from 'node:dns/promises';
-import type { SrvRecord } from '../sip/request-destination';
+import { systemResolver, type SrvRecord } from '../sip/request-destination';
 import { ConfigError } from '../errors/sdk-error';
+import { integerOption } from '../errors/integer-option';
 import { systemClock, type Clock } from '../ports/clock';
 import { silentLogger, type Logger } from '../ports/logger';
 import type { RegistrantStore } from '../ports/registrant-store';
@@ -83,13 +83,8 @@ export interface ResolvedRegistrantOptions {
   readonly random: () => number;
 }
 
-const defaultResolve = async (host: string): Promise<string> => (await lookup(host)).address;
-
-function integer(name: string, value: number | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const v = value ?? fallback;
-  if (!Number.isInteger(v) || v < min || v > max) throw new ConfigError(`RegistrantSchedulerOptions.${name} must be an integer in ${min}..${max}, got ${String(v)}`);
-  return v;
-}
+const integer = (name: string, value: number | undefined, fallback: number, min: number, max?: number): number =>
+  integerOption('RegistrantSchedulerOptions', name, value, fallback, min, max);
 
 /**
  * Check and freeze the options.
@@ -124,8 +119,8 @@ export function resolveRegistrantOptions(options: RegistrantSchedulerOptions): R
     preemptiveAuth: options.preemptiveAuth ?? true,
     unregisterOnClose: options.unregisterOnClose ?? false,
     userAgent: options.userAgent ?? 'sipreg',
-    resolveHost: options.resolveHost ?? defaultResolve,
-    resolveSrv: options.resolveSrv ?? resolveSrv,
+    resolveHost: options.resolveHost ?? systemResolver.resolveHost,
+    resolveSrv: options.resolveSrv ?? systemResolver.resolveSrv,
     random: options.random ?? Math.random,
   });
 }

@@ -11,6 +11,7 @@ import { registerRequest } from './register-request';
 import { ownBinding, RegistrantEntry } from './registrant-entry';
 import { requestDestination } from '../sip/request-destination';
 import { randomToken } from '../sip/random-token';
+import { looseRoute } from '../sip/loose-route';
 import { resolveRegistrantOptions, type RegistrantSchedulerOptions, type ResolvedRegistrantOptions } from './registrant-options';
 import { isFailedState, REGISTRANT_STATE_CODES, REGISTRANT_TRANSITIONS, type RegistrantState } from './registrant-state';
 import { replyDecision, type ReplyDecision, type OutstandingRequest } from './reply-decision';
@@ -442,7 +443,7 @@ export class RegistrantScheduler extends EventEmitter<RegistrantEvents> {
       const data = registerRequest({
         requestUri: record.registrar,
         via: `SIP/2.0/${destination.protocol.toUpperCase()} ${bracketHost(sentBy.address)}:${sentBy.port};branch=${this.#branches.next('reg')};rport`,
-        ...(record.proxy === undefined ? {} : { route: `<${record.proxy}${/;lr\b/.test(record.proxy) ? '' : ';lr'}>` }),
+        ...(record.proxy === undefined ? {} : { route: looseRoute(record.proxy) }),
         fromUri: record.thirdPartyRegistrant ?? record.aor,
         fromTag: entry.fromTag,
         toUri: record.aor,

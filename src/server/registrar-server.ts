@@ -10,6 +10,7 @@ import { forwardRequest, relayResponse } from '../proxy/stateless-proxy';
 import type { ForwardTarget } from '../proxy/stateless-proxy';
 import type { LookupResult, PushPendingTarget } from '../registrar/select-targets';
 import type { MaybePromise } from '../ports/location-store';
+import type { Reginfo } from '../reginfo/reginfo';
 
 /** The first of `promises` to settle with a value, or undefined when all settle without one. */
 function firstDefined<T>(promises: readonly Promise<T | undefined>[]): Promise<T | undefined> {
@@ -49,6 +50,12 @@ export interface RegistrarServerOptions {
    * to the main registrar and looks up only those coming from it. @defaultValue every request is looked up
    */
   readonly outboundProxy?: (request: SipRequest, source: Source) => ForwardTarget | undefined;
+  /**
+   * Requests a component answers itself, asked first for every request but REGISTER: it replies
+   * and resolves to true, or resolves to false to leave the request to the server (e.g.
+   * {@link Reginfo.handleRequest} for reg-event SUBSCRIBE and NOTIFY). @defaultValue none
+   */
+  readonly handleRequest?: (request: SipRequest, source: Source) => Promise<boolean>;
 }
 
 /** The reply to a REGISTER, and how long to keep its connection (`tcp_persistent_flag`). */
@@ -132,6 +139,10 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
   };
 
   const handleOther = async (request: SipRequest, source: Source): Promise<void> => {
+    if (options.handleRequest !== undefined && await options.handleRequest(request, source)) {
+      counters.answered++;
+      return;
+    }
     if (request.maxForwards === 0 && request.method !== 'ACK') return reply(request, source, 483, 'Too Many Hops');
     if (!hasUser(request.uri)) {
       if (request.method === 'OPTIONS') return reply(request, source, 200, 'OK', [['Allow', ALLOW], ['Accept', 'application/sdp']]);

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { lookup, resolveSrv } from 'node:dns/promises';
 import type { Endpoint, TransportProtocol } from '../ports/transport';
 import { parseUri } from './uri';
 
@@ -19,6 +20,13 @@ export interface SipResolver {
   /** A random number in [0, 1) for the weighted choice among SRV records. */
   readonly random: () => number;
 }
+
+/** The system's DNS: `dns.lookup` for addresses, `dns.resolveSrv`, and `Math.random`. */
+export const systemResolver: SipResolver = Object.freeze({
+  resolveHost: async (host: string): Promise<string> => (await lookup(host)).address,
+  resolveSrv,
+  random: Math.random,
+});
 
 /** The default ports of RFC 3261 §19.1.2: 5061 for TLS (and `sips:`), 5060 otherwise. */
 const defaultPort = (protocol: TransportProtocol): number => (protocol === 'tls' ? 5061 : 5060);

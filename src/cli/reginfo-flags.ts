@@ -1,0 +1,84 @@
+import type { Logger } from '../ports/logger';
+import type { Transport } from '../ports/transport';
+import type { Registrar } from '../registrar/registrar';
+import { createReginfo, type Reginfo } from '../reginfo/reginfo';
+import { ConfigError } from '../errors/sdk-error';
+import { CliUsageError } from './cli-usage-error';
+import type { FlagSpec, FlagValues } from './parse-args';
+import { flagValue } from './parse-args';
+import { withOptionFlag } from './extension-flags';
+
+/** Flags of reg-event (RFC 3680): the OpenSIPS `pua_reginfo` module parameters with a `reginfo-` prefix. */
+export const REGINFO_FLAGS: readonly FlagSpec[] = [
+  { name: 'reginfo-server-address', kind: 'string', help: "server_address: this server's SIP URI for reg-event, e.g. sip:reginfo@127.0.0.1:5060; turns reg-event on (off)" },
+  { name: 'reginfo-outbound-proxy', kind: 'string', help: 'outbound_proxy: SIP URI every PUBLISH and SUBSCRIBE goes through (none)' },
+  { name: 'reginfo-default-domain', kind: 'string', help: 'default_domain: domain for AORs given without one (none)' },
+  { name: 'reginfo-publish', kind: 'bool', help: 'publish_reginfo: a PUBLISH per binding change, 0/1 (1)' },
+  { name: 'reginfo-publish-expires', kind: 'int', help: 'Expires of the PUBLISHes, refreshed before the end (3600)' },
+  { name: 'reginfo-notifier', kind: 'bool', help: 'answer SUBSCRIBE Event: reg with full then partial NOTIFYs, 0/1 (1)' },
+  { name: 'reginfo-subscribe', kind: 'string', repeatable: true, help: 'reginfo_subscribe: URI[,EXPIRES] to watch and apply to the location, repeatable (none)' },
+  { name: 'reginfo-min-subscribe-expires', kind: 'int', help: 'shortest subscription accepted, else 423 (60)' },
+  { name: 'reginfo-max-subscribe-expires', kind: 'int', help: 'longest subscription granted (7200)' },
+];
+
+/** ReginfoOptions names whose flag is not `reginfo-` + the option in kebab-case. */
+const RENAMED: Readonly<Record<string, string>> = {
+  publishExpiresSec: 'reginfo-publish-expires',
+  minSubscribeExpiresSec: 'reginfo-min-subscribe-expires',
+  maxSubscribeExpiresSec: 'reginfo-max-subscribe-expires',
+  serverAddress: 'reginfo-server-address',
+  outboundProxy: 'reginfo-outbound-proxy',
+  defaultDomain: 'reginfo-default-domain',
+};
+
+/** `URI[,EXPIRES]` of `--reginfo-subscribe`. */
+function subscription(spec: string): { uri: string; expiresSec: number } {
+  const m = /^(sips?:[^,\s]+)(?:,(\d+))?$/.exec(spec.trim());
+  if (m === null) throw new CliUsageError(`--reginfo-subscribe: expected URI[,EXPIRES] such as 'sip:alice@example.com,600', got '${spec}'`);
+  const expiresSec = m[2] === undefined ? 3600 : Number(m[2]);
+  if (expiresSec < 1) throw new CliUsageError(`--reginfo-subscribe: EXPIRES must be at least 1 second, got '${spec}'`);
+  return { uri: m[1], expiresSec };
+}
+
+/**
+ * The reg-event of `sipreg registrar` when `--reginfo-server-address` is given (else undefined):
+ * created on the registrar and transport, subscribed to every `--reginfo-subscribe`, with one log
+ * line per subscription change and per PUBLISH that fails.
+ * @throws {@link CliUsageError} naming the flag of a bad value.
+ */
+export function reginfoFrom(values: FlagValues, registrar: Registrar, transport: Transport, logger: Logger): Reginfo | undefined {
+  const serverAddress = flagValue<string>(values, 'reginfo-server-address');
+  const subscriptions = (values.get('reginfo-subscribe') ?? []).map((v) => subscription(String(v)));
+  if (serverAddress === undefined) {
+    const orphan = REGINFO_FLAGS.find((f) => values.has(f.name));
+    if (orphan !== undefined) throw new CliUsageError(`--${orphan.name} needs --reginfo-server-address (the URI NOTIFYs and SUBSCRIBEs reach this server at)`);
+    return undefined;
+  }
+  let reginfo: Reginfo;
+  try {
+    reginfo = createReginfo({
+      registrar,
+      transport,
+      logger,
+      serverAddress,
+      outboundProxy: flagValue<string>(values, 'reginfo-outbound-proxy'),
+      defaultDomain: flagValue<string>(values, 'reginfo-default-domain'),
+      publish: flagValue<boolean>(values, 'reginfo-publish'),
+      publishExpiresSec: flagValue<number>(values, 'reginfo-publish-expires'),
+      notifier: flagValue<boolean>(values, 'reginfo-notifier'),
+      minSubscribeExpiresSec: flagValue<number>(values, 'reginfo-min-subscribe-expires'),
+      maxSubscribeExpiresSec: flagValue<number>(values, 'reginfo-max-subscribe-expires'),
+    });
+  } catch (e) {
+    if (e instanceof ConfigError) throw new CliUsageError(withOptionFlag(e.message, 'ReginfoOptions', RENAMED) ?? `--reginfo-server-address: ${e.message}`);
+    throw e;
+  }
+  reginfo.on('subscription', (s) => logger.info({ ...s }, 'reg-event subscription'));
+  reginfo.on('publish', (p) => {
+    if (typeof p.status !== 'number' || p.status >= 300) logger.warn({ ...p }, 'reg-event PUBLISH failed');
+  });
+  for (const s of subscriptions) {
+    reginfo.subscribe(s.uri, s.expiresSec).catch((e: unknown) => logger.error({ err: e, uri: s.uri }, 'reg-event SUBSCRIBE failed'));
+  }
+  return reginfo;
+}

@@ -1,0 +1,256 @@
+import type { TimerHandle } from '../ports/clock';
+import type { Source } from '../ports/transport';
+import type { BindingChange } from '../registrar/binding-change';
+import { toAor } from '../registrar/aor';
+import type { SipRequest } from '../sip/message';
+import { buildResponse, responseToTag } from '../sip/response';
+import { dialogAddresses, uasDialog, type Dialog } from '../sip/dialog';
+import { sendRequest, type SendRequestContext } from '../sip/send-request';
+import { buildReginfo } from './build-reginfo';
+import { REGINFO_CONTENT_TYPE } from './reginfo-document';
+import type { ResolvedReginfoOptions } from './reginfo-options';
+import { contactEventOf, registrationOf, type ContactChange } from './registration-from-bindings';
+
+/** A watcher's subscription to the reg-event of one AOR (RFC 3680 §4, RFC 6665 §4.2). */
+export interface WatcherSubscription {
+  /** The AOR watched (`user@domain`). */
+  readonly aor: string;
+  /** The watcher (From URI of its SUBSCRIBE). */
+  readonly watcher: string;
+  readonly callId: string;
+  /** When it ends unless refreshed (epoch ms). */
+  readonly expiresAt: number;
+  /** Version of the next document (RFC 3680 §5.4: counted per subscription from 0). */
+  readonly version: number;
+}
+
+interface Watcher {
+  readonly aor: string;
+  /** The AOR as the watcher named it, the `aor` of the `<registration>` element. */
+  readonly aorUri: string;
+  readonly dialog: Dialog;
+  remoteCseq: number;
+  expiresAt: number;
+  version: number;
+  /** The next NOTIFY must carry full state (the first one, and after a refresh, RFC 6665 §4.2.1.2). */
+  full: boolean;
+  pending: Map<string, ContactChange>;
+  sending: boolean;
+  dirty: boolean;
+  /** Set when the subscription ends: the last NOTIFY says `terminated` with this reason. */
+  ending: string | undefined;
+  timer: TimerHandle | undefined;
+}
+
+const dialogKey = (callId: string, localTag: string): string => `${callId}\n${localTag}`;
+
+/** Media types a reg-event watcher may accept (RFC 3680 §3.3). */
+function acceptsReginfo(request: SipRequest): boolean {
+  const accept = request.headerAll('accept').join(',').toLowerCase();
+  if (accept.trim() === '') return true;
+  return accept.split(',').some((t) => {
+    const type = t.split(';')[0].trim();
+    return type === 'application/reginfo+xml' || type === 'application/*' || type === '*/*';
+  });
+}
+
+/**
+ * The notifier side of reg-event (RFC 3680 §4, RFC 6665 §4.2): a SUBSCRIBE for an AOR is
+ * answered 200 and followed by a NOTIFY with the AOR's full state; every change of its bindings
+ * then sends a partial NOTIFY with only the changed contacts, each document one version higher
+ * than the last of the subscription. One NOTIFY per subscription is outstanding at a time; changes
+ * meanwhile are merged into the next. A refresh gets a full-state NOTIFY; the end of a
+ * subscription (expiry, `Expires: 0`, close) a final one with `Subscription-State: terminated`. A
+ * NOTIFY answered 481, timed out or refused ends the subscription (RFC 6665 §4.2.2).
+ */
+export class ReginfoNotifier {
+  readonly #o: ResolvedReginfoOptions;
+  readonly #send: SendRequestContext;
+  readonly #watchers = new Map<string, Watcher>();
+  readonly #byAor = new Map<string, Set<Watcher>>();
+  readonly #inflight = new Set<Promise<void>>();
+
+  constructor(o: ResolvedReginfoOptions, send: SendRequestContext) {
+    this.#o = o;
+    this.#send = send;
+  }
+
+  /** The subscriptions held now. */
+  list(): WatcherSubscription[] {
+    return [...this.#watchers.values()].map((w) => ({
+      aor: w.aor, watcher: w.dialog.remoteUri, callId: w.dialog.callId, expiresAt: w.expiresAt, version: w.version,
+    }));
+  }
+
+  /**
+   * Answer a SUBSCRIBE with Event: reg: the reply bytes (RFC 6665 §4.2.1), and the NOTIFY that
+   * follows it is sent once `send` of the reply resolved.
+   */
+  async handleSubscribe(request: SipRequest, source: Source, reply: (data: Uint8Array) => Promise<void>): Promise<void> {
+    const toTag = request.to.params.tag;
+    if (!acceptsReginfo(request)) {
+      return reply(buildResponse(request, 406, 'Not Acceptable', { headers: [['Accept', REGINFO_CONTENT_TYPE]] }));
+    }
+    const asked = request.expires ?? this.#o.defaultSubscribeExpiresSec;
+    if (asked !== 0 && asked < this.#o.minSubscribeExpiresSec) {
+      return reply(buildResponse(request, 423, 'Interval Too Brief', { headers: [['Min-Expires', String(this.#o.minSubscribeExpiresSec)]] }));
+    }
+    const expiresSec = Math.min(asked, this.#o.maxSubscribeExpiresSec);
+    let w: Watcher | undefined;
+    if (toTag != null) {
+      w = this.#watchers.get(dialogKey(request.callId, toTag));
+      if (w === undefined || w.ending !== undefined) return reply(buildResponse(request, 481, 'Subscription Does Not Exist'));
+      if (request.cseq.seq < w.remoteCseq) return reply(buildResponse(request, 500, 'Server Internal Error', { headers: [['Retry-After', '1']] }));
+      if (request.cseq.seq === w.remoteCseq) return reply(this.#ok(request, w, expiresSec));
+    } else {
+      const aor = toAor(request.uri, { ...this.#o.registrar.options, domains: [] });
+      if (!aor.ok) return reply(buildResponse(request, 404, 'Not Found'));
+      const localTag = responseToTag(request);
+      w = this.#watchers.get(dialogKey(request.callId, localTag));
+      if (w !== undefined) return reply(this.#ok(request, w, expiresSec)); // a retransmission
+      if (!(await this.#o.authorize(request, source, aor.value))) return reply(buildResponse(request, 403, 'Forbidden'));
+      w = this.#add(request, aor.value, localTag);
+    }
+    w.remoteCseq = request.cseq.seq;
+    w.expiresAt = this.#o.clock.now() + expiresSec * 1000;
+    w.full = true;
+    if (expiresSec === 0) w.ending = 'timeout';
+    else this.#armExpiry(w);
+    await reply(this.#ok(request, w, expiresSec));
+    this.#flush(w);
+  }
+
+  /** Registrar changes: a partial NOTIFY to every watcher of each changed AOR. */
+  changed(changes: readonly BindingChange[]): void {
+    for (const c of changes) {
+      const watchers = this.#byAor.get(c.aor);
+      if (watchers === undefined) continue;
+      for (const w of watchers) {
+        w.pending.set(c.binding.contact, { binding: c.binding, event: contactEventOf(c) });
+        this.#flush(w);
+      }
+    }
+  }
+
+  /** Send every watcher of `aor` its full state again (OpenSIPS `reginfo_update`). */
+  resend(aor: string): void {
+    for (const w of this.#byAor.get(aor) ?? []) {
+      w.full = true;
+      this.#flush(w);
+    }
+  }
+
+  /** End every subscription with a final NOTIFY (`terminated;reason=deactivated`: the watcher may subscribe again at once). */
+  async close(): Promise<void> {
+    for (const w of this.#watchers.values()) {
+      w.timer?.cancel();
+      w.ending = 'deactivated';
+      this.#flush(w);
+    }
+    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
+  }
+
+  #ok(request: SipRequest, w: Watcher, expiresSec: number): Uint8Array {
+    return buildResponse(request, 200, 'OK', {
+      toTag: w.dialog.localTag,
+      headers: [['Expires', String(expiresSec)], ['Contact', `<${this.#o.serverAddress}>`]],
+    });
+  }
+
+  #add(request: SipRequest, aor: string, localTag: string): Watcher {
+    const w: Watcher = {
+      aor,
+      aorUri: request.uri.replace(/;.*$/, ''),
+      dialog: uasDialog(request, localTag),
+      remoteCseq: request.cseq.seq,
+      expiresAt: 0,
+      version: 0,
+      full: true,
+      pending: new Map(),
+      sending: false,
+      dirty: false,
+      ending: undefined,
+      timer: undefined,
+    };
+    this.#watchers.set(dialogKey(w.dialog.callId, localTag), w);
+    let set = this.#byAor.get(aor);
+    if (set === undefined) this.#byAor.set(aor, (set = new Set()));
+    set.add(w);
+    return w;
+  }
+
+  #remove(w: Watcher): void {
+    w.timer?.cancel();
+    this.#watchers.delete(dialogKey(w.dialog.callId, w.dialog.localTag));
+    const set = this.#byAor.get(w.aor);
+    set?.delete(w);
+    if (set?.size === 0) this.#byAor.delete(w.aor);
+  }
+
+  #armExpiry(w: Watcher): void {
+    w.timer?.cancel();
+    w.timer = this.#o.clock.setTimer(Math.max(0, w.expiresAt - this.#o.clock.now()), () => {
+      w.ending = 'timeout';
+      this.#flush(w);
+    });
+  }
+
+  #flush(w: Watcher): void {
+    if (w.sending) {
+      w.dirty = true;
+      return;
+    }
+    w.sending = true;
+    const done = this.#notify(w)
+      .catch((e: unknown) => {
+        this.#o.logger.error({ err: e, aor: w.aor }, 'reg-event NOTIFY failed');
+        this.#remove(w);
+      })
+      .finally(() => {
+        this.#inflight.delete(done);
+        w.sending = false;
+        if (w.dirty && this.#watchers.has(dialogKey(w.dialog.callId, w.dialog.localTag))) {
+          w.dirty = false;
+          this.#flush(w);
+        }
+      });
+    this.#inflight.add(done);
+  }
+
+  async #notify(w: Watcher): Promise<void> {
+    await Promise.resolve(); // the other changes of the same commit join this NOTIFY
+    const changes = w.pending;
+    w.pending = new Map();
+    const full = w.full;
+    w.full = false;
+    const ending = w.ending;
+    const live = await this.#o.registrar.bindings(w.aor);
+    const nowMs = this.#o.clock.now();
+    const body = buildReginfo({
+      version: w.version++,
+      state: full ? 'full' : 'partial',
+      registrations: [registrationOf(w.aorUri, live, changes, nowMs, full)],
+    });
+    const state = ending === undefined
+      ? `active;expires=${Math.max(0, Math.ceil((w.expiresAt - nowMs) / 1000))}`
+      : `terminated;reason=${ending}`;
+    if (ending !== undefined) this.#remove(w);
+    const d = w.dialog;
+    d.localCseq++;
+    const outcome = await sendRequest(this.#send, {
+      method: 'NOTIFY',
+      requestUri: d.remoteTarget,
+      routes: d.routeSet,
+      ...dialogAddresses(d),
+      callId: d.callId,
+      cseq: d.localCseq,
+      contact: `<${this.#o.serverAddress}>`,
+      headers: [['Event', 'reg'], ['Subscription-State', state]],
+      body: { type: REGINFO_CONTENT_TYPE, text: body },
+    }, 'ntf');
+    const status = outcome.kind === 'response' ? outcome.response.status : outcome.kind;
+    if (typeof status === 'number' && status < 300) return;
+    this.#o.logger.info({ aor: w.aor, watcher: d.remoteUri, status }, 'reg-event NOTIFY failed; subscription removed (RFC 6665 §4.2.2)');
+    this.#remove(w);
+  }
+}

@@ -1,0 +1,243 @@
+import { EventEmitter } from 'eventemitter3';
+import { LRUCache } from 'lru-cache';
+import { ConfigError } from '../errors/sdk-error';
+import type { Source } from '../ports/transport';
+import type { BindingChange } from '../registrar/binding-change';
+import type { Registrar } from '../registrar/registrar';
+import { toAor } from '../registrar/aor';
+import { BranchIds } from '../sip/branch-ids';
+import type { SipRequest } from '../sip/message';
+import { buildResponse } from '../sip/response';
+import type { SendRequestContext } from '../sip/send-request';
+import { applyRegistration } from './apply-registration';
+import { parseReginfo } from './parse-reginfo';
+import { REGINFO_CONTENT_TYPE } from './reginfo-document';
+import { ReginfoNotifier, type WatcherSubscription } from './reginfo-notifier';
+import { resolveReginfoOptions, type ReginfoOptions, type ResolvedReginfoOptions } from './reginfo-options';
+import { aorUri, ReginfoPublisher, type PublishOutcome } from './reginfo-publisher';
+import { ReginfoSubscriber, type ReginfoSubscriptionInfo } from './reginfo-subscriber';
+
+/**
+ * What {@link Reginfo.handleNotify} did with a NOTIFY. `code` is the OpenSIPS
+ * `reginfo_handle_notify` return value: 1 when at least one contact of the document's AORs is
+ * registered now, 2 when none is, -1 for an invalid NOTIFY.
+ */
+export interface NotifyOutcome {
+  readonly code: 1 | 2 | -1;
+  /**
+   * `applied`; `empty` (no body: nothing to apply, RFC 6665 allows it); `stale` (a version not
+   * newer than the last one of its subscription, discarded, RFC 3680 §5.3); `invalid`.
+   */
+  readonly kind: 'applied' | 'empty' | 'stale' | 'invalid';
+  /** Why it is invalid. */
+  readonly reason?: string;
+  /**
+   * A partial document after a gap in the versions (or without a full one before): it was applied
+   * and, for a subscription of ours, full state was asked for with a refresh SUBSCRIBE.
+   */
+  readonly resync: boolean;
+  /** The bindings it changed, in the order they were committed. */
+  readonly changes: readonly BindingChange[];
+  /** The subscription of ours it belongs to (its URI), when it does. */
+  readonly subscription?: string;
+}
+
+/** Typed events of {@link Reginfo}. */
+export interface ReginfoEvents {
+  /** A PUBLISH was answered (or failed). */
+  publish: (outcome: PublishOutcome) => void;
+  /** One of our subscriptions changed state. */
+  subscription: (info: ReginfoSubscriptionInfo) => void;
+  /** A NOTIFY was handled. */
+  notify: (outcome: NotifyOutcome) => void;
+}
+
+/** The event package of a request (`Event: reg;id=1` → `reg`, RFC 6665 §8.2.1), lower-cased. */
+export function eventPackage(request: SipRequest): string | undefined {
+  return request.header('event')?.split(';')[0].trim().toLowerCase();
+}
+
+const invalid = (reason: string): NotifyOutcome => ({ code: -1, kind: 'invalid', reason, resync: false, changes: [] });
+
+/**
+ * Reg-event (RFC 3680; the OpenSIPS `pua_reginfo` module) for one registrar: publishes every
+ * change of its bindings (`publish_reginfo`), subscribes to other servers ({@link subscribe},
+ * `reginfo_subscribe`) and applies their NOTIFYs to the location ({@link handleNotify},
+ * `reginfo_handle_notify`), and answers SUBSCRIBEs for its AORs as a notifier, so two sipreg nodes
+ * keep each other's location in sync without a presence server. Create it with {@link createReginfo}.
+ */
+export class Reginfo extends EventEmitter<ReginfoEvents> {
+  /** The resolved options (frozen). */
+  readonly options: ResolvedReginfoOptions;
+  readonly #publisher: ReginfoPublisher | undefined;
+  readonly #notifier: ReginfoNotifier | undefined;
+  readonly #subscriber: ReginfoSubscriber;
+  /** Last document version seen per NOTIFY dialog (RFC 3680 §5.3). */
+  readonly #versions = new LRUCache<string, number>({ max: 10_000 });
+  readonly #identities = new Map<string, readonly string[]>();
+  readonly #onChange = (change: BindingChange): void => {
+    this.#publisher?.changed([change]);
+    this.#notifier?.changed([change]);
+  };
+  #closed = false;
+
+  constructor(options: ReginfoOptions) {
+    super();
+    const o = resolveReginfoOptions(options);
+    this.options = o;
+    const send: SendRequestContext = { transport: o.transport, resolver: o.resolver, branches: new BranchIds() };
+    if (o.publish) this.#publisher = new ReginfoPublisher(o, send, (aor) => this.#identities.get(aor), (p) => this.emit('publish', p));
+    if (o.notifier) this.#notifier = new ReginfoNotifier(o, send);
+    this.#subscriber = new ReginfoSubscriber(o, send, (s) => this.emit('subscription', s));
+    for (const kind of ['inserted', 'refreshed', 'updated', 'deleted', 'expired'] as const) o.registrar.on(kind, this.#onChange);
+  }
+
+  /**
+   * Subscribe to the reg-event of `uri` at another server (OpenSIPS `reginfo_subscribe`), and keep
+   * the subscription alive until {@link unsubscribe} or {@link close}. Its NOTIFYs go to
+   * {@link handleNotify} (or {@link handleRequest}). Settles after the first SUBSCRIBE is answered.
+   */
+  subscribe(uri: string, expiresSec = 3600): Promise<ReginfoSubscriptionInfo> {
+    this.#assertOpen();
+    if (!Number.isInteger(expiresSec) || expiresSec < 1) throw new ConfigError(`subscribe(): expiresSec must be a positive integer, got ${String(expiresSec)}`);
+    if (!/^sips?:/.test(uri)) throw new ConfigError(`subscribe(): '${uri}' is not a sip: URI; pass the AOR to watch, e.g. 'sip:alice@example.com'`);
+    return this.#subscriber.subscribe(uri, expiresSec);
+  }
+
+  /** End a subscription made with {@link subscribe}; false when there was none. */
+  unsubscribe(uri: string): Promise<boolean> {
+    return this.#subscriber.unsubscribe(uri);
+  }
+
+  /** The subscriptions this server holds at others, and the watchers subscribed here. */
+  subscriptions(): { readonly subscribed: ReginfoSubscriptionInfo[]; readonly watchers: WatcherSubscription[] } {
+    return { subscribed: this.#subscriber.list(), watchers: this.#notifier?.list() ?? [] };
+  }
+
+  /**
+   * Set the public identities of an AOR (OpenSIPS `ul_add_key(…, ul_identities_key, …)`, e.g. from
+   * a `P-Associated-URI`): with `useIdentities` each one is a `<registration>` of its PUBLISHes.
+   * Call {@link update} afterwards to publish them.
+   */
+  setIdentities(aor: string, identities: readonly string[]): void {
+    const key = this.#aor(aor);
+    const uris = identities.map((i) => i.trim().replace(/^<(.*)>$/, '$1')).filter((i) => i !== '');
+    if (uris.length === 0) this.#identities.delete(key);
+    else this.#identities.set(key, Object.freeze(uris));
+  }
+
+  /**
+   * Publish the AOR's state now and send its watchers a full-state NOTIFY (OpenSIPS
+   * `reginfo_update`: after information the registrar does not see changed, such as identities).
+   * Resolves to false when the AOR has no binding (OpenSIPS -1).
+   */
+  async update(aor: string): Promise<boolean> {
+    this.#assertOpen();
+    const key = this.#aor(aor);
+    const live = await this.options.registrar.bindings(key);
+    if (live.length === 0) return false;
+    await this.#publisher?.update(key);
+    this.#notifier?.resend(key);
+    return true;
+  }
+
+  /**
+   * Apply a NOTIFY with Event: reg to the location (OpenSIPS `reginfo_handle_notify(domain)`);
+   * `registrar` is that location (`domain`), the one given at creation by default. Sends no reply.
+   *
+   * Unlike OpenSIPS, it honours RFC 3680 §5.3: per subscription a document not newer than the
+   * last one is discarded; a partial document after a gap is applied and full state asked for;
+   * full state replaces the AOR's bindings, partial state changes only the contacts it lists.
+   */
+  async handleNotify(request: SipRequest, registrar: Registrar = this.options.registrar): Promise<NotifyOutcome> {
+    this.#assertOpen();
+    const outcome = await this.#handleNotify(request, registrar);
+    this.emit('notify', outcome);
+    return outcome;
+  }
+
+  async #handleNotify(request: SipRequest, registrar: Registrar): Promise<NotifyOutcome> {
+    if (request.method !== 'NOTIFY') return invalid(`not a NOTIFY but ${request.method}`);
+    if (eventPackage(request) !== 'reg') return invalid(`Event is '${request.header('event') ?? ''}', not reg`);
+    const ours = this.#subscriber.onNotify(request);
+    const subscription = ours === undefined ? {} : { subscription: ours.uri };
+    if (request.body.length === 0) return { code: 1, kind: 'empty', resync: false, changes: [], ...subscription };
+    const type = request.header('content-type')?.split(';')[0].trim().toLowerCase();
+    if (type !== REGINFO_CONTENT_TYPE) return { ...invalid(`Content-Type is '${type ?? ''}', not ${REGINFO_CONTENT_TYPE}`), ...subscription };
+    const parsed = parseReginfo(request.body, { maxBytes: this.options.maxBodyBytes });
+    if (!parsed.ok) return { ...invalid(parsed.error.reason), ...subscription };
+    const doc = parsed.value;
+    const key = `${request.callId}\n${request.to.params.tag ?? ''}\n${request.from.params.tag ?? ''}`;
+    const last = this.#versions.get(key);
+    const rules = { ...registrar.options, domains: [] };
+    const aors: string[] = [];
+    for (const r of doc.registrations) {
+      const aor = toAor(aorUri(r.aor, this.options.defaultDomain), rules);
+      if (!aor.ok) return { ...invalid(`registration aor '${r.aor}' is not a SIP AOR`), ...subscription };
+      aors.push(aor.value);
+    }
+    if (last !== undefined && doc.version <= last) {
+      return { code: (await this.#anyRegistered(registrar, aors)) ? 1 : 2, kind: 'stale', resync: false, changes: [], ...subscription };
+    }
+    this.#versions.set(key, doc.version);
+    const full = doc.state === 'full';
+    const resync = !full && (last === undefined || doc.version > last + 1);
+    if (resync && ours !== undefined) this.#subscriber.resync(ours.uri);
+    const changes: BindingChange[] = [];
+    for (let i = 0; i < aors.length; i++) {
+      const registration = doc.registrations[i];
+      changes.push(...await registrar.editBindings(aors[i], (stored, nowMs) => applyRegistration(aors[i], stored, registration, full, nowMs)));
+    }
+    return { code: (await this.#anyRegistered(registrar, aors)) ? 1 : 2, kind: 'applied', resync, changes, ...subscription };
+  }
+
+  /**
+   * Handle a request of the reg-event package and reply to it: a SUBSCRIBE (the notifier) or a
+   * NOTIFY (applied with {@link handleNotify}: 200, or 400 naming what is invalid). Resolves to
+   * false, without replying, for any other request (and SUBSCRIBEs when the notifier is off), which
+   * the host then routes as usual. SUBSCRIBEs of other event packages are not ours (a proxy relays them).
+   */
+  async handleRequest(request: SipRequest, source: Source): Promise<boolean> {
+    if (this.#closed || eventPackage(request) !== 'reg') return false;
+    const reply = (data: Uint8Array): Promise<void> => this.options.transport.sendResponse(data, request, source);
+    if (request.method === 'SUBSCRIBE' && this.#notifier !== undefined) {
+      await this.#notifier.handleSubscribe(request, source, reply);
+      return true;
+    }
+    if (request.method !== 'NOTIFY') return false;
+    const outcome = await this.handleNotify(request);
+    await reply(outcome.code === -1 ? buildResponse(request, 400, `Bad Request (${outcome.reason ?? 'invalid reginfo'})`.replace(/[\r\n]/g, ' ')) : buildResponse(request, 200, 'OK'));
+    return true;
+  }
+
+  /**
+   * Stop: unsubscribe from other servers, end the watchers' subscriptions with a final NOTIFY,
+   * stop refreshing PUBLISHes, and stop listening to the registrar. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const kind of ['inserted', 'refreshed', 'updated', 'deleted', 'expired'] as const) this.options.registrar.off(kind, this.#onChange);
+    await Promise.all([this.#subscriber.close(), this.#notifier?.close(), this.#publisher?.close()]);
+  }
+
+  async #anyRegistered(registrar: Registrar, aors: readonly string[]): Promise<boolean> {
+    for (const aor of aors) if ((await registrar.bindings(aor)).length > 0) return true;
+    return false;
+  }
+
+  #aor(aor: string): string {
+    const canonical = toAor(aorUri(aor, this.options.defaultDomain), { ...this.options.registrar.options, domains: [] });
+    if (!canonical.ok) throw new ConfigError(`'${aor}' is not a SIP AOR; pass 'sip:user@domain' or 'user@domain' (or set defaultDomain for bare users)`);
+    return canonical.value;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ConfigError('this Reginfo is closed; create a new one with createReginfo()');
+  }
+}
+
+/** Create a {@link Reginfo} for a registrar. Throws {@link ConfigError} for bad options. */
+export function createReginfo(options: ReginfoOptions): Reginfo {
+  return new Reginfo(options);
+}

@@ -1,0 +1,69 @@
+import type { SipRequest, SipResponse } from './message';
+
+/**
+ * The state of a dialog (RFC 3261 §12): what a UA needs to send requests within it. A
+ * subscription is one (RFC 6665 §4.1.2.4). Mutable on purpose: the local CSeq counts up, the
+ * remote target and the remote tag can change.
+ */
+export interface Dialog {
+  readonly callId: string;
+  readonly localTag: string;
+  /** Unknown until the first response or NOTIFY of a subscription we asked for. */
+  remoteTag: string | undefined;
+  /** Local and remote URIs: the From and To of requests we send. */
+  readonly localUri: string;
+  readonly remoteUri: string;
+  /** The CSeq of the last request we sent in it. */
+  localCseq: number;
+  /** Where requests in the dialog go: the peer's Contact URI (RFC 3261 §12.1.1, §12.1.2). */
+  remoteTarget: string;
+  /** Route set, in the order our requests list it (RFC 3261 §12.1); loose routers assumed. */
+  routeSet: readonly string[];
+}
+
+/** The URI of a Contact value (`<sip:x>;p` or a bare URI). */
+export function contactUri(message: SipRequest | SipResponse): string | undefined {
+  const contacts = message.contacts;
+  return contacts === '*' || contacts.length === 0 ? undefined : contacts[0].uri;
+}
+
+/**
+ * The dialog a UAS creates when it accepts a request (RFC 3261 §12.1.1): remote target from its
+ * Contact, route set from its Record-Route in order, our To tag.
+ */
+export function uasDialog(request: SipRequest, localTag: string): Dialog {
+  return {
+    callId: request.callId,
+    localTag,
+    remoteTag: request.from.params.tag ?? undefined,
+    localUri: request.to.uri,
+    remoteUri: request.from.uri,
+    localCseq: 0,
+    remoteTarget: contactUri(request) ?? request.from.uri,
+    routeSet: request.recordRoute.map((r) => `<${r.uri}>`),
+  };
+}
+
+/**
+ * Complete a UAC dialog from the response or the request that established it (RFC 3261
+ * §12.1.2; a NOTIFY may arrive before the 2xx of its SUBSCRIBE, RFC 6665 §4.1.2.4): the remote
+ * tag, the remote target, and the route set from Record-Route (reversed for a response, as is
+ * for a NOTIFY, which is a request from the other side).
+ */
+export function establishUacDialog(dialog: Dialog, message: SipRequest | SipResponse): void {
+  const first = dialog.remoteTag === undefined;
+  dialog.remoteTag = message.kind === 'response' ? message.to.params.tag ?? undefined : message.from.params.tag ?? undefined;
+  dialog.remoteTarget = contactUri(message) ?? dialog.remoteTarget;
+  if (first) {
+    const routes = message.recordRoute.map((r) => `<${r.uri}>`);
+    dialog.routeSet = message.kind === 'response' ? routes.reverse() : routes;
+  }
+}
+
+/** From and To of a request sent in `dialog` (RFC 3261 §12.2.1.1). */
+export function dialogAddresses(dialog: Dialog): { readonly from: string; readonly to: string } {
+  return {
+    from: `<${dialog.localUri}>;tag=${dialog.localTag}`,
+    to: dialog.remoteTag === undefined ? `<${dialog.remoteUri}>` : `<${dialog.remoteUri}>;tag=${dialog.remoteTag}`,
+  };
+}
