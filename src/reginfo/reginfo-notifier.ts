@@ -36,7 +36,6 @@ interface Watcher {
   full: boolean;
   pending: Map<string, ContactChange>;
   sending: boolean;
-  dirty: boolean;
   /** Set when the subscription ends: the last NOTIFY says `terminated` with this reason. */
   ending: string | undefined;
   timer: TimerHandle | undefined;
@@ -168,7 +167,6 @@ export class ReginfoNotifier {
       full: true,
       pending: new Map(),
       sending: false,
-      dirty: false,
       ending: undefined,
       timer: undefined,
     };
@@ -195,11 +193,9 @@ export class ReginfoNotifier {
     });
   }
 
+  /** Send what the watcher has not been told yet, unless a NOTIFY is out (its answer sends the rest). */
   #flush(w: Watcher): void {
-    if (w.sending) {
-      w.dirty = true;
-      return;
-    }
+    if (w.sending) return;
     w.sending = true;
     const done = this.#notify(w)
       .catch((e: unknown) => {
@@ -209,10 +205,8 @@ export class ReginfoNotifier {
       .finally(() => {
         this.#inflight.delete(done);
         w.sending = false;
-        if (w.dirty && this.#watchers.has(dialogKey(w.dialog.callId, w.dialog.localTag))) {
-          w.dirty = false;
-          this.#flush(w);
-        }
+        const due = w.pending.size > 0 || w.full || w.ending !== undefined;
+        if (due && this.#watchers.has(dialogKey(w.dialog.callId, w.dialog.localTag))) this.#flush(w);
       });
     this.#inflight.add(done);
   }

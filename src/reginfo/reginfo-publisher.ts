@@ -28,8 +28,8 @@ interface Publication {
   version: number;
   pending: Map<string, ContactChange>;
   sending: boolean;
-  /** A change arrived while a PUBLISH was out: send again once it is answered. */
-  dirty: boolean;
+  /** Publish the full state even without a change ({@link ReginfoPublisher.update}, a failed refresh). */
+  republish: boolean;
   refresh: TimerHandle | undefined;
 }
 
@@ -79,7 +79,7 @@ export class ReginfoPublisher {
   async update(aor: string): Promise<boolean> {
     const live = await this.#o.registrar.bindings(aor);
     if (live.length === 0) return false;
-    this.#publication(aor);
+    this.#publication(aor).republish = true;
     this.#flush(aor);
     return true;
   }
@@ -94,29 +94,23 @@ export class ReginfoPublisher {
   #publication(aor: string): Publication {
     let p = this.#publications.get(aor);
     if (p === undefined) {
-      p = { aor, etag: undefined, version: 0, pending: new Map(), sending: false, dirty: false, refresh: undefined };
+      p = { aor, etag: undefined, version: 0, pending: new Map(), sending: false, republish: false, refresh: undefined };
       this.#publications.set(aor, p);
     }
     return p;
   }
 
+  /** Publish what changed, unless a PUBLISH is out (its answer publishes the rest). */
   #flush(aor: string): void {
     const p = this.#publications.get(aor);
-    if (p === undefined || this.#closed) return;
-    if (p.sending) {
-      p.dirty = true;
-      return;
-    }
+    if (p === undefined || this.#closed || p.sending) return;
     p.sending = true;
     const done = this.#publish(p)
       .catch((e: unknown) => this.#o.logger.error({ err: e, aor }, 'reg-event PUBLISH failed'))
       .finally(() => {
         this.#inflight.delete(done);
         p.sending = false;
-        if (p.dirty) {
-          p.dirty = false;
-          this.#flush(aor);
-        }
+        if (p.pending.size > 0 || p.republish) this.#flush(aor);
       });
     this.#inflight.add(done);
   }
@@ -132,6 +126,7 @@ export class ReginfoPublisher {
     await Promise.resolve(); // the other changes of the same commit join this PUBLISH
     const changes = p.pending;
     p.pending = new Map();
+    p.republish = false;
     const uris = this.#uris(p.aor);
     if (uris === undefined) {
       this.#o.logger.info({ aor: p.aor }, 'reg-event: no identities for this AOR yet; not publishing (useIdentities)');
@@ -149,7 +144,7 @@ export class ReginfoPublisher {
     if (expiresSec === undefined) return;
     if (live.length === 0) {
       // The AOR is gone: the terminated state was published and is left to expire.
-      if (p.pending.size === 0 && !p.dirty) this.#publications.delete(p.aor);
+      if (p.pending.size === 0 && !p.republish) this.#publications.delete(p.aor);
       return;
     }
     this.#scheduleRefresh(p, uris[0], expiresSec);
@@ -162,16 +157,13 @@ export class ReginfoPublisher {
       const done = this.#request(p, uri, undefined, this.#o.publishExpiresSec)
         .then((granted) => {
           if (granted !== undefined) this.#scheduleRefresh(p, uri, granted);
-          else p.dirty = true; // the refresh failed: publish the full state again
+          else p.republish = true; // the refresh failed: publish the full state again
         })
         .catch((e: unknown) => this.#o.logger.error({ err: e, aor: p.aor }, 'reg-event PUBLISH refresh failed'))
         .finally(() => {
           this.#inflight.delete(done);
           p.sending = false;
-          if (p.dirty) {
-            p.dirty = false;
-            this.#flush(p.aor);
-          }
+          if (p.pending.size > 0 || p.republish) this.#flush(p.aor);
         });
       this.#inflight.add(done);
     });
