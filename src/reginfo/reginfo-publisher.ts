@@ -33,11 +33,16 @@ interface Publication {
   refresh: TimerHandle | undefined;
 }
 
-/** `user@domain` as a SIP URI; a bare user gets `defaultDomain` (OpenSIPS `default_domain`). */
+/**
+ * An AOR or identity as a URI: `user@domain` gets `sip:`, and a SIP user without a domain gets
+ * `defaultDomain` (OpenSIPS `default_domain`); other URIs (`tel:`) stay as they are.
+ */
 export function aorUri(aor: string, defaultDomain: string | undefined): string {
-  const bare = aor.replace(/^sips?:/, '');
-  if (bare.includes('@') || defaultDomain === undefined) return aor.startsWith('sip') ? aor : `sip:${bare}`;
-  return `sip:${bare}@${defaultDomain}`;
+  const scheme = /^(sips?|tel):/i.exec(aor)?.[0];
+  if (scheme?.toLowerCase() === 'tel:') return aor;
+  const bare = scheme === undefined ? aor : aor.slice(scheme.length);
+  const withDomain = bare.includes('@') || defaultDomain === undefined ? bare : `${bare}@${defaultDomain}`;
+  return `${scheme ?? 'sip:'}${withDomain}`;
 }
 
 /** When to refresh something granted for `expiresSec`: a quarter before the end, at most a minute before (s). */

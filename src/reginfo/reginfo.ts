@@ -11,7 +11,7 @@ import { buildResponse } from '../sip/response';
 import type { SendRequestContext } from '../sip/send-request';
 import { applyRegistration } from './apply-registration';
 import { parseReginfo } from './parse-reginfo';
-import { REGINFO_CONTENT_TYPE } from './reginfo-document';
+import { REGINFO_CONTENT_TYPE, type ReginfoRegistration } from './reginfo-document';
 import { ReginfoNotifier, type WatcherSubscription } from './reginfo-notifier';
 import { resolveReginfoOptions, type ReginfoOptions, type ResolvedReginfoOptions } from './reginfo-options';
 import { aorUri, ReginfoPublisher, type PublishOutcome } from './reginfo-publisher';
@@ -170,12 +170,14 @@ export class Reginfo extends EventEmitter<ReginfoEvents> {
     const key = `${request.callId}\n${request.to.params.tag ?? ''}\n${request.from.params.tag ?? ''}`;
     const last = this.#versions.get(key);
     const rules = { ...registrar.options, domains: [] };
-    const aors: string[] = [];
-    for (const r of doc.registrations) {
-      const aor = toAor(aorUri(r.aor, this.options.defaultDomain), rules);
-      if (!aor.ok) return { ...invalid(`registration aor '${r.aor}' is not a SIP AOR`), ...subscription };
-      aors.push(aor.value);
+    // A registration whose AOR is not a SIP AOR (a tel: identity) has no place in the location: skipped, as OpenSIPS does.
+    const targets: { readonly aor: string; readonly registration: ReginfoRegistration }[] = [];
+    for (const registration of doc.registrations) {
+      const aor = toAor(aorUri(registration.aor, this.options.defaultDomain), rules);
+      if (aor.ok) targets.push({ aor: aor.value, registration });
+      else this.options.logger.debug({ aor: registration.aor }, 'reg-event NOTIFY: registration skipped, not a SIP AOR');
     }
+    const aors = targets.map((t) => t.aor);
     if (last !== undefined && doc.version <= last) {
       return { code: (await this.#anyRegistered(registrar, aors)) ? 1 : 2, kind: 'stale', resync: false, changes: [], ...subscription };
     }
@@ -184,9 +186,8 @@ export class Reginfo extends EventEmitter<ReginfoEvents> {
     const resync = !full && (last === undefined || doc.version > last + 1);
     if (resync && ours !== undefined) this.#subscriber.resync(ours.uri);
     const changes: BindingChange[] = [];
-    for (let i = 0; i < aors.length; i++) {
-      const registration = doc.registrations[i];
-      changes.push(...await registrar.editBindings(aors[i], (stored, nowMs) => applyRegistration(aors[i], stored, registration, full, nowMs)));
+    for (const { aor, registration } of targets) {
+      changes.push(...await registrar.editBindings(aor, (stored, nowMs) => applyRegistration(aor, stored, registration, full, nowMs)));
     }
     return { code: (await this.#anyRegistered(registrar, aors)) ? 1 : 2, kind: 'applied', resync, changes, ...subscription };
   }
