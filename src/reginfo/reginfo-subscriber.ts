@@ -130,6 +130,7 @@ export class ReginfoSubscriber {
       sub.status = state.state;
       if (state.expiresSec !== undefined) sub.expiresAt = this.#o.clock.now() + state.expiresSec * 1000;
     } else if (state.state === 'terminated') {
+      sub.timer?.cancel();
       sub.reason = state.reason;
       this.#dropDialog(sub);
       const reason = state.reason ?? 'deactivated';
@@ -235,7 +236,7 @@ export class ReginfoSubscriber {
     } else if (r?.status === 423 && Number(r.header('min-expires')) > expiresSec && sub.failures++ < 3) {
       sub.expiresSec = Number(r.header('min-expires'));
       this.#retry(sub, 0);
-    } else if (r?.status === 481) {
+    } else if (r?.status === 481 && dialog.remoteTag !== undefined) {
       this.#retry(sub, 0);
     } else {
       sub.failures++;

@@ -48,13 +48,15 @@ export function uasDialog(request: SipRequest, localTag: string): Dialog {
  * Complete a UAC dialog from the response or the request that established it (RFC 3261
  * §12.1.2; a NOTIFY may arrive before the 2xx of its SUBSCRIBE, RFC 6665 §4.1.2.4): the remote
  * tag, the remote target, and the route set from Record-Route (reversed for a response, as is
- * for a NOTIFY, which is a request from the other side).
+ * for a NOTIFY, which is a request from the other side). Without Record-Route the dialog keeps
+ * the route it was created with (an outbound proxy, RFC 3261 §8.1.2), so that its requests keep
+ * taking the path the first one took.
  */
 export function establishUacDialog(dialog: Dialog, message: SipRequest | SipResponse): void {
   const first = dialog.remoteTag === undefined;
   dialog.remoteTag = message.kind === 'response' ? message.to.params.tag ?? undefined : message.from.params.tag ?? undefined;
   dialog.remoteTarget = contactUri(message) ?? dialog.remoteTarget;
-  if (first) {
+  if (first && message.recordRoute.length > 0) {
     const routes = message.recordRoute.map((r) => `<${r.uri}>`);
     dialog.routeSet = message.kind === 'response' ? routes.reverse() : routes;
   }

@@ -106,7 +106,10 @@ export function network(
         clock.advance(Math.min(1000, left));
         await settle();
       }
-      if (ms === 0) await settle();
+      if (ms === 0) {
+        clock.advance(0);
+        await settle();
+      }
     },
     async register(node, aor, contact, expiresSec, callId, cseq) {
       const before = node.transport.responses.length;
