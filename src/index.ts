@@ -7,6 +7,9 @@
  *   (RFC 5627) and push notifications (RFC 8599), configured through {@link RegistrarOptions}.
  * - {@link createMidRegistrar}: a registration front-end to a main registrar (OpenSIPS
  *   mid_registrar): contact mirroring, contact throttling and AOR throttling.
+ * - {@link createRegistrantScheduler}: registers this server on remote registrars (OpenSIPS uac_registrant).
+ * - {@link createReginfo}: RFC 3680 reg-event (OpenSIPS pua_reginfo): PUBLISH on change, SUBSCRIBE
+ *   and apply NOTIFYs, and a notifier so sipreg nodes keep each other's location in sync.
  * - {@link parseSipMessage}: a two-tier SIP parser (fast scanner, SIP.js grammar as reference).
  * - Ports ({@link LocationStore}, {@link Transport}, {@link Clock}, {@link Logger}) so hosts
  *   wire their own storage and sockets; `sipreg/stores/*` and `sipreg/transports/node` ship
@@ -80,4 +83,13 @@ export * from './registrant/registrant-scheduler';
 export type { SrvRecord } from './sip/request-destination';
 export { MemoryRegistrantStore } from './stores/memory-registrant-store';
 export { JsonFileRegistrantStore } from './stores/json-file-registrant-store';
+export * from './reginfo/reginfo';
+export * from './reginfo/reginfo-options';
+export * from './reginfo/reginfo-document';
+export * from './reginfo/build-reginfo';
+export * from './reginfo/parse-reginfo';
+export type { PublishOutcome } from './reginfo/reginfo-publisher';
+export type { ReginfoSubscriptionInfo, SubscriptionStatus } from './reginfo/reginfo-subscriber';
+export type { WatcherSubscription } from './reginfo/reginfo-notifier';
+export type { SipResolver } from './sip/request-destination';
 export { OPENSIPS_REGISTRANT_COLUMNS, type RegistrantColumns, type RegistrantField } from './stores/registrant-record-from-row';

@@ -12,6 +12,7 @@ describe('examples', () => {
     ['registrar-extensions.ts', [], 'extensions example: all assertions passed'],
     ['mid-registrar-front-end.ts', ['--smoke'], 'smoke: OK'],
     ['trunk-registration.ts', ['--smoke'], 'smoke: OK'],
+    ['reginfo-sync.ts', ['--smoke'], 'smoke: OK'],
   ])('%s runs', async (file, args, expected) => {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', `examples/${file}`, ...args], {
       timeout: 30_000,
