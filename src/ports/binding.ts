@@ -19,6 +19,11 @@ export const BindingFlags = {
    * was in the REGISTER's Feature-Caps, RFC 8599 §5.3.1): stored, never pushed from here.
    */
   pushUpstream: 16,
+  /**
+   * Learned from a reg-event NOTIFY (RFC 3680), not registered here: a full-state NOTIFY removes
+   * only such bindings when it does not list them, never the ones this node's own UAs registered.
+   */
+  reginfo: 32,
 } as const;
 
 /**

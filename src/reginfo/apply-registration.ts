@@ -26,7 +26,7 @@ export function bindingOf(c: ReginfoContact, nowMs: number): Binding {
     expiresAt: nowMs + (c.expiresSec ?? 0) * 1000,
     q: c.q ?? -1,
     updatedAt: nowMs,
-    flags: c.received === undefined ? 0 : BindingFlags.nat,
+    flags: BindingFlags.reginfo | (c.received === undefined ? 0 : BindingFlags.nat),
   };
   if (c.received !== undefined) binding.received = c.received;
   if (c.path !== undefined) binding.path = c.path;
@@ -53,13 +53,18 @@ function alreadyHeld(current: Binding, incoming: Binding, hasCseq: boolean): boo
   return current.callId === incoming.callId && Math.abs(current.expiresAt - incoming.expiresAt) <= 1000;
 }
 
+const learned = (b: Binding): boolean => (b.flags & BindingFlags.reginfo) !== 0;
+
 /**
  * The edit a NOTIFY's `<registration>` makes to the AOR's stored bindings (RFC 3680 §5.4;
- * OpenSIPS `reginfo_handle_notify`): an active contact is inserted or updated, a terminated one
- * removed (`expired` when its event says so, else `deleted`), a registration that is not active
- * removes them all. In full state the document is the whole truth, so bindings it does not list
- * go too. Bindings whose lifetime already ran out leave as `expired`. Every change carries
- * `origin: 'reginfo'`. Undefined when nothing changes.
+ * OpenSIPS `reginfo_handle_notify`): an active contact is inserted or updated (flagged
+ * {@link BindingFlags.reginfo}), a terminated one removed (`expired` when its event says so,
+ * else `deleted`). A registration that is not active, and in full state every binding the
+ * document does not list, remove the bindings learned from NOTIFYs; the ones this node's own UAs
+ * registered stay (OpenSIPS deletes them too, which makes two nodes that notify each other delete
+ * each other's fresh registrations). Bindings whose lifetime already ran out leave as `expired`.
+ * Every change carries `origin: 'reginfo'` and `originUri`. Undefined when nothing changes.
+ * @param originUri - the notifier's Contact, see {@link BindingChange.originUri}.
  */
 export function applyRegistration(
   aor: string,
@@ -67,15 +72,17 @@ export function applyRegistration(
   registration: ReginfoRegistration,
   full: boolean,
   nowMs: number,
+  originUri?: string,
 ): BindingsEdit | undefined {
+  const origin = { origin: 'reginfo', ...(originUri === undefined ? {} : { originUri }) } as const;
   const changes: BindingChange[] = [];
   const next: Binding[] = [];
   for (const b of stored) {
     if (b.expiresAt > nowMs) next.push(b);
-    else changes.push({ kind: 'expired', aor, binding: b, origin: 'reginfo' });
+    else changes.push({ kind: 'expired', aor, binding: b, ...origin });
   }
   const removeAt = (i: number, kind: 'deleted' | 'expired'): void => {
-    changes.push({ kind, aor, binding: next[i], origin: 'reginfo' });
+    changes.push({ kind, aor, binding: next[i], ...origin });
     next.splice(i, 1);
   };
   const listed = new Set<Binding>();
@@ -90,7 +97,7 @@ export function applyRegistration(
     if (i < 0) {
       next.push(incoming);
       listed.add(incoming);
-      changes.push({ kind: 'inserted', aor, binding: incoming, origin: 'reginfo' });
+      changes.push({ kind: 'inserted', aor, binding: incoming, ...origin });
     } else if (alreadyHeld(next[i], incoming, c.cseq !== undefined)) {
       listed.add(next[i]);
     } else {
@@ -98,11 +105,11 @@ export function applyRegistration(
       next[i] = incoming;
       listed.add(incoming);
       const kind = previous.callId === incoming.callId ? 'refreshed' : 'updated';
-      changes.push({ kind, aor, binding: incoming, previous, origin: 'reginfo' });
+      changes.push({ kind, aor, binding: incoming, previous, ...origin });
     }
   }
   if (full || !active) {
-    for (let i = next.length - 1; i >= 0; i--) if (!listed.has(next[i])) removeAt(i, 'deleted');
+    for (let i = next.length - 1; i >= 0; i--) if (!listed.has(next[i]) && learned(next[i])) removeAt(i, 'deleted');
   }
   return changes.length === 0 ? undefined : { bindings: next, changes };
 }

@@ -2,6 +2,7 @@ import type { TimerHandle } from '../ports/clock';
 import type { Source } from '../ports/transport';
 import type { BindingChange } from '../registrar/binding-change';
 import { toAor } from '../registrar/aor';
+import { uriEquals } from '../sip/uri';
 import type { SipRequest } from '../sip/message';
 import { buildResponse, responseToTag } from '../sip/response';
 import { dialogAddresses, uasDialog, type Dialog } from '../sip/dialog';
@@ -119,15 +120,15 @@ export class ReginfoNotifier {
     this.#flush(w);
   }
 
-  /** Registrar changes: a partial NOTIFY to every watcher of each changed AOR. */
-  changed(changes: readonly BindingChange[]): void {
-    for (const c of changes) {
-      const watchers = this.#byAor.get(c.aor);
-      if (watchers === undefined) continue;
-      for (const w of watchers) {
-        w.pending.set(c.binding.contact, { binding: c.binding, event: contactEventOf(c) });
-        this.#flush(w);
-      }
+  /**
+   * A registrar change: a partial NOTIFY to every watcher of the AOR, except the one whose NOTIFY
+   * made it (split horizon: two nodes subscribed to each other do not echo changes back).
+   */
+  changed(c: BindingChange): void {
+    for (const w of this.#byAor.get(c.aor) ?? []) {
+      if (c.originUri !== undefined && uriEquals(c.originUri, w.dialog.remoteTarget)) continue;
+      w.pending.set(c.binding.contact, { binding: c.binding, event: contactEventOf(c) });
+      this.#flush(w);
     }
   }
 

@@ -71,13 +71,11 @@ export class ReginfoPublisher {
     this.#report = report;
   }
 
-  /** Registrar changes to publish; those that came from a NOTIFY are not echoed (OpenSIPS `self_op`). */
-  changed(changes: readonly BindingChange[]): void {
-    for (const c of changes) {
-      if (c.origin === 'reginfo') continue;
-      this.#publication(c.aor).pending.set(c.binding.contact, { binding: c.binding, event: contactEventOf(c) });
-      this.#flush(c.aor);
-    }
+  /** A registrar change to publish; one that came from a NOTIFY is not echoed (OpenSIPS `self_op`). */
+  changed(c: BindingChange): void {
+    if (c.origin === 'reginfo') return;
+    this.#publication(c.aor).pending.set(c.binding.contact, { binding: c.binding, event: contactEventOf(c) });
+    this.#flush(c.aor);
   }
 
   /** Publish the AOR's state now (OpenSIPS `reginfo_update`); false when it has no binding. */

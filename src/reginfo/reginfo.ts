@@ -7,6 +7,7 @@ import type { Registrar } from '../registrar/registrar';
 import { toAor } from '../registrar/aor';
 import { BranchIds } from '../sip/branch-ids';
 import type { SipRequest } from '../sip/message';
+import { contactUri } from '../sip/dialog';
 import { buildResponse } from '../sip/response';
 import type { SendRequestContext } from '../sip/send-request';
 import { applyRegistration } from './apply-registration';
@@ -76,8 +77,8 @@ export class Reginfo extends EventEmitter<ReginfoEvents> {
   readonly #versions = new LRUCache<string, number>({ max: 10_000 });
   readonly #identities = new Map<string, readonly string[]>();
   readonly #onChange = (change: BindingChange): void => {
-    this.#publisher?.changed([change]);
-    this.#notifier?.changed([change]);
+    this.#publisher?.changed(change);
+    this.#notifier?.changed(change);
   };
   #closed = false;
 
@@ -186,8 +187,9 @@ export class Reginfo extends EventEmitter<ReginfoEvents> {
     const resync = !full && (last === undefined || doc.version > last + 1);
     if (resync && ours !== undefined) this.#subscriber.resync(ours.uri);
     const changes: BindingChange[] = [];
+    const notifierUri = contactUri(request);
     for (const { aor, registration } of targets) {
-      changes.push(...await registrar.editBindings(aor, (stored, nowMs) => applyRegistration(aor, stored, registration, full, nowMs)));
+      changes.push(...await registrar.editBindings(aor, (stored, nowMs) => applyRegistration(aor, stored, registration, full, nowMs, notifierUri)));
     }
     return { code: (await this.#anyRegistered(registrar, aors)) ? 1 : 2, kind: 'applied', resync, changes, ...subscription };
   }

@@ -24,4 +24,9 @@ export interface BindingChange {
    * NOTIFY applied by {@link Reginfo.handleNotify} (so the reg-event publisher does not echo it).
    */
   readonly origin?: 'reginfo';
+  /**
+   * With `origin: 'reginfo'`: the Contact of the notifier whose NOTIFY made the change, so the
+   * notifier side does not send the change back to where it came from (split horizon).
+   */
+  readonly originUri?: string;
 }
