@@ -68,15 +68,29 @@ const MODULE_DIRECTORIES = [
   '/usr/local/lib/kamailio/modules',
 ];
 
+/** The directory of Kamailio's modules: the first of Debian's (or a source install's) that holds registrar.so. */
+export function kamailioModuleDirectory(): string {
+  return MODULE_DIRECTORIES.find((directory) => existsSync(join(directory, 'registrar.so'))) ?? MODULE_DIRECTORIES[0];
+}
+
+/** More of the config of {@link kamailioRegistrarConfig}, for modules that build on usrloc and registrar. */
+export interface KamailioConfigExtras {
+  /** Modules loaded after usrloc and registrar, in this order (those that bind to them, such as pua_reginfo). @defaultValue none */
+  readonly lateModules?: readonly string[];
+  /** Top-level lines after the registrar's module parameters (the `modparam`s of the extra modules). @defaultValue none */
+  readonly settings?: string;
+}
+
 /**
  * The config of an in-memory Kamailio registrar on `udp:127.0.0.1:port` for interop tests:
- * modules sl, maxfwd, pv, xlog, usrloc and registrar plus `extraModules`, usrloc in memory
- * purged every second, lifetimes from 1 s to 2 h kept as asked, and `requestRoute` as the body
- * of `request_route` (after the Max-Forwards check).
+ * modules sl, maxfwd, pv, xlog, usrloc and registrar plus `extraModules` (loaded before usrloc)
+ * and `extras.lateModules` (after registrar), usrloc in memory purged every second, lifetimes
+ * from 1 s to 2 h kept as asked, then `extras.settings`, and `requestRoute` as the body of
+ * `request_route` (after the Max-Forwards check).
  */
-export function kamailioRegistrarConfig(port: number, requestRoute: string, extraModules: readonly string[] = []): string {
-  const modules = MODULE_DIRECTORIES.find((directory) => existsSync(join(directory, 'registrar.so'))) ?? MODULE_DIRECTORIES[0];
-  const loads = ['sl', 'maxfwd', 'pv', 'xlog', ...extraModules, 'usrloc', 'registrar'].map((m) => `loadmodule "${m}.so"`).join('\n');
+export function kamailioRegistrarConfig(port: number, requestRoute: string, extraModules: readonly string[] = [], extras: KamailioConfigExtras = {}): string {
+  const modules = kamailioModuleDirectory();
+  const loads = ['sl', 'maxfwd', 'pv', 'xlog', ...extraModules, 'usrloc', 'registrar', ...(extras.lateModules ?? [])].map((m) => `loadmodule "${m}.so"`).join('\n');
   return `#!KAMAILIO
 debug=1
 log_stderror=yes
@@ -94,6 +108,7 @@ modparam("usrloc", "timer_interval", 1)
 modparam("registrar", "min_expires", 1)
 modparam("registrar", "max_expires", 7200)
 modparam("registrar", "default_expires", 3600)
+${extras.settings ?? ''}
 
 request_route {
 	if (!mf_process_maxfwd_header("70")) {
