@@ -64,6 +64,10 @@ function contactElement(c: ReginfoContact): string {
   if (c.received !== undefined) out += attribute('received', c.received);
   if (c.path !== undefined && c.path.length > 0) out += attribute('path', c.path.join(','));
   if (c.userAgent !== undefined) out += attribute('user_agent', c.userAgent);
+  if (c.updatedAt !== undefined) {
+    if (!Number.isSafeInteger(c.updatedAt) || c.updatedAt < 0) throw new RangeError(`reginfo: updatedAt must be a non-negative integer of epoch ms, got ${c.updatedAt}`);
+    out += ` last_modified_ms="${c.updatedAt}"`;
+  }
   out += `>\n      <uri>${text(c.uri)}</uri>`;
   if (c.displayName !== undefined) out += `\n      <display-name>${text(c.displayName)}</display-name>`;
   for (const p of c.unknownParams ?? []) out += `\n      <unknown-param${attribute('name', p.name)}>${text(p.value)}</unknown-param>`;

@@ -222,6 +222,11 @@ function readContact(e: XmlElement): ReginfoContact {
   if (path !== undefined && path.length > 0) contact.path = path;
   const userAgent = attribute(e, 'user_agent');
   if (userAgent !== undefined) contact.userAgent = userAgent;
+  const updated = attribute(e, 'last_modified_ms');
+  if (updated !== undefined) {
+    const ms = /^\d{1,15}$/.test(updated) ? Number(updated) : fail(`${e.path}: attribute last_modified_ms=${show(updated)} is not epoch milliseconds`);
+    contact.updatedAt = ms;
+  }
   const unknownParams = childElements(e, 'unknown-param').map((p): ReginfoUnknownParam => ({ name: required(p, 'name'), value: textOf(p) }));
   if (unknownParams.length > 0) contact.unknownParams = unknownParams;
   return contact;

@@ -77,6 +77,12 @@ export interface ReginfoContact {
   /** The REGISTER's `Path` values, top first (written as one comma-separated attribute). */
   readonly path?: readonly string[];
   readonly userAgent?: string;
+  /**
+   * When the contact was last registered or refreshed (epoch ms), a sipreg extension (attribute
+   * `last_modified_ms`; other implementations ignore it): nodes that notify each other order two
+   * registrations of one Contact by it, the later one winning on both.
+   */
+  readonly updatedAt?: number;
   readonly unknownParams?: readonly ReginfoUnknownParam[];
 }
 

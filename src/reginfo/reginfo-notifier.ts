@@ -10,7 +10,7 @@ import { sendRequest, type SendRequestContext } from '../sip/send-request';
 import { buildReginfo } from './build-reginfo';
 import { REGINFO_CONTENT_TYPE } from './reginfo-document';
 import type { ResolvedReginfoOptions } from './reginfo-options';
-import { contactEventOf, registrationOf, type ContactChange } from './registration-from-bindings';
+import { contactChangesOf, registrationOf, type ContactChange } from './registration-from-bindings';
 
 /** A watcher's subscription to the reg-event of one AOR (RFC 3680 §4, RFC 6665 §4.2). */
 export interface WatcherSubscription {
@@ -127,7 +127,7 @@ export class ReginfoNotifier {
   changed(c: BindingChange): void {
     for (const w of this.#byAor.get(c.aor) ?? []) {
       if (c.originUri !== undefined && uriEquals(c.originUri, w.dialog.remoteTarget)) continue;
-      w.pending.set(c.binding.contact, { binding: c.binding, event: contactEventOf(c) });
+      for (const [contact, change] of contactChangesOf(c, this.#o.clock.now())) w.pending.set(contact, change);
       this.#flush(w);
     }
   }

@@ -6,7 +6,7 @@ import type { BindingChange } from '../registrar/binding-change';
 import { buildReginfo } from './build-reginfo';
 import { REGINFO_CONTENT_TYPE } from './reginfo-document';
 import type { ResolvedReginfoOptions } from './reginfo-options';
-import { contactEventOf, registrationOf, type ContactChange } from './registration-from-bindings';
+import { contactChangesOf, registrationOf, type ContactChange } from './registration-from-bindings';
 
 /** How one PUBLISH ended, reported by the `publish` event. */
 export interface PublishOutcome {
@@ -74,7 +74,7 @@ export class ReginfoPublisher {
   /** A registrar change to publish; one that came from a NOTIFY is not echoed (OpenSIPS `self_op`). */
   changed(c: BindingChange): void {
     if (c.origin === 'reginfo') return;
-    this.#publication(c.aor).pending.set(c.binding.contact, { binding: c.binding, event: contactEventOf(c) });
+    for (const [contact, change] of contactChangesOf(c, this.#o.clock.now())) this.#publication(c.aor).pending.set(contact, change);
     this.#flush(c.aor);
   }
 

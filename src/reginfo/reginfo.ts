@@ -10,11 +10,12 @@ import type { SipRequest } from '../sip/message';
 import { contactUri } from '../sip/dialog';
 import { buildResponse } from '../sip/response';
 import type { SendRequestContext } from '../sip/send-request';
-import { applyRegistration } from './apply-registration';
+import { applyRegistration, type Removal } from './apply-registration';
 import { parseReginfo } from './parse-reginfo';
 import { REGINFO_CONTENT_TYPE, type ReginfoRegistration } from './reginfo-document';
 import { ReginfoNotifier, type WatcherSubscription } from './reginfo-notifier';
 import { resolveReginfoOptions, type ReginfoOptions, type ResolvedReginfoOptions } from './reginfo-options';
+import { removalOf } from './registration-from-bindings';
 import { aorUri, ReginfoPublisher, type PublishOutcome } from './reginfo-publisher';
 import { ReginfoSubscriber, type ReginfoSubscriptionInfo } from './reginfo-subscriber';
 
@@ -76,7 +77,12 @@ export class Reginfo extends EventEmitter<ReginfoEvents> {
   /** Last document version seen per NOTIFY dialog (RFC 3680 §5.3). */
   readonly #versions = new LRUCache<string, number>({ max: 10_000 });
   readonly #identities = new Map<string, readonly string[]>();
+  /** The recent removals of Contacts, by `aor\ncontact` (see {@link applyRegistration}). */
+  readonly #removed = new LRUCache<string, Removal>({ max: 10_000 });
   readonly #onChange = (change: BindingChange): void => {
+    if (change.kind === 'deleted' || change.kind === 'expired') {
+      this.#removed.set(`${change.aor}\n${change.binding.contact}`, removalOf(change, this.options.clock.now()));
+    }
     this.#publisher?.changed(change);
     this.#notifier?.changed(change);
   };
@@ -189,7 +195,7 @@ export class Reginfo extends EventEmitter<ReginfoEvents> {
     const changes: BindingChange[] = [];
     const notifierUri = contactUri(request);
     for (const { aor, registration } of targets) {
-      changes.push(...await registrar.editBindings(aor, (stored, nowMs) => applyRegistration(aor, stored, registration, full, nowMs, notifierUri)));
+      changes.push(...await registrar.editBindings(aor, (stored, nowMs) => applyRegistration(aor, stored, registration, full, nowMs, notifierUri, (contact) => this.#removed.get(`${aor}\n${contact}`))));
     }
     return { code: (await this.#anyRegistered(registrar, aors)) ? 1 : 2, kind: 'applied', resync, changes, ...subscription };
   }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Binding } from '../ports/binding';
 import type { BindingChange } from '../registrar/binding-change';
 import { parseParams } from '../sip/headers/params';
+import type { Removal } from './apply-registration';
 import type { ContactEvent, ReginfoContact, ReginfoRegistration, ReginfoUnknownParam } from './reginfo-document';
 
 /** What happened to one contact since the last document: its binding and the RFC 3680 event. */
@@ -29,6 +30,37 @@ export function contactEventOf(change: BindingChange): ContactEvent {
     case 'deleted': return 'unregistered';
     case 'expired': return 'expired';
   }
+}
+
+/**
+ * The removal a `deleted` or `expired` change reports (see {@link Removal}): when it happened (the
+ * de-REGISTER's time, else `nowMs`; for an expiry, the registration's last update), and the binding's Call-ID with the CSeq of the
+ * de-REGISTER when it was sent in that Call-ID (RFC 3261 §10.3 step 7 order).
+ */
+export function removalOf(change: BindingChange, nowMs: number): Removal {
+  const { binding, removedBy } = change;
+  // An expiry ends the registration as last updated: anything newer is news (copies expire a little apart).
+  if (change.kind === 'expired') return { at: binding.updatedAt, callId: binding.callId, cseq: binding.cseq };
+  const cseq = removedBy?.callId === binding.callId ? Math.max(removedBy.cseq, binding.cseq) : binding.cseq;
+  return { at: removedBy?.at ?? nowMs, callId: binding.callId, cseq };
+}
+
+/**
+ * What a registrar change tells watchers, by Contact URI: the binding with its
+ * {@link contactEventOf} event (an ended one with its {@link removalOf} CSeq, and its time as
+ * `updatedAt`); an update that moved the binding to another Contact URI (an RFC 5626 flow
+ * re-registered from a new address) also ends the old URI (`unregistered`).
+ */
+export function contactChangesOf(change: BindingChange, nowMs: number): [string, ContactChange][] {
+  const { binding, previous } = change;
+  let reported = binding;
+  if (change.kind === 'deleted' || change.kind === 'expired') {
+    const removal = removalOf(change, nowMs);
+    reported = { ...binding, cseq: removal.cseq, updatedAt: removal.at };
+  }
+  const out: [string, ContactChange][] = [[binding.contact, { binding: reported, event: contactEventOf(change) }]];
+  if (previous !== undefined && previous.contact !== binding.contact) out.push([previous.contact, { binding: previous, event: 'unregistered' }]);
+  return out;
 }
 
 /**
@@ -69,6 +101,7 @@ export function contactOf(b: Binding, event: ContactEvent, nowMs: number): Regin
     ...(b.received === undefined ? {} : { received: b.received }),
     ...(b.path === undefined || b.path.length === 0 ? {} : { path: b.path }),
     ...(b.userAgent === undefined ? {} : { userAgent: b.userAgent }),
+    updatedAt: b.updatedAt,
     ...(params === undefined ? {} : { unknownParams: params }),
   };
 }

@@ -20,6 +20,12 @@ export interface BindingChange {
   /** The binding before the change, for `refreshed` and `updated`. */
   readonly previous?: Binding;
   /**
+   * For `deleted`: the Call-ID and CSeq of the de-REGISTER (the binding keeps those of the
+   * REGISTER that created it) and when it was removed (epoch ms; for a removal learned from a
+   * NOTIFY, the notifier's time). Reg-event reports them, so a peer can tell news from before the removal.
+   */
+  readonly removedBy?: { readonly callId: string; readonly cseq: number; readonly at: number };
+  /**
    * What made the change when it was not a REGISTER, a `remove()` or the purge: `'reginfo'` for a
    * NOTIFY applied by {@link Reginfo.handleNotify} (so the reg-event publisher does not echo it).
    */

@@ -165,6 +165,13 @@ function cseqCheck(b: Binding, callId: string, cseq: number, ctx: SaveContext): 
   return regError('invalid-cseq');
 }
 
+/**
+ * The update time of a REGISTER replacing a binding learned from a reg-event NOTIFY, which carries
+ * the notifier's clock: later than that one even when the clocks differ or did not move, so that
+ * every node orders the two registrations alike (a Lamport clock).
+ */
+const laterThan = (learned: Binding, nowMs: number): number => Math.max(nowMs, learned.updatedAt + 1);
+
 function sameRegistration(a: Binding, b: Binding): boolean {
   return a.contact === b.contact && a.callId === b.callId && a.q === b.q && a.received === b.received && a.socket === b.socket
     && a.userAgent === b.userAgent && a.attr === b.attr && a.flags === b.flags && a.params === b.params
@@ -261,7 +268,8 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
       if (check === 'skip') return ok({ bindings: current, changes: [], requestBindings: [], expired, unchanged: true });
       if (check !== 'apply') return err(check);
     }
-    for (const b of current) changes.push({ kind: 'deleted', aor, binding: b });
+    const removedBy = { callId, cseq, at: nowMs };
+    for (const b of current) changes.push({ kind: 'deleted', aor, binding: b, removedBy });
     return ok({ bindings: [], changes, requestBindings: [], expired, unchanged: current.length === 0 && expired.length === 0 });
   }
 
@@ -310,7 +318,7 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
     if (expires === 0) {
       if (found !== undefined) {
         next.splice(index, 1);
-        changes.push({ kind: 'deleted', aor, binding: found });
+        changes.push({ kind: 'deleted', aor, binding: found, removedBy: { callId, cseq, at: nowMs } });
       }
       continue;
     }
@@ -335,7 +343,7 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
       cseq,
       expiresAt: nowMs + expires * 1000,
       q,
-      updatedAt: nowMs,
+      updatedAt: found === undefined || (found.flags & BindingFlags.reginfo) === 0 ? nowMs : laterThan(found, nowMs),
       flags: flagsBase | (received !== undefined ? BindingFlags.nat : 0),
       socket,
       userAgent,
