@@ -59,6 +59,8 @@ export interface ReginfoOptions {
   readonly retryBaseSec?: number;
   /** Longest wait before subscribing again (s). @defaultValue 1800 */
   readonly retryMaxSec?: number;
+  /** Longest wait of {@link Reginfo.close} for the answers to its final NOTIFYs and unSUBSCRIBEs (ms). @defaultValue 1000 */
+  readonly closeTimeoutMs?: number;
   /** @defaultValue the system clock */
   readonly clock?: Clock;
   /** @defaultValue silent */
@@ -85,6 +87,7 @@ export interface ResolvedReginfoOptions {
   readonly maxBodyBytes: number;
   readonly retryBaseSec: number;
   readonly retryMaxSec: number;
+  readonly closeTimeoutMs: number;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly resolver: SipResolver;
@@ -133,6 +136,7 @@ export function resolveReginfoOptions(options: ReginfoOptions): ResolvedReginfoO
     maxBodyBytes: integer('maxBodyBytes', options.maxBodyBytes, 65536, 256),
     retryBaseSec: integer('retryBaseSec', options.retryBaseSec, 30, 1),
     retryMaxSec: integer('retryMaxSec', options.retryMaxSec, 1800, 1),
+    closeTimeoutMs: integer('closeTimeoutMs', options.closeTimeoutMs, 1000, 0),
     clock: options.clock ?? systemClock,
     logger: options.logger ?? silentLogger,
     resolver: options.resolver ?? systemResolver,

@@ -112,6 +112,12 @@ export class ReginfoSubscriber {
     return [...this.#byUri.values()].map((s) => this.#info(s));
   }
 
+  /** True when `request` (a NOTIFY) belongs to a subscription of ours: its Call-ID and our tag. */
+  matches(request: SipRequest): boolean {
+    const toTag = request.to.params.tag;
+    return toTag != null && this.#byDialog.has(dialogKey(request.callId, toTag));
+  }
+
   /**
    * A NOTIFY in one of our subscriptions (matched by Call-ID and our tag): complete the dialog
    * (the NOTIFY may come before the 200, RFC 6665 §4.1.2.4) and act on `Subscription-State`.

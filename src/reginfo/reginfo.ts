@@ -2,6 +2,7 @@ import { EventEmitter } from 'eventemitter3';
 import { LRUCache } from 'lru-cache';
 import { ConfigError } from '../errors/sdk-error';
 import type { Source } from '../ports/transport';
+import type { TimerHandle } from '../ports/clock';
 import type { BindingChange } from '../registrar/binding-change';
 import type { Registrar } from '../registrar/registrar';
 import { toAor } from '../registrar/aor';
@@ -202,9 +203,12 @@ export class Reginfo extends EventEmitter<ReginfoEvents> {
 
   /**
    * Handle a request of the reg-event package and reply to it: a SUBSCRIBE (the notifier) or a
-   * NOTIFY (applied with {@link handleNotify}: 200, or 400 naming what is invalid). Resolves to
-   * false, without replying, for any other request (and SUBSCRIBEs when the notifier is off), which
-   * the host then routes as usual. SUBSCRIBEs of other event packages are not ours (a proxy relays them).
+   * NOTIFY of one of our subscriptions (applied with {@link handleNotify}: 200, or 400 naming what
+   * is invalid). A NOTIFY of no subscription of ours gets 481 and changes nothing (RFC 6665
+   * §4.1.3): nobody can write into the location by sending NOTIFYs, and a notifier that lost track
+   * of a restarted watcher ends its stale subscription. Resolves to false, without replying, for
+   * any other request (and SUBSCRIBEs when the notifier is off), which the host then routes as
+   * usual; SUBSCRIBEs of other event packages are not ours (a proxy relays them).
    */
   async handleRequest(request: SipRequest, source: Source): Promise<boolean> {
     if (this.#closed || eventPackage(request) !== 'reg') return false;
@@ -214,6 +218,10 @@ export class Reginfo extends EventEmitter<ReginfoEvents> {
       return true;
     }
     if (request.method !== 'NOTIFY') return false;
+    if (!this.#subscriber.matches(request)) {
+      await reply(buildResponse(request, 481, 'Subscription Does Not Exist'));
+      return true;
+    }
     const outcome = await this.handleNotify(request);
     await reply(outcome.code === -1 ? buildResponse(request, 400, `Bad Request (${outcome.reason ?? 'invalid reginfo'})`.replace(/[\r\n]/g, ' ')) : buildResponse(request, 200, 'OK'));
     return true;
@@ -221,13 +229,20 @@ export class Reginfo extends EventEmitter<ReginfoEvents> {
 
   /**
    * Stop: unsubscribe from other servers, end the watchers' subscriptions with a final NOTIFY,
-   * stop refreshing PUBLISHes, and stop listening to the registrar. Idempotent.
+   * stop refreshing PUBLISHes, and stop listening to the registrar. Waits for the answers at most
+   * `closeTimeoutMs` (a peer that is gone would hold it for the 32 s of Timer F). Idempotent.
    */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     for (const kind of ['inserted', 'refreshed', 'updated', 'deleted', 'expired'] as const) this.options.registrar.off(kind, this.#onChange);
-    await Promise.all([this.#subscriber.close(), this.#notifier?.close(), this.#publisher?.close()]);
+    const done = Promise.all([this.#subscriber.close(), this.#notifier?.close(), this.#publisher?.close()]);
+    let timer: TimerHandle | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = this.options.clock.setTimer(this.options.closeTimeoutMs, resolve);
+    });
+    await Promise.race([done, timeout]);
+    timer?.cancel();
   }
 
   async #anyRegistered(registrar: Registrar, aors: readonly string[]): Promise<boolean> {

@@ -199,6 +199,15 @@ describe('reg-event subscriber', () => {
     expect((await b.registrar.bindings('alice@example.com')).map((x) => x.contact)).toEqual(['sip:z@192.0.2.9']);
   });
 
+  it('answers 481 to a NOTIFY of no subscription of ours and changes nothing (RFC 6665 §4.1.3)', async () => {
+    await b.reginfo.subscribe(AOR, 600);
+    const [sub] = subscribes();
+    const forged = { ...sub, callId: 'forged-call' } as SipRequest;
+    expect(await notify(forged, document(0, 'full', [contact('sip:intruder@203.0.113.66')]))).toBe(481);
+    expect(await b.registrar.bindings('alice@example.com')).toEqual([]);
+    expect(await notify(sub, document(0, 'full', [contact('sip:a@192.0.2.1')]))).toBe(200);
+  });
+
   it('unsubscribes with Expires: 0 in the dialog', async () => {
     await b.reginfo.subscribe(AOR, 600);
     expect(await b.reginfo.unsubscribe(AOR)).toBe(true);
