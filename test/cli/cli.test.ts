@@ -92,6 +92,25 @@ describe('sipreg CLI', () => {
     expect(stdout).toMatch(/^  --save-flags .*p0\/p1\/p2 off\/lazy\/strict, v received/m);
   });
 
+  it('reg-event: lists every pua_reginfo parameter in --help and exits 2 naming the flag of a bad value', async () => {
+    const { stdout } = await run(process.execPath, [...CLI, 'registrar', '--help']);
+    for (const flag of ['reginfo-server-address', 'reginfo-outbound-proxy', 'reginfo-default-domain', 'reginfo-publish', 'reginfo-publish-expires',
+      'reginfo-notifier', 'reginfo-subscribe', 'reginfo-min-subscribe-expires', 'reginfo-max-subscribe-expires']) expect(stdout).toMatch(new RegExp(`^  --${flag} `, 'm'));
+    const base = ['registrar', '--store', 'memory', '--listen', 'udp:127.0.0.1:0'];
+    const server = ['--reginfo-server-address', 'sip:reginfo@127.0.0.1:5999'];
+    const cases: [string[], string][] = [
+      [['--reginfo-publish', '1'], '--reginfo-publish needs --reginfo-server-address'],
+      [['--reginfo-server-address', 'reginfo@host'], "--reginfo-server-address: ReginfoOptions.serverAddress must be a sip: or sips: URI"],
+      [[...server, '--reginfo-subscribe', 'alice@example.com'], "--reginfo-subscribe: expected URI[,EXPIRES]"],
+      [[...server, '--reginfo-subscribe', 'sip:alice@example.com,0'], 'EXPIRES must be at least 1 second'],
+      [[...server, '--reginfo-min-subscribe-expires', '0'], '--reginfo-min-subscribe-expires: ReginfoOptions.minSubscribeExpiresSec must be an integer in 1..'],
+      [[...server, '--reginfo-outbound-proxy', 'tel:+1555'], '--reginfo-outbound-proxy: ReginfoOptions.outboundProxy must be a sip: or sips: URI'],
+      [[...server, '--reginfo-default-domain', 'bad domain'], '--reginfo-default-domain: ReginfoOptions.defaultDomain must be a host name'],
+    ];
+    const results = await Promise.all(cases.map(([args]) => failing([...base, ...args])));
+    results.forEach((result, i) => expect(result).toMatchObject({ code: 2, stderr: expect.stringContaining(cases[i][1]) }));
+  });
+
   it('lists every module parameter in --help', async () => {
     const { stdout } = await run(process.execPath, [...CLI, 'registrar', '--help']);
     for (const flag of ['default-expires', 'min-expires', 'max-expires', 'default-q', 'realm-prefix', 'case-sensitive', 'received-param',

@@ -185,6 +185,17 @@ describe('reg-event notifier', () => {
     expect(notifies(a)).toHaveLength(1);
   });
 
+  it('sends its watchers the full state again on update() (reginfo_update), false for an AOR without bindings', async () => {
+    await deliver(subscribe('sip:alice@example.com'));
+    expect(await a.reginfo.update('alice@example.com')).toBe(true);
+    await net.step(0);
+    const sent = notifies(a);
+    expect(sent).toHaveLength(2);
+    expect(sent[1].doc).toMatchObject({ version: 1, state: 'full' });
+    expect(sent[1].doc.registrations[0].contacts.map((c) => c.uri)).toEqual(['sip:alice@192.0.2.1:5060']);
+    expect(await a.reginfo.update('nobody@example.com')).toBe(false);
+  });
+
   it('ends every subscription with terminated;reason=deactivated on close', async () => {
     await deliver(subscribe('sip:alice@example.com'));
     await a.reginfo.close();
