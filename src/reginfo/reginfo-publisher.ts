@@ -58,13 +58,14 @@ export const refreshAfterSec = (expiresSec: number): number => Math.max(1, expir
 export class ReginfoPublisher {
   readonly #o: ResolvedReginfoOptions;
   readonly #send: SendRequestContext;
-  readonly #identities: (aor: string) => readonly string[] | undefined;
+  /** Public identities by AOR ({@link Reginfo.setIdentities}); an AOR's go with its last binding. */
+  readonly #identities: Map<string, readonly string[]>;
   readonly #report: (outcome: PublishOutcome) => void;
   readonly #publications = new Map<string, Publication>();
   readonly #inflight = new Set<Promise<void>>();
   #closed = false;
 
-  constructor(o: ResolvedReginfoOptions, send: SendRequestContext, identities: (aor: string) => readonly string[] | undefined, report: (outcome: PublishOutcome) => void) {
+  constructor(o: ResolvedReginfoOptions, send: SendRequestContext, identities: Map<string, readonly string[]>, report: (outcome: PublishOutcome) => void) {
     this.#o = o;
     this.#send = send;
     this.#identities = identities;
@@ -121,7 +122,7 @@ export class ReginfoPublisher {
   /** The presentities of an AOR: its identities when `useIdentities`, else the AOR itself. */
   #uris(aor: string): readonly string[] | undefined {
     if (!this.#o.useIdentities) return [aorUri(aor, this.#o.defaultDomain)];
-    const ids = this.#identities(aor);
+    const ids = this.#identities.get(aor);
     return ids === undefined || ids.length === 0 ? undefined : ids.map((id) => aorUri(id, this.#o.defaultDomain));
   }
 
@@ -146,8 +147,11 @@ export class ReginfoPublisher {
     const expiresSec = await this.#request(p, uris[0], body, this.#o.publishExpiresSec);
     if (expiresSec === undefined) return;
     if (live.length === 0) {
-      // The AOR is gone: the terminated state was published and is left to expire.
-      if (p.pending.size === 0 && !p.republish) this.#publications.delete(p.aor);
+      // The AOR is gone: the terminated state was published and is left to expire; its identities go too (OpenSIPS usrloc keys go with the record).
+      if (p.pending.size === 0 && !p.republish) {
+        this.#publications.delete(p.aor);
+        this.#identities.delete(p.aor);
+      }
       return;
     }
     this.#scheduleRefresh(p, uris[0], expiresSec);

@@ -94,7 +94,7 @@ export class Reginfo extends EventEmitter<ReginfoEvents> {
     const o = resolveReginfoOptions(options);
     this.options = o;
     const send: SendRequestContext = { transport: o.transport, resolver: o.resolver, branches: new BranchIds() };
-    if (o.publish) this.#publisher = new ReginfoPublisher(o, send, (aor) => this.#identities.get(aor), (p) => this.emit('publish', p));
+    if (o.publish) this.#publisher = new ReginfoPublisher(o, send, this.#identities, (p) => this.emit('publish', p));
     if (o.notifier) this.#notifier = new ReginfoNotifier(o, send);
     this.#subscriber = new ReginfoSubscriber(o, send, (s) => this.emit('subscription', s));
     for (const kind of ['inserted', 'refreshed', 'updated', 'deleted', 'expired'] as const) o.registrar.on(kind, this.#onChange);
@@ -125,10 +125,12 @@ export class Reginfo extends EventEmitter<ReginfoEvents> {
   /**
    * Set the public identities of an AOR (OpenSIPS `ul_add_key(…, ul_identities_key, …)`, e.g. from
    * a `P-Associated-URI`): with `useIdentities` each one is a `<registration>` of its PUBLISHes.
-   * Call {@link update} afterwards to publish them.
+   * Call {@link update} afterwards to publish them. They go with the AOR's last binding; without
+   * a publisher (`publish: false`) they are not kept.
    */
   setIdentities(aor: string, identities: readonly string[]): void {
     const key = this.#aor(aor);
+    if (this.#publisher === undefined) return;
     const uris = identities.map((i) => i.trim().replace(/^<(.*)>$/, '$1')).filter((i) => i !== '');
     if (uris.length === 0) this.#identities.delete(key);
     else this.#identities.set(key, Object.freeze(uris));

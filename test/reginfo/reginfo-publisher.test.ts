@@ -132,6 +132,13 @@ describe('reg-event identities and update()', () => {
       ['sip:bob@ims.test', 'active', 1],
     ]);
     expect(await a.reginfo.update('nobody@ims.test')).toBe(false);
+    // The identities go with the last binding (after the terminated state was published with them).
+    await net.register(a, 'sip:alice@ims.test', 'sip:alice@192.0.2.1:5060', 0);
+    expect(net.strays).toHaveLength(2);
+    const gone = parseReginfo(net.strays[1].body);
+    expect(gone.ok && gone.value.registrations.map((r) => r.state)).toEqual(['terminated', 'terminated', 'terminated']);
+    await net.register(a, 'sip:alice@ims.test', 'sip:alice@192.0.2.1:5060', 300);
+    expect(net.strays).toHaveLength(2);
     await net.close();
   });
 });
