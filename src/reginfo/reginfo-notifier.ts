@@ -109,6 +109,9 @@ export class ReginfoNotifier {
       w = this.#watchers.get(dialogKey(request.callId, localTag));
       if (w !== undefined) return reply(this.#ok(request, w, expiresSec)); // a retransmission
       if (!(await this.#o.authorize(request, source, aor.value))) return reply(buildResponse(request, 403, 'Forbidden'));
+      // A retransmission may have been accepted while the policy was asked.
+      w = this.#watchers.get(dialogKey(request.callId, localTag));
+      if (w !== undefined) return reply(this.#ok(request, w, expiresSec));
       w = this.#add(request, aor.value, localTag);
     }
     w.remoteCseq = request.cseq.seq;
