@@ -128,7 +128,9 @@ export class ReginfoNotifier {
    * made it (split horizon: two nodes subscribed to each other do not echo changes back).
    */
   changed(c: BindingChange): void {
-    for (const w of this.#byAor.get(c.aor) ?? []) {
+    const watchers = this.#byAor.get(c.aor);
+    if (watchers === undefined) return;
+    for (const w of watchers) {
       if (c.originUri !== undefined && uriEquals(c.originUri, w.dialog.remoteTarget)) continue;
       for (const [contact, change] of contactChangesOf(c, this.#o.clock.now())) w.pending.set(contact, change);
       this.#flush(w);
