@@ -43,21 +43,20 @@
  * kamailio-presence-modules) fails the tests; locally they are skipped with a warning.
  */
 import { execFile } from 'node:child_process';
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-import type { SipMessage, SipRequest, SipResponse } from '../../src/sip/message';
-import { parseSipMessage } from '../../src/sip/sip-parser';
-import { buildRegister, buildRequest, buildResponseText } from '../../src/testing/message-builders';
+import { buildRegister, buildRequest } from '../../src/testing/message-builders';
+import { eventually } from '../helpers/eventually';
 import { findBinary } from '../helpers/find-binary';
 import { freePort } from '../helpers/free-port';
 import { queryBindings } from '../helpers/query-bindings';
 import type { ManagedProcess } from '../helpers/spawn-managed';
 import { kamailioModuleDirectory, kamailioRegistrarConfig, startKamailio } from '../helpers/start-kamailio';
 import { startSipreg } from '../helpers/start-sipreg';
+import { UdpSipPeer } from '../helpers/udp-sip-peer';
 
 const run = promisify(execFile);
 
@@ -87,117 +86,10 @@ const KAMAILIO_REGINFO_KEY = `alice@${DOMAIN}`;
 const UA_LIFETIME_S = 300;
 /** Kamailio's subscription to sipreg (`reginfo_subscribe(uri, expires)`), and sipreg's to Kamailio. */
 const SUBSCRIPTION_S = 600;
-const RETRANSMIT_MS = 500;
-const REPLY_TIMEOUT_MS = 5_000;
-/** A change travelling registrar → NOTIFY → the other location: a few ms; Kamailio purges every second. */
+/** A change travelling registrar → NOTIFY → the other location: a few ms; Kamailio purges every second. Polled every 100 ms (`eventually`). */
 const PROPAGATION_TIMEOUT_MS = 5_000;
-const POLL_MS = 100;
 /** The db_text tables pua and presence open. */
 const DBTEXT_TABLES = ['version', 'pua', 'presentity', 'active_watchers', 'watchers', 'xcap'];
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Retry `probe` every `POLL_MS` until it yields a value; rejects after `timeoutMs` with `context()`. */
-async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs: number, context: () => string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`${what} not seen within ${timeoutMs} ms\n${context()}`);
-    await sleep(POLL_MS);
-  }
-}
-
-function parse(data: string | Uint8Array): SipMessage {
-  const result = parseSipMessage(data);
-  if (!result.ok) throw new Error(`unparsable SIP message: ${result.error.reason}\n${String(data)}`);
-  return result.message;
-}
-
-/**
- * A SIP endpoint on a UDP socket of 127.0.0.1: sends requests (retransmitted every 500 ms until a
- * final response, RFC 3261 §17.1.2.2 Timer E), keeps every message received, and — as a phone
- * does — answers every request other than ACK with 200 OK to the top Via (§18.2.2, RFC 3581).
- */
-class UdpSipPeer {
-  readonly #socket: Socket;
-  readonly #received: SipMessage[] = [];
-  readonly #watchers = new Set<() => void>();
-  readonly #context: () => string;
-
-  private constructor(socket: Socket, context: () => string) {
-    this.#socket = socket;
-    this.#context = context;
-    socket.on('message', (bytes, remote) => this.#onMessage(bytes, remote));
-  }
-
-  static open(context: () => string): Promise<UdpSipPeer> {
-    const socket = createSocket('udp4');
-    return new Promise((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(0, '127.0.0.1', () => resolve(new UdpSipPeer(socket, context)));
-    });
-  }
-
-  get port(): number {
-    return this.#socket.address().port;
-  }
-
-  requests(): SipRequest[] {
-    return this.#received.filter((m): m is SipRequest => m.kind === 'request');
-  }
-
-  /** Send a request to `udp:127.0.0.1:port` and resolve with its final response. */
-  async request(text: string, port: number): Promise<SipResponse> {
-    const request = parse(text);
-    if (request.kind !== 'request') throw new Error('UdpSipPeer.request: not a request');
-    const answers = (m: SipMessage): m is SipResponse =>
-      m.kind === 'response' && m.status >= 200 && m.callId === request.callId && m.cseq.seq === request.cseq.seq && m.cseq.method === request.method;
-    const send = (): void => this.#socket.send(text, port, '127.0.0.1');
-    send();
-    const retransmit = setInterval(send, RETRANSMIT_MS);
-    try {
-      return await this.#waitFor(answers, `a final response to ${request.method} ${request.uri} (Call-ID ${request.callId})`);
-    } finally {
-      clearInterval(retransmit);
-    }
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => this.#socket.close(() => resolve()));
-  }
-
-  #waitFor<T extends SipMessage>(match: (m: SipMessage) => m is T, what: string): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const watcher = (): void => {
-        const found = this.#received.find(match);
-        if (found === undefined) return;
-        this.#watchers.delete(watcher);
-        clearTimeout(timer);
-        resolve(found);
-      };
-      const timer = setTimeout(() => {
-        this.#watchers.delete(watcher);
-        reject(new Error(`${what}: none within ${REPLY_TIMEOUT_MS} ms\n${this.#context()}`));
-      }, REPLY_TIMEOUT_MS);
-      this.#watchers.add(watcher);
-      watcher();
-    });
-  }
-
-  #onMessage(bytes: Buffer, remote: RemoteInfo): void {
-    const parsed = parseSipMessage(bytes);
-    if (!parsed.ok) return;
-    const message = parsed.message;
-    this.#received.push(message);
-    if (message.kind === 'request' && message.method !== 'ACK') {
-      const top = message.via[0];
-      const port = typeof top.rport === 'number' ? top.rport : top.rport === true ? remote.port : (top.port ?? 5060);
-      this.#socket.send(buildResponseText(message, 200, 'OK'), port, top.received ?? remote.address);
-    }
-    for (const watcher of [...this.#watchers]) watcher();
-  }
-}
 
 /** A UA's REGISTER of `contact` for AOR with `expires` (0: de-register), in its own dialog. */
 function register(ua: UdpSipPeer, contact: string, cseq: number, expires: number): string {
@@ -217,6 +109,30 @@ function dbTextDirectory(): string {
   const directory = mkdtempSync(join(tmpdir(), 'sipreg-kamailio-db-'));
   for (const table of DBTEXT_TABLES) copyFileSync(join(DBTEXT_SCHEMA, table), join(directory, table));
   return directory;
+}
+
+/** What each half needs before it starts Kamailio and sipreg. */
+interface Setup {
+  /** From {@link dbTextDirectory}: the caller removes it. */
+  readonly dbDirectory: string;
+  readonly kamailioPort: number;
+  /** Another UDP port than Kamailio's. */
+  readonly sipregPort: number;
+}
+
+/** Fail (CI) when Kamailio's parts are missing, then pick two distinct UDP ports and make a db_text directory. */
+async function setUp(): Promise<Setup> {
+  if (MISSING.length > 0) throw new Error(`CI is set but ${MISSING.join(', ')} is missing: .ci/run must install kamailio and kamailio-presence-modules`);
+  const kamailioPort = await freePort('udp');
+  let sipregPort: number;
+  do sipregPort = await freePort('udp');
+  while (sipregPort === kamailioPort);
+  return { dbDirectory: dbTextDirectory(), kamailioPort, sipregPort };
+}
+
+/** Kamailio's and sipreg's output, for failure messages. */
+function outputs(kamailio: ManagedProcess | undefined, sipreg: ManagedProcess | undefined): string {
+  return `--- kamailio output:\n${kamailio?.output() ?? ''}\n--- sipreg output:\n${sipreg?.output() ?? ''}`;
 }
 
 /** One contact of Kamailio's location, as `kamcmd ul.dump` lists it. */
@@ -331,7 +247,7 @@ describeWithKamailio('Kamailio pua_reginfo subscribed to the sipreg CLI registra
   let first = '';
   let second = '';
 
-  const context = (): string => `--- kamailio output:\n${kamailio?.output() ?? ''}\n--- sipreg output:\n${sipreg?.output() ?? ''}`;
+  const context = (): string => outputs(kamailio, sipreg);
   const notifies = (): LoggedNotify[] => loggedNotifies(kamailio?.output() ?? '');
   /** Kamailio's location for the AOR, from `kamcmd ul.dump`. */
   const kamailioLocation = async (): Promise<KamailioContact[]> => {
@@ -352,17 +268,13 @@ describeWithKamailio('Kamailio pua_reginfo subscribed to the sipreg CLI registra
     );
 
   beforeAll(async () => {
-    if (MISSING.length > 0) throw new Error(`CI is set but ${MISSING.join(', ')} is missing: .ci/run must install kamailio and kamailio-presence-modules`);
-    dbDirectory = dbTextDirectory();
-    kamailioPort = await freePort('udp');
-    do sipregPort = await freePort('udp');
-    while (sipregPort === kamailioPort);
+    ({ dbDirectory, kamailioPort, sipregPort } = await setUp());
     sipreg = await startSipreg({
       port: sipregPort,
       extraArgs: ['--reginfo-server-address', `sip:reginfo@127.0.0.1:${sipregPort}`, '--reginfo-publish', '0'],
     });
     kamailio = await startKamailio({ kamailioPath: KAMAILIO!, port: kamailioPort, config: watcherConfig(kamailioPort, sipregPort, dbDirectory), killAfterMs: 120_000 });
-    ua = await UdpSipPeer.open(context);
+    ua = await UdpSipPeer.open({ context });
     first = `sip:alice@127.0.0.1:${ua.port}`;
     second = `sip:alice@127.0.0.1:${ua.port};line=2`;
   }, 30_000);
@@ -490,7 +402,7 @@ describeWithKamailio('the sipreg CLI registrar subscribed to Kamailio presence_r
   let sipregPort = 0;
   let contact = '';
 
-  const context = (): string => `--- kamailio output:\n${kamailio?.output() ?? ''}\n--- sipreg output:\n${sipreg?.output() ?? ''}`;
+  const context = (): string => outputs(kamailio, sipreg);
   const publishes = (): string[] => [...(kamailio?.output() ?? '').matchAll(PUBLISH_LOG)].map((m) => m[1]);
   /** sipreg's location once it lists exactly `uris`. */
   const sipregHolds = (uris: readonly string[]): Promise<string[]> =>
@@ -505,11 +417,7 @@ describeWithKamailio('the sipreg CLI registrar subscribed to Kamailio presence_r
     );
 
   beforeAll(async () => {
-    if (MISSING.length > 0) throw new Error(`CI is set but ${MISSING.join(', ')} is missing: .ci/run must install kamailio and kamailio-presence-modules`);
-    dbDirectory = dbTextDirectory();
-    kamailioPort = await freePort('udp');
-    do sipregPort = await freePort('udp');
-    while (sipregPort === kamailioPort);
+    ({ dbDirectory, kamailioPort, sipregPort } = await setUp());
     // Kamailio first: the CLI subscribes as it starts.
     kamailio = await startKamailio({ kamailioPath: KAMAILIO!, port: kamailioPort, config: notifierConfig(kamailioPort, dbDirectory), killAfterMs: 120_000 });
     sipreg = await startSipreg({
@@ -521,8 +429,8 @@ describeWithKamailio('the sipreg CLI registrar subscribed to Kamailio presence_r
         '--reginfo-outbound-proxy', `sip:127.0.0.1:${kamailioPort}`,
       ],
     });
-    ua = await UdpSipPeer.open(context);
-    caller = await UdpSipPeer.open(context);
+    ua = await UdpSipPeer.open({ context });
+    caller = await UdpSipPeer.open({ context });
     contact = `sip:alice@127.0.0.1:${ua.port}`;
   }, 30_000);
 

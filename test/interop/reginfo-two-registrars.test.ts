@@ -30,15 +30,14 @@
  *
  * The propagation times measured are printed with console.log.
  */
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-
 import type { SipMessage, SipRequest, SipResponse } from '../../src/sip/message';
-import { parseSipMessage } from '../../src/sip/sip-parser';
-import { buildRegister, buildRequest, buildResponseText, type ContactSpec } from '../../src/testing/message-builders';
+import { buildRegister, buildRequest, type ContactSpec } from '../../src/testing/message-builders';
 import { freePort } from '../helpers/free-port';
 import { queryBindings } from '../helpers/query-bindings';
 import type { ManagedProcess, ProcessExit } from '../helpers/spawn-managed';
+import { sleep } from '../helpers/sleep';
 import { startSipreg } from '../helpers/start-sipreg';
+import { UdpSipPeer } from '../helpers/udp-sip-peer';
 
 const DOMAIN = 'example.com';
 const AOR = `sip:alice@${DOMAIN}`;
@@ -49,8 +48,8 @@ const POLL_GIVE_UP_MS = 4_000;
 const POLL_INTERVAL_MS = 50;
 /** How long one probe waits for the forwarded request or B's final answer (loopback: a few ms). */
 const PROBE_TIMEOUT_MS = 250;
-const RETRANSMIT_MS = 500;
-const REPLY_TIMEOUT_MS = 5_000;
+/** How long the test's watcher waits for the NOTIFYs it expects. */
+const NOTIFY_TIMEOUT_MS = 5_000;
 /** Waiting for a node's subscription to become active (its first SUBSCRIBE may need a retransmission). */
 const SUBSCRIBED_TIMEOUT_MS = 6_000;
 /** The lifetime of the registration that is left to expire at A. */
@@ -63,115 +62,6 @@ const STABLE_WINDOW_MS = 2_000;
 const STOP_BUDGET_MS = 1_500;
 /** Teardown: SIGKILL after this (the shutdown itself is what the stop tests check). */
 const TEARDOWN_GRACE_MS = 500;
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function parse(data: string | Uint8Array): SipMessage {
-  const result = parseSipMessage(data);
-  if (!result.ok) throw new Error(`unparsable SIP message: ${result.error.reason}\n${String(data)}`);
-  return result.message;
-}
-
-// ---------------------------------------------------------------------------------------------
-// SIP over a plain UDP socket: the UA's contacts, the caller, the test's own reg-event watcher
-// ---------------------------------------------------------------------------------------------
-
-/**
- * A SIP endpoint on a UDP socket of 127.0.0.1. Keeps every message received and, as a phone or a
- * watcher does, answers every request but ACK with 200 OK to its top Via (RFC 3261 §18.2.2,
- * RFC 3581), so forwarded MESSAGEs and reg-event NOTIFYs are acknowledged.
- */
-class SipSocket {
-  readonly #socket: Socket;
-  readonly #received: SipMessage[] = [];
-  readonly #watchers = new Set<() => void>();
-  #closed = false;
-
-  private constructor(socket: Socket) {
-    this.#socket = socket;
-    socket.on('message', (bytes, remote) => this.#onMessage(bytes, remote));
-  }
-
-  static open(): Promise<SipSocket> {
-    const socket = createSocket('udp4');
-    return new Promise((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(0, '127.0.0.1', () => resolve(new SipSocket(socket)));
-    });
-  }
-
-  get port(): number {
-    return this.#socket.address().port;
-  }
-
-  get uri(): string {
-    return `sip:alice@127.0.0.1:${this.port}`;
-  }
-
-  /** Every request received so far. */
-  requests(): SipRequest[] {
-    return this.#received.filter((m): m is SipRequest => m.kind === 'request');
-  }
-
-  send(text: string, port: number): void {
-    this.#socket.send(text, port, '127.0.0.1');
-  }
-
-  /** Send a request to `udp:127.0.0.1:port`, retransmitted every 500 ms, and resolve with its final response. */
-  async request(text: string, port: number): Promise<SipResponse> {
-    const request = parse(text);
-    if (request.kind !== 'request') throw new Error('SipSocket.request: not a request');
-    const answers = (m: SipMessage): m is SipResponse =>
-      m.kind === 'response' && m.status >= 200 && m.callId === request.callId && m.cseq.seq === request.cseq.seq && m.cseq.method === request.method;
-    this.send(text, port);
-    const retransmit = setInterval(() => this.send(text, port), RETRANSMIT_MS);
-    try {
-      const response = await this.waitFor(answers, REPLY_TIMEOUT_MS);
-      if (response === undefined) throw new Error(`no final response to ${request.method} ${request.uri} (Call-ID ${request.callId}) from port ${port} within ${REPLY_TIMEOUT_MS} ms`);
-      return response;
-    } finally {
-      clearInterval(retransmit);
-    }
-  }
-
-  /** The first message (received before or within `timeoutMs`) matching `match`, else undefined. */
-  waitFor<T extends SipMessage>(match: (m: SipMessage) => m is T, timeoutMs: number): Promise<T | undefined> {
-    return new Promise((resolve) => {
-      const finish = (found: T | undefined): void => {
-        this.#watchers.delete(watcher);
-        clearTimeout(timer);
-        resolve(found);
-      };
-      const watcher = (): void => {
-        const found = this.#received.find(match);
-        if (found !== undefined) finish(found);
-      };
-      const timer = setTimeout(() => finish(undefined), timeoutMs);
-      this.#watchers.add(watcher);
-      watcher();
-    });
-  }
-
-  /** Close the socket (idempotent): the port stops answering. */
-  close(): Promise<void> {
-    if (this.#closed) return Promise.resolve();
-    this.#closed = true;
-    return new Promise((resolve) => this.#socket.close(() => resolve()));
-  }
-
-  #onMessage(bytes: Buffer, remote: RemoteInfo): void {
-    const parsed = parseSipMessage(bytes);
-    if (!parsed.ok) return;
-    const message = parsed.message;
-    this.#received.push(message);
-    if (message.kind === 'request' && message.method !== 'ACK') {
-      const top = message.via[0];
-      const port = typeof top.rport === 'number' ? top.rport : top.rport === true ? remote.port : (top.port ?? 5060);
-      this.#socket.send(buildResponseText(message, 200, 'OK'), port, top.received ?? remote.address);
-    }
-    for (const watcher of [...this.#watchers]) watcher();
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // The registrar nodes
@@ -247,12 +137,12 @@ const describeSeen = (seen: LookupSeen): string =>
 
 /** Sends MESSAGEs for alice to a node and watches where they end up. */
 class LookupProbe {
-  readonly #caller: SipSocket;
-  readonly #contacts: readonly SipSocket[];
+  readonly #caller: UdpSipPeer;
+  readonly #contacts: readonly UdpSipPeer[];
   /** Shared by every probe, so that each MESSAGE has a Call-ID of its own. */
   static #count = 0;
 
-  constructor(caller: SipSocket, contacts: readonly SipSocket[]) {
+  constructor(caller: UdpSipPeer, contacts: readonly UdpSipPeer[]) {
     this.#caller = caller;
     this.#contacts = contacts;
   }
@@ -298,16 +188,16 @@ class LookupProbe {
   }
 }
 
-const forwardedTo = (contact: SipSocket) => (seen: LookupSeen): boolean => seen.kind === 'forwarded' && seen.to === contact.port;
+const forwardedTo = (contact: UdpSipPeer) => (seen: LookupSeen): boolean => seen.kind === 'forwarded' && seen.to === contact.port;
 const notFound = (seen: LookupSeen): boolean => seen.kind === 'answered' && seen.status === 404;
 
 /** A registration of one contact of alice: its own Call-ID, CSeq counted up per REGISTER. */
 class Registration {
-  readonly #contact: SipSocket;
+  readonly #contact: UdpSipPeer;
   readonly #callId: string;
   #cseq = 0;
 
-  constructor(contact: SipSocket, label: string) {
+  constructor(contact: UdpSipPeer, label: string) {
     this.#contact = contact;
     this.#callId = `reg-${label}-${process.pid}-${Date.now()}@127.0.0.1`;
   }
@@ -354,7 +244,7 @@ async function expectPromptStop(node: Node, situation: string): Promise<void> {
 }
 
 /** The NOTIFY a reg-event notifier would send: full state, alice registered at `contact`. */
-function reginfoNotify(target: number, from: SipSocket, contact: string, toTag: string): string {
+function reginfoNotify(target: number, from: UdpSipPeer, contact: string, toTag: string): string {
   const body = [
     '<?xml version="1.0"?>',
     '<reginfo xmlns="urn:ietf:params:xml:ns:reginfo" version="0" state="full">',
@@ -396,9 +286,9 @@ async function distinctPorts(count: number): Promise<number[]> {
 describe('reg-event between two sipreg registrars: B subscribed to alice at A', () => {
   let a: Node | undefined;
   let b: Node | undefined;
-  let ua1: SipSocket;
-  let ua2: SipSocket;
-  let caller: SipSocket;
+  let ua1: UdpSipPeer;
+  let ua2: UdpSipPeer;
+  let caller: UdpSipPeer;
   let probe: LookupProbe;
 
   const nodes = (): { a: Node; b: Node } => {
@@ -408,7 +298,7 @@ describe('reg-event between two sipreg registrars: B subscribed to alice at A', 
 
   beforeAll(async () => {
     const [portA, portB] = await distinctPorts(2);
-    [ua1, ua2, caller] = await Promise.all([SipSocket.open(), SipSocket.open(), SipSocket.open()]);
+    [ua1, ua2, caller] = await Promise.all([UdpSipPeer.open(), UdpSipPeer.open(), UdpSipPeer.open()]);
     probe = new LookupProbe(caller, [ua1, ua2]);
     // Started together: a SUBSCRIBE of B that arrives before A listens is retransmitted.
     [a, b] = await Promise.all([startNode('A', portA, { extraArgs: ['--min-expires', '1'] }), startNode('B', portB, { subscribeTo: portA })]);
@@ -525,7 +415,7 @@ describe('reg-event between two sipreg registrars: B subscribed to alice at A', 
 
   it('extra: B refuses a reg-event NOTIFY that belongs to no subscription of its own (RFC 6665 §4.1.3: 481) and does not apply it', async () => {
     const { b } = nodes();
-    const intruder = await SipSocket.open();
+    const intruder = await UdpSipPeer.open();
     try {
       expect(describeSeen(await probe.probe(b.port))).toBe('answered 404');
       const response = await intruder.request(reginfoNotify(b.port, intruder, intruder.uri, 'no-such-subscription'), b.port);
@@ -551,11 +441,11 @@ describe('reg-event between two sipreg registrars: B subscribed to alice at A', 
 
 /** The test's own reg-event subscription to alice at a node (RFC 3680 §4): it counts the NOTIFYs. */
 class Watcher {
-  readonly socket: SipSocket;
+  readonly socket: UdpSipPeer;
   readonly node: Node;
   readonly #callId: string;
 
-  constructor(socket: SipSocket, node: Node) {
+  constructor(socket: UdpSipPeer, node: Node) {
     this.socket = socket;
     this.node = node;
     this.#callId = `watch-${node.name}-${process.pid}-${Date.now()}@127.0.0.1`;
@@ -581,7 +471,7 @@ class Watcher {
 
   /** Resolve once at least `count` NOTIFYs have arrived. */
   async waitForNotifies(count: number): Promise<void> {
-    const deadline = Date.now() + REPLY_TIMEOUT_MS;
+    const deadline = Date.now() + NOTIFY_TIMEOUT_MS;
     while (this.notifies().length < count) {
       if (Date.now() > deadline) throw new Error(`the test's watcher at ${this.node.name} got ${this.notifies().length} NOTIFYs, expected ${count}`);
       await sleep(POLL_INTERVAL_MS);
@@ -603,15 +493,15 @@ class Watcher {
 describe('reg-event between two sipreg registrars subscribed to each other', () => {
   let a: Node | undefined;
   let b: Node | undefined;
-  let ua1: SipSocket;
-  let ua2: SipSocket;
-  let caller: SipSocket;
-  let watchSocket: SipSocket;
+  let ua1: UdpSipPeer;
+  let ua2: UdpSipPeer;
+  let caller: UdpSipPeer;
+  let watchSocket: UdpSipPeer;
   let probe: LookupProbe;
 
   beforeAll(async () => {
     const [portA, portB] = await distinctPorts(2);
-    [ua1, ua2, caller, watchSocket] = await Promise.all([SipSocket.open(), SipSocket.open(), SipSocket.open(), SipSocket.open()]);
+    [ua1, ua2, caller, watchSocket] = await Promise.all([UdpSipPeer.open(), UdpSipPeer.open(), UdpSipPeer.open(), UdpSipPeer.open()]);
     probe = new LookupProbe(caller, [ua1, ua2]);
     // Started together: a SUBSCRIBE that arrives before the other node listens is retransmitted.
     [a, b] = await Promise.all([startNode('A', portA, { subscribeTo: portB }), startNode('B', portB, { subscribeTo: portA })]);

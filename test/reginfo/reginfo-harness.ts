@@ -54,8 +54,12 @@ export const noDns = (random: () => number): NonNullable<ReginfoOptions['resolve
   random,
 });
 
-/** Deliver `data` to `target` as if sent from `from`, and wait for its final response (or time out). */
-async function exchange(target: FakeTransport, data: Uint8Array, from: Endpoint): Promise<FakeReply> {
+/**
+ * Deliver `data` to `target` as if sent from `from` over UDP, and wait for its final response.
+ *
+ * @returns the final response's text, or `'timeout'` when none came within 200 turns of the event loop.
+ */
+export async function exchange(target: FakeTransport, data: Uint8Array, from: Endpoint): Promise<FakeReply> {
   const request = target.deliver(data, { address: from.address, port: from.port, protocol: 'udp' });
   const branch = request.via[0]?.branch;
   for (let i = 0; i < 200; i++) {

@@ -14,9 +14,9 @@ import type { ContactEvent, ReginfoDocument, ReginfoRegistration } from '../../s
 import { registrationOf, type ContactChange } from '../../src/reginfo/registration-from-bindings';
 import type { BindingChange } from '../../src/registrar/binding-change';
 import type { SipRequest } from '../../src/sip/message';
-import type { FakeReply, FakeTransport } from '../../src/testing/fake-transport';
+import type { FakeReply } from '../../src/testing/fake-transport';
 import { buildRegister, IdSequence, type ContactSpec } from '../../src/testing/message-builders';
-import { network, settle, T0, type Network, type Node } from './reginfo-harness';
+import { exchange, network, settle, T0, type Network, type Node } from './reginfo-harness';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -62,18 +62,6 @@ function expectSame(truth: readonly Binding[], copy: readonly Binding[], what: s
 // ---------------------------------------------------------------------------------------------
 // The network: the harness's nodes, optionally with a latency
 // ---------------------------------------------------------------------------------------------
-
-/** Deliver `data` to `target` as if sent from `from` and wait for its final response (the harness's exchange). */
-async function exchange(target: FakeTransport, data: Uint8Array, from: Endpoint): Promise<FakeReply> {
-  const request = target.deliver(data, { address: from.address, port: from.port, protocol: 'udp' });
-  const branch = request.via[0]?.branch;
-  for (let i = 0; i < 200; i++) {
-    const answer = target.responses.find((r) => r.request.via[0]?.branch === branch && r.response.status >= 200);
-    if (answer !== undefined) return answer.data;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  return 'timeout';
-}
 
 /** Total messages every node sent so far: while it moves, an exchange is still running. */
 const traffic = (net: Network): number => net.nodes.reduce((n, x) => n + x.transport.requests.length + x.transport.responses.length, 0);
