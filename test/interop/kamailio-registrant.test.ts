@@ -52,6 +52,8 @@ import { queryBindings } from '../helpers/query-bindings';
 import type { ManagedProcess } from '../helpers/spawn-managed';
 import { kamailioRegistrarConfig, startKamailio } from '../helpers/start-kamailio';
 import { startCliCommand, startSipreg } from '../helpers/start-sipreg';
+import { eventually } from '../helpers/eventually';
+import { sleep } from '../helpers/sleep';
 
 const KAMAILIO = findBinary('kamailio');
 const IN_CI = (process.env.CI ?? '') !== '' && process.env.CI !== 'false';
@@ -72,24 +74,10 @@ const LONG_EXPIRY_S = 60;
 const REFRESH_EXPIRY_S = 20;
 /** Kamailio reports the time left in whole seconds; a loaded machine may take a few to query. */
 const EXPIRY_SLACK_S = 4;
-const POLL_MS = 100;
 /** Waiting for one REGISTER exchange on loopback (with its challenge): normally a few ms. */
 const EXCHANGE_TIMEOUT_MS = 5_000;
 /** Waiting for a CLI to start (tsx compiles on the fly) and register. */
 const CLI_TIMEOUT_MS = 20_000;
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-
-/** Retry `probe` every `POLL_MS` until it yields a value; rejects after `timeoutMs` with `context()`. */
-async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs: number, context: () => string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`${what} not seen within ${timeoutMs} ms\n${context()}`);
-    await sleep(POLL_MS);
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Kamailio as the remote registrar, with digest authentication
