@@ -23,7 +23,7 @@ import { parseSipMessage } from '../src/sip/sip-parser';
 import { buildRequest, buildResponseText } from '../src/testing/message-builders';
 
 const gc = requireGc();
-const ROUNDS = 5;
+const ROUNDS = 9;
 const N = 50_000;
 const datagrams = Array.from({ length: N }, (_, i) => registerDatagram(i));
 let sink: unknown;
