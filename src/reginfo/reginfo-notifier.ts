@@ -5,7 +5,7 @@ import { toAor } from '../registrar/aor';
 import { uriEquals } from '../sip/uri';
 import type { SipRequest } from '../sip/message';
 import { buildResponse, responseToTag } from '../sip/response';
-import { dialogAddresses, uasDialog, type Dialog } from '../sip/dialog';
+import { dialogAddresses, dialogKey, uasDialog, type Dialog } from '../sip/dialog';
 import { sendRequest, type SendRequestContext } from '../sip/send-request';
 import { buildReginfo } from './build-reginfo';
 import { REGINFO_CONTENT_TYPE } from './reginfo-document';
@@ -41,8 +41,6 @@ interface Watcher {
   ending: string | undefined;
   timer: TimerHandle | undefined;
 }
-
-const dialogKey = (callId: string, localTag: string): string => `${callId}\n${localTag}`;
 
 /** Media types a reg-event watcher may accept (RFC 3680 §3.3). */
 function acceptsReginfo(request: SipRequest): boolean {

@@ -4,6 +4,8 @@ import { looseRoute } from '../sip/loose-route';
 import { sendRequest, type SendRequestContext } from '../sip/send-request';
 import type { BindingChange } from '../registrar/binding-change';
 import { buildReginfo } from './build-reginfo';
+import { aorUri } from './aor-uri';
+import { refreshAfterSec } from './refresh-after-sec';
 import { REGINFO_CONTENT_TYPE } from './reginfo-document';
 import type { ResolvedReginfoOptions } from './reginfo-options';
 import { contactChangesOf, registrationOf, type ContactChange } from './registration-from-bindings';
@@ -32,21 +34,6 @@ interface Publication {
   republish: boolean;
   refresh: TimerHandle | undefined;
 }
-
-/**
- * An AOR or identity as a URI: `user@domain` gets `sip:`, and a SIP user without a domain gets
- * `defaultDomain` (OpenSIPS `default_domain`); other URIs (`tel:`) stay as they are.
- */
-export function aorUri(aor: string, defaultDomain: string | undefined): string {
-  const scheme = /^(sips?|tel):/i.exec(aor)?.[0];
-  if (scheme?.toLowerCase() === 'tel:') return aor;
-  const bare = scheme === undefined ? aor : aor.slice(scheme.length);
-  const withDomain = bare.includes('@') || defaultDomain === undefined ? bare : `${bare}@${defaultDomain}`;
-  return `${scheme ?? 'sip:'}${withDomain}`;
-}
-
-/** When to refresh something granted for `expiresSec`: a quarter before the end, at most a minute before (s). */
-export const refreshAfterSec = (expiresSec: number): number => Math.max(1, expiresSec - Math.min(60, Math.ceil(expiresSec / 4)));
 
 /**
  * The PUBLISH side of reg-event (OpenSIPS `publish_reginfo`, RFC 3903 with the RFC 3680

@@ -3,12 +3,12 @@ import type { TransactionOutcome } from '../ports/transport';
 import type { SipRequest } from '../sip/message';
 import { randomToken } from '../sip/random-token';
 import { looseRoute } from '../sip/loose-route';
-import { dialogAddresses, establishUacDialog, type Dialog } from '../sip/dialog';
+import { dialogAddresses, dialogKey, establishUacDialog, type Dialog } from '../sip/dialog';
 import { sendRequest, type SendRequestContext } from '../sip/send-request';
 import { retryDelayMs } from '../registrant/retry-delay';
 import { REGINFO_CONTENT_TYPE } from './reginfo-document';
 import type { ResolvedReginfoOptions } from './reginfo-options';
-import { refreshAfterSec } from './reginfo-publisher';
+import { refreshAfterSec } from './refresh-after-sec';
 import { parseSubscriptionState } from './subscription-state';
 
 /**
@@ -46,8 +46,6 @@ interface Subscription {
   sending: boolean;
   refreshWanted: boolean;
 }
-
-const dialogKey = (callId: string, localTag: string): string => `${callId}\n${localTag}`;
 
 /** Reasons after which a watcher subscribes again (RFC 6665 §4.1.3); the others end the subscription. */
 const RETRY_NOW = new Set(['deactivated', 'timeout']);

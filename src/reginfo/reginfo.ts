@@ -17,7 +17,8 @@ import { REGINFO_CONTENT_TYPE, type ReginfoRegistration } from './reginfo-docume
 import { ReginfoNotifier, type WatcherSubscription } from './reginfo-notifier';
 import { resolveReginfoOptions, type ReginfoOptions, type ResolvedReginfoOptions } from './reginfo-options';
 import { removalOf } from './registration-from-bindings';
-import { aorUri, ReginfoPublisher, type PublishOutcome } from './reginfo-publisher';
+import { ReginfoPublisher, type PublishOutcome } from './reginfo-publisher';
+import { aorUri } from './aor-uri';
 import { ReginfoSubscriber, type ReginfoSubscriptionInfo } from './reginfo-subscriber';
 
 /**
@@ -60,6 +61,9 @@ export function eventPackage(request: SipRequest): string | undefined {
   return request.header('event')?.split(';')[0].trim().toLowerCase();
 }
 
+/** The registrar events that change bindings: each one is published and notified. */
+const CHANGE_EVENTS = ['inserted', 'refreshed', 'updated', 'deleted', 'expired'] as const;
+
 const invalid = (reason: string): NotifyOutcome => ({ code: -1, kind: 'invalid', reason, resync: false, changes: [] });
 
 /**
@@ -97,7 +101,7 @@ export class Reginfo extends EventEmitter<ReginfoEvents> {
     if (o.publish) this.#publisher = new ReginfoPublisher(o, send, this.#identities, (p) => this.emit('publish', p));
     if (o.notifier) this.#notifier = new ReginfoNotifier(o, send);
     this.#subscriber = new ReginfoSubscriber(o, send, (s) => this.emit('subscription', s));
-    for (const kind of ['inserted', 'refreshed', 'updated', 'deleted', 'expired'] as const) o.registrar.on(kind, this.#onChange);
+    for (const kind of CHANGE_EVENTS) o.registrar.on(kind, this.#onChange);
   }
 
   /**
@@ -237,7 +241,7 @@ export class Reginfo extends EventEmitter<ReginfoEvents> {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const kind of ['inserted', 'refreshed', 'updated', 'deleted', 'expired'] as const) this.options.registrar.off(kind, this.#onChange);
+    for (const kind of CHANGE_EVENTS) this.options.registrar.off(kind, this.#onChange);
     const done = Promise.all([this.#subscriber.close(), this.#notifier?.close(), this.#publisher?.close()]);
     let timer: TimerHandle | undefined;
     const timeout = new Promise<void>((resolve) => {

@@ -21,6 +21,9 @@ export interface Dialog {
   routeSet: readonly string[];
 }
 
+/** A key for the dialogs one UA holds: its Call-ID and our tag (RFC 3261 §12: the remote tag may not be known yet). */
+export const dialogKey = (callId: string, localTag: string): string => `${callId}\n${localTag}`;
+
 /** The URI of a Contact value (`<sip:x>;p` or a bare URI). */
 export function contactUri(message: SipRequest | SipResponse): string | undefined {
   const contacts = message.contacts;
