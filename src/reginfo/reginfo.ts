@@ -201,10 +201,18 @@ export class Reginfo extends EventEmitter<ReginfoEvents> {
     if (resync && ours !== undefined) this.#subscriber.resync(ours.uri);
     const changes: BindingChange[] = [];
     const notifierUri = contactUri(request);
+    let registered = false;
     for (const { aor, registration } of targets) {
-      changes.push(...await registrar.editBindings(aor, (stored, nowMs) => applyRegistration(aor, stored, registration, full, nowMs, notifierUri, (contact) => this.#removed.get(`${aor}\n${contact}`))));
+      // The bindings the last run of the edit left are the ones committed: no second load for the return code.
+      let live = false;
+      changes.push(...await registrar.editBindings(aor, (stored, nowMs) => {
+        const edit = applyRegistration(aor, stored, registration, full, nowMs, notifierUri, (contact) => this.#removed.get(`${aor}\n${contact}`));
+        live = (edit?.bindings ?? stored).some((b) => b.expiresAt > nowMs);
+        return edit;
+      }));
+      registered ||= live;
     }
-    return { code: (await this.#anyRegistered(registrar, aors)) ? 1 : 2, kind: 'applied', resync, changes, ...subscription };
+    return { code: registered ? 1 : 2, kind: 'applied', resync, changes, ...subscription };
   }
 
   /**
