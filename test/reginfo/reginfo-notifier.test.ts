@@ -136,6 +136,15 @@ describe('reg-event notifier', () => {
     expect(a.reginfo.subscriptions().watchers).toEqual([]);
   });
 
+  it('grants 3761 s when the SUBSCRIBE names no Expires (RFC 3680 §3.2) and shortens one above the maximum', async () => {
+    const noExpires = subscribe('sip:alice@example.com').replace(/Expires: 600\r\n/, '');
+    await deliver(noExpires);
+    expect(a.transport.responses.at(-1)!.response.header('expires')).toBe('3761');
+    await deliver(subscribe('sip:alice@example.com', { callId: 'long', expires: 86_400 }));
+    expect(a.transport.responses.at(-1)!.response.header('expires')).toBe('7200');
+    expect(notifies(a).at(-1)!.state).toBe('active;expires=7200');
+  });
+
   it('answers a retransmitted SUBSCRIBE without a second NOTIFY', async () => {
     const text = subscribe('sip:alice@example.com');
     await deliver(text);
