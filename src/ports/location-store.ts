@@ -1,4 +1,5 @@
 import type { AorSnapshot, Binding } from './binding';
+import type { BindingChange } from '../registrar/binding-change';
 
 /** A value or a promise of it: in-memory adapters answer synchronously, remote ones do not. */
 export type MaybePromise<T> = T | Promise<T>;
@@ -30,8 +31,18 @@ export interface LocationStore {
   /**
    * Replace the bindings of `aor` with `bindings` if the stored version is still `expected`
    * (`null` = the AOR must not exist). An empty list deletes the AOR. Atomic: all or nothing.
+   * `changes` is what the commit does, as the registrar describes it: a store shared by several
+   * nodes that implements {@link LocationStore.watch} hands it to the other nodes' watchers once
+   * the commit succeeded; other stores ignore it.
    */
-  commit(aor: string, expected: unknown, bindings: readonly Binding[]): MaybePromise<CommitOutcome>;
+  commit(aor: string, expected: unknown, bindings: readonly Binding[], changes?: readonly BindingChange[]): MaybePromise<CommitOutcome>;
+  /**
+   * Optional, for stores shared by several nodes: call `listener` with the changes every other
+   * writer (another node's registrar) commits, so each node's registrar emits events for every
+   * registration, wherever it landed (OpenSIPS full-sharing clusters). Returns the function that
+   * stops listening. Notices are best effort: one lost with a connection is not replayed.
+   */
+  watch?(listener: (aor: string, changes: readonly BindingChange[]) => void): () => void;
   /** AORs having at least one binding with `expiresAt <= nowMs`, at most `limit` of them. */
   expiredAors(nowMs: number, limit: number): MaybePromise<readonly string[]>;
   /** Every AOR, in batches (for listings, statistics and GRUU/instance scans). */
