@@ -153,6 +153,12 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
     const unbound = (change: BindingChange): void => this.#unbound(change);
     this.registrar.on('expired', unbound);
     this.registrar.on('deleted', unbound);
+    // Nodes sharing a store with notices: a Contact another node forwarded routes here too.
+    const learned = (change: BindingChange): void => {
+      if (change.remote === true) this.#ids.set(contactIdOf(change.aor, change.binding.contact), { aor: change.aor, contact: change.binding.contact });
+    };
+    this.registrar.on('inserted', learned);
+    this.registrar.on('updated', learned);
   }
 
   /** host:port written into forwarded Contacts and Vias. */
@@ -440,6 +446,8 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
    * of the same Contact under `matchingMode: 1`; in AOR throttling any binding of the AOR).
    */
   #unbound(change: BindingChange): void {
+    // The node that committed a removal de-registers upstream; another node only hears of it.
+    if (change.remote === true) return;
     const { aor, binding } = change;
     const contact = binding.contact;
     const up = binding.upstream;

@@ -59,9 +59,12 @@ export class ReginfoPublisher {
     this.#report = report;
   }
 
-  /** A registrar change to publish; one that came from a NOTIFY is not echoed (OpenSIPS `self_op`). */
+  /**
+   * A registrar change to publish; one that came from a NOTIFY is not echoed (OpenSIPS `self_op`),
+   * and one another node committed is that node's to publish.
+   */
   changed(c: BindingChange): void {
-    if (c.origin === 'reginfo') return;
+    if (c.origin === 'reginfo' || c.remote === true) return;
     for (const [contact, change] of contactChangesOf(c, this.#o.clock.now())) this.#publication(c.aor).pending.set(contact, change);
     this.#flush(c.aor);
   }

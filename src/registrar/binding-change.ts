@@ -1,4 +1,5 @@
 import type { Binding } from '../ports/binding';
+import type { LocationStore } from '../ports/location-store';
 
 /**
  * What a save or a purge did to one binding (OpenSIPS usrloc callbacks
@@ -35,4 +36,10 @@ export interface BindingChange {
    * notifier side does not send the change back to where it came from (split horizon).
    */
   readonly originUri?: string;
+  /**
+   * True for a change another node sharing the location committed, heard through the store's
+   * {@link LocationStore.watch}: it is emitted so every node's listeners see every registration,
+   * but this node sends nothing on its behalf (no PUBLISH, no de-REGISTER upstream).
+   */
+  readonly remote?: true;
 }

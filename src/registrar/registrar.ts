@@ -95,6 +95,14 @@ function expiredChanges(aor: string, bindings: readonly Binding[]): BindingChang
   return bindings.map((binding) => ({ kind: 'expired', aor, binding }));
 }
 
+/** Every change a save's commit makes: the expired bindings it drops, then the plan's changes. */
+function committedChanges(aor: string, plan: SavePlan): readonly BindingChange[] {
+  return plan.expired.length === 0 ? plan.changes : [...expiredChanges(aor, plan.expired), ...plan.changes];
+}
+
+/** A change another node committed, as this node emits it. */
+const asRemote = (change: BindingChange): BindingChange => ({ ...change, remote: true });
+
 async function addressesOf(host: string): Promise<string[]> {
   if (isIP(host) !== 0) return [host];
   try {
@@ -183,6 +191,8 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   private closed = false;
   private purgeTimer: TimerHandle | undefined;
   private purging: Promise<number> | undefined;
+  /** Stops hearing the other nodes' commits (stores with {@link LocationStore.watch}). */
+  private readonly unwatch: (() => void) | undefined;
   /** Enabled extensions (Path, outbound, GRUU, push) by hook. */
   private readonly features: FeatureHooks;
   private readonly outbound: OutboundFeature | undefined;
@@ -214,7 +224,15 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
       features.push((this.push = createPushFeature(o.push, this.pushes)));
     }
     this.features = featureHooks(features);
+    this.unwatch = o.store.watch?.((aor, changes) => this.remoteCommitted(aor, changes.map(asRemote)));
     this.schedulePurge();
+  }
+
+  /** Another node sharing the store committed `changes`: emit them here too (marked `remote`). */
+  private remoteCommitted(aor: string, changes: readonly BindingChange[]): void {
+    if (this.closed) return;
+    for (let i = 0; i < changes.length; i++) this.emitChange(changes[i]);
+    this.notifyFeatures(aor, changes);
   }
 
   /**
@@ -269,7 +287,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     if (plan.unchanged) return this.accept(ctx, plan, true);
     let outcome: MaybePromise<CommitOutcome>;
     try {
-      outcome = this.options.store.commit(aor, snapshot.version, plan.bindings);
+      outcome = this.options.store.commit(aor, snapshot.version, plan.bindings, committedChanges(aor, plan));
     } catch (e) {
       return this.storeFailure(request, save, aor, e);
     }
@@ -293,10 +311,9 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     const { request, save, aor, nowMs } = ctx;
     this.accepted++;
     if (!unchanged) {
-      const { expired, changes } = plan;
-      for (let i = 0; i < expired.length; i++) this.emitChange({ kind: 'expired', aor, binding: expired[i] });
+      const changes = committedChanges(aor, plan);
       for (let i = 0; i < changes.length; i++) this.emitChange(changes[i]);
-      this.notifyFeatures(aor, expired.length === 0 ? changes : [...expiredChanges(aor, expired), ...changes]);
+      this.notifyFeatures(aor, changes);
     }
     const listed = save.onlyRequestContacts ? plan.requestBindings : plan.bindings;
     const response = save.noReply ? undefined : buildSaveReply(request, listed, nowMs, this.options.receivedParam, this.replyExtras(listed, ctx));
@@ -611,7 +628,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
       const snapshot = await this.options.store.load(aor);
       const planned = await edit(snapshot.bindings, this.options.clock.now());
       if (planned === undefined || planned.changes.length === 0) return [];
-      const outcome = await this.options.store.commit(aor, snapshot.version, planned.bindings);
+      const outcome = await this.options.store.commit(aor, snapshot.version, planned.bindings, planned.changes);
       if (outcome.ok) {
         for (const c of planned.changes) this.emitChange(c);
         this.notifyFeatures(aor, planned.changes);
@@ -646,9 +663,9 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
           const snapshot = await store.load(aor);
           const live = snapshot.bindings.filter((b) => b.expiresAt > now);
           if (live.length === snapshot.bindings.length) break;
-          const outcome = await store.commit(aor, snapshot.version, live);
-          if (!outcome.ok) continue;
           const gone = expiredChanges(aor, snapshot.bindings.filter((b) => b.expiresAt <= now));
+          const outcome = await store.commit(aor, snapshot.version, live, gone);
+          if (!outcome.ok) continue;
           for (const c of gone) this.emitChange(c);
           this.notifyFeatures(aor, gone);
           total += gone.length;
@@ -687,6 +704,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     if (this.closed) return;
     this.closed = true;
     this.purgeTimer?.cancel();
+    this.unwatch?.();
     this.pushes?.close();
     await this.purging?.catch(() => undefined);
     if (this.ownsStore) await this.options.store.close();

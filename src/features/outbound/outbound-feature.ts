@@ -90,7 +90,10 @@ export function createOutboundFeature(options: OutboundOptions = {}): OutboundFe
       return flow === undefined ? { regId: key.regId } : { regId: key.regId, flow };
     },
     afterCommit(aor, changes) {
-      for (const { kind, binding, previous } of changes) {
+      for (const { kind, binding, previous, remote } of changes) {
+        // Flows are this node's connections: another node's tokens name none of them (a stale
+        // entry left here is harmless, flowFailed only removes bindings still on the flow).
+        if (remote === true) continue;
         if (previous?.flow !== undefined && previous.flow !== binding.flow) forget(previous, aor);
         if (kind === 'deleted' || kind === 'expired') forget(binding, aor);
         else if (binding.flow !== undefined) {
