@@ -40,7 +40,10 @@ export const REGISTRAR_MODULE_FLAGS: readonly (FlagSpec & { readonly option: key
 /** Flags of every server command: sockets, store, script flags, logging. */
 export const SERVER_FLAGS: readonly FlagSpec[] = [
   { name: 'listen', kind: 'string', repeatable: true, help: 'udp:IP:PORT or tcp:IP:PORT, repeatable (udp:127.0.0.1:5060)' },
-  { name: 'store', kind: 'string', help: 'memory | sqlite:PATH (registrar sqlite:./sipreg-location.db, mid-registrar sqlite:./sipreg-mid-location.db)' },
+  { name: 'store', kind: 'string', help: 'memory | sqlite:PATH | redis://HOST:PORT[/DB] | redis-cluster://HOST:PORT,HOST:PORT,... (registrar sqlite:./sipreg-location.db, mid-registrar sqlite:./sipreg-mid-location.db)' },
+  { name: 'store-key-prefix', kind: 'string', help: 'Redis store: prefix of its keys and channel (sipreg:)' },
+  { name: 'store-notices', kind: 'bool', help: "Redis store: publish each commit's changes so every node emits every registration's events, 0/1 (1)" },
+  { name: 'store-timeout', kind: 'int', help: 'Redis store: a command unanswered after this many ms fails and the REGISTER gets 503 + Retry-After (2000)' },
   { name: 'domain', kind: 'string', repeatable: true, help: 'domain served; others get 404; repeatable (any)' },
   { name: 'save-flags', kind: 'string', help: "OpenSIPS save() flags, e.g. 'c5f' or 'max-contacts=5,force-registration'; Path (RFC 3327): p0/p1/p2 off/lazy/strict, v received (path-off, path-lazy, path-strict, path-received)" },
   { name: 'lookup-flags', kind: 'string', help: "OpenSIPS lookup() flags, e.g. 'm' or 'method-filtering'" },
@@ -78,14 +81,31 @@ export function saveAndLookupFrom(values: FlagValues): { saveOptions: SaveOption
   }
 }
 
-/** The store of `--store`. */
-export async function openStore(spec: string): Promise<LocationStore> {
+/** The store of `--store` (and the `--store-*` flags of a Redis store). */
+export async function openStore(spec: string, values: FlagValues): Promise<LocationStore> {
   if (spec === 'memory') return new MemoryLocationStore();
   if (spec.startsWith('sqlite:') && spec.length > 7) {
     const { SqliteLocationStore } = await import('../stores/sqlite-location-store');
     return new SqliteLocationStore({ path: spec.slice(7) });
   }
-  throw new CliUsageError(`--store must be 'memory' or 'sqlite:PATH', got '${spec}'`);
+  if (/^(redis|rediss|redis-cluster):\/\//.test(spec)) {
+    const [{ connectRedis }, { RedisLocationStore }] = await Promise.all([import('../stores/redis-client'), import('../stores/redis-location-store')]);
+    let client;
+    try {
+      client = await connectRedis(spec, { commandTimeoutMs: flagValue<number>(values, 'store-timeout') });
+    } catch (e) {
+      if (e instanceof ConfigError) throw new CliUsageError(`--store: ${e.message}`);
+      throw new Error(`--store ${spec}: cannot reach Redis: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    try {
+      return new RedisLocationStore({ client, ownsClient: true, keyPrefix: flagValue<string>(values, 'store-key-prefix'), notices: flagValue<boolean>(values, 'store-notices') ?? true });
+    } catch (e) {
+      client.disconnect();
+      if (e instanceof ConfigError) throw new CliUsageError(`--store-key-prefix: ${e.message}`);
+      throw e;
+    }
+  }
+  throw new CliUsageError(`--store must be 'memory', 'sqlite:PATH', 'redis://HOST:PORT' or 'redis-cluster://HOST:PORT,...', got '${spec}'`);
 }
 
 /** The Node transport on the `--listen` sockets; on failure `cleanup` runs and bad flags become usage errors. */

@@ -87,7 +87,7 @@ export async function runMidRegistrarCommand(argv: readonly string[]): Promise<R
   const logger = loggerFrom(values);
   const { saveOptions, lookupOptions } = saveAndLookupFrom(values);
   const midOptions = midOptionsFrom(values);
-  const store = await openStore(flagValue<string>(values, 'store') ?? 'sqlite:./sipreg-mid-location.db');
+  const store = await openStore(flagValue<string>(values, 'store') ?? 'sqlite:./sipreg-mid-location.db', values);
   const transport = await listenFrom(values, logger, () => Promise.resolve(store.close()));
   let mid: MidRegistrar;
   try {

@@ -39,7 +39,7 @@ export async function runRegistrarCommand(argv: readonly string[]): Promise<Runn
   const values = parseArgs(argv, FLAGS);
   const logger = loggerFrom(values);
   const { saveOptions, lookupOptions } = saveAndLookupFrom(values);
-  const store = await openStore(flagValue<string>(values, 'store') ?? 'sqlite:./sipreg-location.db');
+  const store = await openStore(flagValue<string>(values, 'store') ?? 'sqlite:./sipreg-location.db', values);
   let registrar;
   try {
     registrar = createRegistrar({ ...registrarOptionsFrom(values), store, logger, domains: (values.get('domain') ?? []) as string[] });
