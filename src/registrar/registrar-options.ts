@@ -85,6 +85,15 @@ export interface RegistrarOptions {
   maxCommitAttempts?: number;
   /** How often expired bindings are purged (ms); 0 disables the timer. @defaultValue 10000 */
   purgeIntervalMs?: number;
+  /**
+   * Whether this node currently holds a cluster sharing tag (OpenSIPS clusterer `shtag`), for
+   * bindings saved with an `ownershipTag`: on several nodes sharing one store, only the owner of
+   * a binding's tag purges it when it expires, so only that node emits `expired` for it (and a
+   * mid-registrar there de-registers it upstream). Bindings without a tag are purged by any node;
+   * the store's compare-and-set lets exactly one commit each removal. Give it
+   * `RedisSharingTags.isActive` from `sipreg/stores/redis`. @defaultValue every tag is active here
+   */
+  isTagActive?: (ownershipTag: string) => boolean;
   /** AORs purged per batch. @defaultValue 1000 */
   purgeBatch?: number;
   /** Save options applied when a call gives none (OpenSIPS script flags). @defaultValue {} */
@@ -116,6 +125,8 @@ export type ResolvedRegistrarOptions = Readonly<
     pushNotifier: PushNotifier | undefined;
   }
 >;
+
+const everyTagActive = (): boolean => true;
 
 const nonNegativeIntegers = [
   'defaultExpires', 'minExpires', 'maxExpires', 'maxContacts', 'maxUsernameLen', 'maxDomainLen',
@@ -150,6 +161,7 @@ export function resolveRegistrarOptions(options: RegistrarOptions = {}): Resolve
     maxCommitAttempts: options.maxCommitAttempts ?? 16,
     purgeIntervalMs: options.purgeIntervalMs ?? 10_000,
     purgeBatch: options.purgeBatch ?? 1000,
+    isTagActive: options.isTagActive ?? everyTagActive,
     defaultSaveOptions: Object.freeze({ ...options.defaultSaveOptions }),
     defaultLookupOptions: Object.freeze({ ...options.defaultLookupOptions }),
     serviceRoute: Object.freeze([...(options.serviceRoute ?? [])]),

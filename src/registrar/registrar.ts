@@ -653,26 +653,31 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   }
 
   private async runPurge(): Promise<number> {
-    const { store, clock, purgeBatch, maxCommitAttempts } = this.options;
+    const { store, clock, purgeBatch, maxCommitAttempts, isTagActive } = this.options;
+    // Expired here: out of lifetime, and not left to the node holding the binding's sharing tag.
+    const purgeable = (b: Binding, now: number): boolean => b.expiresAt <= now && (b.ownershipTag === undefined || isTagActive(b.ownershipTag));
     let total = 0;
     for (;;) {
       const now = clock.now();
       const aors = await store.expiredAors(now, purgeBatch);
+      let purged = 0;
       for (const aor of aors) {
         for (let n = 1; n <= maxCommitAttempts; n++) {
           const snapshot = await store.load(aor);
-          const live = snapshot.bindings.filter((b) => b.expiresAt > now);
-          if (live.length === snapshot.bindings.length) break;
-          const gone = expiredChanges(aor, snapshot.bindings.filter((b) => b.expiresAt <= now));
-          const outcome = await store.commit(aor, snapshot.version, live, gone);
+          const kept = snapshot.bindings.filter((b) => !purgeable(b, now));
+          if (kept.length === snapshot.bindings.length) break;
+          const gone = expiredChanges(aor, snapshot.bindings.filter((b) => purgeable(b, now)));
+          const outcome = await store.commit(aor, snapshot.version, kept, gone);
           if (!outcome.ok) continue;
           for (const c of gone) this.emitChange(c);
           this.notifyFeatures(aor, gone);
-          total += gone.length;
+          purged += gone.length;
           break;
         }
       }
-      if (aors.length < purgeBatch || this.closed) return total;
+      total += purged;
+      // A full batch with nothing purged holds only other owners' AORs: asking again would return it again.
+      if (aors.length < purgeBatch || purged === 0 || this.closed) return total;
     }
   }
 

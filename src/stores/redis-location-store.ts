@@ -48,7 +48,7 @@ type Resolved = Readonly<Required<Omit<RedisLocationStoreOptions, 'client'>>>;
 
 /** The driver with the commit script defined on it. */
 type ScriptedClient = RedisClient & {
-  sipregCommit(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
+  sipregCommit(...keysAndArgs: (string | number)[]): Promise<number>;
 };
 
 /** What a node publishes after a commit: its id, the AOR and the changes. */
@@ -148,7 +148,8 @@ export class RedisLocationStore implements LocationStore {
     this.#o = resolveOptions(options);
     const client = options.client;
     this.#cluster = client instanceof Cluster;
-    if (!('sipregCommit' in client)) client.defineCommand('sipregCommit', { lua: REDIS_COMMIT_SCRIPT });
+    // The AOR's hash, and on a single Redis the expiry index (a cluster keeps it in other slots).
+    if (!('sipregCommit' in client)) client.defineCommand('sipregCommit', { lua: REDIS_COMMIT_SCRIPT, numberOfKeys: this.#cluster ? 1 : 2 });
     this.#client = client as ScriptedClient;
   }
 
@@ -193,8 +194,8 @@ export class RedisLocationStore implements LocationStore {
     let committed: number;
     try {
       committed = this.#cluster
-        ? await this.#client.sipregCommit(1, this.#aorKey(aor), ...args)
-        : await this.#client.sipregCommit(2, this.#aorKey(aor), `${keyPrefix}expiry`, ...args);
+        ? await this.#client.sipregCommit(this.#aorKey(aor), ...args)
+        : await this.#client.sipregCommit(this.#aorKey(aor), `${keyPrefix}expiry`, ...args);
     } catch (error) {
       throw redisStoreError(STORE, 'commit', error);
     }
@@ -278,7 +279,10 @@ export class RedisLocationStore implements LocationStore {
 
   #subscribe(): void {
     const channel = `${this.#o.keyPrefix}changes`;
-    const subscriber = this.#client.duplicate() as RedisClient;
+    // A connection of its own that connects now and queues the SUBSCRIBE until it is up.
+    const subscriber: RedisClient = this.#client instanceof Cluster
+      ? this.#client.duplicate(undefined, { lazyConnect: false, enableOfflineQueue: true })
+      : this.#client.duplicate({ lazyConnect: false, enableOfflineQueue: true });
     this.#subscriber = subscriber;
     subscriber.on('error', () => undefined);
     subscriber.on('message', (from: string, text: string) => {

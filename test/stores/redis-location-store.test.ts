@@ -1,15 +1,213 @@
-import { afterAll, beforeAll } from '@jest/globals';
-import { RedisLocationStore, connectRedis, type RedisClient } from '../../src/stores/redis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { RedisLocationStore, connectRedis, type RedisClient, type RedisLocationStoreOptions } from '../../src/stores/redis';
 import { runLocationStoreContract } from '../../src/testing/location-store-contract';
+import { createRegistrar, type Registrar } from '../../src/registrar/registrar';
+import type { BindingChange } from '../../src/registrar/binding-change';
+import { ConfigError, StoreError } from '../../src/errors/sdk-error';
+import { buildBinding } from '../../src/testing/build-binding';
+import { register, res } from '../registrar/sip-text';
+import { eventually } from '../helpers/eventually';
+import { redisCommand, startRedis, type RedisServer } from '../helpers/start-redis';
+import { startRedisCluster, type RedisCluster } from '../helpers/start-redis-cluster';
 
-const url = process.env.SIPREG_DEV_REDIS ?? 'redis://127.0.0.1:6390';
+// Real redis-server processes on 127.0.0.1, started here: one server and a three-master cluster.
+let server: RedisServer;
+let cluster: RedisCluster;
 let client: RedisClient;
+let clusterClient: RedisClient;
 let prefixNo = 0;
+const freshPrefix = (): string => `t${prefixNo++}:`;
+
 beforeAll(async () => {
-  client = await connectRedis(url);
-});
+  [server, cluster] = await Promise.all([startRedis(), startRedisCluster(3)]);
+  [client, clusterClient] = await Promise.all([connectRedis(server.url), connectRedis(cluster.url)]);
+}, 60_000);
 afterAll(async () => {
-  await client.quit();
+  client?.disconnect();
+  clusterClient?.disconnect();
+  await Promise.all([server?.stop(), cluster?.stop()]);
 });
 
-runLocationStoreContract('RedisLocationStore (single Redis)', () => new RedisLocationStore({ client, keyPrefix: `t${prefixNo++}:` }), { propertyRuns: 20 });
+runLocationStoreContract('RedisLocationStore (single Redis)', () => new RedisLocationStore({ client, keyPrefix: freshPrefix() }), { propertyRuns: 20 });
+runLocationStoreContract('RedisLocationStore (three-master Redis Cluster)', () => new RedisLocationStore({ client: clusterClient, keyPrefix: freshPrefix() }), { propertyRuns: 20 });
+
+const NOW = Date.now();
+const opened: { close(): unknown }[] = [];
+afterEach(async () => {
+  for (const o of opened.splice(0)) await o.close();
+});
+
+/** A store on the single server and a registrar on it, closed after the test. */
+function node(options: Partial<RedisLocationStoreOptions> & { keyPrefix: string }, ownershipTags?: readonly string[]): { store: RedisLocationStore; registrar: Registrar; events: BindingChange[] } {
+  const store = new RedisLocationStore({ client, ...options });
+  const registrar = createRegistrar({
+    store,
+    purgeIntervalMs: 0,
+    retryAfter: 7,
+    ...(ownershipTags === undefined ? {} : { isTagActive: (tag: string) => ownershipTags.includes(tag) }),
+  });
+  const events: BindingChange[] = [];
+  for (const kind of ['inserted', 'refreshed', 'updated', 'deleted', 'expired'] as const) registrar.on(kind, (c) => events.push(c));
+  opened.push(registrar, store);
+  return { store, registrar, events };
+}
+
+describe('RedisLocationStore layout', () => {
+  it('keeps one hash per AOR under its hash tag, with the version and the bindings as JSON in commit order', async () => {
+    const keyPrefix = freshPrefix();
+    const store = new RedisLocationStore({ client, keyPrefix });
+    opened.push(store);
+    const bindings = [buildBinding('sip:a@192.0.2.1', { expiresAt: NOW + 60_000 }), buildBinding('sip:a@192.0.2.2', { expiresAt: NOW + 30_000 })];
+    const outcome = await store.commit('alice@example.com', null, bindings);
+    expect(outcome.ok).toBe(true);
+    const raw = (await redisCommand(server.port, ['HGETALL', `${keyPrefix}aor:{alice@example.com}`])) as string[];
+    const hash = Object.fromEntries(Array.from({ length: raw.length / 2 }, (_, i) => [raw[2 * i], raw[2 * i + 1]]));
+    expect(hash.v).toBe(outcome.ok ? outcome.version : undefined);
+    expect([JSON.parse(hash['0']), JSON.parse(hash['1'])]).toEqual(bindings);
+    // The expiry index holds the earliest expiry; the hash lives keyGraceSec past the latest one.
+    expect(await redisCommand(server.port, ['ZSCORE', `${keyPrefix}expiry`, 'alice@example.com'])).toBe(String(NOW + 30_000));
+    const pttl = Number(await redisCommand(server.port, ['PTTL', `${keyPrefix}aor:{alice@example.com}`]));
+    expect(pttl).toBeGreaterThan(60_000 + 3_590_000 - (Date.now() - NOW) - 5_000);
+    expect(pttl).toBeLessThanOrEqual(60_000 + 3_600_000);
+  });
+
+  it('lets Redis drop a hash keyGraceSec after its last binding expired, when nobody purged it', async () => {
+    const keyPrefix = freshPrefix();
+    const store = new RedisLocationStore({ client, keyPrefix, keyGraceSec: 1 });
+    opened.push(store);
+    await store.commit('gone@example.com', null, [buildBinding('sip:g@192.0.2.1', { expiresAt: Date.now() + 200 })]);
+    expect((await store.load('gone@example.com')).bindings).toHaveLength(1);
+    await eventually(async () => ((await store.load('gone@example.com')).version === null ? true : undefined), 'the hash expiring', 5_000, () => '');
+  });
+
+  it('in a cluster, keeps each AOR in its own slot and repairs a stale expiry index', async () => {
+    const keyPrefix = freshPrefix();
+    const store = new RedisLocationStore({ client: clusterClient, keyPrefix, expiryShards: 4 });
+    opened.push(store);
+    const aors = Array.from({ length: 40 }, (_, i) => `user${i}@example.com`);
+    for (const aor of aors) expect((await store.commit(aor, null, [buildBinding(`sip:${aor}`, { expiresAt: NOW + 1000 })])).ok).toBe(true);
+    // Refresh half of them: their index entries keep the old, earlier score (ZADD LT) until checked.
+    for (const aor of aors.slice(0, 20)) {
+      const { version } = await store.load(aor);
+      expect((await store.commit(aor, version, [buildBinding(`sip:${aor}`, { expiresAt: NOW + 3_600_000 })])).ok).toBe(true);
+    }
+    await eventually(async () => ((await store.expiredAors(NOW + 1000, 100)).length === 20 ? true : undefined), 'the index settling', 5_000, () => '');
+    expect([...(await store.expiredAors(NOW + 1000, 100))].sort()).toEqual(aors.slice(20).sort());
+    // The refreshed ones were rescored: they come due at their new expiry.
+    expect((await store.expiredAors(NOW + 3_600_000, 100)).length).toBe(40);
+    const masters = new Set<string>();
+    for (const aor of aors) masters.add(String(await clusterClient.cluster('KEYSLOT', `${keyPrefix}aor:{${aor}}`)));
+    expect(masters.size).toBeGreaterThan(10);
+  });
+
+  it('refuses bad options with a ConfigError that says what to pass', () => {
+    expect(() => new RedisLocationStore({} as RedisLocationStoreOptions)).toThrow(/connectRedis/);
+    expect(() => new RedisLocationStore({ client, keyPrefix: 'a{b}' })).toThrow(ConfigError);
+    expect(() => new RedisLocationStore({ client, keyGraceSec: -1 })).toThrow(/keyGraceSec/);
+    expect(() => new RedisLocationStore({ client, expiryShards: 0 })).toThrow(/expiryShards/);
+  });
+
+  it('connectRedis refuses URLs it cannot use', async () => {
+    await expect(connectRedis('http://127.0.0.1:6379')).rejects.toThrow(/redis:\/\//);
+    await expect(connectRedis('redis-cluster://')).rejects.toThrow(/names no cluster node/);
+    await expect(connectRedis('redis-cluster://127.0.0.1:99999')).rejects.toThrow(/host:port/);
+  });
+});
+
+/** Wait until `count` connections listen on `channel` (a notice published earlier is not heard). */
+const subscribed = (channel: string, count: number): Promise<true> =>
+  eventually(async () => (((await redisCommand(server.port, ['PUBSUB', 'NUMSUB', channel])) as [string, number])[1] >= count ? true : undefined), `${count} subscribers`, 5_000, () => '', 20);
+
+describe('two registrars sharing one Redis', () => {
+  it('with notices, each emits the changes the other committed, marked remote, and never its own twice', async () => {
+    const keyPrefix = freshPrefix();
+    const a = node({ keyPrefix, notices: true });
+    const b = node({ keyPrefix, notices: true });
+    await subscribed(`${keyPrefix}changes`, 2);
+    const ok = await a.registrar.save(register({ user: 'bob', expires: 600 }));
+    expect(ok.status).toBe(200);
+    await eventually(() => (b.events.length === 1 ? true : undefined), 'B hearing the insert', 5_000, () => JSON.stringify(b.events));
+    expect(b.events[0]).toMatchObject({ kind: 'inserted', aor: 'bob@example.com', remote: true, binding: { contact: 'sip:bob@192.0.2.10:5060' } });
+    expect(a.events.map((e) => [e.kind, e.remote])).toEqual([['inserted', undefined]]);
+    // B removes it; A hears the deletion.
+    expect((await b.registrar.save(register({ user: 'bob', expires: 0, cseq: 2 }))).status).toBe(200);
+    await eventually(() => (a.events.length === 2 ? true : undefined), 'A hearing the delete', 5_000, () => JSON.stringify(a.events));
+    expect(a.events[1]).toMatchObject({ kind: 'deleted', remote: true });
+    expect(b.events.map((e) => e.kind)).toEqual(['inserted', 'deleted']);
+  });
+
+  it('without notices, a registrar emits only its own changes (and both see the same bindings)', async () => {
+    const keyPrefix = freshPrefix();
+    const a = node({ keyPrefix });
+    const b = node({ keyPrefix });
+    expect((await a.registrar.save(register({ user: 'carol' }))).status).toBe(200);
+    expect((await b.registrar.bindings('carol@example.com')).map((x) => x.contact)).toEqual(['sip:carol@192.0.2.10:5060']);
+    await redisCommand(server.port, ['PING']);
+    expect(b.events).toEqual([]);
+  });
+
+  it('only the node holding a binding\'s ownership tag purges it when it expires', async () => {
+    const keyPrefix = freshPrefix();
+    const backup = node({ keyPrefix, notices: true }, []);
+    const owner = node({ keyPrefix, notices: true }, ['vip/1']);
+    await subscribed(`${keyPrefix}changes`, 2);
+    const store = new RedisLocationStore({ client, keyPrefix });
+    opened.push(store);
+    await store.commit('dave@example.com', null, [
+      buildBinding('sip:dave@192.0.2.1', { expiresAt: NOW - 1000, ownershipTag: 'vip/1' }),
+      buildBinding('sip:dave@192.0.2.2', { expiresAt: NOW - 1000 }),
+      buildBinding('sip:dave@192.0.2.3', { expiresAt: NOW + 600_000, ownershipTag: 'vip/1' }),
+    ]);
+    expect(await backup.registrar.purgeExpired()).toBe(1);
+    expect(backup.events.map((e) => [e.kind, e.binding.contact])).toEqual([['expired', 'sip:dave@192.0.2.2']]);
+    // Asked again, the backup finds only the owner's binding and leaves it.
+    expect(await backup.registrar.purgeExpired()).toBe(0);
+    expect(await owner.registrar.purgeExpired()).toBe(1);
+    expect(owner.events.filter((e) => e.remote === undefined).map((e) => [e.kind, e.binding.contact])).toEqual([['expired', 'sip:dave@192.0.2.1']]);
+    expect((await store.load('dave@example.com')).bindings.map((x) => x.contact)).toEqual(['sip:dave@192.0.2.3']);
+  });
+});
+
+describe('a registrar on Redis when Redis fails', () => {
+  it('answers 503 + Retry-After within the command timeout while Redis is gone, and 200 again once it is back', async () => {
+    const down = await startRedis();
+    const own = await connectRedis(down.url, { commandTimeoutMs: 500 });
+    const store = new RedisLocationStore({ client: own, ownsClient: true });
+    const registrar = createRegistrar({ store, purgeIntervalMs: 0, retryAfter: 7 });
+    opened.push(registrar, store);
+    try {
+      expect((await registrar.save(register({ user: 'erin', expires: 600 }))).status).toBe(200);
+      await down.kill();
+      const started = Date.now();
+      const failed = await registrar.save(register({ user: 'erin', expires: 600, cseq: 2, contacts: ['<sip:erin@192.0.2.99>'] }));
+      expect(Date.now() - started).toBeLessThan(1500);
+      expect(failed.status).toBe(503);
+      expect(res(failed.response).header('Retry-After')).toBe('7');
+      await down.restart();
+      // The client reconnects by itself; no new registrar, no new store.
+      const back = await eventually(async () => {
+        const r = await registrar.save(register({ user: 'erin', expires: 600, cseq: 3, contacts: ['<sip:erin@192.0.2.99>'] }));
+        return r.ok ? r : undefined;
+      }, 'a 200 after the restart', 10_000, () => '', 200);
+      // The binding answered 200 before the crash survived it (AOF, fsync always); the failed one was never written.
+      expect(back.bindings.map((x) => x.contact).sort()).toEqual(['sip:erin@192.0.2.10:5060', 'sip:erin@192.0.2.99']);
+    } finally {
+      await down.stop();
+    }
+  }, 30_000);
+
+  it('answers 503 within the command timeout when Redis hangs (CLIENT PAUSE), and a transient StoreError reaches direct callers', async () => {
+    const own = await connectRedis(server.url, { commandTimeoutMs: 300 });
+    const store = new RedisLocationStore({ client: own, ownsClient: true, keyPrefix: freshPrefix() });
+    const registrar = createRegistrar({ store, purgeIntervalMs: 0 });
+    opened.push(registrar, store);
+    await redisCommand(server.port, ['CLIENT', 'PAUSE', '1500', 'ALL']);
+    const started = Date.now();
+    const r = await registrar.save(register({ user: 'frank' }));
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(r.status).toBe(503);
+    const error = await Promise.resolve(store.load('frank@example.com')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).transient).toBe(true);
+  });
+});
