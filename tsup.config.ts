@@ -4,6 +4,7 @@ const entry = {
   index: 'src/index.ts',
   'stores/memory': 'src/stores/memory.ts',
   'stores/sqlite': 'src/stores/sqlite.ts',
+  'stores/redis': 'src/stores/redis.ts',
   'transports/node': 'src/transports/node.ts',
   'testing/index': 'src/testing/index.ts',
 };

@@ -120,7 +120,7 @@ const latestExpiry = (bindings: readonly Binding[]): number => {
  * - channel `sipreg:changes`: with `notices`, each commit's changes (JSON), published by the
  *   commit script itself, so a notice goes out exactly when a commit succeeds.
  *
- * A commit is one Lua script ({@link REDIS_COMMIT_SCRIPT}): compare the version, replace the
+ * A commit is one Lua script (`redis-commit-script.ts`): compare the version, replace the
  * hash, set its TTL, index it and publish, atomically. On a single Redis it also keeps the expiry
  * index exact. In a cluster the index lives in other slots, so it is updated right after the
  * commit (`ZADD … LT`: a score only moves earlier) and `expiredAors` checks each candidate

@@ -14,7 +14,7 @@ describe('published entry points', () => {
     await run('npx', ['tsup', '--silent'], { timeout: 120_000 });
   }, 150_000);
 
-  const entries = ['index', 'stores/memory', 'stores/sqlite', 'transports/node', 'testing/index'];
+  const entries = ['index', 'stores/memory', 'stores/sqlite', 'stores/redis', 'transports/node', 'testing/index'];
 
   it.each(entries)('dist/%s loads as ESM and CJS', async (entry) => {
     expect(existsSync(`dist/${entry}.js`)).toBe(true);
@@ -28,7 +28,7 @@ describe('published entry points', () => {
 
   it('every CJS entry shares one copy of each error class', async () => {
     const script = `const root = require('./dist/index.cjs');
-      const ok = ['stores/sqlite', 'stores/memory', 'transports/node', 'testing/index']
+      const ok = ['stores/sqlite', 'stores/redis', 'stores/memory', 'transports/node', 'testing/index']
         .every((e) => require('./dist/' + e + '.cjs').ConfigError === root.ConfigError);
       console.log(ok);`;
     expect((await run(process.execPath, ['-e', script])).stdout.trim()).toBe('true');
