@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
+import { eventually } from '../helpers/eventually';
+import { redisCommand, startRedis } from '../helpers/start-redis';
+
 const run = promisify(execFile);
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 
@@ -67,7 +70,8 @@ describe('sipreg CLI', () => {
     expect(await failing(['registrar', '--min-expires', 'soon'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--min-expires takes an integer') });
     expect(await failing(['registrar', '--save-flags', 'zz'])).toMatchObject({ code: 2, stderr: expect.stringContaining("unknown save flag 'z'") });
     expect(await failing(['registrar', '--max-expires', '10', '--min-expires', '60'])).toMatchObject({ code: 2, stderr: expect.stringContaining('maxExpires') });
-    expect(await failing(['registrar', '--store', 'postgres://x'])).toMatchObject({ code: 2, stderr: expect.stringContaining("--store must be 'memory' or 'sqlite:PATH'") });
+    expect(await failing(['registrar', '--store', 'postgres://x'])).toMatchObject({ code: 2, stderr: expect.stringContaining("--store must be 'memory', 'sqlite:PATH', 'redis://HOST:PORT' or 'redis-cluster://HOST:PORT,...'") });
+    expect(await failing(['registrar', '--store', 'redis-cluster://a:b'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--store: ') });
     expect(await failing(['bogus'])).toMatchObject({ code: 2, stderr: expect.stringContaining("unknown command 'bogus'") });
   });
 
@@ -138,6 +142,31 @@ describe('sipreg CLI', () => {
       expect(await stop(b.child)).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('shares one location between two processes on Redis, answers 503 while Redis is down, and exits 1 when Redis is unreachable at start', async () => {
+    const redis = await startRedis();
+    try {
+      const store = ['--store', redis.url, '--store-key-prefix', 'cli:', '--store-timeout', '500', '--retry-after', '3'];
+      const [a, b] = await Promise.all([start(store), start(store)]);
+      expect(await transact(a.port, REGISTER('dora', 1))).toMatch(/^SIP\/2\.0 200 OK/);
+      // The other process answers from the same location.
+      expect(await transact(b.port, REGISTER('dora', 2, false))).toMatch(/Contact: <sip:dora@127\.0\.0\.1:\d+>;expires=3\d\d\d/);
+      expect(await redisCommand(redis.port, ['HEXISTS', 'cli:aor:{dora@example.com}', '0'])).toBe(1);
+      await redis.kill();
+      const refused = await transact(b.port, REGISTER('dora', 3));
+      expect(refused).toMatch(/^SIP\/2\.0 503/);
+      expect(refused).toMatch(/Retry-After: 3/);
+      await redis.restart();
+      expect(await eventually(async () => ((await transact(b.port, REGISTER('dora', 4))).startsWith('SIP/2.0 200') ? true : undefined), 'a 200 after the restart', 10_000, () => '', 200)).toBe(true);
+      expect([await stop(a.child), await stop(b.child)]).toEqual([0, 0]);
+      await redis.kill();
+      const unreachable = await failing(['registrar', '--listen', 'udp:127.0.0.1:0', '--store', redis.url]);
+      expect(unreachable.code).toBe(1);
+      expect(unreachable.stderr).toContain(`--store ${redis.url}: cannot reach Redis`);
+    } finally {
+      await redis.stop();
     }
   });
 
