@@ -128,6 +128,9 @@ export type ResolvedRegistrarOptions = Readonly<
 
 const everyTagActive = (): boolean => true;
 
+/** The Retry-After of a 503 for a store that is away: `retryAfter`, or 5 s when that is 0 (none). */
+export const storeRetryAfterSec = (options: ResolvedRegistrarOptions): number => (options.retryAfter > 0 ? options.retryAfter : 5);
+
 const nonNegativeIntegers = [
   'defaultExpires', 'minExpires', 'maxExpires', 'maxContacts', 'maxUsernameLen', 'maxDomainLen',
   'maxAorLen', 'maxContactLen', 'retryAfter', 'cseqDelay', 'purgeIntervalMs',

@@ -21,7 +21,7 @@ import { planSave } from './plan-save';
 import type { Interner, SaveContext, SavePlan } from './plan-save';
 import type { RegistrarEvents } from './registrar-events';
 import type { RegistrarOptions, ResolvedRegistrarOptions } from './registrar-options';
-import { resolveRegistrarOptions } from './registrar-options';
+import { resolveRegistrarOptions, storeRetryAfterSec } from './registrar-options';
 import { buildErrorReply, buildSaveReply, regErrorStatus } from './reply';
 import type { SaveOptions } from './save-options';
 import type { SaveResult } from './save-result';
@@ -367,8 +367,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     const transient = e instanceof StoreError && e.transient;
     this.options.logger.error({ aor, err: e }, 'location store failed; REGISTER not saved');
     if (!transient) return this.reject(request, save, regError('store-failure'), aor);
-    const retry = this.options.retryAfter > 0 ? this.options.retryAfter : 5;
-    return this.reject(request, save, regError('store-unavailable', [['Retry-After', String(retry)]]), aor);
+    return this.reject(request, save, regError('store-unavailable', [['Retry-After', String(storeRetryAfterSec(this.options))]]), aor);
   }
 
   private emitChange(change: BindingChange): void {

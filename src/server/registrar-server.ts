@@ -11,6 +11,8 @@ import type { ForwardTarget } from '../proxy/stateless-proxy';
 import type { LookupResult, PushPendingTarget } from '../registrar/select-targets';
 import type { MaybePromise } from '../ports/location-store';
 import type { Reginfo } from '../reginfo/reginfo';
+import { StoreError } from '../errors/sdk-error';
+import { storeRetryAfterSec } from '../registrar/registrar-options';
 
 /** The first of `promises` to settle with a value, or undefined when all settle without one. */
 function firstDefined<T>(promises: readonly Promise<T | undefined>[]): Promise<T | undefined> {
@@ -195,7 +197,11 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
       counters.dropped++;
       return;
     }
-    reply(request, source, 500, 'Server Internal Error').catch(() => { counters.dropped++; });
+    // A location store that is away (RFC 3261 §21.5.4): retry later, as a REGISTER is told.
+    const answered = e instanceof StoreError && e.transient
+      ? reply(request, source, 503, 'Service Unavailable', [['Retry-After', String(storeRetryAfterSec(registrar.options))]])
+      : reply(request, source, 500, 'Server Internal Error');
+    answered.catch(() => { counters.dropped++; });
   };
 
   transport.onRequest((request, source) => {

@@ -4,6 +4,8 @@ import { FakeTransport } from '../../src/testing/fake-transport';
 import { ManualClock } from '../../src/testing/manual-clock';
 import { IdSequence, buildRegister, buildRequest } from '../../src/testing/message-builders';
 import type { SipRequest } from '../../src/sip/message';
+import { MemoryLocationStore } from '../../src/stores/memory-location-store';
+import { StoreError } from '../../src/errors/sdk-error';
 
 const settle = () => new Promise((r) => setImmediate(r));
 
@@ -59,6 +61,23 @@ describe('registrar server (CLI behaviour)', () => {
     await settle();
     expect(transport.lastResponse().status).toBe(503);
     expect(server.counters.forwarded).toBe(0);
+  });
+
+  it('answers a request it cannot look up for a store that is away with 503 + Retry-After, and 500 for a broken store', async () => {
+    const store = new MemoryLocationStore();
+    const transport = new FakeTransport({ endpoints: [{ protocol: 'udp', address: '127.0.0.1', port: 5060 }] });
+    createRegistrarServer({ registrar: createRegistrar({ store, purgeIntervalMs: 0, retryAfter: 9 }), transport });
+    const ids = new IdSequence('down');
+    store.load = () => Promise.reject(new StoreError('redis: connection lost', { transient: true }));
+    transport.deliver(buildRequest('INVITE', { to: 'sip:bob@example.com', ids }));
+    await settle();
+    await settle();
+    expect([transport.lastResponse().status, transport.lastResponse().header('Retry-After')]).toEqual([503, '9']);
+    store.load = () => Promise.reject(new StoreError('bad schema'));
+    transport.deliver(buildRequest('INVITE', { to: 'sip:bob@example.com', ids }));
+    await settle();
+    await settle();
+    expect([transport.lastResponse().status, transport.lastResponse().header('Retry-After')]).toEqual([500, undefined]);
   });
 
   it('drops the bindings of an outbound flow when the transport reports its connection closed (RFC 5626 §5.4)', async () => {
