@@ -22,6 +22,7 @@ import { grantedLifetime } from '../registrar/granted-lifetime';
 import { buildResponse } from '../sip/response';
 import { serializeMessage } from '../sip/serialize';
 import { contactIdIn, contactIdOf } from './contact-id';
+import { ServerTransactions } from '../sip/server-transactions';
 import { aorContactUri, aorOfContactUser, forwardedContactUri } from './forwarded-contact';
 import type { ContactRewrite } from './forwarded-contact';
 import type { ForwardedContact } from './forwarded-register';
@@ -45,16 +46,6 @@ export interface ProcessedRegister {
   readonly response?: Uint8Array;
   /** Keep the phone's TCP connection open until then (`tcp_persistent_flag`). */
   readonly keepConnectionUntil?: number;
-}
-
-/** How long an answered REGISTER's final response is kept for its retransmissions: Timer J, 64·T1 (RFC 3261 §17.2.2). */
-const TIMER_J_MS = 32_000;
-
-/** The server transaction of a request (RFC 3261 §17.2.3): top Via branch, sent-by and method; none for a pre-RFC 3261 branch. */
-function serverTransactionKey(request: SipRequest): string | undefined {
-  const via = request.via[0];
-  if (via?.branch === undefined || !via.branch.startsWith('z9hG4bK')) return undefined;
-  return `${via.branch}\u0000${via.host}:${via.port ?? ''}\u0000${request.method}`;
 }
 
 /** The answer for the phone once the main registrar replied to a forwarded REGISTER. */
@@ -132,7 +123,7 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
   readonly #pending = new Set<Promise<void>>();
   readonly #branches = new BranchIds();
   /** REGISTERs received over UDP by {@link MidRegistrar.process}, by server transaction, with their answer once known. */
-  readonly #transactions = new LRUCache<string, { answer?: ProcessedRegister; until: number }>({ max: 16_384 });
+  readonly #transactions = new ServerTransactions<ProcessedRegister>();
   #absorbed = 0;
   #forwarded = 0;
   #deRegistersSent = 0;
@@ -208,23 +199,9 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
    * first is pending and the same final response for Timer J (32 s) after.
    */
   async process(request: SipRequest, options?: MidSaveOptions): Promise<ProcessedRegister> {
-    const key = options?.source?.protocol === 'udp' ? serverTransactionKey(request) : undefined;
-    if (key === undefined) return this.#processOnce(request, options);
-    const now = this.registrar.options.clock.now();
-    const known = this.#transactions.get(key);
-    // A retransmission (RFC 3261 §17.2.2): nothing while the first is being forwarded (its answer
-    // goes out), the same final response once it was answered; never forwarded twice.
-    if (known !== undefined && known.until > now) return known.answer ?? {};
-    const transaction: { answer?: ProcessedRegister; until: number } = { until: Infinity };
-    this.#transactions.set(key, transaction);
-    try {
-      transaction.answer = await this.#processOnce(request, options);
-    } catch (e) {
-      this.#transactions.delete(key);
-      throw e;
-    }
-    transaction.until = this.registrar.options.clock.now() + TIMER_J_MS;
-    return transaction.answer;
+    if (options?.source?.protocol !== 'udp') return this.#processOnce(request, options);
+    // A retransmission gets nothing while the first is being forwarded, the same answer after.
+    return (await this.#transactions.run(request, this.registrar.options.clock, () => this.#processOnce(request, options))) ?? {};
   }
 
   async #processOnce(request: SipRequest, options?: MidSaveOptions): Promise<ProcessedRegister> {

@@ -13,6 +13,7 @@ import type { MaybePromise } from '../ports/location-store';
 import type { Reginfo } from '../reginfo/reginfo';
 import { StoreError } from '../errors/sdk-error';
 import { storeRetryAfterSec } from '../registrar/registrar-options';
+import { ServerTransactions } from '../sip/server-transactions';
 
 /** The first of `promises` to settle with a value, or undefined when all settle without one. */
 function firstDefined<T>(promises: readonly Promise<T | undefined>[]): Promise<T | undefined> {
@@ -42,7 +43,8 @@ export interface RegistrarServerOptions {
   readonly logger?: Logger;
   /**
    * How a REGISTER is answered (the mid-registrar forwards or absorbs it).
-   * @defaultValue `registrar.save` with `saveOptions`
+   * @defaultValue `registrar.save` with `saveOptions`; over UDP once per server transaction
+   * (RFC 3261 §17.2.2): a retransmission gets the first answer again, for Timer J (32 s)
    */
   readonly register?: (request: SipRequest, source: Source) => MaybePromise<RegisterAnswer>;
   /** Where an out-of-dialog request goes (the mid-registrar's lookup). @defaultValue `registrar.lookup` */
@@ -129,15 +131,20 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
     return result.response === undefined ? undefined : transport.sendResponse(result.response, request, source);
   };
 
-  const register = options.register ?? ((request: SipRequest, source: Source): MaybePromise<RegisterAnswer> => registrar.save(request, { ...saveOptions, source }));
+  const save = (request: SipRequest, source: Source): MaybePromise<RegisterAnswer> => registrar.save(request, { ...saveOptions, source });
+  // RFC 3261 §17.2.2 over UDP: a retransmitted REGISTER is answered once, never applied twice
+  // (a custom `register`, like the mid-registrar's `process`, keeps its own transactions).
+  const transactions = new ServerTransactions<RegisterAnswer>();
+  const register = options.register ?? ((request: SipRequest, source: Source): MaybePromise<RegisterAnswer | undefined> =>
+    (source.protocol === 'udp' ? transactions.run(request, registrar.options.clock, () => save(request, source)) : save(request, source)));
   const lookup = options.lookup ?? ((request: SipRequest, o: LookupOptions) => registrar.lookup(request, o));
 
   /** Synchronous from parse to send when the store is (no promise on the hot path). */
   const handleRegister = (request: SipRequest, source: Source): Promise<void> | undefined => {
     counters.registers++;
     const result = register(request, source);
-    if (result instanceof Promise) return result.then((r) => answerRegister(r, request, source));
-    return answerRegister(result, request, source);
+    if (result instanceof Promise) return result.then((r) => (r === undefined ? undefined : answerRegister(r, request, source)));
+    return result === undefined ? undefined : answerRegister(result, request, source);
   };
 
   const handleOther = async (request: SipRequest, source: Source): Promise<void> => {

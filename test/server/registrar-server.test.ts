@@ -68,16 +68,34 @@ describe('registrar server (CLI behaviour)', () => {
     const transport = new FakeTransport({ endpoints: [{ protocol: 'udp', address: '127.0.0.1', port: 5060 }] });
     createRegistrarServer({ registrar: createRegistrar({ store, purgeIntervalMs: 0, retryAfter: 9 }), transport });
     const ids = new IdSequence('down');
-    store.load = () => Promise.reject(new StoreError('redis: connection lost', { transient: true }));
+    const failWith = (error: StoreError): void => {
+      store.load = (() => Promise.reject(error)) as unknown as typeof store.load;
+    };
+    failWith(new StoreError('redis: connection lost', { transient: true }));
     transport.deliver(buildRequest('INVITE', { to: 'sip:bob@example.com', ids }));
     await settle();
     await settle();
     expect([transport.lastResponse().status, transport.lastResponse().header('Retry-After')]).toEqual([503, '9']);
-    store.load = () => Promise.reject(new StoreError('bad schema'));
+    failWith(new StoreError('bad schema'));
     transport.deliver(buildRequest('INVITE', { to: 'sip:bob@example.com', ids }));
     await settle();
     await settle();
     expect([transport.lastResponse().status, transport.lastResponse().header('Retry-After')]).toEqual([500, undefined]);
+  });
+
+  it('answers a retransmitted REGISTER with its first answer, so a late copy cannot undo the de-REGISTER that followed (RFC 3261 §17.2.2)', async () => {
+    const { transport, registrar, ids } = setup();
+    const first = buildRegister({ aor: 'sip:dan@example.com', contacts: [{ uri: 'sip:dan@192.0.2.40', expires: 600 }], callId: 'dan-1', cseq: 1, ids });
+    transport.deliver(first);
+    await settle();
+    transport.deliver(buildRegister({ aor: 'sip:dan@example.com', contacts: [{ uri: 'sip:dan@192.0.2.40', expires: 0 }], callId: 'dan-1', cseq: 2, ids }));
+    await settle();
+    expect(await registrar.bindings('dan@example.com')).toEqual([]);
+    transport.deliver(first);
+    await settle();
+    const answers = transport.responses.map((r) => r.response);
+    expect(answers.map((r) => [r.status, r.cseq.seq, r.contacts === '*' ? '*' : r.contacts.length])).toEqual([[200, 1, 1], [200, 2, 0], [200, 1, 1]]);
+    expect(await registrar.bindings('dan@example.com')).toEqual([]);
   });
 
   it('drops the bindings of an outbound flow when the transport reports its connection closed (RFC 5626 §5.4)', async () => {
