@@ -1,5 +1,4 @@
 import { EventEmitter } from 'eventemitter3';
-import { LRUCache } from 'lru-cache';
 import { ConfigError } from '../errors/sdk-error';
 import type { Binding, UpstreamRegistration } from '../ports/binding';
 import type { Endpoint, TransactionOutcome } from '../ports/transport';
