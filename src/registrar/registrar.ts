@@ -191,6 +191,8 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   private closed = false;
   private purgeTimer: TimerHandle | undefined;
   private purging: Promise<number> | undefined;
+  /** The last save in flight per AOR, with an asynchronous store (see {@link queueSave}). */
+  private readonly saving = new Map<string, Promise<SaveResult>>();
   /** Stops hearing the other nodes' commits (stores with {@link LocationStore.watch}). */
   private readonly unwatch: (() => void) | undefined;
   /** Enabled extensions (Path, outbound, GRUU, push) by hook. */
@@ -247,7 +249,28 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     if (precheck !== undefined) return this.reject(request, save, precheck);
     const aor = toAor(save.aor === undefined ? request.to.uri : asAorUri(save.aor), this.options);
     if (!aor.ok) return this.reject(request, save, aor.error);
-    return this.commitLoop(request, save, aor.value, 1);
+    const key = aor.value;
+    const queued = this.saving.get(key);
+    if (queued !== undefined) {
+      const next = (): MaybePromise<SaveResult> => this.commitLoop(request, save, key, 1);
+      return this.queueSave(key, queued.then(next, next));
+    }
+    const result = this.commitLoop(request, save, key, 1);
+    return result instanceof Promise ? this.queueSave(key, result) : result;
+  }
+
+  /**
+   * Make `pending` the AOR's last save in flight: the next REGISTER of the AOR on this registrar
+   * starts once it ended, so with an asynchronous (networked) store this node's REGISTERs of one
+   * AOR never race each other, and compare-and-set conflicts come only from other nodes.
+   */
+  private queueSave(aor: string, pending: Promise<SaveResult>): Promise<SaveResult> {
+    this.saving.set(aor, pending);
+    const ended = (): void => {
+      if (this.saving.get(aor) === pending) this.saving.delete(aor);
+    };
+    pending.then(ended, ended);
+    return pending;
   }
 
   private precheck(request: SipRequest): RegError | undefined {

@@ -168,6 +168,24 @@ describe('two registrars sharing one Redis', () => {
   });
 });
 
+describe('one registrar on Redis under concurrent REGISTERs of one AOR', () => {
+  it('runs them one after another: 50 at once all get 200 without a single compare-and-set conflict', async () => {
+    const { store, registrar } = node({ keyPrefix: freshPrefix() });
+    let conflicts = 0;
+    const commit = store.commit.bind(store);
+    store.commit = async (...args) => {
+      const outcome = await commit(...args);
+      if (!outcome.ok) conflicts++;
+      return outcome;
+    };
+    const results = await Promise.all(Array.from({ length: 50 }, (_, k) =>
+      registrar.save(register({ user: 'gina', callId: `g${k}`, contacts: [`<sip:gina@192.0.2.${k + 1}>`], expires: 600 }))));
+    expect(results.map((r) => r.status)).toEqual(Array(50).fill(200));
+    expect(conflicts).toBe(0);
+    expect(await registrar.bindings('gina@example.com')).toHaveLength(50);
+  });
+});
+
 describe('a registrar on Redis when Redis fails', () => {
   it('answers 503 + Retry-After within the command timeout while Redis is gone, and 200 again once it is back', async () => {
     const down = await startRedis();
