@@ -2,6 +2,9 @@ import { ConfigError } from '../errors/sdk-error';
 import type { RegistrantStore } from '../ports/registrant-store';
 import { createRegistrantScheduler, type RegistrantScheduler } from '../registrant/registrant-scheduler';
 import { JsonFileRegistrantStore } from '../stores/json-file-registrant-store';
+import type { RedisClient } from '../stores/redis-client';
+import type { RedisSharingTags } from '../stores/redis-sharing-tags';
+import type { Logger } from '../ports/logger';
 import { OPENSIPS_REGISTRANT_COLUMNS, type RegistrantColumns, type RegistrantField } from '../stores/registrant-record-from-row';
 import { formatEndpoint } from '../transports/listen-address';
 import { CliUsageError } from './cli-usage-error';
@@ -24,9 +27,18 @@ const OPTION_FLAGS: Readonly<Record<string, string>> = {
   unregisterOnClose: 'unregister-on-exit',
 };
 
+/** {@link RedisSharingTagsOptions} whose flag is not their name in kebab-case. */
+const SHTAG_OPTION_FLAGS: Readonly<Record<string, string>> = {
+  tags: 'shtag',
+  leaseMs: 'shtag-lease',
+  keyPrefix: 'redis-key-prefix',
+};
+
+const REDIS_URL = /^(redis|rediss|redis-cluster):\/\//;
+
 /** The uac_registrant module parameters as flags (same names and defaults as OpenSIPS). */
 const FLAGS: readonly FlagSpec[] = [
-  { name: 'registrants', kind: 'string', help: 'sqlite:PATH (an OpenSIPS registrant table) or FILE.json (required)' },
+  { name: 'registrants', kind: 'string', help: 'sqlite:PATH (an OpenSIPS registrant table), FILE.json, or redis://HOST:PORT[/DB] | redis-cluster://HOST:PORT,HOST:PORT,... (the hash sipreg:registrants) (required)' },
   { name: 'listen', kind: 'string', repeatable: true, help: 'udp:IP:PORT or tcp:IP:PORT the REGISTERs leave from, repeatable (udp:127.0.0.1:5060)' },
   { name: 'hash-size', kind: 'int', help: '2^N buckets; one is checked every timer-interval/2^N s (1)' },
   { name: 'timer-interval', kind: 'int', help: 'every registrant is checked once per interval, s (100)' },
@@ -34,6 +46,9 @@ const FLAGS: readonly FlagSpec[] = [
   { name: 'backoff-base', kind: 'int', help: 'RFC 5626 backoff base after failures, s; 0 = none (30)' },
   { name: 'default-expiry', kind: 'int', help: 'expiry asked when the record has none, s (3600)' },
   { name: 'shtag-active', kind: 'string', repeatable: true, help: 'TAG/CLUSTER_ID active on this node; enables clustering (none: clustering off)' },
+  { name: 'shtag', kind: 'string', repeatable: true, help: 'TAG/CLUSTER_ID this node competes for with the other nodes on the Redis of --registrants: one holds it at a time, the others are backups; enables clustering (none)' },
+  { name: 'shtag-lease', kind: 'int', help: "--shtag lease lifetime, ms: a dead node's tags move after about 4/3 of it (10000)" },
+  { name: 'redis-key-prefix', kind: 'string', help: 'Redis --registrants: prefix of the registrants hash and the --shtag leases (sipreg:)' },
   { name: 'preemptive-auth', kind: 'bool', help: 're-use the last nonce on refreshes, 0/1 (1)' },
   { name: 'unregister-on-exit', kind: 'bool', help: 'unREGISTER everything on SIGTERM/SIGINT, 0/1 (0)' },
   { name: 'user-agent', kind: 'string', help: "User-Agent of the REGISTERs; '' none (sipreg)" },
@@ -43,7 +58,7 @@ const FLAGS: readonly FlagSpec[] = [
 ];
 
 /** The `--help` text of `sipreg registrant`. */
-export const REGISTRANT_USAGE = `Usage: sipreg registrant --registrants sqlite:PATH|FILE.json [flags]
+export const REGISTRANT_USAGE = `Usage: sipreg registrant --registrants sqlite:PATH|FILE.json|redis://HOST:PORT [flags]
 
 Registers this server on remote registrars and keeps the registrations alive (OpenSIPS
 uac_registrant). Each state change is logged on stderr. SIGHUP reloads the registrants
@@ -51,12 +66,15 @@ uac_registrant). Each state change is logged on stderr. SIGHUP reloads the regis
 ${formatFlags(FLAGS)}
 `;
 
-async function openRegistrants(values: FlagValues): Promise<RegistrantStore> {
+/** The registrant store of `--registrants`, and the Redis client when it is one (the store owns it). */
+async function openRegistrants(values: FlagValues): Promise<{ readonly store: RegistrantStore; readonly redis?: RedisClient }> {
   const spec = flagValue<string>(values, 'registrants');
-  if (spec === undefined) throw new CliUsageError('--registrants is required: sqlite:PATH or FILE.json');
+  if (spec === undefined) throw new CliUsageError('--registrants is required: sqlite:PATH, FILE.json or redis://HOST:PORT');
+  if (REDIS_URL.test(spec)) return openRedisRegistrants(spec, values);
+  if (flagValue<string>(values, 'redis-key-prefix') !== undefined) throw new CliUsageError('--redis-key-prefix needs --registrants redis://… or redis-cluster://…');
   if (!spec.startsWith('sqlite:')) {
-    if (!spec.endsWith('.json')) throw new CliUsageError(`--registrants takes sqlite:PATH or FILE.json, got '${spec}'`);
-    return new JsonFileRegistrantStore(spec);
+    if (!spec.endsWith('.json')) throw new CliUsageError(`--registrants takes sqlite:PATH or FILE.json, or redis://… or redis-cluster://… for Redis, got '${spec}'`);
+    return { store: new JsonFileRegistrantStore(spec) };
   }
   const columns: Partial<Record<RegistrantField, string>> = {};
   for (const [field, name] of COLUMN_FLAGS) {
@@ -64,7 +82,26 @@ async function openRegistrants(values: FlagValues): Promise<RegistrantStore> {
     if (column !== undefined) columns[field] = column;
   }
   const { SqliteRegistrantStore } = await import('../stores/sqlite-registrant-store');
-  return new SqliteRegistrantStore({ path: spec.slice('sqlite:'.length), table: flagValue<string>(values, 'table-name'), columns: columns as Partial<RegistrantColumns> });
+  return { store: new SqliteRegistrantStore({ path: spec.slice('sqlite:'.length), table: flagValue<string>(values, 'table-name'), columns: columns as Partial<RegistrantColumns> }) };
+}
+
+/** `--registrants redis://…`: a {@link RedisRegistrantStore} owning its client. */
+async function openRedisRegistrants(spec: string, values: FlagValues): Promise<{ readonly store: RegistrantStore; readonly redis: RedisClient }> {
+  const [{ connectRedis }, { RedisRegistrantStore }] = await Promise.all([import('../stores/redis-client'), import('../stores/redis-registrant-store')]);
+  let redis: RedisClient;
+  try {
+    redis = await connectRedis(spec);
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    throw new Error(`--registrants ${spec}: cannot reach Redis: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+  try {
+    return { store: new RedisRegistrantStore({ client: redis, ownsClient: true, keyPrefix: flagValue<string>(values, 'redis-key-prefix') }), redis };
+  } catch (e) {
+    redis.disconnect();
+    if (e instanceof ConfigError) throw new CliUsageError(`--redis-key-prefix: ${e.message}`);
+    throw e;
+  }
 }
 
 /** `--shtag-active vip/1` → a fixed set of sharing tags held by this node. */
@@ -76,6 +113,63 @@ function activeTags(values: FlagValues): ((tag: string, clusterId: number) => bo
   return (tag, clusterId) => set.has(`${tag}/${clusterId}`);
 }
 
+/** The `--shtag` flags (empty when none), checked against the other flags. */
+function competedTags(values: FlagValues, redis: RedisClient | undefined): string[] {
+  const tags = (values.get('shtag') ?? []) as string[];
+  if (tags.length === 0) {
+    if (flagValue<number>(values, 'shtag-lease') !== undefined) throw new CliUsageError('--shtag-lease needs --shtag');
+    return tags;
+  }
+  if (redis === undefined) throw new CliUsageError('--shtag needs --registrants redis://… or redis-cluster://…: the sharing tags are leases in that Redis');
+  const fixed = new Set((values.get('shtag-active') ?? []) as string[]);
+  const both = tags.find((t) => fixed.has(t));
+  if (both !== undefined) throw new CliUsageError(`--shtag ${both} is also given to --shtag-active; a tag is either held for good or competed for`);
+  return tags;
+}
+
+/**
+ * `--shtag`: compete for the tags through Redis leases; every change is logged, errors once per
+ * outage. The scheduler hears them through {@link tagChangeRelay}.
+ */
+async function startSharingTags(redis: RedisClient, tags: readonly string[], values: FlagValues, logger: Logger): Promise<RedisSharingTags> {
+  const { RedisSharingTags } = await import('../stores/redis-sharing-tags');
+  let sharing: RedisSharingTags;
+  try {
+    sharing = await RedisSharingTags.start({ client: redis, tags, leaseMs: flagValue<number>(values, 'shtag-lease'), keyPrefix: flagValue<string>(values, 'redis-key-prefix') });
+  } catch (e) {
+    if (e instanceof ConfigError) throw new CliUsageError(withOptionFlag(e.message, 'RedisSharingTagsOptions', SHTAG_OPTION_FLAGS) ?? e.message);
+    throw e;
+  }
+  const held = tags.filter((t) => sharing.isActive(t));
+  logger.info({ node: sharing.nodeId, active: held, backup: tags.filter((t) => !held.includes(t)) }, 'sharing tags');
+  sharing.on('change', (tag, clusterId, active) => logger.info({ shtag: `${tag}/${clusterId}`, active }, active ? 'sharing tag active here' : 'sharing tag no longer active here'));
+  sharing.on('error', (error) => logger.warn({ error }, 'sharing tag lease: Redis failed'));
+  return sharing;
+}
+
+/**
+ * Hand each sharing tag change to the scheduler (OpenSIPS clusterer's shtag callback), including
+ * the changes made while the scheduler was loading.
+ */
+function tagChangeRelay(sharing: RedisSharingTags | undefined): { attach(scheduler: RegistrantScheduler): void; detach(): void } {
+  let target: RegistrantScheduler | undefined;
+  const missed: [string, number, boolean][] = [];
+  const relay = (tag: string, clusterId: number, active: boolean): void => {
+    if (target === undefined) missed.push([tag, clusterId, active]);
+    else target.tagChanged(tag, clusterId, active);
+  };
+  sharing?.on('change', relay);
+  return {
+    attach(scheduler) {
+      target = scheduler;
+      for (const [tag, clusterId, active] of missed.splice(0)) scheduler.tagChanged(tag, clusterId, active);
+    },
+    detach() {
+      sharing?.off('change', relay);
+    },
+  };
+}
+
 /**
  * `sipreg registrant`: open the registrants and the sockets, and keep every registration
  * alive until stopped. Throws {@link CliUsageError} for bad flags.
@@ -83,15 +177,34 @@ function activeTags(values: FlagValues): ((tag: string, clusterId: number) => bo
 export async function runRegistrantCommand(argv: readonly string[]): Promise<RunningRegistrar> {
   const values = parseArgs(argv, FLAGS);
   const logger = loggerFrom(values);
+  const fixedTags = activeTags(values);
   let store: RegistrantStore;
+  let redis: RedisClient | undefined;
   try {
-    store = await openRegistrants(values);
+    ({ store, redis } = await openRegistrants(values));
   } catch (e) {
     if (e instanceof ConfigError) throw new CliUsageError(`--registrants: ${e.message}`);
     throw e;
   }
-  const transport = await listenFrom(values, logger, async () => store.close?.());
-  const isTagActive = activeTags(values);
+  let sharing: RedisSharingTags | undefined;
+  try {
+    const tags = competedTags(values, redis);
+    if (tags.length > 0 && redis !== undefined) sharing = await startSharingTags(redis, tags, values, logger);
+  } catch (e) {
+    await store.close?.();
+    throw e;
+  }
+  const relay = tagChangeRelay(sharing);
+  const release = async (): Promise<void> => {
+    relay.detach();
+    await sharing?.close();
+    await store.close?.();
+  };
+  const transport = await listenFrom(values, logger, release);
+  const held = sharing;
+  const isTagActive = held === undefined
+    ? fixedTags
+    : (tag: string, clusterId: number): boolean => held.isTagActive(tag, clusterId) || (fixedTags?.(tag, clusterId) ?? false);
   let scheduler: RegistrantScheduler;
   try {
     scheduler = await createRegistrantScheduler({
@@ -111,10 +224,11 @@ export async function runRegistrantCommand(argv: readonly string[]): Promise<Run
     });
   } catch (e) {
     await transport.close();
-    await store.close?.();
+    await release();
     if (e instanceof ConfigError) throw new CliUsageError(withOptionFlag(e.message, 'RegistrantSchedulerOptions', OPTION_FLAGS) ?? e.message);
     throw e;
   }
+  relay.attach(scheduler);
   const reload = (): void => {
     scheduler.reload().then(
       () => logger.info({ registrants: scheduler.stats().registrants }, 'registrants reloaded'),
@@ -126,9 +240,11 @@ export async function runRegistrantCommand(argv: readonly string[]): Promise<Run
     endpoints: transport.endpoints().map((e) => formatEndpoint(e)),
     async stop() {
       process.off('SIGHUP', reload);
+      // The tags stay held until the scheduler is done (its unREGISTERs), then go to a backup at once.
+      relay.detach();
       await scheduler.close();
       await transport.close();
-      await store.close?.();
+      await release();
     },
   };
 }
