@@ -35,6 +35,7 @@ export const REGISTRAR_MODULE_FLAGS: readonly (FlagSpec & { readonly option: key
   { name: 'retry-after', kind: 'int', option: 'retryAfter', help: 'Retry-After on 5xx replies, s; 0 none (0)' },
   { name: 'sock-hdr-name', kind: 'string', option: 'sockHdrName', help: 'header read by the socket-header save flag (none)' },
   { name: 'cseq-delay', kind: 'int', option: 'cseqDelay', help: 'window in which an equal CSeq is a retransmission, s (20)' },
+  { name: 'purge-interval', kind: 'int', option: 'purgeIntervalMs', help: "how often expired bindings are removed, ms; usrloc's timer_interval (registrar 10000, mid-registrar 1000)" },
 ];
 
 /** Flags of every server command: sockets, store, script flags, logging. */

@@ -9,6 +9,7 @@ import { CliUsageError } from './cli-usage-error';
 import type { FlagSpec, FlagValues } from './parse-args';
 import { flagValue, formatFlags, parseArgs } from './parse-args';
 import { EXTENSION_FLAGS, withFlagName, withOptionFlag } from './extension-flags';
+import { OWNERSHIP_FLAGS, ownershipFrom, type Ownership } from './sharing-tags-setup';
 import { listenFrom, loggerFrom, openStore, REGISTRAR_MODULE_FLAGS, registrarOptionsFrom, saveAndLookupFrom, SERVER_FLAGS } from './command-setup';
 import type { RunningRegistrar } from './registrar-command';
 
@@ -27,7 +28,7 @@ const MID_FLAGS: readonly FlagSpec[] = [
   { name: 'extra-contact-params', kind: 'string', help: "appended to forwarded Contact URIs, e.g. ';transport=tcp' (none)" },
 ];
 
-const FLAGS: readonly FlagSpec[] = [...SERVER_FLAGS, ...MID_FLAGS, ...REGISTRAR_MODULE_FLAGS, ...EXTENSION_FLAGS];
+const FLAGS: readonly FlagSpec[] = [...SERVER_FLAGS, ...OWNERSHIP_FLAGS, ...MID_FLAGS, ...REGISTRAR_MODULE_FLAGS, ...EXTENSION_FLAGS];
 
 /** The `--help` text of `sipreg mid-registrar`. */
 export const MID_REGISTRAR_USAGE = `Usage: sipreg mid-registrar --upstream udp:IP:PORT [flags]
@@ -87,14 +88,26 @@ export async function runMidRegistrarCommand(argv: readonly string[]): Promise<R
   const logger = loggerFrom(values);
   const { saveOptions, lookupOptions } = saveAndLookupFrom(values);
   const midOptions = midOptionsFrom(values);
-  const store = await openStore(flagValue<string>(values, 'store') ?? 'sqlite:./sipreg-mid-location.db', values);
-  const transport = await listenFrom(values, logger, () => Promise.resolve(store.close()));
+  const storeSpec = flagValue<string>(values, 'store') ?? 'sqlite:./sipreg-mid-location.db';
+  const store = await openStore(storeSpec, values);
+  let ownership: Ownership | undefined;
+  try {
+    ownership = await ownershipFrom(values, storeSpec, logger);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  const release = async (): Promise<void> => {
+    await ownership?.close();
+    await store.close();
+  };
+  const transport = await listenFrom(values, logger, release);
   let mid: MidRegistrar;
   try {
-    mid = createMidRegistrar({ ...registrarOptionsFrom(values), ...midOptions, transport, store, logger, domains: (values.get('domain') ?? []) as string[] });
+    mid = createMidRegistrar({ ...registrarOptionsFrom(values), ...midOptions, transport, store, logger, domains: (values.get('domain') ?? []) as string[], isTagActive: ownership?.isTagActive });
   } catch (e) {
     await transport.close();
-    await store.close();
+    await release();
     if (e instanceof ConfigError) throw new CliUsageError(withOptionFlag(e.message, 'MidRegistrarOptions', { advertised: 'advertise' }) ?? withFlagName(e.message));
     throw e;
   }
@@ -109,7 +122,7 @@ export async function runMidRegistrarCommand(argv: readonly string[]): Promise<R
     saveOptions,
     lookupOptions,
     logger,
-    register: (request, source) => mid.process(request, { ...saveOptions, source }),
+    register: (request, source) => mid.process(request, { ...saveOptions, ownershipTag: ownership?.shtag, source }),
     lookup: (request, options) => mid.lookup(request, options),
     outboundProxy: (request, source) => (fromUpstream(source) ? undefined : { uri: request.uri, destination: mid.options.upstreamUri }),
   });
@@ -118,7 +131,7 @@ export async function runMidRegistrarCommand(argv: readonly string[]): Promise<R
     async stop() {
       await mid.close();
       await transport.close();
-      await store.close();
+      await release();
     },
   };
 }

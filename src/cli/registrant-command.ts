@@ -4,7 +4,6 @@ import { createRegistrantScheduler, type RegistrantScheduler } from '../registra
 import { JsonFileRegistrantStore } from '../stores/json-file-registrant-store';
 import type { RedisClient } from '../stores/redis-client';
 import type { RedisSharingTags } from '../stores/redis-sharing-tags';
-import type { Logger } from '../ports/logger';
 import { OPENSIPS_REGISTRANT_COLUMNS, type RegistrantColumns, type RegistrantField } from '../stores/registrant-record-from-row';
 import { formatEndpoint } from '../transports/listen-address';
 import { CliUsageError } from './cli-usage-error';
@@ -12,6 +11,7 @@ import type { FlagSpec, FlagValues } from './parse-args';
 import { flagValue, formatFlags, parseArgs } from './parse-args';
 import { listenFrom, loggerFrom } from './command-setup';
 import { withOptionFlag } from './extension-flags';
+import { startSharingTags } from './sharing-tags-setup';
 import type { RunningRegistrar } from './registrar-command';
 
 /** The `*_column` module parameters, as `--<name>-column` flags, by record field. */
@@ -25,13 +25,6 @@ const OPTION_FLAGS: Readonly<Record<string, string>> = {
   backoffBaseSec: 'backoff-base',
   defaultExpirySec: 'default-expiry',
   unregisterOnClose: 'unregister-on-exit',
-};
-
-/** {@link RedisSharingTagsOptions} whose flag is not their name in kebab-case. */
-const SHTAG_OPTION_FLAGS: Readonly<Record<string, string>> = {
-  tags: 'shtag',
-  leaseMs: 'shtag-lease',
-  keyPrefix: 'redis-key-prefix',
 };
 
 const REDIS_URL = /^(redis|rediss|redis-cluster):\/\//;
@@ -128,26 +121,6 @@ function competedTags(values: FlagValues, redis: RedisClient | undefined): strin
 }
 
 /**
- * `--shtag`: compete for the tags through Redis leases; every change is logged, errors once per
- * outage. The scheduler hears them through {@link tagChangeRelay}.
- */
-async function startSharingTags(redis: RedisClient, tags: readonly string[], values: FlagValues, logger: Logger): Promise<RedisSharingTags> {
-  const { RedisSharingTags } = await import('../stores/redis-sharing-tags');
-  let sharing: RedisSharingTags;
-  try {
-    sharing = await RedisSharingTags.start({ client: redis, tags, leaseMs: flagValue<number>(values, 'shtag-lease'), keyPrefix: flagValue<string>(values, 'redis-key-prefix') });
-  } catch (e) {
-    if (e instanceof ConfigError) throw new CliUsageError(withOptionFlag(e.message, 'RedisSharingTagsOptions', SHTAG_OPTION_FLAGS) ?? e.message);
-    throw e;
-  }
-  const held = tags.filter((t) => sharing.isActive(t));
-  logger.info({ node: sharing.nodeId, active: held, backup: tags.filter((t) => !held.includes(t)) }, 'sharing tags');
-  sharing.on('change', (tag, clusterId, active) => logger.info({ shtag: `${tag}/${clusterId}`, active }, active ? 'sharing tag active here' : 'sharing tag no longer active here'));
-  sharing.on('error', (error) => logger.warn({ error }, 'sharing tag lease: Redis failed'));
-  return sharing;
-}
-
-/**
  * Hand each sharing tag change to the scheduler (OpenSIPS clusterer's shtag callback), including
  * the changes made while the scheduler was loading.
  */
@@ -189,7 +162,7 @@ export async function runRegistrantCommand(argv: readonly string[]): Promise<Run
   let sharing: RedisSharingTags | undefined;
   try {
     const tags = competedTags(values, redis);
-    if (tags.length > 0 && redis !== undefined) sharing = await startSharingTags(redis, tags, values, logger);
+    if (tags.length > 0 && redis !== undefined) sharing = await startSharingTags(redis, tags, values, 'redis-key-prefix', logger);
   } catch (e) {
     await store.close?.();
     throw e;

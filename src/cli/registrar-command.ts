@@ -7,10 +7,12 @@ import type { FlagSpec } from './parse-args';
 import { flagValue, formatFlags, parseArgs } from './parse-args';
 import { EXTENSION_FLAGS, withFlagName } from './extension-flags';
 import { REGINFO_FLAGS, reginfoFrom } from './reginfo-flags';
+import { OWNERSHIP_FLAGS, ownershipFrom, type Ownership } from './sharing-tags-setup';
 import { listenFrom, loggerFrom, openStore, REGISTRAR_MODULE_FLAGS, registrarOptionsFrom, saveAndLookupFrom, SERVER_FLAGS } from './command-setup';
 
 const FLAGS: readonly FlagSpec[] = [
   ...SERVER_FLAGS,
+  ...OWNERSHIP_FLAGS,
   ...REGISTRAR_MODULE_FLAGS,
   ...EXTENSION_FLAGS,
   ...REGINFO_FLAGS,
@@ -39,37 +41,42 @@ export async function runRegistrarCommand(argv: readonly string[]): Promise<Runn
   const values = parseArgs(argv, FLAGS);
   const logger = loggerFrom(values);
   const { saveOptions, lookupOptions } = saveAndLookupFrom(values);
-  const store = await openStore(flagValue<string>(values, 'store') ?? 'sqlite:./sipreg-location.db', values);
+  const storeSpec = flagValue<string>(values, 'store') ?? 'sqlite:./sipreg-location.db';
+  const store = await openStore(storeSpec, values);
+  let ownership: Ownership | undefined;
   let registrar;
   try {
-    registrar = createRegistrar({ ...registrarOptionsFrom(values), store, logger, domains: (values.get('domain') ?? []) as string[] });
+    ownership = await ownershipFrom(values, storeSpec, logger);
+    registrar = createRegistrar({ ...registrarOptionsFrom(values), store, logger, domains: (values.get('domain') ?? []) as string[], isTagActive: ownership?.isTagActive });
   } catch (e) {
+    await ownership?.close();
     await store.close();
     if (e instanceof ConfigError) throw new CliUsageError(withFlagName(e.message));
     throw e;
   }
-  const transport = await listenFrom(values, logger, async () => {
+  const release = async (): Promise<void> => {
     await registrar.close();
+    await ownership?.close();
     await store.close();
-  });
+  };
+  const transport = await listenFrom(values, logger, release);
   let reginfo;
   try {
     reginfo = reginfoFrom(values, registrar, transport, logger);
   } catch (e) {
     await transport.close();
-    await registrar.close();
-    await store.close();
+    await release();
     throw e;
   }
   const handleRequest = reginfo === undefined ? undefined : reginfo.handleRequest.bind(reginfo);
-  createRegistrarServer({ registrar, transport, saveOptions, lookupOptions, logger, handleRequest });
+  const saved = ownership === undefined ? saveOptions : { ...saveOptions, ownershipTag: ownership.shtag };
+  createRegistrarServer({ registrar, transport, saveOptions: saved, lookupOptions, logger, handleRequest });
   return {
     endpoints: transport.endpoints().map((e) => formatEndpoint(e)),
     async stop() {
       await reginfo?.close();
       await transport.close();
-      await registrar.close();
-      await store.close();
+      await release();
     },
   };
 }

@@ -170,6 +170,38 @@ describe('sipreg CLI', () => {
     }
   });
 
+  it('--shtag: bindings carry the ownership tag, one node holds it and purges them, and the other takes over when it dies', async () => {
+    const redis = await startRedis({ appendOnly: false });
+    const children: ChildProcess[] = [];
+    try {
+      const flags = ['--store', redis.url, '--store-key-prefix', 'own:', '--shtag', 'vip/1', '--shtag-lease', '600', '--purge-interval', '100', '--min-expires', '1'];
+      const nodes = await Promise.all([start(flags), start(flags)]);
+      children.push(...nodes.map((n) => n.child));
+      const holderPid = async (): Promise<number | undefined> => {
+        const owner = await redisCommand(redis.port, ['GET', 'own:shtag:{vip/1}']);
+        return typeof owner === 'string' ? Number(owner.split(':')[1]) : undefined;
+      };
+      const bindingOf = async (user: string): Promise<string | undefined> => {
+        const json = await redisCommand(redis.port, ['HGET', `own:aor:{${user}@example.com}`, '0']);
+        return typeof json === 'string' ? json : undefined;
+      };
+      const first = await eventually(holderPid, 'a holder of vip/1', 5_000, () => '');
+      const holder = nodes.find((n) => n.child.pid === first)!;
+      const backup = nodes.find((n) => n !== holder)!;
+      expect(await transact(backup.port, [...REGISTER('emil', 1).slice(0, 7), 'Expires: 1', ...REGISTER('emil', 1).slice(7)])).toMatch(/^SIP\/2\.0 200 OK/);
+      expect(JSON.parse((await bindingOf('emil'))!)).toMatchObject({ ownershipTag: 'vip/1' });
+      await eventually(async () => ((await bindingOf('emil')) === undefined ? true : undefined), 'the holder purging the expired binding', 5_000, () => '');
+      holder.child.kill('SIGKILL');
+      expect(await eventually(async () => ((await holderPid()) === backup.child.pid ? true : undefined), 'the backup taking vip/1 over', 5_000, () => '')).toBe(true);
+      expect(await transact(backup.port, [...REGISTER('fay', 1).slice(0, 7), 'Expires: 1', ...REGISTER('fay', 1).slice(7)])).toMatch(/^SIP\/2\.0 200 OK/);
+      await eventually(async () => ((await bindingOf('fay')) === undefined ? true : undefined), 'the new holder purging', 5_000, () => '');
+      expect(await failing(['registrar', '--shtag', 'vip/1'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--shtag needs --store redis://') });
+    } finally {
+      for (const child of children) if (child.exitCode === null && child.signalCode === null) await stop(child);
+      await redis.stop();
+    }
+  });
+
   it('registrant: lists every uac_registrant module parameter in --help and exits 2 on bad ones', async () => {
     const { stdout } = await run(process.execPath, [...CLI, 'registrant', '--help']);
     for (const flag of ['registrants', 'hash-size', 'timer-interval', 'failure-retry-interval', 'table-name', 'registrar-column', 'proxy-column',
