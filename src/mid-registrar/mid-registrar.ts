@@ -193,14 +193,15 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
    * Handle a REGISTER end to end through the configured transport: forward when needed, wait
    * for the main registrar, and answer with the reply for the phone (none with `noReply`) and,
    * with `tcpPersistent`, how long to keep its connection (OpenSIPS `tcp_persistent_flag`).
-   * Over UDP (`options.source`) it is a non-INVITE server transaction (RFC 3261 §17.2.2): a
-   * retransmission of the phone's REGISTER is never forwarded again; it gets no reply while the
-   * first is pending and the same final response for Timer J (32 s) after.
+   * Over UDP (`options.source`) a retransmission of the phone's REGISTER that arrives while the
+   * first copy is pending is absorbed: no second forward, no reply (RFC 3261 §17.2.2). One that
+   * arrives after the answer is handled again with the same Call-ID and CSeq, which this
+   * registrar (and the main one, when it is forwarded) answers as a retransmission.
    */
   async process(request: SipRequest, options?: MidSaveOptions): Promise<ProcessedRegister> {
     if (options?.source?.protocol !== 'udp') return this.#processOnce(request, options);
-    // A retransmission gets nothing while the first is being forwarded, the same answer after.
-    return (await this.#transactions.run(request, this.registrar.options.clock, () => this.#processOnce(request, options))) ?? {};
+    // A retransmission gets nothing while the first is being forwarded.
+    return (await this.#transactions.run(request, () => this.#processOnce(request, options))) ?? {};
   }
 
   async #processOnce(request: SipRequest, options?: MidSaveOptions): Promise<ProcessedRegister> {

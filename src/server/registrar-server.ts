@@ -43,8 +43,8 @@ export interface RegistrarServerOptions {
   readonly logger?: Logger;
   /**
    * How a REGISTER is answered (the mid-registrar forwards or absorbs it).
-   * @defaultValue `registrar.save` with `saveOptions`; over UDP once per server transaction
-   * (RFC 3261 §17.2.2): a retransmission gets the first answer again, for Timer J (32 s)
+   * @defaultValue `registrar.save` with `saveOptions`; over UDP a retransmission that arrives
+   * while the first copy is being saved is absorbed (RFC 3261 §17.2.2)
    */
   readonly register?: (request: SipRequest, source: Source) => MaybePromise<RegisterAnswer>;
   /** Where an out-of-dialog request goes (the mid-registrar's lookup). @defaultValue `registrar.lookup` */
@@ -132,11 +132,11 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
   };
 
   const save = (request: SipRequest, source: Source): MaybePromise<RegisterAnswer> => registrar.save(request, { ...saveOptions, source });
-  // RFC 3261 §17.2.2 over UDP: a retransmitted REGISTER is answered once, never applied twice
-  // (a custom `register`, like the mid-registrar's `process`, keeps its own transactions).
+  // RFC 3261 §17.2.2 over UDP: a copy of a REGISTER still being saved is absorbed (a custom
+  // `register`, like the mid-registrar's `process`, keeps its own transactions).
   const transactions = new ServerTransactions<RegisterAnswer>();
   const register = options.register ?? ((request: SipRequest, source: Source): MaybePromise<RegisterAnswer | undefined> =>
-    (source.protocol === 'udp' ? transactions.run(request, registrar.options.clock, () => save(request, source)) : save(request, source)));
+    (source.protocol === 'udp' ? transactions.run(request, () => save(request, source)) : save(request, source)));
   const lookup = options.lookup ?? ((request: SipRequest, o: LookupOptions) => registrar.lookup(request, o));
 
   /** Synchronous from parse to send when the store is (no promise on the hot path). */

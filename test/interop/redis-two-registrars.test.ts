@@ -9,9 +9,10 @@
  * random per op. An op is retried (new Via branch, same Call-ID, next CSeq) on any non-2xx or when
  * no answer came in time (through the other node then), until a 200.
  * Within an attempt the UA retransmits as RFC 3261 §17.1.2.2 says (Timer E: 500 ms, doubling up
- * to T2 = 4 s) until the final answer: each node answers a REGISTER once per server transaction,
- * so a copy never applies twice, nor after the same Call-ID's later de-REGISTER (which would bring
- * back a binding no sequential model has). Answers that arrive after their attempt timed out are
+ * to T2 = 4 s) until the final answer: a node absorbs the copies that arrive while the first is
+ * being saved, so none is applied after the same Call-ID's later de-REGISTER (which would bring
+ * back a binding no sequential model has); a copy that arrives after the answer is a
+ * retransmission for the registrar (same Call-ID and CSeq) and changes nothing. Answers that arrive after their attempt timed out are
  * counted as late answers and shown when a check fails.
  *
  * Since each writer owns its Contact, the sequential model is simple: a Contact is bound iff its

@@ -2,7 +2,6 @@ import { describe, expect, it } from '@jest/globals';
 import { ServerTransactions } from '../../src/sip/server-transactions';
 import { parseSipMessage } from '../../src/sip/sip-parser';
 import type { SipRequest } from '../../src/sip/message';
-import { ManualClock } from '../../src/testing/manual-clock';
 
 const request = (branch: string, sentBy = '192.0.2.1:5060', method = 'REGISTER'): SipRequest => {
   const parsed = parseSipMessage(`${method} sip:example.com SIP/2.0\r\nVia: SIP/2.0/UDP ${sentBy};branch=${branch}\r\nFrom: <sip:a@example.com>;tag=1\r\n`
@@ -11,45 +10,43 @@ const request = (branch: string, sentBy = '192.0.2.1:5060', method = 'REGISTER')
   return parsed.message;
 };
 
-describe('ServerTransactions (RFC 3261 §17.2.2)', () => {
-  it('handles a request once: nothing for a copy while pending, the same answer after, for Timer J', async () => {
-    const clock = new ManualClock(0);
+/** A handler whose answer comes when the test says. */
+const later = (): { handle: () => Promise<string>; answer: (text: string) => void } => {
+  let answer: (text: string) => void = () => undefined;
+  return { handle: () => new Promise<string>((resolve) => { answer = resolve; }), answer: (text) => answer(text) };
+};
+
+describe('ServerTransactions (RFC 3261 §17.2.2, Trying state)', () => {
+  it('absorbs a copy of a request still being handled, and handles it again once answered', async () => {
     const transactions = new ServerTransactions<string>();
-    let release: (answer: string) => void = () => undefined;
-    const first = transactions.run(request('z9hG4bK-1'), clock, () => new Promise<string>((resolve) => { release = resolve; }));
-    expect(transactions.run(request('z9hG4bK-1'), clock, () => 'again')).toBeUndefined();
-    release('200 OK');
+    const slow = later();
+    const first = transactions.run(request('z9hG4bK-1'), slow.handle);
+    expect(transactions.run(request('z9hG4bK-1'), () => 'copy')).toBeUndefined();
+    slow.answer('200 OK');
     expect(await first).toBe('200 OK');
-    clock.advance(31_999);
-    expect(transactions.run(request('z9hG4bK-1'), clock, () => 'again')).toBe('200 OK');
-    clock.advance(1);
-    expect(transactions.run(request('z9hG4bK-1'), clock, () => 'after Timer J')).toBe('after Timer J');
+    expect(transactions.run(request('z9hG4bK-1'), () => 'after')).toBe('after');
   });
 
-  it('matches the branch with the sent-by and the method; a pre-RFC 3261 branch matches nothing', () => {
-    const clock = new ManualClock(0);
+  it('matches the branch with the sent-by and the method; a pre-RFC 3261 branch matches nothing', async () => {
     const transactions = new ServerTransactions<string>();
-    expect(transactions.run(request('z9hG4bK-2'), clock, () => 'a')).toBe('a');
-    expect(transactions.run(request('z9hG4bK-2', '192.0.2.9:5060'), clock, () => 'other sent-by')).toBe('other sent-by');
-    expect(transactions.run(request('z9hG4bK-2', '192.0.2.1:5060', 'OPTIONS'), clock, () => 'other method')).toBe('other method');
-    expect(transactions.run(request('old-style'), clock, () => 'x')).toBe('x');
-    expect(transactions.run(request('old-style'), clock, () => 'y')).toBe('y');
+    const slow = later();
+    const first = transactions.run(request('z9hG4bK-2'), slow.handle);
+    expect(transactions.run(request('z9hG4bK-2', '192.0.2.9:5060'), () => 'other sent-by')).toBe('other sent-by');
+    expect(transactions.run(request('z9hG4bK-2', '192.0.2.1:5060', 'OPTIONS'), () => 'other method')).toBe('other method');
+    slow.answer('a');
+    await first;
+    const old = later();
+    const pending = transactions.run(request('old-style'), old.handle);
+    expect(transactions.run(request('old-style'), () => 'y')).toBe('y');
+    old.answer('x');
+    expect(await pending).toBe('x');
   });
 
-  it('forgets a transaction whose handling failed, so a retransmission is handled again', async () => {
-    const clock = new ManualClock(0);
+  it('keeps nothing for a synchronous answer, and forgets a request whose handling failed', async () => {
     const transactions = new ServerTransactions<string>();
-    await expect(transactions.run(request('z9hG4bK-3'), clock, () => Promise.reject(new Error('store down')))).rejects.toThrow('store down');
-    expect(() => transactions.run(request('z9hG4bK-4'), clock, () => { throw new Error('bug'); })).toThrow('bug');
-    expect(await transactions.run(request('z9hG4bK-3'), clock, () => Promise.resolve('ok'))).toBe('ok');
-    expect(transactions.run(request('z9hG4bK-4'), clock, () => 'ok')).toBe('ok');
-  });
-
-  it('keeps at most max transactions: beyond them the oldest generation is forgotten', () => {
-    const clock = new ManualClock(0);
-    const transactions = new ServerTransactions<number>(4);
-    for (let k = 0; k < 6; k++) transactions.run(request(`z9hG4bK-${k}`), clock, () => k);
-    expect(transactions.run(request('z9hG4bK-5'), clock, () => -1)).toBe(5);
-    expect(transactions.run(request('z9hG4bK-0'), clock, () => -1)).toBe(-1);
+    expect(transactions.run(request('z9hG4bK-3'), () => 'sync')).toBe('sync');
+    expect(transactions.run(request('z9hG4bK-3'), () => 'sync again')).toBe('sync again');
+    await expect(transactions.run(request('z9hG4bK-4'), () => Promise.reject(new Error('store down')))).rejects.toThrow('store down');
+    expect(await transactions.run(request('z9hG4bK-4'), () => Promise.resolve('ok'))).toBe('ok');
   });
 });
