@@ -1,4 +1,5 @@
 import type { LocationStore } from '../ports/location-store';
+import type { RedisClient } from '../stores/redis-client';
 import type { Logger } from '../ports/logger';
 import type { RegistrarOptions } from '../registrar/registrar-options';
 import type { LookupOptions } from '../registrar/lookup-options';
@@ -82,6 +83,23 @@ export function saveAndLookupFrom(values: FlagValues): { saveOptions: SaveOption
   }
 }
 
+/** True for a flag value naming a Redis: `redis://`, `rediss://` or `redis-cluster://`. */
+export const isRedisUrl = (spec: string): boolean => /^(redis|rediss|redis-cluster):\/\//.test(spec);
+
+/**
+ * A client for the Redis the flag `flag` names: a malformed URL is a usage error (exit 2), a
+ * Redis that cannot be reached an error naming the flag and the URL (exit 1).
+ */
+export async function connectRedisFlag(flag: string, spec: string, commandTimeoutMs?: number): Promise<RedisClient> {
+  const { connectRedis } = await import('../stores/redis-client');
+  try {
+    return await connectRedis(spec, { commandTimeoutMs });
+  } catch (e) {
+    if (e instanceof ConfigError) throw new CliUsageError(`${flag}: ${e.message}`);
+    throw new Error(`${flag} ${spec}: cannot reach Redis: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
+
 /** The store of `--store` (and the `--store-*` flags of a Redis store). */
 export async function openStore(spec: string, values: FlagValues): Promise<LocationStore> {
   if (spec === 'memory') return new MemoryLocationStore();
@@ -89,15 +107,11 @@ export async function openStore(spec: string, values: FlagValues): Promise<Locat
     const { SqliteLocationStore } = await import('../stores/sqlite-location-store');
     return new SqliteLocationStore({ path: spec.slice(7) });
   }
-  if (/^(redis|rediss|redis-cluster):\/\//.test(spec)) {
-    const [{ connectRedis }, { RedisLocationStore }] = await Promise.all([import('../stores/redis-client'), import('../stores/redis-location-store')]);
-    let client;
-    try {
-      client = await connectRedis(spec, { commandTimeoutMs: flagValue<number>(values, 'store-timeout') });
-    } catch (e) {
-      if (e instanceof ConfigError) throw new CliUsageError(`--store: ${e.message}`);
-      throw new Error(`--store ${spec}: cannot reach Redis: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-    }
+  if (isRedisUrl(spec)) {
+    const [client, { RedisLocationStore }] = await Promise.all([
+      connectRedisFlag('--store', spec, flagValue<number>(values, 'store-timeout')),
+      import('../stores/redis-location-store'),
+    ]);
     try {
       return new RedisLocationStore({ client, ownsClient: true, keyPrefix: flagValue<string>(values, 'store-key-prefix'), notices: flagValue<boolean>(values, 'store-notices') ?? true });
     } catch (e) {

@@ -9,7 +9,7 @@ import { formatEndpoint } from '../transports/listen-address';
 import { CliUsageError } from './cli-usage-error';
 import type { FlagSpec, FlagValues } from './parse-args';
 import { flagValue, formatFlags, parseArgs } from './parse-args';
-import { listenFrom, loggerFrom } from './command-setup';
+import { connectRedisFlag, isRedisUrl, listenFrom, loggerFrom } from './command-setup';
 import { withOptionFlag } from './extension-flags';
 import { startSharingTags } from './sharing-tags-setup';
 import type { RunningRegistrar } from './registrar-command';
@@ -27,7 +27,6 @@ const OPTION_FLAGS: Readonly<Record<string, string>> = {
   unregisterOnClose: 'unregister-on-exit',
 };
 
-const REDIS_URL = /^(redis|rediss|redis-cluster):\/\//;
 
 /** The uac_registrant module parameters as flags (same names and defaults as OpenSIPS). */
 const FLAGS: readonly FlagSpec[] = [
@@ -63,7 +62,7 @@ ${formatFlags(FLAGS)}
 async function openRegistrants(values: FlagValues): Promise<{ readonly store: RegistrantStore; readonly redis?: RedisClient }> {
   const spec = flagValue<string>(values, 'registrants');
   if (spec === undefined) throw new CliUsageError('--registrants is required: sqlite:PATH, FILE.json or redis://HOST:PORT');
-  if (REDIS_URL.test(spec)) return openRedisRegistrants(spec, values);
+  if (isRedisUrl(spec)) return openRedisRegistrants(spec, values);
   if (flagValue<string>(values, 'redis-key-prefix') !== undefined) throw new CliUsageError('--redis-key-prefix needs --registrants redis://… or redis-cluster://…');
   if (!spec.startsWith('sqlite:')) {
     if (!spec.endsWith('.json')) throw new CliUsageError(`--registrants takes sqlite:PATH or FILE.json, or redis://… or redis-cluster://… for Redis, got '${spec}'`);
@@ -80,14 +79,7 @@ async function openRegistrants(values: FlagValues): Promise<{ readonly store: Re
 
 /** `--registrants redis://…`: a {@link RedisRegistrantStore} owning its client. */
 async function openRedisRegistrants(spec: string, values: FlagValues): Promise<{ readonly store: RegistrantStore; readonly redis: RedisClient }> {
-  const [{ connectRedis }, { RedisRegistrantStore }] = await Promise.all([import('../stores/redis-client'), import('../stores/redis-registrant-store')]);
-  let redis: RedisClient;
-  try {
-    redis = await connectRedis(spec);
-  } catch (e) {
-    if (e instanceof ConfigError) throw e;
-    throw new Error(`--registrants ${spec}: cannot reach Redis: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-  }
+  const [redis, { RedisRegistrantStore }] = await Promise.all([connectRedisFlag('--registrants', spec), import('../stores/redis-registrant-store')]);
   try {
     return { store: new RedisRegistrantStore({ client: redis, ownsClient: true, keyPrefix: flagValue<string>(values, 'redis-key-prefix') }), redis };
   } catch (e) {

@@ -4,6 +4,7 @@ import type { RedisClient } from '../stores/redis-client';
 import type { RedisSharingTags } from '../stores/redis-sharing-tags';
 import { CliUsageError } from './cli-usage-error';
 import { withOptionFlag } from './extension-flags';
+import { connectRedisFlag, isRedisUrl } from './command-setup';
 import type { FlagSpec, FlagValues } from './parse-args';
 import { flagValue } from './parse-args';
 
@@ -56,9 +57,8 @@ export async function ownershipFrom(values: FlagValues, storeSpec: string, logge
     if (flagValue<number>(values, 'shtag-lease') !== undefined) throw new CliUsageError('--shtag-lease needs --shtag');
     return undefined;
   }
-  if (!/^(redis|rediss|redis-cluster):\/\//.test(storeSpec)) throw new CliUsageError('--shtag needs --store redis://… or redis-cluster://…: the sharing tag is a lease in that Redis');
-  const { connectRedis } = await import('../stores/redis-client');
-  const redis = await connectRedis(storeSpec);
+  if (!isRedisUrl(storeSpec)) throw new CliUsageError('--shtag needs --store redis://… or redis-cluster://…: the sharing tag is a lease in that Redis');
+  const redis = await connectRedisFlag('--store', storeSpec);
   let sharing: RedisSharingTags;
   try {
     sharing = await startSharingTags(redis, [shtag], values, 'store-key-prefix', logger);
