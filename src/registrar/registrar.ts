@@ -307,36 +307,37 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     const planned = planSave(request, ctx);
     if (!planned.ok) return this.reject(request, save, planned.error, aor);
     const plan = planned.value;
-    if (plan.unchanged) return this.accept(ctx, plan, true);
+    if (plan.unchanged) return this.accept(ctx, plan, undefined);
+    const changes = committedChanges(aor, plan);
     let outcome: MaybePromise<CommitOutcome>;
     try {
-      outcome = this.options.store.commit(aor, snapshot.version, plan.bindings, committedChanges(aor, plan));
+      outcome = this.options.store.commit(aor, snapshot.version, plan.bindings, changes);
     } catch (e) {
       return this.storeFailure(request, save, aor, e);
     }
     if (outcome instanceof Promise) {
       return outcome.then(
-        (o) => this.afterCommit(ctx, attemptNo, plan, o),
+        (o) => this.afterCommit(ctx, attemptNo, plan, changes, o),
         (e: unknown) => this.storeFailure(request, save, aor, e),
       );
     }
-    return this.afterCommit(ctx, attemptNo, plan, outcome);
+    return this.afterCommit(ctx, attemptNo, plan, changes, outcome);
   }
 
-  private afterCommit(ctx: SaveContext, attemptNo: number, plan: SavePlan, outcome: CommitOutcome): MaybePromise<SaveResult> {
+  private afterCommit(ctx: SaveContext, attemptNo: number, plan: SavePlan, changes: readonly BindingChange[], outcome: CommitOutcome): MaybePromise<SaveResult> {
     const { request, save, aor } = ctx;
-    if (outcome.ok) return this.accept(ctx, plan, false);
+    if (outcome.ok) return this.accept(ctx, plan, changes);
     if (attemptNo >= this.options.maxCommitAttempts) return this.reject(request, save, regError('store-conflict'), aor);
     return this.commitLoop(request, save, aor, attemptNo + 1);
   }
 
-  private accept(ctx: SaveContext, plan: SavePlan, unchanged: boolean): SaveResult {
+  /** The 200 of a save; `committed` is what its commit changed, undefined when nothing needed committing. */
+  private accept(ctx: SaveContext, plan: SavePlan, committed: readonly BindingChange[] | undefined): SaveResult {
     const { request, save, aor, nowMs } = ctx;
     this.accepted++;
-    if (!unchanged) {
-      const changes = committedChanges(aor, plan);
-      for (let i = 0; i < changes.length; i++) this.emitChange(changes[i]);
-      this.notifyFeatures(aor, changes);
+    if (committed !== undefined) {
+      for (let i = 0; i < committed.length; i++) this.emitChange(committed[i]);
+      this.notifyFeatures(aor, committed);
     }
     const listed = save.onlyRequestContacts ? plan.requestBindings : plan.bindings;
     const response = save.noReply ? undefined : buildSaveReply(request, listed, nowMs, this.options.receivedParam, this.replyExtras(listed, ctx));
@@ -345,7 +346,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     if (save.tcpPersistent && source !== undefined && CONNECTION_ORIENTED.has(source.protocol)) {
       for (const b of plan.requestBindings) keepConnectionUntil = Math.max(keepConnectionUntil ?? 0, b.expiresAt);
     }
-    const retransmission = unchanged && request.contacts !== '*' && request.contacts.length > 0;
+    const retransmission = committed === undefined && request.contacts !== '*' && request.contacts.length > 0;
     return { ok: true, status: 200, aor, response, bindings: plan.bindings, changes: plan.changes, retransmission, keepConnectionUntil };
   }
 
@@ -686,9 +687,13 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
       for (const aor of aors) {
         for (let n = 1; n <= maxCommitAttempts; n++) {
           const snapshot = await store.load(aor);
-          const kept = snapshot.bindings.filter((b) => !purgeable(b, now));
-          if (kept.length === snapshot.bindings.length) break;
-          const gone = expiredChanges(aor, snapshot.bindings.filter((b) => purgeable(b, now)));
+          const kept: Binding[] = [];
+          const gone: BindingChange[] = [];
+          for (const b of snapshot.bindings) {
+            if (purgeable(b, now)) gone.push({ kind: 'expired', aor, binding: b });
+            else kept.push(b);
+          }
+          if (gone.length === 0) break;
           const outcome = await store.commit(aor, snapshot.version, kept, gone);
           if (!outcome.ok) continue;
           for (const c of gone) this.emitChange(c);
