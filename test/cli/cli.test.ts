@@ -154,6 +154,13 @@ describe('sipreg CLI', () => {
       // The other process answers from the same location.
       expect(await transact(b.port, REGISTER('dora', 2, false))).toMatch(/Contact: <sip:dora@127\.0\.0\.1:\d+>;expires=3\d\d\d/);
       expect(await redisCommand(redis.port, ['HEXISTS', 'cli:aor:{dora@example.com}', '0'])).toBe(1);
+      // Notices are on by default: both processes listen on the change channel; --store-notices 0 does not.
+      const listeners = async (): Promise<number> => ((await redisCommand(redis.port, ['PUBSUB', 'NUMSUB', 'cli:changes'])) as [string, number])[1];
+      expect(await eventually(async () => ((await listeners()) === 2 ? 2 : undefined), 'two listeners', 5_000, () => '')).toBe(2);
+      const quiet = await start([...store, '--store-notices', '0']);
+      expect(await transact(quiet.port, REGISTER('dora', 5, false))).toMatch(/^SIP\/2\.0 200 OK/);
+      expect(await listeners()).toBe(2);
+      expect(await stop(quiet.child)).toBe(0);
       await redis.kill();
       const refused = await transact(b.port, REGISTER('dora', 3));
       expect(refused).toMatch(/^SIP\/2\.0 503/);
