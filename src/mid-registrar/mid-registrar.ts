@@ -194,9 +194,8 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
    * for the main registrar, and answer with the reply for the phone (none with `noReply`) and,
    * with `tcpPersistent`, how long to keep its connection (OpenSIPS `tcp_persistent_flag`).
    * Over UDP (`options.source`) a retransmission of the phone's REGISTER that arrives while the
-   * first copy is pending is absorbed: no second forward, no reply (RFC 3261 §17.2.2). One that
-   * arrives after the answer is handled again with the same Call-ID and CSeq, which this
-   * registrar (and the main one, when it is forwarded) answers as a retransmission.
+   * first copy is pending is absorbed: no second forward, no reply; one that arrives within
+   * Timer J (32 s) of the answer gets the same reply (RFC 3261 §17.2.2).
    */
   async process(request: SipRequest, options?: MidSaveOptions): Promise<ProcessedRegister> {
     if (options?.source?.protocol !== 'udp') return this.#processOnce(request, options);

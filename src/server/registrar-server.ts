@@ -43,8 +43,9 @@ export interface RegistrarServerOptions {
   readonly logger?: Logger;
   /**
    * How a REGISTER is answered (the mid-registrar forwards or absorbs it).
-   * @defaultValue `registrar.save` with `saveOptions`; over UDP a retransmission that arrives
-   * while the first copy is being saved is absorbed (RFC 3261 §17.2.2)
+   * @defaultValue `registrar.save` with `saveOptions`; over UDP, when the store answers
+   * asynchronously, a retransmission that arrives while the first copy is being saved is absorbed
+   * and one that arrives after gets the same response for Timer J (RFC 3261 §17.2.2)
    */
   readonly register?: (request: SipRequest, source: Source) => MaybePromise<RegisterAnswer>;
   /** Where an out-of-dialog request goes (the mid-registrar's lookup). @defaultValue `registrar.lookup` */
@@ -132,7 +133,7 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
   };
 
   const save = (request: SipRequest, source: Source): MaybePromise<RegisterAnswer> => registrar.save(request, { ...saveOptions, source });
-  // RFC 3261 §17.2.2 over UDP: a copy of a REGISTER still being saved is absorbed (a custom
+  // RFC 3261 §17.2.2 over UDP: a copy of a REGISTER being saved, or saved less than Timer J ago, is not saved again (a custom
   // `register`, like the mid-registrar's `process`, keeps its own transactions).
   const transactions = new ServerTransactions<RegisterAnswer>();
   const register = options.register ?? ((request: SipRequest, source: Source): MaybePromise<RegisterAnswer | undefined> =>

@@ -10,10 +10,10 @@
  * no answer came in time (through the other node then), until a 200.
  * Within an attempt the UA retransmits as RFC 3261 §17.1.2.2 says (Timer E: 500 ms, doubling up
  * to T2 = 4 s) until the final answer: a node absorbs the copies that arrive while the first is
- * being saved, so none is applied after the same Call-ID's later de-REGISTER (which would bring
- * back a binding no sequential model has); a copy that arrives after the answer is a
- * retransmission for the registrar (same Call-ID and CSeq) and changes nothing. Answers that arrive after their attempt timed out are
- * counted as late answers and shown when a check fails.
+ * being saved and answers those that arrive after with the same response (RFC 3261 §17.2.2), so
+ * none is applied after the same Call-ID's later de-REGISTER (which would bring back a binding
+ * no sequential model has). Answers that arrive after their attempt timed out are counted as late
+ * answers and shown when a check fails.
  *
  * Since each writer owns its Contact, the sequential model is simple: a Contact is bound iff its
  * writer's last op was a register or refresh, with the lifetime granted by that op's 200, which

@@ -171,7 +171,7 @@ describe('mid-registrar: contact throttling', () => {
     expect((await t.mid.process(request(3), { source })).keepConnectionUntil).toBeUndefined();
   });
 
-  it('over UDP, a retransmitted REGISTER is never forwarded twice: nothing while pending, the registrar answering a retransmission after (RFC 3261 §17.2.2, §10.3)', async () => {
+  it('over UDP, a retransmitted REGISTER is never forwarded twice: nothing while pending, the same reply after (RFC 3261 §17.2.2)', async () => {
     const t = setup('throttle-contact');
     let release: (() => void) | undefined;
     t.transport.respondWith(async (request) => {
@@ -187,10 +187,9 @@ describe('mid-registrar: contact throttling', () => {
     release!();
     const answer = await first;
     expect(parseResponse(answer.response!).status).toBe(200);
-    // A late retransmission: answered here from the stored Call-ID and CSeq, not forwarded again.
+    // A late retransmission: the same reply again, not forwarded again.
     const late = await t.mid.process(parse(raw), { source });
-    expect(parseResponse(late.response!).status).toBe(200);
-    expect(parseResponse(late.response!).contacts).toEqual(parseResponse(answer.response!).contacts);
+    expect(Buffer.from(late.response!).equals(Buffer.from(answer.response!))).toBe(true);
     expect(t.upstreamSeen).toHaveLength(1);
   });
 

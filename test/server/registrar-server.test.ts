@@ -104,12 +104,21 @@ describe('registrar server (CLI behaviour)', () => {
     await settle();
     await settle();
     expect(transport.responses.map((r) => r.response.status)).toEqual([200]);
-    // Answered, the same copy again is a retransmission for the registrar: the same bindings, nothing applied.
+    // The UA de-registers once answered; a late copy of the first REGISTER then gets the first
+    // response again (Completed state) and cannot re-create the binding.
+    transport.deliver(buildRegister({ aor: 'sip:dan@example.com', contacts: [{ uri: 'sip:dan@192.0.2.40', expires: 0 }], callId: 'dan-1', cseq: 2, ids }));
+    await settle();
+    releases.shift()!();
+    await settle();
+    await settle();
+    expect(await registrar.bindings('dan@example.com')).toEqual([]);
     transport.deliver(first);
     await settle();
     expect(releases).toHaveLength(0);
-    expect(transport.responses.map((r) => r.response.status)).toEqual([200, 200]);
-    expect((await registrar.bindings('dan@example.com')).map((b) => b.cseq)).toEqual([1]);
+    const statuses = transport.responses.map((r) => r.response.status);
+    expect(statuses).toEqual([200, 200, 200]);
+    expect(transport.responses[2].data).toEqual(transport.responses[0].data);
+    expect(await registrar.bindings('dan@example.com')).toEqual([]);
   });
 
   it('drops the bindings of an outbound flow when the transport reports its connection closed (RFC 5626 §5.4)', async () => {

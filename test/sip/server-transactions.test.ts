@@ -10,43 +10,74 @@ const request = (branch: string, sentBy = '192.0.2.1:5060', method = 'REGISTER')
   return parsed.message;
 };
 
+type Answer = { readonly response?: Uint8Array };
+const answer = (text: string): Answer => ({ response: Buffer.from(text) });
+const text = (a: Answer | undefined): string | undefined => (a?.response === undefined ? undefined : Buffer.from(a.response).toString());
+
 /** A handler whose answer comes when the test says. */
-const later = (): { handle: () => Promise<string>; answer: (text: string) => void } => {
-  let answer: (text: string) => void = () => undefined;
-  return { handle: () => new Promise<string>((resolve) => { answer = resolve; }), answer: (text) => answer(text) };
+const later = (): { handle: () => Promise<Answer>; answer: (text: string) => void } => {
+  let settle: (a: Answer) => void = () => undefined;
+  return { handle: () => new Promise<Answer>((resolve) => { settle = resolve; }), answer: (t) => settle(answer(t)) };
 };
 
-describe('ServerTransactions (RFC 3261 §17.2.2, Trying state)', () => {
-  it('absorbs a copy of a request still being handled, and handles it again once answered', async () => {
-    const transactions = new ServerTransactions<string>();
+const sync = (a: Answer | Promise<Answer | undefined> | undefined): Answer | undefined => {
+  if (a instanceof Promise) throw new Error('expected a synchronous answer');
+  return a;
+};
+
+describe('ServerTransactions (RFC 3261 §17.2.2)', () => {
+  it('absorbs a copy while the first is handled (Trying), then answers copies with the same response without handling them (Completed)', async () => {
+    let now = 1000;
+    const transactions = new ServerTransactions<Answer>(() => now, 32_000);
     const slow = later();
     const first = transactions.run(request('z9hG4bK-1'), slow.handle);
-    expect(transactions.run(request('z9hG4bK-1'), () => 'copy')).toBeUndefined();
+    expect(transactions.run(request('z9hG4bK-1'), () => answer('copy'))).toBeUndefined();
     slow.answer('200 OK');
-    expect(await first).toBe('200 OK');
-    expect(transactions.run(request('z9hG4bK-1'), () => 'after')).toBe('after');
+    expect(text(await first)).toBe('200 OK');
+    let handled = 0;
+    const again = (): Answer => { handled++; return answer('handled again'); };
+    now += 31_999;
+    expect(text(sync(transactions.run(request('z9hG4bK-1'), again)))).toBe('200 OK');
+    expect(handled).toBe(0);
+    // Timer J fired: the transaction is gone, a copy is a new request (and a synchronous answer keeps nothing).
+    now += 1;
+    expect(text(sync(transactions.run(request('z9hG4bK-1'), again)))).toBe('handled again');
+    expect(handled).toBe(1);
+    expect(transactions.size).toBe(0);
+  });
+
+  it('drops Completed transactions whose Timer J fired as new requests arrive', async () => {
+    let now = 0;
+    const transactions = new ServerTransactions<Answer>(() => now, 100);
+    for (let i = 0; i < 5; i++) await transactions.run(request(`z9hG4bK-t${i}`), () => Promise.resolve(answer(`${i}`)));
+    expect(transactions.size).toBe(5);
+    now = 100;
+    await transactions.run(request('z9hG4bK-t9'), () => Promise.resolve(answer('9')));
+    expect(transactions.size).toBe(1);
   });
 
   it('matches the branch with the sent-by and the method; a pre-RFC 3261 branch matches nothing', async () => {
-    const transactions = new ServerTransactions<string>();
+    const transactions = new ServerTransactions<Answer>();
     const slow = later();
     const first = transactions.run(request('z9hG4bK-2'), slow.handle);
-    expect(transactions.run(request('z9hG4bK-2', '192.0.2.9:5060'), () => 'other sent-by')).toBe('other sent-by');
-    expect(transactions.run(request('z9hG4bK-2', '192.0.2.1:5060', 'OPTIONS'), () => 'other method')).toBe('other method');
+    expect(text(sync(transactions.run(request('z9hG4bK-2', '192.0.2.9:5060'), () => answer('other sent-by'))))).toBe('other sent-by');
+    expect(text(sync(transactions.run(request('z9hG4bK-2', '192.0.2.1:5060', 'OPTIONS'), () => answer('other method'))))).toBe('other method');
     slow.answer('a');
     await first;
     const old = later();
     const pending = transactions.run(request('old-style'), old.handle);
-    expect(transactions.run(request('old-style'), () => 'y')).toBe('y');
+    expect(text(sync(transactions.run(request('old-style'), () => answer('y'))))).toBe('y');
     old.answer('x');
-    expect(await pending).toBe('x');
+    expect(text(await pending)).toBe('x');
   });
 
   it('keeps nothing for a synchronous answer, and forgets a request whose handling failed', async () => {
-    const transactions = new ServerTransactions<string>();
-    expect(transactions.run(request('z9hG4bK-3'), () => 'sync')).toBe('sync');
-    expect(transactions.run(request('z9hG4bK-3'), () => 'sync again')).toBe('sync again');
+    const transactions = new ServerTransactions<Answer>();
+    expect(text(sync(transactions.run(request('z9hG4bK-3'), () => answer('sync'))))).toBe('sync');
+    expect(text(sync(transactions.run(request('z9hG4bK-3'), () => answer('sync again'))))).toBe('sync again');
+    expect(transactions.size).toBe(0);
     await expect(transactions.run(request('z9hG4bK-4'), () => Promise.reject(new Error('store down')))).rejects.toThrow('store down');
-    expect(await transactions.run(request('z9hG4bK-4'), () => Promise.resolve('ok'))).toBe('ok');
+    expect(transactions.size).toBe(0);
+    expect(text(await transactions.run(request('z9hG4bK-4'), () => Promise.resolve(answer('ok'))))).toBe('ok');
   });
 });
