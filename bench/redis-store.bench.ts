@@ -138,6 +138,8 @@ interface PassResult {
   readonly serverCpu: readonly number[];
   /** Registrar CPU seconds (all processes) per REGISTER, in µs. */
   readonly serverMicrosPerRegister: number;
+  /** Highest memory (PSS, MB) of each registrar process tree sampled during the pass. */
+  readonly serverPeakMb: readonly number[];
   readonly redisCpu?: number;
   readonly redisMicrosPerRegister?: number;
   readonly redisCommands?: { readonly hgetall: number; readonly evalsha: number; readonly publish: number };
@@ -284,10 +286,14 @@ async function runPass(
   );
   // SIPp's CPU is sampled while it runs (its /proc entry goes with it): the last sample counts.
   const sippCpu = sipps.map(() => 0);
+  const serverPeakBytes = servers.map(() => 0);
   const sampleSipp = (): void => {
     sipps.forEach((sipp, i) => {
       const usage = readUsage(sipp.treePid);
       if (usage.processes > 1) sippCpu[i] = usage.cpuSec;
+    });
+    servers.forEach((server, i) => {
+      serverPeakBytes[i] = Math.max(serverPeakBytes[i], readUsage(server.pid).pssBytes);
     });
   };
   const sampler = setInterval(sampleSipp, SIPP_SAMPLE_MS);
@@ -322,6 +328,7 @@ async function runPass(
     retransmissions: runs.reduce((sum, run) => sum + run.stats.retransmissions, 0),
     serverCpu: serverCpuSec.map((sec) => (sec / wallSec) * 100),
     serverMicrosPerRegister: (serverCpuSec.reduce((sum, sec) => sum + sec, 0) / created) * 1e6,
+    serverPeakMb: serverPeakBytes.map((bytes) => bytes / 2 ** 20),
     redisCpu: redis === undefined ? undefined : (redisCpuSec / wallSec) * 100,
     redisMicrosPerRegister: redis === undefined ? undefined : (redisCpuSec / created) * 1e6,
     redisCommands: redis === undefined ? undefined : { hgetall: delta('hgetall'), evalsha: delta('evalsha') + delta('eval'), publish: delta('publish') },
@@ -447,6 +454,7 @@ function table(results: readonly PassResult[]): string {
       int(r.retransmissions),
       r.serverCpu.map((c) => c.toFixed(0)).join(' + '),
       r.serverMicrosPerRegister.toFixed(1),
+      r.serverPeakMb.map((mb) => mb.toFixed(0)).join(' + '),
       r.redisCpu === undefined ? '–' : r.redisCpu.toFixed(0),
       r.redisMicrosPerRegister === undefined ? '–' : r.redisMicrosPerRegister.toFixed(1),
       perRegister,
@@ -456,8 +464,8 @@ function table(results: readonly PassResult[]): string {
     ].join(' | ');
   });
   return [
-    '| setup | pass | REGISTER/s reached (SIPp CallRate(C), 2 instances) | REGISTERs | failed calls | retransmissions | registrar CPU % (per process) | registrar CPU µs / REGISTER | redis-server CPU % | redis-server CPU µs / REGISTER | Redis round trips / REGISTER (HGETALL + EVALSHA) | SIPp CPU % | machine busy % (of 200) | of which unattributed % |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| setup | pass | REGISTER/s reached (SIPp CallRate(C), 2 instances) | REGISTERs | failed calls | retransmissions | registrar CPU % (per process) | registrar CPU µs / REGISTER | registrar peak memory MB (PSS, per process) | redis-server CPU % | redis-server CPU µs / REGISTER | Redis round trips / REGISTER (HGETALL + EVALSHA) | SIPp CPU % | machine busy % (of 200) | of which unattributed % |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map((row) => `| ${row} |`),
   ].join('\n');
 }
@@ -498,6 +506,7 @@ async function main(): Promise<void> {
 - Redis round trips: counted from \`INFO commandstats\` over the pass (HGETALL + EVALSHA per REGISTER, EVAL counted with EVALSHA). The two are sequential (load, then the compare-and-set commit script), so each REGISTER waits for two replies; ioredis auto-pipelining may put the commands of concurrent REGISTERs in one TCP write.
 - Notices on: each commit's script PUBLISHes the changes on one channel, and every node subscribed to it (also the committing node, which drops its own) receives and parses each notice.
 - CPU % (100 = one core) from /proc/<pid>/stat utime+stime over the pass; Kamailio counts its main process and all its children; SIPp's is sampled every ${SIPP_SAMPLE_MS} ms while it runs. "registrar CPU µs / REGISTER" sums all registrar processes of the row.
+- "registrar peak memory": the highest PSS (/proc/<pid>/smaps_rollup, the whole process tree) sampled every ${SIPP_SAMPLE_MS} ms during the pass.
 - "of which unattributed": machine busy time not spent by the processes above nor by the bench process: softirq (loopback UDP/TCP) and any other work on the machine; a large figure means the row ran on a busy machine.
 - Failed calls: SIPp FailedCall(C) (no 200 within 4 s, or another final response such as a 503 from a Redis timeout).`);
 }

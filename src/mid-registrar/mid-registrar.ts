@@ -195,7 +195,7 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
    * with `tcpPersistent`, how long to keep its connection (OpenSIPS `tcp_persistent_flag`).
    * Over UDP (`options.source`) a retransmission of the phone's REGISTER that arrives while the
    * first copy is pending is absorbed: no second forward, no reply; one that arrives within
-   * Timer J (32 s) of the answer gets the same reply (RFC 3261 §17.2.2).
+   * 5 s of the answer gets the same reply (RFC 3261 §17.2.2; Timer J as OpenSIPS `wt_timer`).
    */
   async process(request: SipRequest, options?: MidSaveOptions): Promise<ProcessedRegister> {
     if (options?.source?.protocol !== 'udp') return this.#processOnce(request, options);

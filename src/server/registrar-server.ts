@@ -45,7 +45,8 @@ export interface RegistrarServerOptions {
    * How a REGISTER is answered (the mid-registrar forwards or absorbs it).
    * @defaultValue `registrar.save` with `saveOptions`; over UDP, when the store answers
    * asynchronously, a retransmission that arrives while the first copy is being saved is absorbed
-   * and one that arrives after gets the same response for Timer J (RFC 3261 §17.2.2)
+   * and one that arrives up to 5 s after gets the same response (RFC 3261 §17.2.2, Timer J as
+   * OpenSIPS `wt_timer`)
    */
   readonly register?: (request: SipRequest, source: Source) => MaybePromise<RegisterAnswer>;
   /** Where an out-of-dialog request goes (the mid-registrar's lookup). @defaultValue `registrar.lookup` */
@@ -133,8 +134,8 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
   };
 
   const save = (request: SipRequest, source: Source): MaybePromise<RegisterAnswer> => registrar.save(request, { ...saveOptions, source });
-  // RFC 3261 §17.2.2 over UDP: a copy of a REGISTER being saved, or saved less than Timer J ago, is not saved again (a custom
-  // `register`, like the mid-registrar's `process`, keeps its own transactions).
+  // RFC 3261 §17.2.2 over UDP: a copy of a REGISTER being saved, or saved less than 5 s ago, is
+  // not saved again (a custom `register`, like the mid-registrar's `process`, keeps its own transactions).
   const transactions = new ServerTransactions<RegisterAnswer>();
   const register = options.register ?? ((request: SipRequest, source: Source): MaybePromise<RegisterAnswer | undefined> =>
     (source.protocol === 'udp' ? transactions.run(request, () => save(request, source)) : save(request, source)));

@@ -1,4 +1,6 @@
 import type { MaybePromise } from '../ports/location-store';
+import { Buffer } from 'node:buffer';
+import { ownedCopy } from './byte-text';
 import type { SipRequest } from './message';
 
 /** What a retransmission gets again once its transaction answered: the same wire response. */
@@ -7,19 +9,27 @@ export interface TransactionAnswer {
 }
 
 /**
- * Timer J for UDP, 64·T1 (RFC 3261 §17.2.2, Table 4): how long a non-INVITE server transaction
- * stays Completed, answering the copies its client still retransmits.
+ * How long a non-INVITE server transaction stays Completed, answering late copies: 5 s, the
+ * default of OpenSIPS's tm `wt_timer` and Kamailio's tm `wait_timer`. RFC 3261 §17.2.2 sets
+ * Timer J to 64·T1 = 32 s for UDP; both servers shorten it for memory, and so does this one: kept
+ * for 32 s, the answers of a node at 9,000 REGISTER/s on Redis took 100–200 MB more and a quarter
+ * more CPU (`bench/redis-store.bench.ts`). The copies that matter were sent before the UA had the
+ * answer and arrive within it; a UA that lost the answer keeps its binding and keeps
+ * retransmitting, and a copy handled again is answered by the registrar's Call-ID and CSeq check.
  */
-export const TIMER_J_MS = 64 * 500;
+export const WAIT_TIMER_MS = 5000;
 
 /** A request by its top Via branch, with the rest of its key (RFC 3261 §17.2.3) and its state. */
 interface Transaction {
   readonly host: string;
   readonly port: number | undefined;
   readonly method: string;
-  /** The response while Completed; `undefined` while Trying (being handled). */
-  response?: Uint8Array;
-  /** When Timer J fires; `Infinity` while Trying. */
+  /**
+   * The response while Completed, as a latin1 string (one character per byte): a pooled Buffer
+   * would keep its whole 8 KB slab alive, about 1.7 KB per transaction instead of the response.
+   */
+  wire?: string;
+  /** When the wait timer (Timer J) fires; `Infinity` while Trying. */
   until: number;
 }
 
@@ -32,25 +42,25 @@ const sameTransaction = (known: Transaction, request: SipRequest): boolean =>
  * asynchronously (a networked store, a main registrar upstream):
  * - Trying: a retransmission that arrives while the first copy is being handled is absorbed, so
  *   a REGISTER is never applied twice at once;
- * - Completed, for Timer J: a retransmission gets the same response again and is not handled
- *   again, so a late copy cannot re-create the binding its UA de-registered after the first
- *   copy's answer (a late copy waits behind other saves of the AOR, while the de-REGISTER may
- *   land on another node first).
+ * - Completed, for {@link WAIT_TIMER_MS} (Timer J): a retransmission gets the same response again
+ *   and is not handled again, so a late copy cannot re-create the binding its UA de-registered
+ *   after the first copy's answer (a late copy waits behind other saves of the AOR, while the
+ *   de-REGISTER may land on another node first).
  *
  * Handling that answers synchronously (a local store) is never pending and no copy can overtake
  * it: nothing is kept on that path. A late copy there is handled again, and the registrar answers
  * it as a retransmission from the stored Call-ID and CSeq (RFC 3261 §10.3 step 7).
  */
 export class ServerTransactions<T extends TransactionAnswer> {
-  /** In arrival order, which Timer J expiry almost follows: expired ones are dropped from the front. */
+  /** In arrival order, which wait timer expiry almost follows: expired ones are dropped from the front. */
   readonly #known = new Map<string, Transaction>();
   readonly #now: () => number;
-  readonly #timerJMs: number;
+  readonly #waitMs: number;
 
-  /** `now` and `timerJMs` are for tests. */
-  constructor(now: () => number = Date.now, timerJMs = TIMER_J_MS) {
+  /** `now` and `waitMs` are for tests. */
+  constructor(now: () => number = Date.now, waitMs = WAIT_TIMER_MS) {
     this.#now = now;
-    this.#timerJMs = timerJMs;
+    this.#waitMs = waitMs;
   }
 
   /** Transactions kept (Trying or Completed). */
@@ -69,15 +79,18 @@ export class ServerTransactions<T extends TransactionAnswer> {
     if (key === undefined || !key.startsWith('z9hG4bK')) return handle();
     const known = this.#known.size === 0 ? undefined : this.#live(key);
     if (known !== undefined && sameTransaction(known, request)) {
-      return known.until === Infinity ? undefined : { response: known.response };
+      if (known.until === Infinity) return undefined;
+      return { response: known.wire === undefined ? undefined : Buffer.from(known.wire, 'latin1') };
     }
     const answer = handle();
     if (!(answer instanceof Promise) || known !== undefined) return answer;
-    const transaction: Transaction = { host: via.host, port: via.port, method: request.method, until: Infinity };
-    this.#known.set(key, transaction);
+    // Kept for the wait timer: owned copies, not substrings that would pin the request's header text.
+    const transaction: Transaction = { host: ownedCopy(via.host), port: via.port, method: request.method, until: Infinity };
+    this.#known.set(ownedCopy(key), transaction);
     answer.then((done) => {
-      transaction.response = done.response;
-      transaction.until = this.#now() + this.#timerJMs;
+      const response = done.response;
+      if (response !== undefined) transaction.wire = Buffer.from(response.buffer, response.byteOffset, response.byteLength).toString('latin1');
+      transaction.until = this.#now() + this.#waitMs;
     }, () => {
       // A failed handling sent nothing: the next copy is handled afresh.
       this.#known.delete(key);
@@ -85,7 +98,7 @@ export class ServerTransactions<T extends TransactionAnswer> {
     return answer;
   }
 
-  /** The transaction of `key` unless its Timer J fired; drops the expired ones at the front. */
+  /** The transaction of `key` unless its wait timer fired; drops the expired ones at the front. */
   #live(key: string): Transaction | undefined {
     const now = this.#now();
     for (const [k, t] of this.#known) {

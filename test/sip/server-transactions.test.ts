@@ -39,14 +39,14 @@ describe('ServerTransactions (RFC 3261 §17.2.2)', () => {
     now += 31_999;
     expect(text(sync(transactions.run(request('z9hG4bK-1'), again)))).toBe('200 OK');
     expect(handled).toBe(0);
-    // Timer J fired: the transaction is gone, a copy is a new request (and a synchronous answer keeps nothing).
+    // The wait timer fired: the transaction is gone, a copy is a new request (and a synchronous answer keeps nothing).
     now += 1;
     expect(text(sync(transactions.run(request('z9hG4bK-1'), again)))).toBe('handled again');
     expect(handled).toBe(1);
     expect(transactions.size).toBe(0);
   });
 
-  it('drops Completed transactions whose Timer J fired as new requests arrive', async () => {
+  it('drops Completed transactions whose wait timer fired as new requests arrive', async () => {
     let now = 0;
     const transactions = new ServerTransactions<Answer>(() => now, 100);
     for (let i = 0; i < 5; i++) await transactions.run(request(`z9hG4bK-t${i}`), () => Promise.resolve(answer(`${i}`)));
