@@ -5,7 +5,7 @@ import { toAor } from '../registrar/aor';
 import { uriEquals } from '../sip/uri';
 import type { SipRequest } from '../sip/message';
 import { buildResponse, responseToTag } from '../sip/response';
-import { dialogAddresses, dialogKey, uasDialog, type Dialog } from '../sip/dialog';
+import { dialogKey, inDialogRequest, uasDialog, type Dialog } from '../sip/dialog';
 import { sendRequest, type SendRequestContext } from '../sip/send-request';
 import { buildReginfo } from './build-reginfo';
 import { REGINFO_CONTENT_TYPE } from './reginfo-document';
@@ -234,14 +234,8 @@ export class ReginfoNotifier {
       : `terminated;reason=${ending}`;
     if (ending !== undefined) this.#remove(w);
     const d = w.dialog;
-    d.localCseq++;
     const outcome = await sendRequest(this.#send, {
-      method: 'NOTIFY',
-      requestUri: d.remoteTarget,
-      routes: d.routeSet,
-      ...dialogAddresses(d),
-      callId: d.callId,
-      cseq: d.localCseq,
+      ...inDialogRequest(d, 'NOTIFY'),
       contact: `<${this.#o.serverAddress}>`,
       headers: [['Event', 'reg'], ['Subscription-State', state]],
       body: { type: REGINFO_CONTENT_TYPE, text: body },

@@ -3,7 +3,7 @@ import type { TransactionOutcome } from '../ports/transport';
 import type { SipRequest } from '../sip/message';
 import { randomToken } from '../sip/random-token';
 import { looseRoute } from '../sip/loose-route';
-import { dialogAddresses, dialogKey, establishUacDialog, type Dialog } from '../sip/dialog';
+import { dialogKey, establishUacDialog, inDialogRequest, type Dialog } from '../sip/dialog';
 import { sendRequest, type SendRequestContext } from '../sip/send-request';
 import { retryDelayMs } from '../registrant/retry-delay';
 import { REGINFO_CONTENT_TYPE } from './reginfo-document';
@@ -204,14 +204,8 @@ export class ReginfoSubscriber {
   }
 
   #subscribeRequest(dialog: Dialog, expiresSec: number): Promise<TransactionOutcome> {
-    dialog.localCseq++;
     return sendRequest(this.#send, {
-      method: 'SUBSCRIBE',
-      requestUri: dialog.remoteTarget,
-      routes: dialog.routeSet,
-      ...dialogAddresses(dialog),
-      callId: dialog.callId,
-      cseq: dialog.localCseq,
+      ...inDialogRequest(dialog, 'SUBSCRIBE'),
       contact: `<${this.#o.serverAddress}>`,
       headers: [['Event', 'reg'], ['Accept', REGINFO_CONTENT_TYPE], ['Expires', String(expiresSec)]],
     }, 'sub');

@@ -65,10 +65,30 @@ export function establishUacDialog(dialog: Dialog, message: SipRequest | SipResp
   }
 }
 
-/** From and To of a request sent in `dialog` (RFC 3261 §12.2.1.1). */
-export function dialogAddresses(dialog: Dialog): { readonly from: string; readonly to: string } {
+/** The dialog fields of a request sent in it (RFC 3261 §12.2.1.1). */
+export interface InDialogFields {
+  readonly method: string;
+  readonly requestUri: string;
+  readonly routes: readonly string[];
+  readonly from: string;
+  readonly to: string;
+  readonly callId: string;
+  readonly cseq: number;
+}
+
+/**
+ * The next request in `dialog` (RFC 3261 §12.2.1.1): to the remote target through the route set,
+ * From and To with the tags, the Call-ID, and the local CSeq counted up by one.
+ */
+export function inDialogRequest(dialog: Dialog, method: string): InDialogFields {
+  dialog.localCseq++;
   return {
+    method,
+    requestUri: dialog.remoteTarget,
+    routes: dialog.routeSet,
     from: `<${dialog.localUri}>;tag=${dialog.localTag}`,
     to: dialog.remoteTag === undefined ? `<${dialog.remoteUri}>` : `<${dialog.remoteUri}>;tag=${dialog.remoteTag}`,
+    callId: dialog.callId,
+    cseq: dialog.localCseq,
   };
 }
