@@ -8,7 +8,7 @@ import { spawnManaged, type ManagedProcess } from './spawn-managed';
 export interface StartBaresipOptions {
   /** The baresip executable. */
   readonly baresipPath: string;
-  /** Port on 127.0.0.1 baresip listens on (UDP and TCP, `sip_listen`). */
+  /** Port on 127.0.0.1 baresip listens on (UDP and TCP, `sip_listen`; TLS on the next one): see `freeBaresipPorts`. */
   readonly sipPort: number;
   /** TCP port of the registrar on 127.0.0.1, used as the account's outbound proxy. */
   readonly registrarPort: number;

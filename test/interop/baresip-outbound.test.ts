@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { findBinary } from '../helpers/find-binary';
-import { freeUdpTcpPort } from '../helpers/free-udp-tcp-port';
+import { freeBaresipPorts, freeUdpTcpPort } from '../helpers/free-udp-tcp-port';
 import { queryBindings, type BindingQueryAnswer } from '../helpers/query-bindings';
 import { startBaresip, type BaresipProcess } from '../helpers/start-baresip';
 import type { ManagedProcess } from '../helpers/spawn-managed';
@@ -80,7 +80,7 @@ describeWithBaresip('baresip registering with SIP Outbound against the sipreg CL
       throw new Error('CI is set but baresip is not installed: .ci/run must install baresip');
     }
     registrarPort = await freeUdpTcpPort();
-    phonePort = await freeUdpTcpPort();
+    phonePort = await freeBaresipPorts();
     server = await startSipreg({ port: registrarPort, extraArgs: ['--listen', `tcp:127.0.0.1:${registrarPort}`] });
     await server.waitForLine(`sipreg registrar listening on tcp:127.0.0.1:${registrarPort}`, 5_000);
     phone = startBaresip({ baresipPath: BARESIP, sipPort: phonePort, registrarPort, user: USER, instanceUuid });
