@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createRegistrar } from '../../src/registrar/registrar';
 import { parseSipMessage } from '../../src/sip/sip-parser';
 import { ManualClock } from '../../src/testing/manual-clock';
 import { res } from './sip-text';
 
-/** The RFC 4475 REGISTER torture messages, read from ../shared/torture (never copied). */
-const torture = (name: string): Buffer => readFileSync(resolve(process.cwd(), '../shared/torture/rfc4475/invalid', `${name}.dat`));
+/** The RFC 4475 REGISTER torture messages the project carries (test/fixtures/rfc4475/README.md says where from). */
+const torture = (name: string): Buffer => readFileSync(fileURLToPath(new URL(`../fixtures/rfc4475/invalid/${name}.dat`, import.meta.url)));
 
 describe('registrar on the RFC 4475 REGISTER torture messages', () => {
   const registrar = createRegistrar({ clock: new ManualClock(1_700_000_000_000), purgeIntervalMs: 0 });

@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { parseSipMessage, parseSipMessageWithGrammar } from '../../src/sip/sip-parser';
 import { scanSipMessage } from '../../src/sip/scanner';
@@ -7,7 +8,8 @@ import { resolveParseOptions } from '../../src/sip/parse-result';
 import { REGISTER_CORPUS } from './register-corpus';
 import { verdict } from './extract-fields';
 
-const TORTURE = path.resolve(process.cwd(), '../shared/torture/rfc4475');
+/** The RFC 4475 torture messages the project carries (test/fixtures/rfc4475/README.md says where from). */
+const TORTURE = fileURLToPath(new URL('../fixtures/rfc4475/', import.meta.url));
 const OPTIONS = resolveParseOptions();
 
 function read(dir: 'valid' | 'invalid'): { name: string; bytes: Buffer }[] {
