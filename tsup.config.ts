@@ -15,6 +15,7 @@ export default defineConfig([
   // CJS: the SIP.js grammar is ESM-only, so it is bundled into the CommonJS build. Shared chunks
   // keep one copy of each class across entry points (`instanceof ConfigError` holds everywhere).
   { entry, format: ['cjs'], dts: true, sourcemap: true, target: 'node20', splitting: true, noExternal: ['sip-parser'] },
-  // The CLI (ESM, with a shebang).
-  { entry: { 'cli/main': 'src/cli/main.ts' }, format: ['esm'], sourcemap: true, target: 'node20', splitting: false, banner: { js: '#!/usr/bin/env node' } },
+  // The CLI (ESM, with a shebang). Split, so that each store's module and its optional driver
+  // (better-sqlite3, ioredis) load from their own chunk under dist/cli/ only when chosen.
+  { entry: { 'cli/main': 'src/cli/main.ts' }, format: ['esm'], sourcemap: true, target: 'node20', splitting: true, esbuildOptions: (o) => { o.chunkNames = 'cli/[name]-[hash]'; }, banner: { js: '#!/usr/bin/env node' } },
 ]);

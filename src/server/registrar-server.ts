@@ -14,6 +14,7 @@ import type { Reginfo } from '../reginfo/reginfo';
 import { StoreError } from '../errors/sdk-error';
 import { storeRetryAfterSec } from '../registrar/registrar-options';
 import { ServerTransactions } from '../sip/server-transactions';
+import { RequestLog } from './request-log';
 
 /** The first of `promises` to settle with a value, or undefined when all settle without one. */
 function firstDefined<T>(promises: readonly Promise<T | undefined>[]): Promise<T | undefined> {
@@ -39,7 +40,11 @@ export interface RegistrarServerOptions {
   readonly saveOptions?: SaveOptions;
   /** Flags for every `lookup` (the CLI's `--lookup-flags`). @defaultValue {} */
   readonly lookupOptions?: LookupOptions;
-  /** @defaultValue a silent logger */
+  /**
+   * Where warnings and errors go; at debug level also one entry per request received, response
+   * sent, request forwarded and response relayed ({@link RequestLog}).
+   * @defaultValue a silent logger
+   */
   readonly logger?: Logger;
   /**
    * How a REGISTER is answered (the mid-registrar forwards or absorbs it).
@@ -104,10 +109,17 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
   const saveOptions = options.saveOptions ?? {};
   const lookupOptions: LookupOptions = { ...options.lookupOptions, noBranches: true };
   const counters = { registers: 0, forwarded: 0, notFound: 0, answered: 0, dropped: 0, pushed: 0 };
+  // At debug level: one entry per request, response, forward and relay (nothing built otherwise).
+  const requestLog = new RequestLog(logger);
+
+  const sendResponse = (data: Uint8Array, request: SipRequest, source: Source): Promise<void> => {
+    requestLog.responded(request, source, data);
+    return transport.sendResponse(data, request, source);
+  };
 
   const reply = (request: SipRequest, source: Source, status: number, reason: string, headers?: readonly (readonly [string, string])[]): Promise<void> => {
     counters.answered++;
-    return transport.sendResponse(buildResponse(request, status, reason, { headers }), request, source);
+    return sendResponse(buildResponse(request, status, reason, { headers }), request, source);
   };
 
   const forward = async (request: SipRequest, source: Source, target: ForwardTarget): Promise<void> => {
@@ -126,11 +138,12 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
       return;
     }
     counters.forwarded++;
+    requestLog.forwarded(request, source, plan.destination);
   };
 
   const answerRegister = (result: RegisterAnswer, request: SipRequest, source: Source): Promise<void> | undefined => {
     if (result.keepConnectionUntil !== undefined) transport.keepConnection?.(source, result.keepConnectionUntil);
-    return result.response === undefined ? undefined : transport.sendResponse(result.response, request, source);
+    return result.response === undefined ? undefined : sendResponse(result.response, request, source);
   };
 
   const save = (request: SipRequest, source: Source): MaybePromise<RegisterAnswer> => registrar.save(request, { ...saveOptions, source });
@@ -152,6 +165,7 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
   const handleOther = async (request: SipRequest, source: Source): Promise<void> => {
     if (options.handleRequest !== undefined && await options.handleRequest(request, source)) {
       counters.answered++;
+      requestLog.answered(request, source);
       return;
     }
     if (request.maxForwards === 0 && request.method !== 'ACK') return reply(request, source, 483, 'Too Many Hops');
@@ -214,6 +228,7 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
   };
 
   transport.onRequest((request, source) => {
+    requestLog.received(request, source);
     let work: Promise<void> | undefined;
     try {
       work = request.method === 'REGISTER' ? handleRegister(request, source) : handleOther(request, source);
@@ -235,6 +250,7 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
       counters.dropped++;
       return;
     }
+    requestLog.relayed(response, plan.destination);
     transport.send(plan.data, plan.destination).catch((e: unknown) => logger.warn({ err: e }, 'relaying a response failed'));
   });
 
