@@ -1,4 +1,3 @@
-import type { LocationStore } from '../ports/location-store';
 import type { RedisClient } from '../stores/redis-client';
 import type { Logger } from '../ports/logger';
 import type { RegistrarOptions } from '../registrar/registrar-options';
@@ -6,11 +5,14 @@ import type { LookupOptions } from '../registrar/lookup-options';
 import type { SaveOptions } from '../registrar/save-options';
 import { parseSaveFlags } from '../registrar/parse-save-flags';
 import { parseLookupFlags } from '../registrar/parse-lookup-flags';
-import { MemoryLocationStore } from '../stores/memory-location-store';
 import { createNodeTransport } from '../transports/node-transport';
 import type { NodeTransport } from '../transports/node-transport';
-import { ConfigError } from '../errors/sdk-error';
+import { ConfigError, TransportError } from '../errors/sdk-error';
+import { parseListenAddress } from '../transports/listen-address';
 import { CliUsageError } from './cli-usage-error';
+import { CliRuntimeError } from './cli-runtime-error';
+import { loadDriver } from './load-driver';
+import { redactUrl } from './redact-url';
 import type { FlagSpec, FlagValues } from './parse-args';
 import { flagValue } from './parse-args';
 import type { LogLevel } from './stderr-logger';
@@ -87,50 +89,55 @@ export function saveAndLookupFrom(values: FlagValues): { saveOptions: SaveOption
 export const isRedisUrl = (spec: string): boolean => /^(redis|rediss|redis-cluster):\/\//.test(spec);
 
 /**
- * A client for the Redis the flag `flag` names: a malformed URL is a usage error (exit 2), a
- * Redis that cannot be reached an error naming the flag and the URL (exit 1).
+ * A client for the Redis the flag `flag` names, its driver loaded only now: a malformed URL is a
+ * usage error (exit 2); ioredis not installed, or a Redis that cannot be reached, a
+ * {@link CliRuntimeError} naming the flag, the URL (password hidden) and the cause, e.g.
+ * `--store redis://127.0.0.1:6390: cannot reach Redis: connect ECONNREFUSED 127.0.0.1:6390`.
  */
 export async function connectRedisFlag(flag: string, spec: string, commandTimeoutMs?: number): Promise<RedisClient> {
-  const { connectRedis } = await import('../stores/redis-client');
+  const shown = redactUrl(spec);
+  const { connectRedis } = await loadDriver(flag, shown, 'ioredis', () => import('../stores/redis-client'));
   try {
     return await connectRedis(spec, { commandTimeoutMs });
   } catch (e) {
     if (e instanceof ConfigError) throw new CliUsageError(`${flag}: ${e.message}`);
-    throw new Error(`${flag} ${spec}: cannot reach Redis: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new CliRuntimeError(`${flag} ${shown}: cannot reach Redis: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
 }
 
-/** The store of `--store` (and the `--store-*` flags of a Redis store). */
-export async function openStore(spec: string, values: FlagValues): Promise<LocationStore> {
-  if (spec === 'memory') return new MemoryLocationStore();
-  if (spec.startsWith('sqlite:') && spec.length > 7) {
-    const { SqliteLocationStore } = await import('../stores/sqlite-location-store');
-    return new SqliteLocationStore({ path: spec.slice(7) });
-  }
-  if (isRedisUrl(spec)) {
-    const [client, { RedisLocationStore }] = await Promise.all([
-      connectRedisFlag('--store', spec, flagValue<number>(values, 'store-timeout')),
-      import('../stores/redis-location-store'),
-    ]);
+/** The `--listen` values (udp:127.0.0.1:5060 without one), each checked: a malformed one is a usage error. */
+export function listenFlags(values: FlagValues): string[] {
+  const listen = (values.get('listen') ?? ['udp:127.0.0.1:5060']) as string[];
+  for (const spec of listen) {
     try {
-      return new RedisLocationStore({ client, ownsClient: true, keyPrefix: flagValue<string>(values, 'store-key-prefix'), notices: flagValue<boolean>(values, 'store-notices') ?? true });
+      parseListenAddress(spec);
     } catch (e) {
-      client.disconnect();
-      if (e instanceof ConfigError) throw new CliUsageError(`--store-key-prefix: ${e.message}`);
-      throw e;
+      throw new CliUsageError(`--listen ${spec}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  throw new CliUsageError(`--store must be 'memory', 'sqlite:PATH', 'redis://HOST:PORT' or 'redis-cluster://HOST:PORT,...', got '${spec}'`);
+  return listen;
 }
 
-/** The Node transport on the `--listen` sockets; on failure `cleanup` runs and bad flags become usage errors. */
-export async function listenFrom(values: FlagValues, logger: Logger, cleanup: () => Promise<void>): Promise<NodeTransport> {
-  const listen = (values.get('listen') ?? ['udp:127.0.0.1:5060']) as string[];
+/** Why a socket could not be bound, in words, by errno. */
+const BIND_ERRORS: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'address already in use',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: 'address not available on this host',
+};
+
+/**
+ * The Node transport on the `--listen` sockets, opened before any store so that a bad flag or a
+ * port in use leaves nothing behind. Bad options are usage errors; a socket that cannot be bound
+ * a {@link CliRuntimeError} such as `--listen udp:127.0.0.1:5060: address already in use`.
+ */
+export async function listenFrom(values: FlagValues, logger: Logger): Promise<NodeTransport> {
+  const listen = listenFlags(values);
   try {
     return await createNodeTransport({ listen, logger, maxMessageBytes: flagValue<number>(values, 'max-message-bytes') });
   } catch (e) {
-    await cleanup();
     if (e instanceof ConfigError) throw new CliUsageError(e.message);
+    const bind = e instanceof TransportError ? /^cannot listen on (.+): (\w+)$/.exec(e.message) : null;
+    if (bind !== null) throw new CliRuntimeError(`--listen ${bind[1]}: ${BIND_ERRORS[bind[2]] ?? bind[2]}`, { cause: e });
     throw e;
   }
 }

@@ -1,4 +1,6 @@
 import { CliUsageError } from './cli-usage-error';
+import { CliRuntimeError } from './cli-runtime-error';
+import { packageVersion } from './package-version';
 import { REGISTRAR_USAGE, runRegistrarCommand } from './registrar-command';
 import { MID_REGISTRAR_USAGE, runMidRegistrarCommand } from './mid-registrar-command';
 import { REGISTRANT_USAGE, runRegistrantCommand } from './registrant-command';
@@ -9,6 +11,7 @@ Commands:
   registrar       run a SIP registrar (see: sipreg registrar --help)
   mid-registrar   run a registration front-end to a main registrar (see: sipreg mid-registrar --help)
   registrant      register this server on remote registrars (see: sipreg registrant --help)
+  version         print the version (also: --version)
 `;
 
 /** Entry point of the `sipreg` command. Exit codes: 0 ok, 1 runtime failure, 2 bad usage. */
@@ -17,6 +20,10 @@ async function main(argv: readonly string[]): Promise<void> {
   if (command === undefined || command === '--help' || command === '-h') {
     process.stdout.write(USAGE);
     process.exitCode = command === undefined ? 2 : 0;
+    return;
+  }
+  if (command === 'version' || command === '--version' || command === '-v') {
+    process.stdout.write(`sipreg ${packageVersion()}\n`);
     return;
   }
   const commands = {
@@ -31,6 +38,8 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   const running = await commands[command].run(rest);
   for (const e of running.endpoints) process.stdout.write(`sipreg ${command} listening on ${e}\n`);
+  process.stdout.write(`sipreg ${command} ${running.storeLabel ?? 'store'}: ${running.store}\n`);
+  for (const w of running.warnings ?? []) process.stderr.write(`sipreg ${command}: ${w}\n`);
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
@@ -44,11 +53,19 @@ async function main(argv: readonly string[]): Promise<void> {
   process.on('SIGTERM', stop);
 }
 
+/** `--log-level debug` (or `--log-level=debug`) among the arguments: unexpected errors show their stack. */
+const debugging = (argv: readonly string[]): boolean =>
+  argv.includes('--log-level=debug') || argv.some((a, i) => a === '--log-level' && argv[i + 1] === 'debug');
+
 main(process.argv.slice(2)).catch((e: unknown) => {
   if (e instanceof CliUsageError) {
     process.stderr.write(`sipreg: ${e.message}\n`);
     process.exit(2);
   }
-  process.stderr.write(`sipreg: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  // A runtime failure is one line naming the flag, the value and the cause; an unexpected error
+  // shows its stack only at --log-level debug.
+  const message = e instanceof Error ? e.message : String(e);
+  const text = e instanceof Error && !(e instanceof CliRuntimeError) && debugging(process.argv) ? e.stack ?? message : message.split('\n')[0];
+  process.stderr.write(`sipreg: ${text}\n`);
   process.exit(1);
 });

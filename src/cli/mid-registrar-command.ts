@@ -1,6 +1,8 @@
 import { createMidRegistrar } from '../mid-registrar/mid-registrar';
 import type { MidRegistrar } from '../mid-registrar/mid-registrar';
-import type { MidRegistrarMode, MidRegistrarOptions } from '../mid-registrar/mid-registrar-options';
+import { resolveMidOptions, type MidRegistrarMode, type MidRegistrarOptions } from '../mid-registrar/mid-registrar-options';
+import { resolveRegistrarOptions } from '../registrar/registrar-options';
+import type { LocationStore } from '../ports/location-store';
 import { formatEndpoint, parseListenAddress } from '../transports/listen-address';
 import type { Source } from '../ports/transport';
 import { createRegistrarServer } from '../server/registrar-server';
@@ -9,9 +11,10 @@ import { CliUsageError } from './cli-usage-error';
 import type { FlagSpec, FlagValues } from './parse-args';
 import { flagValue, formatFlags, parseArgs } from './parse-args';
 import { EXTENSION_FLAGS, withFlagName, withOptionFlag } from './extension-flags';
-import { OWNERSHIP_FLAGS, ownershipFrom, type Ownership } from './sharing-tags-setup';
-import { listenFrom, loggerFrom, openStore, REGISTRAR_MODULE_FLAGS, registrarOptionsFrom, saveAndLookupFrom, SERVER_FLAGS } from './command-setup';
+import { checkOwnershipFlags, OWNERSHIP_FLAGS, ownershipFrom, type Ownership } from './sharing-tags-setup';
+import { listenFrom, loggerFrom, REGISTRAR_MODULE_FLAGS, registrarOptionsFrom, saveAndLookupFrom, SERVER_FLAGS } from './command-setup';
 import type { RunningRegistrar } from './registrar-command';
+import { describeStore, openStore, parseStoreFlag } from './store-flag';
 
 /** The mid_registrar module parameters of its own as flags (same value syntax as OpenSIPS). */
 const MID_FLAGS: readonly FlagSpec[] = [
@@ -80,37 +83,40 @@ function midOptionsFrom(values: FlagValues): Omit<MidRegistrarOptions, 'upstream
 }
 
 /**
- * `sipreg mid-registrar`: parse the flags, open the store and sockets, and serve as a
- * mid-registrar in front of `--upstream`. Throws {@link CliUsageError} for bad flags.
+ * `sipreg mid-registrar`: check every flag, then bind the sockets, open the store and serve as a
+ * mid-registrar in front of `--upstream`. Throws {@link CliUsageError} for bad flags and
+ * {@link CliRuntimeError} for what the environment refuses (exit 1).
  */
 export async function runMidRegistrarCommand(argv: readonly string[]): Promise<RunningRegistrar> {
   const values = parseArgs(argv, FLAGS);
   const logger = loggerFrom(values);
   const { saveOptions, lookupOptions } = saveAndLookupFrom(values);
-  const midOptions = midOptionsFrom(values);
-  const storeSpec = flagValue<string>(values, 'store') ?? 'sqlite:./sipreg-mid-location.db';
-  const store = await openStore(storeSpec, values);
-  let ownership: Ownership | undefined;
+  const midOptions = { ...registrarOptionsFrom(values), ...midOptionsFrom(values), domains: (values.get('domain') ?? []) as string[] };
+  const storeFlag = parseStoreFlag(values, 'sqlite:./sipreg-mid-location.db');
+  const optionError = (e: unknown): unknown => (e instanceof ConfigError
+    ? new CliUsageError(withOptionFlag(e.message, 'MidRegistrarOptions', { advertised: 'advertise' }) ?? withFlagName(e.message))
+    : e);
   try {
-    ownership = await ownershipFrom(values, storeSpec, logger);
+    resolveRegistrarOptions(resolveMidOptions(midOptions).registrar);
   } catch (e) {
-    await store.close();
-    throw e;
+    throw optionError(e);
   }
-  const release = async (): Promise<void> => {
-    await ownership?.close();
-    await store.close();
-  };
-  const transport = await listenFrom(values, logger, release);
+  checkOwnershipFlags(values, storeFlag.spec);
+  const transport = await listenFrom(values, logger);
+  let store: LocationStore | undefined;
+  let ownership: Ownership | undefined;
   let mid: MidRegistrar;
   try {
-    mid = createMidRegistrar({ ...registrarOptionsFrom(values), ...midOptions, transport, store, logger, domains: (values.get('domain') ?? []) as string[], isTagActive: ownership?.isTagActive });
+    store = await openStore(storeFlag, values);
+    ownership = await ownershipFrom(values, storeFlag.spec, logger);
+    mid = createMidRegistrar({ ...midOptions, transport, store, logger, isTagActive: ownership?.isTagActive });
   } catch (e) {
+    await ownership?.close();
+    await store?.close();
     await transport.close();
-    await release();
-    if (e instanceof ConfigError) throw new CliUsageError(withOptionFlag(e.message, 'MidRegistrarOptions', { advertised: 'advertise' }) ?? withFlagName(e.message));
-    throw e;
+    throw optionError(e);
   }
+  const opened = store;
   const upstream = midOptions.upstream;
   // Requests from the main registrar's socket are routed to the phones; over TCP its source port
   // is ephemeral, so there the address (and protocol) must do.
@@ -128,10 +134,12 @@ export async function runMidRegistrarCommand(argv: readonly string[]): Promise<R
   });
   return {
     endpoints: transport.endpoints().map((e) => formatEndpoint(e)),
+    store: describeStore(storeFlag, values),
     async stop() {
       await mid.close();
       await transport.close();
-      await release();
+      await ownership?.close();
+      await opened.close();
     },
   };
 }

@@ -2,6 +2,7 @@ import type { Logger } from '../ports/logger';
 import type { Transport } from '../ports/transport';
 import type { Registrar } from '../registrar/registrar';
 import { createReginfo, type Reginfo } from '../reginfo/reginfo';
+import { resolveReginfoOptions, type ReginfoOptions } from '../reginfo/reginfo-options';
 import { ConfigError } from '../errors/sdk-error';
 import { CliUsageError } from './cli-usage-error';
 import type { FlagSpec, FlagValues } from './parse-args';
@@ -40,13 +41,19 @@ function subscription(spec: string): { uri: string; expiresSec: number } {
   return { uri: m[1], expiresSec };
 }
 
+/** The reg-event flags as options, checked: everything but the registrar, transport and logger. */
+export interface ReginfoFlagOptions {
+  readonly options: Omit<ReginfoOptions, 'registrar' | 'transport' | 'logger'>;
+  /** The `--reginfo-subscribe` subscriptions. */
+  readonly subscriptions: readonly { readonly uri: string; readonly expiresSec: number }[];
+}
+
 /**
- * The reg-event of `sipreg registrar` when `--reginfo-server-address` is given (else undefined):
- * created on the registrar and transport, subscribed to every `--reginfo-subscribe`, with one log
- * line per subscription change and per PUBLISH that fails.
+ * The reg-event options of `sipreg registrar` when `--reginfo-server-address` is given (else
+ * undefined), checked before anything is opened.
  * @throws {@link CliUsageError} naming the flag of a bad value.
  */
-export function reginfoFrom(values: FlagValues, registrar: Registrar, transport: Transport, logger: Logger): Reginfo | undefined {
+export function reginfoOptionsFrom(values: FlagValues): ReginfoFlagOptions | undefined {
   const serverAddress = flagValue<string>(values, 'reginfo-server-address');
   const subscriptions = (values.get('reginfo-subscribe') ?? []).map((v) => subscription(String(v)));
   if (serverAddress === undefined) {
@@ -54,30 +61,38 @@ export function reginfoFrom(values: FlagValues, registrar: Registrar, transport:
     if (orphan !== undefined) throw new CliUsageError(`--${orphan.name} needs --reginfo-server-address (the URI NOTIFYs and SUBSCRIBEs reach this server at)`);
     return undefined;
   }
-  let reginfo: Reginfo;
+  const options = {
+    serverAddress,
+    outboundProxy: flagValue<string>(values, 'reginfo-outbound-proxy'),
+    defaultDomain: flagValue<string>(values, 'reginfo-default-domain'),
+    publish: flagValue<boolean>(values, 'reginfo-publish'),
+    publishExpiresSec: flagValue<number>(values, 'reginfo-publish-expires'),
+    notifier: flagValue<boolean>(values, 'reginfo-notifier'),
+    minSubscribeExpiresSec: flagValue<number>(values, 'reginfo-min-subscribe-expires'),
+    maxSubscribeExpiresSec: flagValue<number>(values, 'reginfo-max-subscribe-expires'),
+  };
   try {
-    reginfo = createReginfo({
-      registrar,
-      transport,
-      logger,
-      serverAddress,
-      outboundProxy: flagValue<string>(values, 'reginfo-outbound-proxy'),
-      defaultDomain: flagValue<string>(values, 'reginfo-default-domain'),
-      publish: flagValue<boolean>(values, 'reginfo-publish'),
-      publishExpiresSec: flagValue<number>(values, 'reginfo-publish-expires'),
-      notifier: flagValue<boolean>(values, 'reginfo-notifier'),
-      minSubscribeExpiresSec: flagValue<number>(values, 'reginfo-min-subscribe-expires'),
-      maxSubscribeExpiresSec: flagValue<number>(values, 'reginfo-max-subscribe-expires'),
-    });
+    // Only the flag values are checked here; the registrar and transport are merely required to
+    // be present, and the real ones exist only once the store is open.
+    resolveReginfoOptions({ ...options, registrar: {} as Registrar, transport: {} as Transport });
   } catch (e) {
     if (e instanceof ConfigError) throw new CliUsageError(withOptionFlag(e.message, 'ReginfoOptions', RENAMED) ?? `--reginfo-server-address: ${e.message}`);
     throw e;
   }
+  return { options, subscriptions };
+}
+
+/**
+ * Start the reg-event of {@link reginfoOptionsFrom} on the registrar and transport, subscribed to
+ * every `--reginfo-subscribe`, with one log line per subscription change and per PUBLISH that fails.
+ */
+export function startReginfo(flags: ReginfoFlagOptions, registrar: Registrar, transport: Transport, logger: Logger): Reginfo {
+  const reginfo = createReginfo({ ...flags.options, registrar, transport, logger });
   reginfo.on('subscription', (s) => logger.info({ ...s }, 'reg-event subscription'));
   reginfo.on('publish', (p) => {
     if (typeof p.status !== 'number' || p.status >= 300) logger.warn({ ...p }, 'reg-event PUBLISH failed');
   });
-  for (const s of subscriptions) {
+  for (const s of flags.subscriptions) {
     reginfo.subscribe(s.uri, s.expiresSec).catch((e: unknown) => logger.error({ err: e, uri: s.uri }, 'reg-event SUBSCRIBE failed'));
   }
   return reginfo;

@@ -1,4 +1,8 @@
-import { ConfigError } from '../errors/sdk-error';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigError, StoreError } from '../errors/sdk-error';
+import type { Transport } from '../ports/transport';
+import { resolveRegistrantOptions } from '../registrant/registrant-options';
 import type { RegistrantStore } from '../ports/registrant-store';
 import { createRegistrantScheduler, type RegistrantScheduler } from '../registrant/registrant-scheduler';
 import { JsonFileRegistrantStore } from '../stores/json-file-registrant-store';
@@ -7,6 +11,11 @@ import type { RedisSharingTags } from '../stores/redis-sharing-tags';
 import { OPENSIPS_REGISTRANT_COLUMNS, type RegistrantColumns, type RegistrantField } from '../stores/registrant-record-from-row';
 import { formatEndpoint } from '../transports/listen-address';
 import { CliUsageError } from './cli-usage-error';
+import { CliRuntimeError } from './cli-runtime-error';
+import { loadDriver } from './load-driver';
+import { redactUrl } from './redact-url';
+import { checkSqlitePath } from './sqlite-path-check';
+import { withAbsolutePath } from './store-flag';
 import type { FlagSpec, FlagValues } from './parse-args';
 import { flagValue, formatFlags, parseArgs } from './parse-args';
 import { connectRedisFlag, isRedisUrl, listenFrom, loggerFrom } from './command-setup';
@@ -58,28 +67,55 @@ uac_registrant). Each state change is logged on stderr. SIGHUP reloads the regis
 ${formatFlags(FLAGS)}
 `;
 
-/** The registrant store of `--registrants`, and the Redis client when it is one (the store owns it). */
-async function openRegistrants(values: FlagValues): Promise<{ readonly store: RegistrantStore; readonly redis?: RedisClient }> {
+/** What `--registrants` names, checked (but not opened) by {@link registrantsFlag}. */
+type RegistrantsFlag =
+  | { readonly kind: 'redis'; readonly spec: string }
+  | { readonly kind: 'json' | 'sqlite'; readonly spec: string; readonly path: string };
+
+/**
+ * `--registrants`, checked without opening anything: a malformed value is a usage error; a JSON
+ * or SQLite file that does not exist a {@link CliRuntimeError} (a mistyped `sqlite:` path would
+ * otherwise become a new, empty table).
+ */
+function registrantsFlag(values: FlagValues): RegistrantsFlag {
   const spec = flagValue<string>(values, 'registrants');
   if (spec === undefined) throw new CliUsageError('--registrants is required: sqlite:PATH, FILE.json or redis://HOST:PORT');
-  if (isRedisUrl(spec)) return openRedisRegistrants(spec, values);
+  if (isRedisUrl(spec)) return { kind: 'redis', spec };
   if (flagValue<string>(values, 'redis-key-prefix') !== undefined) throw new CliUsageError('--redis-key-prefix needs --registrants redis://… or redis-cluster://…');
-  if (!spec.startsWith('sqlite:')) {
-    if (!spec.endsWith('.json')) throw new CliUsageError(`--registrants takes sqlite:PATH or FILE.json, or redis://… or redis-cluster://… for Redis, got '${spec}'`);
-    return { store: new JsonFileRegistrantStore(spec) };
+  if (spec.startsWith('sqlite:') && spec.length > 'sqlite:'.length) {
+    const path = spec.slice('sqlite:'.length);
+    checkSqlitePath('--registrants', spec, path, true);
+    return { kind: 'sqlite', spec, path };
   }
+  if (!spec.endsWith('.json')) throw new CliUsageError(`--registrants takes sqlite:PATH or FILE.json, or redis://… or redis-cluster://… for Redis, got '${spec}'`);
+  if (!existsSync(spec)) throw new CliRuntimeError(`--registrants ${spec}: file ${resolve(spec)} does not exist`);
+  return { kind: 'json', spec, path: spec };
+}
+
+/** Where the registrants come from, for the startup line and the empty-table warning. */
+function describeRegistrants(flag: RegistrantsFlag, values: FlagValues): string {
+  if (flag.kind === 'redis') return `redis ${redactUrl(flag.spec)} (hash ${flagValue<string>(values, 'redis-key-prefix') ?? 'sipreg:'}registrants)`;
+  if (flag.kind === 'json') return `json ${withAbsolutePath(flag.path)}`;
+  return `sqlite ${withAbsolutePath(flag.path)} (table ${flagValue<string>(values, 'table-name') ?? 'registrant'})`;
+}
+
+/** The registrant store of `--registrants`, and the Redis client when it is one (the store owns it). */
+async function openRegistrants(flag: RegistrantsFlag, values: FlagValues): Promise<{ readonly store: RegistrantStore; readonly redis?: RedisClient }> {
+  if (flag.kind === 'redis') return openRedisRegistrants(flag.spec, values);
+  if (flag.kind === 'json') return { store: new JsonFileRegistrantStore(flag.path) };
   const columns: Partial<Record<RegistrantField, string>> = {};
   for (const [field, name] of COLUMN_FLAGS) {
     const column = flagValue<string>(values, name);
     if (column !== undefined) columns[field] = column;
   }
-  const { SqliteRegistrantStore } = await import('../stores/sqlite-registrant-store');
-  return { store: new SqliteRegistrantStore({ path: spec.slice('sqlite:'.length), table: flagValue<string>(values, 'table-name'), columns: columns as Partial<RegistrantColumns> }) };
+  const { SqliteRegistrantStore } = await loadDriver('--registrants', flag.spec, 'better-sqlite3', () => import('../stores/sqlite-registrant-store'));
+  return { store: new SqliteRegistrantStore({ path: flag.path, table: flagValue<string>(values, 'table-name'), columns: columns as Partial<RegistrantColumns> }) };
 }
 
 /** `--registrants redis://…`: a {@link RedisRegistrantStore} owning its client. */
 async function openRedisRegistrants(spec: string, values: FlagValues): Promise<{ readonly store: RegistrantStore; readonly redis: RedisClient }> {
-  const [redis, { RedisRegistrantStore }] = await Promise.all([connectRedisFlag('--registrants', spec), import('../stores/redis-registrant-store')]);
+  const { RedisRegistrantStore } = await loadDriver('--registrants', redactUrl(spec), 'ioredis', () => import('../stores/redis-registrant-store'));
+  const redis = await connectRedisFlag('--registrants', spec);
   try {
     return { store: new RedisRegistrantStore({ client: redis, ownsClient: true, keyPrefix: flagValue<string>(values, 'redis-key-prefix') }), redis };
   } catch (e) {
@@ -99,13 +135,13 @@ function activeTags(values: FlagValues): ((tag: string, clusterId: number) => bo
 }
 
 /** The `--shtag` flags (empty when none), checked against the other flags. */
-function competedTags(values: FlagValues, redis: RedisClient | undefined): string[] {
+function competedTags(values: FlagValues, onRedis: boolean): string[] {
   const tags = (values.get('shtag') ?? []) as string[];
   if (tags.length === 0) {
     if (flagValue<number>(values, 'shtag-lease') !== undefined) throw new CliUsageError('--shtag-lease needs --shtag');
     return tags;
   }
-  if (redis === undefined) throw new CliUsageError('--shtag needs --registrants redis://… or redis-cluster://…: the sharing tags are leases in that Redis');
+  if (!onRedis) throw new CliUsageError('--shtag needs --registrants redis://… or redis-cluster://…: the sharing tags are leases in that Redis');
   const fixed = new Set((values.get('shtag-active') ?? []) as string[]);
   const both = tags.find((t) => fixed.has(t));
   if (both !== undefined) throw new CliUsageError(`--shtag ${both} is also given to --shtag-active; a tag is either held for good or competed for`);
@@ -136,61 +172,69 @@ function tagChangeRelay(sharing: RedisSharingTags | undefined): { attach(schedul
 }
 
 /**
- * `sipreg registrant`: open the registrants and the sockets, and keep every registration
- * alive until stopped. Throws {@link CliUsageError} for bad flags.
+ * `sipreg registrant`: check every flag, then bind the sockets, open the registrants and keep
+ * every registration alive until stopped. Throws {@link CliUsageError} for bad flags and
+ * {@link CliRuntimeError} for what the environment refuses (exit 1).
  */
 export async function runRegistrantCommand(argv: readonly string[]): Promise<RunningRegistrar> {
   const values = parseArgs(argv, FLAGS);
   const logger = loggerFrom(values);
   const fixedTags = activeTags(values);
-  let store: RegistrantStore;
-  let redis: RedisClient | undefined;
+  const registrants = registrantsFlag(values);
+  const tags = competedTags(values, registrants.kind === 'redis');
+  const schedulerOptions = {
+    logger,
+    hashSize: flagValue<number>(values, 'hash-size'),
+    timerIntervalSec: flagValue<number>(values, 'timer-interval'),
+    failureRetryIntervalSec: flagValue<number>(values, 'failure-retry-interval'),
+    backoffBaseSec: flagValue<number>(values, 'backoff-base'),
+    defaultExpirySec: flagValue<number>(values, 'default-expiry'),
+    enableClustering: fixedTags !== undefined || tags.length > 0,
+    preemptiveAuth: flagValue<boolean>(values, 'preemptive-auth'),
+    unregisterOnClose: flagValue<boolean>(values, 'unregister-on-exit'),
+    userAgent: flagValue<string>(values, 'user-agent'),
+  };
+  const optionError = (e: unknown): unknown => (e instanceof ConfigError
+    ? new CliUsageError(withOptionFlag(e.message, 'RegistrantSchedulerOptions', OPTION_FLAGS) ?? e.message)
+    : e);
   try {
-    ({ store, redis } = await openRegistrants(values));
+    // Only the flag values are checked here: the store and transport are merely required to be present.
+    resolveRegistrantOptions({ ...schedulerOptions, enableClustering: false, store: {} as RegistrantStore, transport: {} as Transport });
   } catch (e) {
+    throw optionError(e);
+  }
+  const transport = await listenFrom(values, logger);
+  let store: RegistrantStore | undefined;
+  let redis: RedisClient | undefined;
+  let sharing: RedisSharingTags | undefined;
+  try {
+    ({ store, redis } = await openRegistrants(registrants, values));
+    if (tags.length > 0 && redis !== undefined) sharing = await startSharingTags(redis, tags, values, 'redis-key-prefix', logger);
+  } catch (e) {
+    await store?.close?.();
+    await transport.close();
     if (e instanceof ConfigError) throw new CliUsageError(`--registrants: ${e.message}`);
     throw e;
   }
-  let sharing: RedisSharingTags | undefined;
-  try {
-    const tags = competedTags(values, redis);
-    if (tags.length > 0 && redis !== undefined) sharing = await startSharingTags(redis, tags, values, 'redis-key-prefix', logger);
-  } catch (e) {
-    await store.close?.();
-    throw e;
-  }
+  const opened = store;
   const relay = tagChangeRelay(sharing);
   const release = async (): Promise<void> => {
     relay.detach();
     await sharing?.close();
-    await store.close?.();
+    await opened.close?.();
   };
-  const transport = await listenFrom(values, logger, release);
   const held = sharing;
   const isTagActive = held === undefined
     ? fixedTags
     : (tag: string, clusterId: number): boolean => held.isTagActive(tag, clusterId) || (fixedTags?.(tag, clusterId) ?? false);
   let scheduler: RegistrantScheduler;
   try {
-    scheduler = await createRegistrantScheduler({
-      store,
-      transport,
-      logger,
-      hashSize: flagValue<number>(values, 'hash-size'),
-      timerIntervalSec: flagValue<number>(values, 'timer-interval'),
-      failureRetryIntervalSec: flagValue<number>(values, 'failure-retry-interval'),
-      backoffBaseSec: flagValue<number>(values, 'backoff-base'),
-      defaultExpirySec: flagValue<number>(values, 'default-expiry'),
-      enableClustering: isTagActive !== undefined,
-      ...(isTagActive === undefined ? {} : { isTagActive }),
-      preemptiveAuth: flagValue<boolean>(values, 'preemptive-auth'),
-      unregisterOnClose: flagValue<boolean>(values, 'unregister-on-exit'),
-      userAgent: flagValue<string>(values, 'user-agent'),
-    });
+    scheduler = await createRegistrantScheduler({ ...schedulerOptions, store: opened, transport, ...(isTagActive === undefined ? {} : { isTagActive }) });
   } catch (e) {
     await transport.close();
     await release();
-    if (e instanceof ConfigError) throw new CliUsageError(withOptionFlag(e.message, 'RegistrantSchedulerOptions', OPTION_FLAGS) ?? e.message);
+    if (e instanceof ConfigError) throw new CliUsageError(withOptionFlag(e.message, 'RegistrantSchedulerOptions', OPTION_FLAGS) ?? `--registrants ${registrants.spec}: ${e.message}`);
+    if (e instanceof StoreError) throw new CliRuntimeError(`--registrants ${registrants.spec}: ${e.message}`, { cause: e });
     throw e;
   }
   relay.attach(scheduler);
@@ -201,8 +245,12 @@ export async function runRegistrantCommand(argv: readonly string[]): Promise<Run
     );
   };
   process.on('SIGHUP', reload);
+  const source = describeRegistrants(registrants, values);
   return {
     endpoints: transport.endpoints().map((e) => formatEndpoint(e)),
+    store: source,
+    storeLabel: 'registrants',
+    warnings: scheduler.stats().registrants === 0 ? [`the ${registrants.kind === 'redis' ? 'hash' : registrants.kind === 'json' ? 'file' : 'table'} at ${source} has no registrants`] : [],
     async stop() {
       process.off('SIGHUP', reload);
       // The tags stay held until the scheduler is done (its unREGISTERs), then go to a backup at once.

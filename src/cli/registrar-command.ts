@@ -1,4 +1,6 @@
 import { createRegistrar } from '../registrar/registrar';
+import { resolveRegistrarOptions } from '../registrar/registrar-options';
+import type { LocationStore } from '../ports/location-store';
 import { formatEndpoint } from '../transports/listen-address';
 import { createRegistrarServer } from '../server/registrar-server';
 import { ConfigError } from '../errors/sdk-error';
@@ -6,9 +8,10 @@ import { CliUsageError } from './cli-usage-error';
 import type { FlagSpec } from './parse-args';
 import { flagValue, formatFlags, parseArgs } from './parse-args';
 import { EXTENSION_FLAGS, withFlagName } from './extension-flags';
-import { REGINFO_FLAGS, reginfoFrom } from './reginfo-flags';
-import { OWNERSHIP_FLAGS, ownershipFrom, type Ownership } from './sharing-tags-setup';
-import { listenFrom, loggerFrom, openStore, REGISTRAR_MODULE_FLAGS, registrarOptionsFrom, saveAndLookupFrom, SERVER_FLAGS } from './command-setup';
+import { REGINFO_FLAGS, reginfoOptionsFrom, startReginfo } from './reginfo-flags';
+import { checkOwnershipFlags, OWNERSHIP_FLAGS, ownershipFrom, type Ownership } from './sharing-tags-setup';
+import { listenFrom, loggerFrom, REGISTRAR_MODULE_FLAGS, registrarOptionsFrom, saveAndLookupFrom, SERVER_FLAGS } from './command-setup';
+import { describeStore, openStore, parseStoreFlag } from './store-flag';
 
 const FLAGS: readonly FlagSpec[] = [
   ...SERVER_FLAGS,
@@ -26,57 +29,72 @@ to the highest-q registered contact. Flags (defaults in parentheses):
 ${formatFlags(FLAGS)}
 `;
 
-/** What `runRegistrarCommand` started, for a clean shutdown. */
+/** What a server command started, for the startup lines and a clean shutdown. */
 export interface RunningRegistrar {
   /** The lines announcing each listening socket. */
   readonly endpoints: readonly string[];
+  /** Its store and where it is, for the startup line (`sqlite ./sipreg-location.db (/srv/sipreg-location.db)`). */
+  readonly store: string;
+  /** What the store line is called (`store`; the registrant's `registrants`). */
+  readonly storeLabel?: string;
+  /** Lines for stderr at start, e.g. that the registrant table is empty. */
+  readonly warnings?: readonly string[];
   stop(): Promise<void>;
 }
 
 /**
- * `sipreg registrar`: parse the flags, open the store and sockets, and serve.
- * Throws {@link CliUsageError} for bad flags (the caller exits with 2).
+ * `sipreg registrar`: check every flag, then bind the sockets, open the store (nothing is
+ * created on disk before the flags are good) and serve. Throws {@link CliUsageError} for bad
+ * flags (the caller exits with 2) and {@link CliRuntimeError} for a port in use, a missing
+ * directory, a missing driver or an unreachable Redis (exit 1).
  */
 export async function runRegistrarCommand(argv: readonly string[]): Promise<RunningRegistrar> {
   const values = parseArgs(argv, FLAGS);
   const logger = loggerFrom(values);
   const { saveOptions, lookupOptions } = saveAndLookupFrom(values);
-  const storeSpec = flagValue<string>(values, 'store') ?? 'sqlite:./sipreg-location.db';
-  const store = await openStore(storeSpec, values);
-  let ownership: Ownership | undefined;
-  let registrar;
+  const storeFlag = parseStoreFlag(values, 'sqlite:./sipreg-location.db');
+  const registrarOptions = { ...registrarOptionsFrom(values), domains: (values.get('domain') ?? []) as string[] };
   try {
-    ownership = await ownershipFrom(values, storeSpec, logger);
-    registrar = createRegistrar({ ...registrarOptionsFrom(values), store, logger, domains: (values.get('domain') ?? []) as string[], isTagActive: ownership?.isTagActive });
+    resolveRegistrarOptions(registrarOptions);
   } catch (e) {
-    await ownership?.close();
-    await store.close();
     if (e instanceof ConfigError) throw new CliUsageError(withFlagName(e.message));
     throw e;
   }
-  const release = async (): Promise<void> => {
-    await registrar.close();
-    await ownership?.close();
-    await store.close();
-  };
-  const transport = await listenFrom(values, logger, release);
-  let reginfo;
+  checkOwnershipFlags(values, storeFlag.spec);
+  const reginfoOptions = reginfoOptionsFrom(values);
+  const transport = await listenFrom(values, logger);
+  let store: LocationStore;
   try {
-    reginfo = reginfoFrom(values, registrar, transport, logger);
+    store = await openStore(storeFlag, values);
   } catch (e) {
     await transport.close();
-    await release();
     throw e;
   }
+  let ownership: Ownership | undefined;
+  let registrar;
+  try {
+    ownership = await ownershipFrom(values, storeFlag.spec, logger);
+    registrar = createRegistrar({ ...registrarOptions, store, logger, isTagActive: ownership?.isTagActive });
+  } catch (e) {
+    await ownership?.close();
+    await store.close();
+    await transport.close();
+    if (e instanceof ConfigError) throw new CliUsageError(withFlagName(e.message));
+    throw e;
+  }
+  const reginfo = reginfoOptions === undefined ? undefined : startReginfo(reginfoOptions, registrar, transport, logger);
   const handleRequest = reginfo === undefined ? undefined : reginfo.handleRequest.bind(reginfo);
   const saved = ownership === undefined ? saveOptions : { ...saveOptions, ownershipTag: ownership.shtag };
   createRegistrarServer({ registrar, transport, saveOptions: saved, lookupOptions, logger, handleRequest });
   return {
     endpoints: transport.endpoints().map((e) => formatEndpoint(e)),
+    store: describeStore(storeFlag, values),
     async stop() {
       await reginfo?.close();
       await transport.close();
-      await release();
+      await registrar.close();
+      await ownership?.close();
+      await store.close();
     },
   };
 }

@@ -48,16 +48,26 @@ export interface Ownership {
 }
 
 /**
- * `--shtag TAG/ID` with `--store redis://…`: a lease on its own connection to the store's Redis;
- * undefined without `--shtag`.
+ * Check `--shtag` and `--shtag-lease` against the store without connecting: the tag, or
+ * undefined without one. @throws {@link CliUsageError}
  */
-export async function ownershipFrom(values: FlagValues, storeSpec: string, logger: Logger): Promise<Ownership | undefined> {
+export function checkOwnershipFlags(values: FlagValues, storeSpec: string): string | undefined {
   const shtag = flagValue<string>(values, 'shtag');
   if (shtag === undefined) {
     if (flagValue<number>(values, 'shtag-lease') !== undefined) throw new CliUsageError('--shtag-lease needs --shtag');
     return undefined;
   }
   if (!isRedisUrl(storeSpec)) throw new CliUsageError('--shtag needs --store redis://… or redis-cluster://…: the sharing tag is a lease in that Redis');
+  return shtag;
+}
+
+/**
+ * `--shtag TAG/ID` with `--store redis://…`: a lease on its own connection to the store's Redis;
+ * undefined without `--shtag`.
+ */
+export async function ownershipFrom(values: FlagValues, storeSpec: string, logger: Logger): Promise<Ownership | undefined> {
+  const shtag = checkOwnershipFlags(values, storeSpec);
+  if (shtag === undefined) return undefined;
   const redis = await connectRedisFlag('--store', storeSpec);
   let sharing: RedisSharingTags;
   try {

@@ -37,6 +37,19 @@ const clusterNode = (spec: string, url: string): { host: string; port: number } 
 };
 
 /**
+ * The error a failed first connection rejects with: the driver's last socket error when there is
+ * one (`connect ECONNREFUSED 127.0.0.1:6390`, `getaddrinfo ENOTFOUND redis.invalid`, a cluster's
+ * last node error), else a timeout, else what `connect()` rejected with.
+ */
+function connectFailure(error: unknown, lastError: Error | undefined, timeoutMs: number | undefined): unknown {
+  const nodeError = (lastError as { lastNodeError?: unknown } | undefined)?.lastNodeError ?? (error as { lastNodeError?: unknown } | null)?.lastNodeError;
+  const cause = nodeError instanceof Error ? nodeError : lastError;
+  if (cause !== undefined) return new Error(cause.message, { cause: error });
+  if (timeoutMs !== undefined) return new Error(`no connection within ${timeoutMs} ms`, { cause: error });
+  return error;
+}
+
+/**
  * A client for `url`, tuned for a registrar: a failed or slow Redis answers within a bounded
  * time instead of queueing (`enableOfflineQueue: false`, `commandTimeout`), the client
  * reconnects on its own, and commands issued in the same tick share one round trip
@@ -73,14 +86,23 @@ export async function connectRedis(url: string, options: RedisConnectOptions = {
   } else {
     client = new Redis(url, common);
   }
-  // Errors are answered per command; without a listener ioredis would also print each reconnect failure.
-  client.on('error', () => undefined);
-  const timer = setTimeout(() => client.disconnect(), connectTimeout);
+  // Errors are answered per command; without a listener ioredis would also print each reconnect
+  // failure. The last one is kept: it names the cause (ECONNREFUSED, ENOTFOUND ...) when the
+  // first connection fails, where `connect()` itself only says "Connection is closed.".
+  let lastError: Error | undefined;
+  client.on('error', (error: Error) => {
+    lastError = error;
+  });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    client.disconnect();
+  }, connectTimeout);
   try {
     await client.connect();
   } catch (error) {
     client.disconnect();
-    throw error;
+    throw connectFailure(error, lastError, timedOut ? connectTimeout : undefined);
   } finally {
     clearTimeout(timer);
   }
