@@ -1,7 +1,7 @@
 import { createMidRegistrar } from '../mid-registrar/mid-registrar';
 import type { MidRegistrar } from '../mid-registrar/mid-registrar';
 import { resolveMidOptions, type MidRegistrarMode, type MidRegistrarOptions } from '../mid-registrar/mid-registrar-options';
-import { resolveRegistrarOptions } from '../registrar/registrar-options';
+import { resolveRegistrarOptions, type RegistrarOptions } from '../registrar/registrar-options';
 import type { LocationStore } from '../ports/location-store';
 import { formatEndpoint, parseListenAddress } from '../transports/listen-address';
 import type { Source } from '../ports/transport';
@@ -91,12 +91,14 @@ export async function runMidRegistrarCommand(argv: readonly string[]): Promise<R
   const values = parseArgs(argv, FLAGS);
   const logger = loggerFrom(values);
   const { saveOptions, lookupOptions } = saveAndLookupFrom(values);
-  const midOptions = { ...registrarOptionsFrom(values), ...midOptionsFrom(values), domains: (values.get('domain') ?? []) as string[] };
+  const fromMidFlags = midOptionsFrom(values);
   const storeFlag = parseStoreFlag(values, 'sqlite:./sipreg-mid-location.db');
   const optionError = (e: unknown): unknown => (e instanceof ConfigError
     ? new CliUsageError(withOptionFlag(e.message, 'MidRegistrarOptions', { advertised: 'advertise' }) ?? withFlagName(e.message))
     : e);
+  let midOptions: typeof fromMidFlags & RegistrarOptions;
   try {
+    midOptions = { ...registrarOptionsFrom(values), ...fromMidFlags, domains: (values.get('domain') ?? []) as string[] };
     resolveRegistrarOptions(resolveMidOptions(midOptions).registrar);
   } catch (e) {
     throw optionError(e);

@@ -1,5 +1,5 @@
 import { createRegistrar } from '../registrar/registrar';
-import { resolveRegistrarOptions } from '../registrar/registrar-options';
+import { resolveRegistrarOptions, type RegistrarOptions } from '../registrar/registrar-options';
 import type { LocationStore } from '../ports/location-store';
 import { formatEndpoint } from '../transports/listen-address';
 import { createRegistrarServer } from '../server/registrar-server';
@@ -53,8 +53,9 @@ export async function runRegistrarCommand(argv: readonly string[]): Promise<Runn
   const logger = loggerFrom(values);
   const { saveOptions, lookupOptions } = saveAndLookupFrom(values);
   const storeFlag = parseStoreFlag(values, 'sqlite:./sipreg-location.db');
-  const registrarOptions = { ...registrarOptionsFrom(values), domains: (values.get('domain') ?? []) as string[] };
+  let registrarOptions: RegistrarOptions;
   try {
+    registrarOptions = { ...registrarOptionsFrom(values), domains: (values.get('domain') ?? []) as string[] };
     resolveRegistrarOptions(registrarOptions);
   } catch (e) {
     if (e instanceof ConfigError) throw new CliUsageError(withFlagName(e.message));
