@@ -45,6 +45,13 @@ export function rate(n: number, run: (i: number) => unknown): number {
   return n / (Number(process.hrtime.bigint() - t0) / 1e9);
 }
 
+/** Runs `await run(0 .. n-1)` one after another, as a host awaits each answer, and answers the calls per second. */
+export async function rateAsync(n: number, run: (i: number) => Promise<unknown>): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) await run(i);
+  return n / (Number(process.hrtime.bigint() - t0) / 1e9);
+}
+
 /** A whole number with thousands separators. */
 export const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 

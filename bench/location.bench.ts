@@ -3,7 +3,9 @@
  * `node --expose-gc --import tsx bench/location.bench.ts`): lookup() per second, AORs in random
  * and in registration order, and lookupMany() in batches of 16, next to a plain `Map` of objects
  * read the same way; heap bytes per binding saved through the registrar, next to a plain `Map`
- * of objects holding the same fields.
+ * of objects holding the same fields. Lookups go through `lookupNow`/`lookupManyNow`, the
+ * synchronous path the bundled server takes; `bench/register.bench.ts` prices the promise of the
+ * public methods.
  */
 import { Buffer } from 'node:buffer';
 import { fmt, median, parseRequest, rate, registerDatagram, requireGc } from './bench-kit';
@@ -50,7 +52,7 @@ const mapKey = (i: number): string => received(i, 4);
   const local = Object.freeze({ protocol: 'udp' as const, address: '127.0.0.1', port: 5060 });
   for (let i = 0; i < N; i++) {
     const source = { protocol: 'udp' as const, address: `192.0.2.${i % 250}`, port: 5060 + (i % 1000), local };
-    registrar.save(parse(register(i)), { noReply: true, source });
+    registrar.saveNow(parse(register(i)), { noReply: true, source });
   }
   gc();
   const perBinding = (used() - before) / N;
@@ -72,21 +74,21 @@ const mapKey = (i: number): string => received(i, 4);
   // also times the harness alone (writing and copying out the Request-URI or key), and the
   // lookup rates are given net of it: a proxy's parser has already paid for that string.
   const random = (i: number): number => (i * 7919) % N;
-  for (let i = 0; i < 100_000; i++) sink = registrar.lookup(requestUri(i));
+  for (let i = 0; i < 100_000; i++) sink = registrar.lookupNow(requestUri(i));
   const nsPer = (run: (i: number) => unknown): number => 1e9 / rate(N, run);
   // A proxy holding a burst of requests routes them with one lookupMany() call (batches of 16).
   const BATCH = 16;
   const batch = new Array<string>(BATCH);
   const lookupMany = (uri: string, i: number): void => {
     batch[i % BATCH] = uri;
-    if (i % BATCH === BATCH - 1) sink = registrar.lookupMany(batch);
+    if (i % BATCH === BATCH - 1) sink = registrar.lookupManyNow(batch);
   };
   const rows = { lookupRandom: [] as number[], lookupSeq: [] as number[], manyRandom: [] as number[], mapRandom: [] as number[], mapSeq: [] as number[] };
   const harness = { uri: [] as number[], key: [] as number[] };
   for (let round = 0; round < ROUNDS; round++) {
     harness.uri.push(nsPer((i) => { sink = requestUri(random(i)); }));
-    rows.lookupRandom.push(nsPer((i) => { sink = registrar.lookup(requestUri(random(i))); }));
-    rows.lookupSeq.push(nsPer((i) => { sink = registrar.lookup(requestUri(i)); }));
+    rows.lookupRandom.push(nsPer((i) => { sink = registrar.lookupNow(requestUri(random(i))); }));
+    rows.lookupSeq.push(nsPer((i) => { sink = registrar.lookupNow(requestUri(i)); }));
     rows.manyRandom.push(nsPer((i) => lookupMany(requestUri(random(i)), i)));
     harness.key.push(nsPer((i) => { sink = mapKey(random(i)); }));
     rows.mapRandom.push(nsPer((i) => { sink = map.get(mapKey(random(i))); }));

@@ -6,8 +6,7 @@
  * register one phone against itself and exit.
  */
 import dgram from 'node:dgram';
-import { createRegistrar, parseSipMessage } from 'sipreg';
-import type { Source } from 'sipreg';
+import { createRegistrar, parseSipMessage, sourceFrom } from 'sipreg';
 
 let port = Number(process.env.PORT ?? 5070);
 const registrar = createRegistrar({ minExpires: 60, maxContacts: 5, receivedMode: 'nat' });
@@ -18,11 +17,8 @@ socket.on('message', (datagram, rinfo) => {
   if (!parsed.ok || parsed.message.kind !== 'request') return; // your proxy's own error handling
   const request = parsed.message;
   if (request.method !== 'REGISTER') return; // hand everything else to your proxy logic
-  const source: Source = {
-    protocol: 'udp', address: rinfo.address, port: rinfo.port,
-    local: { protocol: 'udp', address: '127.0.0.1', port },
-  };
-  void Promise.resolve(registrar.save(request, { source })).then((result) => {
+  const source = sourceFrom(rinfo, socket.address()); // where it came from, and the socket that got it
+  void registrar.save(request, { source }).then((result) => {
     if (result.response) socket.send(result.response, rinfo.port, rinfo.address);
     console.log(`${request.to.uri}: ${result.status}${result.ok ? ` (${result.bindings.length} binding(s))` : ` ${result.error.code}`}`);
   });

@@ -5,8 +5,6 @@ import type { Endpoint, TransactionOutcome } from '../ports/transport';
 import type { BindingChange } from '../registrar/binding-change';
 import { asAorUri, toAor } from '../registrar/aor';
 import type { LookupOptions } from '../registrar/lookup-options';
-import type { MaybePromise } from '../ports/location-store';
-import { andThen, rethrow } from '../registrar/maybe-promise';
 import { contactLifetime } from '../registrar/plan-save';
 import { createRegistrar } from '../registrar/registrar';
 import type { Registrar, RegistrarStats } from '../registrar/registrar';
@@ -218,35 +216,36 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
    * in mirror and AOR modes every binding of the AOR (forking by q), the AOR taken from the
    * contact id's binding (mirror) or the escaped AOR in the Request-URI user (AOR throttling);
    * in contact throttling only the Contact the contact id names. GRUUs and push work as in
-   * {@link Registrar.lookup}; `options.aor` overrides.
+   * {@link Registrar.lookup}; `options.aor` overrides. Always a promise, as `Registrar.lookup`.
    */
-  lookup(request: SipRequest | string, options: LookupOptions = {}): MaybePromise<LookupResult> {
+  async lookup(request: SipRequest | string, options: LookupOptions = {}): Promise<LookupResult> {
     this.#assertOpen();
     const uri = typeof request === 'string' ? request : request.uri;
-    if (options.aor !== undefined || /;gr(=|;|$)/i.test(uri)) return this.registrar.lookup(request, options);
+    if (options.aor !== undefined || /;gr(=|;|$)/i.test(uri)) return this.registrar.lookupNow(request, options);
     if (this.options.mode === 'throttle-aor') {
       const aor = aorOfContactUser(uri, this.options.atEscapeStr);
-      return this.registrar.lookup(request, aor === undefined ? options : { ...options, aor });
+      return this.registrar.lookupNow(request, aor === undefined ? options : { ...options, aor });
     }
     const id = contactIdIn(uri, this.options.contactIdInsertion, this.options.contactIdParam);
-    if (id === undefined) return this.registrar.lookup(request, options);
-    const ref = this.#ids.get(id);
-    if (ref !== undefined) return this.#lookupRef(request, options, ref);
-    return this.#rebuildIds().then(() => {
-      const again = this.#ids.get(id);
-      return again === undefined ? { kind: 'not-found', code: -1, aor: uri } : this.#lookupRef(request, options, again);
-    });
+    if (id === undefined) return this.registrar.lookupNow(request, options);
+    let ref = this.#ids.get(id);
+    if (ref === undefined) {
+      await this.#rebuildIds();
+      ref = this.#ids.get(id);
+    }
+    return ref === undefined ? { kind: 'not-found', code: -1, aor: uri } : this.#lookupRef(request, options, ref);
   }
 
   /** Counters, and the registrar's. */
-  stats(): MaybePromise<MidRegistrarStats> {
-    return andThen(this.registrar.stats(), (registrar) => ({
+  async stats(): Promise<MidRegistrarStats> {
+    const registrar = await this.registrar.stats();
+    return {
       absorbed: this.#absorbed,
       forwarded: this.#forwarded,
       deRegistersSent: this.#deRegistersSent,
       deRegistersFailed: this.#deRegistersFailed,
       registrar,
-    }), rethrow);
+    };
   }
 
   /** Resolves once every de-REGISTER started so far has ended. */
@@ -428,7 +427,7 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
     const contact = binding.contact;
     const up = binding.upstream;
     const aorWide = this.options.mode === 'throttle-aor';
-    this.#track(Promise.resolve(this.registrar.bindings(aor)).then((left) => {
+    this.#track(this.registrar.bindings(aor).then((left) => {
       if (left.some((b) => aorWide || b.contact === contact)) return;
       if (!aorWide) this.#ids.delete(contactIdOf(aor, contact));
       if (up === undefined || this.#gone.has(up)) return;
@@ -468,14 +467,11 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
     this.#pending.add(done);
   }
 
-  #lookupRef(request: SipRequest | string, options: LookupOptions, ref: { readonly aor: string; readonly contact: string }): MaybePromise<LookupResult> {
-    const found = this.registrar.lookup(request, { ...options, aor: ref.aor });
-    if (this.options.mode === 'mirror') return found;
-    return andThen(found, (r): LookupResult => {
-      if (r.kind !== 'found') return r;
-      const mine = r.targets.filter((t) => t.binding.contact === ref.contact);
-      return mine.length === 0 ? { kind: 'not-found', code: -1, aor: ref.aor } : shapeTargets(r.aor, mine, options);
-    }, rethrow);
+  async #lookupRef(request: SipRequest | string, options: LookupOptions, ref: { readonly aor: string; readonly contact: string }): Promise<LookupResult> {
+    const r = await this.registrar.lookupNow(request, { ...options, aor: ref.aor });
+    if (this.options.mode === 'mirror' || r.kind !== 'found') return r;
+    const mine = r.targets.filter((t) => t.binding.contact === ref.contact);
+    return mine.length === 0 ? { kind: 'not-found', code: -1, aor: ref.aor } : shapeTargets(r.aor, mine, options);
   }
 
   /** After a restart on a durable store: the contact ids of every stored binding, computed once. */

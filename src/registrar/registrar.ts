@@ -239,10 +239,23 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
 
   /**
    * Process a REGISTER (OpenSIPS `save()`): add, refresh or remove the bindings of its AOR and
-   * build the reply. Never throws for bad requests or store failures: those are a
-   * {@link SaveRejected} with the SIP error reply. Answers synchronously with a synchronous store.
+   * build the reply. Always a promise, whatever the store: it resolves to the outcome, and bad
+   * requests and store failures are a {@link SaveRejected} with the SIP error reply, not a
+   * rejection. It rejects only on misuse ({@link ConfigError} after {@link Registrar.close}).
+   * The work starts synchronously: the bindings of a synchronous store (memory, SQLite) are
+   * committed, and the events emitted, before `save` returns.
    */
-  save(request: SipRequest, options?: SaveOptions): MaybePromise<SaveResult> {
+  async save(request: SipRequest, options?: SaveOptions): Promise<SaveResult> {
+    return this.saveNow(request, options);
+  }
+
+  /**
+   * {@link Registrar.save} answering synchronously when the store does (a value, no promise):
+   * the bundled server's hot path, so that a synchronous store leaves no promise or server
+   * transaction behind. Throws {@link ConfigError} after close.
+   * @internal
+   */
+  saveNow(request: SipRequest, options?: SaveOptions): MaybePromise<SaveResult> {
     this.assertOpen();
     const save = withDefaults(this.options.defaultSaveOptions, options);
     const precheck = this.precheck(request);
@@ -400,9 +413,20 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
 
   /**
    * Find where to send a request (OpenSIPS `lookup()`): the AOR of the Request-URI (or
-   * `options.aor`), its live bindings filtered and ordered per the options.
+   * `options.aor`), its live bindings filtered and ordered per the options. A string is a
+   * Request-URI looked up for an INVITE. Always a promise; it rejects when the store fails, or
+   * with {@link ConfigError} after {@link Registrar.close}.
    */
-  lookup(request: SipRequest | string, options?: LookupOptions & { readonly method?: string }): MaybePromise<LookupResult> {
+  async lookup(request: SipRequest | string, options?: LookupOptions & { readonly method?: string }): Promise<LookupResult> {
+    return this.lookupNow(request, options);
+  }
+
+  /**
+   * {@link Registrar.lookup} answering synchronously when the store does: the bundled server's
+   * path. Throws {@link ConfigError} after close.
+   * @internal
+   */
+  lookupNow(request: SipRequest | string, options?: LookupOptions & { readonly method?: string }): MaybePromise<LookupResult> {
     this.assertOpen();
     const opts: LookupOptions & { readonly method?: string } = withDefaults(this.options.defaultLookupOptions, options);
     const uri = opts.aor ?? uriOf(request);
@@ -434,9 +458,21 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
    * overlap them ({@link LocationStore.loadManyIn}), so a proxy holding several requests at once
    * (a burst read from its socket in one event-loop turn) routes them in about half the time
    * each with the memory store. Requests that need more than one load (GRUUs, `branchAors`) and
-   * stores without `loadManyIn` are looked up one by one.
+   * stores without `loadManyIn` are looked up one by one. Always a promise, as `lookup`.
    */
-  lookupMany(
+  async lookupMany(
+    requests: readonly (SipRequest | string)[],
+    options?: LookupOptions & { readonly method?: string },
+  ): Promise<readonly LookupResult[]> {
+    return this.lookupManyNow(requests, options);
+  }
+
+  /**
+   * {@link Registrar.lookupMany} answering synchronously when the store does. Throws
+   * {@link ConfigError} after close.
+   * @internal
+   */
+  lookupManyNow(
     requests: readonly (SipRequest | string)[],
     options?: LookupOptions & { readonly method?: string },
   ): MaybePromise<readonly LookupResult[]> {
@@ -444,7 +480,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     const store = this.options.store;
     const opts: LookupOptions & { readonly method?: string } = withDefaults(this.options.defaultLookupOptions, options);
     if (store.loadManyIn === undefined || opts.aor !== undefined || (opts.branchAors?.length ?? 0) > 0) {
-      return allOf(requests.map((r) => this.lookup(r, options)));
+      return allOf(requests.map((r) => this.lookupNow(r, options)));
     }
     const results = new Array<MaybePromise<LookupResult>>(requests.length);
     const texts: string[] = [];
@@ -454,7 +490,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     for (let k = 0; k < requests.length; k++) {
       const uri = uriOf(requests[k]);
       if (this.gruu?.resolve(uri) !== undefined) {
-        results[k] = this.lookup(requests[k], options);
+        results[k] = this.lookupNow(requests[k], options);
         continue;
       }
       const start = schemeLength(uri);
@@ -555,39 +591,35 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     if (a !== undefined) (this.latency ??= new LRUCache<string, number>({ max: 100_000 })).set(`${a}\n${contact}`, latencyUs);
   }
 
-  /** Live bindings of an AOR (a URI or `user@domain`). */
-  bindings(aor: string): MaybePromise<readonly Binding[]> {
+  /** Live bindings of an AOR (a URI or `user@domain`); none for a string that is not an AOR. */
+  async bindings(aor: string): Promise<readonly Binding[]> {
     this.assertOpen();
     const a = this.aorOf(aor);
     if (a === undefined) return [];
     const now = this.options.clock.now();
-    return andThen(this.options.store.load(a), (s) => s.bindings.filter((b) => b.expiresAt > now), rethrow);
+    return (await this.options.store.load(a)).bindings.filter((b) => b.expiresAt > now);
   }
 
   /** True when the AOR has a live binding (OpenSIPS `is_registered`). */
-  isRegistered(aor: string): MaybePromise<boolean> {
-    return andThen(this.bindings(aor), (bs) => bs.length > 0, rethrow);
+  async isRegistered(aor: string): Promise<boolean> {
+    return (await this.bindings(aor)).length > 0;
   }
 
   /** True when the AOR has a live binding with this Contact URI and/or Call-ID (OpenSIPS `is_contact_registered`). */
-  isContactRegistered(aor: string, contact?: string, callId?: string): MaybePromise<boolean> {
-    return andThen(
-      this.bindings(aor),
-      (bs) => bs.some((b) => (contact === undefined || b.contact === contact) && (callId === undefined || b.callId === callId)),
-      rethrow,
-    );
+  async isContactRegistered(aor: string, contact?: string, callId?: string): Promise<boolean> {
+    return (await this.bindings(aor)).some((b) => (contact === undefined || b.contact === contact) && (callId === undefined || b.callId === callId));
   }
 
   /**
    * True when a live binding of the AOR was registered from one of `ips`: compared with the
    * `received` host when set, else the Contact host (OpenSIPS `is_ip_registered`).
    */
-  isIpRegistered(aor: string, ips: string | readonly string[]): MaybePromise<boolean> {
+  async isIpRegistered(aor: string, ips: string | readonly string[]): Promise<boolean> {
     const wanted = (typeof ips === 'string' ? [ips] : ips).map((ip) => unbracket(ip).toLowerCase());
-    return andThen(this.bindings(aor), (bs) => bs.some((b) => {
+    return (await this.bindings(aor)).some((b) => {
       const h = hostOf(b.received ?? b.contact);
       return h !== undefined && wanted.includes(h);
-    }), rethrow);
+    });
   }
 
   /**
@@ -718,9 +750,10 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   }
 
   /** Counters and current sizes (OpenSIPS registrar statistics). */
-  stats(): MaybePromise<RegistrarStats> {
+  async stats(): Promise<RegistrarStats> {
     const o = this.options;
-    return andThen(o.store.count(), (c) => ({
+    const c = await o.store.count();
+    return {
       acceptedRegs: this.accepted,
       rejectedRegs: this.rejected,
       maxExpires: o.maxExpires,
@@ -728,7 +761,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
       defaultExpires: o.defaultExpires,
       bindings: c.bindings,
       aors: c.aors,
-    }), rethrow);
+    };
   }
 
   /** Stop the purge timer and, when the registrar created its store, close it. Idempotent. */

@@ -146,13 +146,13 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
     return result.response === undefined ? undefined : sendResponse(result.response, request, source);
   };
 
-  const save = (request: SipRequest, source: Source): MaybePromise<RegisterAnswer> => registrar.save(request, { ...saveOptions, source });
+  const save = (request: SipRequest, source: Source): MaybePromise<RegisterAnswer> => registrar.saveNow(request, { ...saveOptions, source });
   // RFC 3261 §17.2.2 over UDP: a copy of a REGISTER being saved, or saved less than 5 s ago, is
   // not saved again (a custom `register`, like the mid-registrar's `process`, keeps its own transactions).
   const transactions = new ServerTransactions<RegisterAnswer>();
   const register = options.register ?? ((request: SipRequest, source: Source): MaybePromise<RegisterAnswer | undefined> =>
     (source.protocol === 'udp' ? transactions.run(request, () => save(request, source)) : save(request, source)));
-  const lookup = options.lookup ?? ((request: SipRequest, o: LookupOptions) => registrar.lookup(request, o));
+  const lookup = options.lookup ?? ((request: SipRequest, o: LookupOptions) => registrar.lookupNow(request, o));
 
   /** Synchronous from parse to send when the store is (no promise on the hot path). */
   const handleRegister = (request: SipRequest, source: Source): Promise<void> | undefined => {

@@ -181,7 +181,7 @@ describe('registrar lookupMany', () => {
     expect(found).toEqual(['found', 'found', 'found', 'not-found', 'not-found', 'found', 'found', 'not-found']);
     expect(await registrar.lookupMany([])).toEqual([]);
     await registrar.close();
-    expect(() => registrar.lookupMany(requests)).toThrow(/closed/);
+    await expect(registrar.lookupMany(requests)).rejects.toThrow(/closed/);
   });
 });
 
@@ -199,6 +199,6 @@ describe('registrar expiry', () => {
     expect(expired).toEqual(['sip:alice@short']);
     expect(store.count().bindings).toBe(1);
     await registrar.close();
-    expect(() => registrar.lookup(invite())).toThrow(/closed/);
+    await expect(registrar.lookup(invite())).rejects.toThrow(/closed/);
   });
 });
