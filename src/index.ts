@@ -14,82 +14,110 @@
  * - Ports ({@link LocationStore}, {@link Transport}, {@link Clock}, {@link Logger}) so hosts
  *   wire their own storage and sockets; `sipreg/stores/*` and `sipreg/transports/node` ship
  *   ready adapters, `sipreg/testing` a test kit.
+ * - {@link sourceFrom}: the {@link Source} of a request from the addresses a Node.js socket reports.
  * @packageDocumentation
  */
-export * from './errors/sdk-error';
-export * from './errors/reg-error';
-export * from './errors/result';
-export * from './ports/binding';
-export * from './ports/location-store';
-export * from './ports/transport';
-export * from './ports/clock';
-export * from './ports/logger';
-export * from './ports/registrant-store';
-export * from './sip/message';
-export * from './sip/sip-parser';
-export * from './sip/parse-result';
-export * from './sip/uri';
-export * from './sip/response';
-export * from './sip/serialize';
-export * from './sip/socket-address';
-export * from './sip/digest';
-export * from './registrar/registrar';
-export * from './registrar/registrar-options';
-export * from './registrar/registrar-events';
-export * from './registrar/save-options';
-export * from './registrar/save-result';
-export * from './registrar/lookup-options';
-export * from './registrar/select-targets';
-export * from './registrar/purr-outcome';
-export * from './registrar/binding-change';
-export * from './registrar/plan-save';
-export * from './registrar/feature-hooks';
-export * from './registrar/parse-save-flags';
-export * from './registrar/parse-lookup-flags';
-export * from './registrar/add-sock-hdr';
-export * from './features/registrar-feature';
-export * from './features/token-sealer';
-export * from './features/path/path-mode';
-export * from './features/path/path-feature';
-export * from './features/outbound/flow-token';
-export * from './features/outbound/outbound-options';
-export * from './features/outbound/outbound-feature';
-export * from './features/gruu/gruu-options';
-export * from './features/gruu/gruu-feature';
-export * from './features/gruu/gruu-uri';
-export * from './features/gruu/gruu-targets';
-export * from './features/gruu/pub-gruu';
-export * from './features/gruu/temp-gruu';
-export * from './features/gruu/opensips-temp-gruu';
-export * from './features/push/push-options';
-export * from './features/push/push-feature';
-export * from './features/push/push-coordinator';
-export * from './features/push/push-notifier';
-export * from './features/push/webhook-push-notifier';
-export * from './features/push/contact-refresh-event';
-export * from './features/push/pn-params';
-export * from './features/push/pn-device-key';
-export * from './features/push/strip-pn-params';
-export * from './features/push/purr-codec';
-export * from './mid-registrar/mid-registrar';
-export * from './mid-registrar/mid-registrar-options';
-export * from './mid-registrar/send-deregister';
-export * from './proxy/stateless-proxy';
-export * from './server/registrar-server';
+// Every name below is public API, listed on purpose; `api/sipreg.api.md` records their
+// signatures and `test/package/api-report.test.ts` fails when they change unnoticed.
+
+// Errors: SIP error replies as values (RegError), programmer and adapter errors as classes.
+export { SdkError, ConfigError, StoreError, TransportError } from './errors/sdk-error';
+export { REG_ERRORS } from './errors/reg-error';
+export type { RegError, RegErrorCode, RegErrorInfo } from './errors/reg-error';
+export type { Result } from './errors/result';
+
+// Ports: what a host implements or hands in.
+export { BindingFlags } from './ports/binding';
+export type { AorSnapshot, Binding, UpstreamRegistration } from './ports/binding';
+export type { CommitOutcome, LocationStore, MaybePromise } from './ports/location-store';
+export type { Endpoint, RequestHandler, ResponseHandler, Source, TransactionOutcome, Transport, TransportProtocol } from './ports/transport';
+export { systemClock } from './ports/clock';
+export type { Clock, TimerHandle } from './ports/clock';
+export { silentLogger } from './ports/logger';
+export type { Logger } from './ports/logger';
+export type { RegistrantKey, RegistrantRecord, RegistrantStore } from './ports/registrant-store';
+
+// SIP messages: parse, read, answer, forward.
+export { parseSipMessage } from './sip/sip-parser';
+export type { ParseOptions, ParseResult, ParseTier, PartialMessage, SipParseError } from './sip/parse-result';
+export type { CSeqValue, NameAddrValue, SipHeader, SipMessage, SipMessageBase, SipRequest, SipResponse, ViaValue } from './sip/message';
+export { formatUri, parseUri, uriEquals } from './sip/uri';
+export type { SipUri, UriScheme } from './sip/uri';
+export { buildResponse } from './sip/response';
+export type { BuildResponseOptions, ResponseBody } from './sip/response';
+export { serializeMessage, serializeRequest } from './sip/serialize';
+export type { ForwardChanges } from './sip/serialize';
+export { sourceFrom } from './sip/source-from';
+export type { SocketAddress, SourceFromOptions } from './sip/source-from';
+export type { DigestCredentials } from './sip/digest';
+export type { SipResolver, SrvRecord } from './sip/request-destination';
+
+// Registrar (OpenSIPS registrar).
+export { Registrar, createRegistrar } from './registrar/registrar';
+export type { BindingsEdit, RegistrarStats, RemoveQuery } from './registrar/registrar';
+export type { ReceivedMode, RegistrarOptions, ResolvedRegistrarOptions } from './registrar/registrar-options';
+export type { RegistrarEvents } from './registrar/registrar-events';
+export type { MatchingMode, SaveOptions } from './registrar/save-options';
+export type { SaveAccepted, SaveRejected, SaveResult } from './registrar/save-result';
+export type { LookupOptions } from './registrar/lookup-options';
+export type { LookupFound, LookupResult, LookupTarget, PushPendingTarget } from './registrar/select-targets';
+export type { PurrOutcome } from './registrar/purr-outcome';
+export type { BindingChange, BindingChangeKind } from './registrar/binding-change';
+export { parseSaveFlags } from './registrar/parse-save-flags';
+export { parseLookupFlags } from './registrar/parse-lookup-flags';
+export { addSockHdr } from './registrar/add-sock-hdr';
+
+// Registrar extensions: Path, outbound, GRUU, push (RFC 3327, 5626, 5627, 8599).
+export type { PathMode } from './features/path/path-mode';
+export { flowTokenOf } from './features/outbound/flow-token';
+export type { OutboundOptions, ResolvedOutboundOptions } from './features/outbound/outbound-options';
+export type { GruuOptions, ResolvedGruuOptions } from './features/gruu/gruu-options';
+export type { PushOptions, ResolvedPushOptions } from './features/push/push-options';
+export type { PushNotifier, PushRequest } from './features/push/push-notifier';
+export { createWebhookPushNotifier } from './features/push/webhook-push-notifier';
+export type { WebhookPushNotifierOptions } from './features/push/webhook-push-notifier';
+export type { ContactRefreshEvent, PushCoordinates, PushReason } from './features/push/contact-refresh-event';
+
+// Mid-registrar (OpenSIPS mid_registrar).
+export { MidRegistrar, createMidRegistrar } from './mid-registrar/mid-registrar';
+export type {
+  DeregisteredEvent, MidRegisterOutcome, MidRegistrarEvents, MidRegistrarStats, MidReply, MidSaveOptions, ProcessedRegister,
+} from './mid-registrar/mid-registrar';
+export type {
+  AdvertisedAddress, ContactIdInsertion, CredentialsProvider, MidRegistrarMode, MidRegistrarOptions, ResolvedMidOptions,
+} from './mid-registrar/mid-registrar-options';
+export type { DeregisterOutcome } from './mid-registrar/send-deregister';
+
+// The bundled server and the stateless proxy it forwards with.
+export { createRegistrarServer } from './server/registrar-server';
+export type { RegisterAnswer, RegistrarServer, RegistrarServerOptions } from './server/registrar-server';
+export { forwardRequest, relayResponse } from './proxy/stateless-proxy';
+export type { ForwardPlan, ForwardTarget } from './proxy/stateless-proxy';
+
+// Stores that need no optional dependency (the others are `sipreg/stores/*`).
 export { MemoryLocationStore } from './stores/memory-location-store';
-export * from './registrant/registrant-state';
-export * from './registrant/registrant-options';
-export * from './registrant/registrant-scheduler';
-export type { SrvRecord } from './sip/request-destination';
 export { MemoryRegistrantStore } from './stores/memory-registrant-store';
 export { JsonFileRegistrantStore } from './stores/json-file-registrant-store';
-export * from './reginfo/reginfo';
-export * from './reginfo/reginfo-options';
-export * from './reginfo/reginfo-document';
-export * from './reginfo/build-reginfo';
-export * from './reginfo/parse-reginfo';
+export { OPENSIPS_REGISTRANT_COLUMNS, type RegistrantColumns, type RegistrantField } from './stores/registrant-record-from-row';
+
+// Outbound registrations (OpenSIPS uac_registrant).
+export { RegistrantScheduler, createRegistrantScheduler } from './registrant/registrant-scheduler';
+export type { RegistrantCloseOptions, RegistrantEvents, RegistrantStateChange, RegistrantStats, RegistrantStatus } from './registrant/registrant-scheduler';
+export type { RegistrantSchedulerOptions, ResolvedRegistrantOptions } from './registrant/registrant-options';
+export { REGISTRANT_STATE_CODES, REGISTRANT_TRANSITIONS, isFailedState, isPendingState } from './registrant/registrant-state';
+export type { FailedRegistrantState, PendingRegistrantState, RegistrantState } from './registrant/registrant-state';
+
+// Reg-event (RFC 3680, OpenSIPS pua_reginfo).
+export { Reginfo, createReginfo } from './reginfo/reginfo';
+export type { NotifyOutcome, ReginfoEvents } from './reginfo/reginfo';
+export type { ReginfoOptions, ResolvedReginfoOptions } from './reginfo/reginfo-options';
+export { REGINFO_CONTENT_TYPE, REGINFO_NAMESPACE } from './reginfo/reginfo-document';
+export type {
+  ContactEvent, ContactState, ReginfoContact, ReginfoDocument, ReginfoRegistration, ReginfoUnknownParam, RegistrationState,
+} from './reginfo/reginfo-document';
+export { buildReginfo } from './reginfo/build-reginfo';
+export { parseReginfo } from './reginfo/parse-reginfo';
+export type { ParseReginfoOptions, ReginfoParseError } from './reginfo/parse-reginfo';
 export type { PublishOutcome } from './reginfo/reginfo-publisher';
 export type { ReginfoSubscriptionInfo, SubscriptionStatus } from './reginfo/reginfo-subscriber';
 export type { WatcherSubscription } from './reginfo/reginfo-notifier';
-export type { SipResolver } from './sip/request-destination';
-export { OPENSIPS_REGISTRANT_COLUMNS, type RegistrantColumns, type RegistrantField } from './stores/registrant-record-from-row';

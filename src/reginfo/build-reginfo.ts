@@ -90,7 +90,7 @@ function registrationElement(r: ReginfoRegistration): string {
  * - Text and attribute values are escaped (`&amp; &lt; &gt;`, plus `&quot; &apos;` in
  *   attributes); tab, LF and CR in attributes and CR in text are written as character references
  *   so that an XML parser gives them back unchanged.
- * - Characters XML 1.0 cannot carry ({@link NON_XML_CHAR}: most C0 controls, U+FFFE, U+FFFF, lone
+ * - Characters XML 1.0 cannot carry (`NON_XML_CHAR`: most C0 controls, U+FFFE, U+FFFF, lone
  *   surrogates) are dropped, so the output is always well-formed.
  * - `q` (thousandths) is written as a q-value with at most 3 decimals (`500` → `0.5`); `path` is
  *   joined with `,`, so its entries must not contain commas, and an empty `path` is left out.

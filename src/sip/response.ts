@@ -14,7 +14,7 @@ export interface ResponseBody {
 export interface BuildResponseOptions {
   /**
    * To tag to add when the request's To has none.
-   * @defaultValue {@link responseToTag}(request)
+   * @defaultValue a tag derived from the Call-ID, From tag and top Via branch, the same for a retransmission (RFC 3261 §8.2.6.2)
    */
   readonly toTag?: string;
   /** Extra header lines, emitted in order after CSeq. @defaultValue [] */

@@ -68,7 +68,7 @@ const resolveOptions = (options: RedisRegistrantStoreOptions): Resolved => {
  * is one key, so it lives in one slot).
  *
  * Layout, under {@link RedisRegistrantStoreOptions.keyPrefix} (`sipreg:`): the hash
- * `sipreg:registrants`; each field is the record's key, {@link registrantKeyText}
+ * `sipreg:registrants`; each field is the record's key, `registrantKeyText`
  * (`["<aor>","<bindingUri>","<registrar>"]`), and its value the record as JSON, with the field
  * names of {@link RegistrantRecord} (`enabled` a boolean, absent optional fields left out).
  *

@@ -4,11 +4,15 @@
  * `LocationStore` adapter must pass.
  * @packageDocumentation
  */
-export * from './manual-clock';
-export * from './message-builders';
-export * from './fake-transport';
-export * from './location-store-contract';
-export * from './registrant-store-contract';
-export * from './contract-api';
+export { ManualClock } from './manual-clock';
+export { IdSequence, buildRegister, buildRequest, buildResponseText } from './message-builders';
+export type { ContactSpec, HeaderSpec, OtherRequestSpec, RegisterSpec, RequestSpec, ResponseTextOptions, ViaSpec } from './message-builders';
+export { FakeTransport } from './fake-transport';
+export type { FakeReply, FakeResponder, FakeTransportOptions, SentMessage, SentRequest, SentResponse } from './fake-transport';
+export { runLocationStoreContract } from './location-store-contract';
+export type { LocationStoreContractApi, LocationStoreContractOptions } from './location-store-contract';
+export { registrantStoreContract } from './registrant-store-contract';
+export type { RegistrantStoreContractApi, RegistrantStoreContractOptions, RegistrantStoreFactory } from './registrant-store-contract';
+export type { ContractTestApi } from './contract-api';
 export { SdkError, ConfigError, StoreError, TransportError } from '../errors/sdk-error';
-export * from './build-binding';
+export { BINDING_T0, buildBinding } from './build-binding';
