@@ -42,7 +42,7 @@ export interface RegistrarServerOptions {
   readonly lookupOptions?: LookupOptions;
   /**
    * Where warnings and errors go; at debug level also one entry per request received, response
-   * sent, request forwarded and response relayed ({@link RequestLog}).
+   * sent, request forwarded and response relayed (method, AOR, source, Call-ID, status, ms taken).
    * @defaultValue a silent logger
    */
   readonly logger?: Logger;
