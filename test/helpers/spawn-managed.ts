@@ -31,6 +31,13 @@ export interface SpawnManagedOptions {
    * @defaultValue 0
    */
   readonly killAfterMs?: number;
+  /**
+   * Start the child as the leader of a process group of its own and send every signal to the
+   * whole group, so that the processes it starts end with it: `npx` runs its command under
+   * `sh -c`, which does not pass a SIGTERM on.
+   * @defaultValue false
+   */
+  readonly processGroup?: boolean;
 }
 
 /** A child process whose output is kept (bounded) and whose lifetime is bounded. */
@@ -76,8 +83,20 @@ export function spawnManaged(
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.processGroup === true,
   };
   const child = spawn(command, [...args], spawnOptions);
+  const signal = (name: NodeJS.Signals): void => {
+    if (options.processGroup !== true || child.pid === undefined) {
+      child.kill(name);
+      return;
+    }
+    try {
+      process.kill(-child.pid, name);
+    } catch {
+      // The group is gone already.
+    }
+  };
   let output = '';
   let stdout = '';
   const stdoutWatchers = new Set<() => void>();
@@ -112,7 +131,7 @@ export function spawnManaged(
     (options.killAfterMs ?? 0) > 0
       ? setTimeout(() => {
           keep(`\n[killed after ${options.killAfterMs} ms]\n`);
-          child.kill('SIGKILL');
+          signal('SIGKILL');
         }, options.killAfterMs)
       : undefined;
   void exited.then(() => clearTimeout(killTimer));
@@ -139,9 +158,12 @@ export function spawnManaged(
     });
 
   const stop = async (graceMs = DEFAULT_STOP_GRACE_MS): Promise<ProcessExit> => {
-    if (exit !== undefined || child.exitCode !== null || child.signalCode !== null) return exited;
-    child.kill('SIGTERM');
-    const forceTimer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    if (exit !== undefined || child.exitCode !== null || child.signalCode !== null) {
+      if (options.processGroup === true) signal('SIGKILL'); // whatever the exited leader left behind
+      return exited;
+    }
+    signal('SIGTERM');
+    const forceTimer = setTimeout(() => signal('SIGKILL'), graceMs);
     const result = await exited;
     clearTimeout(forceTimer);
     return result;
