@@ -2,7 +2,7 @@ import type { Logger } from '../ports/logger';
 import type { Transport } from '../ports/transport';
 import type { Registrar } from '../registrar/registrar';
 import { createReginfo, type Reginfo } from '../reginfo/reginfo';
-import { resolveReginfoOptions, type ReginfoOptions } from '../reginfo/reginfo-options';
+import { resolveReginfoSettings, type ReginfoOptions } from '../reginfo/reginfo-options';
 import { ConfigError } from '../errors/sdk-error';
 import { CliUsageError } from './cli-usage-error';
 import type { FlagSpec, FlagValues } from './parse-args';
@@ -72,9 +72,7 @@ export function reginfoOptionsFrom(values: FlagValues): ReginfoFlagOptions | und
     maxSubscribeExpiresSec: flagValue<number>(values, 'reginfo-max-subscribe-expires'),
   };
   try {
-    // Only the flag values are checked here; the registrar and transport are merely required to
-    // be present, and the real ones exist only once the store is open.
-    resolveReginfoOptions({ ...options, registrar: {} as Registrar, transport: {} as Transport });
+    resolveReginfoSettings(options);
   } catch (e) {
     if (e instanceof ConfigError) throw new CliUsageError(withOptionFlag(e.message, 'ReginfoOptions', RENAMED) ?? `--reginfo-server-address: ${e.message}`);
     throw e;

@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, StoreError } from '../errors/sdk-error';
-import type { Transport } from '../ports/transport';
-import { resolveRegistrantOptions } from '../registrant/registrant-options';
+import { resolveRegistrantSettings } from '../registrant/registrant-options';
 import type { RegistrantStore } from '../ports/registrant-store';
 import { createRegistrantScheduler, type RegistrantScheduler } from '../registrant/registrant-scheduler';
 import { JsonFileRegistrantStore } from '../stores/json-file-registrant-store';
@@ -198,8 +197,7 @@ export async function runRegistrantCommand(argv: readonly string[]): Promise<Run
     ? new CliUsageError(withOptionFlag(e.message, 'RegistrantSchedulerOptions', OPTION_FLAGS) ?? e.message)
     : e);
   try {
-    // Only the flag values are checked here: the store and transport are merely required to be present.
-    resolveRegistrantOptions({ ...schedulerOptions, enableClustering: false, store: {} as RegistrantStore, transport: {} as Transport });
+    resolveRegistrantSettings({ ...schedulerOptions, enableClustering: false });
   } catch (e) {
     throw optionError(e);
   }

@@ -6,7 +6,7 @@ import { createRegistrarServer } from '../server/registrar-server';
 import { ConfigError } from '../errors/sdk-error';
 import { CliUsageError } from './cli-usage-error';
 import type { FlagSpec } from './parse-args';
-import { flagValue, formatFlags, parseArgs } from './parse-args';
+import { formatFlags, parseArgs } from './parse-args';
 import { EXTENSION_FLAGS, withFlagName } from './extension-flags';
 import { REGINFO_FLAGS, reginfoOptionsFrom, startReginfo } from './reginfo-flags';
 import { checkOwnershipFlags, OWNERSHIP_FLAGS, ownershipFrom, type Ownership } from './sharing-tags-setup';

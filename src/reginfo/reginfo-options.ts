@@ -103,6 +103,9 @@ function sipUri(name: string, value: string | undefined): string | undefined {
   return value;
 }
 
+/** The ports of {@link ReginfoOptions}: the parts that exist only once a registrar and sockets are up. */
+type ReginfoPorts = 'registrar' | 'transport';
+
 /**
  * Check and freeze the options.
  * @throws {@link ConfigError} for a missing registrar, transport or `serverAddress`, a URI that
@@ -111,6 +114,15 @@ function sipUri(name: string, value: string | undefined): string | undefined {
 export function resolveReginfoOptions(options: ReginfoOptions): ResolvedReginfoOptions {
   if (options?.registrar === undefined) throw new ConfigError('createReginfo needs options.registrar (the registrar whose location it publishes and updates)');
   if (options.transport === undefined) throw new ConfigError('createReginfo needs options.transport');
+  return Object.freeze({ ...resolveReginfoSettings(options), registrar: options.registrar, transport: options.transport });
+}
+
+/**
+ * Check the options that are values, not ports: what a command line can check before it opens a
+ * store or a socket.
+ * @throws {@link ConfigError} as {@link resolveReginfoOptions} does, but for the ports.
+ */
+export function resolveReginfoSettings(options: Omit<ReginfoOptions, ReginfoPorts>): Omit<ResolvedReginfoOptions, ReginfoPorts> {
   const serverAddress = sipUri('serverAddress', options.serverAddress);
   if (serverAddress === undefined) throw new ConfigError("createReginfo needs options.serverAddress (server_address), e.g. 'sip:reginfo@192.0.2.1:5060'");
   const minSubscribeExpiresSec = integer('minSubscribeExpiresSec', options.minSubscribeExpiresSec, 60, 1);
@@ -119,9 +131,7 @@ export function resolveReginfoOptions(options: ReginfoOptions): ResolvedReginfoO
   if (domain !== undefined && !/^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:.]+\]$/.test(domain)) {
     throw new ConfigError(`ReginfoOptions.defaultDomain must be a host name such as 'example.com', got '${domain}'`);
   }
-  return Object.freeze({
-    registrar: options.registrar,
-    transport: options.transport,
+  return {
     serverAddress,
     outboundProxy: sipUri('outboundProxy', options.outboundProxy),
     defaultDomain: domain,
@@ -140,5 +150,5 @@ export function resolveReginfoOptions(options: ReginfoOptions): ResolvedReginfoO
     clock: options.clock ?? systemClock,
     logger: options.logger ?? silentLogger,
     resolver: options.resolver ?? systemResolver,
-  });
+  };
 }

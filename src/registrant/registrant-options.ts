@@ -95,6 +95,18 @@ const integer = (name: string, value: number | undefined, fallback: number, min:
 export function resolveRegistrantOptions(options: RegistrantSchedulerOptions): ResolvedRegistrantOptions {
   if (options?.store === undefined) throw new ConfigError('registrant scheduler needs options.store (a RegistrantStore)');
   if (options.transport === undefined) throw new ConfigError('registrant scheduler needs options.transport');
+  return Object.freeze({ ...resolveRegistrantSettings(options), store: options.store, transport: options.transport });
+}
+
+/** The ports of {@link RegistrantSchedulerOptions}: the parts that exist only once a table and sockets are open. */
+type RegistrantPorts = 'store' | 'transport';
+
+/**
+ * Check the options that are values, not ports: what a command line can check before it opens a
+ * table or a socket.
+ * @throws {@link ConfigError} as {@link resolveRegistrantOptions} does, but for the ports.
+ */
+export function resolveRegistrantSettings(options: Omit<RegistrantSchedulerOptions, RegistrantPorts>): Omit<ResolvedRegistrantOptions, RegistrantPorts> {
   const hashSize = integer('hashSize', options.hashSize, 1, 0, 20);
   const timerIntervalSec = integer('timerIntervalSec', options.timerIntervalSec, 100, 1);
   if (timerIntervalSec < 2 ** hashSize) {
@@ -104,9 +116,7 @@ export function resolveRegistrantOptions(options: RegistrantSchedulerOptions): R
   if (enableClustering && typeof options.isTagActive !== 'function') {
     throw new ConfigError('RegistrantSchedulerOptions.enableClustering needs options.isTagActive(tag, clusterId)');
   }
-  return Object.freeze({
-    store: options.store,
-    transport: options.transport,
+  return {
     clock: options.clock ?? systemClock,
     logger: options.logger ?? silentLogger,
     hashSize,
@@ -122,5 +132,5 @@ export function resolveRegistrantOptions(options: RegistrantSchedulerOptions): R
     resolveHost: options.resolveHost ?? systemResolver.resolveHost,
     resolveSrv: options.resolveSrv ?? systemResolver.resolveSrv,
     random: options.random ?? Math.random,
-  });
+  };
 }
