@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { freePort } from '../helpers/free-port';
 import { spawnManaged } from '../helpers/spawn-managed';
 import { REPOSITORY_ROOT } from '../helpers/start-sipreg';
+import { runToExit, type Exited } from '../helpers/run-to-exit';
 
 const run = promisify(execFile);
 
@@ -21,16 +22,8 @@ const cli = configs.find((c) => typeof c.entry === 'object' && 'cli/main' in c.e
 await build({ ...cli, outDir: process.argv[1], config: false, silent: true });
 `;
 
-/** Run the installed CLI; its exit code, stdout and stderr. */
-async function sipreg(pkg: string, args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [join(pkg, 'dist/cli/main.js'), ...args], { cwd: pkg, timeout: 20_000 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+/** Run the installed CLI until it exits. */
+const sipreg = (pkg: string, args: readonly string[]): Promise<Exited> => runToExit(process.execPath, [join(pkg, 'dist/cli/main.js'), ...args], pkg);
 
 describe('the built CLI installed without its optional store drivers', () => {
   let pkg: string;

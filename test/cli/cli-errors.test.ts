@@ -1,26 +1,16 @@
-import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 
 import { freePort } from '../helpers/free-port';
 import { REPOSITORY_ROOT } from '../helpers/start-sipreg';
+import { runToExit, type Exited } from '../helpers/run-to-exit';
 
-const run = promisify(execFile);
 const CLI = ['--import', join(REPOSITORY_ROOT, 'node_modules/tsx/dist/esm/index.mjs'), join(REPOSITORY_ROOT, 'src/cli/main.ts')];
 
-/** Run the CLI in `cwd` until it exits; its exit code and stderr. */
-async function sipreg(args: readonly string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [...CLI, ...args], { cwd, timeout: 20_000 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+/** Run the CLI in `cwd` until it exits. */
+const sipreg = (args: readonly string[], cwd: string): Promise<Exited> => runToExit(process.execPath, [...CLI, ...args], cwd);
 
 describe('sipreg CLI: runtime errors are one line naming the flag, the value and the cause, and exit 1', () => {
   let dir: string;

@@ -8,19 +8,12 @@ import { promisify } from 'node:util';
 
 import { eventually } from '../helpers/eventually';
 import { redisCommand, startRedis } from '../helpers/start-redis';
+import { runToExit, type Exited } from '../helpers/run-to-exit';
 
 const run = promisify(execFile);
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 
-async function failing(args: string[]): Promise<{ code: number; stderr: string }> {
-  try {
-    await run(process.execPath, [...CLI, ...args], { timeout: 20_000 });
-    return { code: 0, stderr: '' };
-  } catch (e) {
-    const err = e as { code: number; stderr: string };
-    return { code: err.code, stderr: err.stderr };
-  }
-}
+const failing = (args: string[]): Promise<Exited> => runToExit(process.execPath, [...CLI, ...args]);
 
 /** Start the CLI and resolve with the port it announced. */
 function start(args: string[]): Promise<{ child: ChildProcess; port: number }> {
