@@ -193,8 +193,9 @@ export async function runRegistrantCommand(argv: readonly string[]): Promise<Run
     unregisterOnClose: flagValue<boolean>(values, 'unregister-on-exit'),
     userAgent: flagValue<string>(values, 'user-agent'),
   };
-  const optionError = (e: unknown): unknown => (e instanceof ConfigError
-    ? new CliUsageError(withOptionFlag(e.message, 'RegistrantSchedulerOptions', OPTION_FLAGS) ?? e.message)
+  /** A ConfigError as a usage error naming its flag, else as `fallback` says. */
+  const optionError = (e: unknown, fallback = (message: string): string => message): unknown => (e instanceof ConfigError
+    ? new CliUsageError(withOptionFlag(e.message, 'RegistrantSchedulerOptions', OPTION_FLAGS) ?? fallback(e.message))
     : e);
   try {
     resolveRegistrantSettings({ ...schedulerOptions, enableClustering: false });
@@ -231,9 +232,8 @@ export async function runRegistrantCommand(argv: readonly string[]): Promise<Run
   } catch (e) {
     await transport.close();
     await release();
-    if (e instanceof ConfigError) throw new CliUsageError(withOptionFlag(e.message, 'RegistrantSchedulerOptions', OPTION_FLAGS) ?? `--registrants ${registrants.spec}: ${e.message}`);
     if (e instanceof StoreError) throw new CliRuntimeError(`--registrants ${registrants.spec}: ${e.message}`, { cause: e });
-    throw e;
+    throw optionError(e, (message) => `--registrants ${registrants.spec}: ${message}`);
   }
   relay.attach(scheduler);
   const reload = (): void => {
