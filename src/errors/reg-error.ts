@@ -42,6 +42,14 @@ export const REG_ERRORS = {
   'too-many-contacts': { status: 503, reason: 'Service Unavailable', detail: 'Too many registered contacts' },
   'store-failure': { status: 500, reason: 'Server Internal Error', detail: 'Error while updating the location service' },
   'store-unavailable': { status: 503, reason: 'Service Unavailable', detail: 'Location service unavailable' },
+  'auth-required': { status: 401, reason: 'Unauthorized', detail: 'Authentication required' },
+  'proxy-auth-required': { status: 407, reason: 'Proxy Authentication Required', detail: 'Proxy authentication required' },
+  'auth-malformed': { status: 400, reason: 'Bad Request', detail: 'Malformed digest credentials' },
+  'auth-forbidden': { status: 403, reason: 'Forbidden', detail: 'Authenticated user may not use this address-of-record' },
+  'credentials-unavailable': { status: 503, reason: 'Service Unavailable', detail: 'Credential store unavailable' },
+  'credentials-failure': { status: 500, reason: 'Server Internal Error', detail: 'Error while reading the credential store' },
+  'source-banned': { status: 403, reason: 'Forbidden', detail: 'Source banned after failed authentications' },
+  'rate-limited': { status: 503, reason: 'Service Unavailable', detail: 'Too many requests from this source' },
   'store-conflict': { status: 500, reason: 'Server Internal Error', detail: 'Too many concurrent updates of the address-of-record' },
 } as const satisfies Record<string, RegErrorInfo>;
 
