@@ -14,6 +14,7 @@ import { resolveOutboundOptions } from '../features/outbound/outbound-options';
 import type { PushOptions, ResolvedPushOptions } from '../features/push/push-options';
 import { resolvePushOptions } from '../features/push/push-options';
 import type { PushNotifier } from '../features/push/push-notifier';
+import type { Authenticator } from '../auth/authenticator';
 
 /** How the registrar decides a binding's `received` address (RFC 3261 §18.2.1, RFC 3581). */
 export type ReceivedMode =
@@ -113,16 +114,33 @@ export interface RegistrarOptions {
    * only the `contact-refresh` events. @defaultValue undefined
    */
   pushNotifier?: PushNotifier;
+  /**
+   * Authenticates every REGISTER before its AOR is loaded (RFC 3261 §10.3 step 2, §22; OpenSIPS
+   * `www_authorize()` before `save()`): a request without valid credentials gets the
+   * authenticator's answer (401 with `WWW-Authenticate`, 400, or 503 when its credential store is
+   * away) and changes nothing — a `Contact: *` or a de-registration as much as any other. A save
+   * given {@link SaveOptions.identity} (authenticated by the host) skips it. Give it
+   * `createDigestAuthenticator(...)`. @defaultValue undefined: no authentication
+   */
+  auth?: Authenticator;
+  /**
+   * With an authenticated identity, the AOR must be one it may use, else 403 (RFC 3261 §10.3
+   * step 3: "the registrar ... determines if the authenticated user is authorized to modify
+   * registrations for this address-of-record"; OpenSIPS auth_db `db_check_to`, Kamailio
+   * `auth_check`): its own `username@realm` or one of its aliases. @defaultValue true
+   */
+  checkTo?: boolean;
 }
 
 /** {@link RegistrarOptions} with every default applied. */
 export type ResolvedRegistrarOptions = Readonly<
-  Required<Omit<RegistrarOptions, 'sockHdrName' | 'gruu' | 'outbound' | 'push' | 'pushNotifier'>> & {
+  Required<Omit<RegistrarOptions, 'sockHdrName' | 'gruu' | 'outbound' | 'push' | 'pushNotifier' | 'auth'>> & {
     sockHdrName: string | undefined;
     gruu: ResolvedGruuOptions;
     outbound: ResolvedOutboundOptions;
     push: ResolvedPushOptions;
     pushNotifier: PushNotifier | undefined;
+    auth: Authenticator | undefined;
   }
 >;
 
@@ -172,6 +190,8 @@ export function resolveRegistrarOptions(options: RegistrarOptions = {}): Resolve
     outbound: resolveOutboundOptions(options.outbound),
     push: resolvePushOptions(options.push),
     pushNotifier: options.pushNotifier,
+    auth: options.auth,
+    checkTo: options.checkTo ?? true,
   };
   for (const key of nonNegativeIntegers) {
     const v = resolved[key];
@@ -191,6 +211,9 @@ export function resolveRegistrarOptions(options: RegistrarOptions = {}): Resolve
   }
   if (resolved.minExpiresMode !== 'clamp' && resolved.minExpiresMode !== 'reject') {
     throw new ConfigError(`RegistrarOptions.minExpiresMode must be 'clamp' or 'reject', got ${String(resolved.minExpiresMode)}`);
+  }
+  if (resolved.auth !== undefined && typeof resolved.auth.authenticate !== 'function') {
+    throw new ConfigError('RegistrarOptions.auth must have an authenticate(request, kind, source) method: give it createDigestAuthenticator({ credentials })');
   }
   if (!['explicit', 'nat', 'always'].includes(resolved.receivedMode)) {
     throw new ConfigError(`RegistrarOptions.receivedMode must be 'explicit', 'nat' or 'always', got ${String(resolved.receivedMode)}`);

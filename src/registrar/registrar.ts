@@ -44,6 +44,8 @@ import { PushCoordinator } from '../features/push/push-coordinator';
 import type { SaveReplyExtras } from './reply';
 import type { FeatureHooks } from './feature-hooks';
 import { featureHooks } from './feature-hooks';
+import type { AuthIdentity, AuthOutcome } from '../auth/authenticator';
+import { identityMayUse } from '../auth/identity-may-use';
 
 /** Filter of {@link Registrar.remove} (OpenSIPS `remove(domain, AOR, contact, next_hop, sip_instance)`). */
 export interface RemoveQuery {
@@ -66,6 +68,12 @@ export interface BindingsEdit {
 /** Registrar statistics (OpenSIPS `accepted_regs`, `rejected_regs`, `max_expires` ...). */
 export interface RegistrarStats {
   readonly acceptedRegs: number;
+  /**
+   * REGISTERs `save` refused (OpenSIPS `rejected_regs`, which counts `save()` failures). The
+   * refusals of authentication (401, 400 for bad credentials, 503 when the credential store is
+   * away, 403 for a foreign AOR) are not counted: OpenSIPS answers those from `www_authorize()`
+   * and `db_check_to()` before its script calls `save()`.
+   */
   readonly rejectedRegs: number;
   readonly maxExpires: number;
   readonly maxContacts: number;
@@ -240,10 +248,12 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   /**
    * Process a REGISTER (OpenSIPS `save()`): add, refresh or remove the bindings of its AOR and
    * build the reply. Always a promise, whatever the store: it resolves to the outcome, and bad
-   * requests and store failures are a {@link SaveRejected} with the SIP error reply, not a
-   * rejection. It rejects only on misuse ({@link ConfigError} after {@link Registrar.close}).
+   * requests, refused authentication and store failures are a {@link SaveRejected} with the SIP
+   * error reply, not a rejection. With {@link RegistrarOptions.auth}, the request is
+   * authenticated (RFC 3261 §10.3 steps 2 and 3) before anything is loaded or written. It rejects only on misuse ({@link ConfigError} after {@link Registrar.close}).
    * The work starts synchronously: the bindings of a synchronous store (memory, SQLite) are
-   * committed, and the events emitted, before `save` returns.
+   * committed, and the events emitted, before `save` returns (with an authenticator, when it
+   * answers synchronously too: over a memory credential store).
    */
   async save(request: SipRequest, options?: SaveOptions): Promise<SaveResult> {
     return this.saveNow(request, options);
@@ -263,6 +273,28 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     const aor = toAor(save.aor === undefined ? request.to.uri : asAorUri(save.aor), this.options);
     if (!aor.ok) return this.reject(request, save, aor.error);
     const key = aor.value;
+    const auth = this.options.auth;
+    if (save.identity !== undefined || auth === undefined) return this.authorized(request, save, key, save.identity);
+    const outcome = auth.authenticate(request, 'www', save.source);
+    if (outcome instanceof Promise) return outcome.then((o) => this.authenticated(request, save, key, o));
+    return this.authenticated(request, save, key, outcome);
+  }
+
+  /** A save once its authenticator answered: refused with the authenticator's reply, or on to the identity check. */
+  private authenticated(request: SipRequest, save: SaveOptions, aor: string, outcome: AuthOutcome): MaybePromise<SaveResult> {
+    if (!outcome.ok) return this.refuse(request, save, outcome.error, aor, outcome.failed);
+    return this.authorized(request, save, aor, outcome.identity);
+  }
+
+  /**
+   * A save once who sent it is settled (`identity` undefined without authentication): with
+   * `checkTo` the AOR must be the identity's (RFC 3261 §10.3 step 3), then the save starts, after
+   * the AOR's saves in flight.
+   */
+  private authorized(request: SipRequest, save: SaveOptions, key: string, identity: AuthIdentity | undefined): MaybePromise<SaveResult> {
+    if (identity !== undefined && this.options.checkTo && !identityMayUse(identity, key, this.options.caseSensitive)) {
+      return this.refuse(request, save, regError('auth-forbidden'), key, false);
+    }
     const queued = this.saving.get(key);
     if (queued !== undefined) {
       const next = (): MaybePromise<SaveResult> => this.commitLoop(request, save, key, 1);
@@ -393,11 +425,18 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     this.options.logger.error({ err: e }, what);
   }
 
+  /** A refusal by `save` itself, counted in `rejectedRegs`. */
   private reject(request: SipRequest, save: SaveOptions, error: RegError, aor?: string): SaveResult {
     this.rejected++;
+    return this.refuse(request, save, error, aor, false);
+  }
+
+  /** A refused REGISTER; authentication refusals come here directly, not counted (see {@link RegistrarStats.rejectedRegs}). */
+  private refuse(request: SipRequest, save: SaveOptions, error: RegError, aor: string | undefined, authFailed: boolean): SaveResult {
     const { status } = regErrorStatus(error);
     this.options.logger.debug({ aor, code: error.code, status }, 'REGISTER rejected');
-    return { ok: false, status, aor, error, response: save.noReply ? undefined : buildErrorReply(request, error) };
+    const response = save.noReply ? undefined : buildErrorReply(request, error);
+    return authFailed ? { ok: false, status, aor, error, response, authFailed } : { ok: false, status, aor, error, response };
   }
 
   private storeFailure(request: SipRequest, save: SaveOptions, aor: string, e: unknown): SaveResult {

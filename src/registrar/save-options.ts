@@ -2,6 +2,7 @@ import type { NameAddrValue, SipResponse } from '../sip/message';
 import type { UpstreamRegistration } from '../ports/binding';
 import type { Source } from '../ports/transport';
 import type { PathMode } from '../features/path/path-mode';
+import type { AuthIdentity } from '../auth/authenticator';
 
 /**
  * How uploaded Contacts are matched to stored bindings (OpenSIPS `M` save flag):
@@ -44,7 +45,14 @@ export interface SaveOptions {
   aor?: string;
   /** Cluster ownership tag stored with each binding (`save(..., ownership_tag)`). */
   ownershipTag?: string;
-  /** Where the REGISTER came from: socket and NAT detection. */
+  /**
+   * Who sent the REGISTER, when the host authenticated it itself (its own digest check, a TLS
+   * client certificate, an edge proxy's assertion): the registrar's {@link RegistrarOptions.auth}
+   * is then not run, and with {@link RegistrarOptions.checkTo} the AOR must still be one this
+   * identity may use, else 403 (RFC 3261 §10.3 steps 2 and 3). @defaultValue none
+   */
+  identity?: AuthIdentity;
+  /** Where the REGISTER came from: socket and NAT detection (and the authenticator's nonce binding). */
   source?: Source;
   /** Explicit `received` URI for the bindings (OpenSIPS `received_avp`). */
   received?: string;

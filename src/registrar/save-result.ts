@@ -1,6 +1,7 @@
 import type { Binding } from '../ports/binding';
 import type { RegError } from '../errors/reg-error';
 import type { BindingChange } from './binding-change';
+import type { AuthOutcome } from '../auth/authenticator';
 
 /** A REGISTER the registrar accepted: the bindings were committed (or nothing had to change). */
 export interface SaveAccepted {
@@ -28,6 +29,12 @@ export interface SaveRejected {
   readonly error: RegError;
   /** The wire error reply, unless `noReply` was set. */
   readonly response?: Uint8Array;
+  /**
+   * Set when the REGISTER carried credentials for the realm that did not verify (wrong password,
+   * unknown user: {@link AuthOutcome} `failed`): what a ban on repeated failures counts
+   * (`SourceGuard.authFailed`). Absent for a first request without credentials or a stale nonce.
+   */
+  readonly authFailed?: true;
 }
 
 /** Outcome of {@link Registrar.save}. */
