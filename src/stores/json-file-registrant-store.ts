@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { registrantKeyText, type RegistrantKey, type RegistrantRecord, type RegistrantStore } from '../ports/registrant-store';
-import { ConfigError, StoreError } from '../errors/sdk-error';
+import { ConfigError, type StoreError } from '../errors/sdk-error';
 import { closedStoreError } from './closed-store-error';
+import { fileStoreError } from './file-store-error';
+import { replaceFileAtomically } from './replace-file-atomically';
 import {
   OPENSIPS_REGISTRANT_COLUMNS,
   REGISTRANT_FIELDS,
@@ -15,6 +15,7 @@ import {
 } from './registrant-record-from-row';
 
 const STORE = 'JsonFileRegistrantStore';
+const DRIVER = 'json registrant store';
 
 /** How an entry of the file names its keys. */
 type KeyStyle = 'record' | 'column';
@@ -34,15 +35,6 @@ interface ParsedFile {
 }
 
 const keyOf = (style: KeyStyle, field: RegistrantField): string => (style === 'record' ? field : OPENSIPS_REGISTRANT_COLUMNS[field]);
-
-const fileError = (path: string, operation: string, error: unknown): StoreError => {
-  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  const transient = code === 'EBUSY' || code === 'EAGAIN' || code === 'EMFILE' || code === 'ENFILE';
-  return new StoreError(`json registrant store: ${operation} ${path} failed: ${typeof message === 'string' ? message : String(error)}`, {
-    cause: error,
-    transient,
-  });
-};
 
 /** Which key style an entry uses; throws when it mixes both or has an unknown key. */
 const styleOf = (path: string, index: number, entry: Record<string, unknown>): KeyStyle => {
@@ -141,7 +133,7 @@ export class JsonFileRegistrantStore implements RegistrantStore {
     if (records[index].enabled === enabled) return true;
     if (styles[index] === 'record') entries[index].enabled = enabled;
     else entries[index].state = enabled ? 0 : 1;
-    this.#write(`${JSON.stringify(entries, null, 2)}\n`);
+    replaceFileAtomically(DRIVER, this.#path, `${JSON.stringify(entries, null, 2)}\n`);
     return true;
   }
 
@@ -156,7 +148,7 @@ export class JsonFileRegistrantStore implements RegistrantStore {
     try {
       text = readFileSync(path, 'utf8');
     } catch (error) {
-      throw fileError(path, 'read', error);
+      throw fileStoreError(DRIVER, path, 'read', error);
     }
     let parsed: unknown;
     try {
@@ -194,48 +186,6 @@ export class JsonFileRegistrantStore implements RegistrantStore {
       records.push(record);
     });
     return { entries: parsed as Record<string, unknown>[], styles, records: Object.freeze(records) };
-  }
-
-  /** Replace the file's content atomically: temp file beside it, fsync, rename over it. */
-  #write(text: string): void {
-    let target: string;
-    let mode: number;
-    try {
-      target = realpathSync(this.#path);
-      mode = statSync(target).mode & 0o777;
-    } catch (error) {
-      throw fileError(this.#path, 'stat', error);
-    }
-    const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-    try {
-      const fd = openSync(temp, 'wx', mode);
-      try {
-        const bytes = Buffer.from(text, 'utf8');
-        for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
-        fchmodSync(fd, mode);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(temp, target);
-    } catch (error) {
-      try {
-        unlinkSync(temp);
-      } catch {
-        // The temporary file was never created, or is already renamed.
-      }
-      throw fileError(this.#path, 'rewrite', error);
-    }
-    try {
-      const dir = openSync(dirname(target), 'r');
-      try {
-        fsyncSync(dir);
-      } finally {
-        closeSync(dir);
-      }
-    } catch {
-      // Best effort: some platforms cannot fsync a directory; the rename itself is done.
-    }
   }
 
   #assertOpen(): void {

@@ -1,5 +1,6 @@
 import type { RegistrantKey, RegistrantRecord } from '../ports/registrant-store';
 import { ConfigError } from '../errors/sdk-error';
+import { describeValue as describe } from './describe-value';
 
 /** A field of {@link RegistrantRecord}; each maps to one column of the OpenSIPS `registrant` table. */
 export type RegistrantField = keyof RegistrantRecord;
@@ -67,13 +68,6 @@ export type EnabledEncoding = 'state' | 'boolean';
 export type RowFailure = (field: RegistrantField, problem: string) => never;
 
 type MutableRecord = { -readonly [F in RegistrantField]?: RegistrantRecord[F] };
-
-const describe = (value: unknown): string => {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (value === null || typeof value !== 'object') return String(value);
-  return Array.isArray(value) ? 'an array' : 'an object';
-};
 
 /**
  * Build a frozen {@link RegistrantRecord} from one row, the single place the SQLite and JSON
