@@ -14,6 +14,12 @@ export interface StartBaresipOptions {
   readonly registrarPort: number;
   /** User part of the account's AOR `sip:USER@127.0.0.1`. */
   readonly user: string;
+  /**
+   * The account's digest password (`auth_pass`; the username is the AOR's user), answering the
+   * registrar's 401 challenges (RFC 3261 §22.2).
+   * @defaultValue `"x"`
+   */
+  readonly authPass?: string;
   /** The UUID baresip sends as `+sip.instance="<urn:uuid:UUID>"` (its `uuid` file). */
   readonly instanceUuid: string;
   /**
@@ -63,7 +69,7 @@ export function startBaresip(options: StartBaresipOptions): BaresipProcess {
     '',
   ].join('\n');
   const accounts = [
-    `<sip:${options.user}@127.0.0.1;transport=tcp>;auth_pass=x`,
+    `<sip:${options.user}@127.0.0.1;transport=tcp>;auth_pass=${options.authPass ?? 'x'}`,
     `outbound="sip:127.0.0.1:${options.registrarPort};transport=tcp"`,
     `regint=${options.registerIntervalSec ?? DEFAULT_REGISTER_INTERVAL_SEC}`,
     'sipnat=outbound',

@@ -24,10 +24,15 @@ export interface UdpSipPeerOptions {
   readonly unanswered?: readonly string[];
   /** The user part of {@link UdpSipPeer.uri}. Default: `alice`. */
   readonly user?: string;
+  /**
+   * The loopback address the socket binds to, e.g. `127.0.0.2` for a second source (Linux
+   * answers the whole of 127.0.0.0/8 on `lo`). Requests still go to 127.0.0.1. Default: `127.0.0.1`.
+   */
+  readonly address?: string;
 }
 
 /**
- * A SIP endpoint on a UDP socket of 127.0.0.1, played by an interop test as a UA, a caller or a
+ * A SIP endpoint on a UDP socket of 127.0.0.1 (or another loopback address), played by an interop test as a UA, a caller or a
  * reg-event watcher. It sends requests (retransmitted every 500 ms until a final response, RFC 3261
  * §17.1.2.2 Timer E), keeps every message it receives, and — as a phone or a watcher does —
  * answers every request but ACK (and the methods of {@link UdpSipPeerOptions.unanswered}) with
@@ -51,12 +56,12 @@ export class UdpSipPeer {
     socket.on('message', (bytes, remote) => this.#onMessage(bytes, remote));
   }
 
-  /** Bind a new peer to a free UDP port of 127.0.0.1. */
+  /** Bind a new peer to a free UDP port of 127.0.0.1 (or {@link UdpSipPeerOptions.address}). */
   static open(options: UdpSipPeerOptions = {}): Promise<UdpSipPeer> {
     const socket = createSocket('udp4');
     return new Promise((resolve, reject) => {
       socket.once('error', reject);
-      socket.bind(0, '127.0.0.1', () => resolve(new UdpSipPeer(socket, options)));
+      socket.bind(0, options.address ?? '127.0.0.1', () => resolve(new UdpSipPeer(socket, options)));
     });
   }
 
@@ -65,9 +70,14 @@ export class UdpSipPeer {
     return this.#socket.address().port;
   }
 
-  /** `sip:<user>@127.0.0.1:<port>`: a contact that reaches this peer (user from {@link UdpSipPeerOptions.user}). */
+  /** The address the socket is bound to (127.0.0.1 unless {@link UdpSipPeerOptions.address} says otherwise). */
+  get address(): string {
+    return this.#socket.address().address;
+  }
+
+  /** `sip:<user>@<address>:<port>`: a contact that reaches this peer (user from {@link UdpSipPeerOptions.user}). */
   get uri(): string {
-    return `sip:${this.#user}@127.0.0.1:${this.port}`;
+    return `sip:${this.#user}@${this.address}:${this.port}`;
   }
 
   /** Every request received so far, in order of arrival (retransmissions included). */
@@ -82,10 +92,12 @@ export class UdpSipPeer {
 
   /**
    * Send the request `text` to `udp:127.0.0.1:port` and resolve with its final response (same
-   * Call-ID, CSeq and method), retransmitting it every 500 ms until then. Rejects after 5 s
-   * without one, with the {@link UdpSipPeerOptions.context} in the message.
+   * Call-ID, CSeq and method), retransmitting it every 500 ms until then. Rejects after
+   * `timeoutMs` without one, with the {@link UdpSipPeerOptions.context} in the message.
+   *
+   * @param timeoutMs - how long to wait for the final response. @defaultValue 5000
    */
-  async request(text: string, port: number): Promise<SipResponse> {
+  async request(text: string, port: number, timeoutMs = REPLY_TIMEOUT_MS): Promise<SipResponse> {
     const request = parseSip(text);
     if (request.kind !== 'request') throw new Error('UdpSipPeer.request: not a request');
     const answers = (m: SipMessage): m is SipResponse =>
@@ -93,10 +105,10 @@ export class UdpSipPeer {
     this.send(text, port);
     const retransmit = setInterval(() => this.send(text, port), RETRANSMIT_MS);
     try {
-      const response = await this.waitFor(answers, REPLY_TIMEOUT_MS);
+      const response = await this.waitFor(answers, timeoutMs);
       if (response === undefined) {
         const context = this.#context === undefined ? '' : `\n${this.#context()}`;
-        throw new Error(`no final response to ${request.method} ${request.uri} (Call-ID ${request.callId}, CSeq ${request.cseq.seq}) from port ${port} within ${REPLY_TIMEOUT_MS} ms${context}`);
+        throw new Error(`no final response to ${request.method} ${request.uri} (Call-ID ${request.callId}, CSeq ${request.cseq.seq}) from port ${port} within ${timeoutMs} ms${context}`);
       }
       return response;
     } finally {
