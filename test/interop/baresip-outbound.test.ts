@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
+import { isResponseTo, tracedMessages } from '../helpers/baresip-trace';
 import { findBinary } from '../helpers/find-binary';
 import { freeBaresipPorts, freeUdpTcpPort } from '../helpers/free-udp-tcp-port';
 import { queryBindings, type BindingQueryAnswer } from '../helpers/query-bindings';
@@ -26,19 +27,6 @@ if (BARESIP === undefined && !IN_CI) {
   console.warn('baresip is not installed: skipping the baresip interop tests (apt-get install baresip)');
 }
 const describeWithBaresip = BARESIP !== undefined || IN_CI ? describe : describe.skip;
-
-/** The SIP messages of baresip's trace (`-s`), each as `TCP a -> b` plus its text. */
-function tracedMessages(output: string): string[] {
-  return output
-    .split(/^(?=(?:TCP|UDP) \S+ -> \S+$)/m)
-    .filter((block) => /^(?:TCP|UDP) /.test(block))
-    .map((block) => block.replaceAll('\r\n', '\n'));
-}
-
-/** Whether a traced message is a 200 OK to a request of `method` (whose CSeq number is `cseq`, if given). */
-function isOkTo(message: string, method: string, cseq = '\\d+'): boolean {
-  return /\nSIP\/2\.0 200 OK\n/.test(message) && new RegExp(`\\nCSeq: ${cseq} ${method}\\n`).test(message);
-}
 
 describeWithBaresip('baresip registering with SIP Outbound against the sipreg CLI registrar over TCP', () => {
   const instanceUuid = randomUUID();
@@ -106,7 +94,7 @@ describeWithBaresip('baresip registering with SIP Outbound against the sipreg CL
 
   it('received an outbound REGISTER from baresip and answered it with Require: outbound', async () => {
     // baresip's output pipe may lag the registrar's answer to the query.
-    const ok = await eventually(() => traced().find((message) => isOkTo(message, 'REGISTER')), "the 200 OK to baresip's REGISTER");
+    const ok = await eventually(() => traced().find((message) => isResponseTo(message, 200, 'REGISTER')), "the 200 OK to baresip's REGISTER");
     const register = traced().find((message) => /\nREGISTER /.test(message));
     expect(register).toMatch(/\nSupported: [^\n]*\boutbound\b/);
     expect(register).toContain(`;expires=60;+sip.instance="<urn:uuid:${instanceUuid}>";reg-id=1\n`);
@@ -120,7 +108,7 @@ describeWithBaresip('baresip registering with SIP Outbound against the sipreg CL
     const unregister = messages.find((message) => /\nREGISTER /.test(message) && /;expires=0\b/.test(message));
     const cseq = /\nCSeq: (\d+) REGISTER\n/.exec(unregister ?? '')?.[1];
     expect(cseq).toBeDefined();
-    const ok = messages.find((message) => isOkTo(message, 'REGISTER', cseq));
+    const ok = messages.find((message) => isResponseTo(message, 200, 'REGISTER', cseq));
     expect(ok).toBeDefined();
     expect(ok).not.toMatch(/\nContact:/i);
     const answer = await query();

@@ -54,6 +54,7 @@ import { kamailioRegistrarConfig, startKamailio } from '../helpers/start-kamaili
 import { startCliCommand, startSipreg } from '../helpers/start-sipreg';
 import { eventually } from '../helpers/eventually';
 import { sleep } from '../helpers/sleep';
+import { cliStateChanges, FIRST_REGISTRATION_WITH_CHALLENGE, stateSteps } from '../helpers/registrant-state-log';
 
 const KAMAILIO = findBinary('kamailio');
 const IN_CI = (process.env.CI ?? '') !== '' && process.env.CI !== 'false';
@@ -176,40 +177,6 @@ async function distinctPorts(count: number, taken: readonly number[] = []): Prom
 }
 
 // ---------------------------------------------------------------------------------------------
-// The CLI's state-change log
-// ---------------------------------------------------------------------------------------------
-
-/** One state change the CLI logged on stderr (one JSON line each). */
-interface LoggedStateChange {
-  readonly aor: string;
-  readonly from: RegistrantState;
-  readonly to: RegistrantState;
-  readonly reason: string;
-  readonly status?: number;
-}
-
-function cliStateChanges(output: string): LoggedStateChange[] {
-  const changes: LoggedStateChange[] = [];
-  for (const line of output.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    let entry: Record<string, unknown>;
-    try {
-      entry = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      continue; // a line split across two reads: the next output() has it whole
-    }
-    if (typeof entry.from === 'string' && typeof entry.to === 'string' && typeof entry.aor === 'string') {
-      changes.push(entry as unknown as LoggedStateChange);
-    }
-  }
-  return changes;
-}
-
-const steps = (changes: readonly { from: RegistrantState; to: RegistrantState }[]): string[] => changes.map((c) => `${c.from} -> ${c.to}`);
-
-const FIRST_REGISTRATION_WITH_CHALLENGE = ['NOT_REGISTERED -> REGISTERING', 'REGISTERING -> AUTHENTICATING', 'AUTHENTICATING -> REGISTERED'];
-
-// ---------------------------------------------------------------------------------------------
 // The tests
 // ---------------------------------------------------------------------------------------------
 
@@ -276,7 +243,7 @@ describeWithKamailio('registrant against Kamailio with digest authentication ove
 
     it('registers with digest credentials (REGISTERING → AUTHENTICATING → REGISTERED), and Kamailio holds the binding for the expiry asked', async () => {
       const registered = await nthChangeTo('alice', 'REGISTERED', 1, EXCHANGE_TIMEOUT_MS);
-      expect(steps(changesOf('alice'))).toEqual(FIRST_REGISTRATION_WITH_CHALLENGE);
+      expect(stateSteps(changesOf('alice'))).toEqual(FIRST_REGISTRATION_WITH_CHALLENGE);
       expect(registered).toMatchObject({ status: 200, reason: `200 registered for ${LONG_EXPIRY_S} s` });
 
       const location = await bindingsAt(kamailioPort, `sip:alice@${DOMAIN}`, context);
@@ -294,7 +261,7 @@ describeWithKamailio('registrant against Kamailio with digest authentication ove
 
     it('ends in WRONG_CREDENTIALS after exactly two REGISTERs with a wrong password, and sends no more', async () => {
       const failed = await nthChangeTo('bob', 'WRONG_CREDENTIALS', 1, EXCHANGE_TIMEOUT_MS);
-      expect(steps(changesOf('bob'))).toEqual(['NOT_REGISTERED -> REGISTERING', 'REGISTERING -> AUTHENTICATING', 'AUTHENTICATING -> WRONG_CREDENTIALS']);
+      expect(stateSteps(changesOf('bob'))).toEqual(['NOT_REGISTERED -> REGISTERING', 'REGISTERING -> AUTHENTICATING', 'AUTHENTICATING -> WRONG_CREDENTIALS']);
       expect(failed.status).toBe(401);
       await eventually(() => (registersOf(kamailioOutput(), 'bob').length >= 2 ? true : undefined), "bob's two REGISTERs in Kamailio's log", EXCHANGE_TIMEOUT_MS, context);
 
@@ -302,7 +269,7 @@ describeWithKamailio('registrant against Kamailio with digest authentication ove
       await sleep(failed.at + 2 * TIMER_INTERVAL_S * 1_000 + 500 - Date.now());
       const sent = registersOf(kamailioOutput(), 'bob');
       expect(sent.map((r) => [r.cseq, r.authenticated])).toEqual([[1, false], [2, true]]);
-      expect(steps(changesOf('bob'))).toHaveLength(3);
+      expect(stateSteps(changesOf('bob'))).toHaveLength(3);
       const [status] = scheduler!.list(keyOf('bob'));
       expect(status).toMatchObject({ state: 'WRONG_CREDENTIALS', failures: 1, lastStatus: 401 });
       // The retry waits the expiry (no failure_retry_interval), as OpenSIPS does for a rejected password.
@@ -319,7 +286,7 @@ describeWithKamailio('registrant against Kamailio with digest authentication ove
       const done = await nthChangeTo('alice', 'NOT_REGISTERED', 1, EXCHANGE_TIMEOUT_MS);
       const removal = changesOf('alice').slice(before);
       // The unREGISTER re-uses the registration's nonce (pre-emptive authentication): one round trip.
-      expect(steps(removal)).toEqual(['REGISTERED -> AUTHENTICATING_UNREGISTER', 'AUTHENTICATING_UNREGISTER -> NOT_REGISTERED']);
+      expect(stateSteps(removal)).toEqual(['REGISTERED -> AUTHENTICATING_UNREGISTER', 'AUTHENTICATING_UNREGISTER -> NOT_REGISTERED']);
       expect(removal[0].reason).toBe('disabled');
       // At once: not at the next visit of the bucket (every 4 s).
       expect(removal[0].at - disabledAt).toBeLessThan(500);
@@ -354,7 +321,7 @@ describeWithKamailio('registrant against Kamailio with digest authentication ove
 
     it(`refreshes a ${REFRESH_EXPIRY_S} s registration before it runs out: Kamailio still holds it after more than one expiry`, async () => {
       const first = await nthChangeTo('carol', 'REGISTERED', 1, EXCHANGE_TIMEOUT_MS);
-      expect(steps(changesOf('carol')).slice(0, 3)).toEqual(FIRST_REGISTRATION_WITH_CHALLENGE);
+      expect(stateSteps(changesOf('carol')).slice(0, 3)).toEqual(FIRST_REGISTRATION_WITH_CHALLENGE);
 
       // One expiry period and a margin after the first registration ...
       await sleep(first.at + (REFRESH_EXPIRY_S + 2) * 1_000 - Date.now());
@@ -369,7 +336,7 @@ describeWithKamailio('registrant against Kamailio with digest authentication ove
       const registeredAt = changesOf('carol').filter((c) => c.to === 'REGISTERED').map((c) => c.at);
       expect(registeredAt.length).toBeGreaterThanOrEqual(2);
       for (let i = 1; i < registeredAt.length; i++) expect(registeredAt[i] - registeredAt[i - 1]).toBeLessThan((REFRESH_EXPIRY_S - 1) * 1_000);
-      expect(steps(changesOf('carol')).slice(3, 5)).toEqual(['REGISTERED -> AUTHENTICATING', 'AUTHENTICATING -> REGISTERED']);
+      expect(stateSteps(changesOf('carol')).slice(3, 5)).toEqual(['REGISTERED -> AUTHENTICATING', 'AUTHENTICATING -> REGISTERED']);
       const sent = registersOf(kamailioOutput(), 'carol');
       expect(new Set(sent.map((r) => r.callId)).size).toBe(1);
       expect(sent.map((r) => r.cseq)).toEqual(sent.map((_, i) => i + 1));
@@ -412,7 +379,7 @@ describeWithKamailio('registrant against Kamailio with digest authentication ove
         CLI_TIMEOUT_MS,
         context,
       );
-      expect(steps(logged)).toEqual(FIRST_REGISTRATION_WITH_CHALLENGE);
+      expect(stateSteps(logged)).toEqual(FIRST_REGISTRATION_WITH_CHALLENGE);
       expect(logged[1].reason).toBe('401 challenge answered');
       expect(logged[2]).toMatchObject({ status: 200, reason: `200 registered for ${LONG_EXPIRY_S} s` });
 
@@ -471,7 +438,7 @@ describe('registrant CLI with an OpenSIPS SQLite table against the sipreg regist
       context,
     );
     // The sipreg registrar does not challenge.
-    expect(steps(logged)).toEqual(['NOT_REGISTERED -> REGISTERING', 'REGISTERING -> REGISTERED']);
+    expect(stateSteps(logged)).toEqual(['NOT_REGISTERED -> REGISTERING', 'REGISTERING -> REGISTERED']);
     expect(logged[1]).toMatchObject({ status: 200, reason: `200 registered for ${expirySec} s` });
 
     const location = await bindingsAt(registrarPort, aor, context);

@@ -1,0 +1,15 @@
+/** The SIP messages of baresip's trace (`-s`), each as `TCP a -> b` plus its text, line ends as `\n`. */
+export function tracedMessages(output: string): string[] {
+  return output
+    .split(/^(?=(?:TCP|UDP) \S+ -> \S+$)/m)
+    .filter((block) => /^(?:TCP|UDP) /.test(block))
+    .map((block) => block.replaceAll('\r\n', '\n'));
+}
+
+/**
+ * Whether a traced message is a response of `status` (RFC 3261 §7.2) to a request of `method`
+ * (whose CSeq number is `cseq`, if given).
+ */
+export function isResponseTo(message: string, status: number, method: string, cseq = '\\d+'): boolean {
+  return new RegExp(`\\nSIP/2\\.0 ${status} `).test(message) && new RegExp(`\\nCSeq: ${cseq} ${method}\\n`).test(message);
+}
