@@ -1,4 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { DIGEST_ALGORITHMS, digestHash } from '../auth/digest-hash';
+import { parseAlgorithm } from '../auth/parse-algorithm';
+import { digestResponse } from '../auth/verify-response';
 
 /** A user's credentials for one realm (RFC 3261 §22). */
 export interface DigestCredentials {
@@ -19,11 +22,6 @@ export interface DigestChallenge {
   /** The server asks for the username hashed (RFC 7616 §3.4.4). */
   readonly userhash: boolean;
 }
-
-/** The hash behind each algorithm this client answers (RFC 7616 §6.1), weakest first; a `-sess` variant uses its base's. */
-const HASHES: ReadonlyMap<string, string> = new Map([['MD5', 'md5'], ['SHA-256', 'sha256'], ['SHA-512-256', 'sha512-256']]);
-
-const baseAlgorithm = (challenge: DigestChallenge): string => challenge.algorithm.toUpperCase().replace(/-SESS$/, '');
 
 /** The qop answering `challenge`: `auth` over `auth-int`, '' for an RFC 2069 challenge, undefined when it offers neither. */
 function qopFor(challenge: DigestChallenge): 'auth' | 'auth-int' | '' | undefined {
@@ -65,13 +63,13 @@ export function parseDigestChallenge(value: string): DigestChallenge | undefined
  * answerable.
  */
 export function selectDigestChallenge(values: readonly string[]): DigestChallenge | undefined {
-  const ranked = [...HASHES.keys()];
   let best: DigestChallenge | undefined;
   let bestRank = -1;
   for (const value of values) {
     const challenge = parseDigestChallenge(value);
     if (challenge === undefined || qopFor(challenge) === undefined) continue;
-    const rank = ranked.indexOf(baseAlgorithm(challenge));
+    const name = parseAlgorithm(challenge.algorithm);
+    const rank = name === undefined ? -1 : DIGEST_ALGORITHMS.indexOf(name.algorithm);
     if (rank > bestRank) [best, bestRank] = [challenge, rank];
   }
   return best;
@@ -100,17 +98,17 @@ export function digestAuthorization(
   cnonce: string = randomBytes(8).toString('hex'),
   nc = 1,
 ): string | undefined {
-  const hash = HASHES.get(baseAlgorithm(challenge));
+  const name = parseAlgorithm(challenge.algorithm);
   const qop = qopFor(challenge);
-  if (hash === undefined || qop === undefined) return undefined;
+  if (name === undefined || qop === undefined) return undefined;
   if (!Number.isInteger(nc) || nc < 1 || nc > 0xffffffff) throw new RangeError(`nonce count out of range: ${nc}`);
-  const h = (data: string | Uint8Array): string => createHash(hash).update(data).digest('hex');
-  let ha1 = h(`${credentials.username}:${challenge.realm}:${credentials.password}`);
-  if (challenge.algorithm.toUpperCase().endsWith('-SESS')) ha1 = h(`${ha1}:${challenge.nonce}:${cnonce}`);
-  const ha2 = h(qop === 'auth-int' ? `${request.method}:${request.uri}:${h(request.body ?? '')}` : `${request.method}:${request.uri}`);
+  const { algorithm } = name;
   const ncValue = nc.toString(16).padStart(8, '0');
-  const response = qop === '' ? h(`${ha1}:${challenge.nonce}:${ha2}`) : h(`${ha1}:${challenge.nonce}:${ncValue}:${cnonce}:${qop}:${ha2}`);
-  const username = challenge.userhash ? h(`${credentials.username}:${challenge.realm}`) : credentials.username;
+  const response = digestResponse({
+    algorithm, sess: name.sess, ha1: digestHash(algorithm, `${credentials.username}:${challenge.realm}:${credentials.password}`),
+    nonce: challenge.nonce, qop, nc: ncValue, cnonce, method: request.method, uri: request.uri, body: request.body,
+  });
+  const username = challenge.userhash ? digestHash(algorithm, `${credentials.username}:${challenge.realm}`) : credentials.username;
   const quote = (s: string): string => `"${s.replace(/(["\\])/g, '\\$1')}"`;
   let out = `Digest username=${quote(username)}, realm=${quote(challenge.realm)}, nonce=${quote(challenge.nonce)}, uri=${quote(request.uri)}, response="${response}", algorithm=${challenge.algorithm}`;
   if (challenge.opaque !== undefined) out += `, opaque=${quote(challenge.opaque)}`;

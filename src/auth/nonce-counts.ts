@@ -1,0 +1,76 @@
+import { LRUCache } from 'lru-cache';
+import type { Clock } from '../ports/clock';
+
+/**
+ * The counts seen with one nonce: the highest, and a 64-bit window of the 64 below it as two
+ * 32-bit words (bit i of the 64 set = `highest - 1 - i` seen).
+ */
+interface SeenCounts {
+  highest: number;
+  low: number;
+  high: number;
+}
+
+/** Width of the window of counts below the highest that may still arrive out of order. */
+const WINDOW = 64;
+
+/**
+ * Nonce-count replay protection (RFC 7616 §3.4 and §5.5 on `nc`; Kamailio `nonce_count`): per
+ * nonce the highest `nc` seen and which of the 64 below it were seen, so requests that overtook
+ * each other still pass. A count seen before, or below the window, is a replay. Bounded: the
+ * least recently used of `capacity` nonces is forgotten, and a nonce is remembered for its
+ * lifetime only (a nonce older than that is stale anyway).
+ */
+export class NonceCounts {
+  readonly #seen: LRUCache<string, SeenCounts>;
+
+  /**
+   * @param capacity - Nonces remembered at most.
+   * @param ttlMs - How long a nonce is remembered after its first count: its lifetime plus clock skew.
+   */
+  constructor(capacity: number, ttlMs: number, clock: Clock) {
+    this.#seen = new LRUCache<string, SeenCounts>({ max: capacity, ttl: ttlMs, ttlResolution: 0, perf: { now: () => clock.now() } });
+  }
+
+  /** Record `nc` for `nonce`: true when it was not seen before, false for a replay. */
+  accept(nonce: string, nc: number): boolean {
+    const seen = this.#seen.get(nonce);
+    if (seen === undefined) {
+      this.#seen.set(nonce, { highest: nc, low: 0, high: 0 });
+      return true;
+    }
+    if (nc > seen.highest) {
+      slide(seen, nc - seen.highest);
+      seen.highest = nc;
+      return true;
+    }
+    const below = seen.highest - 1 - nc;
+    if (below < 0 || below >= WINDOW) return false;
+    const bit = 1 << (below & 31);
+    if (below < 32) {
+      if ((seen.low & bit) !== 0) return false;
+      seen.low |= bit;
+    } else {
+      if ((seen.high & bit) !== 0) return false;
+      seen.high |= bit;
+    }
+    return true;
+  }
+}
+
+/** Move the window up by `shift` counts, marking the old highest (now `shift - 1` below the new one) as seen. */
+function slide(seen: SeenCounts, shift: number): void {
+  if (shift >= WINDOW) {
+    seen.low = 0;
+    seen.high = 0;
+  } else if (shift >= 32) {
+    seen.high = seen.low << (shift - 32);
+    seen.low = 0;
+  } else {
+    seen.high = (seen.high << shift) | (seen.low >>> (32 - shift));
+    seen.low <<= shift;
+  }
+  const old = shift - 1;
+  if (old < 32) seen.low |= 1 << old;
+  else if (old < WINDOW) seen.high |= 1 << (old - 32);
+}

@@ -1,0 +1,48 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { DigestAlgorithm } from '../ports/credential-store';
+import { digestHash } from './digest-hash';
+
+/** What a digest `response` is computed from (RFC 7616 §3.4.1-§3.4.3, RFC 3261 §22.4). */
+export interface DigestResponseInput {
+  readonly algorithm: DigestAlgorithm;
+  /** The `-sess` variant: HA1 becomes `H(HA1 ":" nonce ":" cnonce)` (RFC 7616 §3.4.2). */
+  readonly sess: boolean;
+  /** `H(username ":" realm ":" password)` in lower-case hex (RFC 7616 §3.4.2). */
+  readonly ha1: string;
+  readonly nonce: string;
+  /** `auth`, `auth-int` (the body is signed, §3.4.3), or '' for the RFC 2069 form without qop. */
+  readonly qop: 'auth' | 'auth-int' | '';
+  /** The nonce count as sent, 8 hex digits (`nc-value`); unused without qop. */
+  readonly nc: string;
+  /** The client nonce; unused without qop unless `sess`. */
+  readonly cnonce: string;
+  readonly method: string;
+  /** The `uri` parameter (`digest-uri`, the Request-URI in SIP). */
+  readonly uri: string;
+  /** The message body, which qop `auth-int` signs; empty by default. */
+  readonly body?: Uint8Array | string;
+}
+
+/**
+ * The `response` (`request-digest`) for `input`, in lower-case hex (RFC 7616 §3.4.1): with a qop,
+ * `H(HA1 ":" nonce ":" nc ":" cnonce ":" qop ":" HA2)`; without, RFC 2069's `H(HA1 ":" nonce ":" HA2)`.
+ * `HA2 = H(method ":" uri)`, or `H(method ":" uri ":" H(body))` for `auth-int` (§3.4.3). The one
+ * formula both the client (registrant) and the server (digest authenticator) use.
+ */
+export function digestResponse(input: DigestResponseInput): string {
+  const { algorithm, nonce, qop } = input;
+  const ha1 = input.sess ? digestHash(algorithm, `${input.ha1}:${nonce}:${input.cnonce}`) : input.ha1;
+  const a2 = qop === 'auth-int' ? `${input.method}:${input.uri}:${digestHash(algorithm, input.body ?? '')}` : `${input.method}:${input.uri}`;
+  const ha2 = digestHash(algorithm, a2);
+  return digestHash(algorithm, qop === '' ? `${ha1}:${nonce}:${ha2}` : `${ha1}:${nonce}:${input.nc}:${input.cnonce}:${qop}:${ha2}`);
+}
+
+/**
+ * True when `given` (a received `response` parameter) is the response {@link digestResponse}
+ * computes for `input` (RFC 7616 §3.4.1), compared in constant time (§5.12 on timing).
+ */
+export function verifyResponse(input: DigestResponseInput, given: string): boolean {
+  const expected = Buffer.from(digestResponse(input), 'latin1');
+  const received = Buffer.from(given, 'utf8');
+  return expected.length === received.length && timingSafeEqual(expected, received);
+}

@@ -1,0 +1,66 @@
+import { NonceSigner } from '../../src/auth/nonce-signer';
+import { ManualClock } from '../../src/testing/manual-clock';
+
+const key = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+describe('NonceSigner: stateless nonces (RFC 7616 §3.3, §5.4)', () => {
+  it('issues distinct 43-character base64url nonces, valid for their realm within nonceExpire, then expired', () => {
+    const clock = new ManualClock(1_700_000_000_000);
+    const signer = new NonceSigner([key('s1')], 30, clock);
+    const a = signer.sign('example.com');
+    const b = signer.sign('example.com');
+    expect(a).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(b).not.toBe(a);
+    expect(signer.verify(a, 'example.com')).toBe('valid');
+    expect(signer.verify(a, 'example.org')).toBe('invalid');
+    expect(signer.verify(a, 'Example.com')).toBe('invalid');
+    clock.advance(30_000);
+    expect(signer.verify(a, 'example.com')).toBe('valid');
+    clock.advance(1);
+    expect(signer.verify(a, 'example.com')).toBe('expired');
+    expect(signer.verify(a, 'example.org')).toBe('invalid');
+  });
+
+  it('finds forged, truncated and altered nonces invalid', () => {
+    const signer = new NonceSigner([key('s1')], 30, new ManualClock(1_700_000_000_000));
+    const nonce = signer.sign('r');
+    const flipped = nonce.slice(0, 20) + (nonce[20] === 'A' ? 'B' : 'A') + nonce.slice(21);
+    expect(signer.verify(flipped, 'r')).toBe('invalid');
+    expect(signer.verify(nonce.slice(0, 42), 'r')).toBe('invalid');
+    expect(signer.verify(`${nonce}A`, 'r')).toBe('invalid');
+    expect(signer.verify('!'.repeat(43), 'r')).toBe('invalid');
+    expect(signer.verify('dcd98b7102dd2f0e8b11d0f600bfb0c093', 'r')).toBe('invalid');
+    expect(new NonceSigner([key('s2')], 30, new ManualClock(1_700_000_000_000)).verify(nonce, 'r')).toBe('invalid');
+  });
+
+  it('signs with the first secret and verifies with every one (rotation)', () => {
+    const clock = new ManualClock(1_700_000_000_000);
+    const old = new NonceSigner([key('old')], 30, clock);
+    const rotated = new NonceSigner([key('new'), key('old')], 30, clock);
+    const fresh = new NonceSigner([key('new')], 30, clock);
+    const before = old.sign('r');
+    expect(rotated.verify(before, 'r')).toBe('valid');
+    const after = rotated.sign('r');
+    expect(fresh.verify(after, 'r')).toBe('valid');
+    expect(old.verify(after, 'r')).toBe('invalid');
+    expect(fresh.verify(before, 'r')).toBe('invalid');
+  });
+
+  it('binds a nonce to the source address when given one', () => {
+    const signer = new NonceSigner([key('s')], 30, new ManualClock(1_700_000_000_000));
+    const bound = signer.sign('r', '192.0.2.10');
+    expect(signer.verify(bound, 'r', '192.0.2.10')).toBe('valid');
+    expect(signer.verify(bound, 'r', '192.0.2.11')).toBe('invalid');
+    expect(signer.verify(bound, 'r')).toBe('invalid');
+    expect(signer.verify(signer.sign('r'), 'r', '192.0.2.10')).toBe('invalid');
+  });
+
+  it('refuses a nonce issued in the future beyond 2 s of clock skew (a node with a fast clock, or a forgery)', () => {
+    const clock = new ManualClock(1_700_000_000_000);
+    const ahead = new NonceSigner([key('s')], 30, new ManualClock(1_700_000_002_000)).sign('r');
+    const further = new NonceSigner([key('s')], 30, new ManualClock(1_700_000_002_001)).sign('r');
+    const signer = new NonceSigner([key('s')], 30, clock);
+    expect(signer.verify(ahead, 'r')).toBe('valid');
+    expect(signer.verify(further, 'r')).toBe('invalid');
+  });
+});
