@@ -1,7 +1,9 @@
 import { ConfigError } from '../errors/sdk-error';
 import type { Endpoint, Transport } from '../ports/transport';
 import type { RegistrarOptions } from '../registrar/registrar-options';
+import type { SaveOptions } from '../registrar/save-options';
 import type { DigestCredentials } from '../sip/digest';
+import type { Authenticator } from '../auth/authenticator';
 
 /**
  * How the mid-registrar stands between the phones and the main registrar (OpenSIPS
@@ -62,6 +64,27 @@ export interface MidRegistrarOptions extends RegistrarOptions {
   extraContactParams?: string;
   /** How long a forwarded REGISTER or de-REGISTER may wait for the main registrar (ms). @defaultValue 32000 */
   upstreamTimeoutMs?: number;
+  /**
+   * Authenticate every REGISTER here, in all three modes, before it is absorbed or forwarded
+   * (RFC 3261 §10.3 step 2, §22; OpenSIPS `www_authorize()` before `mid_registrar_save()`): one
+   * without valid credentials gets this authenticator's answer from the mid-registrar (401 with
+   * `WWW-Authenticate`, 400, or 503 when its credential store is away) and goes nowhere. A
+   * REGISTER given {@link SaveOptions.identity} (authenticated by the host) skips it. The
+   * forwarded REGISTER keeps the phone's credentials. The main registrar should trust the
+   * mid-registrar, or challenge in another realm: its challenge is relayed to the phone as without
+   * `auth`, and the phone's next REGISTER carries credentials for both realms (RFC 3261 §22.3). A
+   * challenge in the same realm cannot work: the phone would answer one nonce of the two.
+   * Give it `createDigestAuthenticator(...)`.
+   * @defaultValue undefined: the main registrar authenticates; the throttling modes then answer a
+   * REGISTER here only with the Call-ID and From tag the main registrar last accepted for the binding
+   */
+  auth?: Authenticator;
+  /**
+   * With an authenticated identity ({@link auth} or {@link SaveOptions.identity}), the AOR must be
+   * one it may use (its own `username@realm` or an alias), else 403 before anything is forwarded
+   * (RFC 3261 §10.3 step 3; OpenSIPS auth_db `db_check_to`). @defaultValue true
+   */
+  checkTo?: boolean;
 }
 
 /** {@link MidRegistrarOptions} resolved: the mid-registrar's own fields with defaults applied. */
@@ -79,6 +102,8 @@ export interface ResolvedMidOptions {
   readonly expiresMaxDeviation: number;
   readonly extraContactParams: string;
   readonly upstreamTimeoutMs: number;
+  readonly auth: Authenticator | undefined;
+  readonly checkTo: boolean;
 }
 
 const MODES: readonly MidRegistrarMode[] = ['mirror', 'throttle-contact', 'throttle-aor'];
@@ -87,13 +112,14 @@ const MODES: readonly MidRegistrarMode[] = ['mirror', 'throttle-contact', 'throt
  * The mid-registrar's own options with defaults, and the options of the registrar that keeps
  * its bindings: the seed's defaults (`minExpires` 10, `maxExpires` 3600) and a purge every
  * second, so that a vanished phone is de-registered upstream within a second of expiring (a
- * longer `purgeIntervalMs` delays it as much; 0 is refused when throttling).
+ * longer `purgeIntervalMs` delays it as much; 0 is refused when throttling). That registrar gets
+ * neither `auth` nor `checkTo`: the mid-registrar runs both before it forwards.
  * Throws {@link ConfigError} naming the bad option.
  */
 export function resolveMidOptions(options: MidRegistrarOptions): { mid: ResolvedMidOptions; registrar: RegistrarOptions } {
   const {
     mode, upstream, upstreamUri, advertised, transport, credentials, contactIdInsertion, contactIdParam,
-    atEscapeStr, outgoingExpires, expiresMaxDeviation, extraContactParams, upstreamTimeoutMs, ...registrar
+    atEscapeStr, outgoingExpires, expiresMaxDeviation, extraContactParams, upstreamTimeoutMs, auth, checkTo, ...registrar
   } = options;
   if (upstream === undefined || typeof upstream.address !== 'string' || !Number.isInteger(upstream.port)) {
     throw new ConfigError('MidRegistrarOptions.upstream must be the main registrar endpoint, e.g. { protocol: "udp", address: "10.0.0.3", port: 5060 }');
@@ -112,6 +138,8 @@ export function resolveMidOptions(options: MidRegistrarOptions): { mid: Resolved
     expiresMaxDeviation: expiresMaxDeviation ?? 0,
     extraContactParams: extraContactParams ?? '',
     upstreamTimeoutMs: upstreamTimeoutMs ?? 32_000,
+    auth,
+    checkTo: checkTo ?? true,
   });
   if (!MODES.includes(mid.mode)) throw new ConfigError(`MidRegistrarOptions.mode must be one of ${MODES.join(', ')}, got ${String(mid.mode)}`);
   if (mid.contactIdInsertion !== 'ct-param' && mid.contactIdInsertion !== 'ct-username') {
@@ -125,6 +153,9 @@ export function resolveMidOptions(options: MidRegistrarOptions): { mid: Resolved
   }
   if (!/^[a-z0-9_.!~*'()-]+$/.test(mid.contactIdParam)) throw new ConfigError(`MidRegistrarOptions.contactIdParam '${mid.contactIdParam}' is not a URI parameter name`);
   if (mid.atEscapeStr === '' || mid.atEscapeStr.includes('@')) throw new ConfigError('MidRegistrarOptions.atEscapeStr must be a non-empty string without @');
+  if (auth !== undefined && typeof auth.authenticate !== 'function') {
+    throw new ConfigError('MidRegistrarOptions.auth must have an authenticate(request, kind, source) method: give it createDigestAuthenticator({ credentials })');
+  }
   if (mid.mode !== 'mirror' && registrar.purgeIntervalMs === 0) {
     throw new ConfigError('MidRegistrarOptions.purgeIntervalMs must not be 0 when throttling: the expiry purge is what de-registers vanished phones upstream (default 1000)');
   }
@@ -135,6 +166,8 @@ export function resolveMidOptions(options: MidRegistrarOptions): { mid: Resolved
       minExpires: registrar.minExpires ?? 10,
       maxExpires: registrar.maxExpires ?? 3600,
       purgeIntervalMs: registrar.purgeIntervalMs ?? 1000,
+      // The mid-registrar authenticates and checks identities before it forwards: its bindings' registrar must not again.
+      checkTo: false,
     },
   };
 }

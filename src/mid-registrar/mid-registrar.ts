@@ -12,8 +12,11 @@ import type { SaveOptions } from '../registrar/save-options';
 import type { SaveResult } from '../registrar/save-result';
 import type { LookupResult } from '../registrar/select-targets';
 import { shapeTargets } from '../registrar/select-targets';
-import { buildErrorReply } from '../registrar/reply';
+import { buildErrorReply, regErrorStatus } from '../registrar/reply';
 import { regError } from '../errors/reg-error';
+import type { RegError } from '../errors/reg-error';
+import { identityMayUse } from '../auth/identity-may-use';
+import { acceptedRegisterOf, isAcceptedRegister } from './accepted-register';
 import type { NameAddrValue, SipRequest, SipResponse } from '../sip/message';
 import { grantedLifetime } from '../registrar/granted-lifetime';
 import { buildResponse } from '../sip/response';
@@ -28,7 +31,7 @@ import type { AdvertisedAddress, MidRegistrarOptions, ResolvedMidOptions } from 
 import { resolveMidOptions } from './mid-registrar-options';
 import { sendDeregister } from './send-deregister';
 import type { DeregisterOutcome } from './send-deregister';
-import type { ContactToDecide } from './throttle-decision';
+import type { ContactToDecide, RegisterToDecide } from './throttle-decision';
 import { shouldForward } from './throttle-decision';
 import { BranchIds } from '../sip/branch-ids';
 
@@ -43,6 +46,12 @@ export interface ProcessedRegister {
   readonly response?: Uint8Array;
   /** Keep the phone's TCP connection open until then (`tcp_persistent_flag`). */
   readonly keepConnectionUntil?: number;
+  /**
+   * True when {@link MidRegistrarOptions.auth} refused credentials that did not verify (wrong
+   * password, unknown user; not a first request without credentials): what a ban on repeated
+   * failures counts (`SourceGuard.authFailed`). The main registrar's refusals are not counted.
+   */
+  readonly authFailed?: true;
 }
 
 /** The answer for the phone once the main registrar replied to a forwarded REGISTER. */
@@ -161,23 +170,43 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
    * Decide what a REGISTER does (OpenSIPS `mid_registrar_save`): forward it (rewritten) to the
    * main registrar, or answer it here. An invalid REGISTER is answered here with the error the
    * registrar gives (400, 423, 503 ...).
+   *
+   * With {@link MidRegistrarOptions.auth} it is first authenticated here, in every mode (RFC 3261
+   * §10.3 steps 2 and 3): refused credentials are answered with the authenticator's reply (401 ...,
+   * the result's `authFailed` set for credentials that did not verify), and an identity that may not
+   * use the AOR with 403 (`checkTo`), before anything is read, absorbed or forwarded. Without it,
+   * the throttling modes answer a REGISTER here only with the Call-ID and From tag the main
+   * registrar last accepted for each binding it touches (OpenSIPS issue #3193): any other goes to
+   * the main registrar to be authenticated, and its challenge is relayed to the phone. A phone that
+   * changes its From tag on every refresh (RFC 3261 §8.1.1.3 allows it) is then forwarded every
+   * time; give the mid-registrar `auth` to throttle it.
    */
   async handleRegister(request: SipRequest, options: MidSaveOptions = {}): Promise<MidRegisterOutcome> {
     this.#assertOpen();
     const aorResult = toAor(options.aor === undefined ? request.to.uri : asAorUri(options.aor), this.registrar.options);
     if (request.method !== 'REGISTER' || !aorResult.ok) return this.#absorb(request, options);
-    if (request.maxForwards === 0) {
-      const error = regError('too-many-hops');
-      return { action: 'absorbed', response: options.noReply ? undefined : buildErrorReply(request, error), result: { ok: false, status: 483, aor: aorResult.value, error } };
-    }
     const aor = aorResult.value;
+    if (request.maxForwards === 0) return this.#refuse(request, options, aor, regError('too-many-hops'), false);
+    let identity = options.identity;
+    const auth = this.options.auth;
+    if (identity === undefined && auth !== undefined) {
+      const outcome = await auth.authenticate(request, 'www', options.source);
+      if (!outcome.ok) return this.#refuse(request, options, aor, outcome.error, outcome.failed);
+      identity = outcome.identity;
+    }
+    if (identity !== undefined && this.options.checkTo && !identityMayUse(identity, aor, this.registrar.options.caseSensitive)) {
+      return this.#refuse(request, options, aor, regError('auth-forbidden'), false);
+    }
     const live = await this.registrar.bindings(aor);
-    const decide = this.#decide(request, options, live);
-    const carried = (): SaveOptions => ({ ...options, upstreamRegistration: (c) => this.#upstreamOf(live, c.uri) });
+    const decide = this.#decide(request, options, live, identity !== undefined);
     if (decide === undefined) return this.#absorb(request, options);
-    if (!shouldForward(this.options.mode, decide.contacts, decide.remaining, this.registrar.options.clock.now())) return this.#absorb(request, carried());
+    if (!shouldForward(this.options.mode, decide, this.registrar.options.clock.now())) {
+      return this.#absorb(request, { ...options, upstreamRegistration: (c) => this.#carried(live, c.uri, request) });
+    }
     const forward = this.#forwardPlan(request, options, aor, decide);
-    if (forward === undefined) return this.#absorb(request, options);
+    if (forward === undefined) {
+      return this.#refuse(request, options, aor, regError('contact-parse', undefined, 'Contact is not a SIP URI the mid-registrar can forward'), false);
+    }
     this.#forwarded++;
     return {
       action: 'forward',
@@ -204,7 +233,11 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
   async #processOnce(request: SipRequest, options?: MidSaveOptions): Promise<ProcessedRegister> {
     const outcome = await this.handleRegister(request, options);
     const keep = (result: SaveResult | undefined): number | undefined => (result?.ok === true ? result.keepConnectionUntil : undefined);
-    if (outcome.action === 'absorbed') return { response: outcome.response, keepConnectionUntil: keep(outcome.result) };
+    if (outcome.action === 'absorbed') {
+      return outcome.result.ok || outcome.result.authFailed !== true
+        ? { response: outcome.response, keepConnectionUntil: keep(outcome.result) }
+        : { response: outcome.response, authFailed: true };
+    }
     const transport = this.options.transport;
     if (transport === undefined) throw new ConfigError('MidRegistrar.process() needs MidRegistrarOptions.transport; use handleRegister() and send the request yourself');
     const reply = await outcome.onReply(await transport.request(outcome.request, outcome.destination));
@@ -265,6 +298,13 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
     if (this.#closed) throw new ConfigError('this mid-registrar is closed; create a new one');
   }
 
+  /** A REGISTER refused here before the store is read: `authFailed` when its credentials did not verify (what a ban counts). */
+  #refuse(request: SipRequest, options: SaveOptions, aor: string, error: RegError, authFailed: boolean): MidRegisterOutcome {
+    const { status } = regErrorStatus(error);
+    const response = options.noReply ? undefined : buildErrorReply(request, error);
+    return { action: 'absorbed', response, result: authFailed ? { ok: false, status, aor, error, response, authFailed } : { ok: false, status, aor, error, response } };
+  }
+
   async #absorb(request: SipRequest, options: SaveOptions): Promise<MidRegisterOutcome> {
     const result = await this.registrar.save(request, options);
     this.#absorbed++;
@@ -275,9 +315,13 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
     return { advertised: this.advertised, insertion: this.options.contactIdInsertion, param: this.options.contactIdParam, extraParams: this.options.extraContactParams };
   }
 
-  /** The Contacts of a REGISTER as the throttling decision sees them; undefined when one is invalid. */
-  #decide(request: SipRequest, save: MidSaveOptions, live: readonly Binding[]): Decision | undefined {
-    if (request.contacts === '*') return { contacts: '*', remaining: 0, aorCoverSec: 0 };
+  /**
+   * The Contacts of a REGISTER as the throttling decision sees them; undefined when one is invalid.
+   * `authenticated`: the mid-registrar authenticated it, so it is accepted for every binding.
+   */
+  #decide(request: SipRequest, save: MidSaveOptions, live: readonly Binding[], authenticated: boolean): Decision | undefined {
+    const aorAccepted = authenticated || live.some((b) => isAcceptedRegister(b.upstream, request));
+    if (request.contacts === '*') return { contacts: '*', remaining: 0, aorAccepted, aorCoverSec: 0 };
     const ctx = { options: this.registrar.options, save };
     const now = this.registrar.options.clock.now();
     const secondsLeft = (b: Binding): number => Math.ceil((b.expiresAt - now) / 1000);
@@ -288,18 +332,24 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
     for (const c of request.contacts) {
       const expires = contactLifetime(c, request, ctx);
       if (typeof expires !== 'number') return undefined;
-      const known = live.some((b) => b.contact === c.uri);
+      let known = false;
+      let accepted = authenticated;
+      let coverSec = expires;
+      for (const b of live) {
+        if (b.contact !== c.uri) continue;
+        known = true;
+        accepted ||= isAcceptedRegister(b.upstream, request);
+        // The main registrar's binding must outlive this Contact's bindings here (other Call-IDs too).
+        if (b.callId !== request.callId) coverSec = Math.max(coverSec, secondsLeft(b));
+      }
       if (expires === 0 && known) remaining--;
       if (expires > 0 && !known) remaining++;
       if (expires === 0) leaving.add(c.uri);
-      // The main registrar's binding must outlive this Contact's bindings here (other Call-IDs too).
-      let coverSec = expires;
-      for (const b of live) if (b.contact === c.uri && b.callId !== request.callId) coverSec = Math.max(coverSec, secondsLeft(b));
       aorCoverSec = Math.max(aorCoverSec, expires);
-      contacts.push({ c, expires, known, upstreamExpiresAt: this.#upstreamOf(live, c.uri)?.expiresAt, coverSec });
+      contacts.push({ c, expires, known, accepted, upstreamExpiresAt: this.#upstreamOf(live, c.uri)?.expiresAt, coverSec });
     }
     for (const b of live) if (!leaving.has(b.contact)) aorCoverSec = Math.max(aorCoverSec, secondsLeft(b));
-    return { contacts, remaining, aorCoverSec };
+    return { contacts, remaining, aorAccepted, aorCoverSec };
   }
 
   /**
@@ -325,6 +375,16 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
     return best;
   }
 
+  /**
+   * What an absorbed REGISTER's binding keeps of the main registrar's registration: the one
+   * covering the Contact ({@link #upstreamOf}), with this REGISTER as the one last authenticated
+   * for the binding (the same object when it already says so).
+   */
+  #carried(live: readonly Binding[], contact: string, request: SipRequest): UpstreamRegistration | undefined {
+    const up = this.#upstreamOf(live, contact);
+    return up === undefined || isAcceptedRegister(up, request) ? up : { ...up, accepted: acceptedRegisterOf(request) };
+  }
+
   /** Lifetime asked upstream: the base plus the random deviation (`expires_max_deviation`), never below 1. */
   #deviated(expires: number): number {
     const d = this.options.expiresMaxDeviation;
@@ -337,12 +397,13 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
     const outgoing = save.outgoingExpires ?? this.options.outgoingExpires;
     const via = { advertised: this.advertised, upstream: this.options.upstream, branch: this.#branches.next('mr') };
     if (decide.contacts === '*') return { data: forwardedRegister(request, undefined, undefined, via), sent: { star: true, byId: new Map(), idOf: new Map(), aorContact: undefined } };
+    // A query binds nothing upstream: it goes as the phone sent it, for the main registrar to authenticate.
+    if (decide.contacts.length === 0) return { data: forwardedRegister(request, undefined, undefined, via), sent: { star: false, byId: new Map(), idOf: new Map(), aorContact: undefined } };
     const rewrite = this.#rewrite();
     if (mode === 'throttle-aor') {
       const uri = aorContactUri(aor, this.options.atEscapeStr, rewrite);
       const expires = decide.remaining === 0 ? 0 : this.#upstreamLifetime(outgoing, decide.aorCoverSec);
-      const contacts = decide.contacts.length === 0 ? [] : [{ uri, params: {}, expires }];
-      return { data: forwardedRegister(request, contacts, expires, via), sent: { star: false, byId: new Map(), idOf: new Map(), aorContact: uri } };
+      return { data: forwardedRegister(request, [{ uri, params: {}, expires }], expires, via), sent: { star: false, byId: new Map(), idOf: new Map(), aorContact: uri } };
     }
     const contacts: ForwardedContact[] = [];
     const byId = new Map<string, string>();
@@ -371,6 +432,7 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
     const now = this.registrar.options.clock.now();
     const registration = (contact: string, seconds: number): UpstreamRegistration => ({
       contact, callId: request.callId, from: request.header('from') ?? '', to: request.header('to') ?? '', cseq: request.cseq.seq, expiresAt: now + seconds * 1000,
+      accepted: acceptedRegisterOf(request),
     });
     const live = await this.registrar.bindings(aor);
     /** The registrations this REGISTER ended or replaced upstream: no de-REGISTER for them later. */
@@ -493,10 +555,8 @@ interface DecidedContact extends ContactToDecide {
 }
 
 /** What {@link shouldForward} decides on, and what a forward must cover. */
-interface Decision {
+interface Decision extends RegisterToDecide {
   readonly contacts: readonly DecidedContact[] | '*';
-  /** Bindings of the AOR left after this REGISTER. */
-  readonly remaining: number;
   /** Seconds the AOR's one upstream binding must last (AOR throttling). */
   readonly aorCoverSec: number;
 }

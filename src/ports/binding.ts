@@ -42,6 +42,25 @@ export interface UpstreamRegistration {
   readonly cseq: number;
   /** When the main registrar's binding expires (epoch ms), from its 2xx. */
   readonly expiresAt: number;
+  /**
+   * The phone's REGISTER last authenticated for this binding: by the main registrar's 2xx to it,
+   * or by the mid-registrar's own `auth`. Per binding, also in AOR throttling. Without local
+   * `auth` the mid-registrar answers a REGISTER itself only when it has this binding's Call-ID
+   * and From tag (OpenSIPS issue #3193); absent in entries written before sipreg kept it, so the
+   * binding's next REGISTER is forwarded.
+   */
+  readonly accepted?: AcceptedRegister;
+}
+
+/**
+ * What identifies a phone's registration across refreshes (RFC 3261 §10.2.4: the same Call-ID
+ * for every REGISTER of a boot cycle), with the From tag (RFC 3261 §8.1.1.3): a third party that
+ * does not see the phone's traffic knows neither.
+ */
+export interface AcceptedRegister {
+  readonly callId: string;
+  /** The From tag; `''` when the REGISTER had none. */
+  readonly fromTag: string;
 }
 
 /**

@@ -76,6 +76,7 @@ const fullBinding = (contact: string): Binding => ({
     to: '<sip:alice@example.com>',
     cseq: 314150,
     expiresAt: T0 + 3_600_000,
+    accepted: { callId: 'a84b4c76e66710@pc33.atlanta.example.com', fromTag: '1928301774' },
   },
 });
 

@@ -1,6 +1,7 @@
 import { contactIdIn, contactIdOf } from '../../src/mid-registrar/contact-id';
 import { aorContactUri, aorOfContactUser, forwardedContactUri } from '../../src/mid-registrar/forwarded-contact';
-import { shouldForward } from '../../src/mid-registrar/throttle-decision';
+import { shouldForward, type ContactToDecide } from '../../src/mid-registrar/throttle-decision';
+import type { MidRegistrarMode } from '../../src/mid-registrar/mid-registrar-options';
 
 const rewrite = { advertised: { host: '10.0.0.2', port: 5080 }, insertion: 'ct-param' as const, param: 'ctid', extraParams: '' };
 
@@ -42,25 +43,42 @@ describe('mid-registrar Contact rewriting (OpenSIPS mid_registrar §1.3)', () =>
 
 describe('mid-registrar throttling decision', () => {
   const now = 1_000_000;
-  const known = (expires: number, upstreamLeftSec?: number) => ({ expires, known: true, upstreamExpiresAt: upstreamLeftSec === undefined ? undefined : now + upstreamLeftSec * 1000 });
+  const known = (expires: number, upstreamLeftSec?: number, accepted = true): ContactToDecide => ({
+    expires, known: true, accepted, upstreamExpiresAt: upstreamLeftSec === undefined ? undefined : now + upstreamLeftSec * 1000,
+  });
+  const unknown = (expires: number): ContactToDecide => ({ expires, known: false, accepted: false, upstreamExpiresAt: undefined });
+  const forwards = (mode: MidRegistrarMode, contacts: readonly ContactToDecide[] | '*', remaining: number, aorAccepted = true): boolean =>
+    shouldForward(mode, { contacts, remaining, aorAccepted }, now);
 
   it('mirror forwards everything; Contact: * is always forwarded', () => {
-    expect(shouldForward('mirror', [known(120, 3000)], 1, now)).toBe(true);
-    expect(shouldForward('throttle-contact', '*', 0, now)).toBe(true);
+    expect(forwards('mirror', [known(120, 3000)], 1)).toBe(true);
+    expect(forwards('throttle-contact', '*', 0)).toBe(true);
   });
 
   it('throttle-contact absorbs a known Contact while the main registrar binding outlives the new lifetime', () => {
-    expect(shouldForward('throttle-contact', [known(120, 121)], 1, now)).toBe(false);
-    expect(shouldForward('throttle-contact', [known(120, 120)], 1, now)).toBe(true);
-    expect(shouldForward('throttle-contact', [{ expires: 120, known: false, upstreamExpiresAt: undefined }], 1, now)).toBe(true);
-    expect(shouldForward('throttle-contact', [known(120)], 1, now)).toBe(true);
-    expect(shouldForward('throttle-contact', [known(0, 3000)], 0, now)).toBe(true);
-    expect(shouldForward('throttle-contact', [], 1, now)).toBe(false);
+    expect(forwards('throttle-contact', [known(120, 121)], 1)).toBe(false);
+    expect(forwards('throttle-contact', [known(120, 120)], 1)).toBe(true);
+    expect(forwards('throttle-contact', [unknown(120)], 1)).toBe(true);
+    expect(forwards('throttle-contact', [known(120)], 1)).toBe(true);
+    expect(forwards('throttle-contact', [known(0, 3000)], 0)).toBe(true);
+    expect(forwards('throttle-contact', [], 1)).toBe(false);
   });
 
   it('throttle-aor forwards a de-registration only when it leaves the AOR empty', () => {
-    expect(shouldForward('throttle-aor', [known(0, 3000)], 1, now)).toBe(false);
-    expect(shouldForward('throttle-aor', [known(0, 3000)], 0, now)).toBe(true);
-    expect(shouldForward('throttle-aor', [known(60, 3000), { expires: 60, known: false, upstreamExpiresAt: now + 3000_000 }], 2, now)).toBe(true);
+    expect(forwards('throttle-aor', [known(0, 3000)], 1)).toBe(false);
+    expect(forwards('throttle-aor', [known(0, 3000)], 0)).toBe(true);
+    expect(forwards('throttle-aor', [known(60, 3000), { expires: 60, known: false, accepted: false, upstreamExpiresAt: now + 3000_000 }], 2)).toBe(true);
+    expect(forwards('throttle-aor', [unknown(0)], 1)).toBe(false);
+  });
+
+  it('forwards what the main registrar did not accept from this Call-ID and From tag, in both throttling modes (OpenSIPS #3193)', () => {
+    for (const mode of ['throttle-contact', 'throttle-aor'] as const) {
+      expect(forwards(mode, [known(120, 3000, false)], 1)).toBe(true);
+      expect(forwards(mode, [], 1, false)).toBe(true);
+    }
+    expect(forwards('throttle-aor', [known(0, 3000, false)], 1)).toBe(true);
+    expect(forwards('throttle-aor', [unknown(0)], 1, false)).toBe(true);
+    // Accepted for its own binding, the AOR-wide acceptance does not matter.
+    expect(forwards('throttle-contact', [known(120, 3000)], 1, false)).toBe(false);
   });
 });

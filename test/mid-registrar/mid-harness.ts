@@ -34,9 +34,14 @@ export function setup(mode: MidRegistrarMode, extra: Partial<MidRegistrarOptions
     return (await main.save(request)).response!;
   });
   const mid = createMidRegistrar({ mode, clock, transport, upstream: UPSTREAM, ...extra });
-  /** Send one REGISTER from a phone through the mid-registrar; the reply the phone gets. */
-  const register = async (aor: string, contacts: readonly ContactSpec[] | '*', o: { callId?: string; cseq?: number; expires?: number } = {}) => {
-    const reply = await mid.process(parse(buildRegister({ aor, contacts, callId: o.callId ?? `${aor}-call`, cseq: o.cseq ?? 1, expires: o.expires })));
+  /**
+   * Send one REGISTER from a phone through the mid-registrar; the reply the phone gets. A phone
+   * keeps its From tag with its Call-ID unless told otherwise.
+   */
+  const register = async (aor: string, contacts: readonly ContactSpec[] | '*', o: { callId?: string; fromTag?: string; cseq?: number; expires?: number; headers?: [string, string][] } = {}) => {
+    const callId = o.callId ?? `${aor}-call`;
+    const request = buildRegister({ aor, contacts, callId, fromTag: o.fromTag ?? `tag-${callId.replace(/[^\w.-]/g, '_')}`, cseq: o.cseq ?? 1, expires: o.expires, headers: o.headers });
+    const reply = await mid.process(parse(request));
     return parseResponse(reply.response!);
   };
   /** Advance simulated time, letting the purge timer and the de-REGISTERs it starts finish. */

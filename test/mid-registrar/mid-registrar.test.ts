@@ -163,7 +163,7 @@ describe('mid-registrar: contact throttling', () => {
   it('tells the host how long to keep a TCP phone connection (tcp_persistent_flag), forwarded or absorbed', async () => {
     const t = setup('throttle-contact');
     const source = { protocol: 'tcp' as const, address: '192.0.2.40', port: 40000, local: { protocol: 'tcp' as const, address: '10.0.0.2', port: 5060 } };
-    const request = (cseq: number) => parse(buildRegister({ aor: 'sip:nia@example.com', contacts: [{ uri: 'sip:nia@192.0.2.40:40000;transport=tcp', expires: 300 }], callId: 'n1', cseq }));
+    const request = (cseq: number) => parse(buildRegister({ aor: 'sip:nia@example.com', contacts: [{ uri: 'sip:nia@192.0.2.40:40000;transport=tcp', expires: 300 }], callId: 'n1', fromTag: 'n1', cseq }));
     expect((await t.mid.process(request(1), { tcpPersistent: true, source })).keepConnectionUntil).toBe(T0 + 300_000);
     await t.advance(10_000);
     expect((await t.mid.process(request(2), { tcpPersistent: true, source })).keepConnectionUntil).toBe(T0 + 310_000);
@@ -277,6 +277,10 @@ describe('mid-registrar: bad input and misuse', () => {
     expect(parseResponse(bad.response!).status).toBe(400);
     const hops = await t.mid.handleRegister(parse(buildRegister({ aor: 'sip:jo@example.com', maxForwards: 0 })));
     expect(hops.action === 'absorbed' && parseResponse(hops.response!).status).toBe(483);
+    // A Contact that cannot point here is refused, never bound here behind the main registrar's back.
+    const tel = parseResponse((await t.mid.process(parse(buildRegister({ aor: 'sip:jo@example.com', contacts: ['<tel:+15551234>'] })))).response!);
+    expect([tel.status, tel.header('p-registrar-error')]).toEqual([400, 'Contact is not a SIP URI the mid-registrar can forward']);
+    expect(await t.mid.registrar.bindings('jo@example.com')).toEqual([]);
     expect(t.upstreamSeen).toHaveLength(0);
   });
 
