@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Endpoint } from '../ports/transport';
 import type { SipRequest, SipResponse } from '../sip/message';
 import { serializeMessage, serializeRequest } from '../sip/serialize';
+import type { ForwardChanges } from '../sip/serialize';
 import { nextHopOf } from './next-hop';
 import { bracketHost, unbracket } from '../sip/socket-address';
 
@@ -34,10 +35,13 @@ export function statelessBranch(request: SipRequest, targetUri: string): string 
 
 /**
  * Forward a request statelessly (RFC 3261 §16.6, §16.11): new Request-URI, a Via of ours on
- * top, Max-Forwards decremented, the route set pushed as Route headers. Sends to the target's
- * `destination`, else its first route, else its URI. `undefined` when no next hop resolves.
+ * top, Max-Forwards decremented, the route set pushed as Route headers, and `replaceHeaders`
+ * rewritten (the proxy's consumed credentials). Sends to the target's `destination`, else its
+ * first route, else its URI. `undefined` when no next hop resolves.
  */
-export async function forwardRequest(request: SipRequest, target: ForwardTarget, local: Endpoint): Promise<ForwardPlan | undefined> {
+export async function forwardRequest(
+  request: SipRequest, target: ForwardTarget, local: Endpoint, replaceHeaders?: ForwardChanges['replaceHeaders'],
+): Promise<ForwardPlan | undefined> {
   const route = target.route ?? [];
   const hop = await nextHopOf(target.destination ?? route[0] ?? target.uri);
   if (hop === undefined) return undefined;
@@ -47,6 +51,7 @@ export async function forwardRequest(request: SipRequest, target: ForwardTarget,
     prependVia: via,
     maxForwards: (request.maxForwards ?? 70) - 1,
     prependRoute: route,
+    replaceHeaders,
   });
   return { data, destination: hop };
 }

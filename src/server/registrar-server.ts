@@ -15,6 +15,12 @@ import { StoreError } from '../errors/sdk-error';
 import { storeRetryAfterSec } from '../registrar/registrar-options';
 import { ServerTransactions } from '../sip/server-transactions';
 import { RequestLog } from './request-log';
+import type { SourceGuard } from '../auth/source-guard';
+import type { RegError } from '../errors/reg-error';
+import { regError } from '../errors/reg-error';
+import { buildErrorReply } from '../registrar/reply';
+import type { ProxyAuthOptions } from './proxy-auth';
+import { createProxyAuthorizer } from './proxy-auth';
 
 /** The first of `promises` to settle with a value, or undefined when all settle without one. */
 function firstDefined<T>(promises: readonly Promise<T | undefined>[]): Promise<T | undefined> {
@@ -67,17 +73,39 @@ export interface RegistrarServerOptions {
    * {@link Reginfo.handleRequest} for reg-event SUBSCRIBE and NOTIFY). @defaultValue none
    */
   readonly handleRequest?: (request: SipRequest, source: Source) => Promise<boolean>;
+  /**
+   * Abuse protection per source IP (`createSourceGuard`): asked first for every request, before
+   * anything is parsed further or looked up. A `banned` or `rate-limited` source's request is
+   * dropped (counted in `counters.dropped`) or answered, as the guard's `banAction` /
+   * `pikeAction` say: 403 `source-banned` (RFC 3261 §21.4.4), 503 `rate-limited` with
+   * `Retry-After` of the sampling unit (§21.5.4); an ACK is never answered. The server tells the
+   * guard of every failed authentication it sees: a REGISTER refused with `authFailed` (its own
+   * registrar's, or a custom `register` answer's) and refused proxy credentials. A component
+   * answering through `handleRequest` (the reg-event notifier) reports its own failures to the
+   * same guard with `guard.authFailed(source.address)`. @defaultValue none
+   */
+  readonly guard?: SourceGuard;
+  /**
+   * Proxy authentication (RFC 3261 §22.3, the CLI's `--auth-methods`): out-of-dialog requests of
+   * the listed methods whose From domain the registrar serves (any From when its `domains` list
+   * is empty) are challenged with 407; with valid credentials the identity must be allowed the
+   * From AOR (else 403), and only then is the request looked up and forwarded, without the
+   * `Proxy-Authorization` values of our realm. @defaultValue none: nothing is challenged
+   */
+  readonly proxyAuth?: ProxyAuthOptions;
 }
 
 /** The reply to a REGISTER, and how long to keep its connection (`tcp_persistent_flag`). */
 export interface RegisterAnswer {
   readonly response?: Uint8Array;
   readonly keepConnectionUntil?: number;
+  /** The REGISTER carried credentials that did not verify: the server counts it for {@link RegistrarServerOptions.guard}'s bans. */
+  readonly authFailed?: boolean;
 }
 
 /** A running {@link createRegistrarServer}. */
 export interface RegistrarServer {
-  /** Requests handled so far, by outcome. */
+  /** Requests handled so far, by outcome; `dropped` includes the requests the guard dropped. */
   readonly counters: Readonly<Record<'registers' | 'forwarded' | 'notFound' | 'answered' | 'dropped' | 'pushed', number>>;
 }
 
@@ -111,6 +139,10 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
   const counters = { registers: 0, forwarded: 0, notFound: 0, answered: 0, dropped: 0, pushed: 0 };
   // At debug level: one entry per request, response, forward and relay (nothing built otherwise).
   const requestLog = new RequestLog(logger);
+  const guard = options.guard;
+  const bannedError = regError('source-banned');
+  const rateLimitedError = regError('rate-limited', [['Retry-After', String(guard?.options.pike?.samplingTimeUnit ?? 0)]]);
+  const proxyAuthorize = options.proxyAuth === undefined ? undefined : createProxyAuthorizer(options.proxyAuth, registrar.options);
 
   const sendResponse = (data: Uint8Array, request: SipRequest, source: Source): Promise<void> => {
     requestLog.responded(request, source, data);
@@ -122,9 +154,23 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
     return sendResponse(buildResponse(request, status, reason, { headers }), request, source);
   };
 
-  const forward = async (request: SipRequest, source: Source, target: ForwardTarget): Promise<void> => {
+  /** The reply to a request refused with a {@link RegError} (a table row: status, reason, headers). */
+  const replyError = (request: SipRequest, source: Source, error: RegError): Promise<void> => {
+    counters.answered++;
+    return sendResponse(buildErrorReply(request, error), request, source);
+  };
+
+  /** A failed authentication from `source` counts towards its ban. */
+  const authFailed = (source: Source): void => guard?.authFailed(source.address);
+
+  /**
+   * `forwardedCredentials`: the `Proxy-Authorization` values left after proxy authentication
+   * consumed ours; undefined when it did not run (the request goes on unchanged).
+   */
+  const forward = async (request: SipRequest, source: Source, target: ForwardTarget, forwardedCredentials?: readonly string[]): Promise<void> => {
     const local = localFor(transport.endpoints(), source.local.protocol);
-    const plan = local === undefined ? undefined : await forwardRequest(request, target, local);
+    const consumed = forwardedCredentials === undefined ? undefined : [['Proxy-Authorization', forwardedCredentials] as const];
+    const plan = local === undefined ? undefined : await forwardRequest(request, target, local, consumed);
     if (plan === undefined) {
       if (request.method !== 'ACK') await reply(request, source, 480, 'Temporarily Unavailable');
       return;
@@ -142,6 +188,7 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
   };
 
   const answerRegister = (result: RegisterAnswer, request: SipRequest, source: Source): Promise<void> | undefined => {
+    if (result.authFailed === true) authFailed(source);
     if (result.keepConnectionUntil !== undefined) transport.keepConnection?.(source, result.keepConnectionUntil);
     return result.response === undefined ? undefined : sendResponse(result.response, request, source);
   };
@@ -175,11 +222,17 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
       return;
     }
     if (request.to.params.tag !== undefined) return forwardInDialog(request, source);
+    const verdict = await proxyAuthorize?.(request, source);
+    if (verdict !== undefined && !verdict.ok) {
+      if (verdict.failed) authFailed(source);
+      return replyError(request, source, verdict.error);
+    }
+    const credentials = verdict?.forwardedCredentials;
     const proxy = options.outboundProxy?.(request, source);
-    if (proxy !== undefined) return forward(request, source, proxy);
+    if (proxy !== undefined) return forward(request, source, proxy, credentials);
     const found = await lookup(request, lookupOptions);
-    if (found.kind === 'found' && found.ruri !== undefined) return forward(request, source, found.ruri);
-    if (found.kind === 'push-pending') return forwardWhenAwake(request, source, found.pending);
+    if (found.kind === 'found' && found.ruri !== undefined) return forward(request, source, found.ruri, credentials);
+    if (found.kind === 'push-pending') return forwardWhenAwake(request, source, found.pending, credentials);
     counters.notFound++;
     if (request.method === 'ACK') return;
     if (found.kind === 'method-not-supported') return reply(request, source, 405, 'Method Not Allowed');
@@ -192,10 +245,10 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
    * the first device that re-registers within `pn_refresh_timeout`, else answer 480. The UAC's
    * retransmissions meanwhile join the same pushes and are forwarded the same way (same branch).
    */
-  const forwardWhenAwake = async (request: SipRequest, source: Source, pending: readonly PushPendingTarget[]): Promise<void> => {
+  const forwardWhenAwake = async (request: SipRequest, source: Source, pending: readonly PushPendingTarget[], credentials: readonly string[] | undefined): Promise<void> => {
     counters.pushed++;
     const woken = await firstDefined(pending.map((p) => p.refreshed));
-    if (woken !== undefined) return forward(request, source, woken);
+    if (woken !== undefined) return forward(request, source, woken, credentials);
     counters.notFound++;
     if (request.method !== 'ACK') await reply(request, source, 480, 'Temporarily Unavailable');
   };
@@ -227,7 +280,26 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
     answered.catch(() => { counters.dropped++; });
   };
 
+  /**
+   * The guard's verdict on the source (RFC 3261 §26.1.5 denial of service): true to serve the
+   * request; otherwise it was dropped or answered as the guard's action says.
+   */
+  const admitted = (request: SipRequest, source: Source, sourceGuard: SourceGuard): boolean => {
+    const verdict = sourceGuard.admit(source.address);
+    if (verdict === 'ok') return true;
+    const banned = verdict === 'banned';
+    if ((banned ? sourceGuard.banAction : sourceGuard.pikeAction) === 'drop' || request.method === 'ACK') {
+      counters.dropped++;
+      requestLog.dropped(request, source, verdict);
+      return false;
+    }
+    requestLog.received(request, source);
+    replyError(request, source, banned ? bannedError : rateLimitedError).catch((e: unknown) => failed(e, request, source));
+    return false;
+  };
+
   transport.onRequest((request, source) => {
+    if (guard !== undefined && !admitted(request, source, guard)) return;
     requestLog.received(request, source);
     let work: Promise<void> | undefined;
     try {

@@ -13,8 +13,8 @@ function statusOf(data: Uint8Array): number {
 }
 
 /**
- * The debug request log of the registrar server: one structured entry per request received, per
- * response sent, per request forwarded and per response relayed, with the method, the AOR (To
+ * The debug request log of the registrar server: one structured entry per request received (or
+ * dropped by the source guard), per response sent, per request forwarded and per response relayed, with the method, the AOR (To
  * URI), the source `proto:ip:port`, the Call-ID, the status and the milliseconds since the request
  * arrived. Only those fields are logged: never a header such as Authorization, nor a body.
  *
@@ -40,6 +40,12 @@ export class RequestLog {
     if (!this.enabled) return;
     this.#started.set(request, performance.now());
     this.#logger.debug({ method: request.method, aor: request.to.uri, source: formatEndpoint(source), callId: request.callId, cseq: request.cseq.seq }, 'request received');
+  }
+
+  /** `request dropped` unanswered, with the `reason` (the source guard's verdict: `banned`, `rate-limited`). */
+  dropped(request: SipRequest, source: Source, reason: string): void {
+    if (!this.enabled) return;
+    this.#logger.debug({ method: request.method, aor: request.to.uri, source: formatEndpoint(source), callId: request.callId, reason }, 'request dropped');
   }
 
   /** `response sent`: `data` is the serialized response to `request`. */

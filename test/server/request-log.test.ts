@@ -49,9 +49,11 @@ describe('RequestLog', () => {
     if (request.kind !== 'request') throw new Error('not a request');
     log.received(request, source);
     log.responded(request, source, buildResponse(request, 423, 'Interval Too Brief'));
+    log.dropped(request, source, 'banned');
     expect(entries).toEqual([
       [{ method: 'REGISTER', aor: 'sip:alice@example.com', source: 'udp:192.0.2.7:5062', callId: 'c-1', cseq: request.cseq.seq }, 'request received'],
       [{ method: 'REGISTER', aor: 'sip:alice@example.com', source: 'udp:192.0.2.7:5062', callId: 'c-1', status: 423, ms: expect.any(Number) }, 'response sent'],
+      [{ method: 'REGISTER', aor: 'sip:alice@example.com', source: 'udp:192.0.2.7:5062', callId: 'c-1', reason: 'banned' }, 'request dropped'],
     ]);
     expect(JSON.stringify(entries)).not.toContain('never-logged');
   });
