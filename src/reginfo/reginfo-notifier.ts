@@ -9,7 +9,11 @@ import { dialogKey, inDialogRequest, uasDialog, type Dialog } from '../sip/dialo
 import { sendRequest, type SendRequestContext } from '../sip/send-request';
 import { buildReginfo } from './build-reginfo';
 import { REGINFO_CONTENT_TYPE } from './reginfo-document';
-import type { ResolvedReginfoOptions } from './reginfo-options';
+import type { ResolvedReginfoOptions, ReginfoOptions } from './reginfo-options';
+import type { AuthIdentity } from '../auth/authenticator';
+import { identityMayUse } from '../auth/identity-may-use';
+import type { MaybePromise } from '../ports/location-store';
+import { regErrorStatus } from '../registrar/reply';
 import { contactChangesOf, registrationOf, type ContactChange } from './registration-from-bindings';
 
 /** A watcher's subscription to the reg-event of one AOR (RFC 3680 §4, RFC 6665 §4.2). */
@@ -40,9 +44,14 @@ interface Watcher {
   /** Set when the subscription ends: the last NOTIFY says `terminated` with this reason. */
   ending: string | undefined;
   timer: TimerHandle | undefined;
+  /** `username@realm` of who subscribed, with `auth`: its refreshes must come from the same. */
+  readonly identity: string | undefined;
 }
 
-/** Media types a reg-event watcher may accept (RFC 3680 §3.3). */
+/** Who an identity is, to compare the authenticated sender of a refresh with the subscriber's. */
+const identityKey = (identity: AuthIdentity): string => `${identity.username}@${identity.realm.toLowerCase()}`;
+
+/** Media types a reg-event watcher may accept (RFC 3680 §4.5). */
 function acceptsReginfo(request: SipRequest): boolean {
   const accept = request.headerAll('accept').join(',').toLowerCase();
   if (accept.trim() === '') return true;
@@ -64,13 +73,16 @@ function acceptsReginfo(request: SipRequest): boolean {
 export class ReginfoNotifier {
   readonly #o: ResolvedReginfoOptions;
   readonly #send: SendRequestContext;
+  readonly #authFailed: (source: Source, request: SipRequest) => void;
   readonly #watchers = new Map<string, Watcher>();
   readonly #byAor = new Map<string, Set<Watcher>>();
   readonly #inflight = new Set<Promise<void>>();
 
-  constructor(o: ResolvedReginfoOptions, send: SendRequestContext) {
+  /** @param authFailed - Told of each SUBSCRIBE whose credentials did not verify (what a ban counts). */
+  constructor(o: ResolvedReginfoOptions, send: SendRequestContext, authFailed: (source: Source, request: SipRequest) => void) {
     this.#o = o;
     this.#send = send;
+    this.#authFailed = authFailed;
   }
 
   /** The subscriptions held now. */
@@ -82,9 +94,22 @@ export class ReginfoNotifier {
 
   /**
    * Answer a SUBSCRIBE with Event: reg: the reply bytes (RFC 6665 §4.2.1), and the NOTIFY that
-   * follows it is sent once `send` of the reply resolved.
+   * follows it is sent once `send` of the reply resolved. With `auth` it is authenticated first
+   * and a new subscription authorized ({@link ReginfoOptions.auth}: authenticate, then
+   * `authorize` ?? may-use; RFC 3680 §4.6).
    */
   async handleSubscribe(request: SipRequest, source: Source, reply: (data: Uint8Array) => Promise<void>): Promise<void> {
+    let identity: AuthIdentity | undefined;
+    const auth = this.#o.auth;
+    if (auth !== undefined) {
+      const outcome = await auth.authenticate(request, 'www', source);
+      if (!outcome.ok) {
+        if (outcome.failed) this.#authFailed(source, request);
+        const { status, reason } = regErrorStatus(outcome.error);
+        return reply(buildResponse(request, status, reason, { headers: outcome.error.headers }));
+      }
+      identity = outcome.identity;
+    }
     const toTag = request.to.params.tag;
     if (!acceptsReginfo(request)) {
       return reply(buildResponse(request, 406, 'Not Acceptable', { headers: [['Accept', REGINFO_CONTENT_TYPE]] }));
@@ -98,6 +123,7 @@ export class ReginfoNotifier {
     if (toTag != null) {
       w = this.#watchers.get(dialogKey(request.callId, toTag));
       if (w === undefined || w.ending !== undefined) return reply(buildResponse(request, 481, 'Subscription Does Not Exist'));
+      if (identity !== undefined && identityKey(identity) !== w.identity) return reply(buildResponse(request, 403, 'Forbidden'));
       if (request.cseq.seq < w.remoteCseq) return reply(buildResponse(request, 500, 'Server Internal Error', { headers: [['Retry-After', '1']] }));
       if (request.cseq.seq === w.remoteCseq) return reply(this.#ok(request, w, expiresSec));
     } else {
@@ -106,11 +132,11 @@ export class ReginfoNotifier {
       const localTag = responseToTag(request);
       w = this.#watchers.get(dialogKey(request.callId, localTag));
       if (w !== undefined) return reply(this.#ok(request, w, expiresSec)); // a retransmission
-      if (!(await this.#o.authorize(request, source, aor.value))) return reply(buildResponse(request, 403, 'Forbidden'));
+      if (!(await this.#authorized(request, source, aor.value, identity))) return reply(buildResponse(request, 403, 'Forbidden'));
       // A retransmission may have been accepted while the policy was asked.
       w = this.#watchers.get(dialogKey(request.callId, localTag));
       if (w !== undefined) return reply(this.#ok(request, w, expiresSec));
-      w = this.#add(request, aor.value, localTag);
+      w = this.#add(request, aor.value, localTag, identity);
     }
     w.remoteCseq = request.cseq.seq;
     w.expiresAt = this.#o.clock.now() + expiresSec * 1000;
@@ -153,6 +179,13 @@ export class ReginfoNotifier {
     while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
   }
 
+  /** `authorize`, or by default: with an identity, only an AOR it may use (RFC 3680 §4.6); without, anyone. */
+  #authorized(request: SipRequest, source: Source, aor: string, identity: AuthIdentity | undefined): MaybePromise<boolean> {
+    const authorize = this.#o.authorize;
+    if (authorize !== undefined) return authorize(request, source, aor, identity);
+    return identity === undefined || identityMayUse(identity, aor, this.#o.registrar.options.caseSensitive);
+  }
+
   #ok(request: SipRequest, w: Watcher, expiresSec: number): Uint8Array {
     return buildResponse(request, 200, 'OK', {
       toTag: w.dialog.localTag,
@@ -160,7 +193,7 @@ export class ReginfoNotifier {
     });
   }
 
-  #add(request: SipRequest, aor: string, localTag: string): Watcher {
+  #add(request: SipRequest, aor: string, localTag: string, identity: AuthIdentity | undefined): Watcher {
     const w: Watcher = {
       aor,
       aorUri: request.uri.replace(/;.*$/, ''),
@@ -173,6 +206,7 @@ export class ReginfoNotifier {
       sending: false,
       ending: undefined,
       timer: undefined,
+      identity: identity === undefined ? undefined : identityKey(identity),
     };
     this.#watchers.set(dialogKey(w.dialog.callId, localTag), w);
     let set = this.#byAor.get(aor);

@@ -6,6 +6,7 @@ import type { Source, Transport } from '../ports/transport';
 import type { Registrar } from '../registrar/registrar';
 import type { SipRequest } from '../sip/message';
 import type { MaybePromise } from '../ports/location-store';
+import type { AuthIdentity, Authenticator } from '../auth/authenticator';
 import { systemResolver, type SipResolver } from '../sip/request-destination';
 import { parseUri } from '../sip/uri';
 
@@ -42,17 +43,31 @@ export interface ReginfoOptions {
   readonly useIdentities?: boolean;
   /** Answer SUBSCRIBE Event: reg with a full NOTIFY, then a partial NOTIFY on every change (RFC 3680 §4). @defaultValue true */
   readonly notifier?: boolean;
-  /** Subscription length when a SUBSCRIBE has no `Expires` (RFC 3680 §3.2). @defaultValue 3761 */
+  /** Subscription length when a SUBSCRIBE has no `Expires` (RFC 3680 §4.4). @defaultValue 3761 */
   readonly defaultSubscribeExpiresSec?: number;
   /** Longest subscription granted (s); longer requests are shortened. @defaultValue 7200 */
   readonly maxSubscribeExpiresSec?: number;
   /** Shortest subscription accepted (s); shorter (but not 0) gets 423 with Min-Expires (RFC 6665 §4.2.1.1). @defaultValue 60 */
   readonly minSubscribeExpiresSec?: number;
   /**
-   * Whether a watcher may subscribe to an AOR (RFC 3680 §6 asks for an authorization policy).
-   * False answers 403. @defaultValue every watcher is allowed
+   * Authenticates every SUBSCRIBE the notifier gets, refreshes and unsubscribes included, before
+   * anything else is looked at (RFC 3680 §4.6: subscriptions to registration state "SHOULD be
+   * authenticated and authorized before approval"; RFC 3261 §22): one without valid credentials
+   * gets the authenticator's answer (401 with `WWW-Authenticate`, 400, or 503 when its credential
+   * store is away). Then {@link authorize} decides, or without it the identity may watch only an
+   * AOR it may use (its own `username@realm` or an alias), else 403: authenticate, then
+   * (`authorize` ?? may-use). A refresh must come from the identity that subscribed. Credentials
+   * that did not verify emit `authFailed` on the {@link Reginfo}, for a ban to count. Give it
+   * `createDigestAuthenticator(...)`. @defaultValue undefined: SUBSCRIBEs are not authenticated
    */
-  readonly authorize?: (request: SipRequest, source: Source, aor: string) => MaybePromise<boolean>;
+  readonly auth?: Authenticator;
+  /**
+   * Whether a watcher may subscribe to an AOR (RFC 3680 §4.6 leaves the authorization policy to
+   * the administrator); `identity` is who {@link auth} authenticated. False answers 403.
+   * @defaultValue with `auth`, an identity may watch the AORs it may use (RFC 3680 §4.6 recommends
+   * letting users watch their own registration state); without `auth`, every watcher is allowed
+   */
+  readonly authorize?: (request: SipRequest, source: Source, aor: string, identity?: AuthIdentity) => MaybePromise<boolean>;
   /** Largest reginfo body accepted in a NOTIFY (bytes); larger ones are refused. @defaultValue 65536 */
   readonly maxBodyBytes?: number;
   /** First step of the RFC 5626 §4.5 backoff before subscribing again after a failure (s). @defaultValue 30 */
@@ -83,7 +98,9 @@ export interface ResolvedReginfoOptions {
   readonly defaultSubscribeExpiresSec: number;
   readonly maxSubscribeExpiresSec: number;
   readonly minSubscribeExpiresSec: number;
-  readonly authorize: (request: SipRequest, source: Source, aor: string) => MaybePromise<boolean>;
+  readonly auth: Authenticator | undefined;
+  /** Undefined: the default policy (see {@link ReginfoOptions.authorize}). */
+  readonly authorize: ((request: SipRequest, source: Source, aor: string, identity?: AuthIdentity) => MaybePromise<boolean>) | undefined;
   readonly maxBodyBytes: number;
   readonly retryBaseSec: number;
   readonly retryMaxSec: number;
@@ -128,6 +145,9 @@ export function resolveReginfoSettings(options: Omit<ReginfoOptions, ReginfoPort
   const minSubscribeExpiresSec = integer('minSubscribeExpiresSec', options.minSubscribeExpiresSec, 60, 1);
   const maxSubscribeExpiresSec = integer('maxSubscribeExpiresSec', options.maxSubscribeExpiresSec, 7200, minSubscribeExpiresSec);
   const domain = options.defaultDomain;
+  if (options.auth !== undefined && typeof options.auth.authenticate !== 'function') {
+    throw new ConfigError('ReginfoOptions.auth must have an authenticate(request, kind, source) method: give it createDigestAuthenticator({ credentials })');
+  }
   if (domain !== undefined && !/^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:.]+\]$/.test(domain)) {
     throw new ConfigError(`ReginfoOptions.defaultDomain must be a host name such as 'example.com', got '${domain}'`);
   }
@@ -142,7 +162,8 @@ export function resolveReginfoSettings(options: Omit<ReginfoOptions, ReginfoPort
     defaultSubscribeExpiresSec: integer('defaultSubscribeExpiresSec', options.defaultSubscribeExpiresSec, 3761, minSubscribeExpiresSec, maxSubscribeExpiresSec),
     maxSubscribeExpiresSec,
     minSubscribeExpiresSec,
-    authorize: options.authorize ?? (() => true),
+    auth: options.auth,
+    authorize: options.authorize,
     maxBodyBytes: integer('maxBodyBytes', options.maxBodyBytes, 65536, 256),
     retryBaseSec: integer('retryBaseSec', options.retryBaseSec, 30, 1),
     retryMaxSec: integer('retryMaxSec', options.retryMaxSec, 1800, 1),

@@ -54,6 +54,13 @@ export interface ReginfoEvents {
   subscription: (info: ReginfoSubscriptionInfo) => void;
   /** A NOTIFY was handled. */
   notify: (outcome: NotifyOutcome) => void;
+  /**
+   * A SUBSCRIBE carried credentials that did not verify ({@link ReginfoOptions.auth}: wrong
+   * password, unknown user; not a first SUBSCRIBE without credentials nor a stale nonce): it was
+   * refused, and this is what a ban on repeated failures counts
+   * (`reginfo.on('authFailed', (source) => guard.authFailed(source.address))`).
+   */
+  authFailed: (source: Source, request: SipRequest) => void;
 }
 
 /** The event package of a request (`Event: reg;id=1` → `reg`, RFC 6665 §8.2.1), lower-cased. */
@@ -99,7 +106,7 @@ export class Reginfo extends EventEmitter<ReginfoEvents> {
     this.options = o;
     const send: SendRequestContext = { transport: o.transport, resolver: o.resolver, branches: new BranchIds() };
     if (o.publish) this.#publisher = new ReginfoPublisher(o, send, this.#identities, (p) => this.emit('publish', p));
-    if (o.notifier) this.#notifier = new ReginfoNotifier(o, send);
+    if (o.notifier) this.#notifier = new ReginfoNotifier(o, send, (source, request) => this.emit('authFailed', source, request));
     this.#subscriber = new ReginfoSubscriber(o, send, (s) => this.emit('subscription', s));
     for (const kind of CHANGE_EVENTS) o.registrar.on(kind, this.#onChange);
   }
