@@ -81,8 +81,9 @@ export interface RegistrarServerOptions {
    * `Retry-After` of the sampling unit (§21.5.4); an ACK is never answered. The server tells the
    * guard of every failed authentication it sees: a REGISTER refused with `authFailed` (its own
    * registrar's, or a custom `register` answer's) and refused proxy credentials. A component
-   * answering through `handleRequest` (the reg-event notifier) reports its own failures to the
-   * same guard with `guard.authFailed(source.address)`. @defaultValue none
+   * answering through `handleRequest` reports its own failures to the same guard: for the
+   * reg-event notifier, `reginfo.on('authFailed', (source) => guard.authFailed(source.address))`.
+   * @defaultValue none
    */
   readonly guard?: SourceGuard;
   /**
@@ -294,7 +295,7 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
       return false;
     }
     requestLog.received(request, source);
-    replyError(request, source, banned ? bannedError : rateLimitedError).catch((e: unknown) => failed(e, request, source));
+    replyError(request, source, banned ? bannedError : rateLimitedError).catch(() => { counters.dropped++; });
     return false;
   };
 
