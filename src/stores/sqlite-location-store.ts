@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { BindingFlags, type AorSnapshot, type Binding, type UpstreamRegistration } from '../ports/binding';
 import type { CommitOutcome, LocationStore } from '../ports/location-store';
 import { ConfigError, StoreError } from '../errors/sdk-error';
+import { sqliteStoreError } from './sqlite-store-error';
 import { closedStoreError } from './closed-store-error';
 import { COMMIT_CONFLICT } from './commit-conflict';
 
@@ -104,13 +105,8 @@ const resolveOptions = (options: SqliteLocationStoreOptions): ResolvedSqliteOpti
   return Object.freeze({ path: options.path, table, busyTimeoutMs, synchronous });
 };
 
-/** Wrap a driver failure; SQLITE_BUSY / SQLITE_LOCKED (and their extended codes) are transient. */
-const toStoreError = (operation: string, error: unknown): StoreError => {
-  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  const transient = typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
-  const reason = typeof message === 'string' ? message : String(error);
-  return new StoreError(`sqlite location store: ${operation} failed: ${reason}`, { cause: error, transient });
-};
+/** A driver failure of this store ({@link sqliteStoreError}). */
+const toStoreError = (operation: string, error: unknown): StoreError => sqliteStoreError('sqlite location store', operation, error);
 
 const isMemoryOnly = (binding: Binding): boolean => (binding.flags & BindingFlags.memoryOnly) !== 0;
 

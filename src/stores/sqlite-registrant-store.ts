@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { registrantKeyText, type RegistrantKey, type RegistrantRecord, type RegistrantStore } from '../ports/registrant-store';
 import { ConfigError, StoreError } from '../errors/sdk-error';
+import { sqliteStoreError } from './sqlite-store-error';
 import { closedStoreError } from './closed-store-error';
 import {
   OPENSIPS_REGISTRANT_COLUMNS,
@@ -97,13 +98,8 @@ const resolveOptions = (options: SqliteRegistrantStoreOptions): ResolvedOptions 
   return Object.freeze({ path: options.path, table, columns: Object.freeze(columns), busyTimeoutMs, create });
 };
 
-/** Wrap a driver failure; SQLITE_BUSY / SQLITE_LOCKED (and their extended codes) are transient. */
-const toStoreError = (operation: string, error: unknown): StoreError => {
-  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  const transient = typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
-  const reason = typeof message === 'string' ? message : String(error);
-  return new StoreError(`sqlite registrant store: ${operation} failed: ${reason}`, { cause: error, transient });
-};
+/** A driver failure of this store ({@link sqliteStoreError}). */
+const toStoreError = (operation: string, error: unknown): StoreError => sqliteStoreError('sqlite registrant store', operation, error);
 
 /** OpenSIPS's `registrant` table (scripts/sqlite/registrant-create.sql, table version 3) under the configured names. */
 const createTableSql = (table: string, c: RegistrantColumns): string => `
