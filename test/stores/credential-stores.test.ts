@@ -18,10 +18,10 @@ const freshPath = (ext: string): string => join(root, `subscribers-${fileNo++}.$
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /**
- * OpenSIPS's own SQLite schema of auth_db and alias_db: scripts/sqlite/auth_db-create.sql of
- * github.com/OpenSIPS/opensips at 8f4f1e1b (subscriber table version 8, after commit b0023b41
- * "auth_db: drop email_address and rpid columns"), with the `version` table it inserts into
- * (scripts/sqlite/standard-create.sql).
+ * OpenSIPS's own SQLite schema, copied as is: scripts/sqlite/standard-create.sql (the `version`
+ * table) followed by scripts/sqlite/auth_db-create.sql (`subscriber` version 8, `uri`, and the
+ * alias_db `dbaliases` table) of github.com/OpenSIPS/opensips at commit 8f4f1e1b; `subscriber`
+ * has had these columns since commit b0023b41 "auth_db: drop email_address and rpid columns".
  */
 const OPENSIPS_AUTH_DB_SQL = `
 CREATE TABLE version (
@@ -42,6 +42,16 @@ CREATE TABLE subscriber (
 );
 
 CREATE INDEX subscriber_username_idx  ON subscriber (username);
+
+INSERT INTO version (table_name, table_version) values ('uri','2');
+CREATE TABLE uri (
+    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    username CHAR(64) DEFAULT '' NOT NULL,
+    domain CHAR(64) DEFAULT '' NOT NULL,
+    uri_user CHAR(64) DEFAULT '' NOT NULL,
+    last_modified DATETIME DEFAULT '1900-01-01 00:00:01' NOT NULL,
+    CONSTRAINT uri_account_idx  UNIQUE (username, domain, uri_user)
+);
 
 INSERT INTO version (table_name, table_version) values ('dbaliases','2');
 CREATE TABLE dbaliases (
