@@ -30,13 +30,15 @@ interface Setup {
   readonly guard?: SourceGuardOptions;
   readonly authMethods?: readonly string[];
   readonly register?: RegistrarServerOptions['register'];
+  /** The registrar's `domains`. @defaultValue [REALM] */
+  readonly domains?: readonly string[];
 }
 
 function setup(o: Setup = {}) {
   const clock = new ManualClock(T0);
   const transport = new FakeTransport({ endpoints: [{ protocol: 'udp', address: '127.0.0.1', port: 5060 }] });
   const auth = createDigestAuthenticator({ credentials: o.credentials ?? subscribers(), clock, secret: 'server-auth-test' });
-  const registrar = createRegistrar({ clock, purgeIntervalMs: 0, auth, domains: [REALM] });
+  const registrar = createRegistrar({ clock, purgeIntervalMs: 0, auth, domains: o.domains ?? [REALM] });
   const guard = o.guard === undefined ? undefined : createSourceGuard({ ...o.guard, clock });
   const proxyAuth = o.authMethods === undefined ? undefined : { authenticator: auth, methods: o.authMethods };
   const server = createRegistrarServer({ registrar, transport, guard, proxyAuth, register: o.register });
@@ -201,6 +203,12 @@ describe('registrar server with authentication', () => {
       expect((await send(h, invite({ headers: { 'Proxy-Authorization': wrong } }), guesser))?.status).toBe(407);
     }
     expect(h.guard!.bans().map((b) => b.address)).toEqual(['203.0.113.50']);
+  });
+
+  it('challenges every From when the registrar serves any domain (an empty domains list)', async () => {
+    const h = setup({ authMethods: ['MESSAGE'], domains: [] });
+    const challenged = await send(h, buildRequest('MESSAGE', { to: 'sip:bob@example.com', from: 'sip:carol@elsewhere.example', ids: h.ids }));
+    expect([challenged?.status, challenged?.header('Proxy-Authenticate')?.startsWith('Digest realm="elsewhere.example"')]).toEqual([407, true]);
   });
 
   it('answers 503 with Retry-After when the credential store is away, and bans nobody for it', async () => {
