@@ -1,3 +1,4 @@
+import { chmodSync, existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { CredentialAdmin, DigestAlgorithm, StoredCredentials, SubscriberRecord } from '../ports/credential-store';
 import { digestHash } from '../auth/digest-hash';
@@ -46,8 +47,8 @@ export interface SqliteCredentialStoreOptions {
    */
   readonly busyTimeoutMs?: number;
   /**
-   * Create the database file and the table, with OpenSIPS's `subscriber` schema under the
-   * configured names, when they do not exist (`sipreg user add`). Without it a missing file or
+   * Create the database file (mode 0600) and the table, with OpenSIPS's `subscriber` schema
+   * under the configured names, when they do not exist (`sipreg user add`). Without it a missing file or
    * table is a {@link StoreError} at construction.
    * @defaultValue false
    */
@@ -66,6 +67,8 @@ interface ResolvedOptions {
 const STORE = 'SqliteCredentialStore';
 const DRIVER = 'sqlite credential store';
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Permissions of a database file this store creates. */
+const NEW_FILE_MODE = 0o600;
 
 const identifier = (name: string, value: unknown): string => {
   if (typeof value !== 'string' || !IDENTIFIER.test(value)) throw new ConfigError(`${STORE} ${name} must match ${IDENTIFIER}, got ${describeValue(value)}`);
@@ -188,8 +191,11 @@ export class SqliteCredentialStore implements CredentialAdmin {
     const { path, table, columns: c, aliasTable, busyTimeoutMs, create } = resolveOptions(options);
     this.#table = table;
     this.#columns = c;
+    const isNewFile = create && path !== ':memory:' && !existsSync(path);
     try {
       this.#db = new Database(path, { timeout: busyTimeoutMs, fileMustExist: !create });
+      // The file holds HA1s, each as good as the password for its realm: readable by its owner only.
+      if (isNewFile) chmodSync(path, NEW_FILE_MODE);
     } catch (error) {
       throw sqliteStoreError(DRIVER, `open ${path}`, error);
     }

@@ -276,9 +276,10 @@ describe('SqliteCredentialStore specifics', () => {
     db.close();
   });
 
-  it('creates the file and OpenSIPS\'s subscriber table with create, under the configured names', () => {
+  it('creates the file (mode 0600) and OpenSIPS\'s subscriber table with create, under the configured names', () => {
     const path = freshPath('db');
     new SqliteCredentialStore({ path, create: true }).close();
+    expect(statSync(path).mode & 0o777).toBe(0o600);
     new SqliteCredentialStore({ path, table: 'accounts', columns: { ha1: 'hash' }, create: true }).close();
     const db = new Database(path);
     const columns = (table: string): unknown[] => db.prepare(`SELECT name, type, "notnull", dflt_value FROM pragma_table_info('${table}')`).all();
