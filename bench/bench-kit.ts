@@ -13,8 +13,11 @@ export function requireGc(): () => void {
   return gc;
 }
 
-/** REGISTER number `cseq` of subscriber `i` (RFC 3261 §10.2), as a phone sends it; `user` names the subscriber. */
-export function registerDatagram(i: number, cseq = 1, user: (i: number) => string = (n) => `user${n}`): Buffer {
+/**
+ * REGISTER number `cseq` of subscriber `i` (RFC 3261 §10.2), as a phone sends it; `user` names the
+ * subscriber, and `authorization`, when given, is its `Authorization` value (RFC 3261 §22.4).
+ */
+export function registerDatagram(i: number, cseq = 1, user: (i: number) => string = benchUser, authorization?: string): Buffer {
   const u = user(i);
   return Buffer.from(
     `REGISTER sip:example.com SIP/2.0\r\n` +
@@ -26,9 +29,15 @@ export function registerDatagram(i: number, cseq = 1, user: (i: number) => strin
     `CSeq: ${cseq} REGISTER\r\n` +
     `Contact: <sip:${u}@192.0.2.${i % 250}:${5060 + (i % 1000)};transport=udp>\r\n` +
     `Expires: 3600\r\n` +
+    (authorization === undefined ? '' : `Authorization: ${authorization}\r\n`) +
     `User-Agent: bench-phone/1.0\r\n` +
     `Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE\r\n` +
     `Content-Length: 0\r\n\r\n`, 'latin1');
+}
+
+/** The username of bench subscriber `i`, in the domain `example.com` of {@link registerDatagram}. */
+export function benchUser(i: number): string {
+  return `user${i}`;
 }
 
 /** The request in `b`, parsed by sipreg's hot path. */

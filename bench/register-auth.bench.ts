@@ -1,0 +1,158 @@
+/**
+ * In-process bench of digest-authenticated REGISTER (not a timed test; run with
+ * `node --expose-gc --import tsx bench/register-auth.bench.ts`): the same REGISTER end to end
+ * through `saveNow` (the bundled server's synchronous path: parse the datagram, plan, commit to
+ * the memory store, build the reply) on a registrar without authentication, and on registrars
+ * whose `auth` is a digest authenticator (RFC 7616, qop `auth`) over a `MemoryCredentialStore`
+ * holding every subscriber's HA1s, with MD5 and with SHA-256; plus the 401 challenge a REGISTER
+ * without credentials gets (RFC 3261 §22.2).
+ *
+ * Each subscriber's `Authorization` is computed before the timed loops with the client's own
+ * `digestAuthorization`, over a nonce its authenticator issued in a 401 (`challenge`): nc 1 on the
+ * new REGISTER, nc 2 on its refresh, so only the server's work is timed (parse the credentials,
+ * verify the nonce's HMAC, look the subscriber up, recompute the response, check the nonce count
+ * and that the identity may use the AOR). Every round builds fresh registrars and authenticators
+ * with one secret, so the nonces verify in every round and the counts start afresh. The
+ * contenders run in short alternating rounds and each figure is the median of its rounds, as in
+ * `bench/register.bench.ts`.
+ */
+import type { Buffer } from 'node:buffer';
+import { benchUser, fmt, median, parseRequest, rate, registerDatagram } from './bench-kit';
+import { createRegistrar, type Registrar } from '../src/registrar/registrar';
+import type { SaveResult } from '../src/registrar/save-result';
+import { createDigestAuthenticator, type DigestAuthenticator } from '../src/auth/digest-authenticator';
+import { MemoryCredentialStore } from '../src/stores/memory-credential-store';
+import { computeHa1s } from '../src/auth/compute-ha1s';
+import type { DigestAlgorithm } from '../src/ports/credential-store';
+import { digestAuthorization, parseDigestChallenge } from '../src/sip/digest';
+
+/** Alternating rounds of each contender; every figure is the median of its rounds. */
+const ROUNDS = 5;
+/** Subscribers, and REGISTERs per round and contender: N new registrations into a fresh registrar, then their N refreshes. */
+const N = 100_000;
+/** REGISTERs of the warm-up, per contender. */
+const WARM_UP = 20_000;
+const DOMAIN = 'example.com';
+const PASSWORD = 'bench-password';
+const SECRET = 'register-auth-bench-secret';
+/** Long enough that the nonces issued before the rounds stay fresh through them. */
+const NONCE_EXPIRE_SEC = 3600;
+
+const credentials = new MemoryCredentialStore(
+  Array.from({ length: N }, (_, i) => ({ username: benchUser(i), realm: DOMAIN, ha1: computeHa1s(benchUser(i), DOMAIN, PASSWORD) })),
+);
+const newAuthenticator = (algorithm: DigestAlgorithm): DigestAuthenticator =>
+  createDigestAuthenticator({ credentials, algorithms: [algorithm], secret: SECRET, nonceExpire: NONCE_EXPIRE_SEC });
+
+/** The REGISTERs without credentials: the unauthenticated contender's, and what the 401 rows answer. */
+const plain = { first: Array.from({ length: N }, (_, i) => registerDatagram(i)), refresh: Array.from({ length: N }, (_, i) => registerDatagram(i, 2)) };
+
+/**
+ * Every subscriber's REGISTER and refresh answering a nonce of its own, issued by a
+ * `challenge` of an authenticator with `algorithm` (nc 1, then 2, on the same nonce).
+ */
+function authorizedDatagrams(algorithm: DigestAlgorithm): { first: Buffer[]; refresh: Buffer[] } {
+  const authenticator = newAuthenticator(algorithm);
+  const first: Buffer[] = [];
+  const refresh: Buffer[] = [];
+  for (let i = 0; i < N; i++) {
+    const challengeHeader = authenticator.challenge(parseRequest(plain.first[i]), 'www').headers?.find(([name]) => name === 'WWW-Authenticate');
+    const challenge = challengeHeader === undefined ? undefined : parseDigestChallenge(challengeHeader[1]);
+    if (challenge === undefined) throw new Error('the authenticator answered without a digest challenge');
+    const answer = (nc: number): string => {
+      const value = digestAuthorization(challenge, { username: benchUser(i), password: PASSWORD }, { method: 'REGISTER', uri: `sip:${DOMAIN}` }, `c${i}`, nc);
+      if (value === undefined) throw new Error(`the client cannot answer ${challenge.algorithm}`);
+      return value;
+    };
+    first.push(registerDatagram(i, 1, benchUser, answer(1)));
+    refresh.push(registerDatagram(i, 2, benchUser, answer(2)));
+  }
+  return { first, refresh };
+}
+
+interface Contender {
+  readonly name: string;
+  readonly algorithm?: DigestAlgorithm;
+  readonly first: readonly Buffer[];
+  readonly refresh: readonly Buffer[];
+}
+
+const contenders: readonly Contender[] = [
+  { name: 'no authentication', ...plain },
+  { name: 'digest MD5, qop=auth', algorithm: 'MD5', ...authorizedDatagrams('MD5') },
+  { name: 'digest SHA-256, qop=auth', algorithm: 'SHA-256', ...authorizedDatagrams('SHA-256') },
+];
+
+let sink: unknown;
+
+/** A fresh registrar for `contender`, with a fresh authenticator (no nonce counts yet) when it authenticates. */
+function registrarFor(algorithm: DigestAlgorithm | undefined): Registrar {
+  return createRegistrar({ purgeIntervalMs: 0, auth: algorithm === undefined ? undefined : newAuthenticator(algorithm) });
+}
+
+/** `saveNow`'s answer, which must be synchronous (memory location and credential stores) and have the `status` expected. */
+function saveNow(registrar: Registrar, datagram: Buffer, status: number): SaveResult {
+  const r = registrar.saveNow(parseRequest(datagram));
+  if (r instanceof Promise) throw new Error('expected a synchronous answer from the memory stores');
+  if (r.response === undefined || (r.ok ? 200 : r.status) !== status) throw new Error(`expected a ${status}, got ${r.ok ? 200 : r.status}`);
+  return r;
+}
+
+/** One round of one contender: N new REGISTERs into a fresh registrar, then their N refreshes. */
+function saves(contender: Contender): { first: number; refresh: number } {
+  const registrar = registrarFor(contender.algorithm);
+  const first = rate(N, (i) => { sink = saveNow(registrar, contender.first[i], 200).response; });
+  const again = rate(N, (i) => { sink = saveNow(registrar, contender.refresh[i], 200).response; });
+  void registrar.close();
+  return { first, refresh: again };
+}
+
+/** N REGISTERs without credentials into a fresh registrar authenticating with `algorithm`: each answered 401 with a new nonce. */
+function challenges(algorithm: DigestAlgorithm): number {
+  const registrar = registrarFor(algorithm);
+  const perSecond = rate(N, (i) => { sink = saveNow(registrar, plain.first[i], 401).response; });
+  void registrar.close();
+  return perSecond;
+}
+
+// Warm-up: every path compiled before the first timed round.
+for (const contender of contenders) {
+  const registrar = registrarFor(contender.algorithm);
+  for (let i = 0; i < WARM_UP; i++) sink = saveNow(registrar, contender.first[i], 200).response;
+  void registrar.close();
+  if (contender.algorithm !== undefined) {
+    const challenger = registrarFor(contender.algorithm);
+    for (let i = 0; i < WARM_UP; i++) sink = saveNow(challenger, plain.first[i], 401).response;
+    void challenger.close();
+  }
+}
+
+const firstRates = contenders.map((): number[] => []);
+const refreshRates = contenders.map((): number[] => []);
+const challengeRates = contenders.map((): number[] => []);
+for (let round = 0; round < ROUNDS; round++) {
+  // Each round starts with another contender, so none always inherits another's garbage.
+  for (let k = 0; k < contenders.length; k++) {
+    const index = (round + k) % contenders.length;
+    const contender = contenders[index];
+    const r = saves(contender);
+    firstRates[index].push(r.first);
+    refreshRates[index].push(r.refresh);
+    if (contender.algorithm !== undefined) challengeRates[index].push(challenges(contender.algorithm));
+  }
+}
+
+const baseline = { first: median(firstRates[0]), refresh: median(refreshRates[0]) };
+const row = (what: string, perSecond: number, base: number): string =>
+  `| ${what} | ${fmt(perSecond)} | ${(1e6 / perSecond).toFixed(2)} | ${(base / perSecond).toFixed(2)} |`;
+
+console.log(`\n### Authenticated REGISTER, one core (in process, \`saveNow\`; ${N.toLocaleString('en-US')} subscribers; median of ${ROUNDS} alternating rounds)\n`);
+console.log('| what | per second | µs per REGISTER | time × no auth |');
+console.log('|---|---:|---:|---:|');
+contenders.forEach((c, i) => console.log(row(`new REGISTER end to end, ${c.name}`, median(firstRates[i]), baseline.first)));
+contenders.forEach((c, i) => console.log(row(`refresh REGISTER end to end, ${c.name}`, median(refreshRates[i]), baseline.refresh)));
+contenders.forEach((c, i) => {
+  if (c.algorithm !== undefined) console.log(row(`401 challenge to a REGISTER without credentials (${c.algorithm}; × the new REGISTER without auth)`, median(challengeRates[i]), baseline.first));
+});
+
+void sink;
