@@ -104,12 +104,28 @@ function resolveSecrets(secret: string | readonly string[] | undefined): readonl
   }));
 }
 
+/** The options of {@link DigestAuthOptions} that are ports, not values. */
+type DigestAuthPorts = 'credentials' | 'clock' | 'logger';
+
 /** Apply defaults and validate (RFC 7616 §3.3); throws {@link ConfigError} naming the bad option. */
 export function resolveDigestAuthOptions(options: DigestAuthOptions): ResolvedDigestAuthOptions {
   const credentials = options?.credentials;
   if (credentials === undefined || typeof credentials.lookup !== 'function') {
     throw new ConfigError('DigestAuthOptions.credentials is required: pass a CredentialStore (for instance a MemoryCredentialStore)');
   }
+  const settings = resolveDigestAuthSettings(options);
+  if (settings.userhash && typeof credentials.lookupByUserhash !== 'function') {
+    throw new ConfigError('DigestAuthOptions.userhash needs a credential store with lookupByUserhash; use such a store or leave userhash off');
+  }
+  return Object.freeze({ ...settings, credentials, clock: options.clock ?? systemClock, logger: options.logger ?? silentLogger });
+}
+
+/**
+ * Check the options that are values, not ports (RFC 7616 §3.3): what a command line can check
+ * before it opens the credential store.
+ * @throws {@link ConfigError} as {@link resolveDigestAuthOptions} does, but for the ports.
+ */
+export function resolveDigestAuthSettings(options: Omit<DigestAuthOptions, DigestAuthPorts>): Omit<ResolvedDigestAuthOptions, DigestAuthPorts> {
   const realm = options.realm;
   if (realm !== undefined && (typeof realm !== 'string' || realm.trim() === '' || hasControl(realm))) {
     throw new ConfigError(`DigestAuthOptions.realm must be a non-empty string without control characters, got ${JSON.stringify(realm)}; leave it out to use the To/From domain`);
@@ -128,12 +144,7 @@ export function resolveDigestAuthOptions(options: DigestAuthOptions): ResolvedDi
   if (!isPositiveInteger(nonceCountCapacity)) throw new ConfigError(`DigestAuthOptions.nonceCountCapacity must be a positive integer, got ${String(nonceCountCapacity)}`);
   const retryAfter = options.retryAfter ?? 5;
   if (!Number.isInteger(retryAfter) || retryAfter < 0) throw new ConfigError(`DigestAuthOptions.retryAfter must be a non-negative integer of seconds (0 = no Retry-After), got ${String(retryAfter)}`);
-  const userhash = options.userhash ?? false;
-  if (userhash && typeof credentials.lookupByUserhash !== 'function') {
-    throw new ConfigError('DigestAuthOptions.userhash needs a credential store with lookupByUserhash; use such a store or leave userhash off');
-  }
-  return Object.freeze({
-    credentials,
+  return {
     realm,
     algorithms: Object.freeze([...DIGEST_ALGORITHMS].reverse().filter((a) => algorithms.includes(a))),
     qop: Object.freeze(QOPS.filter((q) => qop.includes(q))),
@@ -143,11 +154,9 @@ export function resolveDigestAuthOptions(options: DigestAuthOptions): ResolvedDi
     nonceCount: options.nonceCount ?? true,
     nonceCountCapacity,
     calculateHa1: options.calculateHa1 ?? false,
-    userhash,
+    userhash: options.userhash ?? false,
     retryAfter,
-    clock: options.clock ?? systemClock,
-    logger: options.logger ?? silentLogger,
-  });
+  };
 }
 
 /** The comma-separated elements of a command-line value, trimmed; throws on an empty one. */

@@ -53,8 +53,11 @@ export type ProxyAuthorizer = (request: SipRequest, source: Source) => MaybeProm
 
 const UNCHALLENGEABLE = new Set(['ACK', 'CANCEL', 'REGISTER']);
 
-/** Upper-cased, checked {@link ProxyAuthOptions.methods}. @throws {@link ConfigError} */
-function challengedMethods(methods: readonly string[]): ReadonlySet<string> {
+/**
+ * Upper-cased, checked {@link ProxyAuthOptions.methods} (RFC 3261 §22.1: not ACK nor CANCEL, nor
+ * REGISTER), for a command line to check before it opens anything. @throws {@link ConfigError}
+ */
+export function challengedMethods(methods: readonly string[]): ReadonlySet<string> {
   if (!Array.isArray(methods) || methods.length === 0) {
     throw new ConfigError('RegistrarServerOptions.proxyAuth.methods must list the methods to challenge, e.g. [\'INVITE\', \'MESSAGE\']');
   }
