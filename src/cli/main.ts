@@ -4,6 +4,7 @@ import { packageVersion } from './package-version';
 import { REGISTRAR_USAGE, runRegistrarCommand } from './registrar-command';
 import { MID_REGISTRAR_USAGE, runMidRegistrarCommand } from './mid-registrar-command';
 import { REGISTRANT_USAGE, runRegistrantCommand } from './registrant-command';
+import { USER_USAGE, runUserCommand } from './user-command';
 
 const USAGE = `Usage: sipreg <command> [flags]
 
@@ -11,6 +12,7 @@ Commands:
   registrar       run a SIP registrar (see: sipreg registrar --help)
   mid-registrar   run a registration front-end to a main registrar (see: sipreg mid-registrar --help)
   registrant      register this server on remote registrars (see: sipreg registrant --help)
+  user            add, change, remove and list subscribers (see: sipreg user --help)
   version         print the version (also: --version)
 `;
 
@@ -24,6 +26,15 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   if (command === 'version' || command === '--version' || command === '-v') {
     process.stdout.write(`sipreg ${packageVersion()}\n`);
+    return;
+  }
+  if (command === 'user') {
+    if (rest.length === 0 || rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(USER_USAGE);
+      process.exitCode = rest.length === 0 ? 2 : 0;
+      return;
+    }
+    await runUserCommand(rest);
     return;
   }
   const commands = {

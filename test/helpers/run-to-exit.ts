@@ -10,10 +10,19 @@ export interface Exited {
   readonly stderr: string;
 }
 
-/** Run `file args` until it exits (20 s at most) and return how it ended, failing or not. */
-export async function runToExit(file: string, args: readonly string[], cwd?: string): Promise<Exited> {
+/**
+ * Run `file args` until it exits (20 s at most) and return how it ended, failing or not. With
+ * `input`, that text is its stdin, then end of file.
+ */
+export async function runToExit(file: string, args: readonly string[], cwd?: string, input?: string): Promise<Exited> {
+  const running = run(file, args, { cwd, timeout: 20_000 });
+  if (input !== undefined) {
+    // A command that exits without reading its stdin makes the write fail with EPIPE: not a test failure.
+    running.child.stdin?.on('error', () => undefined);
+    running.child.stdin?.end(input);
+  }
   try {
-    const { stdout, stderr } = await run(file, args, { cwd, timeout: 20_000 });
+    const { stdout, stderr } = await running;
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
