@@ -51,7 +51,7 @@ export type CredentialField = SubscriberColumn | 'aliases';
 export type CredentialRowFailure = (field: CredentialField, problem: string) => never;
 
 /** True for `user@domain` with both parts non-empty (the form of an alias, OpenSIPS `dbaliases`). */
-export const isUserAtDomain = (value: string): boolean => {
+const isUserAtDomain = (value: string): boolean => {
   const at = value.lastIndexOf('@');
   return at > 0 && at < value.length - 1;
 };
