@@ -14,6 +14,17 @@ Commands:
   registrant      register this server on remote registrars (see: sipreg registrant --help)
   user            add, change, remove and list subscribers (see: sipreg user --help)
   version         print the version (also: --version)
+
+Authentication and abuse protection (registrar and mid-registrar; details in their --help):
+  --auth-db sqlite:PATH|FILE.json|redis://HOST:PORT
+                  digest-authenticate REGISTERs (RFC 3261 §22) against these subscribers, tuned
+                  by --auth-realm, --auth-algorithms, --auth-qop, --nonce-expire, --calculate-ha1,
+                  --check-to and --auth-secret (or env SIPREG_AUTH_SECRET); the registrar's
+                  --auth-methods INVITE,MESSAGE asks those requests for Proxy-Authorization (407)
+  --pike-reqs-density-per-unit N
+                  drop a source sending over N requests per --pike-sampling-time-unit s
+  --ban-after N   drop a source for --ban-time s after N failed authentications within
+                  --ban-window s (10 with --auth-db; 0 off)
 `;
 
 /** Entry point of the `sipreg` command. Exit codes: 0 ok, 1 runtime failure, 2 bad usage. */
@@ -50,6 +61,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const running = await commands[command].run(rest);
   for (const e of running.endpoints) process.stdout.write(`sipreg ${command} listening on ${e}\n`);
   process.stdout.write(`sipreg ${command} ${running.storeLabel ?? 'store'}: ${running.store}\n`);
+  for (const d of running.details ?? []) process.stdout.write(`sipreg ${command} ${d}\n`);
   for (const w of running.warnings ?? []) process.stderr.write(`sipreg ${command}: ${w}\n`);
   let stopping = false;
   const stop = (): void => {

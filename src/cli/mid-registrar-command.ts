@@ -15,6 +15,7 @@ import { checkOwnershipFlags, OWNERSHIP_FLAGS, ownershipFrom, type Ownership } f
 import { listenFrom, loggerFrom, REGISTRAR_MODULE_FLAGS, registrarOptionsFrom, saveAndLookupFrom, SERVER_FLAGS } from './command-setup';
 import type { RunningRegistrar } from './registrar-command';
 import { describeStore, openStore, parseStoreFlag } from './store-flag';
+import { AUTH_FLAGS, GUARD_FLAGS, resolveAuthSettings, startAuth } from './auth-flags';
 
 /** The mid_registrar module parameters of its own as flags (same value syntax as OpenSIPS). */
 const MID_FLAGS: readonly FlagSpec[] = [
@@ -31,7 +32,7 @@ const MID_FLAGS: readonly FlagSpec[] = [
   { name: 'extra-contact-params', kind: 'string', help: "appended to forwarded Contact URIs, e.g. ';transport=tcp' (none)" },
 ];
 
-const FLAGS: readonly FlagSpec[] = [...SERVER_FLAGS, ...OWNERSHIP_FLAGS, ...MID_FLAGS, ...REGISTRAR_MODULE_FLAGS, ...EXTENSION_FLAGS];
+const FLAGS: readonly FlagSpec[] = [...SERVER_FLAGS, ...OWNERSHIP_FLAGS, ...MID_FLAGS, ...REGISTRAR_MODULE_FLAGS, ...EXTENSION_FLAGS, ...AUTH_FLAGS, ...GUARD_FLAGS];
 
 /** The `--help` text of `sipreg mid-registrar`. */
 export const MID_REGISTRAR_USAGE = `Usage: sipreg mid-registrar --upstream udp:IP:PORT [flags]
@@ -84,7 +85,8 @@ function midOptionsFrom(values: FlagValues): Omit<MidRegistrarOptions, 'upstream
 
 /**
  * `sipreg mid-registrar`: check every flag, then bind the sockets, open the store and serve as a
- * mid-registrar in front of `--upstream`. Throws {@link CliUsageError} for bad flags and
+ * mid-registrar in front of `--upstream`; with `--auth-db` it authenticates every REGISTER itself
+ * before forwarding or absorbing it (RFC 3261 §22). Throws {@link CliUsageError} for bad flags and
  * {@link CliRuntimeError} for what the environment refuses (exit 1).
  */
 export async function runMidRegistrarCommand(argv: readonly string[]): Promise<RunningRegistrar> {
@@ -104,17 +106,24 @@ export async function runMidRegistrarCommand(argv: readonly string[]): Promise<R
     throw optionError(e);
   }
   checkOwnershipFlags(values, storeFlag.spec);
+  const authSettings = resolveAuthSettings(values);
   const transport = await listenFrom(values, logger);
+  // The credential store opens before the location store, as in `sipreg registrar`.
+  const auth = await startAuth(authSettings, logger).catch(async (e: unknown) => {
+    await transport.close();
+    throw e;
+  });
   let store: LocationStore | undefined;
   let ownership: Ownership | undefined;
   let mid: MidRegistrar;
   try {
     store = await openStore(storeFlag, values);
     ownership = await ownershipFrom(values, storeFlag.spec, logger);
-    mid = createMidRegistrar({ ...midOptions, transport, store, logger, isTagActive: ownership?.isTagActive });
+    mid = createMidRegistrar({ ...midOptions, transport, store, logger, isTagActive: ownership?.isTagActive, auth: auth.authenticator, checkTo: authSettings.digest?.checkTo });
   } catch (e) {
     await ownership?.close();
     await store?.close();
+    await auth.close();
     await transport.close();
     throw optionError(e);
   }
@@ -133,15 +142,18 @@ export async function runMidRegistrarCommand(argv: readonly string[]): Promise<R
     register: (request, source) => mid.process(request, { ...saveOptions, ownershipTag: ownership?.shtag, source }),
     lookup: (request, options) => mid.lookup(request, options),
     outboundProxy: (request, source) => (fromUpstream(source) ? undefined : { uri: request.uri, destination: mid.options.upstreamUri }),
+    guard: auth.guard,
   });
   return {
     endpoints: transport.endpoints().map((e) => formatEndpoint(e)),
     store: describeStore(storeFlag, values),
+    details: auth.lines,
     async stop() {
       await mid.close();
       await transport.close();
       await ownership?.close();
       await opened.close();
+      await auth.close();
     },
   };
 }

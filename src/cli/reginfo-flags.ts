@@ -1,3 +1,5 @@
+import type { Authenticator } from '../auth/authenticator';
+import type { SourceGuard } from '../auth/source-guard';
 import type { Logger } from '../ports/logger';
 import type { Transport } from '../ports/transport';
 import type { Registrar } from '../registrar/registrar';
@@ -80,12 +82,23 @@ export function reginfoOptionsFrom(values: FlagValues): ReginfoFlagOptions | und
   return { options, subscriptions };
 }
 
+/** The protection the registrar's reg-event notifier shares with the registrar (`--auth-db`, the guard). */
+export interface ReginfoProtection {
+  /** Authenticates every SUBSCRIBE (RFC 3680 §6, 401 without valid credentials). */
+  readonly auth?: Authenticator;
+  /** Counts the SUBSCRIBEs whose credentials did not verify towards the source's ban. */
+  readonly guard?: SourceGuard;
+}
+
 /**
  * Start the reg-event of {@link reginfoOptionsFrom} on the registrar and transport, subscribed to
- * every `--reginfo-subscribe`, with one log line per subscription change and per PUBLISH that fails.
+ * every `--reginfo-subscribe`, with one log line per subscription change and per PUBLISH that fails;
+ * its notifier authenticates with `protection.auth` and reports refused credentials to `protection.guard`.
  */
-export function startReginfo(flags: ReginfoFlagOptions, registrar: Registrar, transport: Transport, logger: Logger): Reginfo {
-  const reginfo = createReginfo({ ...flags.options, registrar, transport, logger });
+export function startReginfo(flags: ReginfoFlagOptions, registrar: Registrar, transport: Transport, logger: Logger, protection: ReginfoProtection = {}): Reginfo {
+  const reginfo = createReginfo({ ...flags.options, registrar, transport, logger, auth: protection.auth });
+  const { guard } = protection;
+  if (guard !== undefined) reginfo.on('authFailed', (source) => guard.authFailed(source.address));
   reginfo.on('subscription', (s) => logger.info({ ...s }, 'reg-event subscription'));
   reginfo.on('publish', (p) => {
     if (typeof p.status !== 'number' || p.status >= 300) logger.warn({ ...p }, 'reg-event PUBLISH failed');

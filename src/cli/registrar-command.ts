@@ -12,6 +12,7 @@ import { REGINFO_FLAGS, reginfoOptionsFrom, startReginfo } from './reginfo-flags
 import { checkOwnershipFlags, OWNERSHIP_FLAGS, ownershipFrom, type Ownership } from './sharing-tags-setup';
 import { listenFrom, loggerFrom, REGISTRAR_MODULE_FLAGS, registrarOptionsFrom, saveAndLookupFrom, SERVER_FLAGS } from './command-setup';
 import { describeStore, openStore, parseStoreFlag } from './store-flag';
+import { AUTH_FLAGS, GUARD_FLAGS, PROXY_AUTH_FLAGS, resolveAuthSettings, startAuth } from './auth-flags';
 
 const FLAGS: readonly FlagSpec[] = [
   ...SERVER_FLAGS,
@@ -19,6 +20,9 @@ const FLAGS: readonly FlagSpec[] = [
   ...REGISTRAR_MODULE_FLAGS,
   ...EXTENSION_FLAGS,
   ...REGINFO_FLAGS,
+  ...AUTH_FLAGS,
+  ...PROXY_AUTH_FLAGS,
+  ...GUARD_FLAGS,
 ];
 
 /** The `--help` text of `sipreg registrar`. */
@@ -39,6 +43,8 @@ export interface RunningRegistrar {
   readonly storeLabel?: string;
   /** Lines for stderr at start, e.g. that the registrant table is empty. */
   readonly warnings?: readonly string[];
+  /** Further lines for stdout at start, after the store's, e.g. `auth: sqlite ./subscriber.db (...); realm ...; algorithms SHA-256, MD5`. */
+  readonly details?: readonly string[];
   stop(): Promise<void>;
 }
 
@@ -46,7 +52,10 @@ export interface RunningRegistrar {
  * `sipreg registrar`: check every flag, then bind the sockets, open the store (nothing is
  * created on disk before the flags are good) and serve. Throws {@link CliUsageError} for bad
  * flags (the caller exits with 2) and {@link CliRuntimeError} for a port in use, a missing
- * directory, a missing driver or an unreachable Redis (exit 1).
+ * directory, a missing driver, an unreachable Redis or an `--auth-db` without its file or
+ * `subscriber` table (exit 1). With `--auth-db` the registrar, the reg-event notifier and
+ * `--auth-methods` share one digest authenticator (RFC 3261 §22), and the source guard sees
+ * their failed authentications.
  */
 export async function runRegistrarCommand(argv: readonly string[]): Promise<RunningRegistrar> {
   const values = parseArgs(argv, FLAGS);
@@ -63,39 +72,51 @@ export async function runRegistrarCommand(argv: readonly string[]): Promise<Runn
   }
   checkOwnershipFlags(values, storeFlag.spec);
   const reginfoOptions = reginfoOptionsFrom(values);
+  const authSettings = resolveAuthSettings(values);
   const transport = await listenFrom(values, logger);
+  // The credential store opens before the location store: a missing subscriber table then leaves
+  // no new location database behind.
+  const auth = await startAuth(authSettings, logger).catch(async (e: unknown) => {
+    await transport.close();
+    throw e;
+  });
   let store: LocationStore;
   try {
     store = await openStore(storeFlag, values);
   } catch (e) {
+    await auth.close();
     await transport.close();
     throw e;
   }
+  const { authenticator, guard, proxyAuth } = auth;
   let ownership: Ownership | undefined;
   let registrar;
   try {
     ownership = await ownershipFrom(values, storeFlag.spec, logger);
-    registrar = createRegistrar({ ...registrarOptions, store, logger, isTagActive: ownership?.isTagActive });
+    registrar = createRegistrar({ ...registrarOptions, store, logger, isTagActive: ownership?.isTagActive, auth: authenticator, checkTo: authSettings.digest?.checkTo });
   } catch (e) {
     await ownership?.close();
     await store.close();
+    await auth.close();
     await transport.close();
     if (e instanceof ConfigError) throw new CliUsageError(withFlagName(e.message));
     throw e;
   }
-  const reginfo = reginfoOptions === undefined ? undefined : startReginfo(reginfoOptions, registrar, transport, logger);
+  const reginfo = reginfoOptions === undefined ? undefined : startReginfo(reginfoOptions, registrar, transport, logger, { auth: authenticator, guard });
   const handleRequest = reginfo === undefined ? undefined : reginfo.handleRequest.bind(reginfo);
   const saved = ownership === undefined ? saveOptions : { ...saveOptions, ownershipTag: ownership.shtag };
-  createRegistrarServer({ registrar, transport, saveOptions: saved, lookupOptions, logger, handleRequest });
+  createRegistrarServer({ registrar, transport, saveOptions: saved, lookupOptions, logger, handleRequest, guard, proxyAuth });
   return {
     endpoints: transport.endpoints().map((e) => formatEndpoint(e)),
     store: describeStore(storeFlag, values),
+    details: auth.lines,
     async stop() {
       await reginfo?.close();
       await transport.close();
       await registrar.close();
       await ownership?.close();
       await store.close();
+      await auth.close();
     },
   };
 }
