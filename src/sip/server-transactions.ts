@@ -48,8 +48,12 @@ const sameTransaction = (known: Transaction, request: SipRequest): boolean =>
  *   de-REGISTER may land on another node first).
  *
  * Handling that answers synchronously (a local store) is never pending and no copy can overtake
- * it: nothing is kept on that path. A late copy there is handled again, and the registrar answers
- * it as a retransmission from the stored Call-ID and CSeq (RFC 3261 §10.3 step 7).
+ * it: by default nothing is kept on that path. A late copy there is handled again, and the
+ * registrar answers it as a retransmission from the stored Call-ID and CSeq (RFC 3261 §10.3 step 7).
+ * That does not hold for digest authentication, which must answer a copy as it answered the
+ * first: a copy of a challenged REGISTER would get a second challenge with another nonce, and a
+ * copy of an authenticated one a `stale` challenge, its nonce count being spent (RFC 7616 §3.4).
+ * With `keepSyncAnswers` synchronous answers are kept for the wait timer as well.
  */
 export class ServerTransactions<T extends TransactionAnswer> {
   /** In arrival order, which wait timer expiry almost follows: expired ones are dropped from the front. */
@@ -57,10 +61,13 @@ export class ServerTransactions<T extends TransactionAnswer> {
   readonly #now: () => number;
   readonly #waitMs: number;
 
+  readonly #keepSyncAnswers: boolean;
+
   /** `now` and `waitMs` are for tests. */
-  constructor(now: () => number = Date.now, waitMs = WAIT_TIMER_MS) {
+  constructor(now: () => number = Date.now, waitMs = WAIT_TIMER_MS, keepSyncAnswers = false) {
     this.#now = now;
     this.#waitMs = waitMs;
+    this.#keepSyncAnswers = keepSyncAnswers;
   }
 
   /** Transactions kept (Trying or Completed). */
@@ -83,19 +90,31 @@ export class ServerTransactions<T extends TransactionAnswer> {
       return { response: known.wire === undefined ? undefined : Buffer.from(known.wire, 'latin1') };
     }
     const answer = handle();
-    if (!(answer instanceof Promise) || known !== undefined) return answer;
-    // Kept for the wait timer: owned copies, not substrings that would pin the request's header text.
-    const transaction: Transaction = { host: ownedCopy(via.host), port: via.port, method: request.method, until: Infinity };
-    this.#known.set(ownedCopy(key), transaction);
-    answer.then((done) => {
-      const response = done.response;
-      if (response !== undefined) transaction.wire = Buffer.from(response.buffer, response.byteOffset, response.byteLength).toString('latin1');
-      transaction.until = this.#now() + this.#waitMs;
-    }, () => {
+    if (known !== undefined) return answer;
+    if (!(answer instanceof Promise)) {
+      if (this.#keepSyncAnswers) this.#completed(this.#track(key, via.host, via.port, request.method), answer);
+      return answer;
+    }
+    const transaction = this.#track(key, via.host, via.port, request.method);
+    answer.then((done) => this.#completed(transaction, done), () => {
       // A failed handling sent nothing: the next copy is handled afresh.
       this.#known.delete(key);
     });
     return answer;
+  }
+
+  /** A new transaction in Trying: owned copies, not substrings that would pin the request's header text. */
+  #track(key: string, host: string, port: number | undefined, method: string): Transaction {
+    const transaction: Transaction = { host: ownedCopy(host), port, method, until: Infinity };
+    this.#known.set(ownedCopy(key), transaction);
+    return transaction;
+  }
+
+  /** Completed with `answer`: its response is kept for the wait timer. */
+  #completed(transaction: Transaction, answer: T): void {
+    const response = answer.response;
+    if (response !== undefined) transaction.wire = Buffer.from(response.buffer, response.byteOffset, response.byteLength).toString('latin1');
+    transaction.until = this.#now() + this.#waitMs;
   }
 
   /** The transaction of `key` unless its wait timer fired; drops the expired ones at the front. */

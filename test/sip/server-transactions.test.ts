@@ -80,4 +80,17 @@ describe('ServerTransactions (RFC 3261 §17.2.2)', () => {
     expect(transactions.size).toBe(0);
     expect(text(await transactions.run(request('z9hG4bK-4'), () => Promise.resolve(answer('ok'))))).toBe('ok');
   });
+
+  it('with keepSyncAnswers, answers a copy of a synchronously answered request with the first response until the wait timer fires (a challenge keeps its nonce)', () => {
+    let now = 0;
+    const transactions = new ServerTransactions<Answer>(() => now, 5000, true);
+    let handled = 0;
+    const challenge = (): Answer => answer(`401 nonce-${++handled}`);
+    expect(text(sync(transactions.run(request('z9hG4bK-5'), challenge)))).toBe('401 nonce-1');
+    now = 4999;
+    expect(text(sync(transactions.run(request('z9hG4bK-5'), challenge)))).toBe('401 nonce-1');
+    expect(handled).toBe(1);
+    now = 5000;
+    expect(text(sync(transactions.run(request('z9hG4bK-5'), challenge)))).toBe('401 nonce-2');
+  });
 });
