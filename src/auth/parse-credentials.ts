@@ -105,7 +105,10 @@ export function parseCredentials(value: string): Result<ParsedCredentials, strin
       i = end;
     } else {
       const start = i;
-      while (i < n && value.charCodeAt(i) !== 0x2c && !isWsp(value.charCodeAt(i)) && value.charCodeAt(i) !== 0x22) i++;
+      for (; i < n; i++) {
+        const c = value.charCodeAt(i);
+        if (c === 0x2c || c === 0x22 || isWsp(c)) break;
+      }
       if (i === start) return err(`value expected for ${value.slice(nameStart, nameEnd)}`);
       v = value.slice(start, i);
     }

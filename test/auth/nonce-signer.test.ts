@@ -64,3 +64,20 @@ describe('NonceSigner: stateless nonces (RFC 7616 §3.3, §5.4)', () => {
     expect(signer.verify(further, 'r')).toBe('invalid');
   });
 });
+
+describe('NonceSigner layout', () => {
+  it('is time | sequence | the first 16 bytes of HMAC-SHA256(secret, time | sequence | realm [| NUL address]) (RFC 2104)', async () => {
+    const { createHmac } = await import('node:crypto');
+    const long = 'k'.repeat(100);
+    for (const secret of ['s', long]) {
+      const signer = new NonceSigner([key(secret)], 30, new ManualClock(1_700_000_000_123));
+      for (const [realm, address] of [['example.com', undefined], ['r\u00e9alm', '2001:db8::1'], ['x'.repeat(300), '192.0.2.1']] as const) {
+        const bytes = Buffer.from(signer.sign(realm, address), 'base64url');
+        expect(bytes.readUInt32BE(0) * 2 ** 32 + bytes.readUInt32BE(4)).toBe(1_700_000_000_123);
+        const hmac = createHmac('sha256', secret).update(bytes.subarray(0, 16)).update(realm);
+        if (address !== undefined) hmac.update('\0').update(address);
+        expect(bytes.subarray(16).toString('hex')).toBe(hmac.digest().subarray(0, 16).toString('hex'));
+      }
+    }
+  });
+});
