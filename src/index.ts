@@ -14,6 +14,9 @@
  * - Ports ({@link LocationStore}, {@link Transport}, {@link Clock}, {@link Logger}) so hosts
  *   wire their own storage and sockets; `sipreg/stores/*` and `sipreg/transports/node` ship
  *   ready adapters, `sipreg/testing` a test kit.
+ * - {@link createDigestAuthenticator} and {@link createSourceGuard}: server-side digest
+ *   authentication (RFC 3261 §22, RFC 7616, RFC 8760) over a {@link CredentialStore}, and
+ *   per-source rate limits and bans (OpenSIPS auth_db and pike).
  * - {@link sourceFrom}: the {@link Source} of a request from the addresses a Node.js socket reports.
  * @packageDocumentation
  */
@@ -28,7 +31,7 @@ export type { Result } from './errors/result';
 
 // Ports: what a host implements or hands in.
 export { BindingFlags } from './ports/binding';
-export type { AorSnapshot, Binding, UpstreamRegistration } from './ports/binding';
+export type { AcceptedRegister, AorSnapshot, Binding, UpstreamRegistration } from './ports/binding';
 export type { CommitOutcome, LocationStore, MaybePromise } from './ports/location-store';
 export type { Endpoint, RequestHandler, ResponseHandler, Source, TransactionOutcome, Transport, TransportProtocol } from './ports/transport';
 export { systemClock } from './ports/clock';
@@ -36,6 +39,7 @@ export type { Clock, TimerHandle } from './ports/clock';
 export { silentLogger } from './ports/logger';
 export type { Logger } from './ports/logger';
 export type { RegistrantKey, RegistrantRecord, RegistrantStore } from './ports/registrant-store';
+export type { CredentialAdmin, CredentialStore, DigestAlgorithm, StoredCredentials, SubscriberRecord } from './ports/credential-store';
 
 // SIP messages: parse, read, answer, forward.
 export { parseSipMessage } from './sip/sip-parser';
@@ -49,7 +53,8 @@ export { serializeMessage, serializeRequest } from './sip/serialize';
 export type { ForwardChanges } from './sip/serialize';
 export { sourceFrom } from './sip/source-from';
 export type { SocketAddress, SourceFromOptions } from './sip/source-from';
-export type { DigestCredentials } from './sip/digest';
+export { digestAuthorization, parseDigestChallenge, selectDigestChallenge } from './sip/digest';
+export type { DigestChallenge, DigestCredentials, DigestRequest } from './sip/digest';
 export type { SipResolver, SrvRecord } from './sip/request-destination';
 
 // Registrar (OpenSIPS registrar).
@@ -78,6 +83,21 @@ export { createWebhookPushNotifier } from './features/push/webhook-push-notifier
 export type { WebhookPushNotifierOptions } from './features/push/webhook-push-notifier';
 export type { ContactRefreshEvent, PushCoordinates, PushReason } from './features/push/contact-refresh-event';
 
+// Authentication and abuse protection (RFC 3261 §22, RFC 7616, RFC 8760; OpenSIPS auth_db, pike).
+export { createDigestAuthenticator } from './auth/digest-authenticator';
+export type { DigestAuthenticator } from './auth/digest-authenticator';
+export type { DigestAuthOptions, DigestQop, ResolvedDigestAuthOptions } from './auth/digest-auth-options';
+export type { AuthIdentity, AuthKind, AuthOutcome, Authenticator } from './auth/authenticator';
+export { computeHa1s } from './auth/compute-ha1s';
+export { identityMayUse } from './auth/identity-may-use';
+export { SourceGuard, createSourceGuard } from './auth/source-guard';
+export type { AdmitVerdict, SourceGuardStats } from './auth/source-guard';
+export type {
+  BanOptions, GuardAction, PikeOptions, ResolvedBanOptions, ResolvedPikeOptions, ResolvedSourceGuardOptions, SourceGuardOptions,
+} from './auth/source-guard-options';
+export type { RateLimitedEvent, SourceGuardEvents, UnbannedEvent } from './auth/source-guard-events';
+export type { SourceBan, UnbanReason } from './auth/ban-list';
+
 // Mid-registrar (OpenSIPS mid_registrar).
 export { MidRegistrar, createMidRegistrar } from './mid-registrar/mid-registrar';
 export type {
@@ -91,6 +111,7 @@ export type { DeregisterOutcome } from './mid-registrar/send-deregister';
 // The bundled server and the stateless proxy it forwards with.
 export { createRegistrarServer } from './server/registrar-server';
 export type { RegisterAnswer, RegistrarServer, RegistrarServerOptions } from './server/registrar-server';
+export type { ProxyAuthOptions } from './server/proxy-auth';
 export { forwardRequest, relayResponse } from './proxy/stateless-proxy';
 export type { ForwardPlan, ForwardTarget } from './proxy/stateless-proxy';
 
@@ -98,6 +119,9 @@ export type { ForwardPlan, ForwardTarget } from './proxy/stateless-proxy';
 export { MemoryLocationStore } from './stores/memory-location-store';
 export { MemoryRegistrantStore } from './stores/memory-registrant-store';
 export { JsonFileRegistrantStore } from './stores/json-file-registrant-store';
+export { MemoryCredentialStore } from './stores/memory-credential-store';
+export { JsonFileCredentialStore } from './stores/json-file-credential-store';
+export type { JsonFileCredentialStoreOptions } from './stores/json-file-credential-store';
 export { OPENSIPS_REGISTRANT_COLUMNS, type RegistrantColumns, type RegistrantField } from './stores/registrant-record-from-row';
 
 // Outbound registrations (OpenSIPS uac_registrant).
