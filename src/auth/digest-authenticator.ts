@@ -21,7 +21,7 @@ import { NonceSigner } from './nonce-signer';
 import type { ParsedCredentials } from './parse-credentials';
 import { parseCredentials } from './parse-credentials';
 import { parseAlgorithm } from './parse-algorithm';
-import { verifyResponse } from './verify-response';
+import { digestHa2, verifyResponse } from './verify-response';
 
 /** Server-side digest authentication (RFC 3261 §22, RFC 7616, RFC 8760); see {@link createDigestAuthenticator}. */
 export interface DigestAuthenticator extends Authenticator {
@@ -36,6 +36,14 @@ export interface DigestAuthenticator extends Authenticator {
 
 /** Nonces stay in the count table a little longer than they live, for the clock skew the signer allows. */
 const COUNT_TTL_SLACK_MS = 5000;
+
+/** The last HA2 of qop `auth` or none (the same for both), with what it was computed from. */
+interface Ha2Memo {
+  readonly algorithm: DigestAlgorithm;
+  readonly method: string;
+  readonly uri: string;
+  readonly ha2: string;
+}
 
 const sameRealm = (a: string, b: string): boolean => a === b || (a.length === b.length && a.toLowerCase() === b.toLowerCase());
 
@@ -72,6 +80,8 @@ class DigestAuth implements DigestAuthenticator {
   readonly #decoyHa1s: Readonly<Record<DigestAlgorithm, string>>;
   readonly #unavailable: RegError;
   readonly #failure: RegError;
+  /** The REGISTERs of a domain share method and Request-URI (RFC 3261 §10.2), hence HA2 (no secret in it). */
+  #lastHa2: Ha2Memo | undefined;
 
   constructor(o: ResolvedDigestAuthOptions) {
     this.#o = o;
@@ -118,9 +128,12 @@ class DigestAuth implements DigestAuthenticator {
     credentials: ParsedCredentials, algorithm: DigestAlgorithm, verdict: NonceVerdict, stored: StoredCredentials | undefined,
   ): AuthOutcome {
     const ha1 = this.#ha1(stored, credentials, algorithm, realm);
+    const qop = (credentials.qop ?? '') as 'auth' | 'auth-int' | '';
+    const { method } = request;
+    const uri = credentials.uri;
     const right = verifyResponse({
-      algorithm, sess: false, ha1: ha1 ?? this.#decoyHa1s[algorithm], nonce: credentials.nonce, qop: (credentials.qop ?? '') as 'auth' | 'auth-int' | '',
-      nc: credentials.ncValue ?? '', cnonce: credentials.cnonce ?? '', method: request.method, uri: credentials.uri, body: request.body,
+      algorithm, sess: false, ha1: ha1 ?? this.#decoyHa1s[algorithm], nonce: credentials.nonce, qop,
+      nc: credentials.ncValue ?? '', cnonce: credentials.cnonce ?? '', method, uri, ha2: this.#ha2(algorithm, qop, method, uri, request.body),
     }, credentials.response);
     if (ha1 === undefined || !right) return this.#refuse(kind, realm, false, source, true);
     if (verdict === 'expired') return this.#refuse(kind, realm, true, source, false);
@@ -131,6 +144,16 @@ class DigestAuth implements DigestAuthenticator {
       ? { username: stored!.username, realm }
       : { username: stored!.username, realm, aliases: stored!.aliases };
     return { ok: true, identity };
+  }
+
+  /** {@link digestHa2}, reused from the last request when it had the same algorithm, method and uri (`auth-int` signs each body). */
+  #ha2(algorithm: DigestAlgorithm, qop: 'auth' | 'auth-int' | '', method: string, uri: string, body: Uint8Array): string {
+    if (qop === 'auth-int') return digestHa2({ algorithm, qop, method, uri, body });
+    const last = this.#lastHa2;
+    if (last !== undefined && last.algorithm === algorithm && last.method === method && last.uri === uri) return last.ha2;
+    const ha2 = digestHa2({ algorithm, qop, method, uri });
+    this.#lastHa2 = { algorithm, method, uri, ha2 };
+    return ha2;
   }
 
   /**

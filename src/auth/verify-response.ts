@@ -20,19 +20,30 @@ export interface DigestResponseInput {
   readonly uri: string;
   /** The message body, which qop `auth-int` signs; empty by default. */
   readonly body?: Uint8Array | string;
+  /** {@link digestHa2} of this input when the caller already has it; computed otherwise. */
+  readonly ha2?: string;
+}
+
+/**
+ * `HA2 = H(method ":" uri)`, or `H(method ":" uri ":" H(body))` for qop `auth-int`
+ * (RFC 7616 §3.4.3). It holds no secret: a server may reuse it for requests with the same
+ * method and Request-URI (the REGISTERs of a domain).
+ */
+export function digestHa2(input: Pick<DigestResponseInput, 'algorithm' | 'qop' | 'method' | 'uri' | 'body'>): string {
+  const { algorithm } = input;
+  return digestHash(algorithm, input.qop === 'auth-int' ? `${input.method}:${input.uri}:${digestHash(algorithm, input.body ?? '')}` : `${input.method}:${input.uri}`);
 }
 
 /**
  * The `response` (`request-digest`) for `input`, in lower-case hex (RFC 7616 §3.4.1): with a qop,
- * `H(HA1 ":" nonce ":" nc ":" cnonce ":" qop ":" HA2)`; without, RFC 2069's `H(HA1 ":" nonce ":" HA2)`.
- * `HA2 = H(method ":" uri)`, or `H(method ":" uri ":" H(body))` for `auth-int` (§3.4.3). The one
- * formula both the client (registrant) and the server (digest authenticator) use.
+ * `H(HA1 ":" nonce ":" nc ":" cnonce ":" qop ":" HA2)`; without, RFC 2069's `H(HA1 ":" nonce ":" HA2)`,
+ * HA2 as {@link digestHa2}. The one formula both the client (registrant) and the server (digest
+ * authenticator) use.
  */
 export function digestResponse(input: DigestResponseInput): string {
   const { algorithm, nonce, qop } = input;
   const ha1 = input.sess ? digestHash(algorithm, `${input.ha1}:${nonce}:${input.cnonce}`) : input.ha1;
-  const a2 = qop === 'auth-int' ? `${input.method}:${input.uri}:${digestHash(algorithm, input.body ?? '')}` : `${input.method}:${input.uri}`;
-  const ha2 = digestHash(algorithm, a2);
+  const ha2 = input.ha2 ?? digestHa2(input);
   return digestHash(algorithm, qop === '' ? `${ha1}:${nonce}:${ha2}` : `${ha1}:${nonce}:${input.nc}:${input.cnonce}:${qop}:${ha2}`);
 }
 

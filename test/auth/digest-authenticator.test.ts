@@ -337,6 +337,11 @@ describe('digest authenticator (RFC 3261 §22, RFC 7616, RFC 8760)', () => {
     const value = digestAuthorization(parseDigestChallenge(line)!, ALICE, { method: 'INVITE', uri: 'sip:bob@biloxi.com' }, 'c', 1)!;
     expect(now(auth.authenticate(invite([`Authorization: ${value}`]), 'proxy', PHONE))).toMatchObject({ ok: false, error: { code: 'proxy-auth-required' } });
     expect(now(auth.authenticate(invite([`Proxy-Authorization: ${value}`]), 'proxy', PHONE))).toMatchObject({ ok: true, identity: { username: 'alice' } });
+    // HA2 of the INVITE is not taken for the REGISTER after it, nor the REGISTER's for another Request-URI.
+    expect(now(auth.authenticate(register([answer(challengeOf(auth))]), 'www', PHONE))).toMatchObject({ ok: true });
+    const tcp = 'sip:example.com;transport=tcp';
+    expect(now(auth.authenticate(register([answer(challengeOf(auth), 1, ALICE, '', tcp)], '', tcp), 'www', PHONE))).toMatchObject({ ok: true });
+    expect(now(auth.authenticate(register([answer(challengeOf(auth), 1, ALICE, '', tcp)], ''), 'www', PHONE))).toMatchObject({ ok: false, error: { code: 'auth-malformed' } });
     expect(auth.challenge(invite(), 'proxy', true).headers).toEqual([['Proxy-Authenticate', expect.stringMatching(/^Digest realm="example\.com", nonce="[^"]+", algorithm=MD5, qop="auth", stale=true$/)]]);
   });
 
