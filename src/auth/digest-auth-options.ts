@@ -60,7 +60,7 @@ export interface DigestAuthOptions {
   logger?: Logger;
 }
 
-/** {@link DigestAuthOptions} with every default applied and every value checked. */
+/** {@link DigestAuthOptions} with every default applied and every value checked (RFC 7616 §3.3 for the algorithm and qop lists). */
 export interface ResolvedDigestAuthOptions {
   readonly credentials: CredentialStore;
   readonly realm: string | undefined;

@@ -1,7 +1,7 @@
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../ports/clock';
 
-/** What {@link NonceSigner.verify} makes of a nonce. */
+/** What {@link NonceSigner.verify} makes of a nonce (RFC 7616 §3.3: a stale nonce is answered `stale=true`, a bad one with a plain challenge). */
 export type NonceVerdict =
   /** Signed here, for this realm (and source), within its lifetime. */
   | 'valid'
