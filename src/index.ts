@@ -86,12 +86,14 @@ export type { ContactRefreshEvent, PushCoordinates, PushReason } from './feature
 // Authentication and abuse protection (RFC 3261 §22, RFC 7616, RFC 8760; OpenSIPS auth_db, pike).
 export { createDigestAuthenticator } from './auth/digest-authenticator';
 export type { DigestAuthenticator } from './auth/digest-authenticator';
+export { resolveDigestAuthOptions } from './auth/digest-auth-options';
 export type { DigestAuthOptions, DigestQop, ResolvedDigestAuthOptions } from './auth/digest-auth-options';
 export type { AuthIdentity, AuthKind, AuthOutcome, Authenticator } from './auth/authenticator';
 export { computeHa1s } from './auth/compute-ha1s';
 export { identityMayUse } from './auth/identity-may-use';
 export { SourceGuard, createSourceGuard } from './auth/source-guard';
 export type { AdmitVerdict, SourceGuardStats } from './auth/source-guard';
+export { resolveSourceGuardOptions } from './auth/source-guard-options';
 export type {
   BanOptions, GuardAction, PikeOptions, ResolvedBanOptions, ResolvedPikeOptions, ResolvedSourceGuardOptions, SourceGuardOptions,
 } from './auth/source-guard-options';
