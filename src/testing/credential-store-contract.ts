@@ -3,6 +3,7 @@ import type { CredentialAdmin, DigestAlgorithm, StoredCredentials, SubscriberRec
 import { computeHa1s } from '../auth/compute-ha1s';
 import { DIGEST_ALGORITHMS, digestHash } from '../auth/digest-hash';
 import { globalTestApi, isConfigError, type ContractTestApi } from './contract-api';
+import { oneStorePerTest } from './one-store-per-test';
 
 /**
  * Makes a store holding exactly `subscribers` (in any order), with their passwords, HA1s and
@@ -109,25 +110,10 @@ export function credentialStoreContract(name: string, options: CredentialStoreCo
   const BOB = bobOf(options.aliases ?? true);
   const { describe, it, afterEach } = api;
 
-  let store: CredentialAdmin | undefined;
-  let closedByTest = false;
-  const open = async (subscribers: readonly StoredCredentials[]): Promise<CredentialAdmin> => {
-    assert.equal(store, undefined, 'one store per test');
-    store = await options.create(subscribers);
-    return store;
-  };
   const test = (title: string, fn: () => Promise<void>): void => it(title, fn, timeoutMs);
 
   describe(`CredentialStore contract: ${name}`, () => {
-    afterEach(async () => {
-      const done = store;
-      store = undefined;
-      const wasClosed = closedByTest;
-      closedByTest = false;
-      if (done === undefined) return;
-      if (!wasClosed) await done.close?.();
-      await options.dispose?.(done);
-    });
+    const { open, closeInTest } = oneStorePerTest(afterEach, options.create, options.dispose);
 
     test('a store made from no subscribers finds and lists none', async () => {
       const s = await open([]);
@@ -312,8 +298,7 @@ export function credentialStoreContract(name: string, options: CredentialStoreCo
     test('after close(), when the store has one, every call throws or rejects with a ConfigError', async () => {
       const s = await open([ALICE]);
       if (s.close === undefined) return;
-      closedByTest = true;
-      await s.close();
+      await closeInTest();
       await assert.rejects(async () => s.lookup('alice', 'example.com'), isConfigError);
       await assert.rejects(async () => s.put(record('alice', 'example.com', 'x')), isConfigError);
       await assert.rejects(async () => s.remove('alice', 'example.com'), isConfigError);

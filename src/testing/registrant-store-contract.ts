@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { RegistrantKey, RegistrantRecord, RegistrantStore } from '../ports/registrant-store';
 import { globalTestApi, isConfigError, type ContractTestApi } from './contract-api';
+import { oneStorePerTest } from './one-store-per-test';
 
 /** The test-framework functions the registrant contract suite registers with ({@link ContractTestApi}). */
 export type RegistrantStoreContractApi = ContractTestApi;
@@ -115,25 +116,10 @@ export function registrantStoreContract(
   const manyRecords = options.manyRecords ?? 300;
   const { describe, it, afterEach } = api;
 
-  let store: RegistrantStore | undefined;
-  let closedByTest = false;
-  const open = async (records: readonly RegistrantRecord[]): Promise<RegistrantStore> => {
-    assert.equal(store, undefined, 'one store per test');
-    store = await makeStore(records);
-    return store;
-  };
   const test = (title: string, fn: () => Promise<void>): void => it(title, fn, timeoutMs);
 
   describe(`RegistrantStore contract: ${name}`, () => {
-    afterEach(async () => {
-      const done = store;
-      store = undefined;
-      const wasClosed = closedByTest;
-      closedByTest = false;
-      if (done === undefined) return;
-      if (!wasClosed) await done.close?.();
-      await options.dispose?.(done);
-    });
+    const { open, closeInTest } = oneStorePerTest(afterEach, makeStore, options.dispose);
 
     test('a store made from no records loads none', async () => {
       const s = await open([]);
@@ -255,8 +241,7 @@ export function registrantStoreContract(
     test('after close(), when the store has one, every call throws or rejects with a ConfigError', async () => {
       const s = await open([MINIMAL]);
       if (s.close === undefined) return;
-      closedByTest = true;
-      await s.close();
+      await closeInTest();
       await assert.rejects(async () => s.loadAll(), isConfigError);
       await assert.rejects(async () => s.setEnabled(keyOf(MINIMAL), false), isConfigError);
     });
