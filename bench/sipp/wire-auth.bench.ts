@@ -22,9 +22,10 @@
  * one in the JSON file with its MD5 and SHA-256 HA1s), taken in order from the start for every
  * row; past the end of the pool a row starts over, and those REGISTERs replace the AOR's binding
  * (same Contact, new Call-ID) instead of creating one. A step is `--seconds` long (default 3);
+ * every row starts at 3,000 registrations/s, then steps up and bisects as `wire.bench.ts` does;
  * the whole run stays within 6 minutes. Prints the steps and a markdown table of the highest
- * clean rate per row, with the ratios to the same server without authentication; never part
- * of CI.
+ * clean rate per row and the server CPU per registration at 3,000/s, with their ratios to the
+ * same server without authentication; never part of CI.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -48,8 +49,17 @@ const DOMAIN = 'bench.test';
 const PASSWORD = 'bench-password';
 const SECRET = 'wire-auth-bench-secret';
 const NONCE_EXPIRE_SEC = 3600;
-/** Offered rates of a row of one request per registration; rows of two requests get half. */
-const RATES = [6_000, 12_000, 18_000, 24_000, 30_000, 36_000] as const;
+/**
+ * Registrations per second offered, by REGISTERs per registration. Every row starts at
+ * {@link REFERENCE_RATE}, which no row saturates: its CPU per registration compares the rows at
+ * one load (a server spends less per request the busier it is, so figures at different rates do
+ * not compare).
+ */
+const REFERENCE_RATE = 3_000;
+const RATES: Readonly<Record<1 | 2, readonly number[]>> = {
+  1: [REFERENCE_RATE, 6_000, 10_000, 14_000, 18_000, 22_000, 26_000, 30_000, 35_000],
+  2: [REFERENCE_RATE, 5_000, 7_000, 9_000, 11_000, 13_000, 15_000, 17_000],
+};
 const BISECTIONS = 2;
 /** No new step starts after this much wall time; with the last steps and the start the whole run stays under 6 minutes. */
 const BUDGET_MS = 320_000;
@@ -180,21 +190,27 @@ function stepsTable(results: readonly StepResult[]): string {
   ].join('\n');
 }
 
+/** The step at {@link REFERENCE_RATE}, when it was clean. */
+const reference = (results: readonly StepResult[]): StepResult | undefined => results.find((r) => r.offeredRate === REFERENCE_RATE && r.clean);
+
 function summaryTable(measured: readonly { row: Row; results: readonly StepResult[] }[]): string {
   const lines = [
-    '| server | authentication | REGISTERs per registration | max sustained registrations/s | REGISTER requests/s | server CPU µs / registration | rate: no auth ÷ this | CPU: this ÷ no auth |',
+    `| server | authentication | REGISTERs per registration | max sustained registrations/s | REGISTER requests/s | rate: no auth ÷ this | server CPU µs / registration at ${REFERENCE_RATE.toLocaleString('en-US')}/s | CPU: this ÷ no auth |`,
     '|---|---|---:|---:|---:|---:|---:|---:|',
   ];
+  const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? '–' : (a / b).toFixed(2));
   for (const { row, results } of measured) {
+    const base = measured.find((m) => m.row.server === row.server && m.row.auth === 'none')?.results ?? [];
     const top = best(results);
-    const base = best(measured.find((m) => m.row.server === row.server && m.row.auth === 'none')?.results ?? []);
-    if (top === undefined) {
-      lines.push(`| ${row.server} | ${row.auth} | ${row.requests} | no clean step | – | – | – | – |`);
-      continue;
-    }
-    const rateRatio = base === undefined ? '–' : (base.achievedRate / top.achievedRate).toFixed(2);
-    const cpuRatio = base === undefined ? '–' : (top.cpuUsPerCall / base.cpuUsPerCall).toFixed(2);
-    lines.push(`| ${row.server} | ${row.auth} | ${row.requests} | ${Math.round(top.achievedRate).toLocaleString('en-US')} | ${Math.round(top.achievedRate * row.requests).toLocaleString('en-US')} | ${top.cpuUsPerCall.toFixed(1)} | ${rateRatio} | ${cpuRatio} |`);
+    const cpu = reference(results)?.cpuUsPerCall;
+    lines.push([
+      `| ${row.server} | ${row.auth} | ${row.requests}`,
+      top === undefined ? 'no clean step' : Math.round(top.achievedRate).toLocaleString('en-US'),
+      top === undefined ? '–' : Math.round(top.achievedRate * row.requests).toLocaleString('en-US'),
+      ratio(best(base)?.achievedRate, top?.achievedRate),
+      cpu === undefined ? '–' : cpu.toFixed(1),
+      `${ratio(cpu, reference(base)?.cpuUsPerCall)} |`,
+    ].join(' | '));
   }
   return lines.join('\n');
 }
@@ -206,7 +222,7 @@ async function main(): Promise<void> {
     // Each row gets an equal share of the time left, so a slow row cannot starve the last ones.
     const deadline = Date.now() + (startedAt + BUDGET_MS - Date.now()) / (all.length - index);
     const results = await searchMaxRate(sippPath, row.target, {
-      rates: RATES.map((rate) => rate / row.requests),
+      rates: RATES[row.requests],
       stepSeconds,
       bisections: BISECTIONS,
       granularity: 1000 / row.requests,
