@@ -1,6 +1,6 @@
 import type { SipHeader } from './message';
 import type { ByteText } from './byte-text';
-import { KNOWN_HEADERS, USUAL_SPELLING } from './headers/known-headers';
+import { HeaderId, KNOWN_HEADERS, USUAL_SPELLING } from './headers/known-headers';
 import { canonicalHeaderName } from './headers/header-names';
 import { LINE_STRIDE, frame, frameLines, lineIndex } from './frame-lines';
 
@@ -15,6 +15,12 @@ export interface HeaderLines {
   keys(): string[];
   /** The unfolded value of line `i` (one line, without materialising the others). */
   value(i: number): string;
+  /**
+   * The unfolded values of the lines whose {@link canonicalHeaderName} is `key`, in order, when
+   * the parser noted where they are while it read the message (no line framed again);
+   * undefined when it did not: ask {@link HeaderLines.keys}.
+   */
+  noted(key: string): string[] | undefined;
 }
 
 /** Lines that a parser already holds as strings (the grammar tier). */
@@ -38,23 +44,60 @@ export class StringHeaderLines implements HeaderLines {
   value(i: number): string {
     return this.#headers[i].value;
   }
+
+  /** Undefined: the lines are at hand, {@link StringHeaderLines.keys} finds them. */
+  noted(): undefined {
+    return undefined;
+  }
+}
+
+/** The keys of the lines the scanner notes ({@link ScannedHeaderLines.note}): the credentials an authenticator reads first. */
+const NOTED_KEYS: readonly string[] = [KNOWN_HEADERS[HeaderId.authorization][0], KNOWN_HEADERS[HeaderId.proxyAuthorization][0]];
+
+/** Where the value of a noted line is: `text[a, b)` (the datagram, or the joined value of a folded line). */
+interface NotedLine {
+  readonly key: string;
+  readonly text: ByteText;
+  readonly a: number;
+  readonly b: number;
 }
 
 /**
  * Lines of a message that the scanner read from `t.buf`, starting at `linesStart` (after the
  * start line). They are framed again ({@link frameLines}, the same result as during the scan:
  * the bytes are the same) only when asked for, so a message that is never asked for its
- * lines keeps no line index; names and values are copied out (owned strings) then.
+ * lines keeps no line index; names and values are copied out (owned strings) then. The
+ * credentials lines noted during the scan are copied out alone ({@link ScannedHeaderLines.noted}).
  */
 export class ScannedHeaderLines implements HeaderLines {
   readonly #t: ByteText;
   readonly #linesStart: number;
   #index: readonly number[] | undefined;
   #unfolded: readonly ByteText[] | undefined;
+  /** The lines noted during the scan, undefined while there is none. */
+  #noted: NotedLine[] | undefined;
 
   constructor(t: ByteText, linesStart: number) {
     this.#t = t;
     this.#linesStart = linesStart;
+  }
+
+  /**
+   * Notes, during the scan, that a line of `id` (`HeaderId.authorization` or
+   * `HeaderId.proxyAuthorization`: RFC 3261 §20.7, §20.28) has its value in `text[a, b)`, so that
+   * {@link ScannedHeaderLines.noted} finds the credentials without framing every line again.
+   */
+  note(id: number, text: ByteText, a: number, b: number): void {
+    (this.#noted ??= []).push({ key: KNOWN_HEADERS[id][0], text, a, b });
+  }
+
+  /** Owned copies of the values of the noted lines of `key`; undefined for a key that is not noted. */
+  noted(key: string): string[] | undefined {
+    if (!NOTED_KEYS.includes(key)) return undefined;
+    const out: string[] = [];
+    const noted = this.#noted;
+    if (noted !== undefined) for (let i = 0; i < noted.length; i++) if (noted[i].key === key) out.push(noted[i].text.copy(noted[i].a, noted[i].b));
+    return out;
   }
 
   /** The line index (see {@link lineIndex}), framed on first use. */

@@ -40,7 +40,8 @@ function upperAll(xs: string[]): string[] {
  * The fields and header lookups shared by requests and responses (RFC 3261 §7). The fields a
  * registrar reads are set at construction; the full header list is materialised from the
  * parser's {@link HeaderLines} on the first read of `headers`, `header()` or `headerAll()`, and
- * kept.
+ * kept, except for the lines the parser noted (the credentials, {@link HeaderLines.noted}),
+ * which `header()` and `headerAll()` answer without it.
  */
 abstract class ParsedMessageBase implements SipMessageBase {
   readonly via: readonly ViaValue[];
@@ -102,13 +103,22 @@ abstract class ParsedMessageBase implements SipMessageBase {
   }
 
   header(name: string): string | undefined {
-    const i = this.#keyList().indexOf(canonicalHeaderName(name));
+    const key = canonicalHeaderName(name);
+    if (this.#keys === undefined) {
+      const noted = this.#lines.noted(key);
+      if (noted !== undefined) return noted[0];
+    }
+    const i = this.#keyList().indexOf(key);
     if (i < 0) return undefined;
     return this.#headers === undefined ? this.#lines.value(i) : this.#headers[i].value;
   }
 
   headerAll(name: string): string[] {
     const key = canonicalHeaderName(name);
+    if (this.#keys === undefined) {
+      const noted = this.#lines.noted(key);
+      if (noted !== undefined) return noted;
+    }
     const keys = this.#keyList();
     const out: string[] = [];
     for (let i = 0; i < keys.length; i++) if (keys[i] === key) out.push(this.#headers === undefined ? this.#lines.value(i) : this.#headers[i].value);

@@ -450,9 +450,11 @@ let scanParts: MessageParts | undefined;
  * The fast tier of {@link parseSipMessage}: a hand-written scanner over the datagram bytes
  * (RFC 3261 §7). It frames the message (CRLF or bare LF line ends, header folding §7.3.1,
  * compact names §7.3.3, Content-Length §18.3 / §20.14), copies the header section out as one
- * string, and parses the headers a registrar needs in place in it. The other header lines are
- * only framed; the message model frames them again and copies names and values out when
- * `headers`, `header()` or `headerAll()` is first read.
+ * string, and parses the headers a registrar needs in place in it. It notes where the
+ * credentials lines are (`Authorization`, `Proxy-Authorization`), which `header()` and
+ * `headerAll()` then copy out alone; the other header lines are only framed, and the message
+ * model frames them again and copies names and values out when `headers`, `header()` or
+ * `headerAll()` is first read for them.
  *
  * The strings a store keeps (Contact URIs and parameter values, Path values, Call-ID,
  * User-Agent, Allow methods, Feature-Caps, header lines read by name) are owned copies
@@ -500,7 +502,8 @@ export function scanSipMessage(input: Uint8Array, options: ResolvedParseOptions)
       contentLengths++;
       contentLength = digitsAt(vt.buf, va, vb, 10);
       if (contentLength < 0) return undefined;
-    } else if (!takeHeader(p, id, vt, va, vb)) return undefined;
+    } else if (id === HeaderId.authorization || id === HeaderId.proxyAuthorization) lines.note(id, vt, va, vb);
+    else if (!takeHeader(p, id, vt, va, vb)) return undefined;
   }
   const bodyStart = headEnd;
   if (contentLengths > 1) return rejectWith('multiple-content-length', lines.headers(), lines.keys());

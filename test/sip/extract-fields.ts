@@ -5,9 +5,14 @@ function nameAddr(v: NameAddrValue): unknown {
   return { raw: v.raw, uri: v.uri, displayName: v.displayName, params: { ...v.params } };
 }
 
-/** Every field the registrar reads, as plain data, so two parses can be compared with toEqual. */
+/**
+ * Every field the registrar reads, as plain data, so two parses can be compared with toEqual.
+ * The credentials lines are read by name first, before `headers` builds the line list, as an
+ * authenticator reads them.
+ */
 export function extractFields(m: SipMessage): unknown {
   return {
+    credentials: [m.header('Authorization'), m.headerAll('authorization'), m.header('proxy-authorization'), m.headerAll('Proxy-Authorization')],
     start: m.kind === 'request' ? { method: m.method, uri: m.uri } : { status: m.status, reason: m.reason },
     headers: m.headers.map((h) => [h.name, h.value]),
     via: m.via.map((v) => ({ ...v })),

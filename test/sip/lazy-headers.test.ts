@@ -59,6 +59,42 @@ describe('header lines materialised on first read (RFC 3261 §7.3)', () => {
     expect([lazy.header('x-custom'), lazy.headerAll('X-CUSTOM'), lazy.header('contact'), lazy.header('Via'), lazy.header('content-length'), lazy.header('absent'), lazy.headerAll('absent')]).toEqual(before);
   });
 
+  it('finds the credentials lines by name without building the list, as owned copies equal to the grammar tier\'s', () => {
+    const text = [
+      'REGISTER sip:example.com SIP/2.0',
+      'Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa',
+      'To: <sip:kim@example.com>',
+      'From: <sip:kim@example.com>;tag=f1',
+      'Call-ID: c1@h',
+      'CSeq: 1 REGISTER',
+      'authorization: Digest username="kim", realm="a.example.com",',
+      '\t nonce="n1"',
+      'Proxy-Authorization: Digest username="kim", realm="proxy.example.com", nonce="p1"',
+      'AUTHORIZATION:   Digest username="kim", realm="example.com", nonce="n2"  ',
+      'Content-Length: 0',
+      '',
+      '',
+    ].join('\r\n');
+    const datagram = Buffer.from(text, 'latin1');
+    const m = ok(parseSipMessage(datagram));
+    const read = (): unknown[] => [m.header('Authorization'), m.headerAll('authorization'), m.header('proxy-authorization'), m.headerAll('Proxy-Authorization'), m.header('x-absent')];
+    const expected = [
+      'Digest username="kim", realm="a.example.com", nonce="n1"',
+      ['Digest username="kim", realm="a.example.com", nonce="n1"', 'Digest username="kim", realm="example.com", nonce="n2"'],
+      'Digest username="kim", realm="proxy.example.com", nonce="p1"',
+      ['Digest username="kim", realm="proxy.example.com", nonce="p1"'],
+      undefined,
+    ];
+    const grammar = ok(parseSipMessageWithGrammar(text));
+    expect([grammar.header('Authorization'), grammar.headerAll('authorization'), grammar.header('proxy-authorization'), grammar.headerAll('Proxy-Authorization'), grammar.header('x-absent')]).toEqual(expected);
+    const before = read();
+    expect(read()).toEqual(expected);
+    datagram.fill(0x78);
+    expect(before).toEqual(expected);
+    const none = ok(parseSipMessage(Buffer.from(FOLDED, 'latin1')));
+    expect([none.header('Authorization'), none.headerAll('Proxy-Authorization')]).toEqual([undefined, []]);
+  });
+
   it('returns an empty body, the same object on every read, when there is none', () => {
     const m = ok(parseSipMessage(Buffer.from(FOLDED, 'latin1')));
     expect(m.body.length).toBe(0);

@@ -95,6 +95,17 @@ export const REGISTER_CORPUS: readonly { readonly name: string; readonly text: s
     ]),
   },
   {
+    name: 'credentials for two realms, folded and in odd case, and Proxy-Authorization',
+    text: msg([
+      'REGISTER sip:example.com SIP/2.0', VIA, 'To: <sip:kim@example.com>', 'From: <sip:kim@example.com>;tag=8b', 'Call-ID: auth-2@h', 'CSeq: 3 REGISTER',
+      'Proxy-Authorization: Digest username="kim", realm="proxy.example.com", nonce="p1", uri="sip:example.com", response="00000000000000000000000000000000"',
+      'authorization:Digest username="kim", realm="other.example.com", nonce="o1",',
+      '   uri="sip:example.com", response="ffffffffffffffffffffffffffffffff"',
+      'AUTHORIZATION :  Digest username="kim", realm="example.com", nonce="n1", uri="sip:example.com", response="0123456789abcdef0123456789abcdef", qop=auth, nc=00000001, cnonce="c"  ',
+      'Contact: <sip:kim@192.0.2.16>', 'Content-Length: 0',
+    ]),
+  },
+  {
     name: 'push notification params',
     text: msg([
       'REGISTER sip:example.com SIP/2.0', VIA, 'To: <sip:lee@example.com>', 'From: <sip:lee@example.com>;tag=9', ...TAIL,

@@ -5,7 +5,10 @@
  * @packageDocumentation
  */
 
-/** Ids of the headers the scanner interprets (RFC 3261 §20), then of common ones it only indexes. */
+/**
+ * Ids of the headers the scanner interprets (RFC 3261 §20), and of the credentials lines it
+ * notes (RFC 3261 §20.7, §20.28) so that they are found without framing the others again.
+ */
 export const HeaderId = {
   via: 0,
   from: 1,
@@ -25,9 +28,11 @@ export const HeaderId = {
   route: 15,
   recordRoute: 16,
   featureCaps: 17,
+  authorization: 18,
+  proxyAuthorization: 25,
 } as const;
 
-/** `[key, usual spelling]` by id; the first 18 entries follow {@link HeaderId}. */
+/** `[key, usual spelling]` by id, as {@link HeaderId} numbers them; the ids it does not name are only indexed. */
 export const KNOWN_HEADERS: readonly (readonly [string, string])[] = [
   ['via', 'Via'], ['from', 'From'], ['to', 'To'], ['call-id', 'Call-ID'], ['cseq', 'CSeq'],
   ['contact', 'Contact'], ['max-forwards', 'Max-Forwards'], ['expires', 'Expires'],
