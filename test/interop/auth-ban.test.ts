@@ -17,8 +17,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { findBinary } from '../helpers/find-binary';
 import { freePort } from '../helpers/free-port';
+import { interopPrerequisites } from '../helpers/interop-prerequisites';
 import { registerWithDigest } from '../helpers/register-with-digest';
 import { runSipp } from '../helpers/run-sipp';
 import type { ManagedProcess } from '../helpers/spawn-managed';
@@ -27,8 +27,7 @@ import { UdpSipPeer } from '../helpers/udp-sip-peer';
 import { writeSippInjectionFile } from '../helpers/write-sipp-injection-file';
 import { writeSubscribers } from '../helpers/write-subscribers';
 
-const SIPP = findBinary('sipp');
-const IN_CI = (process.env.CI ?? '') !== '' && process.env.CI !== 'false';
+const SIPP = interopPrerequisites('the password guessing interop test', { sipp: 'sip-tester' });
 const SCENARIO = join(REPOSITORY_ROOT, 'test', 'interop', 'scenarios', 'auth-register-rejected.xml');
 const REALM = 'example.com';
 const USER = 'victim';
@@ -42,12 +41,7 @@ const BAN_AFTER = 5;
  */
 const RECV_TIMEOUT_MS = 800;
 
-if (SIPP === undefined && !IN_CI) {
-  console.warn('sipp is not installed: skipping the password guessing interop test (apt-get install sip-tester)');
-}
-const describeWithSipp = SIPP !== undefined || IN_CI ? describe : describe.skip;
-
-describeWithSipp('password guessing against the sipreg CLI registrar, cut off by --ban-after', () => {
+SIPP.describe('password guessing against the sipreg CLI registrar, cut off by --ban-after', () => {
   let directory = '';
   let server: ManagedProcess | undefined;
   const peers: UdpSipPeer[] = [];
@@ -59,7 +53,6 @@ describeWithSipp('password guessing against the sipreg CLI registrar, cut off by
   });
 
   it(`answers ${BAN_AFTER} wrong guesses, drops the source's later requests, and still registers the right password from another address`, async () => {
-    if (SIPP === undefined) throw new Error('CI is set but sipp is not installed: .ci/run must install sip-tester');
     directory = mkdtempSync(join(tmpdir(), 'sipreg-auth-ban-'));
     const database = join(directory, 'auth.db');
     writeSubscribers(database, [{ username: USER, realm: REALM, password: PASSWORD }]);
@@ -75,7 +68,7 @@ describeWithSipp('password guessing against the sipreg CLI registrar, cut off by
     // One guess at a time (-l 1), so that none is in flight when the ban starts; an abandoned
     // guess sends no BYE (-default_behaviors all,-bye).
     const run = await runSipp({
-      sippPath: SIPP,
+      sippPath: SIPP.path('sipp'),
       scenario: SCENARIO,
       remotePort: serverPort,
       localPort: sippPort,

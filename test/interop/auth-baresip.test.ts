@@ -23,8 +23,8 @@ import { join } from 'node:path';
 
 import { isResponseTo, tracedMessages } from '../helpers/baresip-trace';
 import { eventually } from '../helpers/eventually';
-import { findBinary } from '../helpers/find-binary';
 import { freeBaresipPorts, freeUdpTcpPort } from '../helpers/free-udp-tcp-port';
+import { interopPrerequisites } from '../helpers/interop-prerequisites';
 import { registerWithDigest } from '../helpers/register-with-digest';
 import { startBaresip, type BaresipProcess } from '../helpers/start-baresip';
 import type { ManagedProcess } from '../helpers/spawn-managed';
@@ -32,8 +32,7 @@ import { startSipreg } from '../helpers/start-sipreg';
 import { UdpSipPeer } from '../helpers/udp-sip-peer';
 import { writeSubscribers } from '../helpers/write-subscribers';
 
-const BARESIP = findBinary('baresip');
-const IN_CI = (process.env.CI ?? '') !== '' && process.env.CI !== 'false';
+const BARESIP = interopPrerequisites('the baresip digest authentication interop tests', { baresip: 'baresip' });
 const REALM = '127.0.0.1';
 const USER = 'alice';
 const AOR = `sip:${USER}@${REALM}`;
@@ -42,12 +41,7 @@ const WITHIN_MS = 10_000;
 /** `--ban-after` when `--auth-db` is given without it. */
 const DEFAULT_BAN_AFTER = 10;
 
-if (BARESIP === undefined && !IN_CI) {
-  console.warn('baresip is not installed: skipping the baresip digest authentication interop tests (apt-get install baresip)');
-}
-const describeWithBaresip = BARESIP !== undefined || IN_CI ? describe : describe.skip;
-
-describeWithBaresip('baresip registering with its auth_pass at the sipreg CLI registrar with an SQLite subscriber table', () => {
+BARESIP.describe('baresip registering with its auth_pass at the sipreg CLI registrar with an SQLite subscriber table', () => {
   /** What one test started, stopped and removed after it. */
   interface Setup {
     readonly server: ManagedProcess;
@@ -63,7 +57,6 @@ describeWithBaresip('baresip registering with its auth_pass at the sipreg CLI re
 
   /** The registrar (UDP and TCP on one port) on a subscriber table holding alice, and baresip with `authPass`. */
   const start = async (authPass: string): Promise<Setup> => {
-    if (BARESIP === undefined) throw new Error('CI is set but baresip is not installed: .ci/run must install baresip');
     directory = mkdtempSync(join(tmpdir(), 'sipreg-auth-baresip-'));
     const database = join(directory, 'auth.db');
     writeSubscribers(database, [{ username: USER, realm: REALM, password: PASSWORD }]);
@@ -71,7 +64,7 @@ describeWithBaresip('baresip registering with its auth_pass at the sipreg CLI re
     const phonePort = await freeBaresipPorts();
     const server = await startSipreg({ port: registrarPort, extraArgs: ['--listen', `tcp:127.0.0.1:${registrarPort}`, '--auth-db', `sqlite:${database}`] });
     await server.waitForLine(`sipreg registrar listening on tcp:127.0.0.1:${registrarPort}`, 5_000);
-    const phone = startBaresip({ baresipPath: BARESIP, sipPort: phonePort, registrarPort, user: USER, instanceUuid: randomUUID(), authPass });
+    const phone = startBaresip({ baresipPath: BARESIP.path('baresip'), sipPort: phonePort, registrarPort, user: USER, instanceUuid: randomUUID(), authPass });
     const context = (): string => `--- baresip output:\n${phone.process.output()}\n--- sipreg output:\n${server.output()}`;
     // Another source than baresip's 127.0.0.1, which the wrong password gets banned.
     const query = await UdpSipPeer.open({ address: '127.0.0.2', context });

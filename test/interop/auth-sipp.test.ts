@@ -19,25 +19,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { findBinary } from '../helpers/find-binary';
 import { freePort } from '../helpers/free-port';
+import { interopPrerequisites } from '../helpers/interop-prerequisites';
 import { runSipp, type SippRun } from '../helpers/run-sipp';
 import { addSubscriberWithCli, writeSubscribers, type Subscriber } from '../helpers/write-subscribers';
 import { REPOSITORY_ROOT, startSipreg } from '../helpers/start-sipreg';
 import { writeSippInjectionFile } from '../helpers/write-sipp-injection-file';
 
-const SIPP = findBinary('sipp');
-const IN_CI = (process.env.CI ?? '') !== '' && process.env.CI !== 'false';
+const SIPP = interopPrerequisites('the SIPp digest authentication interop tests', { sipp: 'sip-tester' });
 const SCENARIOS = join(REPOSITORY_ROOT, 'test', 'interop', 'scenarios');
 const REALM = 'example.com';
 const USERS = 1000;
 const RATE = 500;
 const TEST_TIMEOUT_MS = 60_000;
-
-if (SIPP === undefined && !IN_CI) {
-  console.warn('sipp is not installed: skipping the SIPp digest authentication interop tests (apt-get install sip-tester)');
-}
-const describeWithSipp = SIPP !== undefined || IN_CI ? describe : describe.skip;
 
 /** SIPp's verdict on a run, with its error log attached only when some call failed. */
 function verdict(run: SippRun): Record<string, unknown> {
@@ -59,14 +53,13 @@ const subscribers: readonly Subscriber[] = Array.from({ length: USERS }, (_, i) 
 /** Runs SIPp's `scenario` with one call per subscriber, call N as subscriber N with `passwords[N]`. */
 type SippRunner = (scenario: string, passwords: readonly string[], keys?: Record<string, string>) => Promise<SippRun>;
 
-describeWithSipp('sipreg registrar with an SQLite subscriber table against SIPp digest authentication', () => {
+SIPP.describe('sipreg registrar with an SQLite subscriber table against SIPp digest authentication', () => {
   /**
    * Write the subscribers (the first `viaCli` of them with `sipreg user add`), start `sipreg
    * registrar --auth-db sqlite:PATH --auth-realm example.com` with `extraArgs`, give `body` the SIPp
    * runner, and stop and clean up whatever happens.
    */
   const withRegistrar = async (viaCli: number, extraArgs: readonly string[], body: (sipp: SippRunner) => Promise<void>): Promise<void> => {
-    if (SIPP === undefined) throw new Error('CI is set but sipp is not installed: .ci/run must install sip-tester');
     const directory = mkdtempSync(join(tmpdir(), 'sipreg-auth-sipp-'));
     const database = join(directory, 'auth.db');
     try {
@@ -84,7 +77,7 @@ describeWithSipp('sipreg registrar with an SQLite subscriber table against SIPp 
           const injection = join(directory, `users-${run}.csv`);
           writeSippInjectionFile(injection, subscribers.map((s, i) => [s.username, passwords[i]]));
           return runSipp({
-            sippPath: SIPP,
+            sippPath: SIPP.path('sipp'),
             scenario: join(SCENARIOS, scenario),
             remotePort: serverPort,
             localPort: sippPort,

@@ -9,26 +9,20 @@
 import { randomUUID } from 'node:crypto';
 
 import { isResponseTo, tracedMessages } from '../helpers/baresip-trace';
-import { findBinary } from '../helpers/find-binary';
 import { freeBaresipPorts, freeUdpTcpPort } from '../helpers/free-udp-tcp-port';
+import { interopPrerequisites } from '../helpers/interop-prerequisites';
 import { queryBindings, type BindingQueryAnswer } from '../helpers/query-bindings';
 import { startBaresip, type BaresipProcess } from '../helpers/start-baresip';
 import type { ManagedProcess } from '../helpers/spawn-managed';
 import { startSipreg } from '../helpers/start-sipreg';
 
-const BARESIP = findBinary('baresip');
-const IN_CI = (process.env.CI ?? '') !== '' && process.env.CI !== 'false';
+const BARESIP = interopPrerequisites('the baresip interop tests', { baresip: 'baresip' });
 const USER = 'alice';
 const AOR = `sip:${USER}@127.0.0.1`;
 const REGISTERED_WITHIN_MS = 10_000;
 const POLL_MS = 100;
 
-if (BARESIP === undefined && !IN_CI) {
-  console.warn('baresip is not installed: skipping the baresip interop tests (apt-get install baresip)');
-}
-const describeWithBaresip = BARESIP !== undefined || IN_CI ? describe : describe.skip;
-
-describeWithBaresip('baresip registering with SIP Outbound against the sipreg CLI registrar over TCP', () => {
+BARESIP.describe('baresip registering with SIP Outbound against the sipreg CLI registrar over TCP', () => {
   const instanceUuid = randomUUID();
   let server: ManagedProcess | undefined;
   let phone: BaresipProcess | undefined;
@@ -64,14 +58,11 @@ describeWithBaresip('baresip registering with SIP Outbound against the sipreg CL
   const traced = (): string[] => tracedMessages(phone?.process.output() ?? '');
 
   beforeAll(async () => {
-    if (BARESIP === undefined) {
-      throw new Error('CI is set but baresip is not installed: .ci/run must install baresip');
-    }
     registrarPort = await freeUdpTcpPort();
     phonePort = await freeBaresipPorts();
     server = await startSipreg({ port: registrarPort, extraArgs: ['--listen', `tcp:127.0.0.1:${registrarPort}`] });
     await server.waitForLine(`sipreg registrar listening on tcp:127.0.0.1:${registrarPort}`, 5_000);
-    phone = startBaresip({ baresipPath: BARESIP, sipPort: phonePort, registrarPort, user: USER, instanceUuid });
+    phone = startBaresip({ baresipPath: BARESIP.path('baresip'), sipPort: phonePort, registrarPort, user: USER, instanceUuid });
   }, 25_000);
 
   afterAll(async () => {

@@ -17,16 +17,15 @@ import { join } from 'node:path';
 import { computeHa1s } from '../../src/auth/compute-ha1s';
 import { buildRegister } from '../../src/testing/message-builders';
 import { eventually } from '../helpers/eventually';
-import { findBinary } from '../helpers/find-binary';
 import { freePort } from '../helpers/free-port';
+import { interopPrerequisites } from '../helpers/interop-prerequisites';
 import { registerWithDigest } from '../helpers/register-with-digest';
 import { runToExit } from '../helpers/run-to-exit';
 import { spawnManaged, type ManagedProcess } from '../helpers/spawn-managed';
 import { REPOSITORY_ROOT } from '../helpers/start-sipreg';
 import { UdpSipPeer } from '../helpers/udp-sip-peer';
 
-const FAIL2BAN_REGEX = findBinary('fail2ban-regex');
-const IN_CI = (process.env.CI ?? '') !== '' && process.env.CI !== 'false';
+const FAIL2BAN_REGEX = interopPrerequisites('the fail2ban interop test', { 'fail2ban-regex': 'fail2ban' });
 const FILTER = join(REPOSITORY_ROOT, 'examples', 'fail2ban', 'filter.d', 'sipreg.conf');
 const REALM = 'example.com';
 const ALICE = { username: 'alice', password: 'alice-password' };
@@ -35,11 +34,6 @@ const BAN_AFTER = 3;
 /** Requests per 2 s sampling unit one source may send (`--pike-reqs-density-per-unit`). */
 const PIKE_DENSITY = 10;
 const FLOOD = 3 * PIKE_DENSITY;
-
-if (FAIL2BAN_REGEX === undefined && !IN_CI) {
-  console.warn('fail2ban-regex is not installed: skipping the fail2ban interop test (apt-get install fail2ban)');
-}
-const describeWithFail2ban = FAIL2BAN_REGEX !== undefined || IN_CI ? describe : describe.skip;
 
 /** The lines of a `fail2ban-regex --print-all-*` block (`|- Matched line(s):` ... `` `- ``), without their `|  ` indent. */
 function printedBlock(output: string, title: 'Matched' | 'Missed'): string[] {
@@ -50,7 +44,7 @@ function printedBlock(output: string, title: 'Matched' | 'Missed'): string[] {
   return lines.slice(start + 1, end).map((line) => line.slice(3));
 }
 
-describeWithFail2ban('fail2ban-regex with examples/fail2ban/filter.d/sipreg.conf on the log of the sipreg CLI registrar', () => {
+FAIL2BAN_REGEX.describe('fail2ban-regex with examples/fail2ban/filter.d/sipreg.conf on the log of the sipreg CLI registrar', () => {
   let directory = '';
   let server: ManagedProcess | undefined;
   const peers: UdpSipPeer[] = [];
@@ -62,7 +56,6 @@ describeWithFail2ban('fail2ban-regex with examples/fail2ban/filter.d/sipreg.conf
   });
 
   it('matches the one ban line, with 127.0.0.1 as the address, and none of the other lines of the log', async () => {
-    if (FAIL2BAN_REGEX === undefined) throw new Error('CI is set but fail2ban-regex is not installed: .ci/run must install fail2ban');
     directory = mkdtempSync(join(tmpdir(), 'sipreg-fail2ban-'));
     const subscribers = join(directory, 'subscribers.json');
     const ha1 = computeHa1s(ALICE.username, REALM, ALICE.password);
@@ -112,14 +105,14 @@ describeWithFail2ban('fail2ban-regex with examples/fail2ban/filter.d/sipreg.conf
     await server.stop();
 
     const lines = logLines();
-    const checked = await runToExit(FAIL2BAN_REGEX, ['--print-all-matched', '--print-all-missed', log, FILTER]);
+    const checked = await runToExit(FAIL2BAN_REGEX.path('fail2ban-regex'), ['--print-all-matched', '--print-all-missed', log, FILTER]);
     expect({ code: checked.code, stderr: checked.stderr }).toEqual({ code: 0, stderr: '' });
     const summary = /^Lines: (\d+) lines, (\d+) ignored, (\d+) matched, (\d+) missed$/m.exec(checked.stdout);
     expect(summary?.slice(1).map(Number)).toEqual([lines.length, 0, 1, lines.length - 1]);
     expect(printedBlock(checked.stdout, 'Matched')).toEqual([banLine]);
     expect(printedBlock(checked.stdout, 'Missed')).toEqual(lines.filter((line) => line !== banLine));
 
-    const addresses = await runToExit(FAIL2BAN_REGEX, ['--out', 'ip', log, FILTER]);
+    const addresses = await runToExit(FAIL2BAN_REGEX.path('fail2ban-regex'), ['--out', 'ip', log, FILTER]);
     expect({ code: addresses.code, stdout: addresses.stdout }).toEqual({ code: 0, stdout: '127.0.0.1\n' });
   }, 60_000);
 });

@@ -32,8 +32,8 @@
 import type { SipResponse } from '../../src/sip/message';
 import { buildRegister, buildRequest } from '../../src/testing/message-builders';
 import { eventually } from '../helpers/eventually';
-import { findBinary } from '../helpers/find-binary';
 import { freePort } from '../helpers/free-port';
+import { interopPrerequisites } from '../helpers/interop-prerequisites';
 import { parseSip } from '../helpers/parse-sip';
 import { queryBindings } from '../helpers/query-bindings';
 import type { ManagedProcess } from '../helpers/spawn-managed';
@@ -42,8 +42,7 @@ import { kamailioRegistrarConfig, startKamailio } from '../helpers/start-kamaili
 import { sleep } from '../helpers/sleep';
 import { UdpSipPeer } from '../helpers/udp-sip-peer';
 
-const KAMAILIO = findBinary('kamailio');
-const IN_CI = (process.env.CI ?? '') !== '' && process.env.CI !== 'false';
+const KAMAILIO = interopPrerequisites('the Kamailio mid-registrar interop tests', { kamailio: 'kamailio' });
 
 const DOMAIN = 'example.com';
 const AOR = `sip:alice@${DOMAIN}`;
@@ -61,11 +60,6 @@ const LOG_TIMEOUT_MS = 5_000;
 const POLL_MS = 200;
 /** Polling Kamailio's log for a line it wrote before its reply: normally there already. */
 const LOG_POLL_MS = 10;
-
-if (KAMAILIO === undefined && !IN_CI) {
-  console.warn('kamailio is not installed: skipping the Kamailio mid-registrar interop tests (apt-get install kamailio)');
-}
-const describeWithKamailio = KAMAILIO !== undefined || IN_CI ? describe : describe.skip;
 
 // ---------------------------------------------------------------------------------------------
 // Kamailio as the main registrar
@@ -163,7 +157,7 @@ const MODES: readonly ModeCase[] = [
 // The tests
 // ---------------------------------------------------------------------------------------------
 
-describeWithKamailio.each(MODES)('sipreg CLI mid-registrar ($mode) in front of Kamailio over UDP', (expected) => {
+KAMAILIO.describe.each(MODES)('sipreg CLI mid-registrar ($mode) in front of Kamailio over UDP', (expected) => {
   let kamailio: ManagedProcess | undefined;
   let mid: ManagedProcess | undefined;
   let ua: UdpSipPeer | undefined;
@@ -216,13 +210,10 @@ describeWithKamailio.each(MODES)('sipreg CLI mid-registrar ($mode) in front of K
   };
 
   beforeAll(async () => {
-    if (KAMAILIO === undefined) {
-      throw new Error('CI is set but kamailio is not installed: .ci/run must install kamailio');
-    }
     kamailioPort = await freePort('udp');
     do midPort = await freePort('udp');
     while (midPort === kamailioPort);
-    kamailio = await startKamailio({ kamailioPath: KAMAILIO, port: kamailioPort, config: kamailioConfig(kamailioPort), killAfterMs: 120_000 });
+    kamailio = await startKamailio({ kamailioPath: KAMAILIO.path('kamailio'), port: kamailioPort, config: kamailioConfig(kamailioPort), killAfterMs: 120_000 });
     const throttling = expected.mode === 'mirror' ? [] : ['--outgoing-expires', String(OUTGOING_EXPIRES_S)];
     mid = await startMidRegistrar({
       port: midPort,

@@ -50,8 +50,8 @@ import { promisify } from 'node:util';
 
 import { buildRegister, buildRequest } from '../../src/testing/message-builders';
 import { eventually } from '../helpers/eventually';
-import { findBinary } from '../helpers/find-binary';
 import { freePort } from '../helpers/free-port';
+import { interopPrerequisites } from '../helpers/interop-prerequisites';
 import { queryBindings } from '../helpers/query-bindings';
 import type { ManagedProcess } from '../helpers/spawn-managed';
 import { kamailioModuleDirectory, kamailioRegistrarConfig, startKamailio } from '../helpers/start-kamailio';
@@ -60,23 +60,12 @@ import { UdpSipPeer } from '../helpers/udp-sip-peer';
 
 const run = promisify(execFile);
 
-const KAMAILIO = findBinary('kamailio');
-const KAMCMD = findBinary('kamcmd');
-const IN_CI = (process.env.CI ?? '') !== '' && process.env.CI !== 'false';
 /** Where Debian (and a source install) keep the db_text table files of Kamailio's schema. */
 const DBTEXT_SCHEMA = ['/usr/share/kamailio/dbtext/kamailio', '/usr/local/share/kamailio/dbtext/kamailio'].find((d) => existsSync(join(d, 'version')));
-const HAS_PUA_REGINFO = existsSync(join(kamailioModuleDirectory(), 'pua_reginfo.so'));
-const MISSING = [
-  KAMAILIO === undefined ? 'kamailio' : undefined,
-  KAMCMD === undefined ? 'kamcmd (package kamailio)' : undefined,
-  DBTEXT_SCHEMA === undefined ? 'the db_text schema (package kamailio)' : undefined,
-  HAS_PUA_REGINFO ? undefined : 'pua_reginfo.so (package kamailio-presence-modules)',
-].filter((m) => m !== undefined);
-
-if (MISSING.length > 0 && !IN_CI) {
-  console.warn(`missing ${MISSING.join(', ')}: skipping the Kamailio reg-event interop tests (apt-get install kamailio kamailio-presence-modules)`);
-}
-const describeWithKamailio = MISSING.length === 0 || IN_CI ? describe : describe.skip;
+const KAMAILIO = interopPrerequisites('the Kamailio reg-event interop tests', { kamailio: 'kamailio', kamcmd: 'kamailio' }, [
+  { what: 'the db_text schema', present: DBTEXT_SCHEMA !== undefined, apt: 'kamailio' },
+  { what: 'pua_reginfo.so', present: existsSync(join(kamailioModuleDirectory(), 'pua_reginfo.so')), apt: 'kamailio-presence-modules' },
+]);
 
 const DOMAIN = 'example.com';
 const AOR = `sip:alice@${DOMAIN}`;
@@ -120,9 +109,8 @@ interface Setup {
   readonly sipregPort: number;
 }
 
-/** Fail (CI) when Kamailio's parts are missing, then pick two distinct UDP ports and make a db_text directory. */
+/** Pick two distinct UDP ports and make a db_text directory. */
 async function setUp(): Promise<Setup> {
-  if (MISSING.length > 0) throw new Error(`CI is set but ${MISSING.join(', ')} is missing: .ci/run must install kamailio and kamailio-presence-modules`);
   const kamailioPort = await freePort('udp');
   let sipregPort: number;
   do sipregPort = await freePort('udp');
@@ -237,7 +225,7 @@ modparam("pua_reginfo", "publish_reginfo", 0)`,
   });
 }
 
-describeWithKamailio('Kamailio pua_reginfo subscribed to the sipreg CLI registrar (Kamailio parses sipreg NOTIFYs)', () => {
+KAMAILIO.describe('Kamailio pua_reginfo subscribed to the sipreg CLI registrar (Kamailio parses sipreg NOTIFYs)', () => {
   let kamailio: ManagedProcess | undefined;
   let sipreg: ManagedProcess | undefined;
   let ua: UdpSipPeer | undefined;
@@ -251,7 +239,7 @@ describeWithKamailio('Kamailio pua_reginfo subscribed to the sipreg CLI registra
   const notifies = (): LoggedNotify[] => loggedNotifies(kamailio?.output() ?? '');
   /** Kamailio's location for the AOR, from `kamcmd ul.dump`. */
   const kamailioLocation = async (): Promise<KamailioContact[]> => {
-    const { stdout } = await run(KAMCMD!, ['-s', `unix:${join(dbDirectory, 'ctl.sock')}`, 'ul.dump'], { timeout: 5_000 });
+    const { stdout } = await run(KAMAILIO.path('kamcmd'), ['-s', `unix:${join(dbDirectory, 'ctl.sock')}`, 'ul.dump'], { timeout: 5_000 });
     return parseUlDump(stdout).get(KAMAILIO_REGINFO_KEY) ?? [];
   };
   /** Kamailio's location once it holds exactly `addresses` (in any order). */
@@ -273,7 +261,7 @@ describeWithKamailio('Kamailio pua_reginfo subscribed to the sipreg CLI registra
       port: sipregPort,
       extraArgs: ['--reginfo-server-address', `sip:reginfo@127.0.0.1:${sipregPort}`, '--reginfo-publish', '0'],
     });
-    kamailio = await startKamailio({ kamailioPath: KAMAILIO!, port: kamailioPort, config: watcherConfig(kamailioPort, sipregPort, dbDirectory), killAfterMs: 120_000 });
+    kamailio = await startKamailio({ kamailioPath: KAMAILIO.path('kamailio'), port: kamailioPort, config: watcherConfig(kamailioPort, sipregPort, dbDirectory), killAfterMs: 120_000 });
     ua = await UdpSipPeer.open({ context });
     first = `sip:alice@127.0.0.1:${ua.port}`;
     second = `sip:alice@127.0.0.1:${ua.port};line=2`;
@@ -392,7 +380,7 @@ modparam("pua_reginfo", "publish_reginfo", 1)`,
   });
 }
 
-describeWithKamailio('the sipreg CLI registrar subscribed to Kamailio presence_reginfo (sipreg parses Kamailio NOTIFYs)', () => {
+KAMAILIO.describe('the sipreg CLI registrar subscribed to Kamailio presence_reginfo (sipreg parses Kamailio NOTIFYs)', () => {
   let kamailio: ManagedProcess | undefined;
   let sipreg: ManagedProcess | undefined;
   let ua: UdpSipPeer | undefined;
@@ -419,7 +407,7 @@ describeWithKamailio('the sipreg CLI registrar subscribed to Kamailio presence_r
   beforeAll(async () => {
     ({ dbDirectory, kamailioPort, sipregPort } = await setUp());
     // Kamailio first: the CLI subscribes as it starts.
-    kamailio = await startKamailio({ kamailioPath: KAMAILIO!, port: kamailioPort, config: notifierConfig(kamailioPort, dbDirectory), killAfterMs: 120_000 });
+    kamailio = await startKamailio({ kamailioPath: KAMAILIO.path('kamailio'), port: kamailioPort, config: notifierConfig(kamailioPort, dbDirectory), killAfterMs: 120_000 });
     sipreg = await startSipreg({
       port: sipregPort,
       extraArgs: [

@@ -46,8 +46,8 @@ import { parseSipMessage } from '../../src/sip/sip-parser';
 import { MemoryRegistrantStore } from '../../src/stores/memory-registrant-store';
 import { SqliteRegistrantStore } from '../../src/stores/sqlite-registrant-store';
 import { createNodeTransport, type NodeTransport } from '../../src/transports/node-transport';
-import { findBinary } from '../helpers/find-binary';
 import { freePort } from '../helpers/free-port';
+import { interopPrerequisites } from '../helpers/interop-prerequisites';
 import { queryBindings } from '../helpers/query-bindings';
 import type { ManagedProcess } from '../helpers/spawn-managed';
 import { kamailioRegistrarConfig, startKamailio } from '../helpers/start-kamailio';
@@ -56,13 +56,7 @@ import { eventually } from '../helpers/eventually';
 import { sleep } from '../helpers/sleep';
 import { cliStateChanges, FIRST_REGISTRATION_WITH_CHALLENGE, stateSteps } from '../helpers/registrant-state-log';
 
-const KAMAILIO = findBinary('kamailio');
-const IN_CI = (process.env.CI ?? '') !== '' && process.env.CI !== 'false';
-
-if (KAMAILIO === undefined && !IN_CI) {
-  console.warn('kamailio is not installed: skipping the Kamailio registrant interop tests (apt-get install kamailio)');
-}
-const describeWithKamailio = KAMAILIO !== undefined || IN_CI ? describe : describe.skip;
+const KAMAILIO = interopPrerequisites('the Kamailio registrant interop tests', { kamailio: 'kamailio' });
 
 const DOMAIN = 'example.com';
 /** Kamailio's password for every user (`pv_www_authenticate`). */
@@ -180,17 +174,14 @@ async function distinctPorts(count: number, taken: readonly number[] = []): Prom
 // The tests
 // ---------------------------------------------------------------------------------------------
 
-describeWithKamailio('registrant against Kamailio with digest authentication over UDP', () => {
+KAMAILIO.describe('registrant against Kamailio with digest authentication over UDP', () => {
   let kamailio: ManagedProcess | undefined;
   let kamailioPort = 0;
   const kamailioOutput = (): string => kamailio?.output() ?? '';
 
   beforeAll(async () => {
-    if (KAMAILIO === undefined) {
-      throw new Error('CI is set but kamailio is not installed: .ci/run must install kamailio');
-    }
     [kamailioPort] = await distinctPorts(1);
-    kamailio = await startKamailio({ kamailioPath: KAMAILIO, port: kamailioPort, config: kamailioConfig(kamailioPort), killAfterMs: 120_000 });
+    kamailio = await startKamailio({ kamailioPath: KAMAILIO.path('kamailio'), port: kamailioPort, config: kamailioConfig(kamailioPort), killAfterMs: 120_000 });
   }, 30_000);
 
   afterAll(async () => {

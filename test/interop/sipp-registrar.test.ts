@@ -6,23 +6,17 @@
  */
 import { join } from 'node:path';
 
-import { findBinary } from '../helpers/find-binary';
 import { freePort } from '../helpers/free-port';
+import { interopPrerequisites } from '../helpers/interop-prerequisites';
 import { runSipp, type SippRun } from '../helpers/run-sipp';
 import type { ManagedProcess } from '../helpers/spawn-managed';
 import { REPOSITORY_ROOT, startSipreg } from '../helpers/start-sipreg';
 
-const SIPP = findBinary('sipp');
-const IN_CI = (process.env.CI ?? '') !== '' && process.env.CI !== 'false';
+const SIPP = interopPrerequisites('the SIPp interop tests', { sipp: 'sip-tester' });
 const SCENARIOS = join(REPOSITORY_ROOT, 'test', 'interop', 'scenarios');
 const USERS = 1000;
 const RELAYED_MESSAGES = 100;
 const SIPP_TEST_TIMEOUT_MS = 90_000;
-
-if (SIPP === undefined && !IN_CI) {
-  console.warn('sipp is not installed: skipping the SIPp interop tests (apt-get install sip-tester)');
-}
-const describeWithSipp = SIPP !== undefined || IN_CI ? describe : describe.skip;
 
 /** SIPp's verdict on a run, with its error log attached only when some call failed. */
 function verdict(run: SippRun): Record<string, unknown> {
@@ -34,15 +28,14 @@ function verdict(run: SippRun): Record<string, unknown> {
   };
 }
 
-describeWithSipp('sipreg CLI registrar against SIPp over UDP', () => {
+SIPP.describe('sipreg CLI registrar against SIPp over UDP', () => {
   let server: ManagedProcess | undefined;
   let serverPort = 0;
   let sippPort = 0;
 
-  const sipp = (scenario: string, calls: number, rate: number): Promise<SippRun> => {
-    if (SIPP === undefined) throw new Error('sipp is not installed');
-    return runSipp({
-      sippPath: SIPP,
+  const sipp = (scenario: string, calls: number, rate: number): Promise<SippRun> =>
+    runSipp({
+      sippPath: SIPP.path('sipp'),
       scenario: join(SCENARIOS, scenario),
       remotePort: serverPort,
       localPort: sippPort,
@@ -50,12 +43,8 @@ describeWithSipp('sipreg CLI registrar against SIPp over UDP', () => {
       rate,
       timeoutSec: 60,
     });
-  };
 
   beforeAll(async () => {
-    if (SIPP === undefined) {
-      throw new Error('CI is set but sipp is not installed: .ci/run must install sip-tester');
-    }
     serverPort = await freePort('udp');
     sippPort = await freePort('udp');
     server = await startSipreg({ port: serverPort, readyTimeoutMs: 20_000 });
