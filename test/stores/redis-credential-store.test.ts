@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import type { StoredCredentials } from '../../src/ports/credential-store';
 import { computeHa1s } from '../../src/auth/compute-ha1s';
@@ -7,25 +7,10 @@ import { RedisCredentialStore, connectRedis, type RedisClient } from '../../src/
 import { ConfigError, StoreError } from '../../src/errors/sdk-error';
 import { credentialStoreContract } from '../../src/testing/credential-store-contract';
 import { freePort } from '../helpers/free-port';
-import { redisCommand, startRedis, type RedisServer } from '../helpers/start-redis';
-import { startRedisCluster, type RedisCluster } from '../helpers/start-redis-cluster';
+import { redisCommand, startRedis } from '../helpers/start-redis';
+import { useRedisAndCluster } from '../helpers/use-redis-and-cluster';
 
-// Real redis-server processes on 127.0.0.1 (without redis-server these tests fail, never skip).
-let server: RedisServer;
-let cluster: RedisCluster;
-let single: RedisClient;
-let clustered: RedisClient;
-let prefixNo = 0;
-const freshPrefix = (): string => `c${prefixNo++}:`;
-
-beforeAll(async () => {
-  [server, cluster] = await Promise.all([startRedis({ appendOnly: false }), startRedisCluster(3)]);
-  [single, clustered] = await Promise.all([connectRedis(server.url), connectRedis(cluster.url)]);
-}, 60_000);
-afterAll(async () => {
-  await Promise.all([single?.quit(), clustered?.quit()]);
-  await Promise.all([server?.stop(), cluster?.stop()]);
-});
+const redis = useRedisAndCluster('c', { appendOnly: false });
 
 /**
  * A store under a fresh prefix holding `subscribers`: `put` lays out the sets and the userhash
@@ -33,7 +18,7 @@ afterAll(async () => {
  * Redis itself writes them (`domain`, `password`, the HA1s, `aliases` as JSON).
  */
 const seeded = (client: () => RedisClient) => async (subscribers: readonly StoredCredentials[]): Promise<RedisCredentialStore> => {
-  const keyPrefix = freshPrefix();
+  const keyPrefix = redis.freshPrefix();
   const store = new RedisCredentialStore({ client: client(), keyPrefix });
   for (const s of subscribers) {
     await store.put({ username: s.username, realm: s.realm, ha1: computeHa1s(s.username, s.realm, 'seed') });
@@ -50,25 +35,25 @@ const seeded = (client: () => RedisClient) => async (subscribers: readonly Store
   return store;
 };
 
-credentialStoreContract('RedisCredentialStore (single Redis)', { create: seeded(() => single) });
-credentialStoreContract('RedisCredentialStore (3-master Redis Cluster)', { create: seeded(() => clustered) });
+credentialStoreContract('RedisCredentialStore (single Redis)', { create: seeded(() => redis.single) });
+credentialStoreContract('RedisCredentialStore (3-master Redis Cluster)', { create: seeded(() => redis.clustered) });
 
 const alice = { username: 'alice', realm: 'Example.com', ha1: computeHa1s('alice', 'Example.com', 'secret') };
 
 describe('RedisCredentialStore specifics', () => {
   it('keeps the documented layout: a hash per subscriber, a set per realm, the realms, the userhash index', async () => {
-    const store = new RedisCredentialStore({ client: single });
+    const store = new RedisCredentialStore({ client: redis.single });
     await store.put(alice);
     const sorted = (reply: unknown): string[] => [...(reply as string[])].sort();
-    expect(sorted(await redisCommand(server.port, ['KEYS', 'sipreg:*']))).toEqual([
+    expect(sorted(await redisCommand(redis.server.port, ['KEYS', 'sipreg:*']))).toEqual([
       'sipreg:realms', 'sipreg:subscriber:example.com:alice', 'sipreg:subscribers:example.com', 'sipreg:userhash:example.com',
     ]);
-    expect(await single.hgetall('sipreg:subscriber:example.com:alice')).toEqual({
+    expect(await redis.single.hgetall('sipreg:subscriber:example.com:alice')).toEqual({
       domain: 'Example.com', ha1: alice.ha1['MD5'], ha1_sha256: alice.ha1['SHA-256'], ha1_sha512t256: alice.ha1['SHA-512-256'],
     });
-    expect(await single.smembers('sipreg:subscribers:example.com')).toEqual(['alice']);
-    expect(await single.smembers('sipreg:realms')).toEqual(['example.com']);
-    expect(await single.hgetall('sipreg:userhash:example.com')).toEqual({
+    expect(await redis.single.smembers('sipreg:subscribers:example.com')).toEqual(['alice']);
+    expect(await redis.single.smembers('sipreg:realms')).toEqual(['example.com']);
+    expect(await redis.single.hgetall('sipreg:userhash:example.com')).toEqual({
       [`MD5:${digestHash('MD5', 'alice:Example.com')}`]: 'alice',
       [`SHA-256:${digestHash('SHA-256', 'alice:Example.com')}`]: 'alice',
       [`SHA-512-256:${digestHash('SHA-512-256', 'alice:Example.com')}`]: 'alice',
@@ -76,18 +61,18 @@ describe('RedisCredentialStore specifics', () => {
     // A put spelling the realm otherwise re-indexes the userhashes under the new spelling.
     const lower = computeHa1s('alice', 'example.com', 'secret');
     await store.put({ username: 'alice', realm: 'example.com', ha1: lower });
-    expect(Object.keys(await single.hgetall('sipreg:userhash:example.com')).sort()).toEqual(
+    expect(Object.keys(await redis.single.hgetall('sipreg:userhash:example.com')).sort()).toEqual(
       [`MD5:${digestHash('MD5', 'alice:example.com')}`, `SHA-256:${digestHash('SHA-256', 'alice:example.com')}`, `SHA-512-256:${digestHash('SHA-512-256', 'alice:example.com')}`].sort(),
     );
     expect(await store.remove('alice', 'EXAMPLE.COM')).toBe(true);
-    expect(await redisCommand(server.port, ['KEYS', 'sipreg:*'])).toEqual(['sipreg:realms']);
+    expect(await redisCommand(redis.server.port, ['KEYS', 'sipreg:*'])).toEqual(['sipreg:realms']);
     await store.close();
   });
 
   it('reads a hash a host wrote without domain under the realm of its key, and refuses bad aliases with a StoreError naming the key', async () => {
-    const keyPrefix = freshPrefix();
-    const store = new RedisCredentialStore({ client: single, keyPrefix });
-    await single.hset(`${keyPrefix}subscriber:example.com:bob`, { password: 'pw', aliases: '["robert@example.com"]' });
+    const keyPrefix = redis.freshPrefix();
+    const store = new RedisCredentialStore({ client: redis.single, keyPrefix });
+    await redis.single.hset(`${keyPrefix}subscriber:example.com:bob`, { password: 'pw', aliases: '["robert@example.com"]' });
     expect(await store.lookup('bob', 'EXAMPLE.com')).toEqual({ username: 'bob', realm: 'example.com', password: 'pw', aliases: ['robert@example.com'] });
     const cases: [string, string][] = [
       ['[robert', `redis credential store: hash "${keyPrefix}subscriber:example.com:bob" field aliases is not valid JSON`],
@@ -95,7 +80,7 @@ describe('RedisCredentialStore specifics', () => {
       ['["robert"]', 'field aliases must hold user@domain strings, got "robert"'],
     ];
     for (const [aliases, message] of cases) {
-      await single.hset(`${keyPrefix}subscriber:example.com:bob`, 'aliases', aliases);
+      await redis.single.hset(`${keyPrefix}subscriber:example.com:bob`, 'aliases', aliases);
       const error = await store.lookup('bob', 'example.com').then(() => undefined, (e: unknown) => e);
       expect(error).toBeInstanceOf(StoreError);
       expect((error as StoreError).message).toContain(message);
@@ -150,12 +135,12 @@ describe('RedisCredentialStore specifics', () => {
 
   it('validates options and arguments with ConfigErrors, and closes an owned client', async () => {
     expect(() => new RedisCredentialStore({} as never)).toThrow(ConfigError);
-    expect(() => new RedisCredentialStore({ client: single, keyPrefix: 'a{b}:' })).toThrow('RedisCredentialStore keyPrefix must be a string without { or }');
-    expect(() => new RedisCredentialStore({ client: single, ownsClient: 'yes' as never })).toThrow('RedisCredentialStore ownsClient must be a boolean, got "yes"');
-    const store = new RedisCredentialStore({ client: single, keyPrefix: freshPrefix() });
+    expect(() => new RedisCredentialStore({ client: redis.single, keyPrefix: 'a{b}:' })).toThrow('RedisCredentialStore keyPrefix must be a string without { or }');
+    expect(() => new RedisCredentialStore({ client: redis.single, ownsClient: 'yes' as never })).toThrow('RedisCredentialStore ownsClient must be a boolean, got "yes"');
+    const store = new RedisCredentialStore({ client: redis.single, keyPrefix: redis.freshPrefix() });
     await expect(store.put({ ...alice, realm: '' })).rejects.toThrow('RedisCredentialStore: realm must be a non-empty string, got ""');
     await expect(store.lookupByUserhash('00', 'example.com', 'MD4' as never)).rejects.toThrow('unknown digest algorithm "MD4"');
-    const owned = await connectRedis(server.url);
+    const owned = await connectRedis(redis.server.url);
     const owner = new RedisCredentialStore({ client: owned, ownsClient: true });
     await owner.close();
     await owner.close();

@@ -1,5 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { RedisLocationStore, connectRedis, type RedisClient, type RedisLocationStoreOptions } from '../../src/stores/redis';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { RedisLocationStore, connectRedis, type RedisLocationStoreOptions } from '../../src/stores/redis';
 import { runLocationStoreContract } from '../../src/testing/location-store-contract';
 import { createRegistrar, type Registrar } from '../../src/registrar/registrar';
 import type { BindingChange } from '../../src/registrar/binding-change';
@@ -7,29 +7,13 @@ import { ConfigError, StoreError } from '../../src/errors/sdk-error';
 import { buildBinding } from '../../src/testing/build-binding';
 import { register, res } from '../registrar/sip-text';
 import { eventually } from '../helpers/eventually';
-import { redisCommand, startRedis, type RedisServer } from '../helpers/start-redis';
-import { startRedisCluster, type RedisCluster } from '../helpers/start-redis-cluster';
+import { redisCommand, startRedis } from '../helpers/start-redis';
+import { useRedisAndCluster } from '../helpers/use-redis-and-cluster';
 
-// Real redis-server processes on 127.0.0.1, started here: one server and a three-master cluster.
-let server: RedisServer;
-let cluster: RedisCluster;
-let client: RedisClient;
-let clusterClient: RedisClient;
-let prefixNo = 0;
-const freshPrefix = (): string => `t${prefixNo++}:`;
+const redis = useRedisAndCluster('t');
 
-beforeAll(async () => {
-  [server, cluster] = await Promise.all([startRedis(), startRedisCluster(3)]);
-  [client, clusterClient] = await Promise.all([connectRedis(server.url), connectRedis(cluster.url)]);
-}, 60_000);
-afterAll(async () => {
-  client?.disconnect();
-  clusterClient?.disconnect();
-  await Promise.all([server?.stop(), cluster?.stop()]);
-});
-
-runLocationStoreContract('RedisLocationStore (single Redis)', () => new RedisLocationStore({ client, keyPrefix: freshPrefix() }), { propertyRuns: 20 });
-runLocationStoreContract('RedisLocationStore (three-master Redis Cluster)', () => new RedisLocationStore({ client: clusterClient, keyPrefix: freshPrefix() }), { propertyRuns: 20 });
+runLocationStoreContract('RedisLocationStore (single Redis)', () => new RedisLocationStore({ client: redis.single, keyPrefix: redis.freshPrefix() }), { propertyRuns: 20 });
+runLocationStoreContract('RedisLocationStore (three-master Redis Cluster)', () => new RedisLocationStore({ client: redis.clustered, keyPrefix: redis.freshPrefix() }), { propertyRuns: 20 });
 
 const NOW = Date.now();
 const opened: { close(): unknown }[] = [];
@@ -39,7 +23,7 @@ afterEach(async () => {
 
 /** A store on the single server and a registrar on it, closed after the test. */
 function node(options: Partial<RedisLocationStoreOptions> & { keyPrefix: string }, ownershipTags?: readonly string[]): { store: RedisLocationStore; registrar: Registrar; events: BindingChange[] } {
-  const store = new RedisLocationStore({ client, ...options });
+  const store = new RedisLocationStore({ client: redis.single, ...options });
   const registrar = createRegistrar({
     store,
     purgeIntervalMs: 0,
@@ -54,26 +38,26 @@ function node(options: Partial<RedisLocationStoreOptions> & { keyPrefix: string 
 
 describe('RedisLocationStore layout', () => {
   it('keeps one hash per AOR under its hash tag, with the version and the bindings as JSON in commit order', async () => {
-    const keyPrefix = freshPrefix();
-    const store = new RedisLocationStore({ client, keyPrefix });
+    const keyPrefix = redis.freshPrefix();
+    const store = new RedisLocationStore({ client: redis.single, keyPrefix });
     opened.push(store);
     const bindings = [buildBinding('sip:a@192.0.2.1', { expiresAt: NOW + 60_000 }), buildBinding('sip:a@192.0.2.2', { expiresAt: NOW + 30_000 })];
     const outcome = await store.commit('alice@example.com', null, bindings);
     expect(outcome.ok).toBe(true);
-    const raw = (await redisCommand(server.port, ['HGETALL', `${keyPrefix}aor:{alice@example.com}`])) as string[];
+    const raw = (await redisCommand(redis.server.port, ['HGETALL', `${keyPrefix}aor:{alice@example.com}`])) as string[];
     const hash = Object.fromEntries(Array.from({ length: raw.length / 2 }, (_, i) => [raw[2 * i], raw[2 * i + 1]]));
     expect(hash.v).toBe(outcome.ok ? outcome.version : undefined);
     expect([JSON.parse(hash['0']), JSON.parse(hash['1'])]).toEqual(bindings);
     // The expiry index holds the earliest expiry; the hash lives keyGraceSec past the latest one.
-    expect(await redisCommand(server.port, ['ZSCORE', `${keyPrefix}expiry`, 'alice@example.com'])).toBe(String(NOW + 30_000));
-    const pttl = Number(await redisCommand(server.port, ['PTTL', `${keyPrefix}aor:{alice@example.com}`]));
+    expect(await redisCommand(redis.server.port, ['ZSCORE', `${keyPrefix}expiry`, 'alice@example.com'])).toBe(String(NOW + 30_000));
+    const pttl = Number(await redisCommand(redis.server.port, ['PTTL', `${keyPrefix}aor:{alice@example.com}`]));
     expect(pttl).toBeGreaterThan(60_000 + 3_590_000 - (Date.now() - NOW) - 5_000);
     expect(pttl).toBeLessThanOrEqual(60_000 + 3_600_000);
   });
 
   it('lets Redis drop a hash keyGraceSec after its last binding expired, when nobody purged it', async () => {
-    const keyPrefix = freshPrefix();
-    const store = new RedisLocationStore({ client, keyPrefix, keyGraceSec: 1 });
+    const keyPrefix = redis.freshPrefix();
+    const store = new RedisLocationStore({ client: redis.single, keyPrefix, keyGraceSec: 1 });
     opened.push(store);
     await store.commit('gone@example.com', null, [buildBinding('sip:g@192.0.2.1', { expiresAt: Date.now() + 200 })]);
     expect((await store.load('gone@example.com')).bindings).toHaveLength(1);
@@ -81,8 +65,8 @@ describe('RedisLocationStore layout', () => {
   });
 
   it('in a cluster, keeps each AOR in its own slot and repairs a stale expiry index', async () => {
-    const keyPrefix = freshPrefix();
-    const store = new RedisLocationStore({ client: clusterClient, keyPrefix, expiryShards: 4 });
+    const keyPrefix = redis.freshPrefix();
+    const store = new RedisLocationStore({ client: redis.clustered, keyPrefix, expiryShards: 4 });
     opened.push(store);
     const aors = Array.from({ length: 40 }, (_, i) => `user${i}@example.com`);
     for (const aor of aors) expect((await store.commit(aor, null, [buildBinding(`sip:${aor}`, { expiresAt: NOW + 1000 })])).ok).toBe(true);
@@ -96,15 +80,15 @@ describe('RedisLocationStore layout', () => {
     // The refreshed ones were rescored: they come due at their new expiry.
     expect((await store.expiredAors(NOW + 3_600_000, 100)).length).toBe(40);
     const masters = new Set<string>();
-    for (const aor of aors) masters.add(String(await clusterClient.cluster('KEYSLOT', `${keyPrefix}aor:{${aor}}`)));
+    for (const aor of aors) masters.add(String(await redis.clustered.cluster('KEYSLOT', `${keyPrefix}aor:{${aor}}`)));
     expect(masters.size).toBeGreaterThan(10);
   });
 
   it('refuses bad options with a ConfigError that says what to pass', () => {
     expect(() => new RedisLocationStore({} as RedisLocationStoreOptions)).toThrow(/connectRedis/);
-    expect(() => new RedisLocationStore({ client, keyPrefix: 'a{b}' })).toThrow(ConfigError);
-    expect(() => new RedisLocationStore({ client, keyGraceSec: -1 })).toThrow(/keyGraceSec/);
-    expect(() => new RedisLocationStore({ client, expiryShards: 0 })).toThrow(/expiryShards/);
+    expect(() => new RedisLocationStore({ client: redis.single, keyPrefix: 'a{b}' })).toThrow(ConfigError);
+    expect(() => new RedisLocationStore({ client: redis.single, keyGraceSec: -1 })).toThrow(/keyGraceSec/);
+    expect(() => new RedisLocationStore({ client: redis.single, expiryShards: 0 })).toThrow(/expiryShards/);
   });
 
   it('connectRedis refuses URLs it cannot use', async () => {
@@ -116,11 +100,11 @@ describe('RedisLocationStore layout', () => {
 
 /** Wait until `count` connections listen on `channel` (a notice published earlier is not heard). */
 const subscribed = (channel: string, count: number): Promise<true> =>
-  eventually(async () => (((await redisCommand(server.port, ['PUBSUB', 'NUMSUB', channel])) as [string, number])[1] >= count ? true : undefined), `${count} subscribers`, 5_000, () => '', 20);
+  eventually(async () => (((await redisCommand(redis.server.port, ['PUBSUB', 'NUMSUB', channel])) as [string, number])[1] >= count ? true : undefined), `${count} subscribers`, 5_000, () => '', 20);
 
 describe('two registrars sharing one Redis', () => {
   it('with notices, each emits the changes the other committed, marked remote, and never its own twice', async () => {
-    const keyPrefix = freshPrefix();
+    const keyPrefix = redis.freshPrefix();
     const a = node({ keyPrefix, notices: true });
     const b = node({ keyPrefix, notices: true });
     await subscribed(`${keyPrefix}changes`, 2);
@@ -137,21 +121,21 @@ describe('two registrars sharing one Redis', () => {
   });
 
   it('without notices, a registrar emits only its own changes (and both see the same bindings)', async () => {
-    const keyPrefix = freshPrefix();
+    const keyPrefix = redis.freshPrefix();
     const a = node({ keyPrefix });
     const b = node({ keyPrefix });
     expect((await a.registrar.save(register({ user: 'carol' }))).status).toBe(200);
     expect((await b.registrar.bindings('carol@example.com')).map((x) => x.contact)).toEqual(['sip:carol@192.0.2.10:5060']);
-    await redisCommand(server.port, ['PING']);
+    await redisCommand(redis.server.port, ['PING']);
     expect(b.events).toEqual([]);
   });
 
   it('only the node holding a binding\'s ownership tag purges it when it expires', async () => {
-    const keyPrefix = freshPrefix();
+    const keyPrefix = redis.freshPrefix();
     const backup = node({ keyPrefix, notices: true }, []);
     const owner = node({ keyPrefix, notices: true }, ['vip/1']);
     await subscribed(`${keyPrefix}changes`, 2);
-    const store = new RedisLocationStore({ client, keyPrefix });
+    const store = new RedisLocationStore({ client: redis.single, keyPrefix });
     opened.push(store);
     await store.commit('dave@example.com', null, [
       buildBinding('sip:dave@192.0.2.1', { expiresAt: NOW - 1000, ownershipTag: 'vip/1' }),
@@ -170,7 +154,7 @@ describe('two registrars sharing one Redis', () => {
 
 describe('one registrar on Redis under concurrent REGISTERs of one AOR', () => {
   it('runs them one after another: 50 at once all get 200 without a single compare-and-set conflict', async () => {
-    const { store, registrar } = node({ keyPrefix: freshPrefix() });
+    const { store, registrar } = node({ keyPrefix: redis.freshPrefix() });
     let conflicts = 0;
     const commit = store.commit.bind(store);
     store.commit = async (...args) => {
@@ -215,11 +199,11 @@ describe('a registrar on Redis when Redis fails', () => {
   }, 30_000);
 
   it('answers 503 within the command timeout when Redis hangs (CLIENT PAUSE), and a transient StoreError reaches direct callers', async () => {
-    const own = await connectRedis(server.url, { commandTimeoutMs: 300 });
-    const store = new RedisLocationStore({ client: own, ownsClient: true, keyPrefix: freshPrefix() });
+    const own = await connectRedis(redis.server.url, { commandTimeoutMs: 300 });
+    const store = new RedisLocationStore({ client: own, ownsClient: true, keyPrefix: redis.freshPrefix() });
     const registrar = createRegistrar({ store, purgeIntervalMs: 0 });
     opened.push(registrar, store);
-    await redisCommand(server.port, ['CLIENT', 'PAUSE', '1500', 'ALL']);
+    await redisCommand(redis.server.port, ['CLIENT', 'PAUSE', '1500', 'ALL']);
     const started = Date.now();
     const r = await registrar.save(register({ user: 'frank' }));
     expect(Date.now() - started).toBeLessThan(1000);

@@ -1,37 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { RegistrantRecord } from '../../src/ports/registrant-store';
 import { RedisRegistrantStore, connectRedis, type RedisClient } from '../../src/stores/redis';
 import { ConfigError, StoreError } from '../../src/errors/sdk-error';
 import { registrantStoreContract } from '../../src/testing/registrant-store-contract';
-import { redisCommand, startRedis, type RedisServer } from '../helpers/start-redis';
-import { startRedisCluster, type RedisCluster } from '../helpers/start-redis-cluster';
+import { redisCommand, startRedis } from '../helpers/start-redis';
+import { useRedisAndCluster } from '../helpers/use-redis-and-cluster';
 
-// Real redis-server processes on 127.0.0.1 (without redis-server these tests fail, never skip).
-let server: RedisServer;
-let cluster: RedisCluster;
-let single: RedisClient;
-let clustered: RedisClient;
-let prefixNo = 0;
-const freshPrefix = (): string => `t${prefixNo++}:`;
-
-beforeAll(async () => {
-  [server, cluster] = await Promise.all([startRedis({ appendOnly: false }), startRedisCluster(3)]);
-  [single, clustered] = await Promise.all([connectRedis(server.url), connectRedis(cluster.url)]);
-}, 60_000);
-afterAll(async () => {
-  await Promise.all([single?.quit(), clustered?.quit()]);
-  await Promise.all([server?.stop(), cluster?.stop()]);
-});
+const redis = useRedisAndCluster('t', { appendOnly: false });
 
 /** A store under a fresh prefix on `client`, holding `records` (put one after the other). */
 const seeded = (client: () => RedisClient) => async (records: readonly RegistrantRecord[]): Promise<RedisRegistrantStore> => {
-  const store = new RedisRegistrantStore({ client: client(), keyPrefix: freshPrefix() });
+  const store = new RedisRegistrantStore({ client: client(), keyPrefix: redis.freshPrefix() });
   await Promise.all(records.map((record) => store.put(record)));
   return store;
 };
 
-registrantStoreContract('RedisRegistrantStore (single Redis)', seeded(() => single));
-registrantStoreContract('RedisRegistrantStore (3-master Redis Cluster)', seeded(() => clustered));
+registrantStoreContract('RedisRegistrantStore (single Redis)', seeded(() => redis.single));
+registrantStoreContract('RedisRegistrantStore (3-master Redis Cluster)', seeded(() => redis.clustered));
 
 const record = (i: number, extra: Partial<RegistrantRecord> = {}): RegistrantRecord => ({
   aor: `sip:user${i}@example.com`,
@@ -43,27 +28,27 @@ const record = (i: number, extra: Partial<RegistrantRecord> = {}): RegistrantRec
 
 describe('RedisRegistrantStore specifics', () => {
   it('keeps one hash sipreg:registrants: field = registrantKeyText, value = the record as JSON', async () => {
-    const store = new RedisRegistrantStore({ client: single });
+    const store = new RedisRegistrantStore({ client: redis.single });
     const r = record(1, { username: 'u', password: 'p', expirySec: 600, clusterShtag: 'vip/1', proxy: '' });
     expect(await store.put(r)).toBe(false);
     const { proxy: _dropped, ...stored } = r;
     void _dropped;
-    const [field, json] = (await redisCommand(server.port, ['HGETALL', 'sipreg:registrants'])) as string[];
+    const [field, json] = (await redisCommand(redis.server.port, ['HGETALL', 'sipreg:registrants'])) as string[];
     expect(field).toBe(JSON.stringify([r.aor, r.bindingUri, r.registrar]));
     expect(JSON.parse(json)).toStrictEqual(stored);
     expect(await store.put({ ...r, password: 'q' })).toBe(true);
     expect(await store.loadAll()).toEqual([{ ...stored, password: 'q' }]);
     expect(await store.delete(r)).toBe(true);
     expect(await store.delete(r)).toBe(false);
-    expect(await redisCommand(server.port, ['EXISTS', 'sipreg:registrants'])).toBe(0);
+    expect(await redisCommand(redis.server.port, ['EXISTS', 'sipreg:registrants'])).toBe(0);
     await store.close();
   });
 
   it('setEnabled never resurrects a record deleted meanwhile nor undoes a put made meanwhile (two clients racing)', async () => {
-    const other = await connectRedis(server.url);
+    const other = await connectRedis(redis.server.url);
     try {
-      const keyPrefix = freshPrefix();
-      const a = new RedisRegistrantStore({ client: single, keyPrefix });
+      const keyPrefix = redis.freshPrefix();
+      const a = new RedisRegistrantStore({ client: redis.single, keyPrefix });
       const b = new RedisRegistrantStore({ client: other, keyPrefix });
       const rounds = 200;
       await Promise.all(Array.from({ length: rounds }, (_, i) => a.put(record(i, { password: 'old' }))));
@@ -95,8 +80,8 @@ describe('RedisRegistrantStore specifics', () => {
   });
 
   it('rejects a value that is not a valid record with a StoreError naming the field', async () => {
-    const keyPrefix = freshPrefix();
-    const store = new RedisRegistrantStore({ client: single, keyPrefix });
+    const keyPrefix = redis.freshPrefix();
+    const store = new RedisRegistrantStore({ client: redis.single, keyPrefix });
     const field = JSON.stringify(['sip:a@h', 'sip:a@192.0.2.1', 'sip:h']);
     const cases: [string, string, string[]][] = [
       [field, '{not json', ['not valid JSON']],
@@ -105,7 +90,7 @@ describe('RedisRegistrantStore specifics', () => {
       [field, JSON.stringify({ aor: 'sip:b@h', bindingUri: 'sip:a@192.0.2.1', registrar: 'sip:h', enabled: true }), ['holds the record of', 'sip:b@h']],
     ];
     for (const [f, value, fragments] of cases) {
-      await redisCommand(server.port, ['HSET', `${keyPrefix}registrants`, f, value]);
+      await redisCommand(redis.server.port, ['HSET', `${keyPrefix}registrants`, f, value]);
       const error = await store.loadAll().then(() => undefined, (e: unknown) => e);
       expect(error).toBeInstanceOf(StoreError);
       for (const fragment of [`${keyPrefix}registrants`, field, ...fragments]) expect((error as Error).message).toContain(fragment);
@@ -138,13 +123,13 @@ describe('RedisRegistrantStore specifics', () => {
 
   it('validates options and arguments with ConfigErrors, and closes an owned client', async () => {
     expect(() => new RedisRegistrantStore({} as never)).toThrow(ConfigError);
-    expect(() => new RedisRegistrantStore({ client: single, keyPrefix: 'a{b}:' })).toThrow(/keyPrefix/);
-    expect(() => new RedisRegistrantStore({ client: single, ownsClient: 'yes' as never })).toThrow(/ownsClient/);
-    const store = new RedisRegistrantStore({ client: single, keyPrefix: freshPrefix() });
+    expect(() => new RedisRegistrantStore({ client: redis.single, keyPrefix: 'a{b}:' })).toThrow(/keyPrefix/);
+    expect(() => new RedisRegistrantStore({ client: redis.single, ownsClient: 'yes' as never })).toThrow(/ownsClient/);
+    const store = new RedisRegistrantStore({ client: redis.single, keyPrefix: redis.freshPrefix() });
     await expect(store.put({ ...record(1), aor: '' })).rejects.toThrow(/record: aor/);
     await expect(store.setEnabled({ aor: 'a', bindingUri: 'b', registrar: 3 } as never, true)).rejects.toThrow(/key.registrar/);
     await expect(store.setEnabled(record(1), 'no' as never)).rejects.toThrow(/enabled must be a boolean/);
-    const owned = await connectRedis(server.url);
+    const owned = await connectRedis(redis.server.url);
     const owner = new RedisRegistrantStore({ client: owned, ownsClient: true });
     await owner.close();
     await owner.close();
