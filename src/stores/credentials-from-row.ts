@@ -1,6 +1,8 @@
 import type { DigestAlgorithm, StoredCredentials } from '../ports/credential-store';
 import { DIGEST_ALGORITHMS } from '../auth/digest-hash';
 import { describeValue } from './describe-value';
+import { optionalRowText } from './optional-row-text';
+import { requiredRowText } from './required-row-text';
 
 /** A column of the OpenSIPS `subscriber` table that sipreg reads, by its default name. */
 export type SubscriberColumn = 'username' | 'domain' | 'password' | 'ha1' | 'ha1_sha256' | 'ha1_sha512t256';
@@ -70,16 +72,14 @@ const isUserAtDomain = (value: string): boolean => {
  * @param fail - called with the first invalid field; must throw
  */
 export function credentialsFromRow(read: (field: CredentialField) => unknown, fail: CredentialRowFailure): StoredCredentials {
-  const username = read('username');
-  if (typeof username !== 'string' || username === '') fail('username', `must be a non-empty string, got ${describeValue(username)}`);
-  const realm = read('domain');
-  if (typeof realm !== 'string' || realm === '') fail('domain', `must be a non-empty string, got ${describeValue(realm)}`);
+  const username = requiredRowText(read('username'), 'username', fail);
+  const realm = requiredRowText(read('domain'), 'domain', fail);
   const out: { username: string; realm: string; ha1?: Partial<Record<DigestAlgorithm, string>>; password?: string; aliases?: readonly string[] } = { username, realm };
-  const password = optionalText(read, 'password', fail);
+  const password = optionalRowText(read('password'), 'password', fail);
   if (password !== undefined) out.password = password;
   let ha1: Partial<Record<DigestAlgorithm, string>> | undefined;
   for (const algorithm of DIGEST_ALGORITHMS) {
-    const value = optionalText(read, HA1_COLUMNS[algorithm], fail);
+    const value = optionalRowText(read(HA1_COLUMNS[algorithm]), HA1_COLUMNS[algorithm], fail);
     if (value !== undefined) (ha1 ??= {})[algorithm] = value;
   }
   if (ha1 !== undefined) out.ha1 = Object.freeze(ha1);
@@ -92,11 +92,4 @@ export function credentialsFromRow(read: (field: CredentialField) => unknown, fa
     if (aliases.length > 0) out.aliases = Object.freeze([...(aliases as string[])]);
   }
   return Object.freeze(out);
-}
-
-function optionalText(read: (field: CredentialField) => unknown, field: CredentialField, fail: CredentialRowFailure): string | undefined {
-  const value = read(field);
-  if (value === null || value === undefined || value === '') return undefined;
-  if (typeof value !== 'string') fail(field, `must be a string or null, got ${describeValue(value)}`);
-  return value;
 }

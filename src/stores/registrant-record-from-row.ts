@@ -1,6 +1,8 @@
 import type { RegistrantKey, RegistrantRecord } from '../ports/registrant-store';
 import { ConfigError } from '../errors/sdk-error';
 import { describeValue as describe } from './describe-value';
+import { optionalRowText } from './optional-row-text';
+import { requiredRowText } from './required-row-text';
 
 /** A field of {@link RegistrantRecord}; each maps to one column of the OpenSIPS `registrant` table. */
 export type RegistrantField = keyof RegistrantRecord;
@@ -87,16 +89,10 @@ export function registrantRecordFromRow(
   fail: RowFailure,
 ): RegistrantRecord {
   const record: MutableRecord = {};
-  for (const field of KEY_FIELDS) {
-    const value = read(field);
-    if (typeof value !== 'string' || value === '') fail(field, `must be a non-empty string, got ${describe(value)}`);
-    record[field] = value;
-  }
+  for (const field of KEY_FIELDS) record[field] = requiredRowText(read(field), field, fail);
   for (const field of TEXT_FIELDS) {
-    const value = read(field);
-    if (value === null || value === undefined || value === '') continue;
-    if (typeof value !== 'string') fail(field, `must be a string or null, got ${describe(value)}`);
-    record[field] = value;
+    const value = optionalRowText(read(field), field, fail);
+    if (value !== undefined) record[field] = value;
   }
   const expiry = read('expirySec');
   if (expiry !== null && expiry !== undefined && expiry !== 0) {
