@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { freePort } from '../helpers/free-port';
 import { interopPrerequisites } from '../helpers/interop-prerequisites';
 import { runSipp, type SippRun } from '../helpers/run-sipp';
+import { sippVerdict } from '../helpers/sipp-verdict';
 import { addSubscriberWithCli, writeSubscribers, type Subscriber } from '../helpers/write-subscribers';
 import { REPOSITORY_ROOT, startSipreg } from '../helpers/start-sipreg';
 import { writeSippInjectionFile } from '../helpers/write-sipp-injection-file';
@@ -32,16 +33,6 @@ const REALM = 'example.com';
 const USERS = 1000;
 const RATE = 500;
 const TEST_TIMEOUT_MS = 60_000;
-
-/** SIPp's verdict on a run, with its error log attached only when some call failed. */
-function verdict(run: SippRun): Record<string, unknown> {
-  return {
-    exitCode: run.exit.code,
-    successfulCalls: run.stats.successfulCalls,
-    failedCalls: run.stats.failedCalls,
-    unexpected: run.stats.failedCalls === 0 ? '' : `${run.errors.slice(0, 4000)}\n${run.output.slice(-2000)}`,
-  };
-}
 
 /** `user1` … `user1000` of example.com, each with its own password. */
 const subscribers: readonly Subscriber[] = Array.from({ length: USERS }, (_, i) => ({
@@ -100,22 +91,22 @@ SIPP.describe('sipreg registrar with an SQLite subscriber table against SIPp dig
     await withRegistrar(1, [], async (sipp) => {
       const passwords = subscribers.map((s) => s.password);
       const registered = await sipp('auth-register.xml', passwords);
-      expect(verdict(registered)).toEqual({ exitCode: 0, successfulCalls: USERS, failedCalls: 0, unexpected: '' });
+      expect(sippVerdict(registered)).toEqual({ exitCode: 0, successfulCalls: USERS, failedCalls: 0, unexpected: '' });
       expect(registered.stats.totalCalls).toBe(USERS);
 
       const listed = await sipp('auth-query.xml', passwords, { expect: 'listed' });
-      expect(verdict(listed)).toEqual({ exitCode: 0, successfulCalls: USERS, failedCalls: 0, unexpected: '' });
+      expect(sippVerdict(listed)).toEqual({ exitCode: 0, successfulCalls: USERS, failedCalls: 0, unexpected: '' });
     });
   }, TEST_TIMEOUT_MS);
 
   it(`answers ${USERS} wrong passwords with a second 401 and stores no binding`, async () => {
     await withRegistrar(0, ['--ban-after', '0'], async (sipp) => {
       const refused = await sipp('auth-register-rejected.xml', subscribers.map((s) => `not-${s.password}`));
-      expect(verdict(refused)).toEqual({ exitCode: 0, successfulCalls: USERS, failedCalls: 0, unexpected: '' });
+      expect(sippVerdict(refused)).toEqual({ exitCode: 0, successfulCalls: USERS, failedCalls: 0, unexpected: '' });
 
       const passwords = subscribers.map((s) => s.password);
       const none = await sipp('auth-query.xml', passwords, { expect: 'none' });
-      expect(verdict(none)).toEqual({ exitCode: 0, successfulCalls: USERS, failedCalls: 0, unexpected: '' });
+      expect(sippVerdict(none)).toEqual({ exitCode: 0, successfulCalls: USERS, failedCalls: 0, unexpected: '' });
       // The query's check has teeth: expecting each user's own binding fails every call here.
       const listed = await sipp('auth-query.xml', passwords, { expect: 'listed' });
       expect([listed.exit.code, listed.stats.successfulCalls, listed.stats.failedCalls]).toEqual([1, 0, USERS]);

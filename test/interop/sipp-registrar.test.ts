@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { freePort } from '../helpers/free-port';
 import { interopPrerequisites } from '../helpers/interop-prerequisites';
 import { runSipp, type SippRun } from '../helpers/run-sipp';
+import { sippVerdict } from '../helpers/sipp-verdict';
 import type { ManagedProcess } from '../helpers/spawn-managed';
 import { REPOSITORY_ROOT, startSipreg } from '../helpers/start-sipreg';
 
@@ -17,16 +18,6 @@ const SCENARIOS = join(REPOSITORY_ROOT, 'test', 'interop', 'scenarios');
 const USERS = 1000;
 const RELAYED_MESSAGES = 100;
 const SIPP_TEST_TIMEOUT_MS = 90_000;
-
-/** SIPp's verdict on a run, with its error log attached only when some call failed. */
-function verdict(run: SippRun): Record<string, unknown> {
-  return {
-    exitCode: run.exit.code,
-    successfulCalls: run.stats.successfulCalls,
-    failedCalls: run.stats.failedCalls,
-    unexpected: run.stats.failedCalls === 0 ? '' : `${run.errors.slice(0, 4000)}\n${run.output.slice(-2000)}`,
-  };
-}
 
 SIPP.describe('sipreg CLI registrar against SIPp over UDP', () => {
   let server: ManagedProcess | undefined;
@@ -56,13 +47,13 @@ SIPP.describe('sipreg CLI registrar against SIPp over UDP', () => {
 
   it(`answers 200 OK to REGISTERs of ${USERS} distinct users`, async () => {
     const run = await sipp('register-1000.xml', USERS, 500);
-    expect(verdict(run)).toEqual({ exitCode: 0, successfulCalls: USERS, failedCalls: 0, unexpected: '' });
+    expect(sippVerdict(run)).toEqual({ exitCode: 0, successfulCalls: USERS, failedCalls: 0, unexpected: '' });
     expect(run.stats.totalCalls).toBe(USERS);
   }, SIPP_TEST_TIMEOUT_MS);
 
   it('lists each user its own binding in the 200 OK to a query (REGISTER without Contact)', async () => {
     const run = await sipp('query-1000.xml', USERS, 500);
-    expect(verdict(run)).toEqual({ exitCode: 0, successfulCalls: USERS, failedCalls: 0, unexpected: '' });
+    expect(sippVerdict(run)).toEqual({ exitCode: 0, successfulCalls: USERS, failedCalls: 0, unexpected: '' });
   }, SIPP_TEST_TIMEOUT_MS);
 
   it('fails the query of a user that never registered (the check has teeth)', async () => {
@@ -73,7 +64,7 @@ SIPP.describe('sipreg CLI registrar against SIPp over UDP', () => {
 
   it('relays a MESSAGE to the registered contact and its 200 OK back to the sender', async () => {
     const run = await sipp('message-via-registrar.xml', RELAYED_MESSAGES, 100);
-    expect(verdict(run)).toEqual({
+    expect(sippVerdict(run)).toEqual({
       exitCode: 0,
       successfulCalls: RELAYED_MESSAGES,
       failedCalls: 0,
