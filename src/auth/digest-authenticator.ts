@@ -54,7 +54,9 @@ const sameRealm = (a: string, b: string): boolean => a === b || (a.length === b.
  * - no credentials for the realm (none, another realm, another scheme): a challenge;
  * - malformed credentials, a qop, algorithm or RFC 2069 form not offered, qop without cnonce or
  *   nc, a `uri` that is not the Request-URI (§22.4): 400 `auth-malformed` naming the fault;
- * - a nonce not signed here (or for another source when bound): a challenge;
+ * - a nonce not signed here (or for another source when bound): a challenge. The HMAC of a
+ *   nonce runs until its first accepted count; its counts then keep the realm, source and issue
+ *   time the HMAC vouched for, and the following requests check only those and its expiry;
  * - an unknown user, no HA1 for the algorithm, a wrong response: a challenge, `failed: true`
  *   (what a ban counts); the response is computed for unknown users too, against timing oracles;
  * - a right response on an expired nonce or a replayed nonce count: a challenge with
@@ -108,7 +110,9 @@ class DigestAuth implements DigestAuthenticator {
     const credentials = found.value;
     const fault = this.#fault(request, credentials);
     if (fault !== undefined) return malformed(fault);
-    const verdict = this.#nonces.verify(credentials.nonce, realm, this.#boundAddress(source));
+    const address = this.#boundAddress(source);
+    const issuedMs = this.#counts?.issuedAt(credentials.nonce, realm, address) ?? this.#nonces.signedAt(credentials.nonce, realm, address);
+    const verdict = this.#nonces.freshness(issuedMs);
     if (verdict === 'invalid') return this.#refuse(kind, realm, false, source, false);
     const algorithm = parseAlgorithm(credentials.algorithm)!.algorithm;
     let stored: MaybePromise<StoredCredentials | undefined>;
@@ -119,13 +123,13 @@ class DigestAuth implements DigestAuthenticator {
     } catch (e) {
       return this.#storeFailed(e);
     }
-    return andThen(stored, (s) => this.#decide(request, kind, realm, source, credentials, algorithm, verdict, s), (e) => this.#storeFailed(e));
+    return andThen(stored, (s) => this.#decide(request, kind, realm, source, credentials, algorithm, verdict, issuedMs, s), (e) => this.#storeFailed(e));
   }
 
-  /** The verdict once the subscriber (or none) is known. */
+  /** The verdict once the subscriber (or none) is known; `verdict` on the nonce issued at `issuedMs`. */
   #decide(
     request: SipRequest, kind: AuthKind, realm: string, source: Source | undefined,
-    credentials: ParsedCredentials, algorithm: DigestAlgorithm, verdict: NonceVerdict, stored: StoredCredentials | undefined,
+    credentials: ParsedCredentials, algorithm: DigestAlgorithm, verdict: NonceVerdict, issuedMs: number, stored: StoredCredentials | undefined,
   ): AuthOutcome {
     const ha1 = this.#ha1(stored, credentials, algorithm, realm);
     const qop = (credentials.qop ?? '') as 'auth' | 'auth-int' | '';
@@ -137,7 +141,8 @@ class DigestAuth implements DigestAuthenticator {
     }, credentials.response);
     if (ha1 === undefined || !right) return this.#refuse(kind, realm, false, source, true);
     if (verdict === 'expired') return this.#refuse(kind, realm, true, source, false);
-    if (this.#counts !== undefined && credentials.nc !== undefined && !this.#counts.accept(credentials.nonce, credentials.nc)) {
+    // Only a nonce whose signature was checked (here or before its first count) gets counts.
+    if (this.#counts !== undefined && credentials.nc !== undefined && !this.#counts.accept(credentials.nonce, credentials.nc, realm, this.#boundAddress(source), issuedMs)) {
       return this.#refuse(kind, realm, true, source, false);
     }
     const identity: AuthIdentity = stored!.aliases === undefined

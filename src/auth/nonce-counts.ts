@@ -3,12 +3,17 @@ import type { Clock } from '../ports/clock';
 
 /**
  * The counts seen with one nonce: the highest, and a 64-bit window of the 64 below it as two
- * 32-bit words (bit i of the 64 set = `highest - 1 - i` seen).
+ * 32-bit words (bit i of the 64 set = `highest - 1 - i` seen); and what the HMAC check of the
+ * nonce established before its first count: the realm and source address it was signed for,
+ * and its issue time.
  */
 interface SeenCounts {
   highest: number;
   low: number;
   high: number;
+  readonly realm: string;
+  readonly address: string | undefined;
+  readonly issuedMs: number;
 }
 
 /** Width of the window of counts below the highest that may still arrive out of order. */
@@ -20,6 +25,10 @@ const WINDOW = 64;
  * each other still pass. A count seen before, or below the window, is a replay. Bounded: the
  * least recently used of `capacity` nonces is forgotten, and a nonce is remembered for its
  * lifetime only (a nonce older than that is stale anyway).
+ *
+ * A nonce gets counts only once its signature was checked (the caller's duty), so while it has
+ * them, {@link NonceCounts.issuedAt} answers for the signature for the same realm and source
+ * (RFC 7616 §5.4: the server remembers the nonces it accepted) and the HMAC need not run again.
  */
 export class NonceCounts {
   readonly #seen: LRUCache<string, SeenCounts>;
@@ -32,11 +41,27 @@ export class NonceCounts {
     this.#seen = new LRUCache<string, SeenCounts>({ max: capacity, ttl: ttlMs, ttlResolution: 0, perf: { now: () => clock.now() } });
   }
 
-  /** Record `nc` for `nonce`: true when it was not seen before, false for a replay. */
-  accept(nonce: string, nc: number): boolean {
+  /**
+   * The issue time of `nonce` when it has counts recorded for `realm` and `address` (undefined
+   * when not bound to one): its signature for them was checked before its first count. Undefined
+   * otherwise (no counts, forgotten, or recorded for another realm or address): check the
+   * signature.
+   */
+  issuedAt(nonce: string, realm: string, address: string | undefined): number | undefined {
+    const seen = this.#seen.get(nonce);
+    return seen !== undefined && seen.realm === realm && seen.address === address ? seen.issuedMs : undefined;
+  }
+
+  /**
+   * Record `nc` for `nonce`: true when it was not seen before, false for a replay. Call it only
+   * for a nonce whose signature for `realm` (and `address`, undefined when not bound) was
+   * checked, issued at `issuedMs`: a nonce seen for the first time keeps them for
+   * {@link NonceCounts.issuedAt}.
+   */
+  accept(nonce: string, nc: number, realm: string, address: string | undefined, issuedMs: number): boolean {
     const seen = this.#seen.get(nonce);
     if (seen === undefined) {
-      this.#seen.set(nonce, { highest: nc, low: 0, high: 0 });
+      this.#seen.set(nonce, { highest: nc, low: 0, high: 0, realm, address, issuedMs });
       return true;
     }
     if (nc > seen.highest) {

@@ -91,16 +91,32 @@ export class NonceSigner {
 
   /** Whether `nonce` was signed here for `realm` (and `address`, when bound), and is still fresh. */
   verify(nonce: string, realm: string, address?: string): NonceVerdict {
+    return this.freshness(this.signedAt(nonce, realm, address));
+  }
+
+  /**
+   * The issue time (epoch ms) of `nonce` when it was signed here, by any of the secrets, for
+   * `realm` (and `address`, when bound); NaN otherwise. The MACs are compared in constant time.
+   */
+  signedAt(nonce: string, realm: string, address?: string): number {
     const bytes = this.#nonce;
-    if (nonce.length !== ENCODED || bytes.write(nonce, 0, SIZE, 'base64url') !== SIZE) return 'invalid';
+    if (nonce.length !== ENCODED || bytes.write(nonce, 0, SIZE, 'base64url') !== SIZE) return NaN;
     let signed = false;
     for (let i = 0; i < this.#keys.length && !signed; i++) {
       this.#mac(this.#keys[i], realm, address);
       signed = timingSafeEqual(this.#computed, this.#given);
     }
-    if (!signed) return 'invalid';
-    const age = this.#clock.now() - (bytes.readUInt32BE(0) * 2 ** 32 + bytes.readUInt32BE(4));
-    if (age < -CLOCK_SKEW_MS) return 'invalid';
+    return signed ? bytes.readUInt32BE(0) * 2 ** 32 + bytes.readUInt32BE(4) : NaN;
+  }
+
+  /**
+   * The verdict on a nonce issued at `issuedMs` (from {@link NonceSigner.signedAt}, NaN when not
+   * signed here): `invalid` also for an issue time further in the future than the clock skew
+   * allows, `expired` past the lifetime (RFC 7616 §3.3), else `valid`.
+   */
+  freshness(issuedMs: number): NonceVerdict {
+    const age = this.#clock.now() - issuedMs;
+    if (!(age >= -CLOCK_SKEW_MS)) return 'invalid';
     return age > this.#expireMs ? 'expired' : 'valid';
   }
 

@@ -239,6 +239,34 @@ describe('digest authenticator (RFC 3261 §22, RFC 7616, RFC 8760)', () => {
     expect(now(before.authenticate(register([answer(signedNew, 2)]), 'www', PHONE))).toMatchObject({ ok: false, failed: false });
   });
 
+  it('skips the HMAC of a nonce with counts only for the realm and source it was checked for, and still expires it', () => {
+    const clock = new ManualClock(T0);
+    const auth = newAuth({ clock, nonceExpire: 30, nonceBindsSource: true, secret: ['new', 'old'] });
+    const retired = challengeOf(newAuth({ clock, secret: 'old', nonceBindsSource: true }));
+    const otherRealm = (nc: number): SipRequest => register([answer({ ...retired, realm: 'example.org' }, nc)], '', 'sip:example.org');
+    expect(now(auth.authenticate(register([answer(retired, 1)]), 'www', PHONE))).toMatchObject({ ok: true });
+    // counted now: the same nonce from another source, or for another realm, is checked again and refused
+    expect(now(auth.authenticate(register([answer(retired, 2)]), 'www', source('192.0.2.99')))).toMatchObject({ ok: false, failed: false, error: { code: 'auth-required' } });
+    const elsewhere = now(auth.authenticate(otherRealm(2), 'www', PHONE));
+    expect(elsewhere).toMatchObject({ ok: false });
+    expect(challenges(elsewhere).join()).not.toContain('stale');
+    expect(now(auth.authenticate(register([answer(retired, 3)]), 'www', PHONE))).toMatchObject({ ok: true });
+    expect(challenges(now(auth.authenticate(register([answer(retired, 3)]), 'www', PHONE)))[0]).toContain('stale=true');
+    expect(now(auth.authenticate(register([answer(retired, 4, { username: 'alice', password: 'nope' })]), 'www', PHONE))).toMatchObject({ ok: false, failed: true });
+    clock.advance(30_001);
+    const expired = now(auth.authenticate(register([answer(retired, 5)]), 'www', PHONE));
+    expect(expired).toMatchObject({ ok: false, failed: false });
+    expect(challenges(expired)[0]).toContain('stale=true');
+    // only an accepted request gives a nonce counts: a forged one stays unsigned however often it comes
+    const fresh = challengeOf(auth);
+    const forged = { ...fresh, nonce: fresh.nonce.slice(0, 30) + (fresh.nonce[30] === 'A' ? 'B' : 'A') + fresh.nonce.slice(31) };
+    for (const nc of [1, 2]) {
+      const refused = now(auth.authenticate(register([answer(forged, nc)]), 'www', PHONE));
+      expect(refused).toMatchObject({ ok: false, failed: false });
+      expect(challenges(refused)[0]).not.toContain('stale');
+    }
+  });
+
   it('binds nonces to the source address when asked', () => {
     const auth = newAuth({ nonceBindsSource: true });
     const c = challengeOf(auth, 'MD5', PHONE);

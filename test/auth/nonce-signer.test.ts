@@ -65,6 +65,25 @@ describe('NonceSigner: stateless nonces (RFC 7616 §3.3, §5.4)', () => {
   });
 });
 
+describe('NonceSigner.signedAt and freshness: the signature check and the time check apart', () => {
+  it('answers the issue time of a nonce signed here for the realm (and address), NaN otherwise, and judges an issue time', () => {
+    const clock = new ManualClock(1_700_000_000_000);
+    const signer = new NonceSigner([key('new'), key('old')], 30, clock);
+    const nonce = signer.sign('r', '192.0.2.10');
+    const retired = new NonceSigner([key('old')], 30, new ManualClock(1_699_999_990_000)).sign('r');
+    expect(signer.signedAt(nonce, 'r', '192.0.2.10')).toBe(1_700_000_000_000);
+    expect(signer.signedAt(retired, 'r')).toBe(1_699_999_990_000);
+    expect(signer.signedAt(nonce, 'r')).toBeNaN();
+    expect(signer.signedAt(nonce, 'r2', '192.0.2.10')).toBeNaN();
+    expect(signer.signedAt('short', 'r')).toBeNaN();
+    expect(signer.freshness(NaN)).toBe('invalid');
+    expect(signer.freshness(1_700_000_002_000)).toBe('valid');
+    expect(signer.freshness(1_700_000_002_001)).toBe('invalid');
+    expect(signer.freshness(1_699_999_970_000)).toBe('valid');
+    expect(signer.freshness(1_699_999_969_999)).toBe('expired');
+  });
+});
+
 describe('NonceSigner layout', () => {
   it('is time | sequence | the first 16 bytes of HMAC-SHA256(secret, time | sequence | realm [| NUL address]) (RFC 2104)', async () => {
     const { createHmac } = await import('node:crypto');
