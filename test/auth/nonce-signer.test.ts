@@ -31,6 +31,15 @@ describe('NonceSigner: stateless nonces (RFC 7616 §3.3, §5.4)', () => {
     expect(signer.verify('!'.repeat(43), 'r')).toBe('invalid');
     expect(signer.verify('dcd98b7102dd2f0e8b11d0f600bfb0c093', 'r')).toBe('invalid');
     expect(new NonceSigner([key('s2')], 30, new ManualClock(1_700_000_000_000)).verify(nonce, 'r')).toBe('invalid');
+    const bytes = Buffer.from(nonce, 'base64url');
+    for (let i = 0; i < bytes.length; i++) {
+      for (const bit of [0x01, 0x10, 0x80]) {
+        const altered = Buffer.from(bytes);
+        altered[i] ^= bit;
+        expect([i, bit, signer.verify(altered.toString('base64url'), 'r')]).toEqual([i, bit, 'invalid']);
+      }
+    }
+    expect(signer.verify(nonce, 'r')).toBe('valid');
   });
 
   it('signs with the first secret and verifies with every one (rotation)', () => {
