@@ -15,6 +15,7 @@ import type { DigestAuthOptions, ResolvedDigestAuthOptions } from './digest-auth
 import { resolveDigestAuthOptions } from './digest-auth-options';
 import { DigestChallenger } from './digest-challenger';
 import { digestHash } from './digest-hash';
+import type { NonceOrigin } from './nonce-counts';
 import { NonceCounts } from './nonce-counts';
 import type { NonceVerdict } from './nonce-signer';
 import { NonceSigner } from './nonce-signer';
@@ -111,7 +112,8 @@ class DigestAuth implements DigestAuthenticator {
     const fault = this.#fault(request, credentials);
     if (fault !== undefined) return malformed(fault);
     const address = this.#boundAddress(source);
-    const issuedMs = this.#counts?.issuedAt(credentials.nonce, realm, address) ?? this.#nonces.signedAt(credentials.nonce, realm, address);
+    const counted = this.#counts?.find(credentials.nonce, realm, address);
+    const issuedMs = counted?.issuedMs ?? this.#nonces.signedAt(credentials.nonce, realm, address);
     const verdict = this.#nonces.freshness(issuedMs);
     if (verdict === 'invalid') return this.#refuse(kind, realm, false, source, false);
     const algorithm = parseAlgorithm(credentials.algorithm)!.algorithm;
@@ -123,13 +125,15 @@ class DigestAuth implements DigestAuthenticator {
     } catch (e) {
       return this.#storeFailed(e);
     }
-    return andThen(stored, (s) => this.#decide(request, kind, realm, source, credentials, algorithm, verdict, issuedMs, s), (e) => this.#storeFailed(e));
+    // The counts found are used as they are only in this synchronous turn; after an await, looked up again.
+    const origin: NonceOrigin = counted !== undefined && !(stored instanceof Promise) ? counted : { realm, address, issuedMs };
+    return andThen(stored, (s) => this.#decide(request, kind, realm, source, credentials, algorithm, verdict, origin, s), (e) => this.#storeFailed(e));
   }
 
-  /** The verdict once the subscriber (or none) is known; `verdict` on the nonce issued at `issuedMs`. */
+  /** The verdict once the subscriber (or none) is known; `verdict` on the nonce, signed as `origin` says (see {@link NonceCounts.accept}). */
   #decide(
     request: SipRequest, kind: AuthKind, realm: string, source: Source | undefined,
-    credentials: ParsedCredentials, algorithm: DigestAlgorithm, verdict: NonceVerdict, issuedMs: number, stored: StoredCredentials | undefined,
+    credentials: ParsedCredentials, algorithm: DigestAlgorithm, verdict: NonceVerdict, origin: NonceOrigin, stored: StoredCredentials | undefined,
   ): AuthOutcome {
     const ha1 = this.#ha1(stored, credentials, algorithm, realm);
     const qop = (credentials.qop ?? '') as 'auth' | 'auth-int' | '';
@@ -142,7 +146,7 @@ class DigestAuth implements DigestAuthenticator {
     if (ha1 === undefined || !right) return this.#refuse(kind, realm, false, source, true);
     if (verdict === 'expired') return this.#refuse(kind, realm, true, source, false);
     // Only a nonce whose signature was checked (here or before its first count) gets counts.
-    if (this.#counts !== undefined && credentials.nc !== undefined && !this.#counts.accept(credentials.nonce, credentials.nc, realm, this.#boundAddress(source), issuedMs)) {
+    if (this.#counts !== undefined && credentials.nc !== undefined && !this.#counts.accept(credentials.nonce, credentials.nc, origin)) {
       return this.#refuse(kind, realm, true, source, false);
     }
     const identity: AuthIdentity = stored!.aliases === undefined

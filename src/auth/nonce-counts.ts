@@ -1,19 +1,34 @@
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../ports/clock';
 
+/** What the signature check of a nonce established before its first count (RFC 7616 §3.3). */
+export interface NonceOrigin {
+  /** The realm it was signed for. */
+  readonly realm: string;
+  /** The source address it was bound to; undefined when not bound. */
+  readonly address: string | undefined;
+  /** Its issue time, epoch ms. */
+  readonly issuedMs: number;
+}
+
 /**
  * The counts seen with one nonce: the highest, and a 64-bit window of the 64 below it as two
- * 32-bit words (bit i of the 64 set = `highest - 1 - i` seen); and what the HMAC check of the
- * nonce established before its first count: the realm and source address it was signed for,
- * and its issue time.
+ * 32-bit words (bit i of the 64 set = `highest - 1 - i` seen); and its {@link NonceOrigin}.
  */
-interface SeenCounts {
+class SeenCounts implements NonceOrigin {
   highest: number;
-  low: number;
-  high: number;
+  low = 0;
+  high = 0;
   readonly realm: string;
   readonly address: string | undefined;
   readonly issuedMs: number;
+
+  constructor(nc: number, origin: NonceOrigin) {
+    this.highest = nc;
+    this.realm = origin.realm;
+    this.address = origin.address;
+    this.issuedMs = origin.issuedMs;
+  }
 }
 
 /** Width of the window of counts below the highest that may still arrive out of order. */
@@ -27,7 +42,7 @@ const WINDOW = 64;
  * lifetime only (a nonce older than that is stale anyway).
  *
  * A nonce gets counts only once its signature was checked (the caller's duty), so while it has
- * them, {@link NonceCounts.issuedAt} answers for the signature for the same realm and source
+ * them, {@link NonceCounts.find} answers for the signature for the same realm and source
  * (RFC 7616 §5.4: the server remembers the nonces it accepted) and the HMAC need not run again.
  */
 export class NonceCounts {
@@ -42,26 +57,26 @@ export class NonceCounts {
   }
 
   /**
-   * The issue time of `nonce` when it has counts recorded for `realm` and `address` (undefined
-   * when not bound to one): its signature for them was checked before its first count. Undefined
+   * The origin of `nonce` when it has counts recorded for `realm` and `address` (undefined when
+   * not bound to one): its signature for them was checked before its first count. Undefined
    * otherwise (no counts, forgotten, or recorded for another realm or address): check the
    * signature.
    */
-  issuedAt(nonce: string, realm: string, address: string | undefined): number | undefined {
+  find(nonce: string, realm: string, address: string | undefined): NonceOrigin | undefined {
     const seen = this.#seen.get(nonce);
-    return seen !== undefined && seen.realm === realm && seen.address === address ? seen.issuedMs : undefined;
+    return seen !== undefined && seen.realm === realm && seen.address === address ? seen : undefined;
   }
 
   /**
    * Record `nc` for `nonce`: true when it was not seen before, false for a replay. Call it only
-   * for a nonce whose signature for `realm` (and `address`, undefined when not bound) was
-   * checked, issued at `issuedMs`: a nonce seen for the first time keeps them for
-   * {@link NonceCounts.issuedAt}.
+   * for a nonce whose signature was checked: `origin` is what {@link NonceCounts.find} answered
+   * in the same synchronous turn (its counts, not looked up again), or what the signature
+   * check established, which a nonce seen for the first time keeps.
    */
-  accept(nonce: string, nc: number, realm: string, address: string | undefined, issuedMs: number): boolean {
-    const seen = this.#seen.get(nonce);
+  accept(nonce: string, nc: number, origin: NonceOrigin): boolean {
+    const seen = origin instanceof SeenCounts ? origin : this.#seen.get(nonce);
     if (seen === undefined) {
-      this.#seen.set(nonce, { highest: nc, low: 0, high: 0, realm, address, issuedMs });
+      this.#seen.set(nonce, new SeenCounts(nc, origin));
       return true;
     }
     if (nc > seen.highest) {

@@ -305,6 +305,12 @@ describe('digest authenticator (RFC 3261 §22, RFC 7616, RFC 8760)', () => {
     expect(pending).toBeInstanceOf(Promise);
     await expect(pending).resolves.toMatchObject({ ok: true, identity: { username: 'alice' } });
     await expect(auth.authenticate(register([answer(c, 2, { username: 'alice', password: 'x' })]), 'www', PHONE)).resolves.toMatchObject({ ok: false, failed: true });
+    // a count replayed while the first lookup is in flight, on a new nonce and on a counted one
+    for (const nc of [1, 2]) {
+      const nonce = nc === 1 ? challengeOf(auth) : c;
+      const both = await Promise.all([0, 1].map(() => auth.authenticate(register([answer(nonce, nc === 1 ? 1 : 3)]), 'www', PHONE)));
+      expect(both.map((o) => o.ok).sort()).toEqual([false, true]);
+    }
   });
 
   it('does not consult the store for requests refused before (no credentials, malformed, forged nonce)', () => {
