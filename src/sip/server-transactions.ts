@@ -21,6 +21,8 @@ export const WAIT_TIMER_MS = 5000;
 
 /** A request by its top Via branch, with the rest of its key (RFC 3261 §17.2.3) and its state. */
 interface Transaction {
+  /** The branch it is kept under. */
+  readonly key: string;
   readonly host: string;
   readonly port: number | undefined;
   readonly method: string;
@@ -56,8 +58,16 @@ const sameTransaction = (known: Transaction, request: SipRequest): boolean =>
  * With `keepSyncAnswers` synchronous answers are kept for the wait timer as well.
  */
 export class ServerTransactions<T extends TransactionAnswer> {
-  /** In arrival order, which wait timer expiry almost follows: expired ones are dropped from the front. */
+  /** By branch. */
   readonly #known = new Map<string, Transaction>();
+  /**
+   * The same in arrival order, which wait timer expiry almost follows: expired ones are dropped
+   * from the front, from `#head` on. A queue of its own, not the Map's order: a V8 Map keeps the
+   * holes of deleted entries until it rehashes, so walking it from its start on every request
+   * (to find the expired ones) stepped over ever more holes.
+   */
+  #order: Transaction[] = [];
+  #head = 0;
   readonly #now: () => number;
   readonly #waitMs: number;
 
@@ -99,14 +109,16 @@ export class ServerTransactions<T extends TransactionAnswer> {
     answer.then((done) => this.#completed(transaction, done), () => {
       // A failed handling sent nothing: the next copy is handled afresh.
       this.#known.delete(key);
+      transaction.until = 0;
     });
     return answer;
   }
 
   /** A new transaction in Trying: owned copies, not substrings that would pin the request's header text. */
   #track(key: string, host: string, port: number | undefined, method: string): Transaction {
-    const transaction: Transaction = { host: ownedCopy(host), port, method, until: Infinity };
-    this.#known.set(ownedCopy(key), transaction);
+    const transaction: Transaction = { key: ownedCopy(key), host: ownedCopy(host), port, method, until: Infinity };
+    this.#known.set(transaction.key, transaction);
+    this.#order.push(transaction);
     return transaction;
   }
 
@@ -120,10 +132,18 @@ export class ServerTransactions<T extends TransactionAnswer> {
   /** The transaction of `key` unless its wait timer fired; drops the expired ones at the front. */
   #live(key: string): Transaction | undefined {
     const now = this.#now();
-    for (const [k, t] of this.#known) {
-      if (t.until > now) break;
-      this.#known.delete(k);
+    const order = this.#order;
+    let head = this.#head;
+    for (; head < order.length && order[head].until <= now; head++) {
+      const t = order[head];
+      // A transaction whose handling failed was deleted already, and its branch may be reused.
+      if (this.#known.get(t.key) === t) this.#known.delete(t.key);
     }
+    if (head > 1024 && head * 2 > order.length) {
+      this.#order = order.slice(head);
+      head = 0;
+    }
+    this.#head = head;
     return this.#known.get(key);
   }
 }
