@@ -250,7 +250,8 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
    * build the reply. Always a promise, whatever the store: it resolves to the outcome, and bad
    * requests, refused authentication and store failures are a {@link SaveRejected} with the SIP
    * error reply, not a rejection. With {@link RegistrarOptions.auth}, the request is
-   * authenticated (RFC 3261 §10.3 steps 2 and 3) before anything is loaded or written. It rejects only on misuse ({@link ConfigError} after {@link Registrar.close}).
+   * authenticated (RFC 3261 §10.3 steps 2 and 3) before anything is loaded or written. It
+   * rejects only on misuse ({@link ConfigError} after {@link Registrar.close}).
    * The work starts synchronously: the bindings of a synchronous store (memory, SQLite) are
    * committed, and the events emitted, before `save` returns (with an authenticator, when it
    * answers synchronously too: over a memory credential store).
