@@ -13,15 +13,13 @@
  *
  * In CI (env CI set) a missing sipp fails the test; locally it is skipped with a warning.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { freePort } from '../helpers/free-port';
 import { interopPrerequisites } from '../helpers/interop-prerequisites';
+import { suiteResources } from '../helpers/suite-resources';
 import { registerWithDigest } from '../helpers/register-with-digest';
 import { runSipp } from '../helpers/run-sipp';
-import type { ManagedProcess } from '../helpers/spawn-managed';
 import { REPOSITORY_ROOT, startSipreg } from '../helpers/start-sipreg';
 import { UdpSipPeer } from '../helpers/udp-sip-peer';
 import { writeSippInjectionFile } from '../helpers/write-sipp-injection-file';
@@ -42,28 +40,20 @@ const BAN_AFTER = 5;
 const RECV_TIMEOUT_MS = 800;
 
 SIPP.describe('password guessing against the sipreg CLI registrar, cut off by --ban-after', () => {
-  let directory = '';
-  let server: ManagedProcess | undefined;
-  const peers: UdpSipPeer[] = [];
-
-  afterAll(async () => {
-    await Promise.all(peers.map((peer) => peer.close()));
-    await server?.stop();
-    if (directory !== '') rmSync(directory, { recursive: true, force: true });
-  });
+  const resources = suiteResources();
 
   it(`answers ${BAN_AFTER} wrong guesses, drops the source's later requests, and still registers the right password from another address`, async () => {
-    directory = mkdtempSync(join(tmpdir(), 'sipreg-auth-ban-'));
+    const directory = resources.tempDir('sipreg-auth-ban-');
     const database = join(directory, 'auth.db');
     writeSubscribers(database, [{ username: USER, realm: REALM, password: PASSWORD }]);
     const injection = join(directory, 'guesses.csv');
     writeSippInjectionFile(injection, Array.from({ length: GUESSES }, (_, i) => [USER, `guess-${i + 1}`]));
     const [serverPort, sippPort] = [await freePort('udp'), await freePort('udp')];
-    server = await startSipreg({
+    const server = resources.process(await startSipreg({
       port: serverPort,
       extraArgs: ['--auth-db', `sqlite:${database}`, '--auth-realm', REALM, '--ban-after', String(BAN_AFTER), '--ban-time', '60'],
-    });
-    const context = (): string => `--- registrar output:\n${server?.output() ?? ''}`;
+    }));
+    const context = (): string => `--- registrar output:\n${server.output()}`;
 
     // One guess at a time (-l 1), so that none is in flight when the ban starts; an abandoned
     // guess sends no BYE (-default_behaviors all,-bye).
@@ -87,16 +77,14 @@ SIPP.describe('password guessing against the sipreg CLI registrar, cut off by --
     expect(banLines).toHaveLength(1);
     expect(banLines[0]).toContain(`sipreg: banned 127.0.0.1 for 60 s after ${BAN_AFTER} failed authentications`);
 
-    const elsewhere = await UdpSipPeer.open({ address: '127.0.0.2', user: USER, context });
-    peers.push(elsewhere);
+    const elsewhere = resources.peer(await UdpSipPeer.open({ address: '127.0.0.2', user: USER, context }));
     const registered = await registerWithDigest(elsewhere, serverPort, { aor: AOR, username: USER, password: PASSWORD });
     expect([registered.challenge?.status, registered.final.status]).toEqual([401, 200]);
     const listed = await registerWithDigest(elsewhere, serverPort, { aor: AOR, username: USER, password: PASSWORD, contacts: [] });
     expect(listed.final.status).toBe(200);
     expect(listed.final.contacts === '*' ? [] : listed.final.contacts.map((c) => c.uri)).toEqual([elsewhere.uri]);
 
-    const banned = await UdpSipPeer.open({ user: USER });
-    peers.push(banned);
+    const banned = resources.peer(await UdpSipPeer.open({ user: USER }));
     await expect(registerWithDigest(banned, serverPort, { aor: AOR, username: USER, password: PASSWORD, contacts: [], timeoutMs: 1_500 }))
       .rejects.toThrow(`no final response to REGISTER sip:${REALM}`);
   }, 45_000);

@@ -10,8 +10,7 @@
  *
  * In CI (env CI set) a missing fail2ban-regex fails the test; locally it is skipped with a warning.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { computeHa1s } from '../../src/auth/compute-ha1s';
@@ -19,9 +18,10 @@ import { buildRegister } from '../../src/testing/message-builders';
 import { eventually } from '../helpers/eventually';
 import { freePort } from '../helpers/free-port';
 import { interopPrerequisites } from '../helpers/interop-prerequisites';
+import { suiteResources } from '../helpers/suite-resources';
 import { registerWithDigest } from '../helpers/register-with-digest';
 import { runToExit } from '../helpers/run-to-exit';
-import { spawnManaged, type ManagedProcess } from '../helpers/spawn-managed';
+import { spawnManaged } from '../helpers/spawn-managed';
 import { REPOSITORY_ROOT } from '../helpers/start-sipreg';
 import { UdpSipPeer } from '../helpers/udp-sip-peer';
 
@@ -45,18 +45,10 @@ function printedBlock(output: string, title: 'Matched' | 'Missed'): string[] {
 }
 
 FAIL2BAN_REGEX.describe('fail2ban-regex with examples/fail2ban/filter.d/sipreg.conf on the log of the sipreg CLI registrar', () => {
-  let directory = '';
-  let server: ManagedProcess | undefined;
-  const peers: UdpSipPeer[] = [];
-
-  afterAll(async () => {
-    await Promise.all(peers.map((peer) => peer.close()));
-    await server?.stop();
-    if (directory !== '') rmSync(directory, { recursive: true, force: true });
-  });
+  const resources = suiteResources();
 
   it('matches the one ban line, with 127.0.0.1 as the address, and none of the other lines of the log', async () => {
-    directory = mkdtempSync(join(tmpdir(), 'sipreg-fail2ban-'));
+    const directory = resources.tempDir('sipreg-fail2ban-');
     const subscribers = join(directory, 'subscribers.json');
     const ha1 = computeHa1s(ALICE.username, REALM, ALICE.password);
     writeFileSync(subscribers, JSON.stringify([{ username: ALICE.username, domain: REALM, ha1: ha1.MD5 }]));
@@ -66,19 +58,18 @@ FAIL2BAN_REGEX.describe('fail2ban-regex with examples/fail2ban/filter.d/sipreg.c
     // As a user runs it, `sipreg registrar ... >>/var/log/sipreg.log 2>&1`: the JSON log lines of
     // stderr and the startup lines of stdout, as the journal of a systemd unit holds them too (the
     // shell execs the CLI, so a stop ends it).
-    server = spawnManaged('/bin/sh', [
+    const server = resources.process(spawnManaged('/bin/sh', [
       '-c', 'exec "$@" >>"$SIPREG_LOG" 2>&1', 'sh',
       process.execPath, '--import', 'tsx', 'src/cli/main.ts', 'registrar', '--listen', listen, '--store', 'memory',
       '--auth-db', subscribers, '--ban-after', String(BAN_AFTER), '--ban-time', '1', '--pike-reqs-density-per-unit', String(PIKE_DENSITY),
-    ], { cwd: REPOSITORY_ROOT, env: { SIPREG_LOG: log }, killAfterMs: 60_000 });
+    ], { cwd: REPOSITORY_ROOT, env: { SIPREG_LOG: log }, killAfterMs: 60_000 }));
     const logLines = (): string[] => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((line) => line !== '') : []);
-    const context = (): string => `--- ${log}:\n${logLines().join('\n')}\n--- sh:\n${server?.output() ?? ''}`;
+    const context = (): string => `--- ${log}:\n${logLines().join('\n')}\n--- sh:\n${server.output()}`;
     const logged = (text: string, timeoutMs = 5_000): Promise<string> =>
       eventually(() => logLines().find((line) => line.includes(text)), `the log line "${text}"`, timeoutMs, context);
     await logged(`sipreg registrar guard: pike ${PIKE_DENSITY} requests per 2 s, ban after ${BAN_AFTER} failed authentications in 60 s for 1 s`, 20_000);
 
-    const guesser = await UdpSipPeer.open({ user: 'alice', context });
-    peers.push(guesser);
+    const guesser = resources.peer(await UdpSipPeer.open({ user: 'alice', context }));
     for (let guess = 1; guess <= BAN_AFTER; guess++) {
       const refused = await registerWithDigest(guesser, port, { aor: AOR, username: ALICE.username, password: `guess-${guess}` });
       expect([refused.challenge?.status, refused.final.status]).toEqual([401, 401]);
@@ -88,8 +79,7 @@ FAIL2BAN_REGEX.describe('fail2ban-regex with examples/fail2ban/filter.d/sipreg.c
       level: 'warn', msg: `sipreg: banned 127.0.0.1 for 1 s after ${BAN_AFTER} failed authentications`, source: '127.0.0.1', banSec: 1, failures: BAN_AFTER,
     });
 
-    const flooder = await UdpSipPeer.open({ address: '127.0.0.3', user: 'flood', context });
-    peers.push(flooder);
+    const flooder = resources.peer(await UdpSipPeer.open({ address: '127.0.0.3', user: 'flood', context }));
     for (let cseq = 1; cseq <= FLOOD; cseq++) {
       flooder.send(buildRegister({ aor: 'sip:flood@example.com', callId: 'fail2ban-flood', fromTag: 'flood', cseq, via: { host: flooder.address, port: flooder.port, rport: true } }), port);
     }
