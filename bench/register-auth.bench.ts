@@ -8,17 +8,17 @@
  * without credentials gets (RFC 3261 §22.2).
  *
  * Each subscriber's `Authorization` is computed before the timed loops with the client's own
- * `digestAuthorization`, over a nonce its authenticator issued in a 401 (`challenge`): nc 1 on the
- * new REGISTER, nc 2 on its refresh, so only the server's work is timed (parse the credentials,
- * verify the nonce's HMAC, look the subscriber up, recompute the response, check the nonce count
- * and that the identity may use the AOR). Every round builds fresh registrars and authenticators
- * with one secret, so the nonces verify in every round and the counts start afresh. The
+ * `digestAuthorization`, over a nonce the round's authenticator issued in a 401 (`challenge`): nc 1
+ * on the new REGISTER, nc 2 on its refresh, so only the server's work is timed (parse the
+ * credentials, verify the nonce's HMAC, look the subscriber up, recompute the response, count the
+ * nonce and check that the identity may use the AOR). Every round builds fresh registrars and
+ * authenticators, and has them issue the nonces afresh, so the counts start empty. The
  * contenders run in short alternating rounds and each figure is the median of its rounds, as in
  * `bench/register.bench.ts`: the rate in wall time, and the process CPU time per REGISTER, whose
  * ratio to no authentication holds even when other processes share the core.
  */
 import type { Buffer } from 'node:buffer';
-import { benchUser, fmt, measure, median, parseRequest, registerDatagram, type Measured } from './bench-kit';
+import { benchUser, fmt, measure, median, parseRequest, registerDatagram, requireGc, type Measured } from './bench-kit';
 import { createRegistrar, type Registrar } from '../src/registrar/registrar';
 import type { SaveResult } from '../src/registrar/save-result';
 import { createDigestAuthenticator, type DigestAuthenticator } from '../src/auth/digest-authenticator';
@@ -50,10 +50,9 @@ const plain = { first: Array.from({ length: N }, (_, i) => registerDatagram(i)),
 
 /**
  * Every subscriber's REGISTER and refresh answering a nonce of its own, issued by a
- * `challenge` of an authenticator with `algorithm` (nc 1, then 2, on the same nonce).
+ * `challenge` of `authenticator` (nc 1, then 2, on the same nonce).
  */
-function authorizedDatagrams(algorithm: DigestAlgorithm): { first: Buffer[]; refresh: Buffer[] } {
-  const authenticator = newAuthenticator(algorithm);
+function authorizedDatagrams(authenticator: DigestAuthenticator): { first: Buffer[]; refresh: Buffer[] } {
   const first: Buffer[] = [];
   const refresh: Buffer[] = [];
   for (let i = 0; i < N; i++) {
@@ -74,21 +73,24 @@ function authorizedDatagrams(algorithm: DigestAlgorithm): { first: Buffer[]; ref
 interface Contender {
   readonly name: string;
   readonly algorithm?: DigestAlgorithm;
-  readonly first: readonly Buffer[];
-  readonly refresh: readonly Buffer[];
 }
 
 const contenders: readonly Contender[] = [
-  { name: 'no authentication', ...plain },
-  { name: 'digest MD5, qop=auth', algorithm: 'MD5', ...authorizedDatagrams('MD5') },
-  { name: 'digest SHA-256, qop=auth', algorithm: 'SHA-256', ...authorizedDatagrams('SHA-256') },
+  { name: 'no authentication' },
+  { name: 'digest MD5, qop=auth', algorithm: 'MD5' },
+  { name: 'digest SHA-256, qop=auth', algorithm: 'SHA-256' },
 ];
 
 let sink: unknown;
 
-/** A fresh registrar for `contender`, with a fresh authenticator (no nonce counts yet) when it authenticates. */
-function registrarFor(algorithm: DigestAlgorithm | undefined): Registrar {
-  return createRegistrar({ purgeIntervalMs: 0, auth: algorithm === undefined ? undefined : newAuthenticator(algorithm) });
+/**
+ * A fresh registrar for a contender authenticating with `algorithm` (none: no authentication), and
+ * the REGISTERs it is sent: with credentials answering nonces its fresh authenticator issued.
+ */
+function registrarFor(algorithm: DigestAlgorithm | undefined): { registrar: Registrar; first: readonly Buffer[]; refresh: readonly Buffer[] } {
+  if (algorithm === undefined) return { registrar: createRegistrar({ purgeIntervalMs: 0 }), ...plain };
+  const auth = newAuthenticator(algorithm);
+  return { registrar: createRegistrar({ purgeIntervalMs: 0, auth }), ...authorizedDatagrams(auth) };
 }
 
 /** `saveNow`'s answer, which must be synchronous (memory location and credential stores) and have the `status` expected. */
@@ -99,18 +101,25 @@ function saveNow(registrar: Registrar, datagram: Buffer, status: number): SaveRe
   return r;
 }
 
-/** One round of one contender: N new REGISTERs into a fresh registrar, then their N refreshes. */
+const gc = requireGc();
+
+/**
+ * One round of one contender: N new REGISTERs into a fresh registrar, then their N refreshes. A
+ * full GC first, so that no round pays for promoting the REGISTERs built for it.
+ */
 function saves(contender: Contender): { first: Measured; refresh: Measured } {
-  const registrar = registrarFor(contender.algorithm);
-  const first = measure(N, (i) => { sink = saveNow(registrar, contender.first[i], 200).response; });
-  const again = measure(N, (i) => { sink = saveNow(registrar, contender.refresh[i], 200).response; });
+  const { registrar, first: firsts, refresh: refreshes } = registrarFor(contender.algorithm);
+  gc();
+  const first = measure(N, (i) => { sink = saveNow(registrar, firsts[i], 200).response; });
+  const again = measure(N, (i) => { sink = saveNow(registrar, refreshes[i], 200).response; });
   void registrar.close();
   return { first, refresh: again };
 }
 
 /** N REGISTERs without credentials into a fresh registrar authenticating with `algorithm`: each answered 401 with a new nonce. */
 function challenges(algorithm: DigestAlgorithm): Measured {
-  const registrar = registrarFor(algorithm);
+  const registrar = createRegistrar({ purgeIntervalMs: 0, auth: newAuthenticator(algorithm) });
+  gc();
   const measured = measure(N, (i) => { sink = saveNow(registrar, plain.first[i], 401).response; });
   void registrar.close();
   return measured;
@@ -118,11 +127,11 @@ function challenges(algorithm: DigestAlgorithm): Measured {
 
 // Warm-up: every path compiled before the first timed round.
 for (const contender of contenders) {
-  const registrar = registrarFor(contender.algorithm);
-  for (let i = 0; i < WARM_UP; i++) sink = saveNow(registrar, contender.first[i], 200).response;
+  const { registrar, first } = registrarFor(contender.algorithm);
+  for (let i = 0; i < WARM_UP; i++) sink = saveNow(registrar, first[i], 200).response;
   void registrar.close();
   if (contender.algorithm !== undefined) {
-    const challenger = registrarFor(contender.algorithm);
+    const challenger = createRegistrar({ purgeIntervalMs: 0, auth: newAuthenticator(contender.algorithm) });
     for (let i = 0; i < WARM_UP; i++) sink = saveNow(challenger, plain.first[i], 401).response;
     void challenger.close();
   }

@@ -43,7 +43,13 @@ export interface DigestAuthOptions {
   nonceBindsSource?: boolean;
   /** Refuse a nonce count seen before (replay), as Kamailio `nonce_count`. @defaultValue true */
   nonceCount?: boolean;
-  /** Nonces whose counts are remembered (least recently used ones are forgotten). @defaultValue 100000 */
+  /**
+   * The nonces issued here whose counts are kept: the last this many, rounded up to a power of
+   * two, in a fixed table (48 bytes each); an older one is answered `stale=true`. Make it at least
+   * the challenges per second times `nonceExpire`. Nonces another node with the same secret
+   * issued are counted in a table of a sixteenth of it (at least 1024, least recently used ones
+   * forgotten). @defaultValue 100000
+   */
   nonceCountCapacity?: number;
   /** Compute HA1 from the stored plain password instead of reading the HA1 columns (OpenSIPS `calculate_ha1`). @defaultValue false */
   calculateHa1?: boolean;

@@ -8,6 +8,7 @@ import { StoreError } from '../errors/sdk-error';
 import type { Result } from '../errors/result';
 import { andThen } from '../registrar/maybe-promise';
 import { uriParts } from '../registrar/aor';
+import { ownedCopy } from '../sip/byte-text';
 import type { SipRequest } from '../sip/message';
 import type { AuthIdentity, AuthKind, AuthOutcome, Authenticator } from './authenticator';
 import { computeHa1s } from './compute-ha1s';
@@ -17,7 +18,8 @@ import { DigestChallenger } from './digest-challenger';
 import { digestHash } from './digest-hash';
 import type { NonceOrigin } from './nonce-counts';
 import { NonceCounts } from './nonce-counts';
-import type { NonceVerdict } from './nonce-signer';
+import { IssuedNonceCounts } from './issued-nonce-counts';
+import type { NonceId, NonceVerdict } from './nonce-signer';
 import { NonceSigner } from './nonce-signer';
 import type { ParsedCredentials } from './parse-credentials';
 import { parseCredentials } from './parse-credentials';
@@ -35,8 +37,10 @@ export interface DigestAuthenticator extends Authenticator {
   challenge(request: SipRequest, kind: AuthKind, stale?: boolean, source?: Source): RegError;
 }
 
-/** Nonces stay in the count table a little longer than they live, for the clock skew the signer allows. */
+/** Nonces of another signer stay in their count table a little longer than they live, for the clock skew the signer allows. */
 const COUNT_TTL_SLACK_MS = 5000;
+/** The table of another signer's nonces holds a sixteenth of `nonceCountCapacity`, at least this many. */
+const MIN_FOREIGN_NONCES = 1024;
 
 /** The last HA2 of qop `auth` or none (the same for both), with what it was computed from. */
 interface Ha2Memo {
@@ -77,12 +81,17 @@ class DigestAuth implements DigestAuthenticator {
   readonly #o: ResolvedDigestAuthOptions;
   readonly #store: CredentialStore;
   readonly #nonces: NonceSigner;
-  readonly #counts: NonceCounts | undefined;
+  /** The counts of the nonces signed here; undefined without `nonceCount`. */
+  readonly #issued: IssuedNonceCounts | undefined;
+  /** The counts of nonces another signer with the same secret issued (another node, an earlier run); created on the first. */
+  #foreign: NonceCounts | undefined;
   readonly #challenger: DigestChallenger;
   /** HA1s of no subscriber, verified against when there is none, so an unknown user costs what a known one does. */
   readonly #decoyHa1s: Readonly<Record<DigestAlgorithm, string>>;
   readonly #unavailable: RegError;
   readonly #failure: RegError;
+  /** The realm of the last request (lower case, an owned copy): the next one is most likely in the same domain. */
+  #lastRealm: string | undefined;
   /** The REGISTERs of a domain share method and Request-URI (RFC 3261 §10.2), hence HA2 (no secret in it). */
   #lastHa2: Ha2Memo | undefined;
 
@@ -90,7 +99,7 @@ class DigestAuth implements DigestAuthenticator {
     this.#o = o;
     this.#store = o.credentials;
     this.#nonces = new NonceSigner(o.secrets, o.nonceExpire, o.clock);
-    this.#counts = o.nonceCount ? new NonceCounts(o.nonceCountCapacity, o.nonceExpire * 1000 + COUNT_TTL_SLACK_MS, o.clock) : undefined;
+    this.#issued = o.nonceCount ? new IssuedNonceCounts(o.nonceCountCapacity, this.#nonces) : undefined;
     this.#challenger = new DigestChallenger(o.algorithms, o.qop, o.userhash);
     this.#decoyHa1s = computeHa1s('', '', randomBytes(16).toString('hex'));
     this.#unavailable = regError('credentials-unavailable', o.retryAfter > 0 ? [['Retry-After', String(o.retryAfter)]] : undefined);
@@ -112,9 +121,12 @@ class DigestAuth implements DigestAuthenticator {
     const fault = this.#fault(request, credentials);
     if (fault !== undefined) return malformed(fault);
     const address = this.#boundAddress(source);
-    const counted = this.#counts?.find(credentials.nonce, realm, address);
-    const issuedMs = counted?.issuedMs ?? this.#nonces.signedAt(credentials.nonce, realm, address);
-    const verdict = this.#nonces.freshness(issuedMs);
+    const id = this.#nonces.read(credentials.nonce);
+    if (id === undefined) return this.#refuse(kind, realm, false, source, false);
+    const own = this.#issued === undefined || this.#issued.owns(id);
+    const counted = own ? undefined : this.#foreign?.find(credentials.nonce, realm, address);
+    const known = own ? this.#issued !== undefined && this.#issued.find(id, realm, address) : counted !== undefined;
+    const verdict = this.#nonces.freshness(known ? id.issuedMs : this.#nonces.signedAt(credentials.nonce, realm, address));
     if (verdict === 'invalid') return this.#refuse(kind, realm, false, source, false);
     const algorithm = parseAlgorithm(credentials.algorithm)!.algorithm;
     let stored: MaybePromise<StoredCredentials | undefined>;
@@ -126,14 +138,17 @@ class DigestAuth implements DigestAuthenticator {
       return this.#storeFailed(e);
     }
     // The counts found are used as they are only in this synchronous turn; after an await, looked up again.
-    const origin: NonceOrigin = counted !== undefined && !(stored instanceof Promise) ? counted : { realm, address, issuedMs };
-    return andThen(stored, (s) => this.#decide(request, kind, realm, source, credentials, algorithm, verdict, origin, s), (e) => this.#storeFailed(e));
+    const origin = stored instanceof Promise ? undefined : counted;
+    return andThen(stored, (s) => this.#decide(request, kind, realm, source, credentials, algorithm, verdict, id, origin, s), (e) => this.#storeFailed(e));
   }
 
-  /** The verdict once the subscriber (or none) is known; `verdict` on the nonce, signed as `origin` says (see {@link NonceCounts.accept}). */
+  /**
+   * The verdict once the subscriber (or none) is known; `verdict` on the nonce `id`, whose counts
+   * in the table of another signer's nonces are `counted` when found in this synchronous turn.
+   */
   #decide(
-    request: SipRequest, kind: AuthKind, realm: string, source: Source | undefined,
-    credentials: ParsedCredentials, algorithm: DigestAlgorithm, verdict: NonceVerdict, origin: NonceOrigin, stored: StoredCredentials | undefined,
+    request: SipRequest, kind: AuthKind, realm: string, source: Source | undefined, credentials: ParsedCredentials,
+    algorithm: DigestAlgorithm, verdict: NonceVerdict, id: NonceId, counted: NonceOrigin | undefined, stored: StoredCredentials | undefined,
   ): AuthOutcome {
     const ha1 = this.#ha1(stored, credentials, algorithm, realm);
     const qop = (credentials.qop ?? '') as 'auth' | 'auth-int' | '';
@@ -146,13 +161,28 @@ class DigestAuth implements DigestAuthenticator {
     if (ha1 === undefined || !right) return this.#refuse(kind, realm, false, source, true);
     if (verdict === 'expired') return this.#refuse(kind, realm, true, source, false);
     // Only a nonce whose signature was checked (here or before its first count) gets counts.
-    if (this.#counts !== undefined && credentials.nc !== undefined && !this.#counts.accept(credentials.nonce, credentials.nc, origin)) {
+    if (credentials.nc !== undefined && !this.#count(credentials.nonce, id, credentials.nc, realm, this.#boundAddress(source), counted)) {
       return this.#refuse(kind, realm, true, source, false);
     }
     const identity: AuthIdentity = stored!.aliases === undefined
       ? { username: stored!.username, realm }
       : { username: stored!.username, realm, aliases: stored!.aliases };
     return { ok: true, identity };
+  }
+
+  /**
+   * Record nonce count `nc` of a nonce whose signature was checked: true unless it is a replay
+   * (or a nonce of this signer too old to be tracked). A nonce signed here is counted in the table
+   * of issued nonces; one another signer with the same secret issued, in the table of those
+   * (`counted`: its counts when found in the same synchronous turn). Always true without `nonceCount`.
+   */
+  #count(nonce: string, id: NonceId, nc: number, realm: string, address: string | undefined, counted: NonceOrigin | undefined): boolean {
+    const issued = this.#issued;
+    if (issued === undefined) return true;
+    if (issued.owns(id)) return issued.accept(id, nc, realm, address);
+    const o = this.#o;
+    this.#foreign ??= new NonceCounts(Math.max(MIN_FOREIGN_NONCES, o.nonceCountCapacity >>> 4), o.nonceExpire * 1000 + COUNT_TTL_SLACK_MS, o.clock);
+    return this.#foreign.accept(nonce, nc, counted ?? { realm, address, issuedMs: id.issuedMs });
   }
 
   /** {@link digestHa2}, reused from the last request when it had the same algorithm, method and uri (`auth-int` signs each body). */
@@ -200,7 +230,10 @@ class DigestAuth implements DigestAuthenticator {
   }
 
   #challenge(kind: AuthKind, realm: string, stale: boolean, source: Source | undefined): RegError {
-    return this.#challenger.challenge(kind, realm, this.#nonces.sign(realm, this.#boundAddress(source)), stale);
+    const address = this.#boundAddress(source);
+    const nonce = this.#nonces.sign(realm, address);
+    this.#issued?.issued(this.#nonces.read(nonce)!, realm, address);
+    return this.#challenger.challenge(kind, realm, nonce, stale);
   }
 
   #refuse(kind: AuthKind, realm: string, stale: boolean, source: Source | undefined, failed: boolean): AuthOutcome {
@@ -216,8 +249,13 @@ class DigestAuth implements DigestAuthenticator {
   /** The fixed realm, else the To domain of a REGISTER or the From domain of another request, else the Request-URI's host (RFC 3261 §22.1). */
   #realmOf(request: SipRequest): string | undefined {
     if (this.#o.realm !== undefined) return this.#o.realm;
-    const host = uriParts(request.method === 'REGISTER' ? request.to.uri : request.from.uri)?.host || uriParts(request.uri)?.host;
-    return host ? host.toLowerCase() : undefined;
+    const uri = request.method === 'REGISTER' ? request.to.uri : request.from.uri;
+    // The URIs of a domain end in `@` and its host: the last realm again, without parsing the URI.
+    const last = this.#lastRealm;
+    if (last !== undefined && uri.length > last.length && uri.charCodeAt(uri.length - last.length - 1) === 0x40 && uri.endsWith(last)) return last;
+    const host = uriParts(uri)?.host || uriParts(request.uri)?.host;
+    if (!host) return undefined;
+    return (this.#lastRealm = ownedCopy(host.toLowerCase()));
   }
 }
 

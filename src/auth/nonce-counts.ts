@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../ports/clock';
+import { countNonce } from './nonce-window';
 
 /** What the signature check of a nonce established before its first count (RFC 7616 §3.3). */
 export interface NonceOrigin {
@@ -11,28 +12,20 @@ export interface NonceOrigin {
   readonly issuedMs: number;
 }
 
-/**
- * The counts seen with one nonce: the highest, and a 64-bit window of the 64 below it as two
- * 32-bit words (bit i of the 64 set = `highest - 1 - i` seen); and its {@link NonceOrigin}.
- */
+/** The counts seen with one nonce (its {@link countNonce} window: highest, and the 64 below it) and its {@link NonceOrigin}. */
 class SeenCounts implements NonceOrigin {
-  highest: number;
-  low = 0;
-  high = 0;
+  readonly window = new Uint32Array(3);
   readonly realm: string;
   readonly address: string | undefined;
   readonly issuedMs: number;
 
   constructor(nc: number, origin: NonceOrigin) {
-    this.highest = nc;
+    this.window[0] = nc;
     this.realm = origin.realm;
     this.address = origin.address;
     this.issuedMs = origin.issuedMs;
   }
 }
-
-/** Width of the window of counts below the highest that may still arrive out of order. */
-const WINDOW = 64;
 
 /**
  * Nonce-count replay protection (RFC 7616 §3.4 and §5.5 on `nc`; Kamailio `nonce_count`): per
@@ -79,38 +72,6 @@ export class NonceCounts {
       this.#seen.set(nonce, new SeenCounts(nc, origin));
       return true;
     }
-    if (nc > seen.highest) {
-      slide(seen, nc - seen.highest);
-      seen.highest = nc;
-      return true;
-    }
-    const below = seen.highest - 1 - nc;
-    if (below < 0 || below >= WINDOW) return false;
-    const bit = 1 << (below & 31);
-    if (below < 32) {
-      if ((seen.low & bit) !== 0) return false;
-      seen.low |= bit;
-    } else {
-      if ((seen.high & bit) !== 0) return false;
-      seen.high |= bit;
-    }
-    return true;
+    return countNonce(seen.window, 0, nc);
   }
-}
-
-/** Move the window up by `shift` counts, marking the old highest (now `shift - 1` below the new one) as seen. */
-function slide(seen: SeenCounts, shift: number): void {
-  if (shift >= WINDOW) {
-    seen.low = 0;
-    seen.high = 0;
-  } else if (shift >= 32) {
-    seen.high = seen.low << (shift - 32);
-    seen.low = 0;
-  } else {
-    seen.high = (seen.high << shift) | (seen.low >>> (32 - shift));
-    seen.low <<= shift;
-  }
-  const old = shift - 1;
-  if (old < 32) seen.low |= 1 << old;
-  else if (old < WINDOW) seen.high |= 1 << (old - 32);
 }

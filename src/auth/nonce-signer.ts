@@ -10,6 +10,26 @@ export type NonceVerdict =
   /** Not signed here, for another realm or source, malformed, or issued in the future. */
   | 'invalid';
 
+/**
+ * A nonce's bytes read ({@link NonceSigner.read}), before its MAC is checked: when and as which of
+ * the signer's sequence numbers it says it was issued, and its MAC, as 32-bit words.
+ */
+export interface NonceId {
+  /** Issue time, epoch ms. */
+  readonly issuedMs: number;
+  /** Its high and low 32 bits. */
+  readonly timeHigh: number;
+  readonly timeLow: number;
+  /** The sequence number: a random high word per signer, and a low word counting the nonces it signed. */
+  readonly seqHigh: number;
+  readonly seqLow: number;
+  /** The (truncated) MAC, four words. */
+  readonly mac0: number;
+  readonly mac1: number;
+  readonly mac2: number;
+  readonly mac3: number;
+}
+
 /** Bytes of the issue time, the sequence number and the truncated HMAC. */
 const TIME = 8;
 const SEQ = 8;
@@ -134,6 +154,16 @@ export class NonceSigner {
     this.#seqLow = start.readUInt32BE(4);
   }
 
+  /** The high word of this signer's sequence numbers, random per signer: which nonces it issued. */
+  get seqHigh(): number {
+    return this.#seqHigh;
+  }
+
+  /** The low word of the last sequence number issued; the next nonce gets the one after it. */
+  get seqLow(): number {
+    return this.#seqLow;
+  }
+
   /** A new nonce for `realm`, bound to `address` (the source IP) when given. */
   sign(realm: string, address?: string): string {
     const nonce = this.#nonce;
@@ -149,6 +179,18 @@ export class NonceSigner {
   /** Whether `nonce` was signed here for `realm` (and `address`, when bound), and is still fresh. */
   verify(nonce: string, realm: string, address?: string): NonceVerdict {
     return this.freshness(this.signedAt(nonce, realm, address));
+  }
+
+  /** The words of `nonce` ({@link NonceId}), undefined when it is not a nonce's form; its MAC is not checked. */
+  read(nonce: string): NonceId | undefined {
+    const bytes = this.#nonce;
+    if (nonce.length !== ENCODED || bytes.base64urlWrite(nonce, 0, SIZE) !== SIZE) return undefined;
+    const timeHigh = bytes.readUInt32BE(0);
+    const timeLow = bytes.readUInt32BE(4);
+    return {
+      issuedMs: timeHigh * 2 ** 32 + timeLow, timeHigh, timeLow, seqHigh: bytes.readUInt32BE(8), seqLow: bytes.readUInt32BE(12),
+      mac0: bytes.readUInt32BE(16), mac1: bytes.readUInt32BE(20), mac2: bytes.readUInt32BE(24), mac3: bytes.readUInt32BE(28),
+    };
   }
 
   /**

@@ -46,10 +46,23 @@ function nameAt(s: string, a: number, b: number, name: string): boolean {
   return true;
 }
 
-/** Index in {@link PARAM_NAMES} of the parameter named `s[a, b)`, or -1 for another one. */
+/**
+ * Index in {@link PARAM_NAMES} of the parameter named `s[a, b)` (any letter case), or -1 for
+ * another one: the length and first letter pick the one candidate to compare.
+ */
 function paramIndex(s: string, a: number, b: number): number {
-  for (let k = 0; k < PARAM_NAMES.length; k++) if (nameAt(s, a, b, PARAM_NAMES[k])) return k;
-  return -1;
+  const first = s.charCodeAt(a) | 0x20;
+  let k: number;
+  switch (b - a) {
+    case 2: k = NC; break;
+    case 3: k = first === 0x75 /* u */ ? URI : QOP; break;
+    case 5: k = first === 0x72 /* r */ ? REALM : NONCE; break;
+    case 6: k = first === 0x63 /* c */ ? CNONCE : OPAQUE; break;
+    case 8: k = first === 0x72 /* r */ ? RESPONSE : s.charCodeAt(a + 4) === 0x6e || s.charCodeAt(a + 4) === 0x4e ? USERNAME : USERHASH; break;
+    case 9: k = ALGORITHM; break;
+    default: return -1;
+  }
+  return nameAt(s, a, b, PARAM_NAMES[k]) ? k : -1;
 }
 
 /** End of the token that starts at `i` (RFC 3261 §25.1 `token`). */
@@ -87,6 +100,7 @@ export function parseCredentials(value: string): Result<ParsedCredentials, strin
   if (!nameAt(value, i, schemeEnd, 'digest')) return undefined;
   if (schemeEnd === n || !isWsp(value.charCodeAt(schemeEnd))) return err('no parameters after Digest');
   const values: (string | undefined)[] = new Array(PARAM_NAMES.length);
+  const firstEscape = value.indexOf('\\');
   i = schemeEnd;
   for (;;) {
     i = skipWsp(value, i, n);
@@ -99,10 +113,17 @@ export function parseCredentials(value: string): Result<ParsedCredentials, strin
     i = skipWsp(value, i + 1, n);
     let v: string;
     if (value.charCodeAt(i) === 0x22) {
-      const end = endOfQuoted(value, i, n);
-      if (end < 0) return err(`unterminated quoted value of ${value.slice(nameStart, nameEnd)}`);
-      v = unescapeQuoted(value, i + 1, end - 1);
-      i = end;
+      // Before the first escape the closing quote is the next one, found natively.
+      const close = value.indexOf('"', i + 1);
+      if (close >= 0 && (firstEscape < 0 || close < firstEscape)) {
+        v = value.slice(i + 1, close);
+        i = close + 1;
+      } else {
+        const end = endOfQuoted(value, i, n);
+        if (end < 0) return err(`unterminated quoted value of ${value.slice(nameStart, nameEnd)}`);
+        v = unescapeQuoted(value, i + 1, end - 1);
+        i = end;
+      }
     } else {
       const start = i;
       for (; i < n; i++) {

@@ -63,6 +63,9 @@ const inputName = (field: CredentialField): string => {
 export class MemoryCredentialStore implements CredentialAdmin {
   /** Realm buckets by lower-case realm. */
   readonly #realms = new Map<string, RealmBucket>();
+  /** The realm {@link lookup} was last asked for, as given, and its bucket; forgotten whenever a bucket is added or removed. */
+  #lastRealm: string | undefined;
+  #lastBucket: RealmBucket | undefined;
   #closed = false;
 
   /**
@@ -87,7 +90,12 @@ export class MemoryCredentialStore implements CredentialAdmin {
   /** The subscriber `username` in `realm` (case-insensitive), frozen; undefined when there is none. */
   lookup(username: string, realm: string): StoredCredentials | undefined {
     this.#assertOpen();
-    return this.#realms.get(realm.toLowerCase())?.users.get(username);
+    // The requests of a realm come one after another: its bucket again without lower-casing it.
+    if (realm !== this.#lastRealm) {
+      this.#lastBucket = this.#realms.get(realm.toLowerCase());
+      this.#lastRealm = realm;
+    }
+    return this.#lastBucket?.users.get(username);
   }
 
   /**
@@ -134,7 +142,10 @@ export class MemoryCredentialStore implements CredentialAdmin {
     const key = realm.toLowerCase();
     const bucket = this.#realms.get(key);
     if (bucket === undefined || !bucket.users.delete(username)) return false;
-    if (bucket.users.size === 0) this.#realms.delete(key);
+    if (bucket.users.size === 0) {
+      this.#realms.delete(key);
+      this.#lastRealm = undefined;
+    }
     else bucket.userhashes = {};
     return true;
   }
@@ -157,6 +168,8 @@ export class MemoryCredentialStore implements CredentialAdmin {
   close(): void {
     this.#closed = true;
     this.#realms.clear();
+    this.#lastRealm = undefined;
+    this.#lastBucket = undefined;
   }
 
   #bucket(realm: string): RealmBucket {
@@ -165,6 +178,7 @@ export class MemoryCredentialStore implements CredentialAdmin {
     if (bucket === undefined) {
       bucket = { users: new Map(), userhashes: {} };
       this.#realms.set(key, bucket);
+      this.#lastRealm = undefined;
     }
     return bucket;
   }

@@ -205,6 +205,19 @@ describe('digest authenticator (RFC 3261 §22, RFC 7616, RFC 8760)', () => {
     expect(now(unchecked.authenticate(register([answer(u)]), 'www', PHONE))).toMatchObject({ ok: true });
   });
 
+  it('answers stale=true to a nonce issued here that is older than the last nonceCountCapacity, and counts another node\'s nonces too', () => {
+    const auth = newAuth({ nonceCountCapacity: 2 });
+    const old = challengeOf(auth);
+    for (let k = 0; k < 2; k++) challengeOf(auth);
+    const outcome = now(auth.authenticate(register([answer(old)]), 'www', PHONE));
+    expect(outcome).toMatchObject({ ok: false, failed: false });
+    expect(challenges(outcome)[0]).toContain('stale=true');
+    const other = challengeOf(newAuth());
+    expect(now(auth.authenticate(register([answer(other, 1)]), 'www', PHONE))).toMatchObject({ ok: true });
+    expect(challenges(now(auth.authenticate(register([answer(other, 1)]), 'www', PHONE)))[0]).toContain('stale=true');
+    expect(now(auth.authenticate(register([answer(other, 2)]), 'www', PHONE))).toMatchObject({ ok: true });
+  });
+
   it('signs the body with qop auth-int: the right body passes, another body fails (RFC 7616 §3.4.3)', () => {
     const auth = newAuth({ qop: ['auth-int'] });
     const c = challengeOf(auth);
