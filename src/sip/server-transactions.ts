@@ -19,25 +19,25 @@ export interface TransactionAnswer {
  */
 export const WAIT_TIMER_MS = 5000;
 
-/** A request by its top Via branch, with the rest of its key (RFC 3261 §17.2.3) and its state. */
-interface Transaction {
-  /** The branch it is kept under. */
-  readonly key: string;
-  readonly host: string;
-  readonly port: number | undefined;
-  readonly method: string;
-  /**
-   * The response while Completed, as a latin1 string (one character per byte): a pooled Buffer
-   * would keep its whole 8 KB slab alive, about 1.7 KB per transaction instead of the response.
-   */
-  wire?: string;
-  /** When the wait timer (Timer J) fires; `Infinity` while Trying. */
-  until: number;
-}
+/** Transactions kept at most: beyond, the oldest is forgotten early (bounded memory under a flood). */
+const CAPACITY = 1 << 17;
+/**
+ * Bytes of the ring the responses of Completed transactions are copied into (allocated on the
+ * first one): about 6 s of 400-byte responses at 3,000/s. A retransmission whose response was
+ * overwritten since is absorbed without an answer: it is still not handled twice.
+ */
+const RING_BYTES = 8 << 20;
+/** A response larger than this share of the ring is not kept (its copies are absorbed without an answer). */
+const LARGEST_SHARE = 8;
 
-/** True when `known` is the transaction of `request` (same branch): same sent-by and method. */
-const sameTransaction = (known: Transaction, request: SipRequest): boolean =>
-  known.host === request.via[0].host && known.port === request.via[0].port && known.method === request.method;
+/** FNV-1a (32-bit) of the rest of a transaction's key after its branch: sent-by host, port and method (RFC 3261 §17.2.3). */
+function restOfKey(host: string, port: number | undefined, method: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < host.length; i++) h = Math.imul(h ^ host.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ ((port ?? 0) + 0x10000), 0x01000193);
+  for (let i = 0; i < method.length; i++) h = Math.imul(h ^ method.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
 
 /**
  * Non-INVITE server transactions over UDP (RFC 3261 §17.2.2) for handling that answers
@@ -56,21 +56,36 @@ const sameTransaction = (known: Transaction, request: SipRequest): boolean =>
  * first: a copy of a challenged REGISTER would get a second challenge with another nonce, and a
  * copy of an authenticated one a `stale` challenge, its nonce count being spent (RFC 7616 §3.4).
  * With `keepSyncAnswers` synchronous answers are kept for the wait timer as well.
+ *
+ * Kept per request: its branch (an owned copy, the key of a Map to its slot), and in typed arrays
+ * indexed by slot a fingerprint of the rest of its key, its timer and where its response is in a
+ * ring of bytes. So a transaction allocates one small string, and its response none: at thousands
+ * of requests a second nothing else is promoted out of the young generation. Slots are taken in
+ * arrival order, which wait timer expiry follows: expired ones are freed from the oldest on, and
+ * beyond {@link CAPACITY} the oldest is forgotten early.
  */
 export class ServerTransactions<T extends TransactionAnswer> {
-  /** By branch. */
-  readonly #known = new Map<string, Transaction>();
-  /**
-   * The same in arrival order, which wait timer expiry almost follows: expired ones are dropped
-   * from the front, from `#head` on. A queue of its own, not the Map's order: a V8 Map keeps the
-   * holes of deleted entries until it rehashes, so walking it from its start on every request
-   * (to find the expired ones) stepped over ever more holes.
-   */
-  #order: Transaction[] = [];
-  #head = 0;
+  /** Slot by branch. */
+  readonly #slotOf = new Map<string, number>();
+  /** By slot: its branch (undefined: free). */
+  readonly #branch: (string | undefined)[] = new Array<string | undefined>(CAPACITY).fill(undefined);
+  /** By slot: {@link restOfKey}. */
+  readonly #rest = new Uint32Array(CAPACITY);
+  /** By slot: when the wait timer fires; `Infinity` while Trying. */
+  readonly #until = new Float64Array(CAPACITY);
+  /** By slot: where its response starts in the stream of bytes written to the ring; -1 for none. */
+  readonly #at = new Float64Array(CAPACITY);
+  readonly #length = new Uint32Array(CAPACITY);
+  /** By slot: bumped whenever it is freed, so a late completion of a forgotten transaction writes nothing. */
+  readonly #generation = new Uint32Array(CAPACITY);
+  /** The slots in use are the `#count` from `#oldest` on (some may have been freed early). */
+  #oldest = 0;
+  #count = 0;
+  #ring: Buffer | undefined;
+  /** Bytes ever written to the ring. */
+  #written = 0;
   readonly #now: () => number;
   readonly #waitMs: number;
-
   readonly #keepSyncAnswers: boolean;
 
   /** `now` and `waitMs` are for tests. */
@@ -82,7 +97,7 @@ export class ServerTransactions<T extends TransactionAnswer> {
 
   /** Transactions kept (Trying or Completed). */
   get size(): number {
-    return this.#known.size;
+    return this.#slotOf.size;
   }
 
   /**
@@ -94,56 +109,92 @@ export class ServerTransactions<T extends TransactionAnswer> {
     const key = via?.branch;
     // A pre-RFC 3261 branch does not name a transaction (§17.2.3): no matching then.
     if (key === undefined || !key.startsWith('z9hG4bK')) return handle();
-    const known = this.#known.size === 0 ? undefined : this.#live(key);
-    if (known !== undefined && sameTransaction(known, request)) {
-      if (known.until === Infinity) return undefined;
-      return { response: known.wire === undefined ? undefined : Buffer.from(known.wire, 'latin1') };
+    const now = this.#now();
+    this.#expire(now);
+    const rest = restOfKey(via.host, via.port, request.method);
+    const known = this.#slotOf.size === 0 ? undefined : this.#slotOf.get(key);
+    if (known !== undefined) {
+      if (this.#until[known] <= now) this.#free(known);
+      else if (this.#rest[known] === rest) return this.#until[known] === Infinity ? undefined : { response: this.#response(known) };
+      // The same branch from another sent-by or for another method: another transaction, not kept.
+      else return handle();
     }
     const answer = handle();
-    if (known !== undefined) return answer;
     if (!(answer instanceof Promise)) {
-      if (this.#keepSyncAnswers) this.#completed(this.#track(key, via.host, via.port, request.method), answer);
+      if (this.#keepSyncAnswers) this.#completed(this.#take(key, rest), answer, now);
       return answer;
     }
-    const transaction = this.#track(key, via.host, via.port, request.method);
-    answer.then((done) => this.#completed(transaction, done), () => {
+    const slot = this.#take(key, rest);
+    const generation = this.#generation[slot];
+    answer.then((done) => {
+      if (this.#generation[slot] === generation) this.#completed(slot, done, this.#now());
+    }, () => {
       // A failed handling sent nothing: the next copy is handled afresh.
-      this.#known.delete(key);
-      transaction.until = 0;
+      if (this.#generation[slot] === generation) this.#free(slot);
     });
     return answer;
   }
 
-  /** A new transaction in Trying: owned copies, not substrings that would pin the request's header text. */
-  #track(key: string, host: string, port: number | undefined, method: string): Transaction {
-    const transaction: Transaction = { key: ownedCopy(key), host: ownedCopy(host), port, method, until: Infinity };
-    this.#known.set(transaction.key, transaction);
-    this.#order.push(transaction);
-    return transaction;
+  /** A new transaction in Trying, in the next slot (the oldest one is forgotten when none is left); its branch an owned copy. */
+  #take(key: string, rest: number): number {
+    if (this.#count === CAPACITY) {
+      if (this.#branch[this.#oldest] !== undefined) this.#free(this.#oldest);
+      this.#oldest = (this.#oldest + 1) % CAPACITY;
+      this.#count--;
+    }
+    const slot = (this.#oldest + this.#count++) % CAPACITY;
+    const branch = ownedCopy(key);
+    this.#branch[slot] = branch;
+    this.#slotOf.set(branch, slot);
+    this.#rest[slot] = rest;
+    this.#until[slot] = Infinity;
+    this.#at[slot] = -1;
+    return slot;
   }
 
-  /** Completed with `answer`: its response is kept for the wait timer. */
-  #completed(transaction: Transaction, answer: T): void {
+  /** Completed with `answer` at `now`: its response is copied into the ring and kept for the wait timer. */
+  #completed(slot: number, answer: T, now: number): void {
+    this.#until[slot] = now + this.#waitMs;
     const response = answer.response;
-    if (response !== undefined) transaction.wire = Buffer.from(response.buffer, response.byteOffset, response.byteLength).toString('latin1');
-    transaction.until = this.#now() + this.#waitMs;
+    if (response === undefined || response.byteLength > RING_BYTES / LARGEST_SHARE) return;
+    const ring = (this.#ring ??= Buffer.allocUnsafe(RING_BYTES));
+    let position = this.#written % RING_BYTES;
+    if (position + response.byteLength > RING_BYTES) {
+      this.#written += RING_BYTES - position;
+      position = 0;
+    }
+    ring.set(response, position);
+    this.#at[slot] = this.#written;
+    this.#length[slot] = response.byteLength;
+    this.#written += response.byteLength;
   }
 
-  /** The transaction of `key` unless its wait timer fired; drops the expired ones at the front. */
-  #live(key: string): Transaction | undefined {
-    const now = this.#now();
-    const order = this.#order;
-    let head = this.#head;
-    for (; head < order.length && order[head].until <= now; head++) {
-      const t = order[head];
-      // A transaction whose handling failed was deleted already, and its branch may be reused.
-      if (this.#known.get(t.key) === t) this.#known.delete(t.key);
+  /** A copy of the response of `slot`, undefined when it has none or the ring has been written over it since. */
+  #response(slot: number): Buffer | undefined {
+    const at = this.#at[slot];
+    if (at < 0 || this.#ring === undefined || this.#written > at + RING_BYTES) return undefined;
+    const position = at % RING_BYTES;
+    return Buffer.from(this.#ring.subarray(position, position + this.#length[slot]));
+  }
+
+  /** Frees the slots from the oldest on whose wait timer fired (or that are free already), up to the first still kept. */
+  #expire(now: number): void {
+    while (this.#count > 0) {
+      const oldest = this.#oldest;
+      if (this.#branch[oldest] !== undefined) {
+        if (this.#until[oldest] > now) return;
+        this.#free(oldest);
+      }
+      this.#oldest = (oldest + 1) % CAPACITY;
+      this.#count--;
     }
-    if (head > 1024 && head * 2 > order.length) {
-      this.#order = order.slice(head);
-      head = 0;
-    }
-    this.#head = head;
-    return this.#known.get(key);
+  }
+
+  #free(slot: number): void {
+    const branch = this.#branch[slot];
+    if (branch !== undefined && this.#slotOf.get(branch) === slot) this.#slotOf.delete(branch);
+    this.#branch[slot] = undefined;
+    this.#until[slot] = 0;
+    this.#generation[slot]++;
   }
 }

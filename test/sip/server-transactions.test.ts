@@ -93,4 +93,27 @@ describe('ServerTransactions (RFC 3261 §17.2.2)', () => {
     now = 5000;
     expect(text(sync(transactions.run(request('z9hG4bK-5'), challenge)))).toBe('401 nonce-2');
   });
+
+  it('absorbs a late copy without an answer once later responses have written over its own in the ring, and never handles it twice', () => {
+    const transactions = new ServerTransactions<Answer>(() => 0, 5000, true);
+    const large = (n: number): Answer => ({ response: Buffer.alloc(1 << 20, n) });
+    let handled = 0;
+    const handle = (n: number) => (): Answer => { handled++; return large(n); };
+    transactions.run(request('z9hG4bK-ring-0'), handle(0));
+    expect(sync(transactions.run(request('z9hG4bK-ring-0'), handle(99)))?.response?.[0]).toBe(0);
+    for (let i = 1; i <= 8; i++) transactions.run(request(`z9hG4bK-ring-${i}`), handle(i));
+    expect(handled).toBe(9);
+    expect(sync(transactions.run(request('z9hG4bK-ring-0'), handle(99)))).toEqual({ response: undefined });
+    expect(sync(transactions.run(request('z9hG4bK-ring-8'), handle(99)))?.response?.[0]).toBe(8);
+    expect(handled).toBe(9);
+  });
+
+  it('keeps at most 131,072 transactions: beyond, the oldest is forgotten first', () => {
+    const transactions = new ServerTransactions<Answer>(() => 0, 5000, true);
+    const total = (1 << 17) + 2;
+    for (let i = 0; i < total; i++) transactions.run(request(`z9hG4bK-cap-${i}`), () => answer(`${i}`));
+    expect(transactions.size).toBe(1 << 17);
+    expect(text(sync(transactions.run(request('z9hG4bK-cap-1'), () => answer('handled again'))))).toBe('handled again');
+    expect(text(sync(transactions.run(request(`z9hG4bK-cap-${total - 1}`), () => answer('x'))))).toBe(`${total - 1}`);
+  });
 });
