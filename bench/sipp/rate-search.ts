@@ -31,9 +31,15 @@ export interface LoadTarget {
   /**
    * The keywords and further SIPp arguments of one instance's share of a step (`step` names the
    * step uniquely within the target; `calls` is the instance's number of calls), e.g. an AOR prefix
-   * or an injection file.
+   * or an injection file; prepared before the server's CPU time of the step is read.
    */
-  readonly instanceLoad: (step: string, instance: number, calls: number) => { readonly keys?: Readonly<Record<string, string>>; readonly extraArgs?: readonly string[] };
+  readonly instanceLoad: (step: string, instance: number, calls: number) => InstanceLoad | Promise<InstanceLoad>;
+}
+
+/** What one SIPp instance of a step gets: keywords (`-key`) and further arguments. */
+export interface InstanceLoad {
+  readonly keys?: Readonly<Record<string, string>>;
+  readonly extraArgs?: readonly string[];
 }
 
 /** One step of load against one target. */
@@ -78,7 +84,9 @@ async function runStep(sippPath: string, target: LoadTarget, server: ManagedProc
   const perInstanceRate = Math.ceil(rate / SIPP_INSTANCES);
   const calls = perInstanceRate * seconds;
   const localPorts = await Promise.all(Array.from({ length: SIPP_INSTANCES }, () => freePort('udp')));
-  const loads = localPorts.map((_, instance) => target.instanceLoad(step, instance, calls));
+  const loads = await Promise.all(localPorts.map((_, instance) => target.instanceLoad(step, instance, calls)));
+  // Preparing the loads may have kept the server busy (challenges fetched from it): not this step's work.
+  await settle(server);
   const before = readUsage(server.pid);
   const beganAt = process.hrtime.bigint();
   const runs: SippRun[] = await Promise.all(
@@ -182,6 +190,37 @@ export async function searchMaxRate(sippPath: string, target: LoadTarget, option
     }
   } finally {
     await server.stop();
+  }
+  return results;
+}
+
+/**
+ * The same load at `rate` against every target in turn, `rounds` times, with all their servers
+ * started once and warmed up: alternating rounds, so that what disturbs the machine for a while
+ * (other processes, a neighbour of the VM) falls on every target alike and the median of each
+ * target's rounds compares with the others'. Each step is logged as it ends; the servers are
+ * stopped at the end. Answers the steps of each target, in the order of `targets`.
+ */
+export async function alternateRounds(sippPath: string, targets: readonly LoadTarget[], options: { readonly rate: number; readonly stepSeconds: number; readonly rounds: number; readonly sippArgs?: (target: LoadTarget) => readonly string[] }): Promise<StepResult[][]> {
+  const started: { target: LoadTarget; server: ManagedProcess; port: number }[] = [];
+  const results = targets.map((): StepResult[] => []);
+  const argsOf = (target: LoadTarget): readonly string[] => options.sippArgs?.(target) ?? [];
+  try {
+    for (const target of targets) {
+      const port = await freePort('udp');
+      started.push({ target, server: await target.start(port), port });
+      await runStep(sippPath, target, started[started.length - 1].server, port, WARM_UP_RATE, WARM_UP_SECONDS, 'warm', argsOf(target));
+    }
+    for (let round = 0; round < options.rounds; round++) {
+      for (const [index, { target, server, port }] of started.entries()) {
+        await settle(server);
+        const result = await runStep(sippPath, target, server, port, options.rate, options.stepSeconds, `r${round}`, argsOf(target));
+        results[index].push(result);
+        console.log(`${target.name} round ${round + 1} @ ${result.offeredRate}/s: CPU ${result.cpuUsPerCall.toFixed(1)} µs/registration, failed ${(result.failedShare * 100).toFixed(2)} %`);
+      }
+    }
+  } finally {
+    await Promise.all(started.map(({ server }) => server.stop()));
   }
   return results;
 }

@@ -8,11 +8,11 @@
  *
  * Rows, each a server started afresh:
  * - without authentication, one REGISTER per registration (sipreg, Kamailio);
- * - sipreg with `--auth-db FILE.json --auth-secret S --nonce-expire 3600`, SIPp sending each
+ * - sipreg with `--auth-db FILE.json --nonce-expire 3600`, SIPp sending each
  *   REGISTER with an `Authorization` the bench computed beforehand into the injection file (MD5,
- *   then SHA-256, qop auth, nc 1): a nonce issued for that AOR by an authenticator with the same
- *   secret (its own `challenge`), so each registration is one round trip like the rows without
- *   authentication and the server does the whole verification;
+ *   then SHA-256, qop auth, nc 1), answering a nonce the server issued in a 401 the bench fetched
+ *   before the step (outside the CPU time measured), so each registration is one round trip like
+ *   the rows without authentication and the server does the whole verification;
  * - the whole flow with SIPp's own digest (`[authentication]`, MD5 only in SIPp 3.6): REGISTER,
  *   401, REGISTER with credentials, 200 (two requests per registration), for sipreg and for
  *   Kamailio (auth module `pv_www_authenticate`, qop auth, nonce counts checked, the To user
@@ -21,11 +21,14 @@
  * The AORs are the subscribers `u0`, `u1` ... of one pool (`--users`, default 150,000, every
  * one in the JSON file with its MD5 and SHA-256 HA1s), taken in order from the start for every
  * row; past the end of the pool a row starts over, and those REGISTERs replace the AOR's binding
- * (same Contact, new Call-ID) instead of creating one. A step is `--seconds` long (default 3);
- * every row starts at 3,000 registrations/s, then steps up and bisects as `wire.bench.ts` does;
- * the whole run stays within 6 minutes. Prints the steps and a markdown table of the highest
- * clean rate per row and the server CPU per registration at 3,000/s, with their ratios to the
- * same server without authentication; never part of CI.
+ * (same Contact, new Call-ID) instead of creating one. The CPU figures come first: each server's
+ * rows, their servers started together, get 5 alternating rounds of 4 s at 3,000 registrations/s
+ * (a rate no row saturates), and each row's figure is the median of its rounds, so that what
+ * disturbs the machine for a while falls on every row alike. Then each row's highest rate: a
+ * step is `--seconds` long (default 3); every row starts at 3,000/s, then steps up and bisects as
+ * `wire.bench.ts` does, within 5 minutes for all rows. The whole run takes about 9 minutes.
+ * Prints the steps and a markdown table of the highest clean rate per row and the server CPU per
+ * registration, with their ratios to the same server without authentication; never part of CI.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -36,18 +39,15 @@ import { parseArgs } from 'node:util';
 import { findBinary } from '../../test/helpers/find-binary';
 import { startSipreg } from '../../test/helpers/start-sipreg';
 import { writeSippInjectionFile } from '../../test/helpers/write-sipp-injection-file';
-import { createDigestAuthenticator } from '../../src/auth/digest-authenticator';
 import { computeHa1s } from '../../src/auth/compute-ha1s';
 import type { DigestAlgorithm } from '../../src/ports/credential-store';
-import { digestAuthorization, parseDigestChallenge, type DigestChallenge } from '../../src/sip/digest';
-import { MemoryCredentialStore } from '../../src/stores/memory-credential-store';
-import { parseRequest } from '../bench-kit';
-import { SIPP_INSTANCES, searchMaxRate, type LoadTarget, type StepResult } from './rate-search';
+import { digestAuthorization, type DigestChallenge } from '../../src/sip/digest';
+import { fetchChallenges } from './fetch-challenges';
+import { SIPP_INSTANCES, alternateRounds, searchMaxRate, type LoadTarget, type StepResult } from './rate-search';
 import { startBenchKamailio } from './start-kamailio';
 
 const DOMAIN = 'bench.test';
 const PASSWORD = 'bench-password';
-const SECRET = 'wire-auth-bench-secret';
 const NONCE_EXPIRE_SEC = 3600;
 /**
  * Registrations per second offered, by REGISTERs per registration. Every row starts at
@@ -61,8 +61,11 @@ const RATES: Readonly<Record<1 | 2, readonly number[]>> = {
   2: [REFERENCE_RATE, 5_000, 7_000, 9_000, 11_000, 13_000, 15_000, 17_000],
 };
 const BISECTIONS = 2;
-/** No new step starts after this much wall time; with the last steps and the start the whole run stays under 6 minutes. */
-const BUDGET_MS = 320_000;
+/** Alternating rounds of a server's rows at {@link REFERENCE_RATE}, and their length, s: the CPU figures. */
+const ROUNDS = 5;
+const ROUND_SECONDS = 4;
+/** No new step of the rate searches starts after this much wall time from their start. */
+const BUDGET_MS = 300_000;
 const scenario = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 
 const options = parseArgs({
@@ -98,27 +101,11 @@ interface Row {
   readonly target: LoadTarget;
 }
 
-/**
- * A nonce source per algorithm: `challenge` of an authenticator with the bench's secret, as the
- * sipreg CLI under test signs with `--auth-secret` (the realm is the To domain, the same for every AOR).
- */
-function challenger(algorithm: DigestAlgorithm): () => DigestChallenge {
-  const authenticator = createDigestAuthenticator({ credentials: new MemoryCredentialStore(), algorithms: [algorithm], secret: SECRET, nonceExpire: NONCE_EXPIRE_SEC });
-  const request = parseRequest(Buffer.from(`REGISTER sip:${DOMAIN} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK-nonce\r\nMax-Forwards: 70\r\nFrom: <sip:u0@${DOMAIN}>;tag=n\r\nTo: <sip:u0@${DOMAIN}>\r\nCall-ID: nonce\r\nCSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n`, 'latin1'));
-  return () => {
-    const header = authenticator.challenge(request, 'www').headers?.find(([name]) => name === 'WWW-Authenticate');
-    const challenge = header === undefined ? undefined : parseDigestChallenge(header[1]);
-    if (challenge === undefined) throw new Error('the authenticator answered without a digest challenge');
-    return challenge;
-  };
-}
-const challengers: Partial<Record<DigestAlgorithm, () => DigestChallenge>> = { 'MD5': challenger('MD5'), 'SHA-256': challenger('SHA-256') };
-
-/** `[field1]` for the call registering `username`: its precomputed `Authorization` on a fresh nonce, its password, or nothing. */
-function field1(credentials: Credentials, username: string, k: number): string {
+/** `[field1]` for the call registering `username`: its `Authorization` answering `challenge` (nc 1), its password, or nothing. */
+function field1(credentials: Credentials, username: string, k: number, challenge: DigestChallenge | undefined): string {
   if (credentials === 'none') return '-';
   if (credentials === 'password') return PASSWORD;
-  const challenge = (challengers[credentials] as () => DigestChallenge)();
+  if (challenge === undefined) throw new Error(`no challenge to answer with ${credentials}`);
   const value = digestAuthorization(challenge, { username, password: PASSWORD }, { method: 'REGISTER', uri: `sip:${DOMAIN}` }, k.toString(16), 1);
   if (value === undefined) throw new Error(`the client cannot answer ${credentials}`);
   return value;
@@ -126,19 +113,25 @@ function field1(credentials: Credentials, username: string, k: number): string {
 
 /**
  * A target whose calls register the pool's next subscribers, one injection file per SIPp
- * instance and step (`[field0]` the user, `[field1]` as {@link field1} says); every target starts
- * at the pool's first subscriber.
+ * instance and step (`[field0]` the user, `[field1]` as {@link field1} says: for a digest
+ * algorithm, answering a challenge the server under test issued just before the step, as a
+ * phone answers the 401 it got); every target starts at the pool's first subscriber.
  */
 function poolTarget(name: string, file: string, credentials: Credentials, start: LoadTarget['start']): LoadTarget {
   let next = 0;
+  let serverPort = 0;
   return {
     name,
-    start,
+    start: (port) => {
+      serverPort = port;
+      return start(port);
+    },
     scenario: scenario(file),
-    instanceLoad: (step, instance, calls) => {
+    instanceLoad: async (step, instance, calls) => {
       const path = join(workDir, `${name.replace(/\W+/g, '-')}-${step}-${instance}.csv`);
+      const challenges = credentials === 'none' || credentials === 'password' ? [] : await fetchChallenges(serverPort, DOMAIN, calls);
       const rows: string[][] = [];
-      for (let c = 0; c < calls; c++, next++) rows.push([user(next), field1(credentials, user(next), next)]);
+      for (let c = 0; c < calls; c++, next++) rows.push([user(next), field1(credentials, user(next), next, challenges[c])]);
       writeSippInjectionFile(path, rows);
       return { extraArgs: ['-inf', path] };
     },
@@ -158,7 +151,7 @@ function writeSubscribers(): string {
 
 function rows(subscribers: string): Row[] {
   const sipregAuth = (algorithm: string): readonly string[] =>
-    ['--auth-db', subscribers, '--auth-secret', SECRET, '--nonce-expire', String(NONCE_EXPIRE_SEC), '--auth-algorithms', algorithm];
+    ['--auth-db', subscribers, '--nonce-expire', String(NONCE_EXPIRE_SEC), '--auth-algorithms', algorithm];
   const out: Row[] = [
     { server: 'sipreg', auth: 'none', requests: 1, target: poolTarget('sipreg, no auth', 'register-user.xml', 'none', (port) => startSipreg({ port })) },
     { server: 'sipreg', auth: 'MD5, precomputed Authorization', requests: 1, target: poolTarget('sipreg, MD5 precomputed', 'register-authorized.xml', 'MD5', (port) => startSipreg({ port, extraArgs: sipregAuth('md5') })) },
@@ -190,26 +183,30 @@ function stepsTable(results: readonly StepResult[]): string {
   ].join('\n');
 }
 
-/** The step at {@link REFERENCE_RATE}, when it was clean. */
-const reference = (results: readonly StepResult[]): StepResult | undefined => results.find((r) => r.offeredRate === REFERENCE_RATE && r.clean);
+/** The median CPU µs per registration of a row's rounds at {@link REFERENCE_RATE}, when every round was clean. */
+function referenceCpu(rounds: readonly StepResult[]): number | undefined {
+  if (rounds.length === 0 || rounds.some((r) => !r.clean)) return undefined;
+  const sorted = rounds.map((r) => r.cpuUsPerCall).sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
 
-function summaryTable(measured: readonly { row: Row; results: readonly StepResult[] }[]): string {
+function summaryTable(measured: readonly { row: Row; results: readonly StepResult[]; rounds: readonly StepResult[] }[]): string {
   const lines = [
-    `| server | authentication | REGISTERs per registration | max sustained registrations/s | REGISTER requests/s | rate: no auth ÷ this | server CPU µs / registration at ${REFERENCE_RATE.toLocaleString('en-US')}/s | CPU: this ÷ no auth |`,
+    `| server | authentication | REGISTERs per registration | max sustained registrations/s | REGISTER requests/s | rate: no auth ÷ this | server CPU µs / registration at ${REFERENCE_RATE.toLocaleString('en-US')}/s (median of ${ROUNDS} rounds) | CPU: this ÷ no auth |`,
     '|---|---|---:|---:|---:|---:|---:|---:|',
   ];
   const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? '–' : (a / b).toFixed(2));
-  for (const { row, results } of measured) {
-    const base = measured.find((m) => m.row.server === row.server && m.row.auth === 'none')?.results ?? [];
+  for (const { row, results, rounds } of measured) {
+    const base = measured.find((m) => m.row.server === row.server && m.row.auth === 'none');
     const top = best(results);
-    const cpu = reference(results)?.cpuUsPerCall;
+    const cpu = referenceCpu(rounds);
     lines.push([
       `| ${row.server} | ${row.auth} | ${row.requests}`,
       top === undefined ? 'no clean step' : Math.round(top.achievedRate).toLocaleString('en-US'),
       top === undefined ? '–' : Math.round(top.achievedRate * row.requests).toLocaleString('en-US'),
-      ratio(best(base)?.achievedRate, top?.achievedRate),
+      ratio(best(base?.results ?? [])?.achievedRate, top?.achievedRate),
       cpu === undefined ? '–' : cpu.toFixed(1),
-      `${ratio(cpu, reference(base)?.cpuUsPerCall)} |`,
+      `${ratio(cpu, referenceCpu(base?.rounds ?? []))} |`,
     ].join(' | '));
   }
   return lines.join('\n');
@@ -217,25 +214,37 @@ function summaryTable(measured: readonly { row: Row; results: readonly StepResul
 
 async function main(): Promise<void> {
   const all = rows(writeSubscribers());
-  const measured: { row: Row; results: StepResult[] }[] = [];
+  const sippArgsOf = (row: Row): readonly string[] => (row.requests === 2 ? ['-auth_uri', DOMAIN] : []);
+  // The CPU figures first: each server's rows in alternating rounds at the reference rate.
+  const rounds = new Map<Row, StepResult[]>();
+  for (const server of ['sipreg', 'Kamailio'] as const) {
+    const group = all.filter((row) => row.server === server);
+    if (group.length === 0) continue;
+    const results = await alternateRounds(sippPath, group.map((row) => row.target), {
+      rate: REFERENCE_RATE, stepSeconds: ROUND_SECONDS, rounds: ROUNDS, sippArgs: (target) => sippArgsOf(group.find((row) => row.target === target)!),
+    });
+    group.forEach((row, index) => rounds.set(row, results[index]));
+  }
+  const searchStartedAt = Date.now();
+  const measured: { row: Row; results: StepResult[]; rounds: StepResult[] }[] = [];
   for (const [index, row] of all.entries()) {
     // Each row gets an equal share of the time left, so a slow row cannot starve the last ones.
-    const deadline = Date.now() + (startedAt + BUDGET_MS - Date.now()) / (all.length - index);
+    const deadline = Date.now() + (searchStartedAt + BUDGET_MS - Date.now()) / (all.length - index);
     const results = await searchMaxRate(sippPath, row.target, {
       rates: RATES[row.requests],
       stepSeconds,
       bisections: BISECTIONS,
       granularity: 1000 / row.requests,
       deadline,
-      sippArgs: row.requests === 2 ? ['-auth_uri', DOMAIN] : [],
+      sippArgs: sippArgsOf(row),
     });
-    measured.push({ row, results });
+    measured.push({ row, results, rounds: rounds.get(row) ?? [] });
   }
   console.log(`\nREGISTER over UDP on loopback, ${SIPP_INSTANCES} SIPp instances, ${stepSeconds} s per step, ${poolSize.toLocaleString('en-US')} subscribers`);
   console.log(`machine: ${cpus().length} cores, load average before the run ${loadAtStart} (SIPp shares the cores with the server); whole run ${((Date.now() - startedAt) / 1000).toFixed(0)} s`);
   console.log('a registration: one call of the scenario; clean: under 1 % failed calls and at least 90 % of the offered rate reached\n');
-  console.log(stepsTable(measured.flatMap((m) => m.results)));
-  console.log('\nThe highest clean step of each row; the ratios compare it with the same server without authentication:\n');
+  console.log(stepsTable([...measured.flatMap((m) => m.rounds), ...measured.flatMap((m) => m.results)]));
+  console.log(`\nThe highest clean step of each row, and the median CPU of its ${ROUNDS} rounds at ${REFERENCE_RATE.toLocaleString('en-US')}/s (a server's rows alternating); the ratios compare them with the same server without authentication:\n`);
   console.log(summaryTable(measured));
 }
 
