@@ -14,7 +14,7 @@ import { parseQValue, unquote } from './contact-values';
 import type { ResolvedRegistrarOptions } from './registrar-options';
 import type { MatchingMode, SaveOptions } from './save-options';
 import { bracketHost, formatEndpoint, unbracket } from '../sip/socket-address';
-import { uriParts } from './aor';
+import { contactTarget } from './contact-target';
 import { sameList } from './same-list';
 import { grantedLifetime } from './granted-lifetime';
 import type { BindingExtras, SaveHookContext } from '../features/registrar-feature';
@@ -77,13 +77,18 @@ function uriParam(uri: string, name: string): string | undefined {
   return v === null ? '' : v;
 }
 
+/**
+ * The `received` of a Contact (`options.receivedMode`): the explicit one, else under `nat` the
+ * source unless the Contact's target ({@link contactTarget}: its `maddr`, else its host, and
+ * port) is the source, else under `always` the source.
+ */
 function receivedFor(uri: string, ctx: SaveContext): string | undefined {
   if (ctx.save.received !== undefined) return ctx.save.received;
   const source = ctx.save.source;
   const mode = ctx.options.receivedMode;
   if (source === undefined || mode === 'explicit') return undefined;
   if (mode === 'nat') {
-    const u = uriParts(uri);
+    const u = contactTarget(uri);
     const host = u === undefined ? undefined : unbracket(u.host);
     const defaultPort = u?.scheme === 'sips' || source.protocol === 'tls' ? 5061 : 5060;
     if (u !== undefined && host === source.address && (u.port ?? defaultPort) === source.port) return undefined;

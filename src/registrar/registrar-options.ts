@@ -16,11 +16,21 @@ import { resolvePushOptions } from '../features/push/push-options';
 import type { PushNotifier } from '../features/push/push-notifier';
 import type { Authenticator } from '../auth/authenticator';
 
-/** How the registrar decides a binding's `received` address (RFC 3261 §18.2.1, RFC 3581). */
+/**
+ * How the registrar decides a binding's `received` address (RFC 3261 §18.2.1, RFC 3581), where
+ * lookups send requests instead of the Contact. A Contact's target is its `maddr` parameter when
+ * it has one, else its host (RFC 3261 §19.1.1): a Contact naming a third party either way is
+ * reached at the source of its REGISTER under `nat` and `always`.
+ */
 export type ReceivedMode =
-  /** Only an explicit {@link SaveOptions.received} (OpenSIPS `received_avp` set by nathelper). */
+  /**
+   * Only an explicit {@link SaveOptions.received} (OpenSIPS `received_avp` set by nathelper):
+   * Contacts are trusted as given, `maddr` like a host, because the source may be a proxy in
+   * front rather than the UA. For registrars behind such a proxy; one facing UAs directly uses
+   * `nat` or `always`, or Contacts naming third parties are reached there.
+   */
   | 'explicit'
-  /** Also when the Contact's host:port differs from the packet source (NAT detected). */
+  /** Also when the Contact's target (`maddr`, else host) and port differ from the packet source (NAT detected). */
   | 'nat'
   /** Always the packet source. */
   | 'always';
