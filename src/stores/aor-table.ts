@@ -6,6 +6,12 @@ const EMPTY = 0;
 const DELETED = 1;
 /** Slots of a new table (a power of two). */
 const MIN_CAPACITY = 16;
+/**
+ * A delete that leaves fewer live keys than one slot in this many rebuilds the table at its
+ * size (half full): the slots of a peak are given back once its AORs expire, and a table that
+ * shrank must lose or gain a constant share of its keys again before it rebuilds again.
+ */
+const SHRINK_BELOW = 8;
 
 /**
  * The hash of `text.slice(start, end)` under `seed`: 32-bit FNV-1a over the UTF-16 code units,
@@ -49,8 +55,9 @@ const tagOf = (h: number): number => {
  *
  * Open addressing with linear probing; deletions leave tombstones, reclaimed when the table is
  * rebuilt (it grows, or rebuilds at its size, when live keys plus tombstones pass 70 % of the
- * slots). The hash is seeded at random per table, so the slot of a key cannot be predicted from
- * outside (hash flooding by crafted AORs).
+ * slots, and shrinks when live keys fall under an eighth of them, so that a flood of AORs that
+ * then expire leaves no peak-sized arrays behind). The hash is seeded at random per table, so
+ * the slot of a key cannot be predicted from outside (hash flooding by crafted AORs).
  *
  * Iteration ({@link AorTable.keys}, {@link AorTable.entries}) walks the slots live: every key
  * present from start to end is visited once; keys added or deleted meanwhile may or may not be.
@@ -70,6 +77,11 @@ export class AorTable<V> {
   /** Number of keys. */
   get size(): number {
     return this.#size;
+  }
+
+  /** Number of slots allocated (two array entries and one tag byte each). */
+  get capacity(): number {
+    return this.#tags.length;
   }
 
   /** The value of `key`, or undefined. */
@@ -170,6 +182,7 @@ export class AorTable<V> {
     this.#slots[2 * i + 1] = undefined;
     this.#size--;
     this.#deleted++;
+    if (this.#size * SHRINK_BELOW < this.#tags.length && this.#tags.length > MIN_CAPACITY) this.#rebuild();
     return true;
   }
 
@@ -217,8 +230,10 @@ export class AorTable<V> {
   }
 
   /**
-   * Re-inserts every key into a table of at least twice as many slots as keys (tombstones
-   * dropped). Tags keep only 8 bits of a hash, so each key is hashed again for its slot.
+   * Re-inserts every key into a table of the smallest power of two of slots (at least
+   * {@link MIN_CAPACITY}) that is twice the keys or more, tombstones dropped: larger when it
+   * grows, smaller when it shrinks. Tags keep only 8 bits of a hash, so each key is hashed
+   * again for its slot.
    */
   #rebuild(): void {
     let capacity = MIN_CAPACITY;
