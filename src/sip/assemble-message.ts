@@ -65,7 +65,8 @@ function singleValueProblem(p: MessageParts): string | undefined {
 /**
  * The checks both parser tiers apply once every header is read, then the message:
  * Via, From, To, Call-ID and CSeq present (RFC 3261 §8.1.1) and not repeated (RFC 4475
- * §3.3.8), CSeq number below 2**31 (§8.1.1.5, RFC 4475 §3.1.2.4), CSeq method equal to the
+ * §3.3.8), Max-Forwards within 0-255 (§20.22; RFC 4475 §3.1.2.4 lets an element answer 400), CSeq
+ * number below 2**31 (§8.1.1.5, RFC 4475 §3.1.2.4), CSeq method equal to the
  * request method (§8.2.2 / RFC 4475 §3.1.2.17), no headers in a SIP Request-URI (§19.1.1), `Contact: *` alone (§10.2.2), at most
  * `maxContacts` Contact values.
  */
@@ -74,6 +75,7 @@ export function assembleMessage(p: MessageParts, options: ResolvedParseOptions, 
   if (reason === undefined) {
     const cseq = p.cseq!;
     if (cseq.seq > MAX_CSEQ) reason = 'bad-cseq';
+    else if (p.maxForwardsCount === 1 && p.maxForwards < 0) reason = 'bad-max-forwards';
     else if (p.start.kind === 'request' && cseq.method !== p.start.method) reason = 'cseq-method-mismatch';
     else if (p.start.kind === 'request' && hasUriHeaders(p.start.uri)) reason = 'bad-request-uri';
     else if (p.contactStars > 1 || (p.contactStars === 1 && p.contacts !== undefined && p.contacts.length > 0)) reason = 'bad-contact';

@@ -100,3 +100,19 @@ export function parseDigits(s: string, maxDigits: number): number {
 export function isHex(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 }
+
+/**
+ * True when `buf[a, b)` holds a NUL octet that is not the second octet of a `quoted-pair`
+ * (RFC 3261 §25.1: `"\" %x00-09 ...`, RFC 4475 §3.1.1.2 has one in a display name). No other
+ * rule of the header section produces a NUL (a URI carries one only escaped, `%00`: RFC 4475
+ * §3.1.1.4); a raw NUL is how a hostile peer cuts a value short for C parsers, so both parser
+ * tiers refuse it.
+ */
+export function hasBareNul(buf: Uint8Array, a: number, b: number): boolean {
+  for (let i = buf.indexOf(0, a); i >= 0 && i < b; i = buf.indexOf(0, i + 1)) {
+    let backslashes = 0;
+    while (i - backslashes - 1 >= a && buf[i - backslashes - 1] === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return true;
+  }
+  return false;
+}

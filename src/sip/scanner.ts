@@ -1,7 +1,7 @@
 import type { CSeqValue, NameAddrValue } from './message';
 import type { StartLine } from './message-parts';
 import type { ParseResult, ResolvedParseOptions } from './parse-result';
-import { DIGIT_CHARS, TOKEN_CHARS, allBytesIn, allInTable } from './chars';
+import { DIGIT_CHARS, TOKEN_CHARS, allBytesIn, allInTable, hasBareNul } from './chars';
 import { ByteText } from './byte-text';
 import { WordTable } from './word-table';
 import { assembleMessage, rejectWith } from './assemble-message';
@@ -484,6 +484,7 @@ export function scanSipMessage(input: Uint8Array, options: ResolvedParseOptions)
   if (start === undefined) return undefined;
   const index = lineIndex;
   const lines = new ScannedHeaderLines(t, lf + 1);
+  if (hasBareNul(buf, pos, headEnd)) return rejectWith('nul-in-header', lines.headers(), lines.keys());
   const p = scanParts === undefined ? (scanParts = new MessageParts(start, lines)) : scanParts.reset(start, lines);
   let contentLength = -1;
   let contentLengths = 0;

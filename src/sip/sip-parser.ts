@@ -13,6 +13,7 @@ import type { StartLine } from './message-parts';
 import type { ParseOptions, ParseResult, ResolvedParseOptions } from './parse-result';
 import { assembleMessage, rejectWith } from './assemble-message';
 import { ownedCopy } from './byte-text';
+import { hasBareNul } from './chars';
 import { StringHeaderLines } from './header-lines';
 import { MessageParts, appended } from './message-parts';
 import { resolveParseOptions } from './parse-result';
@@ -21,6 +22,7 @@ import { canonicalHeaderName } from './headers/header-names';
 import { parseDeltaSeconds } from './headers/delta-seconds';
 import { splitHeaderValues } from './headers/split-values';
 import { parseTokenList } from './headers/token-list';
+import { isSentByPort } from './headers/via';
 import { parseNameAddr, unescapeQuoted } from './name-addr';
 
 export type { ParseOptions, ParseResult, PartialMessage, SipParseError, ParseTier } from './parse-result';
@@ -126,7 +128,7 @@ function grammarNameAddrList(value: string, rule: string, out: NameAddrValue[], 
 
 function grammarVia(raw: string): ViaValue | undefined {
   const g: GrammarVia | -1 = Grammar.parse(raw, 'Via');
-  if (g === -1 || !VIA_VERSION.test(raw)) return undefined;
+  if (g === -1 || !VIA_VERSION.test(raw) || (g.port !== undefined && !isSentByPort(g.port))) return undefined;
   const via: { -readonly [K in keyof ViaValue]: ViaValue[K] } = { raw, transport: g.transport.toUpperCase(), host: g.host };
   if (g.port !== undefined) via.port = g.port;
   if (g.branch !== undefined) via.branch = g.branch;
@@ -284,6 +286,7 @@ function grammarParse(bytes: Uint8Array, options: ResolvedParseOptions): ParseRe
   lines.pop();
   const { headers, bad } = grammarHeaderLines(lines);
   const keys = headers.map((h) => canonicalHeaderName(h.name));
+  if (hasBareNul(bytes, pos, frame.headEnd)) return rejectWith('nul-in-header', headers, keys);
   if (bad) return rejectWith('bad-header-line', headers, keys);
   const start = grammarStartLine(lines[0]);
   if (start === undefined) return rejectWith('bad-start-line', headers, keys);
@@ -321,7 +324,8 @@ export function parseSipMessageWithGrammar(input: Uint8Array | string, options?:
  * scanner handles the common case; whatever it declines goes to the SIP.js grammar. A message is
  * rejected (`ok: false`, with the raw Via/From/To/Call-ID/CSeq for a 400) when it is malformed,
  * lacks Via, From, To, Call-ID or CSeq, repeats a single-value header, has a CSeq method other
- * than the request method, a Content-Length beyond the received bytes, or more than
+ * than the request method, a Max-Forwards above 255, a Via sent-by port outside 1-65535, a NUL
+ * octet in its header section, a Content-Length beyond the received bytes, or more than
  * `maxContacts` Contact values.
  *
  * @param input - the datagram or stream frame; a string is encoded as UTF-8 first.

@@ -58,6 +58,15 @@ function viaParamValid(name: string, value: string | null): boolean {
   }
 }
 
+/**
+ * True for a port a response can be sent to: 1-65535. RFC 3261 §25.1 `port` is any `1*DIGIT`,
+ * but a sent-by port is where §18.2.2 sends the response, and 0 or more than 65535 names no
+ * socket; a request with such a Via is answered 400.
+ */
+export function isSentByPort(port: number): boolean {
+  return port >= 1 && port <= 65535;
+}
+
 /** The value of the parameter `c` just read, or null when it has none. */
 function paramValue(s: string, c: ParamCursor): string | null {
   return c.valueStart < 0 ? null : s.slice(c.valueStart, c.valueEnd);
@@ -68,7 +77,8 @@ function paramValue(s: string, c: ParamCursor): string | null {
  * The transport is upper-cased, the host kept as written, `rport` decoded per RFC 3581 §3.
  *
  * @param raw - one trimmed element of the Via header value.
- * @returns the value, or `undefined` on a syntax error or a SIP version other than 2.0.
+ * @returns the value, or `undefined` on a syntax error, a sent-by port outside 1-65535
+ *   ({@link isSentByPort}) or a SIP version other than 2.0.
  */
 export function parseVia(raw: string): ViaValue | undefined {
   return parseViaIn(raw, 0, raw.length);
@@ -98,7 +108,7 @@ export function parseViaIn(text: string, start: number, n: number): ViaValue | u
       if (d < 0 || d > 9) break;
       port = port * 10 + d;
     }
-    if (i === pStart || i - pStart > 5 || port > 65535) return undefined;
+    if (i === pStart || i - pStart > 5 || !isSentByPort(port)) return undefined;
   }
   let branch: string | null | undefined;
   let received: string | null | undefined;
