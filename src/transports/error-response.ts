@@ -28,12 +28,26 @@ function hasTag(nameAddr: string): boolean {
   return headerParam(close < 0 ? nameAddr : nameAddr.slice(close + 1), 'tag') !== undefined;
 }
 
+/** True when a recovered value can be copied into a response: it has no control character but HTAB (RFC 3261 §25.1). */
+function copyable(value: string | undefined): value is string {
+  if (value === undefined) return false;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if ((code < 32 && code !== 9) || code === 127) return false;
+  }
+  return true;
+}
+
 /**
  * Build an error response from the header values recovered from a request that could not be
  * parsed (RFC 3261 §8.2.6.2: copy Via, From, To, Call-ID and CSeq; add a To tag). Used for
  * `400 Bad Request` to a malformed request and `513 Message Too Large` (§21.5.14).
  *
- * @returns the response bytes, or `undefined` when a required header was not recovered.
+ * A request lacking From, To, Call-ID or CSeq (§8.1.1) is still answered when it has a Via,
+ * which is all a response needs to be routed back (§18.2.2): the header it lacks is left out of
+ * the response too, as is every value holding a control character (a raw NUL is not echoed).
+ *
+ * @returns the response bytes, or `undefined` when no Via was recovered.
  *
  * @example
  * ```ts
@@ -41,12 +55,16 @@ function hasTag(nameAddr: string): boolean {
  * ```
  */
 export function buildErrorResponse(head: RecoveredHead, status: number, reason: string, toTag: string): Uint8Array | undefined {
-  const { via, from, to, callId, cseq } = head;
-  if (via.length === 0 || from === undefined || to === undefined || callId === undefined || cseq === undefined) return undefined;
+  const { from, to, callId, cseq } = head;
+  const via = head.via.filter(copyable);
+  if (via.length === 0) return undefined;
   let text = `SIP/2.0 ${status} ${sanitizeReasonPhrase(reason)}\r\n`;
   for (const value of via) text += `Via: ${value}\r\n`;
-  text += `From: ${from}\r\nTo: ${hasTag(to) ? to : `${to};tag=${toTag}`}\r\nCall-ID: ${callId}\r\nCSeq: ${cseq}\r\nContent-Length: 0\r\n\r\n`;
-  return encoder.encode(text);
+  if (copyable(from)) text += `From: ${from}\r\n`;
+  if (copyable(to)) text += `To: ${hasTag(to) ? to : `${to};tag=${toTag}`}\r\n`;
+  if (copyable(callId)) text += `Call-ID: ${callId}\r\n`;
+  if (copyable(cseq)) text += `CSeq: ${cseq}\r\n`;
+  return encoder.encode(text + 'Content-Length: 0\r\n\r\n');
 }
 
 /** The {@link RecoveredHead} of a parsed request, to answer it with {@link buildErrorResponse}. */
