@@ -31,6 +31,7 @@ export const REG_ERRORS = {
   'star-expires': { status: 400, reason: 'Bad Request', detail: '* used in contact and expires is not zero' },
   'star-contact': { status: 400, reason: 'Bad Request', detail: '* used in contact and more than 1 contact' },
   'not-register': { status: 400, reason: 'Bad Request', detail: 'Method is not REGISTER' },
+  'unsupported-uri-scheme': { status: 416, reason: 'Unsupported URI Scheme', detail: 'Request-URI scheme is not sip or sips' },
   'domain-not-served': { status: 404, reason: 'Not Found', detail: 'Domain of the address-of-record is not served here' },
   'too-many-hops': { status: 483, reason: 'Too Many Hops', detail: 'Max-Forwards reached 0; not forwarded to the main registrar' },
   'bad-extension': { status: 420, reason: 'Bad Extension', detail: 'Unsupported extension required' },

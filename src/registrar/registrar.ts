@@ -15,6 +15,7 @@ import { regError } from '../errors/reg-error';
 import type { BindingChange } from './binding-change';
 import { asAorUri, plainQueryEnd, queryAor, schemeLength, toAor } from './aor';
 import { sameList } from './same-list';
+import { hasSipScheme } from './has-sip-scheme';
 import type { AorRules } from './aor';
 import { allOf, andThen, rethrow } from './maybe-promise';
 import { planSave } from './plan-save';
@@ -319,8 +320,13 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     return pending;
   }
 
+  /**
+   * What is refused before the AOR is read (RFC 3261 §10.3 step 1, §8.2.2): another method, a
+   * Request-URI that is not `sip:`/`sips:` (416, §8.2.2.1), a `Require` tag not supported (420).
+   */
   private precheck(request: SipRequest): RegError | undefined {
     if (request.method !== 'REGISTER') return regError('not-register');
+    if (!hasSipScheme(request.uri)) return regError('unsupported-uri-scheme');
     if (request.require.length === 0) return undefined;
     const unsupported = request.require.filter((t) => !this.options.supportedExtensions.includes(t));
     if (unsupported.length > 0) return regError('bad-extension', [['Unsupported', unsupported.join(', ')]]);
