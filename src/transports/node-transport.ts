@@ -43,9 +43,10 @@ export interface NodeTransportOptions {
    */
   readonly listen: readonly string[];
   /**
-   * Largest message accepted, in bytes. Larger UDP datagrams are dropped before parsing (answered
-   * `513 Message Too Large`, RFC 3261 §21.5.14, when the head is readable); a TCP message whose
-   * head or `Content-Length` goes beyond it closes the connection.
+   * Largest message accepted, in bytes. Larger UDP datagrams are dropped before parsing; a TCP
+   * message whose head or `Content-Length` goes beyond it closes the connection. Either is answered
+   * `513 Message Too Large` (RFC 3261 §21.5.7) when its head is complete within the limit and
+   * readable, over TCP before the connection closes.
    * @defaultValue 65536
    */
   readonly maxMessageBytes?: number;
@@ -71,6 +72,27 @@ export interface NodeTransportOptions {
    * @defaultValue 120000
    */
   readonly tcpIdleTimeoutMs?: number;
+  /**
+   * Close a TCP connection whose message is not complete this long after its first byte arrived,
+   * however many bytes trickle in meanwhile (OpenSIPS `tcp_max_msg_time`): a peer sending a byte
+   * at a time (slowloris) no longer keeps a connection by restarting the idle timer.
+   * @defaultValue 10000
+   */
+  readonly tcpMessageTimeoutMs?: number;
+  /**
+   * Most accepted TCP connections open at once; one more is closed as soon as it is accepted and
+   * logged at debug level (Kamailio/OpenSIPS `tcp_max_connections`). Connections this transport
+   * opens itself, to reach a registered contact, are not counted and never refused.
+   * @defaultValue 2048
+   */
+  readonly tcpMaxConnections?: number;
+  /**
+   * Most accepted TCP connections open at once from one remote IP address, so that one host
+   * cannot take every slot of `tcpMaxConnections`; one more is closed as soon as it is accepted.
+   * Raise it when many TCP phones share one public address behind a NAT.
+   * @defaultValue 512
+   */
+  readonly tcpMaxConnectionsPerIp?: number;
   /**
    * Kernel receive and send buffer of each UDP socket, in bytes (the kernel caps it at
    * `net.core.rmem_max`/`wmem_max`). A REGISTER burst larger than the buffer is dropped by the
@@ -103,6 +125,9 @@ interface ResolvedOptions {
   readonly t2Ms: number;
   readonly timerFMs: number;
   readonly tcpIdleTimeoutMs: number;
+  readonly tcpMessageTimeoutMs: number;
+  readonly tcpMaxConnections: number;
+  readonly tcpMaxConnectionsPerIp: number;
   readonly udpBufferBytes: number;
   readonly onInvalid: ((message: InvalidMessage) => InvalidMessageAction) | undefined;
 }
@@ -138,6 +163,9 @@ function resolveOptions(options: NodeTransportOptions): ResolvedOptions {
     t2Ms: positiveInteger('t2Ms', options.t2Ms, 4000),
     timerFMs: positiveInteger('timerFMs', options.timerFMs, 64 * t1Ms),
     tcpIdleTimeoutMs: positiveInteger('tcpIdleTimeoutMs', options.tcpIdleTimeoutMs, 120_000),
+    tcpMessageTimeoutMs: positiveInteger('tcpMessageTimeoutMs', options.tcpMessageTimeoutMs, 10_000),
+    tcpMaxConnections: positiveInteger('tcpMaxConnections', options.tcpMaxConnections, 2048),
+    tcpMaxConnectionsPerIp: positiveInteger('tcpMaxConnectionsPerIp', options.tcpMaxConnectionsPerIp, 512),
     udpBufferBytes: positiveInteger('udpBufferBytes', options.udpBufferBytes, 4 * 1024 * 1024),
     onInvalid: options.onInvalid,
   });
@@ -182,10 +210,16 @@ class NodeTransportImpl implements NodeTransport {
       logger: options.logger,
       idleTimeoutMs: options.tcpIdleTimeoutMs,
       connectTimeoutMs: options.timerFMs,
+      messageTimeoutMs: options.tcpMessageTimeoutMs,
+      maxConnections: options.tcpMaxConnections,
+      maxConnectionsPerIp: options.tcpMaxConnectionsPerIp,
       maxMessageBytes: options.maxMessageBytes,
       onMessage: (bytes, source) => this.dispatch(bytes, source),
-      onFramingError: (error, source) =>
-        this.refuse({ problem: error === 'too-large' ? 'too-large' : 'malformed', reason: `tcp framing: ${error}`, source, answerable: false }, undefined),
+      onFramingError: (error, source, head) => {
+        const response = head === undefined ? undefined : this.tooLargeResponse(head);
+        const problem = error === 'too-large' ? 'too-large' : 'malformed';
+        return this.decide({ problem, reason: `tcp framing: ${error}`, source, answerable: response !== undefined }, response);
+      },
       onClosed: (connectionId) => {
         this.transactions.connectionLost(connectionId);
         this.flowClosedHandler?.(connectionId);
@@ -239,7 +273,7 @@ class NodeTransportImpl implements NodeTransport {
         const bound = server.address();
         const endpoint: Endpoint = Object.freeze({ protocol: 'tcp', address: address.address, port: typeof bound === 'object' && bound !== null ? bound.port : address.port });
         server.on('error', (error) => this.options.logger.warn({ socket: formatEndpoint(endpoint), error: errorCode(error) }, 'tcp server error'));
-        server.on('connection', (socket) => this.pool.adopt(socket, endpoint));
+        server.on('connection', (socket) => this.pool.accept(socket, endpoint));
         this.servers.push(server);
         this.listening.push(endpoint);
         resolve();
@@ -439,21 +473,30 @@ class NodeTransportImpl implements NodeTransport {
     }
   }
 
-  /** RFC 3261 §21.5.14: answer `513 Message Too Large` when the head of the datagram is readable. */
+  /** RFC 3261 §21.5.7: answer `513 Message Too Large` when the head of the datagram is readable. */
   private refuseOversized(bytes: Buffer, source: Source): void {
     const { maxMessageBytes } = this.options;
     const headEnd = bytes.indexOf('\r\n\r\n');
-    let response: Uint8Array | undefined;
-    if (headEnd >= 0 && headEnd < maxMessageBytes && looksLikeRequest(bytes)) {
-      const head = parseSipMessage(bytes.subarray(0, headEnd + 4), this.parseOptions);
-      const recovered = head.ok ? (head.message.kind === 'request' ? recoveredHead(head.message) : undefined) : head.error.partial;
-      if (recovered !== undefined) response = buildErrorResponse(recovered, 513, 'Message Too Large', this.nextTag());
-    }
+    const response = headEnd >= 0 && headEnd < maxMessageBytes ? this.tooLargeResponse(bytes.subarray(0, headEnd + 4)) : undefined;
     const reason = `${bytes.length} bytes exceed maxMessageBytes ${maxMessageBytes}`;
     this.refuse({ problem: 'too-large', reason, source, answerable: response !== undefined }, response);
   }
 
+  /** `513 Message Too Large` (RFC 3261 §21.5.7) to the request whose complete head is `head`, when it is readable. */
+  private tooLargeResponse(head: Uint8Array): Uint8Array | undefined {
+    if (!looksLikeRequest(head)) return undefined;
+    const parsed = parseSipMessage(head, this.parseOptions);
+    const recovered = parsed.ok ? (parsed.message.kind === 'request' ? recoveredHead(parsed.message) : undefined) : parsed.error.partial;
+    return recovered === undefined ? undefined : buildErrorResponse(recovered, 513, 'Message Too Large', this.nextTag());
+  }
+
   private refuse(message: InvalidMessage, response: Uint8Array | undefined): void {
+    const reply = this.decide(message, response);
+    if (reply !== undefined) this.sendToSource(reply, message.source);
+  }
+
+  /** Log a refused message and ask `onInvalid`: the prepared response to send, or `undefined` to stay silent. */
+  private decide(message: InvalidMessage, response: Uint8Array | undefined): Uint8Array | undefined {
     this.options.logger.debug({ source: formatEndpoint(message.source), problem: message.problem, reason: message.reason }, 'invalid SIP message');
     let action: InvalidMessageAction = response === undefined ? 'drop' : 'reply';
     if (this.options.onInvalid !== undefined) {
@@ -463,7 +506,7 @@ class NodeTransportImpl implements NodeTransport {
         this.options.logger.error({ error }, 'onInvalid callback failed');
       }
     }
-    if (action === 'reply' && response !== undefined) this.sendToSource(response, message.source);
+    return action === 'reply' ? response : undefined;
   }
 
   /** Answer on the path a message came in on (same connection, or the UDP source address). */

@@ -8,6 +8,12 @@ export interface FrameSink {
   message(bytes: Uint8Array): void;
   /** A double-CRLF keep-alive ping (RFC 5626 §3.5.1); answer with a single CRLF pong. */
   ping(): void;
+  /**
+   * The complete head of a message whose `Content-Length` takes it beyond `maxMessageBytes`,
+   * reported just before `push` returns `'too-large'`, so that the request can be answered
+   * `513 Message Too Large` (RFC 3261 §21.5.7). Not called when the head alone is too large.
+   */
+  oversized?(head: Uint8Array): void;
 }
 
 /** Why a stream must be closed: it can no longer be framed. */
@@ -87,6 +93,14 @@ export class StreamFramer {
     this.maxMessageBytes = maxMessageBytes;
   }
 
+  /**
+   * True while bytes of an incomplete message (or keep-alive) are held: the time its sender takes
+   * to finish it is what a message deadline (OpenSIPS `tcp_max_msg_time`) bounds.
+   */
+  get buffering(): boolean {
+    return this.pending !== undefined;
+  }
+
   /** Feed one read. Returns a {@link FramingError} when the stream must be closed. */
   push(chunk: Buffer, sink: FrameSink): FramingError | undefined {
     const bytes = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
@@ -109,6 +123,7 @@ export class StreamFramer {
       }
       const total = headEnd + 4 - offset + bodyLength;
       if (total > this.maxMessageBytes) {
+        if (headEnd + 4 - offset <= this.maxMessageBytes) sink.oversized?.(bytes.subarray(offset, headEnd + 4));
         error = 'too-large';
         break;
       }

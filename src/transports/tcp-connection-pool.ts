@@ -16,9 +16,15 @@ export interface TcpConnection {
 
 interface PooledConnection extends TcpConnection {
   readonly framer: StreamFramer;
+  /** Accepted from a peer (counted against the caps), not connected by {@link TcpConnectionPool.obtain}. */
+  readonly accepted: boolean;
   lastActivityMs: number;
   keepUntilMs: number;
   idleTimer: TimerHandle | undefined;
+  /** The deadline of the message being read, or of the farewell write once closing. */
+  messageTimer: TimerHandle | undefined;
+  /** The stream failed framing: later bytes are discarded until the connection is gone. */
+  closing: boolean;
 }
 
 /** Settings and callbacks of a {@link TcpConnectionPool}. */
@@ -29,11 +35,23 @@ export interface TcpConnectionPoolOptions {
   readonly idleTimeoutMs: number;
   /** Give up connecting after this long. */
   readonly connectTimeoutMs: number;
+  /**
+   * Close a connection whose message is not complete this long after the read that began it,
+   * whatever trickles in meanwhile (OpenSIPS `tcp_max_msg_time`).
+   */
+  readonly messageTimeoutMs: number;
+  /** Most accepted connections open at once (Kamailio/OpenSIPS `tcp_max_connections`). */
+  readonly maxConnections: number;
+  /** Most accepted connections open at once from one remote address. */
+  readonly maxConnectionsPerIp: number;
   readonly maxMessageBytes: number;
   /** A framed SIP message arrived. */
   readonly onMessage: (bytes: Uint8Array, source: Source) => void;
-  /** The stream could not be framed; the pool closes the connection right after. */
-  readonly onFramingError: (error: FramingError, source: Source) => void;
+  /**
+   * The stream could not be framed; `head` is the complete head of a message refused as too large.
+   * Return bytes to write before the connection closes (a `513`), or `undefined` to close at once.
+   */
+  readonly onFramingError: (error: FramingError, source: Source, head: Uint8Array | undefined) => Uint8Array | undefined;
   /** A connection closed (for ending its client transactions). */
   readonly onClosed: (connectionId: string) => void;
 }
@@ -45,7 +63,10 @@ function remoteKey(address: string, port: number): string {
 /**
  * The TCP connections of a transport: framing, CRLF keep-alive pongs (RFC 5626 §3.5.1), reuse of an
  * open connection to the same remote endpoint (RFC 3261 §18.2.2 / §18.1.1), idle closing with the
- * `tcp_persistent_flag` extension ({@link TcpConnectionPool.keep}), and connect on demand.
+ * `tcp_persistent_flag` extension ({@link TcpConnectionPool.keep}), and connect on demand. Accepted
+ * connections are bounded: a global and a per-address cap refuse more at once, and a message must
+ * be complete within `messageTimeoutMs` of its first read, so a peer trickling bytes (slowloris)
+ * cannot hold a connection by merely restarting the idle timer.
  */
 export class TcpConnectionPool {
   private readonly options: TcpConnectionPoolOptions;
@@ -53,6 +74,10 @@ export class TcpConnectionPool {
   private readonly byRemote = new Map<string, PooledConnection>();
   private readonly connecting = new Map<string, Promise<TcpConnection>>();
   private readonly connectingSockets = new Set<Socket>();
+  /** Open accepted connections by remote address, for the per-address cap. */
+  private readonly acceptedByAddress = new Map<string, number>();
+  private accepted = 0;
+  private refused = 0;
   private nextId = 1;
   private closed = false;
 
@@ -60,8 +85,29 @@ export class TcpConnectionPool {
     this.options = options;
   }
 
-  /** Take over a connected socket (accepted by a server, or connected by {@link obtain}). */
-  adopt(socket: Socket, local: Endpoint): TcpConnection | undefined {
+  /**
+   * Take over a socket a server accepted, unless that would exceed `maxConnections` or
+   * `maxConnectionsPerIp`: then it is closed at once and the refusal logged at debug level.
+   */
+  accept(socket: Socket, local: Endpoint): void {
+    const address = socket.remoteAddress;
+    const limit =
+      this.accepted >= this.options.maxConnections
+        ? 'tcpMaxConnections'
+        : address !== undefined && (this.acceptedByAddress.get(address) ?? 0) >= this.options.maxConnectionsPerIp
+          ? 'tcpMaxConnectionsPerIp'
+          : undefined;
+    if (limit === undefined) {
+      this.adopt(socket, local, true);
+      return;
+    }
+    this.refused++;
+    this.options.logger.debug({ remote: address, limit, open: this.accepted, refused: this.refused }, 'tcp connection refused');
+    socket.destroy();
+  }
+
+  /** Take over a connected socket: one a server accepted (counted against the caps), or one {@link obtain} connected. */
+  private adopt(socket: Socket, local: Endpoint, accepted: boolean): TcpConnection | undefined {
     const { remoteAddress, remotePort } = socket;
     if (this.closed || remoteAddress === undefined || remotePort === undefined) {
       socket.destroy();
@@ -73,33 +119,46 @@ export class TcpConnectionPool {
       source,
       socket,
       framer: new StreamFramer(this.options.maxMessageBytes),
+      accepted,
       lastActivityMs: this.options.clock.now(),
       keepUntilMs: 0,
       idleTimer: undefined,
+      messageTimer: undefined,
+      closing: false,
     };
     const key = remoteKey(remoteAddress, remotePort);
     this.byId.set(id, connection);
     this.byRemote.set(key, connection);
+    if (accepted) this.countAccepted(remoteAddress, 1);
     socket.setNoDelay(true);
+    let oversizedHead: Uint8Array | undefined;
     const sink = {
-      message: (bytes: Uint8Array) => this.options.onMessage(bytes, source),
+      message: (bytes: Uint8Array) => {
+        this.endMessageDeadline(connection);
+        this.options.onMessage(bytes, source);
+      },
       ping: () => {
+        this.endMessageDeadline(connection);
         socket.write('\r\n');
+      },
+      oversized: (head: Uint8Array) => {
+        oversizedHead = head;
       },
     };
     socket.on('data', (chunk: Buffer) => {
+      if (connection.closing) return;
       connection.lastActivityMs = this.options.clock.now();
       const error = connection.framer.push(chunk, sink);
-      if (error !== undefined) {
-        this.options.onFramingError(error, source);
-        socket.destroy();
-      }
+      if (error !== undefined) this.closeAfter(connection, this.options.onFramingError(error, source, oversizedHead));
+      else if (connection.framer.buffering) connection.messageTimer ??= this.startMessageDeadline(connection);
     });
     socket.on('error', (error) => this.options.logger.debug({ connection: id, error: errorCode(error) }, 'tcp connection error'));
     socket.on('close', () => {
       connection.idleTimer?.cancel();
+      connection.messageTimer?.cancel();
       this.byId.delete(id);
       if (this.byRemote.get(key) === connection) this.byRemote.delete(key);
+      if (accepted) this.countAccepted(remoteAddress, -1);
       this.options.onClosed(id);
     });
     this.armIdleTimer(connection);
@@ -180,11 +239,49 @@ export class TcpConnectionPool {
       socket.once('connect', () => {
         settle();
         socket.removeAllListeners('error');
-        const connection = this.adopt(socket, { protocol: 'tcp', address: socket.localAddress ?? '', port: socket.localPort ?? 0 });
+        const connection = this.adopt(socket, { protocol: 'tcp', address: socket.localAddress ?? '', port: socket.localPort ?? 0 }, false);
         if (connection === undefined) reject(new TransportError(`cannot connect to ${target}: transport closed`));
         else resolve(connection);
       });
     });
+  }
+
+  private countAccepted(address: string, delta: 1 | -1): void {
+    this.accepted += delta;
+    const count = (this.acceptedByAddress.get(address) ?? 0) + delta;
+    if (count > 0) this.acceptedByAddress.set(address, count);
+    else this.acceptedByAddress.delete(address);
+  }
+
+  /** The deadline of a message begun by the latest read: close the connection when it passes. */
+  private startMessageDeadline(connection: PooledConnection): TimerHandle {
+    return this.options.clock.setTimer(this.options.messageTimeoutMs, () => {
+      this.options.logger.debug({ connection: connection.source.connectionId, timeoutMs: this.options.messageTimeoutMs }, 'closing tcp connection: message not complete in time');
+      connection.socket.destroy();
+    });
+  }
+
+  private endMessageDeadline(connection: PooledConnection): void {
+    connection.messageTimer?.cancel();
+    connection.messageTimer = undefined;
+  }
+
+  /**
+   * Close a connection that can no longer be framed: at once, or after writing `farewell` and
+   * half-closing. Bytes still arriving are read and discarded (closing with unread bytes would
+   * reset the connection and could destroy the farewell before the peer reads it); a peer that
+   * does not close its side in `messageTimeoutMs` is cut off.
+   */
+  private closeAfter(connection: PooledConnection, farewell: Uint8Array | undefined): void {
+    const { socket } = connection;
+    connection.closing = true;
+    this.endMessageDeadline(connection);
+    if (farewell === undefined) {
+      socket.destroy();
+      return;
+    }
+    socket.end(farewell);
+    connection.messageTimer = this.options.clock.setTimer(this.options.messageTimeoutMs, () => socket.destroy());
   }
 
   private armIdleTimer(connection: PooledConnection): void {
