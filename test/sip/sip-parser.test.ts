@@ -227,10 +227,10 @@ describe('parseSipMessage: rejections carry what a 400 needs', () => {
     if (!r.ok) expect(r.error.partial?.via).toEqual(['SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa;rport']);
   });
 
-  it('treats out-of-range Expires and Max-Forwards as absent (RFC 4475 §3.1.2.4)', () => {
-    const m = ok(parseSipMessage(reg(['Expires: 99999999999', 'Max-Forwards: 300'])));
-    expect(m.expires).toBeUndefined();
-    expect(m.maxForwards).toBeUndefined();
+  it('treats an out-of-range Expires as absent and rejects a Max-Forwards above 255 (RFC 4475 §3.1.2.4, RFC 3261 §20.22)', () => {
+    expect(ok(parseSipMessage(reg(['Expires: 99999999999', 'Max-Forwards: 70']))).expires).toBeUndefined();
+    const r = parseSipMessage(reg(['Max-Forwards: 300']));
+    expect(!r.ok && r.error.reason).toBe('bad-max-forwards');
   });
 });
 
