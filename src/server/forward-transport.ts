@@ -1,0 +1,110 @@
+import { isIP } from 'node:net';
+import type { Logger } from '../ports/logger';
+import type { Endpoint, Transport, TransportProtocol } from '../ports/transport';
+import { hopUriOf } from '../proxy/hop-uri';
+import { nextHopOf } from '../proxy/next-hop';
+import { forwardRequest, type ForwardPlan, type ForwardTarget } from '../proxy/stateless-proxy';
+import type { SipRequest } from '../sip/message';
+import type { ForwardChanges } from '../sip/serialize';
+import { bracketHost, formatEndpoint, unbracket } from '../sip/socket-address';
+import { parseUri } from '../sip/uri';
+
+/**
+ * RFC 3261 §18.1.1: with the path MTU unknown, a request larger than this many bytes must go over
+ * a congestion-controlled transport (TCP).
+ */
+export const UNKNOWN_MTU_LIMIT_BYTES = 1300;
+
+/**
+ * The largest SIP message one UDP datagram carries to `address` (RFC 3261 §18.1.1: 65,535 bytes
+ * including the IP and UDP headers): 65,507 bytes over IPv4, 65,527 over IPv6, whose payload
+ * length leaves out its own header. A larger send fails with `EMSGSIZE`.
+ */
+export function maxDatagramBytes(address: string): number {
+  return isIP(unbracket(address)) === 6 ? 65_527 : 65_507;
+}
+
+/** What {@link sendForward} did with a request. */
+export type ForwardOutcome =
+  /** Handed to the transport towards `destination`. */
+  | { readonly kind: 'sent'; readonly destination: Endpoint }
+  /** No next hop resolves: nothing was sent (the server answers 480). */
+  | { readonly kind: 'unroutable' }
+  /**
+   * `bytes` exceed a UDP datagram to `destination` and TCP was not allowed or failed: nothing was
+   * sent (the server answers `513 Message Too Large`, RFC 3261 §21.5.14).
+   */
+  | { readonly kind: 'too-large'; readonly destination: Endpoint; readonly bytes: number }
+  /** The transport refused the send: a 503 from the next hop (RFC 3261 §16.9). */
+  | { readonly kind: 'failed'; readonly destination: Endpoint; readonly error: unknown };
+
+/** Where {@link sendForward} sends, and where it says why a TCP attempt was given up. */
+export interface ForwardSender {
+  readonly transport: Transport;
+  readonly logger: Logger;
+}
+
+/** The local socket a request leaves from over `protocol`, named in its Via (the first socket when none is). */
+function localFor(locals: readonly Endpoint[], protocol: TransportProtocol): Endpoint | undefined {
+  return locals.find((l) => l.protocol === protocol) ?? locals[0];
+}
+
+/**
+ * Whether `target` may be reached over TCP instead of UDP: its hop URI names no `transport`
+ * (RFC 3263 §4.1: an explicit one is the only one to use), and the hop is the URI the request is
+ * addressed to or routed through, not a `destination` pinned without a route, which is the NAT
+ * `received` address a binding registered from (a UDP mapping that takes no TCP) or a next hop the
+ * host chose with its transport.
+ */
+function tcpAllowed(target: ForwardTarget): boolean {
+  const pinned = target.destination !== undefined && (target.route === undefined || target.route.length === 0);
+  return !pinned && parseUri(hopUriOf(target))?.params.transport === undefined;
+}
+
+/** The same hop, as a URI that names `protocol` (an address: nothing left to resolve). */
+function pinnedTo(target: ForwardTarget, hop: Endpoint, protocol: TransportProtocol): ForwardTarget {
+  return { ...target, destination: `sip:${bracketHost(hop.address)}:${hop.port};transport=${protocol}` };
+}
+
+async function sent(sender: ForwardSender, plan: ForwardPlan): Promise<ForwardOutcome> {
+  try {
+    await sender.transport.send(plan.data, plan.destination);
+  } catch (error) {
+    return { kind: 'failed', destination: plan.destination, error };
+  }
+  return { kind: 'sent', destination: plan.destination };
+}
+
+/**
+ * Forward `request` statelessly to `target` ({@link forwardRequest}) over the transport RFC 3261
+ * §18.1.1 asks for, with a top Via naming that transport and its local socket. A request for a
+ * UDP hop larger than 1300 bytes ({@link UNKNOWN_MTU_LIMIT_BYTES}, the path MTU being unknown) goes
+ * over TCP to the same address and port when the target allows it (`transport` not given, not a
+ * NAT `received` address) and a TCP socket is listening to be named in the Via; the branch stays
+ * the same. When TCP is not allowed or the connection fails, the request goes over UDP if it fits
+ * one datagram ({@link maxDatagramBytes}), else nothing is sent and the outcome is `too-large`.
+ * Never rejects: a transport error is the `failed` outcome.
+ *
+ * @param replaceHeaders - header values to rewrite (the proxy's consumed credentials).
+ */
+export async function sendForward(
+  sender: ForwardSender, request: SipRequest, target: ForwardTarget, replaceHeaders?: ForwardChanges['replaceHeaders'],
+): Promise<ForwardOutcome> {
+  const hop = await nextHopOf(hopUriOf(target));
+  if (hop === undefined) return { kind: 'unroutable' };
+  const locals = sender.transport.endpoints();
+  const local = localFor(locals, hop.protocol);
+  const plan = local === undefined ? undefined : await forwardRequest(request, pinnedTo(target, hop, hop.protocol), local, replaceHeaders);
+  if (plan === undefined) return { kind: 'unroutable' };
+  const bytes = plan.data.length;
+  if (hop.protocol !== 'udp' || bytes <= UNKNOWN_MTU_LIMIT_BYTES) return sent(sender, plan);
+  const tcpLocal = locals.find((l) => l.protocol === 'tcp');
+  if (tcpLocal !== undefined && tcpAllowed(target)) {
+    const overTcp = await forwardRequest(request, pinnedTo(target, hop, 'tcp'), tcpLocal, replaceHeaders);
+    const outcome = overTcp === undefined ? undefined : await sent(sender, overTcp);
+    if (outcome?.kind === 'sent') return outcome;
+    const error = outcome?.kind === 'failed' ? outcome.error : undefined;
+    sender.logger.debug({ err: error, destination: formatEndpoint(hop), bytes }, 'forwarding over tcp failed');
+  }
+  return bytes <= maxDatagramBytes(hop.address) ? sent(sender, plan) : { kind: 'too-large', destination: hop, bytes };
+}
