@@ -6,7 +6,7 @@ import type { SaveOptions } from '../registrar/save-options';
 import { parseSaveFlags } from '../registrar/parse-save-flags';
 import { parseLookupFlags } from '../registrar/parse-lookup-flags';
 import { createNodeTransport } from '../transports/node-transport';
-import type { NodeTransport } from '../transports/node-transport';
+import type { NodeTransport, NodeTransportOptions } from '../transports/node-transport';
 import { ConfigError, TransportError } from '../errors/sdk-error';
 import { parseListenAddress } from '../transports/listen-address';
 import { CliUsageError } from './cli-usage-error';
@@ -41,6 +41,14 @@ export const REGISTRAR_MODULE_FLAGS: readonly (FlagSpec & { readonly option: key
   { name: 'purge-interval', kind: 'int', option: 'purgeIntervalMs', help: "how often expired bindings are removed, ms; usrloc's timer_interval (registrar 10000, mid-registrar 1000)" },
 ];
 
+/** Node transport options as flags: kebab-case name → option key. */
+export const TRANSPORT_FLAGS: readonly (FlagSpec & { readonly option: keyof NodeTransportOptions })[] = [
+  { name: 'max-message-bytes', kind: 'int', option: 'maxMessageBytes', help: 'largest SIP message accepted; a larger one gets 513 (65536)' },
+  { name: 'tcp-message-timeout', kind: 'int', option: 'tcpMessageTimeoutMs', help: "close a TCP connection whose message is not complete this long after its first byte, ms; OpenSIPS tcp_max_msg_time (10000)" },
+  { name: 'tcp-max-connections', kind: 'int', option: 'tcpMaxConnections', help: 'most accepted TCP connections open at once; more are closed at once; tcp_max_connections (2048)' },
+  { name: 'tcp-max-connections-per-ip', kind: 'int', option: 'tcpMaxConnectionsPerIp', help: 'most accepted TCP connections open at once from one IP address (512)' },
+];
+
 /** Flags of every server command: sockets, store, script flags, logging. */
 export const SERVER_FLAGS: readonly FlagSpec[] = [
   { name: 'listen', kind: 'string', repeatable: true, help: 'udp:IP:PORT or tcp:IP:PORT, repeatable (udp:127.0.0.1:5060)' },
@@ -52,7 +60,7 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
   { name: 'save-flags', kind: 'string', help: "OpenSIPS save() flags, e.g. 'c5f' or 'max-contacts=5,force-registration'; Path (RFC 3327): p0/p1/p2 off/lazy/strict, v received (path-off, path-lazy, path-strict, path-received)" },
   { name: 'lookup-flags', kind: 'string', help: "OpenSIPS lookup() flags, e.g. 'm' or 'method-filtering'" },
   { name: 'tcp-persistent-flag', kind: 'bool', help: 'keep TCP connections open while their binding lives, 0/1 (0)' },
-  { name: 'max-message-bytes', kind: 'int', help: 'largest SIP message accepted (65536)' },
+  ...TRANSPORT_FLAGS,
   { name: 'log-level', kind: 'string', help: `${LOG_LEVELS.join(' | ')} (info)` },
 ];
 
@@ -125,17 +133,26 @@ const BIND_ERRORS: Readonly<Record<string, string>> = {
   EADDRNOTAVAIL: 'address not available on this host',
 };
 
+/** A transport {@link ConfigError} as a usage error prefixed by the flag of the option it names. */
+function transportUsageError(error: ConfigError): CliUsageError {
+  const flag = TRANSPORT_FLAGS.find((f) => error.message.startsWith(`${f.option} `));
+  return new CliUsageError(flag === undefined ? error.message : `--${flag.name}: ${error.message}`);
+}
+
 /**
- * The Node transport on the `--listen` sockets, opened before any store so that a bad flag or a
- * port in use leaves nothing behind. Bad options are usage errors; a socket that cannot be bound
- * a {@link CliRuntimeError} such as `--listen udp:127.0.0.1:5060: address already in use`.
+ * The Node transport on the `--listen` sockets with the {@link TRANSPORT_FLAGS}, opened before any
+ * store so that a bad flag or a port in use leaves nothing behind. Bad options are usage errors
+ * naming the flag; a socket that cannot be bound a {@link CliRuntimeError} such as
+ * `--listen udp:127.0.0.1:5060: address already in use`.
  */
 export async function listenFrom(values: FlagValues, logger: Logger): Promise<NodeTransport> {
   const listen = listenFlags(values);
+  const options: Record<string, unknown> = {};
+  for (const f of TRANSPORT_FLAGS) options[f.option] = flagValue<number>(values, f.name);
   try {
-    return await createNodeTransport({ listen, logger, maxMessageBytes: flagValue<number>(values, 'max-message-bytes') });
+    return await createNodeTransport({ ...options, listen, logger });
   } catch (e) {
-    if (e instanceof ConfigError) throw new CliUsageError(e.message);
+    if (e instanceof ConfigError) throw transportUsageError(e);
     const bind = e instanceof TransportError ? /^cannot listen on (.+): (\w+)$/.exec(e.message) : null;
     if (bind !== null) throw new CliRuntimeError(`--listen ${bind[1]}: ${BIND_ERRORS[bind[2]] ?? bind[2]}`, { cause: e });
     throw e;
