@@ -3,6 +3,7 @@ import type { Endpoint } from '../ports/transport';
 import type { SipRequest, SipResponse } from '../sip/message';
 import { serializeMessage, serializeRequest } from '../sip/serialize';
 import type { ForwardChanges } from '../sip/serialize';
+import { hopUriOf } from './hop-uri';
 import { nextHopOf } from './next-hop';
 import { bracketHost, unbracket } from '../sip/socket-address';
 
@@ -43,7 +44,7 @@ export async function forwardRequest(
   request: SipRequest, target: ForwardTarget, local: Endpoint, replaceHeaders?: ForwardChanges['replaceHeaders'],
 ): Promise<ForwardPlan | undefined> {
   const route = target.route ?? [];
-  const hop = await nextHopOf(target.destination ?? route[0] ?? target.uri);
+  const hop = await nextHopOf(hopUriOf(target));
   if (hop === undefined) return undefined;
   const via = `SIP/2.0/${local.protocol.toUpperCase()} ${bracketHost(local.address)}:${local.port};branch=${statelessBranch(request, target.uri)};rport`;
   const data = serializeRequest(request, {

@@ -1,12 +1,12 @@
 import type { Logger } from '../ports/logger';
 import { silentLogger } from '../ports/logger';
-import type { Endpoint, Source, Transport } from '../ports/transport';
+import type { Source, Transport } from '../ports/transport';
 import type { SipRequest, SipResponse } from '../sip/message';
 import { buildResponse } from '../sip/response';
 import type { Registrar } from '../registrar/registrar';
 import type { SaveOptions } from '../registrar/save-options';
 import type { LookupOptions } from '../registrar/lookup-options';
-import { forwardRequest, relayResponse } from '../proxy/stateless-proxy';
+import { relayResponse } from '../proxy/stateless-proxy';
 import type { ForwardTarget } from '../proxy/stateless-proxy';
 import type { LookupResult, PushPendingTarget } from '../registrar/select-targets';
 import type { MaybePromise } from '../ports/location-store';
@@ -21,6 +21,7 @@ import { regError } from '../errors/reg-error';
 import { buildErrorReply } from '../registrar/reply';
 import type { ProxyAuthOptions } from './proxy-auth';
 import { createProxyAuthorizer } from './proxy-auth';
+import { sendForward } from './forward-transport';
 
 /** The first of `promises` to settle with a value, or undefined when all settle without one. */
 function firstDefined<T>(promises: readonly Promise<T | undefined>[]): Promise<T | undefined> {
@@ -118,10 +119,6 @@ function hasUser(uri: string): boolean {
   return at > colon && colon >= 0;
 }
 
-function localFor(locals: readonly Endpoint[], protocol: Endpoint['protocol']): Endpoint | undefined {
-  return locals.find((l) => l.protocol === protocol) ?? locals[0];
-}
-
 /**
  * The registrar server people run (`npx sipreg registrar`), also usable as a library:
  * REGISTERs go to {@link Registrar.save} and are answered; OPTIONS to the server itself get 200;
@@ -164,28 +161,29 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
   /** A failed authentication from `source` counts towards its ban. */
   const authFailed = (source: Source): void => guard?.authFailed(source.address);
 
+  const sender = { transport, logger };
+
   /**
    * `forwardedCredentials`: the `Proxy-Authorization` values left after proxy authentication
-   * consumed ours; undefined when it did not run (the request goes on unchanged).
+   * consumed ours; undefined when it did not run (the request goes on unchanged). The transport
+   * is the one RFC 3261 §18.1.1 asks for ({@link sendForward}): TCP for a request over 1300 bytes
+   * when the target allows it, 513 when it does not fit a UDP datagram and TCP is not possible.
    */
   const forward = async (request: SipRequest, source: Source, target: ForwardTarget, forwardedCredentials?: readonly string[]): Promise<void> => {
-    const local = localFor(transport.endpoints(), source.local.protocol);
     const consumed = forwardedCredentials === undefined ? undefined : [['Proxy-Authorization', forwardedCredentials] as const];
-    const plan = local === undefined ? undefined : await forwardRequest(request, target, local, consumed);
-    if (plan === undefined) {
-      if (request.method !== 'ACK') await reply(request, source, 480, 'Temporarily Unavailable');
+    const outcome = await sendForward(sender, request, target, consumed);
+    if (outcome.kind === 'sent') {
+      counters.forwarded++;
+      requestLog.forwarded(request, source, outcome.destination);
       return;
     }
-    try {
-      await transport.send(plan.data, plan.destination);
-    } catch (e) {
-      // RFC 3261 §16.9: a transport error towards the next hop counts as a 503 from it.
-      logger.warn({ err: e, destination: plan.destination }, 'forwarding failed');
-      if (request.method !== 'ACK') await reply(request, source, 503, 'Service Unavailable');
-      return;
-    }
-    counters.forwarded++;
-    requestLog.forwarded(request, source, plan.destination);
+    if (outcome.kind === 'failed') logger.warn({ err: outcome.error, destination: outcome.destination }, 'forwarding failed');
+    if (outcome.kind === 'too-large') logger.warn({ destination: outcome.destination, bytes: outcome.bytes }, 'forwarding failed: too large for a udp datagram, no tcp');
+    if (request.method === 'ACK') return;
+    if (outcome.kind === 'unroutable') return reply(request, source, 480, 'Temporarily Unavailable');
+    if (outcome.kind === 'too-large') return reply(request, source, 513, 'Message Too Large');
+    // RFC 3261 §16.9: a transport error towards the next hop counts as a 503 from it.
+    return reply(request, source, 503, 'Service Unavailable');
   };
 
   const answerRegister = (result: RegisterAnswer, request: SipRequest, source: Source): Promise<void> | undefined => {
