@@ -16,8 +16,6 @@ export interface TcpConnection {
 
 interface PooledConnection extends TcpConnection {
   readonly framer: StreamFramer;
-  /** Accepted from a peer (counted against the caps), not connected by {@link TcpConnectionPool.obtain}. */
-  readonly accepted: boolean;
   lastActivityMs: number;
   keepUntilMs: number;
   idleTimer: TimerHandle | undefined;
@@ -76,7 +74,7 @@ export class TcpConnectionPool {
   private readonly connectingSockets = new Set<Socket>();
   /** Open accepted connections by remote address, for the per-address cap. */
   private readonly acceptedByAddress = new Map<string, number>();
-  private accepted = 0;
+  private acceptedOpen = 0;
   private refused = 0;
   private nextId = 1;
   private closed = false;
@@ -92,7 +90,7 @@ export class TcpConnectionPool {
   accept(socket: Socket, local: Endpoint): void {
     const address = socket.remoteAddress;
     const limit =
-      this.accepted >= this.options.maxConnections
+      this.acceptedOpen >= this.options.maxConnections
         ? 'tcpMaxConnections'
         : address !== undefined && (this.acceptedByAddress.get(address) ?? 0) >= this.options.maxConnectionsPerIp
           ? 'tcpMaxConnectionsPerIp'
@@ -102,7 +100,7 @@ export class TcpConnectionPool {
       return;
     }
     this.refused++;
-    this.options.logger.debug({ remote: address, limit, open: this.accepted, refused: this.refused }, 'tcp connection refused');
+    this.options.logger.debug({ remote: address, limit, open: this.acceptedOpen, refused: this.refused }, 'tcp connection refused');
     socket.destroy();
   }
 
@@ -119,7 +117,6 @@ export class TcpConnectionPool {
       source,
       socket,
       framer: new StreamFramer(this.options.maxMessageBytes),
-      accepted,
       lastActivityMs: this.options.clock.now(),
       keepUntilMs: 0,
       idleTimer: undefined,
@@ -247,7 +244,7 @@ export class TcpConnectionPool {
   }
 
   private countAccepted(address: string, delta: 1 | -1): void {
-    this.accepted += delta;
+    this.acceptedOpen += delta;
     const count = (this.acceptedByAddress.get(address) ?? 0) + delta;
     if (count > 0) this.acceptedByAddress.set(address, count);
     else this.acceptedByAddress.delete(address);
