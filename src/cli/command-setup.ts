@@ -47,6 +47,7 @@ export const TRANSPORT_FLAGS: readonly (FlagSpec & { readonly option: keyof Node
   { name: 'tcp-message-timeout', kind: 'int', option: 'tcpMessageTimeoutMs', help: "close a TCP connection whose message is not complete this long after its first byte, ms; OpenSIPS tcp_max_msg_time (10000)" },
   { name: 'tcp-max-connections', kind: 'int', option: 'tcpMaxConnections', help: 'most accepted TCP connections open at once; more are closed at once; tcp_max_connections (2048)' },
   { name: 'tcp-max-connections-per-ip', kind: 'int', option: 'tcpMaxConnectionsPerIp', help: 'most accepted TCP connections open at once from one IP address (512)' },
+  { name: 'via-maddr', kind: 'bool', option: 'viaMaddr', help: "send UDP responses to the top Via's maddr (RFC 3261 §18.2.2), 0/1 (0)" },
 ];
 
 /** Flags of every server command: sockets, store, script flags, logging. */
@@ -148,7 +149,7 @@ function transportUsageError(error: ConfigError): CliUsageError {
 export async function listenFrom(values: FlagValues, logger: Logger): Promise<NodeTransport> {
   const listen = listenFlags(values);
   const options: Record<string, unknown> = {};
-  for (const f of TRANSPORT_FLAGS) options[f.option] = flagValue<number>(values, f.name);
+  for (const f of TRANSPORT_FLAGS) options[f.option] = flagValue(values, f.name);
   try {
     return await createNodeTransport({ ...options, listen, logger });
   } catch (e) {

@@ -41,7 +41,7 @@ function copyable(value: string | undefined): value is string {
 /**
  * Build an error response from the header values recovered from a request that could not be
  * parsed (RFC 3261 §8.2.6.2: copy Via, From, To, Call-ID and CSeq; add a To tag). Used for
- * `400 Bad Request` to a malformed request and `513 Message Too Large` (§21.5.14).
+ * `400 Bad Request` to a malformed request and `513 Message Too Large` (§21.5.7).
  *
  * A request lacking From, To, Call-ID or CSeq (§8.1.1) is still answered when it has a Via,
  * which is all a response needs to be routed back (§18.2.2): the header it lacks is left out of

@@ -26,8 +26,8 @@ export interface InvalidMessage {
   readonly reason: string;
   readonly source: Source;
   /**
-   * True when the message was a request whose Via, From, To, Call-ID and CSeq could be recovered,
-   * so an error response (400, or 513 for `too-large`) is ready to be sent.
+   * True when the message was a request with a Via that could be recovered (the headers it lacks
+   * are left out of the response), so an error response (400, or 513 for `too-large`) is ready to be sent.
    */
   readonly answerable: boolean;
 }
@@ -106,6 +106,12 @@ export interface NodeTransportOptions {
    * handler error: those are logged.
    */
   readonly onInvalid?: (message: InvalidMessage) => InvalidMessageAction;
+  /**
+   * Send UDP responses to the top Via's `maddr` (RFC 3261 §18.2.2); off, as in Kamailio and
+   * OpenSIPS, since any sender could name a third party there. See {@link responseDestination}.
+   * @defaultValue false
+   */
+  readonly viaMaddr?: boolean;
 }
 
 /** The UDP/TCP {@link Transport} returned by {@link createNodeTransport}. */
@@ -130,6 +136,7 @@ interface ResolvedOptions {
   readonly tcpMaxConnectionsPerIp: number;
   readonly udpBufferBytes: number;
   readonly onInvalid: ((message: InvalidMessage) => InvalidMessageAction) | undefined;
+  readonly viaMaddr: boolean;
 }
 
 interface UdpListener {
@@ -168,6 +175,7 @@ function resolveOptions(options: NodeTransportOptions): ResolvedOptions {
     tcpMaxConnectionsPerIp: positiveInteger('tcpMaxConnectionsPerIp', options.tcpMaxConnectionsPerIp, 512),
     udpBufferBytes: positiveInteger('udpBufferBytes', options.udpBufferBytes, 4 * 1024 * 1024),
     onInvalid: options.onInvalid,
+    viaMaddr: options.viaMaddr ?? false,
   });
 }
 
@@ -300,12 +308,12 @@ class NodeTransportImpl implements NodeTransport {
   async sendResponse(data: Uint8Array, request: SipRequest, source: Source): Promise<void> {
     this.assertOpen();
     if (source.protocol === 'udp') {
-      const destination = responseDestination(request, source);
+      const destination = responseDestination(request, source, this.options);
       return this.replyUdp(data, destination.address, destination.port, source.local);
     }
     if (source.protocol !== 'tcp') throw unsupported(source.protocol);
     const open = source.connectionId === undefined ? undefined : this.pool.get(source.connectionId);
-    return this.pool.write(open ?? (await this.pool.obtain(responseDestination(request, source))), data);
+    return this.pool.write(open ?? (await this.pool.obtain(responseDestination(request, source, this.options))), data);
   }
 
   async send(data: Uint8Array, destination: Endpoint): Promise<void> {

@@ -9,6 +9,7 @@ export type { InvalidMessage, InvalidMessageAction, InvalidMessageProblem, NodeT
 export { formatEndpoint, parseListenAddress } from './listen-address';
 export type { ListenAddress, NodeListenProtocol } from './listen-address';
 export { responseDestination } from './response-destination';
+export type { ResponseDestinationOptions } from './response-destination';
 export { stampReceived } from './stamp-received';
 export type { Endpoint, RequestHandler, ResponseHandler, Source, TransactionOutcome, Transport } from '../ports/transport';
 export { SdkError, ConfigError, StoreError, TransportError } from '../errors/sdk-error';

@@ -1,6 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 
 import { buildRegister, buildRequest } from '../../src/testing/message-builders';
+import { eventually } from '../helpers/eventually';
 import { freePort } from '../helpers/free-port';
 import type { ManagedProcess } from '../helpers/spawn-managed';
 import { startSipreg } from '../helpers/start-sipreg';
@@ -30,10 +31,10 @@ describe('sipreg registrar: no reflection through maddr', () => {
     await Promise.all(sockets.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   });
 
-  /** The registrar, a phone on 127.0.0.1, a caller, and a bystander on 127.0.0.2 at the phone's port. */
-  async function scene() {
+  /** The registrar (with `args`), a phone on 127.0.0.1, a caller, and a bystander on 127.0.0.2 at the phone's port. */
+  async function scene(args: readonly string[] = []) {
     const port = await freePort();
-    server = await startSipreg({ port });
+    server = await startSipreg({ port, extraArgs: args });
     const context = (): string => server?.output() ?? '';
     const phone = await UdpSipPeer.open({ context });
     const caller = await UdpSipPeer.open({ user: 'bob', context });
@@ -49,6 +50,13 @@ describe('sipreg registrar: no reflection through maddr', () => {
     expect((await phone.request(register, port)).status).toBe(200);
     // The 200 is the one send of the transaction to its one destination: it reached the source.
     expect(third.received).toEqual([]);
+  }, 60_000);
+
+  it('--via-maddr 1 answers at the Via maddr (RFC 3261 §18.2.2)', async () => {
+    const { port, phone, third } = await scene(['--via-maddr', '1']);
+    const register = buildRegister({ aor: 'sip:alice@example.com', via: { port: phone.port } }).replace(';branch=', ';maddr=127.0.0.2;branch=');
+    phone.send(register, port);
+    await eventually(() => third.received.find((d) => d.toString('latin1').startsWith('SIP/2.0 200 ')), 'the 200 at the Via maddr', 5_000, () => server?.output() ?? '');
   }, 60_000);
 
   it('forwards a request for the AOR to the source of the REGISTER, not to the Contact maddr', async () => {

@@ -208,8 +208,8 @@ describe('response routing (RFC 3261 §18.2, RFC 3581)', () => {
     expect(seen.requests[0].via[0].raw).toMatch(/;received=127\.0\.0\.1$/);
   });
 
-  it('honours maddr in the top Via', async () => {
-    const t = await transport();
+  it('honours maddr in the top Via with viaMaddr', async () => {
+    const t = await transport({ viaMaddr: true });
     answering(t);
     const sender = await peerUdp();
     const listener = await peerUdp();
