@@ -7,19 +7,18 @@ import type { CommitOutcome, LocationStore, MaybePromise } from '../ports/locati
 import type { TimerHandle } from '../ports/clock';
 import type { SipRequest } from '../sip/message';
 import { parseUri } from '../sip/uri';
-import { formatEndpoint, unbracket } from '../sip/socket-address';
-import type { Endpoint } from '../ports/transport';
+import { unbracket } from '../sip/socket-address';
 import { ConfigError, StoreError } from '../errors/sdk-error';
 import type { RegError } from '../errors/reg-error';
 import { regError } from '../errors/reg-error';
 import type { BindingChange } from './binding-change';
 import { asAorUri, plainQueryEnd, queryAor, schemeLength, toAor } from './aor';
-import { sameList } from './same-list';
 import { hasSipScheme } from './has-sip-scheme';
 import type { AorRules } from './aor';
 import { allOf, andThen, rethrow } from './maybe-promise';
 import { planSave } from './plan-save';
-import type { Interner, SaveContext, SavePlan } from './plan-save';
+import type { SaveContext, SavePlan } from './plan-save';
+import { lruInterner } from './lru-interner';
 import type { RegistrarEvents } from './registrar-events';
 import type { RegistrarOptions, ResolvedRegistrarOptions } from './registrar-options';
 import { resolveRegistrarOptions, storeRetryAfterSec } from './registrar-options';
@@ -135,50 +134,6 @@ const uriOf = (request: SipRequest | string): string => (typeof request === 'str
 const methodOf = (request: SipRequest | string): string => (typeof request === 'string' ? 'INVITE' : request.method);
 
 /**
- * An {@link Interner} over two bounded LRU caches, with the last value of each kept in front
- * (a fleet of one phone model hits it without building a cache key), and the socket strings of
- * the transport's endpoint objects, formatted once each.
- */
-function lruInterner(max: number): Interner {
-  const agents = new LRUCache<string, string>({ max });
-  const methods = new LRUCache<string, readonly string[]>({ max });
-  const sockets = new WeakMap<Endpoint, string>();
-  let lastAgent = '';
-  let lastMethods: readonly string[] = [];
-  return {
-    socket(local) {
-      let s = sockets.get(local);
-      if (s === undefined) {
-        s = formatEndpoint(local);
-        sockets.set(local, s);
-      }
-      return s;
-    },
-    userAgent(value) {
-      if (value === lastAgent) return lastAgent;
-      let hit = agents.get(value);
-      if (hit === undefined) {
-        hit = value;
-        agents.set(value, value);
-      }
-      lastAgent = hit;
-      return hit;
-    },
-    methods(value) {
-      if (sameList(value, lastMethods)) return lastMethods;
-      const key = value.join(',');
-      let hit = methods.get(key);
-      if (hit === undefined) {
-        hit = Object.freeze(value.slice());
-        methods.set(key, hit);
-      }
-      lastMethods = hit;
-      return hit;
-    },
-  };
-}
-
-/**
  * The registrar (RFC 3261 §10.3; the OpenSIPS registrar module): `save` processes a REGISTER,
  * `lookup` finds where to send a request, `remove` and the `is*Registered` queries inspect and
  * edit the location. Create it with {@link createRegistrar}.
@@ -194,7 +149,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   private readonly queryAorRules: AorRules;
   /** Ping round trips by `aor\ncontact`; created by the first {@link recordLatency} (it allocates its 100,000 slots up front). */
   private latency: LRUCache<string, number> | undefined;
-  private readonly interner = lruInterner(10_000);
+  private readonly interner = lruInterner();
   private accepted = 0;
   private rejected = 0;
   private closed = false;
