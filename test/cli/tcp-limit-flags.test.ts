@@ -2,13 +2,12 @@
  * The TCP bounds of issue 23 as CLI flags: `--tcp-message-timeout`, `--tcp-max-connections` and
  * `--tcp-max-connections-per-ip` reach the transport of a running registrar, on real sockets.
  */
-import { connect } from 'node:net';
-import { IdSequence, buildRegister } from '../../src/testing/message-builders';
+import { IdSequence } from '../../src/testing/message-builders';
 import { freePort } from '../helpers/free-port';
 import { runToExit } from '../helpers/run-to-exit';
 import type { ManagedProcess } from '../helpers/spawn-managed';
 import { startCliCommand } from '../helpers/start-sipreg';
-import { waitUntil, wrapTcp, type TcpPeer } from '../transports/net-peers';
+import { registersOverTcp, tcpPeer, waitUntil, type TcpPeer } from '../transports/net-peers';
 
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 const ids = new IdSequence('cli-tcp-limits');
@@ -22,21 +21,13 @@ afterAll(async () => {
 });
 
 async function peerFrom(localAddress: string): Promise<TcpPeer> {
-  const socket = connect({ host: '127.0.0.1', port, localAddress });
-  const peer = wrapTcp(socket);
+  const peer = await tcpPeer(port, localAddress);
   peers.push(peer);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('error', reject);
-  });
   return peer;
 }
 
-async function registers(peer: TcpPeer): Promise<void> {
-  const before = (peer.text().match(/SIP\/2\.0 200 OK/g) ?? []).length;
-  await peer.write(buildRegister({ aor: 'sip:alice@example.com', contacts: [`sip:alice@${peer.socket.localAddress}:${peer.socket.localPort};transport=tcp`], via: { transport: 'TCP' }, ids }));
-  await peer.waitFor('SIP/2.0 200 OK', before + 1);
-}
+const registers = (peer: TcpPeer): Promise<void> =>
+  registersOverTcp(peer, ids, [`sip:alice@${peer.socket.localAddress}:${peer.socket.localPort};transport=tcp`]);
 
 describe('sipreg registrar TCP limit flags', () => {
   it('lists the flags in --help and refuses a bad value naming the flag (exit 2)', async () => {

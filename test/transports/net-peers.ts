@@ -7,6 +7,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '../../src/ports/logger';
 import type { SipRequest } from '../../src/sip/message';
 import { buildErrorResponse, recoveredHead } from '../../src/transports/error-response';
+import { buildRegister, type IdSequence } from '../../src/testing/message-builders';
 
 /** Poll `condition` every 5 ms, at most `limit` times; throws when it never holds. */
 export async function waitUntil(condition: () => boolean, what = 'condition', limit = 400): Promise<void> {
@@ -88,13 +89,22 @@ export function wrapTcp(socket: Socket): TcpPeer {
   };
 }
 
-export async function tcpPeer(port: number): Promise<TcpPeer> {
-  const socket = connect({ host: '127.0.0.1', port });
+/** A {@link TcpPeer} connected to 127.0.0.1:`port` from `localAddress` (any 127/8 address is loopback on Linux). */
+export async function tcpPeer(port: number, localAddress = '127.0.0.1', allowHalfOpen = false): Promise<TcpPeer> {
+  const socket = connect({ host: '127.0.0.1', port, localAddress, allowHalfOpen });
+  const peer = wrapTcp(socket);
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('error', reject);
   });
-  return wrapTcp(socket);
+  return peer;
+}
+
+/** REGISTER alice over `peer` (Contact `contacts` when given) and wait for its 200: the connection serves. */
+export async function registersOverTcp(peer: TcpPeer, ids: IdSequence, contacts?: readonly string[]): Promise<void> {
+  const before = occurrences(peer.text(), 'SIP/2.0 200 OK');
+  await peer.write(buildRegister({ aor: 'sip:alice@example.com', ...(contacts === undefined ? {} : { contacts }), via: { transport: 'TCP' }, ids }));
+  await peer.waitFor('SIP/2.0 200 OK', before + 1);
 }
 
 /** A TCP server on 127.0.0.1:0 wrapping every accepted connection. */

@@ -4,13 +4,12 @@
  * and per source address, and an oversized message is answered 513 (RFC 3261 §21.5.7) before the
  * connection closes. Real sockets on 127.0.0.1; time moves only through a ManualClock.
  */
-import { connect } from 'node:net';
 import type { SipRequest } from '../../src/sip/message';
 import { parseSipMessage } from '../../src/sip/sip-parser';
 import { ManualClock } from '../../src/testing/manual-clock';
 import { IdSequence, buildRegister, buildRequest } from '../../src/testing/message-builders';
 import { createNodeTransport, type NodeTransport, type NodeTransportOptions } from '../../src/transports/node-transport';
-import { answer, recordingLogger, wrapTcp, waitUntil, type TcpPeer } from './net-peers';
+import { answer, recordingLogger, registersOverTcp, tcpPeer, waitUntil, type TcpPeer } from './net-peers';
 
 const open: { close(): Promise<void> | void }[] = [];
 afterEach(async () => {
@@ -32,24 +31,14 @@ async function transport(options: Partial<NodeTransportOptions> = {}): Promise<{
   return { t, port: t.endpoints()[0].port, requests, closedFlows };
 }
 
-/** A TCP client to 127.0.0.1:`port` leaving from `localAddress` (any 127/8 address is loopback on Linux). */
+/** A TCP client to 127.0.0.1:`port` leaving from `localAddress`, closed after the test. */
 async function peerFrom(port: number, localAddress = '127.0.0.1', allowHalfOpen = false): Promise<TcpPeer> {
-  const socket = connect({ host: '127.0.0.1', port, localAddress, allowHalfOpen });
-  const peer = wrapTcp(socket);
+  const peer = await tcpPeer(port, localAddress, allowHalfOpen);
   open.push(peer);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('error', reject);
-  });
   return peer;
 }
 
-/** REGISTER over the peer and wait for its 200 (the connection serves). */
-async function registers(peer: TcpPeer): Promise<void> {
-  const before = (peer.text().match(/SIP\/2\.0 200 OK/g) ?? []).length;
-  await peer.write(buildRegister({ aor: 'sip:alice@example.com', via: { transport: 'TCP' }, ids }));
-  await peer.waitFor('SIP/2.0 200 OK', before + 1);
-}
+const registers = (peer: TcpPeer): Promise<void> => registersOverTcp(peer, ids);
 
 describe('TCP message deadline (slowloris)', () => {
   it('closes a connection whose message is not complete within tcpMessageTimeoutMs of its first byte, though bytes keep coming', async () => {
