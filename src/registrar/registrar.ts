@@ -46,6 +46,7 @@ import type { FeatureHooks } from './feature-hooks';
 import { featureHooks } from './feature-hooks';
 import type { AuthIdentity, AuthOutcome } from '../auth/authenticator';
 import { identityMayUse } from '../auth/identity-may-use';
+import { contactTarget } from './contact-target';
 
 /** Filter of {@link Registrar.remove} (OpenSIPS `remove(domain, AOR, contact, next_hop, sip_instance)`). */
 export interface RemoveQuery {
@@ -91,11 +92,13 @@ function hostOf(uri: string): string | undefined {
   return h === undefined ? undefined : unbracket(h).toLowerCase();
 }
 
-/** The address a binding is reached through (OpenSIPS `remove()` rules a/b/c). */
+/** The address a binding is reached through (OpenSIPS `remove()` rules a/b/c): first Path hop, `received`, else the Contact's target (its `maddr` when it has one, RFC 3261 §19.1.1). */
 function nextHopHost(b: Binding): string | undefined {
   const firstPath = b.path?.[0];
   if (firstPath !== undefined) return hostOf(firstPath.replace(/^[^<]*<|>.*$/g, ''));
-  return hostOf(b.received ?? b.contact);
+  if (b.received !== undefined) return hostOf(b.received);
+  const host = contactTarget(b.contact)?.host;
+  return host === undefined ? undefined : unbracket(host).toLowerCase();
 }
 
 /** `expired` changes of the bindings a commit dropped because their lifetime had run out. */

@@ -123,6 +123,13 @@ describe('registrar remove and queries', () => {
     expect(await registrar.isRegistered('alice@example.com')).toBe(false);
   });
 
+  it('removes by next hop through a Contact maddr, which is where its requests go (RFC 3261 §19.1.1)', async () => {
+    const { registrar } = setup();
+    await registrar.save(register({ contacts: ['<sip:alice@46.50.64.78;maddr=198.51.100.7>'] }));
+    expect(await registrar.remove({ aor: 'alice@example.com', nextHop: '46.50.64.78' })).toBe(0);
+    expect(await registrar.remove({ aor: 'alice@example.com', nextHop: '198.51.100.7' })).toBe(1);
+  });
+
   it('answers is_registered, is_contact_registered and is_ip_registered', async () => {
     const { registrar } = setup();
     await registrar.save(register({ contacts: ['<sip:alice@192.0.2.10:5060>'] }));
