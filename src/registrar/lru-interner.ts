@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Endpoint } from '../ports/transport';
 import { formatEndpoint } from '../sip/socket-address';
-import type { Interner } from './plan-save';
+import type { Interner } from './interner';
 import { sameList } from './same-list';
 
 /** Values each cache of {@link lruInterner} keeps at most. */

@@ -1,8 +1,6 @@
 import type { Binding } from '../ports/binding';
 import { BindingFlags } from '../ports/binding';
-import type { AorSnapshot } from '../ports/binding';
 import type { NameAddrValue, SipRequest } from '../sip/message';
-import type { Endpoint } from '../ports/transport';
 import { parseUri } from '../sip/uri';
 import type { Result } from '../errors/result';
 import { err, ok } from '../errors/result';
@@ -11,15 +9,14 @@ import { regError } from '../errors/reg-error';
 import type { BindingChange } from './binding-change';
 import { parseDeltaSeconds } from '../sip/headers/delta-seconds';
 import { parseQValue, unquote } from './contact-values';
-import type { ResolvedRegistrarOptions } from './registrar-options';
 import type { MatchingMode, SaveOptions } from './save-options';
 import { bracketHost, formatEndpoint, unbracket } from '../sip/socket-address';
 import { contactTarget } from './contact-target';
 import { sameList } from './same-list';
 import { grantedLifetime } from './granted-lifetime';
 import type { BindingExtras, SaveHookContext } from '../features/registrar-feature';
-import type { FeatureHooks } from './feature-hooks';
-import { featureHooks } from './feature-hooks';
+import type { Interner } from './interner';
+import type { SaveHooks, SavePolicy } from './save-policy';
 
 /** The decision of {@link planSave}: the AOR's new binding list and what changed. */
 export interface SavePlan {
@@ -33,33 +30,6 @@ export interface SavePlan {
   readonly expired: readonly Binding[];
   /** True when nothing needs committing (a query, or a pure retransmission). */
   readonly unchanged: boolean;
-}
-
-/**
- * Everything {@link planSave} needs. It is also what the extensions' hooks see
- * ({@link SaveHookContext}), so one object serves a whole save.
- */
-export interface SaveContext extends SaveHookContext {
-  readonly aor: string;
-  readonly snapshot: AorSnapshot;
-  readonly options: ResolvedRegistrarOptions;
-  readonly save: SaveOptions;
-  readonly nowMs: number;
-  /**
-   * Returns a shared copy of a value many bindings repeat (User-Agent, Allow method lists), so a
-   * million bindings hold one copy each. @defaultValue identity
-   */
-  readonly intern?: Interner;
-  /** Enabled extensions (Path, outbound, GRUU, push) by hook; the hooks see this context. @defaultValue none */
-  readonly features?: FeatureHooks;
-}
-
-/** Shares equal values between bindings (see {@link SaveContext.intern}). */
-export interface Interner {
-  userAgent(value: string): string;
-  methods(value: readonly string[]): readonly string[];
-  /** The socket description of a local endpoint, formatted once per endpoint. */
-  socket(local: Endpoint): string;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -78,14 +48,14 @@ function uriParam(uri: string, name: string): string | undefined {
 }
 
 /**
- * The `received` of a Contact (`options.receivedMode`): the explicit one, else under `nat` the
+ * The `received` of a Contact (`policy.receivedMode`): the explicit one, else under `nat` the
  * source unless the Contact's target ({@link contactTarget}: its `maddr`, else its host, and
  * port) is the source, else under `always` the source.
  */
-function receivedFor(uri: string, ctx: SaveContext): string | undefined {
-  if (ctx.save.received !== undefined) return ctx.save.received;
-  const source = ctx.save.source;
-  const mode = ctx.options.receivedMode;
+function receivedFor(uri: string, save: SaveOptions, policy: SavePolicy): string | undefined {
+  if (save.received !== undefined) return save.received;
+  const source = save.source;
+  const mode = policy.receivedMode;
   if (source === undefined || mode === 'explicit') return undefined;
   if (mode === 'nat') {
     const u = contactTarget(uri);
@@ -96,15 +66,14 @@ function receivedFor(uri: string, ctx: SaveContext): string | undefined {
   return `sip:${bracketHost(source.address)}:${source.port}${source.protocol === 'udp' ? '' : `;transport=${source.protocol}`}`;
 }
 
-function socketFor(request: SipRequest, ctx: SaveContext): string | undefined {
-  const { save, options } = ctx;
-  if (save.socketHeader && options.sockHdrName !== undefined) {
-    const v = request.header(options.sockHdrName);
+function socketFor(request: SipRequest, save: SaveOptions, policy: SavePolicy): string | undefined {
+  if (save.socketHeader && policy.sockHdrName !== undefined) {
+    const v = request.header(policy.sockHdrName);
     if (v !== undefined) return v;
   }
   const local = save.source?.local;
   if (local === undefined) return undefined;
-  return ctx.intern === undefined ? formatEndpoint(local) : ctx.intern.socket(local);
+  return policy.intern === undefined ? formatEndpoint(local) : policy.intern.socket(local);
 }
 
 function echoParams(params: Readonly<Record<string, string | null>>): string | undefined {
@@ -117,18 +86,29 @@ function echoParams(params: Readonly<Record<string, string | null>>): string | u
   return out === '' ? undefined : out;
 }
 
+/** The rules {@link contactLifetime} applies. */
+export type LifetimePolicy = Pick<SavePolicy, 'defaultExpires' | 'minExpires' | 'maxExpires' | 'minExpiresMode'>;
+
+/** {@link lifetimeOf} with the policy and the call's options in one object (the mid-registrar's form). */
+export function contactLifetime(
+  c: NameAddrValue,
+  request: SipRequest,
+  ctx: { readonly options: LifetimePolicy; readonly save: SaveOptions },
+): number | RegError {
+  return lifetimeOf(c, request, ctx.save, ctx.options);
+}
+
 /**
  * The lifetime granted to one Contact (s; 0 removes it), or why the request is refused: RFC 3261
  * §10.3 step 6 (the Contact's `expires`, else the `Expires` header, else the default), clamped
  * to the minimum and maximum as OpenSIPS does (or 423 with `minExpiresMode: 'reject'`).
  */
-export function contactLifetime(c: NameAddrValue, request: SipRequest, ctx: Pick<SaveContext, 'options' | 'save'>): number | RegError {
-  const { options, save } = ctx;
+export function lifetimeOf(c: NameAddrValue, request: SipRequest, save: SaveOptions, policy: LifetimePolicy): number | RegError {
   let expires: number | undefined;
   const upstream = save.upstreamReply;
   if (upstream !== undefined) {
     expires = grantedLifetime(upstream.response, (uri) => uri === upstream.mcontact) ?? upstream.response.expires;
-    if (expires === undefined) return options.defaultExpires;
+    if (expires === undefined) return policy.defaultExpires;
     return expires;
   }
   const confirmed = save.confirmedLifetime;
@@ -143,20 +123,20 @@ export function contactLifetime(c: NameAddrValue, request: SipRequest, ctx: Pick
     if (expires === undefined) {
       // Digits beyond 2^32-1 count as absent (RFC 4475 §3.1.2.4); anything else is malformed.
       if (p === null || !/^\d+$/.test(p)) return regError('invalid-expires');
-      expires = request.expires ?? options.defaultExpires;
+      expires = request.expires ?? policy.defaultExpires;
     }
   } else if (request.expires !== undefined) {
     expires = request.expires;
   } else if (request.header('expires') !== undefined) {
     return regError('expires-parse');
   } else {
-    expires = options.defaultExpires;
+    expires = policy.defaultExpires;
   }
   if (expires === 0) return 0;
-  const min = save.minExpires ?? options.minExpires;
-  const max = save.maxExpires ?? options.maxExpires;
+  const min = save.minExpires ?? policy.minExpires;
+  const max = save.maxExpires ?? policy.maxExpires;
   if (min > 0 && expires < min) {
-    if (options.minExpiresMode === 'reject') return regError('interval-too-brief', [['Min-Expires', String(min)]]);
+    if (policy.minExpiresMode === 'reject') return regError('interval-too-brief', [['Min-Expires', String(min)]]);
     expires = min;
   }
   if (max > 0 && expires > max) expires = max;
@@ -164,9 +144,9 @@ export function contactLifetime(c: NameAddrValue, request: SipRequest, ctx: Pick
 }
 
 /** RFC 3261 §10.3 step 7: the same Call-ID needs a higher CSeq; an equal one is a retransmission. */
-function cseqCheck(b: Binding, callId: string, cseq: number, ctx: SaveContext): 'apply' | 'skip' | RegError {
+function cseqCheck(b: Binding, callId: string, cseq: number, cseqDelay: number, nowMs: number): 'apply' | 'skip' | RegError {
   if (b.callId !== callId || cseq > b.cseq) return 'apply';
-  if (cseq === b.cseq && b.updatedAt + ctx.options.cseqDelay * 1000 > ctx.nowMs) return 'skip';
+  if (cseq === b.cseq && b.updatedAt + cseqDelay * 1000 > nowMs) return 'skip';
   return regError('invalid-cseq');
 }
 
@@ -185,10 +165,10 @@ function sameRegistration(a: Binding, b: Binding): boolean {
 }
 
 const NONE: readonly Binding[] = Object.freeze([]);
-const NO_FEATURES: FeatureHooks = featureHooks([]);
+const NO_FEATURES: SaveHooks = Object.freeze({ checkRegister: [], matchBinding: [], bindingExtras: [] });
 
 /** The first feature's own match of an uploaded Contact (index, -1 = new), or undefined. */
-function featureMatch(features: FeatureHooks, c: NameAddrValue, stored: readonly Binding[], hook: SaveHookContext): number | undefined {
+function featureMatch(features: SaveHooks, c: NameAddrValue, stored: readonly Binding[], hook: SaveHookContext): number | undefined {
   const matchers = features.matchBinding;
   for (let i = 0; i < matchers.length; i++) {
     const index = matchers[i].matchBinding?.(c, stored, hook);
@@ -239,26 +219,28 @@ function splitExpired(bindings: readonly Binding[], nowMs: number): { current: r
   return { current, expired };
 }
 
-function tooMany(ctx: SaveContext): RegError {
-  const retry = ctx.options.retryAfter;
+function tooMany(policy: SavePolicy): RegError {
+  const retry = policy.retryAfter;
   return regError('too-many-contacts', retry > 0 ? [['Retry-After', String(retry)]] : undefined);
 }
 
 /**
  * Decide what a REGISTER does to an AOR's bindings: RFC 3261 §10.3 steps 6-8 with the OpenSIPS
  * registrar's rules (lifetime clamping, max_contacts, force-registration, matching modes,
- * retransmission detection). Pure: no I/O, time comes from `ctx.nowMs`.
+ * retransmission detection). Pure: `call` is the REGISTER with its AOR, per-call options and the
+ * time (`call.nowMs`), also what the extensions' hooks see; `stored` the AOR's bindings as loaded
+ * (expired ones included); `policy` holds no port, so nothing here does I/O.
  */
-export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan, RegError> {
-  const { save, options, nowMs } = ctx;
+export function planSave(call: SaveHookContext, stored: readonly Binding[], policy: SavePolicy): Result<SavePlan, RegError> {
+  const { request, save, nowMs, aor } = call;
+  const cseqDelay = policy.cseqDelay;
   const callId = request.callId;
   const cseq = request.cseq.seq;
-  const { current, expired } = splitExpired(ctx.snapshot.bindings, nowMs);
+  const { current, expired } = splitExpired(stored, nowMs);
   const changes: BindingChange[] = [];
-  const aor = ctx.aor;
 
-  const features = ctx.features ?? NO_FEATURES;
-  const hook: SaveHookContext = ctx;
+  const features = policy.features ?? NO_FEATURES;
+  const hook = call;
   const checks = features.checkRegister;
   for (let i = 0; i < checks.length; i++) {
     const refused = checks[i].checkRegister?.(hook);
@@ -269,7 +251,7 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
     if (request.headerAll('contact').length > 1) return err(regError('star-contact'));
     if (request.expires !== 0) return err(regError('star-expires'));
     for (const b of current) {
-      const check = cseqCheck(b, callId, cseq, ctx);
+      const check = cseqCheck(b, callId, cseq, cseqDelay, nowMs);
       if (check === 'skip') return ok({ bindings: current, changes: [], requestBindings: [], expired, unchanged: true });
       if (check !== 'apply') return err(check);
     }
@@ -288,10 +270,10 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
   const next: Binding[] = [];
   for (let k = 0; k < current.length; k++) next.push(current[k]);
   const requestBindings: Binding[] = [];
-  const intern = ctx.intern;
+  const intern = policy.intern;
   const userAgent = request.userAgent === undefined || intern === undefined ? request.userAgent : intern.userAgent(request.userAgent);
   const allow = request.allow === undefined || intern === undefined ? request.allow : intern.methods(request.allow);
-  const socket = socketFor(request, ctx);
+  const socket = socketFor(request, save, policy);
   let flagsBase = save.memoryOnly ? BindingFlags.memoryOnly : 0;
   if (save.upstreamReply !== undefined) flagsBase |= BindingFlags.cached;
 
@@ -299,9 +281,9 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
   for (let ci = 0; ci < contacts.length; ci++) {
     const c = contacts[ci];
     const uri = c.uri;
-    if (uri.length > options.maxContactLen) return err(regError('contact-too-long'));
+    if (uri.length > policy.maxContactLen) return err(regError('contact-too-long'));
     if (uri === '*') return err(regError('star-contact'));
-    const expires = contactLifetime(c, request, ctx);
+    const expires = lifetimeOf(c, request, save, policy);
     if (typeof expires !== 'number') return err(expires);
     const paramValue = typeof mode === 'object' ? uriParam(uri, mode.param) : undefined;
     let index = featureMatch(features, c, next, hook);
@@ -313,7 +295,7 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
     }
     const found = index >= 0 ? next[index] : undefined;
     if (found !== undefined) {
-      const check = cseqCheck(found, callId, cseq, ctx);
+      const check = cseqCheck(found, callId, cseq, cseqDelay, nowMs);
       if (check === 'skip') {
         requestBindings.push(found);
         continue;
@@ -327,14 +309,14 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
       }
       continue;
     }
-    let q = options.defaultQ;
+    let q = policy.defaultQ;
     const qParam = c.params.q;
     if (qParam !== undefined) {
       const parsed = qParam === null ? undefined : parseQValue(qParam);
       if (parsed === undefined) return err(regError('invalid-q'));
       q = parsed;
     }
-    const received = receivedFor(uri, ctx);
+    const received = receivedFor(uri, save, policy);
     const instance = c.params['+sip.instance'];
     const methodsParam = c.params.methods;
     const methods = methodsParam !== undefined && methodsParam !== null
@@ -376,15 +358,15 @@ export function planSave(request: SipRequest, ctx: SaveContext): Result<SavePlan
     requestBindings.push(binding);
   }
 
-  const max = save.maxContacts ?? options.maxContacts;
+  const max = save.maxContacts ?? policy.maxContacts;
   if (max > 0 && next.length > max) {
     const inserted = changes.filter((ch) => ch.kind === 'inserted').length;
-    if (!save.forceRegistration || inserted === 0) return err(tooMany(ctx));
+    if (!save.forceRegistration || inserted === 0) return err(tooMany(policy));
     const fresh = new Set(requestBindings);
     const evictable = next.filter((b) => !fresh.has(b)).sort((a, b) => a.updatedAt - b.updatedAt);
     while (next.length > max) {
       const victim = evictable.shift();
-      if (victim === undefined) return err(tooMany(ctx));
+      if (victim === undefined) return err(tooMany(policy));
       next.splice(next.indexOf(victim), 1);
       changes.push({ kind: 'deleted', aor, binding: victim });
     }

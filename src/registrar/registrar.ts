@@ -17,8 +17,10 @@ import { hasSipScheme } from './has-sip-scheme';
 import type { AorRules } from './aor';
 import { allOf, andThen, rethrow } from './maybe-promise';
 import { planSave } from './plan-save';
-import type { SaveContext, SavePlan } from './plan-save';
+import type { SavePlan } from './plan-save';
 import { lruInterner } from './lru-interner';
+import type { SavePolicy } from './save-policy';
+import { savePolicy } from './save-policy';
 import type { RegistrarEvents } from './registrar-events';
 import type { RegistrarOptions, ResolvedRegistrarOptions } from './registrar-options';
 import { resolveRegistrarOptions, storeRetryAfterSec } from './registrar-options';
@@ -152,7 +154,8 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   private readonly queryAorRules: AorRules;
   /** Ping round trips by `aor\ncontact`; created by the first {@link recordLatency} (it allocates its 100,000 slots up front). */
   private latency: LRUCache<string, number> | undefined;
-  private readonly interner = lruInterner();
+  /** The rules of {@link planSave}, with the interner and the extensions. */
+  private readonly savePolicy: SavePolicy;
   private accepted = 0;
   private rejected = 0;
   private closed = false;
@@ -193,6 +196,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
       features.push((this.push = createPushFeature(o.push, this.pushes)));
     }
     this.features = featureHooks(features);
+    this.savePolicy = savePolicy(o, lruInterner(), this.features);
     this.unwatch = o.store.watch?.((aor, changes) => this.remoteCommitted(aor, changes.map(asRemote)));
     this.schedulePurge();
   }
@@ -313,8 +317,8 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
 
   private planAndCommit(request: SipRequest, save: SaveOptions, aor: string, attemptNo: number, snapshot: AorSnapshot): MaybePromise<SaveResult> {
     const nowMs = this.options.clock.now();
-    const ctx: SaveContext = { request, aor, snapshot, options: this.options, save, nowMs, intern: this.interner, features: this.features };
-    const planned = planSave(request, ctx);
+    const ctx: SaveHookContext = { request, save, aor, nowMs };
+    const planned = planSave(ctx, snapshot.bindings, this.savePolicy);
     if (!planned.ok) return this.reject(request, save, planned.error, aor);
     const plan = planned.value;
     if (plan.unchanged) return this.accept(ctx, plan, undefined);
@@ -334,7 +338,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     return this.afterCommit(ctx, attemptNo, plan, changes, outcome);
   }
 
-  private afterCommit(ctx: SaveContext, attemptNo: number, plan: SavePlan, changes: readonly BindingChange[], outcome: CommitOutcome): MaybePromise<SaveResult> {
+  private afterCommit(ctx: SaveHookContext, attemptNo: number, plan: SavePlan, changes: readonly BindingChange[], outcome: CommitOutcome): MaybePromise<SaveResult> {
     const { request, save, aor } = ctx;
     if (outcome.ok) return this.accept(ctx, plan, changes);
     if (attemptNo >= this.options.maxCommitAttempts) return this.reject(request, save, regError('store-conflict'), aor);
@@ -342,7 +346,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   }
 
   /** The 200 of a save; `committed` is what its commit changed, undefined when nothing needed committing. */
-  private accept(ctx: SaveContext, plan: SavePlan, committed: readonly BindingChange[] | undefined): SaveResult {
+  private accept(ctx: SaveHookContext, plan: SavePlan, committed: readonly BindingChange[] | undefined): SaveResult {
     const { request, save, aor, nowMs } = ctx;
     this.accepted++;
     if (committed !== undefined) {
