@@ -67,8 +67,10 @@ export interface AorBindings {
   readonly bindings: readonly Binding[];
 }
 
-/** Recorded ping latency of a binding in µs, or undefined when never measured. */
+/** Recorded ping latency of a binding in µs, or undefined when never measured: a read of measurements, no I/O. */
 export type LatencyOf = (aor: string, contact: string) => number | undefined;
+
+const NOT_MEASURED: LatencyOf = () => undefined;
 
 function byQThenRecency(a: LookupTarget, b: LookupTarget): number {
   return b.q - a.q || b.binding.updatedAt - a.binding.updatedAt;
@@ -109,14 +111,16 @@ export function targetOf(aor: string, b: Binding): LookupTarget {
  * Choose the targets of a request among AORs' bindings (OpenSIPS `lookup()`): expired
  * bindings are skipped; `methodFiltering` keeps bindings whose REGISTER allowed the method
  * (no `Allow` = every method); `uaFilter` matches the User-Agent; `maxPingLatencyUs` drops slow
- * contacts and `sortByLatency` orders by latency, else by q then recency. Pure.
+ * contacts and `sortByLatency` orders by latency, else by q then recency (RFC 3261 §16.6: q
+ * orders the targets). Pure: `options` are values, `latencyOf` reads the recorded ping times
+ * (none without it), and time comes from `nowMs`.
  */
 export function selectTargets(
   sets: readonly AorBindings[],
   method: string,
   options: LookupOptions,
   nowMs: number,
-  latencyOf: LatencyOf,
+  latencyOf: LatencyOf = NOT_MEASURED,
 ): LookupResult {
   const first = sets[0]?.aor ?? '';
   // Created with its first target: an empty array would grow to 17 slots on the first push.
