@@ -14,8 +14,18 @@ const NO_HEADERS: readonly ReplyHeader[] = Object.freeze([]);
 function flowKeyOf(contact: NameAddrValue): { instanceId: string; regId: number } | undefined {
   const instance = contact.params['+sip.instance'];
   const regId = contact.params['reg-id'];
-  if (typeof instance !== 'string' || typeof regId !== 'string' || !/^\d{1,10}$/.test(regId)) return undefined;
+  if (typeof instance !== 'string' || typeof regId !== 'string' || !isRegId(regId)) return undefined;
   return { instanceId: unquote(instance), regId: Number(regId) };
+}
+
+/** A `reg-id` value: 1 to 10 digits (RFC 5626 §11, `1*DIGIT`, kept within a 32-bit range here). */
+function isRegId(value: string): boolean {
+  if (value.length === 0 || value.length > 10) return false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 const nonZeroExpires = (c: NameAddrValue, request: SipRequest): boolean => {
@@ -51,7 +61,8 @@ export interface OutboundFeature extends RegistrarFeature {
  */
 export function createOutboundFeature(options: OutboundOptions = {}): OutboundFeature {
   const { flowTimer } = resolveOutboundOptions(options);
-  const flows = new Map<string, Set<string>>();
+  /** AORs by flow: the one AOR most flows carry, a set when several share it (no set per binding). */
+  const flows = new Map<string, string | Set<string>>();
   /** Flow Contacts of the request: those with a non-zero lifetime counted apart (no allocation). */
   const countFlows = (request: SipRequest): { all: number; live: number } | undefined => {
     if (request.contacts === '*') return undefined;
@@ -96,11 +107,7 @@ export function createOutboundFeature(options: OutboundOptions = {}): OutboundFe
         if (remote === true) continue;
         if (previous?.flow !== undefined && previous.flow !== binding.flow) forget(previous, aor);
         if (kind === 'deleted' || kind === 'expired') forget(binding, aor);
-        else if (binding.flow !== undefined) {
-          let set = flows.get(binding.flow);
-          if (set === undefined) flows.set(binding.flow, (set = new Set()));
-          set.add(aor);
-        }
+        else if (binding.flow !== undefined) remember(binding.flow, aor);
       }
     },
     replyHeaders(_listed, ctx) {
@@ -112,15 +119,25 @@ export function createOutboundFeature(options: OutboundOptions = {}): OutboundFe
       return headers;
     },
     aorsOnFlow(flow) {
-      return [...(flows.get(flow) ?? [])];
+      const aors = flows.get(flow);
+      return aors === undefined ? [] : typeof aors === 'string' ? [aors] : [...aors];
     },
   };
 
+  function remember(flow: string, aor: string): void {
+    const aors = flows.get(flow);
+    if (aors === undefined) flows.set(flow, aor);
+    else if (typeof aors !== 'string') aors.add(aor);
+    else if (aors !== aor) flows.set(flow, new Set([aors, aor]));
+  }
+
   function forget(binding: Binding, aor: string): void {
     if (binding.flow === undefined) return;
-    const set = flows.get(binding.flow);
-    if (set === undefined) return;
-    set.delete(aor);
-    if (set.size === 0) flows.delete(binding.flow);
+    const aors = flows.get(binding.flow);
+    if (aors === aor) flows.delete(binding.flow);
+    else if (typeof aors === 'object') {
+      aors.delete(aor);
+      if (aors.size === 0) flows.delete(binding.flow);
+    }
   }
 }
