@@ -14,21 +14,52 @@ export function requireGc(): () => void {
 }
 
 /**
- * REGISTER number `cseq` of subscriber `i` (RFC 3261 §10.2), as a phone sends it; `user` names the
- * subscriber, and `authorization`, when given, is its `Authorization` value (RFC 3261 §22.4).
+ * The minimal REGISTER number `cseq` of subscriber `i` (RFC 3261 §10.2): one Contact without
+ * parameters, the lifetime in `Expires`; `user` names the subscriber, and `authorization`, when
+ * given, is its `Authorization` value (RFC 3261 §22.4).
  */
 export function registerDatagram(i: number, cseq = 1, user: (i: number) => string = benchUser, authorization?: string): Buffer {
   const u = user(i);
+  return registerOf(i, cseq, authorization,
+    `From: <sip:${u}@example.com>;tag=f${i}\r\n` +
+    `To: <sip:${u}@example.com>\r\n`,
+    `Contact: <sip:${u}@192.0.2.${i % 250}:${5060 + (i % 1000)};transport=udp>\r\n` +
+    `Expires: 3600\r\n`);
+}
+
+/**
+ * The REGISTER number `cseq` of subscriber `i` as a modern phone sends it (issue 19): display
+ * names in From and To, `Supported: path, gruu, outbound`, a `Path` (RFC 3327 §4), and a Contact
+ * with `ob`, its lifetime and `q`, a `+sip.instance` and a `reg-id` (RFC 5626 §4.2, RFC 3261
+ * §10.2.1.2); `user` and `authorization` as for {@link registerDatagram}.
+ */
+export function phoneRegisterDatagram(i: number, cseq = 1, user: (i: number) => string = benchUser, authorization?: string): Buffer {
+  const u = user(i);
+  return registerOf(i, cseq, authorization,
+    `From: "User ${i}" <sip:${u}@example.com>;tag=f${i}\r\n` +
+    `To: "User ${i}" <sip:${u}@example.com>\r\n`,
+    `Supported: path, gruu, outbound\r\n` +
+    `Path: <sip:edge.example.net;lr>\r\n` +
+    `Contact: <sip:${u}@192.0.2.${i % 250}:${5060 + (i % 1000)};transport=udp;ob>;expires=3600;q=0.8;` +
+    `+sip.instance="<urn:uuid:00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}>";reg-id=1\r\n`);
+}
+
+/** The two REGISTERs of the benches, each with the name their tables print. */
+export const REGISTER_KINDS = [
+  { name: 'realistic', datagram: phoneRegisterDatagram },
+  { name: 'minimal', datagram: registerDatagram },
+] as const;
+
+/** A REGISTER of subscriber `i` around its `fromTo` and `binding` header lines (each ending in CRLF). */
+function registerOf(i: number, cseq: number, authorization: string | undefined, fromTo: string, binding: string): Buffer {
   return Buffer.from(
     `REGISTER sip:example.com SIP/2.0\r\n` +
     `Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-${i}-${cseq};rport\r\n` +
     `Max-Forwards: 70\r\n` +
-    `From: <sip:${u}@example.com>;tag=f${i}\r\n` +
-    `To: <sip:${u}@example.com>\r\n` +
+    fromTo +
     `Call-ID: ${i.toString(16).padStart(8, '0')}-5d1e-4f0a-9c2b-bench@192.0.2.10\r\n` +
     `CSeq: ${cseq} REGISTER\r\n` +
-    `Contact: <sip:${u}@192.0.2.${i % 250}:${5060 + (i % 1000)};transport=udp>\r\n` +
-    `Expires: 3600\r\n` +
+    binding +
     (authorization === undefined ? '' : `Authorization: ${authorization}\r\n`) +
     `User-Agent: bench-phone/1.0\r\n` +
     `Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE\r\n` +
