@@ -22,7 +22,7 @@ import { grantedLifetime } from '../registrar/granted-lifetime';
 import { buildResponse } from '../sip/response';
 import { serializeMessage } from '../sip/serialize';
 import { contactIdIn, contactIdOf } from './contact-id';
-import { ServerTransactions } from '../sip/server-transactions';
+import { ServerTransactions } from '../transactions/server-transactions';
 import { aorContactUri, aorOfContactUser, forwardedContactUri } from './forwarded-contact';
 import type { ContactRewrite } from './forwarded-contact';
 import type { ForwardedContact } from './forwarded-register';
@@ -129,7 +129,7 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
   readonly #pending = new Set<Promise<void>>();
   readonly #branches = new BranchIds();
   /** REGISTERs received over UDP by {@link MidRegistrar.process}, by server transaction, with their answer once known. */
-  readonly #transactions = new ServerTransactions<ProcessedRegister>();
+  readonly #transactions: ServerTransactions<ProcessedRegister>;
   #absorbed = 0;
   #forwarded = 0;
   #deRegistersSent = 0;
@@ -147,6 +147,7 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
     }
     this.options = mid;
     this.registrar = createRegistrar(registrar);
+    this.#transactions = new ServerTransactions({ clock: this.registrar.options.clock });
     const unbound = (change: BindingChange): void => this.#unbound(change);
     this.registrar.on('expired', unbound);
     this.registrar.on('deleted', unbound);

@@ -13,7 +13,7 @@ import type { MaybePromise } from '../ports/location-store';
 import type { Reginfo } from '../reginfo/reginfo';
 import { StoreError } from '../errors/sdk-error';
 import { storeRetryAfterSec } from '../registrar/registrar-options';
-import { ServerTransactions, WAIT_TIMER_MS } from '../sip/server-transactions';
+import { ServerTransactions } from '../transactions/server-transactions';
 import { RequestLog } from './request-log';
 import type { SourceGuard } from '../auth/source-guard';
 import type { RegError } from '../errors/reg-error';
@@ -197,7 +197,7 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
   // not saved again (a custom `register`, like the mid-registrar's `process`, keeps its own
   // transactions). With authentication, a copy gets the first copy's challenge or 200 even when the
   // store answered synchronously, not a new nonce or a stale one.
-  const transactions = new ServerTransactions<RegisterAnswer>(Date.now, WAIT_TIMER_MS, registrar.options.auth !== undefined);
+  const transactions = new ServerTransactions<RegisterAnswer>({ clock: registrar.options.clock, keepSyncAnswers: registrar.options.auth !== undefined });
   const register = options.register ?? ((request: SipRequest, source: Source): MaybePromise<RegisterAnswer | undefined> =>
     (source.protocol === 'udp' ? transactions.run(request, () => save(request, source)) : save(request, source)));
   const lookup = options.lookup ?? ((request: SipRequest, o: LookupOptions) => registrar.lookupNow(request, o));

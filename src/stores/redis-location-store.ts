@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Cluster, type Redis } from 'ioredis';
 import type { AorSnapshot, Binding } from '../ports/binding';
+import { systemClock, type Clock } from '../ports/clock';
 import type { CommitOutcome, LocationStore } from '../ports/location-store';
 import type { BindingChange } from '../registrar/binding-change';
 import { ConfigError } from '../errors/sdk-error';
@@ -42,6 +43,13 @@ export interface RedisLocationStoreOptions {
    * @defaultValue 16
    */
   readonly expiryShards?: number;
+  /**
+   * The time an AOR hash's expiry is checked against before it is set: Redis expires keys in
+   * real time, so this is the system clock. An expiry not ahead of it sets no TTL (the bindings of
+   * a registrar on a manual clock behind the real time would otherwise be deleted at once).
+   * @defaultValue {@link systemClock}
+   */
+  readonly clock?: Clock;
 }
 
 type Resolved = Readonly<Required<Omit<RedisLocationStoreOptions, 'client'>>>;
@@ -73,7 +81,9 @@ const resolveOptions = (options: RedisLocationStoreOptions): Resolved => {
   }
   const keyPrefix = options.keyPrefix ?? 'sipreg:';
   if (/[{}]/.test(keyPrefix)) throw new ConfigError(`RedisLocationStore keyPrefix must not contain { or } (they are Redis Cluster hash tags), got '${keyPrefix}'`);
-  return Object.freeze({ ownsClient: options.ownsClient ?? false, keyPrefix, keyGraceSec, notices: options.notices ?? false, expiryShards });
+  return Object.freeze({
+    ownsClient: options.ownsClient ?? false, keyPrefix, keyGraceSec, notices: options.notices ?? false, expiryShards, clock: options.clock ?? systemClock,
+  });
 };
 
 /** FNV-1a of the AOR: which expiry shard indexes it in a cluster. */
@@ -174,12 +184,12 @@ export class RedisLocationStore implements LocationStore {
   async commit(aor: string, expected: unknown, bindings: readonly Binding[], changes?: readonly BindingChange[]): Promise<CommitOutcome> {
     this.#assertOpen();
     if (expected !== null && typeof expected !== 'string') return COMMIT_CONFLICT;
-    const { keyPrefix, keyGraceSec, notices } = this.#o;
+    const { keyPrefix, keyGraceSec, notices, clock } = this.#o;
     const version = `${this.#node}.${(++this.#commits).toString(36)}`;
     const earliest = bindings.length === 0 ? 0 : earliestExpiry(bindings);
     const graceUntil = bindings.length === 0 || keyGraceSec === 0 ? 0 : latestExpiry(bindings) + keyGraceSec * 1000;
     // A clock behind Redis's (a test's manual clock) would delete the hash at once: no TTL then.
-    const pexpireAt = graceUntil > Date.now() ? graceUntil : 0;
+    const pexpireAt = graceUntil > clock.now() ? graceUntil : 0;
     const notice = notices && changes !== undefined && changes.length > 0 ? JSON.stringify({ node: this.#node, aor, changes } satisfies Notice) : '';
     const args: (string | number)[] = [
       expected ?? '',

@@ -1,7 +1,8 @@
 import type { MaybePromise } from '../ports/location-store';
 import { Buffer } from 'node:buffer';
-import { ownedCopy } from './byte-text';
-import type { SipRequest } from './message';
+import type { Clock } from '../ports/clock';
+import { ownedCopy } from '../sip/byte-text';
+import type { SipRequest } from '../sip/message';
 
 /** What a retransmission gets again once its transaction answered: the same wire response. */
 export interface TransactionAnswer {
@@ -18,6 +19,16 @@ export interface TransactionAnswer {
  * retransmitting, and a copy handled again is answered by the registrar's Call-ID and CSeq check.
  */
 export const WAIT_TIMER_MS = 5000;
+
+/** Options of {@link ServerTransactions}. */
+export interface ServerTransactionsOptions {
+  /** The time source of the wait timer (the registrar's). */
+  readonly clock: Clock;
+  /** How long a transaction stays Completed (Timer J). @defaultValue {@link WAIT_TIMER_MS} */
+  readonly waitMs?: number;
+  /** Keep synchronous answers too, for the wait timer (digest authentication). @defaultValue false */
+  readonly keepSyncAnswers?: boolean;
+}
 
 /** Transactions kept at most: beyond, the oldest is forgotten early (bounded memory under a flood). */
 const CAPACITY = 1 << 17;
@@ -84,15 +95,14 @@ export class ServerTransactions<T extends TransactionAnswer> {
   #ring: Buffer | undefined;
   /** Bytes ever written to the ring. */
   #written = 0;
-  readonly #now: () => number;
+  readonly #clock: Clock;
   readonly #waitMs: number;
   readonly #keepSyncAnswers: boolean;
 
-  /** `now` and `waitMs` are for tests. */
-  constructor(now: () => number = Date.now, waitMs = WAIT_TIMER_MS, keepSyncAnswers = false) {
-    this.#now = now;
-    this.#waitMs = waitMs;
-    this.#keepSyncAnswers = keepSyncAnswers;
+  constructor(options: ServerTransactionsOptions) {
+    this.#clock = options.clock;
+    this.#waitMs = options.waitMs ?? WAIT_TIMER_MS;
+    this.#keepSyncAnswers = options.keepSyncAnswers ?? false;
   }
 
   /** Transactions kept (Trying or Completed). */
@@ -109,7 +119,7 @@ export class ServerTransactions<T extends TransactionAnswer> {
     const key = via?.branch;
     // A pre-RFC 3261 branch does not name a transaction (§17.2.3): no matching then.
     if (key === undefined || !key.startsWith('z9hG4bK')) return handle();
-    const now = this.#now();
+    const now = this.#clock.now();
     this.#expire(now);
     const rest = restOfKey(via.host, via.port, request.method);
     const known = this.#slotOf.size === 0 ? undefined : this.#slotOf.get(key);
@@ -127,7 +137,7 @@ export class ServerTransactions<T extends TransactionAnswer> {
     const slot = this.#take(key, rest);
     const generation = this.#generation[slot];
     answer.then((done) => {
-      if (this.#generation[slot] === generation) this.#completed(slot, done, this.#now());
+      if (this.#generation[slot] === generation) this.#completed(slot, done, this.#clock.now());
     }, () => {
       // A failed handling sent nothing: the next copy is handled afresh.
       if (this.#generation[slot] === generation) this.#free(slot);

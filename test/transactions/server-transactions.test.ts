@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { ServerTransactions } from '../../src/sip/server-transactions';
+import { ServerTransactions } from '../../src/transactions/server-transactions';
+import { ManualClock } from '../../src/testing/manual-clock';
 import { parseSipMessage } from '../../src/sip/sip-parser';
 import type { SipRequest } from '../../src/sip/message';
 
@@ -27,8 +28,8 @@ const sync = (a: Answer | Promise<Answer | undefined> | undefined): Answer | und
 
 describe('ServerTransactions (RFC 3261 §17.2.2)', () => {
   it('absorbs a copy while the first is handled (Trying), then answers copies with the same response without handling them (Completed)', async () => {
-    let now = 1000;
-    const transactions = new ServerTransactions<Answer>(() => now, 32_000);
+    const clock = new ManualClock(1000);
+    const transactions = new ServerTransactions<Answer>({ clock, waitMs: 32_000 });
     const slow = later();
     const first = transactions.run(request('z9hG4bK-1'), slow.handle);
     expect(transactions.run(request('z9hG4bK-1'), () => answer('copy'))).toBeUndefined();
@@ -36,28 +37,28 @@ describe('ServerTransactions (RFC 3261 §17.2.2)', () => {
     expect(text(await first)).toBe('200 OK');
     let handled = 0;
     const again = (): Answer => { handled++; return answer('handled again'); };
-    now += 31_999;
+    clock.advance(31_999);
     expect(text(sync(transactions.run(request('z9hG4bK-1'), again)))).toBe('200 OK');
     expect(handled).toBe(0);
     // The wait timer fired: the transaction is gone, a copy is a new request (and a synchronous answer keeps nothing).
-    now += 1;
+    clock.advance(1);
     expect(text(sync(transactions.run(request('z9hG4bK-1'), again)))).toBe('handled again');
     expect(handled).toBe(1);
     expect(transactions.size).toBe(0);
   });
 
   it('drops Completed transactions whose wait timer fired as new requests arrive', async () => {
-    let now = 0;
-    const transactions = new ServerTransactions<Answer>(() => now, 100);
+    const clock = new ManualClock(0);
+    const transactions = new ServerTransactions<Answer>({ clock, waitMs: 100 });
     for (let i = 0; i < 5; i++) await transactions.run(request(`z9hG4bK-t${i}`), () => Promise.resolve(answer(`${i}`)));
     expect(transactions.size).toBe(5);
-    now = 100;
+    clock.advance(100);
     await transactions.run(request('z9hG4bK-t9'), () => Promise.resolve(answer('9')));
     expect(transactions.size).toBe(1);
   });
 
   it('matches the branch with the sent-by and the method; a pre-RFC 3261 branch matches nothing', async () => {
-    const transactions = new ServerTransactions<Answer>();
+    const transactions = new ServerTransactions<Answer>({ clock: new ManualClock(0) });
     const slow = later();
     const first = transactions.run(request('z9hG4bK-2'), slow.handle);
     expect(text(sync(transactions.run(request('z9hG4bK-2', '192.0.2.9:5060'), () => answer('other sent-by'))))).toBe('other sent-by');
@@ -72,7 +73,7 @@ describe('ServerTransactions (RFC 3261 §17.2.2)', () => {
   });
 
   it('keeps nothing for a synchronous answer, and forgets a request whose handling failed', async () => {
-    const transactions = new ServerTransactions<Answer>();
+    const transactions = new ServerTransactions<Answer>({ clock: new ManualClock(0) });
     expect(text(sync(transactions.run(request('z9hG4bK-3'), () => answer('sync'))))).toBe('sync');
     expect(text(sync(transactions.run(request('z9hG4bK-3'), () => answer('sync again'))))).toBe('sync again');
     expect(transactions.size).toBe(0);
@@ -82,20 +83,20 @@ describe('ServerTransactions (RFC 3261 §17.2.2)', () => {
   });
 
   it('with keepSyncAnswers, answers a copy of a synchronously answered request with the first response until the wait timer fires (a challenge keeps its nonce)', () => {
-    let now = 0;
-    const transactions = new ServerTransactions<Answer>(() => now, 5000, true);
+    const clock = new ManualClock(0);
+    const transactions = new ServerTransactions<Answer>({ clock, keepSyncAnswers: true });
     let handled = 0;
     const challenge = (): Answer => answer(`401 nonce-${++handled}`);
     expect(text(sync(transactions.run(request('z9hG4bK-5'), challenge)))).toBe('401 nonce-1');
-    now = 4999;
+    clock.advance(4999);
     expect(text(sync(transactions.run(request('z9hG4bK-5'), challenge)))).toBe('401 nonce-1');
     expect(handled).toBe(1);
-    now = 5000;
+    clock.advance(1);
     expect(text(sync(transactions.run(request('z9hG4bK-5'), challenge)))).toBe('401 nonce-2');
   });
 
   it('absorbs a late copy without an answer once later responses have written over its own in the ring, and never handles it twice', () => {
-    const transactions = new ServerTransactions<Answer>(() => 0, 5000, true);
+    const transactions = new ServerTransactions<Answer>({ clock: new ManualClock(0), keepSyncAnswers: true });
     const large = (n: number): Answer => ({ response: Buffer.alloc(1 << 20, n) });
     let handled = 0;
     const handle = (n: number) => (): Answer => { handled++; return large(n); };
@@ -109,7 +110,7 @@ describe('ServerTransactions (RFC 3261 §17.2.2)', () => {
   });
 
   it('keeps at most 131,072 transactions: beyond, the oldest is forgotten first', () => {
-    const transactions = new ServerTransactions<Answer>(() => 0, 5000, true);
+    const transactions = new ServerTransactions<Answer>({ clock: new ManualClock(0), keepSyncAnswers: true });
     const total = (1 << 17) + 2;
     for (let i = 0; i < total; i++) transactions.run(request(`z9hG4bK-cap-${i}`), () => answer(`${i}`));
     expect(transactions.size).toBe(1 << 17);
