@@ -7,7 +7,8 @@ import { silentLogger, type Logger } from '../ports/logger';
 import type { Endpoint, RequestHandler, ResponseHandler, Source, TransactionOutcome, Transport } from '../ports/transport';
 import type { SipMessage, SipRequest } from '../sip/message';
 import { parseSipMessage } from '../sip/sip-parser';
-import { ClientTransactions, clientTransactionKey } from './client-transactions';
+import { ClientTransactions, clientTransactionKey } from '../transactions/non-invite-client-transactions';
+import { resolveTransactionTimers, type TransactionTimers } from '../transactions/transaction-timers';
 import { buildErrorResponse, recoveredHead } from './error-response';
 import { formatEndpoint, parseListenAddress, type ListenAddress } from './listen-address';
 import { responseDestination } from './response-destination';
@@ -67,6 +68,12 @@ export interface NodeTransportOptions {
   /** RFC 3261 §17.1.2.2 Timer F, the client transaction timeout. @defaultValue 64 × `t1Ms` */
   readonly timerFMs?: number;
   /**
+   * RFC 3261 §17.1.2.2 T4, Timer K over UDP: how long a client transaction stays Completed after
+   * its final response, absorbing retransmissions of that response (they do not reach `onResponse`).
+   * @defaultValue 5000
+   */
+  readonly t4Ms?: number;
+  /**
    * Close a TCP connection without traffic for this long, unless kept by `keepConnection`
    * (OpenSIPS `tcp_connection_lifetime`).
    * @defaultValue 120000
@@ -121,15 +128,12 @@ export interface NodeTransport extends Transport {
   onFlowClosed(handler: (connectionId: string) => void): void;
 }
 
-interface ResolvedOptions {
+interface ResolvedOptions extends TransactionTimers {
   readonly listen: readonly ListenAddress[];
   readonly maxMessageBytes: number;
   readonly maxContacts: number;
   readonly logger: Logger;
   readonly clock: Clock;
-  readonly t1Ms: number;
-  readonly t2Ms: number;
-  readonly timerFMs: number;
   readonly tcpIdleTimeoutMs: number;
   readonly tcpMessageTimeoutMs: number;
   readonly tcpMaxConnections: number;
@@ -159,16 +163,13 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 
 function resolveOptions(options: NodeTransportOptions): ResolvedOptions {
   if (options.listen.length === 0) throw new ConfigError('listen must name at least one socket, e.g. udp:127.0.0.1:5060');
-  const t1Ms = positiveInteger('t1Ms', options.t1Ms, 500);
   return Object.freeze({
+    ...resolveTransactionTimers('NodeTransportOptions', options),
     listen: Object.freeze(options.listen.map(parseListenAddress)),
     maxMessageBytes: positiveInteger('maxMessageBytes', options.maxMessageBytes, 65536),
     maxContacts: positiveInteger('maxContacts', options.maxContacts, 64),
     logger: options.logger ?? silentLogger,
     clock: options.clock ?? systemClock,
-    t1Ms,
-    t2Ms: positiveInteger('t2Ms', options.t2Ms, 4000),
-    timerFMs: positiveInteger('timerFMs', options.timerFMs, 64 * t1Ms),
     tcpIdleTimeoutMs: positiveInteger('tcpIdleTimeoutMs', options.tcpIdleTimeoutMs, 120_000),
     tcpMessageTimeoutMs: positiveInteger('tcpMessageTimeoutMs', options.tcpMessageTimeoutMs, 10_000),
     tcpMaxConnections: positiveInteger('tcpMaxConnections', options.tcpMaxConnections, 2048),
