@@ -6,7 +6,7 @@ import { uriEquals } from '../sip/uri';
 import type { SipRequest } from '../sip/message';
 import { buildResponse, responseToTag } from '../sip/response';
 import { dialogKey, inDialogRequest, uasDialog, type Dialog } from '../sip/dialog';
-import { sendRequest, type SendRequestContext } from '../sip/send-request';
+import { sendRequest, type SendRequestContext } from '../transactions/send-request';
 import { buildReginfo } from './build-reginfo';
 import { REGINFO_CONTENT_TYPE } from './reginfo-document';
 import type { ResolvedReginfoOptions, ReginfoOptions } from './reginfo-options';

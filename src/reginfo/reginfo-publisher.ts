@@ -1,7 +1,7 @@
 import type { TimerHandle } from '../ports/clock';
 import { randomToken } from '../sip/random-token';
 import { looseRoute } from '../sip/loose-route';
-import { sendRequest, type SendRequestContext } from '../sip/send-request';
+import { sendRequest, type SendRequestContext } from '../transactions/send-request';
 import type { BindingChange } from '../registrar/binding-change';
 import { buildReginfo } from './build-reginfo';
 import { aorUri } from './aor-uri';

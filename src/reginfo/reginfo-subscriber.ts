@@ -4,7 +4,7 @@ import type { SipRequest } from '../sip/message';
 import { randomToken } from '../sip/random-token';
 import { looseRoute } from '../sip/loose-route';
 import { dialogKey, establishUacDialog, inDialogRequest, type Dialog } from '../sip/dialog';
-import { sendRequest, type SendRequestContext } from '../sip/send-request';
+import { sendRequest, type SendRequestContext } from '../transactions/send-request';
 import { retryDelayMs } from '../registrant/retry-delay';
 import { REGINFO_CONTENT_TYPE } from './reginfo-document';
 import type { ResolvedReginfoOptions } from './reginfo-options';

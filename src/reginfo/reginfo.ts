@@ -10,7 +10,7 @@ import { BranchIds } from '../sip/branch-ids';
 import type { SipRequest } from '../sip/message';
 import { contactUri } from '../sip/dialog';
 import { buildResponse } from '../sip/response';
-import type { SendRequestContext } from '../sip/send-request';
+import type { SendRequestContext } from '../transactions/send-request';
 import { applyRegistration, type Removal } from './apply-registration';
 import { parseReginfo } from './parse-reginfo';
 import { REGINFO_CONTENT_TYPE, type ReginfoRegistration } from './reginfo-document';
