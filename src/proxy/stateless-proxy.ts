@@ -5,7 +5,8 @@ import { serializeMessage, serializeRequest } from '../sip/serialize';
 import type { ForwardChanges } from '../sip/serialize';
 import { hopUriOf } from './hop-uri';
 import { nextHopOf } from './next-hop';
-import { bracketHost, unbracket } from '../sip/socket-address';
+import { unbracket } from '../sip/socket-address';
+import { ownVia } from '../transactions/own-via';
 
 /** Where a stateless proxy sends a request or response, and the bytes. */
 export interface ForwardPlan {
@@ -46,10 +47,9 @@ export async function forwardRequest(
   const route = target.route ?? [];
   const hop = await nextHopOf(hopUriOf(target));
   if (hop === undefined) return undefined;
-  const via = `SIP/2.0/${local.protocol.toUpperCase()} ${bracketHost(local.address)}:${local.port};branch=${statelessBranch(request, target.uri)};rport`;
   const data = serializeRequest(request, {
     uri: target.uri,
-    prependVia: via,
+    prependVia: ownVia(local.protocol, local.address, local.port, statelessBranch(request, target.uri)),
     maxForwards: (request.maxForwards ?? 70) - 1,
     prependRoute: route,
     replaceHeaders,

@@ -1,11 +1,9 @@
-import { outgoingRequest } from '../sip/outgoing-request';
+import type { RequestParts } from '../transactions/send-request';
 
 /** The parts of one REGISTER a registrant sends (RFC 3261 §10.2), each already formatted. */
 export interface RegisterRequestParts {
   /** Request-URI: the registrar (RFC 3261 §10.2: the domain of the registrar, no user part). */
   readonly requestUri: string;
-  /** The whole top Via value, with its branch. */
-  readonly via: string;
   /** A `Route` value for an outbound proxy (RFC 3261 §8.1.2), when one is used. */
   readonly route?: string;
   /** From URI: the AOR, or the third-party registrant (RFC 3261 §10.2 "From"). */
@@ -25,16 +23,15 @@ export interface RegisterRequestParts {
   readonly authorization?: readonly [string, string];
 }
 
-/** The wire bytes of a REGISTER (RFC 3261 §10.2) built from its parts. */
-export function registerRequest(p: RegisterRequestParts): Uint8Array {
+/** A REGISTER (RFC 3261 §10.2) from its parts, for {@link sendRequest} to add the Via and send. */
+export function registerRequest(p: RegisterRequestParts): RequestParts {
   const headers: (readonly [string, string])[] = [];
   if (p.expires !== undefined) headers.push(['Expires', String(p.expires)]);
   if (p.userAgent !== '') headers.push(['User-Agent', p.userAgent]);
   if (p.authorization !== undefined) headers.push(p.authorization);
-  return outgoingRequest({
+  return {
     method: 'REGISTER',
     requestUri: p.requestUri,
-    via: p.via,
     routes: p.route === undefined ? undefined : [p.route],
     from: `<${p.fromUri}>;tag=${p.fromTag}`,
     to: `<${p.toUri}>`,
@@ -42,5 +39,5 @@ export function registerRequest(p: RegisterRequestParts): Uint8Array {
     cseq: p.cseq,
     contact: p.contact,
     headers,
-  });
+  };
 }

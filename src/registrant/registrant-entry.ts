@@ -1,7 +1,7 @@
 import { registrantKeyText, type RegistrantRecord } from '../ports/registrant-store';
 import type { Endpoint } from '../ports/transport';
 import { parseParams } from '../sip/headers/params';
-import type { DigestChallenge } from '../sip/digest';
+import type { KeptChallenge } from '../transactions/digest-header';
 import type { OwnBinding, OutstandingRequest } from './reply-decision';
 import type { RegistrantState } from './registrant-state';
 
@@ -12,13 +12,6 @@ export function ownBinding(record: RegistrantRecord): OwnBinding {
   const instanceId = params?.['+sip.instance'] ?? undefined;
   const regId = params?.['reg-id'] ?? undefined;
   return { uri: record.bindingUri, ...(instanceId === undefined ? {} : { instanceId }), ...(regId === undefined ? {} : { regId }) };
-}
-
-/** A challenge kept to authenticate the next requests pre-emptively, with the last nonce count used. */
-export interface KeptChallenge {
-  readonly challenge: DigestChallenge;
-  readonly proxy: boolean;
-  nc: number;
 }
 
 /**
@@ -48,6 +41,7 @@ export class RegistrantEntry {
   sent: OutstandingRequest | undefined;
   /** What follows a successful unREGISTER: a fresh REGISTER (duplicates removed) or nothing. */
   afterUnregister: 'register' | 'stop' = 'stop';
+  /** The challenge last answered, to authenticate the next requests pre-emptively. */
   kept: KeptChallenge | undefined;
   destination: Endpoint | undefined;
 

@@ -2,14 +2,14 @@ import { EventEmitter } from 'eventemitter3';
 import { ConfigError } from '../errors/sdk-error';
 import type { TimerHandle } from '../ports/clock';
 import { registrantKeyText, type RegistrantKey, type RegistrantRecord } from '../ports/registrant-store';
-import type { Endpoint, TransactionOutcome } from '../ports/transport';
+import type { Endpoint } from '../ports/transport';
 import { BranchIds } from '../sip/branch-ids';
-import { digestAuthorization, selectDigestChallenge } from '../sip/digest';
-import { bracketHost } from '../sip/socket-address';
+import type { DigestCredentials } from '../sip/digest';
+import { challengeOf, digestHeader, type KeptChallenge } from '../transactions/digest-header';
+import { sendRequest, type RequestResult, type SendRequestContext } from '../transactions/send-request';
 import { parseListenAddress } from '../transports/listen-address';
 import { registerRequest } from './register-request';
 import { ownBinding, RegistrantEntry } from './registrant-entry';
-import { requestDestination } from '../sip/request-destination';
 import { randomToken } from '../sip/random-token';
 import { looseRoute } from '../sip/loose-route';
 import { resolveRegistrantOptions, type RegistrantSchedulerOptions, type ResolvedRegistrantOptions } from './registrant-options';
@@ -119,7 +119,7 @@ export class RegistrantScheduler extends EventEmitter<RegistrantEvents> {
   readonly #buckets: RegistrantEntry[][];
   /** Per bucket: the next refresh slot to hand out (see `#refreshDue`). */
   readonly #spread: number[];
-  readonly #branches = new BranchIds();
+  readonly #sender: SendRequestContext;
   readonly #inflight = new Set<Promise<void>>();
   readonly #tickMs: number;
   #ticks = 0;
@@ -138,6 +138,7 @@ export class RegistrantScheduler extends EventEmitter<RegistrantEvents> {
     this.#buckets = Array.from({ length: buckets }, () => []);
     this.#spread = new Array<number>(buckets).fill(0);
     this.#tickMs = (this.#o.timerIntervalSec * 1000) / buckets;
+    this.#sender = { transport: this.#o.transport, resolver: this.#o, branches: new BranchIds() };
   }
 
   /** Load every record and start visiting the buckets, the first one at once. */
@@ -375,8 +376,8 @@ export class RegistrantScheduler extends EventEmitter<RegistrantEvents> {
   #preemptive(entry: RegistrantEntry): readonly [string, string] | undefined {
     const kept = this.#o.preemptiveAuth ? entry.kept : undefined;
     if (kept === undefined) return undefined;
-    kept.nc++;
-    return this.#authorization(entry, kept.challenge, kept.proxy, kept.nc);
+    entry.kept = { ...kept, nc: kept.nc + 1 };
+    return this.#authorization(entry, entry.kept);
   }
 
   #newDialog(entry: RegistrantEntry): void {
@@ -385,24 +386,24 @@ export class RegistrantScheduler extends EventEmitter<RegistrantEvents> {
     entry.cseq = 0;
   }
 
-  #authorization(entry: RegistrantEntry, challenge: Parameters<typeof digestAuthorization>[0], proxy: boolean, nc: number): readonly [string, string] | undefined {
+  #credentials(entry: RegistrantEntry): DigestCredentials | undefined {
     const { username, password } = entry.record;
-    if (username === undefined || password === undefined) return undefined;
-    const value = digestAuthorization(challenge, { username, password }, { method: 'REGISTER', uri: entry.record.registrar }, undefined, nc);
-    return value === undefined ? undefined : [proxy ? 'Proxy-Authorization' : 'Authorization', value];
+    return username === undefined || password === undefined ? undefined : { username, password };
   }
 
-  /** The local socket of `forced_socket`, and the Via sent-by: that socket, else the transport's first of the protocol. */
-  #local(entry: RegistrantEntry, protocol: Endpoint['protocol']): { local?: Endpoint; sentBy: Endpoint } {
-    const forced = entry.record.forcedSocket;
-    if (forced !== undefined) {
-      const local = parseListenAddress(forced);
-      return { local, sentBy: local };
-    }
-    const endpoints = this.#o.transport.endpoints();
-    const sentBy = endpoints.find((e) => e.protocol === protocol) ?? endpoints[0];
-    if (sentBy === undefined) throw new Error('the transport has no local endpoint to put in Via');
-    return { sentBy };
+  #authorization(entry: RegistrantEntry, kept: KeptChallenge): readonly [string, string] | undefined {
+    const credentials = this.#credentials(entry);
+    return credentials === undefined ? undefined : digestHeader(kept, credentials, { method: 'REGISTER', uri: entry.record.registrar });
+  }
+
+  /** The registrant is kept: enabled, in the store, and the scheduler not closing. */
+  #keeps(entry: RegistrantEntry): boolean {
+    return entry.record.enabled && !this.#closing && this.#entries.get(entry.key) === entry;
+  }
+
+  /** Whether replies are acted on at all: not once closing without unREGISTERs. */
+  #handles(): boolean {
+    return !this.#closing || this.#unregisterAll;
   }
 
   #send(entry: RegistrantEntry, kind: 'register' | 'unregister', authorization: readonly [string, string] | undefined, answered: boolean, staleAnswers: number, reason: string, status?: number): void {
@@ -432,41 +433,60 @@ export class RegistrantScheduler extends EventEmitter<RegistrantEvents> {
   }
 
   async #transact(entry: RegistrantEntry, sent: OutstandingRequest, authorization: readonly [string, string] | undefined): Promise<void> {
-    const sentAt = entry.lastRegisterSentAt;
-    let outcome: TransactionOutcome;
-    try {
-      const record = entry.record;
-      entry.destination ??= await requestDestination(record.proxy ?? record.registrar, this.#o);
-      const destination = entry.destination;
-      const { local, sentBy } = this.#local(entry, destination.protocol);
-      const removeAll = sent.kind === 'unregister' && entry.afterUnregister === 'register';
-      const data = registerRequest({
-        requestUri: record.registrar,
-        via: `SIP/2.0/${destination.protocol.toUpperCase()} ${bracketHost(sentBy.address)}:${sentBy.port};branch=${this.#branches.next('reg')};rport`,
-        ...(record.proxy === undefined ? {} : { route: looseRoute(record.proxy) }),
-        fromUri: record.thirdPartyRegistrant ?? record.aor,
-        fromTag: entry.fromTag,
-        toUri: record.aor,
-        callId: entry.callId,
-        cseq: entry.cseq,
-        contact: removeAll ? '*' : `<${record.bindingUri}>${record.bindingParams ?? ''};expires=${sent.kind === 'register' ? sent.expiresSec : 0}`,
-        ...(removeAll ? { expires: 0 } : {}),
-        userAgent: this.#o.userAgent,
-        ...(authorization === undefined ? {} : { authorization }),
-      });
-      outcome = await this.#o.transport.request(data, destination, local);
-    } catch (error) {
-      outcome = { kind: 'transport-error', error: error instanceof Error ? error : new Error(String(error)) };
-    }
+    let sentAt = entry.lastRegisterSentAt;
+    const record = entry.record;
+    const result = await this.#sendRegister(entry, sent, authorization, (status, cseq) => {
+      // The challenge is answered only for a registrant still kept (an unREGISTER always is).
+      if (!this.#handles() || (sent.kind === 'register' && !this.#keeps(entry))) return false;
+      entry.cseq = cseq;
+      entry.lastStatus = status;
+      sentAt = entry.lastRegisterSentAt = this.#o.clock.now();
+      this.#transition(entry, sent.kind === 'register' ? 'AUTHENTICATING' : 'AUTHENTICATING_UNREGISTER', `${status} challenge answered`, status);
+      return true;
+    }).catch((error: unknown): RequestResult => ({ kind: 'transport-error', error: error instanceof Error ? error : new Error(String(error)), cseq: entry.cseq }));
+    if (entry.record === record) entry.destination ??= result.destination;
     entry.sent = undefined;
-    this.#apply(entry, sent, sentAt, replyDecision(sent, outcome));
+    if (result.answered !== undefined) entry.kept = result.answered;
+    const final = result.answered === undefined ? sent : { ...sent, answeredChallenge: true };
+    this.#apply(entry, final, sentAt, replyDecision(final, result));
+  }
+
+  /**
+   * One REGISTER or unREGISTER through {@link sendRequest}: to the outbound proxy (a Route) or the
+   * registrar, from the `forced_socket`; a challenge to a request that did not answer one is
+   * answered there once, `beforeRetry` telling the state machine. Rejects on a malformed `forced_socket`.
+   */
+  #sendRegister(
+    entry: RegistrantEntry, sent: OutstandingRequest, authorization: readonly [string, string] | undefined, beforeRetry: (status: number, cseq: number) => boolean,
+  ): Promise<RequestResult> {
+    const record = entry.record;
+    const removeAll = sent.kind === 'unregister' && entry.afterUnregister === 'register';
+    const credentials = sent.answeredChallenge ? undefined : this.#credentials(entry);
+    return sendRequest(this.#sender, registerRequest({
+      requestUri: record.registrar,
+      ...(record.proxy === undefined ? {} : { route: looseRoute(record.proxy) }),
+      fromUri: record.thirdPartyRegistrant ?? record.aor,
+      fromTag: entry.fromTag,
+      toUri: record.aor,
+      callId: entry.callId,
+      cseq: entry.cseq,
+      contact: removeAll ? '*' : `<${record.bindingUri}>${record.bindingParams ?? ''};expires=${sent.kind === 'register' ? sent.expiresSec : 0}`,
+      ...(removeAll ? { expires: 0 } : {}),
+      userAgent: this.#o.userAgent,
+      ...(authorization === undefined ? {} : { authorization }),
+    }), 'reg', {
+      ...(entry.destination === undefined ? {} : { destination: entry.destination }),
+      ...(record.forcedSocket === undefined ? {} : { local: parseListenAddress(record.forcedSocket) }),
+      ...(credentials === undefined ? {} : { credentials }),
+      beforeRetry: (response, cseq) => beforeRetry(response.status, cseq),
+    });
   }
 
   #apply(entry: RegistrantEntry, sent: OutstandingRequest, sentAt: number, d: ReplyDecision): void {
-    if (this.#closing && !this.#unregisterAll) return;
+    if (!this.#handles()) return;
     const status = d.kind === 'authenticate' ? d.response.status : d.kind === 'failed' ? d.status : 200;
     entry.lastStatus = status;
-    const keep = entry.record.enabled && !this.#closing && this.#entries.get(entry.key) === entry;
+    const keep = this.#keeps(entry);
     switch (d.kind) {
       case 'registered': {
         const wasNew = entry.registeredUntil === 0;
@@ -492,18 +512,21 @@ export class RegistrantScheduler extends EventEmitter<RegistrantEvents> {
         }
         return;
       case 'authenticate': {
+        // A challenge sendRequest left unanswered: a stale nonce to answered credentials (RFC 7616
+        // §3.3), one this client cannot answer, or one to a registrant disabled or removed meanwhile.
         if (!keep && sent.kind === 'register') {
           this.#drop(entry, `${status} not answered: disabled or removed meanwhile`, status);
           return;
         }
-        const challenge = selectDigestChallenge(d.response.headerAll(d.proxy ? 'proxy-authenticate' : 'www-authenticate'));
-        const authorization = challenge === undefined ? undefined : this.#authorization(entry, challenge, d.proxy, 1);
-        if (challenge === undefined || authorization === undefined) {
+        const found = challengeOf(d.response);
+        const kept = found === undefined ? undefined : { ...found, nc: 1 };
+        const authorization = kept === undefined ? undefined : this.#authorization(entry, kept);
+        if (kept === undefined || authorization === undefined) {
           this.#fail(entry, { kind: 'failed', state: 'INTERNAL_ERROR', status, reason: 'no digest challenge this client can answer' });
           return;
         }
-        entry.kept = { challenge, proxy: d.proxy, nc: 1 };
-        this.#send(entry, sent.kind, authorization, true, sent.staleAnswers + (d.stale ? 1 : 0), d.stale ? `${status} stale nonce, answered again` : `${status} challenge answered`, status);
+        entry.kept = kept;
+        this.#send(entry, sent.kind, authorization, true, sent.staleAnswers + 1, `${status} stale nonce, answered again`, status);
         return;
       }
       case 'retry-expires':

@@ -35,8 +35,8 @@ export type ReplyDecision =
   | { readonly kind: 'remove-duplicates' }
   /** 2xx to an unREGISTER. */
   | { readonly kind: 'unregistered' }
-  /** 401/407 to answer with credentials (`stale` when only the nonce went stale). */
-  | { readonly kind: 'authenticate'; readonly response: SipResponse; readonly proxy: boolean; readonly stale: boolean }
+  /** 401/407 to answer with credentials: a first challenge, or a stale nonce to answered ones. */
+  | { readonly kind: 'authenticate'; readonly response: SipResponse }
   /** 423 with a usable Min-Expires: send again asking for `expiresSec`. */
   | { readonly kind: 'retry-expires'; readonly expiresSec: number }
   | { readonly kind: 'failed'; readonly state: FailedRegistrantState; readonly reason: string; readonly status?: number; readonly retryAfterSec?: number };
@@ -95,7 +95,7 @@ export function replyDecision(sent: OutstandingRequest, outcome: TransactionOutc
     if (sent.answeredChallenge && !(stale && sent.staleAnswers < MAX_STALE_ANSWERS)) {
       return { kind: 'failed', state: 'WRONG_CREDENTIALS', status, reason: 'the registrar rejected the credentials' };
     }
-    return { kind: 'authenticate', response, proxy: status === 407, stale: sent.answeredChallenge };
+    return { kind: 'authenticate', response };
   }
   if (status === 423) {
     const min = response.header('min-expires');

@@ -135,6 +135,18 @@ describe('registrant scheduler (OpenSIPS uac_registrant, RFC 3261 §10.2)', () =
     expect(h.sent()).toHaveLength(1);
   });
 
+  it('a challenged unREGISTER is answered once (AUTHENTICATING_UNREGISTER); CSeq counts every request sent (RFC 3261 §10.2.4)', async () => {
+    const h = await harness([record({ username: 'alice', password: 'secret' })], (r) =>
+      (r.header('authorization') === undefined ? challenge401(r) : ok(r)), { preemptiveAuth: false });
+    expect(h.scheduler.list()[0].cseq).toBe(2);
+    await h.scheduler.close({ unregister: true });
+    expect(h.states()).toEqual(['REGISTERING', 'AUTHENTICATING', 'REGISTERED', 'UNREGISTERING', 'AUTHENTICATING_UNREGISTER', 'NOT_REGISTERED']);
+    expect(h.sent().map((r) => [r.cseq.seq, r.header('authorization') !== undefined])).toEqual([[1, false], [2, true], [3, false], [4, true]]);
+    expect(new Set(h.sent().map((r) => r.via[0].branch)).size).toBe(4);
+    expect(h.scheduler.list()[0].cseq).toBe(4);
+    expectLegal(h);
+  });
+
   it('a stale nonce (stale=true) is answered again without counting as a failure', async () => {
     let n = 0;
     const h = await harness([record({ username: 'alice', password: 'secret' })], (r) =>
