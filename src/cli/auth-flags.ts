@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Authenticator } from '../auth/authenticator';
 import { createDigestAuthenticator } from '../auth/digest-authenticator';
 import type { DigestAuthOptions } from '../auth/digest-auth-options';
@@ -113,6 +114,16 @@ function secrets(values: FlagValues, env: NodeJS.ProcessEnv): string[] | undefin
   const list = value.split(',');
   if (list.includes('')) throw new CliUsageError(`${source}: a secret is empty; give SECRET[,OLD...] without an empty one, or leave it out for a random one`);
   return list;
+}
+
+/**
+ * The environment that gives processes sharing one socket (`--workers`) one nonce secret, so that
+ * a nonce one of them issued verifies on the others (RFC 7616 §3.3): a random
+ * {@link AUTH_SECRET_ENV} when neither `--auth-secret` nor the variable names one, else nothing.
+ */
+export function sharedSecretEnv(values: FlagValues, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  if (values.has('auth-secret') || env[AUTH_SECRET_ENV] !== undefined) return {};
+  return { [AUTH_SECRET_ENV]: randomBytes(32).toString('hex') };
 }
 
 /** The guard of the flags (bans by default with `--auth-db`), checked; undefined when nothing is on. */

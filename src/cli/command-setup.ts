@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import type { RedisClient } from '../stores/redis-client';
 import type { Logger } from '../ports/logger';
 import type { RegistrarOptions } from '../registrar/registrar-options';
@@ -148,7 +149,8 @@ function transportUsageError(error: ConfigError): CliUsageError {
  */
 export async function listenFrom(values: FlagValues, logger: Logger): Promise<NodeTransport> {
   const listen = listenFlags(values);
-  const options: Record<string, unknown> = {};
+  // A `--workers` worker binds through the primary, sharing its sockets with the other workers.
+  const options: Record<string, unknown> = { sharedSockets: cluster.isWorker };
   for (const f of TRANSPORT_FLAGS) options[f.option] = flagValue(values, f.name);
   try {
     return await createNodeTransport({ ...options, listen, logger });

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { CliUsageError } from './cli-usage-error';
 import { CliRuntimeError } from './cli-runtime-error';
 import { packageVersion } from './package-version';
@@ -5,6 +6,7 @@ import { REGISTRAR_USAGE, runRegistrarCommand } from './registrar-command';
 import { MID_REGISTRAR_USAGE, runMidRegistrarCommand } from './mid-registrar-command';
 import { REGISTRANT_USAGE, runRegistrantCommand } from './registrant-command';
 import { USER_USAGE, runUserCommand } from './user-command';
+import { reportListening } from './run-workers';
 
 const USAGE = `Usage: sipreg <command> [flags]
 
@@ -59,10 +61,15 @@ async function main(argv: readonly string[]): Promise<void> {
     return;
   }
   const running = await commands[command].run(rest);
-  for (const e of running.endpoints) process.stdout.write(`sipreg ${command} listening on ${e}\n`);
-  process.stdout.write(`sipreg ${command} ${running.storeLabel ?? 'store'}: ${running.store}\n`);
-  for (const d of running.details ?? []) process.stdout.write(`sipreg ${command} ${d}\n`);
-  for (const w of running.warnings ?? []) process.stderr.write(`sipreg ${command}: ${w}\n`);
+  // A `--workers` worker: the primary prints the lines once every worker listens, and stops the
+  // workers on SIGINT (which a terminal sends the workers too).
+  if (cluster.isWorker) reportListening(running);
+  else {
+    for (const e of running.endpoints) process.stdout.write(`sipreg ${command} listening on ${e}\n`);
+    process.stdout.write(`sipreg ${command} ${running.storeLabel ?? 'store'}: ${running.store}\n`);
+    for (const d of running.details ?? []) process.stdout.write(`sipreg ${command} ${d}\n`);
+    for (const w of running.warnings ?? []) process.stderr.write(`sipreg ${command}: ${w}\n`);
+  }
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
@@ -72,7 +79,7 @@ async function main(argv: readonly string[]): Promise<void> {
       process.exit(1);
     });
   };
-  process.on('SIGINT', stop);
+  process.on('SIGINT', cluster.isWorker ? () => undefined : stop);
   process.on('SIGTERM', stop);
 }
 

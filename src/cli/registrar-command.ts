@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { createRegistrar } from '../registrar/registrar';
 import { resolveRegistrarOptions, type RegistrarOptions } from '../registrar/registrar-options';
 import type { LocationStore } from '../ports/location-store';
@@ -12,7 +13,9 @@ import { REGINFO_FLAGS, reginfoOptionsFrom, startReginfo } from './reginfo-flags
 import { checkOwnershipFlags, OWNERSHIP_FLAGS, ownershipFrom, type Ownership } from './sharing-tags-setup';
 import { listenFrom, loggerFrom, REGISTRAR_MODULE_FLAGS, registrarOptionsFrom, saveAndLookupFrom, SERVER_FLAGS } from './command-setup';
 import { describeStore, openStore, parseStoreFlag } from './store-flag';
-import { AUTH_FLAGS, GUARD_FLAGS, PROXY_AUTH_FLAGS, resolveAuthSettings, startAuth } from './auth-flags';
+import { AUTH_FLAGS, GUARD_FLAGS, PROXY_AUTH_FLAGS, resolveAuthSettings, sharedSecretEnv, startAuth } from './auth-flags';
+import { WORKERS_FLAG, workersFrom } from './workers-flag';
+import { runWorkers } from './run-workers';
 
 const FLAGS: readonly FlagSpec[] = [
   ...SERVER_FLAGS,
@@ -23,6 +26,7 @@ const FLAGS: readonly FlagSpec[] = [
   ...AUTH_FLAGS,
   ...PROXY_AUTH_FLAGS,
   ...GUARD_FLAGS,
+  WORKERS_FLAG,
 ];
 
 /** The `--help` text of `sipreg registrar`. */
@@ -55,7 +59,8 @@ export interface RunningRegistrar {
  * directory, a missing driver, an unreachable Redis or an `--auth-db` without its file or
  * `subscriber` table (exit 1). With `--auth-db` the registrar, the reg-event notifier and
  * `--auth-methods` share one digest authenticator (RFC 3261 §22), and the source guard sees
- * their failed authentications.
+ * their failed authentications. With `--workers N` (N > 1) the flags are checked here and N
+ * worker processes run the command on the same sockets ({@link runWorkers}).
  */
 export async function runRegistrarCommand(argv: readonly string[]): Promise<RunningRegistrar> {
   const values = parseArgs(argv, FLAGS);
@@ -73,6 +78,8 @@ export async function runRegistrarCommand(argv: readonly string[]): Promise<Runn
   checkOwnershipFlags(values, storeFlag.spec);
   const reginfoOptions = reginfoOptionsFrom(values);
   const authSettings = resolveAuthSettings(values);
+  const workers = workersFrom(values, storeFlag, saveOptions);
+  if (workers > 1 && cluster.isPrimary) return runWorkers('registrar', workers, sharedSecretEnv(values));
   const transport = await listenFrom(values, logger);
   // The credential store opens before the location store: a missing subscriber table then leaves
   // no new location database behind.

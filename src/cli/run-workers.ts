@@ -1,0 +1,98 @@
+import cluster, { type Worker } from 'node:cluster';
+import { CliRuntimeError } from './cli-runtime-error';
+import { CliUsageError } from './cli-usage-error';
+import type { RunningRegistrar } from './registrar-command';
+
+/** What a worker sends the primary once its sockets listen and its store is open: its startup lines. */
+interface ListeningReport {
+  readonly sipregListening: true;
+  readonly endpoints: readonly string[];
+  readonly store: string;
+  readonly storeLabel?: string;
+  readonly details?: readonly string[];
+  readonly warnings?: readonly string[];
+}
+
+/** How long the primary waits before starting again a worker that died before it listened (a Redis down, say). */
+const RETRY_MS = 1_000;
+
+const isListeningReport = (message: unknown): message is ListeningReport =>
+  typeof message === 'object' && message !== null && (message as ListeningReport).sipregListening === true;
+
+/** `code 1` or `signal SIGKILL`, for the lines about a worker's end. */
+const howItEnded = (code: number | null, signal: string | null): string => (signal === null ? `code ${code}` : `signal ${signal}`);
+
+/** In a worker: tell the primary that `running` listens, with the lines it would have printed. */
+export function reportListening(running: RunningRegistrar): void {
+  const { endpoints, store, storeLabel, details, warnings } = running;
+  const report: ListeningReport = { sipregListening: true, endpoints, store, storeLabel, details, warnings };
+  process.send?.(report);
+}
+
+/**
+ * In the primary: fork `count` workers (node:cluster), each running this same command line, and
+ * resolve once every one of them listens, with the first one's startup lines and a `workers:` line
+ * naming their pids. The workers bind the same sockets through the primary, which shares one
+ * handle per socket (the kernel hands each UDP datagram to one of them; the primary deals out TCP
+ * connections); their stdout and stderr are the primary's. A worker that ends before all listen
+ * ends the others and rejects with its exit code's error ({@link CliUsageError} for 2, else
+ * {@link CliRuntimeError}): it has printed why itself. Later a worker that ends is started again,
+ * with one line on stderr, until `stop()`, which sends every worker SIGTERM and resolves once all
+ * have exited (rejects when one exited with a failure).
+ * @param command - the command, for the lines (`registrar`).
+ * @param env - more environment of the workers, e.g. one nonce secret for all of them.
+ */
+export function runWorkers(command: string, count: number, env: Readonly<Record<string, string>>): Promise<RunningRegistrar> {
+  const live = new Set<Worker>();
+  const pids: number[] = [];
+  let first: ListeningReport | undefined;
+  let serving = false;
+  let stopping = false;
+  let retry: NodeJS.Timeout | undefined;
+  const exited = (worker: Worker): Promise<number | null> =>
+    worker.isDead() ? Promise.resolve(worker.process.exitCode) : new Promise((resolve) => worker.once('exit', (code) => resolve(code)));
+  const stopAll = async (): Promise<(number | null)[]> => {
+    stopping = true;
+    clearTimeout(retry);
+    const workers = [...live];
+    for (const worker of workers) worker.process.kill('SIGTERM');
+    return Promise.all(workers.map(exited));
+  };
+  return new Promise((resolve, reject) => {
+    const start = (): void => {
+      const worker = cluster.fork(env);
+      live.add(worker);
+      let listening = false;
+      worker.on('message', (message: unknown) => {
+        if (listening || !isListeningReport(message)) return;
+        listening = true;
+        if (serving) return;
+        first ??= message;
+        pids.push(worker.process.pid ?? -1);
+        if (pids.length < count) return;
+        serving = true;
+        const { endpoints, store, storeLabel, details, warnings } = first;
+        resolve({ endpoints, store, storeLabel, warnings, details: [...(details ?? []), `workers: ${count} (pids ${pids.join(', ')})`], stop: stopWorkers });
+      });
+      worker.once('exit', (code, signal) => {
+        live.delete(worker);
+        if (stopping) return;
+        const how = howItEnded(code, signal);
+        if (!serving) {
+          const message = `${command} worker ${worker.id} exited with ${how} before listening`;
+          void stopAll().then(() => reject(code === 2 ? new CliUsageError(message) : new CliRuntimeError(message)));
+          return;
+        }
+        process.stderr.write(`sipreg ${command}: worker ${worker.id} (pid ${worker.process.pid}) exited with ${how}; starting another\n`);
+        if (listening) start();
+        else retry = setTimeout(start, RETRY_MS);
+      });
+    };
+    const stopWorkers = async (): Promise<void> => {
+      const codes = await stopAll();
+      const failed = codes.find((code) => code !== 0);
+      if (failed !== undefined) throw new Error(`a ${command} worker exited with code ${failed}`);
+    };
+    for (let i = 0; i < count; i++) start();
+  });
+}
