@@ -6,10 +6,11 @@
  * 2. what a NOTIFY costs the watcher: `parseReginfo` + `applyRegistration` of a one-contact
  *    document, next to fast-xml-parser alone on the same bytes (the floor any XML reader pays),
  *    measured in the same run.
- * Alternating rounds; each figure is the median of its rounds.
+ * Part 1 for both REGISTERs of `bench-kit.ts`: the realistic one a modern phone sends and the
+ * minimal one. Alternating rounds; each figure is the median of its rounds.
  */
 import { XMLParser } from 'fast-xml-parser';
-import { fmt, median, parseRequest, rate, registerDatagram, requireGc } from './bench-kit';
+import { REGISTER_KINDS, fmt, median, parseRequest, rate, requireGc } from './bench-kit';
 import { createRegistrar } from '../src/registrar/registrar';
 import type { SaveResult } from '../src/registrar/save-result';
 import { createReginfo } from '../src/reginfo/reginfo';
@@ -25,7 +26,8 @@ import { buildRequest, buildResponseText } from '../src/testing/message-builders
 const gc = requireGc();
 const ROUNDS = 9;
 const N = 50_000;
-const datagrams = Array.from({ length: N }, (_, i) => registerDatagram(i));
+/** N new REGISTERs of each kind of `REGISTER_KINDS`, in its order. */
+const datagramsOf = REGISTER_KINDS.map(({ datagram }) => Array.from({ length: N }, (_, i) => datagram(i)));
 let sink: unknown;
 
 type Setup = 'bare registrar' | 'reg-event, no watcher' | 'reg-event, a watcher per AOR';
@@ -61,8 +63,11 @@ const okParsed = parseSipMessage(buildResponseText(subscribeText(0), 200, 'OK'))
 if (!okParsed.ok || okParsed.message.kind !== 'response') throw new Error('the 200 does not parse');
 const okResponse: SipResponse = okParsed.message;
 
-/** One round: N new REGISTERs into a fresh registrar set up as `setup`; REGISTER/s (the NOTIFYs they cause sent before the clock stops). */
-async function registerRound(setup: Setup): Promise<number> {
+/**
+ * One round: N new REGISTERs (`datagrams`) into a fresh registrar set up as `setup`; REGISTER/s
+ * (the NOTIFYs they cause sent before the clock stops).
+ */
+async function registerRound(setup: Setup, datagrams: readonly Buffer[]): Promise<number> {
   const registrar = createRegistrar({ purgeIntervalMs: 0 });
   const transport = new CountingTransport(okResponse);
   const reginfo = setup === 'bare registrar' ? undefined : createReginfo({ registrar, transport, serverAddress: 'sip:reginfo@127.0.0.1:5060', publish: false });
@@ -99,27 +104,30 @@ function notifyRound(): { sipreg: number; floor: number } {
 }
 
 const setups: Setup[] = ['bare registrar', 'reg-event, no watcher', 'reg-event, a watcher per AOR'];
-await registerRound('bare registrar'); // warm-up
+for (const datagrams of datagramsOf) await registerRound('bare registrar', datagrams); // warm-up
 notifyRound();
-const registers = new Map<Setup, number[]>(setups.map((s) => [s, []]));
+/** The rounds of each setup, per REGISTER kind. */
+const registers = datagramsOf.map(() => new Map<Setup, number[]>(setups.map((s) => [s, []])));
 const notifies: { sipreg: number[]; floor: number[] } = { sipreg: [], floor: [] };
 for (let round = 0; round < ROUNDS; round++) {
   // Each round starts with another setup, so that none always runs after the same one.
   for (let k = 0; k < setups.length; k++) {
     const s = setups[(round + k) % setups.length];
-    registers.get(s)!.push(await registerRound(s));
+    for (const [kind, datagrams] of datagramsOf.entries()) registers[kind].get(s)!.push(await registerRound(s, datagrams));
   }
   const n = notifyRound();
   notifies.sipreg.push(n.sipreg);
   notifies.floor.push(n.floor);
 }
 
-const bare = median(registers.get('bare registrar')!);
 console.log(`\nREGISTER with reg-event (in-process, ${N.toLocaleString('en-US')} new AORs per round, median of ${ROUNDS} rounds)\n`);
-console.log('| setup | REGISTER/s | vs bare |\n|---|---:|---:|');
-for (const s of setups) {
-  const r = median(registers.get(s)!);
-  console.log(`| ${s} | ${fmt(r)} | ${(r / bare).toFixed(2)}× |`);
+console.log('| setup | REGISTER | REGISTER/s | vs bare |\n|---|---|---:|---:|');
+for (const [kind, { name }] of REGISTER_KINDS.entries()) {
+  const bare = median(registers[kind].get('bare registrar')!);
+  for (const s of setups) {
+    const r = median(registers[kind].get(s)!);
+    console.log(`| ${s} | ${name} | ${fmt(r)} | ${(r / bare).toFixed(2)}× |`);
+  }
 }
 console.log(`\nNOTIFY applied by a watcher (${body.length} B one-contact document)\n`);
 console.log('| work | documents/s |\n|---|---:|');

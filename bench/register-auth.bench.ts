@@ -1,6 +1,7 @@
 /**
  * In-process bench of digest-authenticated REGISTER (not a timed test; run with
- * `node --expose-gc --import tsx bench/register-auth.bench.ts`): the same REGISTER end to end
+ * `node --expose-gc --import tsx bench/register-auth.bench.ts`): each REGISTER of `bench-kit.ts`
+ * (the realistic one a modern phone sends, the minimal one) end to end
  * through `saveNow` (the bundled server's synchronous path: parse the datagram, plan, commit to
  * the memory store, build the reply) on a registrar without authentication, and on registrars
  * whose `auth` is a digest authenticator (RFC 7616, qop `auth`) over a `MemoryCredentialStore`
@@ -18,7 +19,7 @@
  * ratio to no authentication holds even when other processes share the core.
  */
 import type { Buffer } from 'node:buffer';
-import { benchUser, fmt, measure, median, parseRequest, registerDatagram, requireGc, type Measured } from './bench-kit';
+import { REGISTER_KINDS, benchUser, fmt, measure, median, parseRequest, requireGc, type Measured } from './bench-kit';
 import { createRegistrar, type Registrar } from '../src/registrar/registrar';
 import type { SaveResult } from '../src/registrar/save-result';
 import { createDigestAuthenticator, type DigestAuthenticator } from '../src/auth/digest-authenticator';
@@ -45,18 +46,22 @@ const credentials = new MemoryCredentialStore(
 const newAuthenticator = (algorithm: DigestAlgorithm): DigestAuthenticator =>
   createDigestAuthenticator({ credentials, algorithms: [algorithm], secret: SECRET, nonceExpire: NONCE_EXPIRE_SEC });
 
-/** The REGISTERs without credentials: the unauthenticated contender's, and what the 401 rows answer. */
-const plain = { first: Array.from({ length: N }, (_, i) => registerDatagram(i)), refresh: Array.from({ length: N }, (_, i) => registerDatagram(i, 2)) };
+/** A REGISTER kind of `bench-kit.ts` (the realistic one, the minimal one), by its index in `REGISTER_KINDS`. */
+type Kind = number;
+
+/** The REGISTERs without credentials, per kind: the unauthenticated contenders', and what the 401 rows answer. */
+const plain = REGISTER_KINDS.map(({ datagram }) => ({ first: Array.from({ length: N }, (_, i) => datagram(i)), refresh: Array.from({ length: N }, (_, i) => datagram(i, 2)) }));
 
 /**
- * Every subscriber's REGISTER and refresh answering a nonce of its own, issued by a
- * `challenge` of `authenticator` (nc 1, then 2, on the same nonce).
+ * Every subscriber's REGISTER of `kind` and its refresh answering a nonce of its own, issued by
+ * a `challenge` of `authenticator` (nc 1, then 2, on the same nonce).
  */
-function authorizedDatagrams(authenticator: DigestAuthenticator): { first: Buffer[]; refresh: Buffer[] } {
+function authorizedDatagrams(authenticator: DigestAuthenticator, kind: Kind): { first: Buffer[]; refresh: Buffer[] } {
   const first: Buffer[] = [];
   const refresh: Buffer[] = [];
+  const { datagram } = REGISTER_KINDS[kind];
   for (let i = 0; i < N; i++) {
-    const challengeHeader = authenticator.challenge(parseRequest(plain.first[i]), 'www').headers?.find(([name]) => name === 'WWW-Authenticate');
+    const challengeHeader = authenticator.challenge(parseRequest(plain[kind].first[i]), 'www').headers?.find(([name]) => name === 'WWW-Authenticate');
     const challenge = challengeHeader === undefined ? undefined : parseDigestChallenge(challengeHeader[1]);
     if (challenge === undefined) throw new Error('the authenticator answered without a digest challenge');
     const answer = (nc: number): string => {
@@ -64,33 +69,35 @@ function authorizedDatagrams(authenticator: DigestAuthenticator): { first: Buffe
       if (value === undefined) throw new Error(`the client cannot answer ${challenge.algorithm}`);
       return value;
     };
-    first.push(registerDatagram(i, 1, benchUser, answer(1)));
-    refresh.push(registerDatagram(i, 2, benchUser, answer(2)));
+    first.push(datagram(i, 1, benchUser, answer(1)));
+    refresh.push(datagram(i, 2, benchUser, answer(2)));
   }
   return { first, refresh };
 }
 
 interface Contender {
   readonly name: string;
+  readonly kind: Kind;
   readonly algorithm?: DigestAlgorithm;
 }
 
-const contenders: readonly Contender[] = [
-  { name: 'no authentication' },
-  { name: 'digest MD5, qop=auth', algorithm: 'MD5' },
-  { name: 'digest SHA-256, qop=auth', algorithm: 'SHA-256' },
-];
+const contenders: readonly Contender[] = REGISTER_KINDS.flatMap(({ name }, kind) => [
+  { name: `${name}, no authentication`, kind },
+  { name: `${name}, digest MD5, qop=auth`, kind, algorithm: 'MD5' as const },
+  { name: `${name}, digest SHA-256, qop=auth`, kind, algorithm: 'SHA-256' as const },
+]);
 
 let sink: unknown;
 
 /**
- * A fresh registrar for a contender authenticating with `algorithm` (none: no authentication), and
- * the REGISTERs it is sent: with credentials answering nonces its fresh authenticator issued.
+ * A fresh registrar for `contender`, authenticating with its algorithm (none: no authentication),
+ * and the REGISTERs of its kind it is sent: with credentials answering nonces its fresh
+ * authenticator issued.
  */
-function registrarFor(algorithm: DigestAlgorithm | undefined): { registrar: Registrar; first: readonly Buffer[]; refresh: readonly Buffer[] } {
-  if (algorithm === undefined) return { registrar: createRegistrar({ purgeIntervalMs: 0 }), ...plain };
+function registrarFor({ algorithm, kind }: Contender): { registrar: Registrar; first: readonly Buffer[]; refresh: readonly Buffer[] } {
+  if (algorithm === undefined) return { registrar: createRegistrar({ purgeIntervalMs: 0 }), ...plain[kind] };
   const auth = newAuthenticator(algorithm);
-  return { registrar: createRegistrar({ purgeIntervalMs: 0, auth }), ...authorizedDatagrams(auth) };
+  return { registrar: createRegistrar({ purgeIntervalMs: 0, auth }), ...authorizedDatagrams(auth, kind) };
 }
 
 /** `saveNow`'s answer, which must be synchronous (memory location and credential stores) and have the `status` expected. */
@@ -108,7 +115,7 @@ const gc = requireGc();
  * full GC first, so that no round pays for promoting the REGISTERs built for it.
  */
 function saves(contender: Contender): { first: Measured; refresh: Measured } {
-  const { registrar, first: firsts, refresh: refreshes } = registrarFor(contender.algorithm);
+  const { registrar, first: firsts, refresh: refreshes } = registrarFor(contender);
   gc();
   const first = measure(N, (i) => { sink = saveNow(registrar, firsts[i], 200).response; });
   const again = measure(N, (i) => { sink = saveNow(registrar, refreshes[i], 200).response; });
@@ -116,23 +123,23 @@ function saves(contender: Contender): { first: Measured; refresh: Measured } {
   return { first, refresh: again };
 }
 
-/** N REGISTERs without credentials into a fresh registrar authenticating with `algorithm`: each answered 401 with a new nonce. */
-function challenges(algorithm: DigestAlgorithm): Measured {
+/** N REGISTERs of `kind` without credentials into a fresh registrar authenticating with `algorithm`: each answered 401 with a new nonce. */
+function challenges(algorithm: DigestAlgorithm, kind: Kind): Measured {
   const registrar = createRegistrar({ purgeIntervalMs: 0, auth: newAuthenticator(algorithm) });
   gc();
-  const measured = measure(N, (i) => { sink = saveNow(registrar, plain.first[i], 401).response; });
+  const measured = measure(N, (i) => { sink = saveNow(registrar, plain[kind].first[i], 401).response; });
   void registrar.close();
   return measured;
 }
 
 // Warm-up: every path compiled before the first timed round.
 for (const contender of contenders) {
-  const { registrar, first } = registrarFor(contender.algorithm);
+  const { registrar, first } = registrarFor(contender);
   for (let i = 0; i < WARM_UP; i++) sink = saveNow(registrar, first[i], 200).response;
   void registrar.close();
   if (contender.algorithm !== undefined) {
     const challenger = createRegistrar({ purgeIntervalMs: 0, auth: newAuthenticator(contender.algorithm) });
-    for (let i = 0; i < WARM_UP; i++) sink = saveNow(challenger, plain.first[i], 401).response;
+    for (let i = 0; i < WARM_UP; i++) sink = saveNow(challenger, plain[contender.kind].first[i], 401).response;
     void challenger.close();
   }
 }
@@ -148,13 +155,15 @@ for (let round = 0; round < ROUNDS; round++) {
     const r = saves(contender);
     firstRates[index].push(r.first);
     refreshRates[index].push(r.refresh);
-    if (contender.algorithm !== undefined) challengeRates[index].push(challenges(contender.algorithm));
+    if (contender.algorithm !== undefined) challengeRates[index].push(challenges(contender.algorithm, contender.kind));
   }
 }
 
 /** The medians of a contender's rounds: the rate, and the CPU µs per REGISTER. */
 const medians = (rounds: readonly Measured[]): Measured => ({ perSecond: median(rounds.map((m) => m.perSecond)), cpuUs: median(rounds.map((m) => m.cpuUs)) });
-const baseline = { first: medians(firstRates[0]), refresh: medians(refreshRates[0]) };
+/** The contender without authentication of each kind: what the others are compared with. */
+const baselineOf = (kind: Kind): number => contenders.findIndex((c) => c.kind === kind && c.algorithm === undefined);
+const baseline = (i: number) => ({ first: medians(firstRates[baselineOf(contenders[i].kind)]), refresh: medians(refreshRates[baselineOf(contenders[i].kind)]) });
 const row = (what: string, rounds: readonly Measured[], base: Measured): string => {
   const m = medians(rounds);
   return `| ${what} | ${fmt(m.perSecond)} | ${(1e6 / m.perSecond).toFixed(2)} | ${(base.perSecond / m.perSecond).toFixed(2)} | ${m.cpuUs.toFixed(2)} | ${(m.cpuUs / base.cpuUs).toFixed(2)} |`;
@@ -162,12 +171,13 @@ const row = (what: string, rounds: readonly Measured[], base: Measured): string 
 
 console.log(`\n### Authenticated REGISTER, one core (in process, \`saveNow\`; ${N.toLocaleString('en-US')} subscribers; median of ${ROUNDS} alternating rounds)\n`);
 console.log('Wall time gives the rate; the process CPU time per REGISTER does not count the time other processes take the core, so its ratio holds on a busy machine.\n');
+console.log('Each REGISTER kind is compared with the same kind without authentication: the realistic REGISTER a modern phone sends, and the minimal one (`bench-kit.ts`).\n');
 console.log('| what | per second | wall µs per REGISTER | wall × no auth | CPU µs per REGISTER | CPU × no auth |');
 console.log('|---|---:|---:|---:|---:|---:|');
-contenders.forEach((c, i) => console.log(row(`new REGISTER end to end, ${c.name}`, firstRates[i], baseline.first)));
-contenders.forEach((c, i) => console.log(row(`refresh REGISTER end to end, ${c.name}`, refreshRates[i], baseline.refresh)));
+contenders.forEach((c, i) => console.log(row(`new REGISTER end to end, ${c.name}`, firstRates[i], baseline(i).first)));
+contenders.forEach((c, i) => console.log(row(`refresh REGISTER end to end, ${c.name}`, refreshRates[i], baseline(i).refresh)));
 contenders.forEach((c, i) => {
-  if (c.algorithm !== undefined) console.log(row(`401 challenge to a REGISTER without credentials (${c.algorithm}; × the new REGISTER without auth)`, challengeRates[i], baseline.first));
+  if (c.algorithm !== undefined) console.log(row(`401 challenge to a ${REGISTER_KINDS[c.kind].name} REGISTER without credentials (${c.algorithm}; × the new REGISTER without auth)`, challengeRates[i], baseline(i).first));
 });
 
 void sink;
