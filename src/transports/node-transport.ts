@@ -119,6 +119,14 @@ export interface NodeTransportOptions {
    * @defaultValue false
    */
   readonly viaMaddr?: boolean;
+  /**
+   * In a node:cluster worker, bind every socket through the primary, which shares one handle per
+   * socket with every worker binding the same address: the kernel hands each UDP datagram to one
+   * of them and the primary deals out TCP connections. Off, each process binds exclusively (a
+   * second one on the same address fails with `EADDRINUSE`). No effect outside a worker.
+   * @defaultValue false
+   */
+  readonly sharedSockets?: boolean;
 }
 
 /** The UDP/TCP {@link Transport} returned by {@link createNodeTransport}. */
@@ -141,6 +149,7 @@ interface ResolvedOptions extends TransactionTimers {
   readonly udpBufferBytes: number;
   readonly onInvalid: ((message: InvalidMessage) => InvalidMessageAction) | undefined;
   readonly viaMaddr: boolean;
+  readonly sharedSockets: boolean;
 }
 
 interface UdpListener {
@@ -177,6 +186,7 @@ function resolveOptions(options: NodeTransportOptions): ResolvedOptions {
     udpBufferBytes: positiveInteger('udpBufferBytes', options.udpBufferBytes, 4 * 1024 * 1024),
     onInvalid: options.onInvalid,
     viaMaddr: options.viaMaddr ?? false,
+    sharedSockets: options.sharedSockets ?? false,
   });
 }
 
@@ -258,7 +268,7 @@ class NodeTransportImpl implements NodeTransport {
         socket.close();
         reject(new TransportError(`cannot listen on ${formatEndpoint(address)}: ${errorCode(error)}`, { cause: error }));
       });
-      socket.bind({ address: address.address, port: address.port, exclusive: true }, () => {
+      socket.bind({ address: address.address, port: address.port, exclusive: !this.options.sharedSockets }, () => {
         socket.removeAllListeners('error');
         const bound = socket.address();
         const listener: UdpListener = { socket, family, endpoint: Object.freeze({ protocol: 'udp', address: bound.address, port: bound.port }) };
@@ -277,7 +287,7 @@ class NodeTransportImpl implements NodeTransport {
       server.once('error', (error) => {
         reject(new TransportError(`cannot listen on ${formatEndpoint(address)}: ${errorCode(error)}`, { cause: error }));
       });
-      server.listen({ host: address.address, port: address.port, exclusive: true }, () => {
+      server.listen({ host: address.address, port: address.port, exclusive: !this.options.sharedSockets }, () => {
         server.removeAllListeners('error');
         const bound = server.address();
         const endpoint: Endpoint = Object.freeze({ protocol: 'tcp', address: address.address, port: typeof bound === 'object' && bound !== null ? bound.port : address.port });
