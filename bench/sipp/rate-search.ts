@@ -1,15 +1,22 @@
 /**
- * What the over-the-wire benches share: a step of load from two SIPp instances against one
- * server on loopback UDP, measured from SIPp's own counters and the server's `/proc` usage, and
- * the search for the highest rate the server sustains (step up until a step saturates, then
- * bisect). Not a bench itself (`bench/run.ts` runs `*.bench.ts` files only).
+ * What the over-the-wire benches share: a step of load from SIPp instances (two unless told)
+ * against one server on loopback UDP, measured from SIPp's own counters and the server's `/proc`
+ * usage, and when asked the response times from SIPp's message trace; the search for the highest
+ * rate the server sustains (step up until a step saturates, then bisect); the same load on
+ * several servers in alternating rounds; and the response times under 1, 2, 4… SIPp instances.
+ * Not a bench itself (`bench/run.ts` runs `*.bench.ts` files only).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { freePort } from '../../test/helpers/free-port';
 import { runSipp, type SippRun } from '../../test/helpers/run-sipp';
 import type { ManagedProcess } from '../../test/helpers/spawn-managed';
 import { createProcessTreeUsageReader } from './read-process-tree-usage';
+import { readResponseTimes, summarizeResponseTimes, type ResponseTimes } from './response-times';
 
-/** SIPp processes sharing each step's rate, each on its own port. */
+/** SIPp processes sharing each step's rate, each on its own port, unless a step says otherwise. */
 export const SIPP_INSTANCES = 2;
 const SATURATED_FAILED_SHARE = 0.01;
 /** A step whose SIPp instances together started fewer calls per second than this share of the offer is saturated too. */
@@ -20,6 +27,8 @@ const SETTLE_MAX_MS = 10_000;
 /** An unreported warm-up load per target first (JIT, caches, socket buffers). */
 const WARM_UP_RATE = 2_000;
 const WARM_UP_SECONDS = 2;
+/** The unreported warm-up step of a target. */
+const warmUp = (sippArgs: readonly string[]): StepSpec => ({ rate: WARM_UP_RATE, seconds: WARM_UP_SECONDS, step: 'warm', sippArgs });
 
 /** A server under load and the SIPp scenario it gets. */
 export interface LoadTarget {
@@ -45,6 +54,8 @@ export interface InstanceLoad {
 /** One step of load against one target. */
 export interface StepResult {
   readonly target: string;
+  /** SIPp processes that shared the step's rate. */
+  readonly instances: number;
   readonly offeredRate: number;
   /** Calls per second the SIPp instances really started (SIPp `CallRate(C)`), summed. */
   readonly achievedRate: number;
@@ -60,6 +71,21 @@ export interface StepResult {
   readonly memoryMb: number;
   /** Neither failed calls (1 % or more) nor SIPp reaching under 90 % of the offered rate. */
   readonly clean: boolean;
+  /** Over every instance's answered calls, when the step traced them; `undefined` otherwise or when none was answered. */
+  readonly responseTimes?: ResponseTimes;
+}
+
+/** One step of load: `rate` shared by `instances` SIPp processes for `seconds`. */
+interface StepSpec {
+  readonly rate: number;
+  readonly seconds: number;
+  /** Names the step uniquely within the target (see {@link LoadTarget.instanceLoad}). */
+  readonly step: string;
+  readonly sippArgs: readonly string[];
+  /** @defaultValue {@link SIPP_INSTANCES} */
+  readonly instances?: number;
+  /** Trace every message (`-trace_shortmsg`) and answer the response times. @defaultValue false */
+  readonly responseTimes?: boolean;
 }
 
 /** How {@link searchMaxRate} steps. */
@@ -79,12 +105,17 @@ export interface SearchOptions {
 
 const readUsage = createProcessTreeUsageReader();
 
-/** One step: SIPP_INSTANCES SIPp processes share `rate`, each with its own port and load. */
-async function runStep(sippPath: string, target: LoadTarget, server: ManagedProcess, serverPort: number, rate: number, seconds: number, step: string, sippArgs: readonly string[]): Promise<StepResult> {
-  const perInstanceRate = Math.ceil(rate / SIPP_INSTANCES);
+/** One step: `spec.instances` SIPp processes share `spec.rate`, each with its own port and load. */
+async function runStep(sippPath: string, target: LoadTarget, server: ManagedProcess, serverPort: number, spec: StepSpec): Promise<StepResult> {
+  const { rate, seconds, step, sippArgs } = spec;
+  const instances = spec.instances ?? SIPP_INSTANCES;
+  const perInstanceRate = Math.ceil(rate / instances);
   const calls = perInstanceRate * seconds;
-  const localPorts = await Promise.all(Array.from({ length: SIPP_INSTANCES }, () => freePort('udp')));
+  const localPorts = await Promise.all(Array.from({ length: instances }, () => freePort('udp')));
   const loads = await Promise.all(localPorts.map((_, instance) => target.instanceLoad(step, instance, calls)));
+  const traceDir = spec.responseTimes === true ? mkdtempSync(join(tmpdir(), 'sipreg-bench-trace-')) : undefined;
+  const traceFile = (instance: number): string => join(traceDir as string, `sipp-${instance}.log`);
+  const traceArgs = (instance: number): string[] => (traceDir === undefined ? [] : ['-trace_shortmsg', '-shortmessage_file', traceFile(instance)]);
   // Preparing the loads may have kept the server busy (challenges fetched from it): not this step's work.
   await settle(server);
   const before = readUsage(server.pid);
@@ -100,21 +131,27 @@ async function runStep(sippPath: string, target: LoadTarget, server: ManagedProc
         rate: perInstanceRate,
         timeoutSec: seconds + 30,
         keys: loads[instance].keys,
-        extraArgs: ['-recv_timeout', '4000', '-buff_size', '4194304', '-max_recv_loops', '5000', '-max_sched_loops', '5000', ...sippArgs, ...(loads[instance].extraArgs ?? [])],
+        extraArgs: ['-recv_timeout', '4000', '-buff_size', '4194304', '-max_recv_loops', '5000', '-max_sched_loops', '5000', ...traceArgs(instance), ...sippArgs, ...(loads[instance].extraArgs ?? [])],
       }),
     ),
   );
   const wallSec = Number(process.hrtime.bigint() - beganAt) / 1e9;
   const after = readUsage(server.pid);
+  let responseTimes: ResponseTimes | undefined;
+  if (traceDir !== undefined) {
+    responseTimes = summarizeResponseTimes(localPorts.flatMap((_, instance) => readResponseTimes(traceFile(instance))));
+    rmSync(traceDir, { recursive: true, force: true });
+  }
   const total = runs.reduce((sum, run) => sum + run.stats.totalCalls, 0);
   const failed = runs.reduce((sum, run) => sum + run.stats.failedCalls, 0);
   const successful = runs.reduce((sum, run) => sum + run.stats.successfulCalls, 0);
   const elapsedSec = Math.max(...runs.map((run) => run.stats.elapsedSec));
-  const offeredRate = perInstanceRate * SIPP_INSTANCES;
+  const offeredRate = perInstanceRate * instances;
   const achievedRate = runs.reduce((sum, run) => sum + run.stats.callRate, 0);
   const failedShare = total > 0 ? failed / total : 1;
   return {
     target: target.name,
+    instances,
     offeredRate,
     achievedRate,
     answeredRate: elapsedSec > 0 ? successful / elapsedSec : 0,
@@ -124,6 +161,7 @@ async function runStep(sippPath: string, target: LoadTarget, server: ManagedProc
     cpuUsPerCall: successful > 0 ? ((after.cpuSec - before.cpuSec) / successful) * 1e6 : 0,
     memoryMb: after.pssBytes / 1024 / 1024,
     clean: failedShare < SATURATED_FAILED_SHARE && achievedRate >= offeredRate * SUSTAINED_RATE_SHARE,
+    responseTimes,
   };
 }
 
@@ -147,11 +185,12 @@ function midpoint(low: number, high: number, granularity: number): number | unde
  * Start `target` on a free port, give it an unreported 2 s warm-up at 2,000/s, step through
  * `options.rates` until a step is saturated, then bisect (at most `options.bisections` times)
  * between the last clean rate and the first saturated one; stop the server. Each step is logged
- * as it ends.
+ * as it ends. No steps when the target does not start.
  */
 export async function searchMaxRate(sippPath: string, target: LoadTarget, options: SearchOptions): Promise<StepResult[]> {
-  const port = await freePort('udp');
-  const server = await target.start(port);
+  const running = await tryStart(target);
+  if (running === undefined) return [];
+  const { server, port } = running;
   const sippArgs = options.sippArgs ?? [];
   const results: StepResult[] = [];
   const withinBudget = (rate: number): boolean => {
@@ -160,7 +199,7 @@ export async function searchMaxRate(sippPath: string, target: LoadTarget, option
     return false;
   };
   const step = async (rate: number): Promise<boolean> => {
-    const result = await runStep(sippPath, target, server, port, rate, options.stepSeconds, `s${results.length}`, sippArgs);
+    const result = await runStep(sippPath, target, server, port, { rate, seconds: options.stepSeconds, step: `s${results.length}`, sippArgs });
     results.push(result);
     console.log(
       `${target.name} @ ${result.offeredRate}/s: achieved ${result.achievedRate.toFixed(0)}/s, ` +
@@ -170,7 +209,7 @@ export async function searchMaxRate(sippPath: string, target: LoadTarget, option
     return result.clean;
   };
   try {
-    await runStep(sippPath, target, server, port, WARM_UP_RATE, WARM_UP_SECONDS, 'warm', sippArgs);
+    await runStep(sippPath, target, server, port, warmUp(sippArgs));
     await settle(server);
     let clean = 0;
     let saturated: number | undefined;
@@ -194,6 +233,48 @@ export async function searchMaxRate(sippPath: string, target: LoadTarget, option
   return results;
 }
 
+/** A target started on its port and warmed up. */
+interface StartedTarget {
+  /** Its place in the targets given. */
+  readonly index: number;
+  readonly target: LoadTarget;
+  readonly server: ManagedProcess;
+  readonly port: number;
+}
+
+/**
+ * Start `target` on a free port; `undefined`, logged, when it does not start (a server that
+ * fails leaves the others of the run their rows).
+ */
+async function tryStart(target: LoadTarget): Promise<{ server: ManagedProcess; port: number } | undefined> {
+  const port = await freePort('udp');
+  try {
+    return { server: await target.start(port), port };
+  } catch (error) {
+    console.log(`${target.name} did not start, its rows skipped: ${(error as Error).message.split('\n').slice(0, 3).join(' ')}`);
+    return undefined;
+  }
+}
+
+/**
+ * Start every target once on a port of its own and warm each up (unreported), run `body` on
+ * those that started, and stop them whatever happens.
+ */
+async function withStartedTargets<T>(sippPath: string, targets: readonly LoadTarget[], argsOf: (target: LoadTarget) => readonly string[], body: (started: readonly StartedTarget[]) => Promise<T>): Promise<T> {
+  const started: StartedTarget[] = [];
+  try {
+    for (const [index, target] of targets.entries()) {
+      const running = await tryStart(target);
+      if (running === undefined) continue;
+      started.push({ index, target, ...running });
+      await runStep(sippPath, target, running.server, running.port, warmUp(argsOf(target)));
+    }
+    return await body(started);
+  } finally {
+    await Promise.all(started.map(({ server }) => server.stop()));
+  }
+}
+
 /**
  * The same load at `rate` against every target in turn, `rounds` times, with all their servers
  * started once and warmed up: alternating rounds, so that what disturbs the machine for a while
@@ -201,26 +282,42 @@ export async function searchMaxRate(sippPath: string, target: LoadTarget, option
  * target's rounds compares with the others'. Each step is logged as it ends; the servers are
  * stopped at the end. Answers the steps of each target, in the order of `targets`.
  */
-export async function alternateRounds(sippPath: string, targets: readonly LoadTarget[], options: { readonly rate: number; readonly stepSeconds: number; readonly rounds: number; readonly sippArgs?: (target: LoadTarget) => readonly string[] }): Promise<StepResult[][]> {
-  const started: { target: LoadTarget; server: ManagedProcess; port: number }[] = [];
-  const results = targets.map((): StepResult[] => []);
+export function alternateRounds(sippPath: string, targets: readonly LoadTarget[], options: { readonly rate: number; readonly stepSeconds: number; readonly rounds: number; readonly sippArgs?: (target: LoadTarget) => readonly string[] }): Promise<StepResult[][]> {
   const argsOf = (target: LoadTarget): readonly string[] => options.sippArgs?.(target) ?? [];
-  try {
-    for (const target of targets) {
-      const port = await freePort('udp');
-      started.push({ target, server: await target.start(port), port });
-      await runStep(sippPath, target, started[started.length - 1].server, port, WARM_UP_RATE, WARM_UP_SECONDS, 'warm', argsOf(target));
-    }
+  return withStartedTargets(sippPath, targets, argsOf, async (started) => {
+    const results = targets.map((): StepResult[] => []);
     for (let round = 0; round < options.rounds; round++) {
-      for (const [index, { target, server, port }] of started.entries()) {
+      for (const { index, target, server, port } of started) {
         await settle(server);
-        const result = await runStep(sippPath, target, server, port, options.rate, options.stepSeconds, `r${round}`, argsOf(target));
+        const result = await runStep(sippPath, target, server, port, { rate: options.rate, seconds: options.stepSeconds, step: `r${round}`, sippArgs: argsOf(target) });
         results[index].push(result);
         console.log(`${target.name} round ${round + 1} @ ${result.offeredRate}/s: CPU ${result.cpuUsPerCall.toFixed(1)} µs/registration, failed ${(result.failedShare * 100).toFixed(2)} %`);
       }
     }
-  } finally {
-    await Promise.all(started.map(({ server }) => server.stop()));
-  }
-  return results;
+    return results;
+  });
+}
+
+/**
+ * The response times of every target under 1, 2, 4… SIPp instances (`options.instances`), each
+ * instance at `options.perInstanceRate`, so the total load doubles from one count to the next:
+ * all servers started once and warmed up, then for each count every target in turn, every
+ * message traced (`-trace_shortmsg`). Each step is logged as it ends; the servers are stopped at
+ * the end. Answers the steps of each target, in the order of `targets`, one per count.
+ */
+export function responseTimeSteps(sippPath: string, targets: readonly LoadTarget[], options: { readonly perInstanceRate: number; readonly instances: readonly number[]; readonly stepSeconds: number }): Promise<StepResult[][]> {
+  return withStartedTargets(sippPath, targets, () => [], async (started) => {
+    const results = targets.map((): StepResult[] => []);
+    for (const instances of options.instances) {
+      for (const { index, target, server, port } of started) {
+        await settle(server);
+        const spec = { rate: options.perInstanceRate * instances, seconds: options.stepSeconds, step: `l${instances}`, sippArgs: [], instances, responseTimes: true };
+        const result = await runStep(sippPath, target, server, port, spec);
+        results[index].push(result);
+        const times = result.responseTimes;
+        console.log(`${target.name} ×${instances} @ ${result.offeredRate}/s: ${times === undefined ? 'no answer' : `median ${times.medianMs.toFixed(2)} ms, p99 ${times.p99Ms.toFixed(2)} ms`}, failed ${(result.failedShare * 100).toFixed(2)} %`);
+      }
+    }
+    return results;
+  });
 }

@@ -1,41 +1,52 @@
 /**
- * Over-the-wire REGISTER throughput: SIPp (two instances, RFC 3261 §10.2 REGISTERs, a new
- * AOR per call) against the sipreg CLI registrar (`--store memory`) and, when installed,
- * Kamailio 5.6 as the reference (in-memory usrloc, 2 workers), both on loopback UDP.
+ * Over-the-wire REGISTER cost and throughput: SIPp (two instances, RFC 3261 §10.2 REGISTERs, a
+ * new AOR per call) on loopback UDP, in the same run, against Kamailio 5.6 as the reference
+ * (in-memory usrloc, 2 children), the sipreg CLI registrar (`--store memory`), two sipreg
+ * processes sharing the socket and one location in Redis (`--workers 2`, when the CLI has it and
+ * redis-server is installed), and the bare Node.js `dgram` responder, the floor of any Node
+ * server; each under the REGISTER a modern phone sends (`register-phone.xml`) and the minimal
+ * one (`register-load.xml`). See `wire-targets.ts`.
  *
- *   node --import tsx bench/sipp/wire.bench.ts [--rate N] [--seconds S]
+ *   node --import tsx bench/sipp/wire.bench.ts [--cpu-rate N] [--rounds R] [--rate N] [--seconds S]
  *
- * `--rate N` runs the single total rate N instead of the default steps; `--seconds S` is the
- * duration of each step (default 5). A target stops stepping up after the first saturated
- * step (1 % or more failed calls, or SIPp reaching under 90 % of the offered rate), then
- * bisects twice between the last clean rate and that one. Each target first gets an
- * unreported 2 s warm-up at 2,000/s. Each step registers new AORs, so the location grows
- * during the run. Prints a markdown table; never part of CI.
+ * Two parts, both per REGISTER kind:
+ * 1. CPU per REGISTER: every server at the same moderate rate (`--cpu-rate`, default 5,000/s),
+ *    in `--rounds` alternating rounds (default 3) of `--seconds` each (default 5); the figure is
+ *    the median of a server's rounds of its processes' CPU time per answered REGISTER.
+ * 2. The highest clean rate (< 1 % failed calls, SIPp reaching 90 % of the offer): a server
+ *    steps up through the default rates (or runs the single total rate `--rate N`) until a step
+ *    saturates, then bisects once between the last clean rate and that one.
+ * Each server first gets an unreported 2 s warm-up at 2,000/s. Each step registers new AORs, so
+ * the location grows during the run. No new step starts after about nine minutes. Prints
+ * markdown tables; never part of CI.
  */
-import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { findBinary } from '../../test/helpers/find-binary';
-import { REPOSITORY_ROOT, startSipreg } from '../../test/helpers/start-sipreg';
-import { SIPP_INSTANCES, searchMaxRate, type LoadTarget, type StepResult } from './rate-search';
-import { startBenchKamailio } from './start-kamailio';
+import { fmt, median } from '../bench-kit';
+import { SIPP_INSTANCES, alternateRounds, searchMaxRate, type StepResult } from './rate-search';
+import { WIRE_SCENARIOS, startWireTargets, type WireScenario, type WireTargets } from './wire-targets';
 
-const DEFAULT_RATES = [5_000, 10_000, 20_000, 30_000, 40_000] as const;
-const BISECTIONS = 2;
-/** The whole bench stops starting new steps after this much wall time. */
-const BUDGET_MS = 270_000;
-const SCENARIO = fileURLToPath(new URL('./register-load.xml', import.meta.url));
+const DEFAULT_RATES = [5_000, 10_000, 15_000, 20_000, 30_000, 40_000] as const;
+const BISECTIONS = 1;
+/** The whole bench stops starting new steps of the rate searches after this much wall time. */
+const BUDGET_MS = 540_000;
 
 const options = parseArgs({
-  options: { rate: { type: 'string' }, seconds: { type: 'string', default: '5' } },
+  options: {
+    'cpu-rate': { type: 'string', default: '5000' },
+    rounds: { type: 'string', default: '3' },
+    rate: { type: 'string' },
+    seconds: { type: 'string', default: '5' },
+  },
 }).values;
 const stepSeconds = Number(options.seconds);
+const cpuRate = Number(options['cpu-rate']);
+const rounds = Number(options.rounds);
 const rates = options.rate === undefined ? [...DEFAULT_RATES] : [Number(options.rate)];
-if (!(stepSeconds > 0) || rates.some((rate) => !(rate > 0))) {
-  console.error('usage: node --import tsx bench/sipp/wire.bench.ts [--rate N] [--seconds S]');
+if (!(stepSeconds > 0) || !(cpuRate > 0) || !Number.isInteger(rounds) || rounds < 1 || rates.some((rate) => !(rate > 0))) {
+  console.error('usage: node --import tsx bench/sipp/wire.bench.ts [--cpu-rate N] [--rounds R] [--rate N] [--seconds S]');
   process.exit(2);
 }
 
@@ -48,52 +59,96 @@ const sippPath = sipp;
 const startedAt = Date.now();
 const loadAtStart = loadavg()[0].toFixed(2);
 
-/** A target of this bench: REGISTERs of a new AOR each, `[prefix][call_number]` with a prefix per step and SIPp instance. */
-const target = (name: string, start: LoadTarget['start']): LoadTarget => ({
-  name,
-  start,
-  scenario: SCENARIO,
-  instanceLoad: (step, instance) => ({ keys: { prefix: `${step}i${instance}u` } }),
-});
+/** What one server did under one REGISTER kind. */
+interface Row {
+  readonly target: string;
+  readonly scenario: string;
+  /** The alternating rounds at the CPU rate. */
+  readonly rounds: readonly StepResult[];
+  /** The steps of the rate search (empty when the budget ran out first). */
+  readonly search: readonly StepResult[];
+}
 
-function table(results: readonly StepResult[]): string {
-  const rows = results.map((result) =>
-    [
-      result.target,
-      result.offeredRate.toLocaleString('en-US'),
-      Math.round(result.achievedRate).toLocaleString('en-US'),
-      Math.round(result.answeredRate).toLocaleString('en-US'),
-      (result.failedShare * 100).toFixed(2),
-      result.retransmissions.toLocaleString('en-US'),
-      result.cpuPercent.toFixed(0),
-      result.memoryMb.toFixed(0),
-    ].join(' | '),
-  );
+const percent = (share: number): string => (share * 100).toFixed(2);
+
+/** Part 1 and part 2 side by side: one line per server and REGISTER kind. */
+function summary(rows: readonly Row[]): string {
+  const lines = rows.map((row) => {
+    const clean = row.search.filter((step) => step.clean).map((step) => step.offeredRate);
+    const firstSaturated = row.search.filter((step) => !step.clean).map((step) => step.offeredRate);
+    const measured = row.rounds.length > 0;
+    return [
+      row.target,
+      row.scenario,
+      measured ? median(row.rounds.map((step) => step.cpuUsPerCall)).toFixed(1) : '–',
+      row.rounds.map((step) => step.cpuUsPerCall.toFixed(1)).join(', '),
+      measured ? percent(Math.max(...row.rounds.map((step) => step.failedShare))) : '–',
+      clean.length === 0 ? (row.search.length === 0 ? 'not searched' : 'none') : fmt(Math.max(...clean)),
+      firstSaturated.length === 0 ? '–' : fmt(Math.min(...firstSaturated)),
+    ].join(' | ');
+  });
   return [
-    '| target | offered rate | achieved REGISTER/s (SIPp CallRate(C)) | 200 OK/s | failed % | retransmissions | server CPU % | RSS MB (PSS) |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((row) => `| ${row} |`),
+    `| server | REGISTER | CPU µs / REGISTER at ${fmt(cpuRate)}/s (median) | the rounds | worst failed % at ${fmt(cpuRate)}/s | highest clean REGISTER/s | lowest saturated REGISTER/s |`,
+    '|---|---|---:|---|---:|---:|---:|',
+    ...lines.map((line) => `| ${line} |`),
   ].join('\n');
 }
 
-/** Bench every installed target in turn and print the table. */
-async function main(): Promise<void> {
-  const targets: LoadTarget[] = [];
-  const kamailioPath = findBinary('kamailio');
-  if (kamailioPath === undefined) console.log('Kamailio not installed: reference rows skipped');
-  else targets.push(target('Kamailio 5.6 (usrloc, 2 children)', (port) => startBenchKamailio({ kamailioPath, port })));
-  if (existsSync(join(REPOSITORY_ROOT, 'src', 'cli', 'main.ts'))) {
-    targets.push(target('sipreg CLI (--store memory)', (port) => startSipreg({ port })));
-  } else {
-    console.log('src/cli/main.ts not present: sipreg rows skipped');
-  }
-  const results: StepResult[] = [];
+/** Every step of the rate searches. */
+function steps(rows: readonly Row[]): string {
+  const lines = rows.flatMap((row) =>
+    row.search.map((step) =>
+      [
+        row.target,
+        row.scenario,
+        fmt(step.offeredRate),
+        fmt(step.achievedRate),
+        fmt(step.answeredRate),
+        percent(step.failedShare),
+        fmt(step.retransmissions),
+        step.cpuPercent.toFixed(0),
+        step.cpuUsPerCall.toFixed(1),
+        step.memoryMb.toFixed(0),
+      ].join(' | '),
+    ),
+  );
+  return [
+    '| server | REGISTER | offered rate | achieved REGISTER/s (SIPp CallRate(C)) | 200 OK/s | failed % | retransmissions | server CPU % | server CPU µs / REGISTER | RSS MB (PSS) |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...lines.map((line) => `| ${line} |`),
+  ].join('\n');
+}
+
+/** Both parts for `scenario`: the alternating CPU rounds of every server, then each server's rate search. */
+async function benchScenario(scenario: WireScenario, targetsFor: WireTargets['targetsFor']): Promise<Row[]> {
+  const targets = targetsFor(scenario);
+  console.log(`\n${scenario.name} REGISTER: ${targets.length} servers, CPU rounds at ${cpuRate}/s`);
+  const cpuRounds = await alternateRounds(sippPath, targets, { rate: cpuRate, stepSeconds, rounds });
   const search = { rates, stepSeconds, bisections: BISECTIONS, granularity: 1000, deadline: startedAt + BUDGET_MS };
-  for (const t of targets) results.push(...(await searchMaxRate(sippPath, t, search)));
-  console.log(`\nREGISTER over UDP on loopback, ${SIPP_INSTANCES} SIPp instances, ${stepSeconds} s per step, a new AOR per REGISTER`);
-  console.log(`machine: ${cpus().length} cores, load average before the run ${loadAtStart} (SIPp shares the cores with the server)`);
-  console.log('server CPU %: 100 = one core (all server processes); RSS: proportional set size summed over the server processes\n');
-  console.log(table(results));
+  const rows: Row[] = [];
+  for (const [index, target] of targets.entries()) {
+    const row = { target: target.name, scenario: scenario.name, rounds: cpuRounds[index], search: await searchMaxRate(sippPath, target, search) };
+    // A server that did not start has no row.
+    if (row.rounds.length > 0 || row.search.length > 0) rows.push(row);
+  }
+  return rows;
+}
+
+/** Bench every installed server under both REGISTERs and print the tables. */
+async function main(): Promise<void> {
+  const wire = await startWireTargets();
+  const rows: Row[] = [];
+  try {
+    for (const scenario of WIRE_SCENARIOS) rows.push(...(await benchScenario(scenario, wire.targetsFor)));
+  } finally {
+    await wire.stop();
+  }
+  console.log(`\n### REGISTER over UDP on loopback: CPU per REGISTER and the highest clean rate\n`);
+  console.log(`${SIPP_INSTANCES} SIPp instances, ${stepSeconds} s per step, a new AOR per REGISTER; CPU at ${fmt(cpuRate)}/s as the median of ${rounds} alternating rounds; clean: < 1 % failed calls and SIPp reaching 90 % of the offered rate.`);
+  console.log(`machine: ${cpus().length} cores, load average before the run ${loadAtStart} (SIPp shares the cores with the server); server CPU: all its processes (Kamailio's children, the sipreg workers; not redis-server).\n`);
+  console.log(summary(rows));
+  console.log('\n#### Every step of the rate searches\n');
+  console.log(steps(rows));
 }
 
 await main();
