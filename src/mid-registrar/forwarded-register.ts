@@ -1,7 +1,7 @@
 import type { Endpoint } from '../ports/transport';
 import type { SipRequest } from '../sip/message';
 import { serializeRequest } from '../sip/serialize';
-import { bracketHost } from '../sip/socket-address';
+import { ownVia } from '../transactions/own-via';
 import type { AdvertisedAddress } from './mid-registrar-options';
 
 /** A Contact of a forwarded REGISTER: its URI as the main registrar gets it and its lifetime. */
@@ -40,8 +40,7 @@ export function forwardedRegister(
   expiresHeader: number | undefined,
   via: { readonly advertised: AdvertisedAddress; readonly upstream: Endpoint; readonly branch: string },
 ): Uint8Array {
-  const branch = via.branch;
-  const top = `SIP/2.0/${via.upstream.protocol.toUpperCase()} ${bracketHost(via.advertised.host)}:${via.advertised.port};branch=${branch};rport`;
+  const top = ownVia(via.upstream.protocol, via.advertised.host, via.advertised.port, via.branch);
   // Path stays here: the Contacts now point to the mid-registrar, which routes to the phone.
   const replace: [string, readonly string[]][] = [['Path', []]];
   if (contacts !== undefined) replace.push(['Contact', contacts.map(contactValue)]);

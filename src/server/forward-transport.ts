@@ -7,6 +7,7 @@ import { forwardRequest, type ForwardPlan, type ForwardTarget } from '../proxy/s
 import type { SipRequest } from '../sip/message';
 import type { ForwardChanges } from '../sip/serialize';
 import { bracketHost, formatEndpoint, unbracket } from '../sip/socket-address';
+import { localViaSentBy } from '../transactions/local-via-sent-by';
 import { parseUri } from '../sip/uri';
 
 /**
@@ -44,10 +45,6 @@ export interface ForwardSender {
   readonly logger: Logger;
 }
 
-/** The local socket a request leaves from over `protocol`, named in its Via (the first socket when none is). */
-function localFor(locals: readonly Endpoint[], protocol: TransportProtocol): Endpoint | undefined {
-  return locals.find((l) => l.protocol === protocol) ?? locals[0];
-}
 
 /**
  * Whether `target` may be reached over TCP instead of UDP: its hop URI names no `transport`
@@ -93,7 +90,7 @@ export async function sendForward(
   const hop = await nextHopOf(hopUriOf(target));
   if (hop === undefined) return { kind: 'unroutable' };
   const locals = sender.transport.endpoints();
-  const local = localFor(locals, hop.protocol);
+  const local = localViaSentBy(locals, hop.protocol);
   const plan = local === undefined ? undefined : await forwardRequest(request, pinnedTo(target, hop, hop.protocol), local, replaceHeaders);
   if (plan === undefined) return { kind: 'unroutable' };
   const bytes = plan.data.length;
