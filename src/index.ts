@@ -57,6 +57,14 @@ export { digestAuthorization, parseDigestChallenge, selectDigestChallenge } from
 export type { DigestChallenge, DigestCredentials, DigestRequest } from './sip/digest';
 export type { SipResolver, SrvRecord } from './sip/request-destination';
 
+// Transaction layer (RFC 3261 §17, RFC 6026): INVITE transactions for proxies built on sipreg.
+export { InviteClientTransaction, ackFor } from './transactions/invite-client-transaction';
+export type { InviteClientState, InviteClientTransactionOptions } from './transactions/invite-client-transaction';
+export { InviteServerTransaction, TRYING_AFTER_MS } from './transactions/invite-server-transaction';
+export type { InviteServerState, InviteServerTransactionOptions } from './transactions/invite-server-transaction';
+export { resolveTransactionTimers } from './transactions/transaction-timers';
+export type { TransactionTimers } from './transactions/transaction-timers';
+
 // Registrar (OpenSIPS registrar).
 export { Registrar, createRegistrar } from './registrar/registrar';
 export type { BindingsEdit, RegistrarStats, RemoveQuery } from './registrar/registrar';
