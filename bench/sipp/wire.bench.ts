@@ -28,7 +28,7 @@ import { fmt, median } from '../bench-kit';
 import { SIPP_INSTANCES, alternateRounds, searchMaxRate, type StepResult } from './rate-search';
 import { WIRE_SCENARIOS, startWireTargets, type WireScenario, type WireTargets } from './wire-targets';
 
-const DEFAULT_RATES = [5_000, 10_000, 15_000, 20_000, 30_000, 40_000] as const;
+const DEFAULT_RATES = [5_000, 10_000, 15_000, 20_000, 30_000] as const;
 const BISECTIONS = 1;
 /** The whole bench stops starting new steps of the rate searches after this much wall time. */
 const BUDGET_MS = 540_000;
