@@ -15,6 +15,8 @@ import type { PushOptions, ResolvedPushOptions } from '../features/push/push-opt
 import { resolvePushOptions } from '../features/push/push-options';
 import type { PushNotifier } from '../features/push/push-notifier';
 import type { Authenticator } from '../auth/authenticator';
+import type { SipResolver } from '../sip/request-destination';
+import { systemResolver } from '../sip/request-destination';
 
 /**
  * How the registrar decides a binding's `received` address (RFC 3261 §18.2.1, RFC 3581), where
@@ -46,6 +48,11 @@ export interface RegistrarOptions {
   clock?: Clock;
   /** @defaultValue a silent logger */
   logger?: Logger;
+  /**
+   * DNS for {@link Registrar.remove} by next hop: host names are resolved to their address
+   * (RFC 3263 §4.2) to compare with the bindings'. @defaultValue the system DNS (`systemResolver`)
+   */
+  resolver?: SipResolver;
   /** Lifetime when neither the Contact nor the request says (s). @defaultValue 3600 */
   defaultExpires?: number;
   /** Shorter non-zero lifetimes are raised to this (s); 0 disables. @defaultValue 60 */
@@ -170,6 +177,7 @@ export function resolveRegistrarOptions(options: RegistrarOptions = {}): Resolve
     store: options.store ?? new MemoryLocationStore(),
     clock: options.clock ?? systemClock,
     logger: options.logger ?? silentLogger,
+    resolver: options.resolver ?? systemResolver,
     defaultExpires: options.defaultExpires ?? 3600,
     minExpires: options.minExpires ?? 60,
     maxExpires: options.maxExpires ?? 0,

@@ -1,44 +1,41 @@
 import { EventEmitter } from 'eventemitter3';
-import { LRUCache } from 'lru-cache';
-import { lookup as dnsLookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
-import type { AorSnapshot, Binding } from '../ports/binding';
-import type { CommitOutcome, LocationStore, MaybePromise } from '../ports/location-store';
-import type { TimerHandle } from '../ports/clock';
+import type { Binding } from '../ports/binding';
+import type { MaybePromise } from '../ports/location-store';
 import type { SipRequest } from '../sip/message';
-import { parseUri } from '../sip/uri';
-import { unbracket } from '../sip/socket-address';
 import { ConfigError, StoreError } from '../errors/sdk-error';
 import type { RegError } from '../errors/reg-error';
 import { regError } from '../errors/reg-error';
+import type { Result } from '../errors/result';
 import type { BindingChange } from './binding-change';
-import { asAorUri, plainQueryEnd, queryAor, schemeLength, toAor } from './aor';
+import { asAorUri, queryAor, toAor } from './aor';
 import { hasSipScheme } from './has-sip-scheme';
 import type { AorRules } from './aor';
-import { allOf, andThen, rethrow } from './maybe-promise';
 import { planSave } from './plan-save';
 import type { SavePlan } from './plan-save';
 import { lruInterner } from './lru-interner';
-import type { SavePolicy } from './save-policy';
 import { savePolicy } from './save-policy';
+import type { CasEdit, CasWrite } from './commit-with-retry';
+import { commitWithRetry } from './commit-with-retry';
+import { ExpiryPurge } from './expiry-purge';
+import { Lookups } from './lookups';
+import type { LookupOptions } from './lookup-options';
+import type { RemoveQuery } from './remove-query';
+import { removalFilter } from './remove-query';
+import { contactRegistered, ipRegistered, liveAt } from './registration-queries';
+import { withDefaults } from './with-defaults';
 import type { RegistrarEvents } from './registrar-events';
 import type { RegistrarOptions, ResolvedRegistrarOptions } from './registrar-options';
 import { resolveRegistrarOptions, storeRetryAfterSec } from './registrar-options';
 import { buildErrorReply, buildSaveReply, regErrorStatus } from './reply';
 import type { SaveOptions } from './save-options';
 import type { SaveResult } from './save-result';
-import type { LookupOptions } from './lookup-options';
-import type { AorBindings, LookupResult, PushPendingTarget } from './select-targets';
-import { selectTargets, shapeTargets, targetOf } from './select-targets';
+import type { LookupResult } from './select-targets';
+import { targetOf } from './select-targets';
 import type { PurrOutcome } from './purr-outcome';
-import type { GruuUri } from '../features/gruu/gruu-uri';
-import { gruuTargets } from '../features/gruu/gruu-targets';
-import type { PendingPush } from '../features/push/push-coordinator';
 import type { RegistrarFeature, SaveHookContext } from '../features/registrar-feature';
 import { createPathFeature } from '../features/path/path-feature';
 import type { OutboundFeature } from '../features/outbound/outbound-feature';
 import { createOutboundFeature } from '../features/outbound/outbound-feature';
-import type { GruuFeature } from '../features/gruu/gruu-feature';
 import { createGruuFeature } from '../features/gruu/gruu-feature';
 import type { PushFeature } from '../features/push/push-feature';
 import { createPushFeature } from '../features/push/push-feature';
@@ -48,19 +45,8 @@ import type { FeatureHooks } from './feature-hooks';
 import { featureHooks } from './feature-hooks';
 import type { AuthIdentity, AuthOutcome } from '../auth/authenticator';
 import { identityMayUse } from '../auth/identity-may-use';
-import { contactTarget } from './contact-target';
 
-/** Filter of {@link Registrar.remove} (OpenSIPS `remove(domain, AOR, contact, next_hop, sip_instance)`). */
-export interface RemoveQuery {
-  /** The AOR (`sip:bob@example.com` or `bob@example.com`). */
-  readonly aor: string;
-  /** Only the binding with exactly this Contact URI. */
-  readonly contact?: string;
-  /** Only bindings whose next hop is this IP or host name (Path host, else received host, else Contact host). */
-  readonly nextHop?: string;
-  /** Only bindings of this `+sip.instance`. */
-  readonly sipInstance?: string;
-}
+export type { RemoveQuery } from './remove-query';
 
 /** The outcome of an {@link Registrar.editBindings} edit: the AOR's new bindings and what changed. */
 export interface BindingsEdit {
@@ -89,54 +75,32 @@ export interface RegistrarStats {
 
 const CONNECTION_ORIENTED = new Set(['tcp', 'tls', 'ws', 'wss', 'sctp']);
 
-function hostOf(uri: string): string | undefined {
-  const h = parseUri(uri)?.host;
-  return h === undefined ? undefined : unbracket(h).toLowerCase();
-}
-
-/** The address a binding is reached through (OpenSIPS `remove()` rules a/b/c): first Path hop, `received`, else the Contact's target (its `maddr` when it has one, RFC 3261 §19.1.1). */
-function nextHopHost(b: Binding): string | undefined {
-  const firstPath = b.path?.[0];
-  if (firstPath !== undefined) return hostOf(firstPath.replace(/^[^<]*<|>.*$/g, ''));
-  if (b.received !== undefined) return hostOf(b.received);
-  const host = contactTarget(b.contact)?.host;
-  return host === undefined ? undefined : unbracket(host).toLowerCase();
-}
-
 /** `expired` changes of the bindings a commit dropped because their lifetime had run out. */
 function expiredChanges(aor: string, bindings: readonly Binding[]): BindingChange[] {
   return bindings.map((binding) => ({ kind: 'expired', aor, binding }));
 }
 
-/** Every change a save's commit makes: the expired bindings it drops, then the plan's changes. */
-function committedChanges(aor: string, plan: SavePlan): readonly BindingChange[] {
-  return plan.expired.length === 0 ? plan.changes : [...expiredChanges(aor, plan.expired), ...plan.changes];
+/**
+ * What a save commits: the plan's bindings, and the expired bindings it drops then the plan's
+ * changes; the plan itself when nothing expired (the common case).
+ */
+function saveWrite(aor: string, plan: SavePlan): CasWrite {
+  return plan.expired.length === 0 ? plan : { bindings: plan.bindings, changes: [...expiredChanges(aor, plan.expired), ...plan.changes] };
 }
 
 /** A change another node committed, as this node emits it. */
 const asRemote = (change: BindingChange): BindingChange => ({ ...change, remote: true });
 
-async function addressesOf(host: string): Promise<string[]> {
-  if (isIP(host) !== 0) return [host];
-  try {
-    return (await dnsLookup(host, { all: true })).map((a) => a.address);
-  } catch {
-    return [host];
-  }
+/** A save in progress: what the extensions' hooks see, its time set by each compare-and-set attempt. */
+type SaveCall = { -readonly [K in keyof SaveHookContext]: SaveHookContext[K] };
+
+/** An {@link Registrar.editBindings} in progress. */
+interface EditCall {
+  readonly aor: string;
+  readonly edit: (bindings: readonly Binding[], nowMs: number) => MaybePromise<BindingsEdit | undefined>;
 }
 
-/** Per-call options over the registrar's defaults; no copy when either side is empty (hot path). */
-function withDefaults<D extends object, O extends D>(defaults: D, options: O | undefined): D | O {
-  if (options === undefined) return defaults;
-  for (const _ in defaults) return { ...defaults, ...options };
-  return options;
-}
-
-/** The Request-URI a lookup of `request` routes by (a string is that URI). */
-const uriOf = (request: SipRequest | string): string => (typeof request === 'string' ? request : request.uri);
-
-/** The method a lookup of `request` filters by (a bare URI stands for an INVITE). */
-const methodOf = (request: SipRequest | string): string => (typeof request === 'string' ? 'INVITE' : request.method);
+const NO_CHANGES: readonly BindingChange[] = Object.freeze([]);
 
 /**
  * The registrar (RFC 3261 §10.3; the OpenSIPS registrar module): `save` processes a REGISTER,
@@ -152,15 +116,9 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   private readonly ownsStore: boolean;
   /** AOR rules for queries and lookups: like saves, but any domain. */
   private readonly queryAorRules: AorRules;
-  /** Ping round trips by `aor\ncontact`; created by the first {@link recordLatency} (it allocates its 100,000 slots up front). */
-  private latency: LRUCache<string, number> | undefined;
-  /** The rules of {@link planSave}, with the interner and the extensions. */
-  private readonly savePolicy: SavePolicy;
   private accepted = 0;
   private rejected = 0;
   private closed = false;
-  private purgeTimer: TimerHandle | undefined;
-  private purging: Promise<number> | undefined;
   /** The last save in flight per AOR, with an asynchronous store (see {@link queueSave}). */
   private readonly saving = new Map<string, Promise<SaveResult>>();
   /** Stops hearing the other nodes' commits (stores with {@link LocationStore.watch}). */
@@ -168,9 +126,14 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   /** Enabled extensions (Path, outbound, GRUU, push) by hook. */
   private readonly features: FeatureHooks;
   private readonly outbound: OutboundFeature | undefined;
-  private readonly gruu: GruuFeature | undefined;
   private readonly push: PushFeature | undefined;
   private readonly pushes: PushCoordinator | undefined;
+  private readonly lookups: Lookups;
+  private readonly purge: ExpiryPurge;
+  /** A REGISTER through compare-and-set: load, {@link planSave}, commit. */
+  private readonly saveEdit: CasEdit<SaveCall, Result<SavePlan, RegError>, SaveResult>;
+  /** An {@link editBindings} through compare-and-set. */
+  private readonly bindingsEdit: CasEdit<EditCall, BindingsEdit | undefined, readonly BindingChange[]>;
 
   constructor(options: RegistrarOptions = {}) {
     super();
@@ -180,8 +143,9 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     this.queryAorRules = { ...o, domains: [] };
     const features: RegistrarFeature[] = [createPathFeature({ serviceRoute: o.serviceRoute })];
     if (o.outbound.enabled) features.push((this.outbound = createOutboundFeature(o.outbound)));
-    if (o.gruu.enabled) {
-      features.push((this.gruu = createGruuFeature(o.gruu)));
+    const gruu = o.gruu.enabled ? createGruuFeature(o.gruu) : undefined;
+    if (gruu !== undefined) {
+      features.push(gruu);
       if (o.gruu.secret[0] === 'OpenSIPS') {
         o.logger.warn({}, "GRUUs are sealed with the public default secret 'OpenSIPS': set gruu.secret (--gruu-secret) so temporary GRUUs hide their AOR (RFC 5627 §3.2)");
       }
@@ -196,16 +160,51 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
       features.push((this.push = createPushFeature(o.push, this.pushes)));
     }
     this.features = featureHooks(features);
-    this.savePolicy = savePolicy(o, lruInterner(), this.features);
-    this.unwatch = o.store.watch?.((aor, changes) => this.remoteCommitted(aor, changes.map(asRemote)));
-    this.schedulePurge();
+    this.lookups = new Lookups(o, this.queryAorRules, gruu, this.pushes);
+    const policy = savePolicy(o, lruInterner(), this.features);
+    this.saveEdit = {
+      store: o.store,
+      maxAttempts: o.maxCommitAttempts,
+      decide: (call, snapshot) => {
+        call.nowMs = o.clock.now();
+        return planSave(call, snapshot.bindings, policy);
+      },
+      write: (call, planned) => (planned.ok && !planned.value.unchanged ? saveWrite(call.aor, planned.value) : undefined),
+      settled: (call, planned, written) => (planned.ok
+        ? this.accept(call, planned.value, written?.changes)
+        : this.reject(call.request, call.save, planned.error, call.aor)),
+      conflicted: (call) => this.reject(call.request, call.save, regError('store-conflict'), call.aor),
+      failed: (call, e) => this.storeFailure(call.request, call.save, call.aor, e),
+    };
+    this.bindingsEdit = {
+      store: o.store,
+      maxAttempts: o.maxCommitAttempts,
+      decide: (call, snapshot) => call.edit(snapshot.bindings, o.clock.now()),
+      write: (_call, edit) => (edit === undefined || edit.changes.length === 0 ? undefined : edit),
+      settled: (call, _edit, written) => {
+        if (written === undefined) return NO_CHANGES;
+        this.committed(call.aor, written.changes);
+        return written.changes;
+      },
+      conflicted: (call) => {
+        throw new StoreError(`${call.aor} kept changing under ${o.maxCommitAttempts} attempts; try again`);
+      },
+      failed: (_call, e) => {
+        throw e;
+      },
+    };
+    this.purge = new ExpiryPurge(o, (aor, changes) => this.committed(aor, changes), (e) => this.reportError(e, 'expiry purge failed'));
+    this.unwatch = o.store.watch?.((aor, changes) => {
+      if (!this.closed) this.committed(aor, changes.map(asRemote));
+    });
+    this.purge.schedule();
   }
 
-  /** Another node sharing the store committed `changes`: emit them here too (marked `remote`). */
-  private remoteCommitted(aor: string, changes: readonly BindingChange[]): void {
-    if (this.closed) return;
+  /** A commit changed `aor` (here, or on another node sharing the store): emit each change and tell the extensions. */
+  private committed(aor: string, changes: readonly BindingChange[]): void {
     for (let i = 0; i < changes.length; i++) this.emitChange(changes[i]);
-    this.notifyFeatures(aor, changes);
+    const hooked = this.features.afterCommit;
+    for (let i = 0; i < hooked.length; i++) hooked[i].afterCommit?.(aor, changes);
   }
 
   /**
@@ -261,10 +260,10 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     }
     const queued = this.saving.get(key);
     if (queued !== undefined) {
-      const next = (): MaybePromise<SaveResult> => this.commitLoop(request, save, key, 1);
+      const next = (): MaybePromise<SaveResult> => commitWithRetry(this.saveEdit, { request, save, aor: key, nowMs: 0 });
       return this.queueSave(key, queued.then(next, next));
     }
-    const result = this.commitLoop(request, save, key, 1);
+    const result = commitWithRetry(this.saveEdit, { request, save, aor: key, nowMs: 0 });
     return result instanceof Promise ? this.queueSave(key, result) : result;
   }
 
@@ -295,64 +294,11 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     return undefined;
   }
 
-  /**
-   * Load → plan → compare-and-set, retried on conflict. Synchronous stores take a path without
-   * promises or closures; a promise from the store continues the same steps asynchronously.
-   */
-  private commitLoop(request: SipRequest, save: SaveOptions, aor: string, attemptNo: number): MaybePromise<SaveResult> {
-    let loaded: MaybePromise<AorSnapshot>;
-    try {
-      loaded = this.options.store.load(aor);
-    } catch (e) {
-      return this.storeFailure(request, save, aor, e);
-    }
-    if (loaded instanceof Promise) {
-      return loaded.then(
-        (snapshot) => this.planAndCommit(request, save, aor, attemptNo, snapshot),
-        (e: unknown) => this.storeFailure(request, save, aor, e),
-      );
-    }
-    return this.planAndCommit(request, save, aor, attemptNo, loaded);
-  }
-
-  private planAndCommit(request: SipRequest, save: SaveOptions, aor: string, attemptNo: number, snapshot: AorSnapshot): MaybePromise<SaveResult> {
-    const nowMs = this.options.clock.now();
-    const ctx: SaveHookContext = { request, save, aor, nowMs };
-    const planned = planSave(ctx, snapshot.bindings, this.savePolicy);
-    if (!planned.ok) return this.reject(request, save, planned.error, aor);
-    const plan = planned.value;
-    if (plan.unchanged) return this.accept(ctx, plan, undefined);
-    const changes = committedChanges(aor, plan);
-    let outcome: MaybePromise<CommitOutcome>;
-    try {
-      outcome = this.options.store.commit(aor, snapshot.version, plan.bindings, changes);
-    } catch (e) {
-      return this.storeFailure(request, save, aor, e);
-    }
-    if (outcome instanceof Promise) {
-      return outcome.then(
-        (o) => this.afterCommit(ctx, attemptNo, plan, changes, o),
-        (e: unknown) => this.storeFailure(request, save, aor, e),
-      );
-    }
-    return this.afterCommit(ctx, attemptNo, plan, changes, outcome);
-  }
-
-  private afterCommit(ctx: SaveHookContext, attemptNo: number, plan: SavePlan, changes: readonly BindingChange[], outcome: CommitOutcome): MaybePromise<SaveResult> {
-    const { request, save, aor } = ctx;
-    if (outcome.ok) return this.accept(ctx, plan, changes);
-    if (attemptNo >= this.options.maxCommitAttempts) return this.reject(request, save, regError('store-conflict'), aor);
-    return this.commitLoop(request, save, aor, attemptNo + 1);
-  }
-
   /** The 200 of a save; `committed` is what its commit changed, undefined when nothing needed committing. */
   private accept(ctx: SaveHookContext, plan: SavePlan, committed: readonly BindingChange[] | undefined): SaveResult {
     const { request, save, aor, nowMs } = ctx;
     this.accepted++;
-    if (committed !== undefined) {
-      for (let i = 0; i < committed.length; i++) this.emitChange(committed[i]);
-      this.notifyFeatures(aor, committed);
-    }
+    if (committed !== undefined) this.committed(aor, committed);
     const listed = save.onlyRequestContacts ? plan.requestBindings : plan.bindings;
     const response = save.noReply ? undefined : buildSaveReply(request, listed, nowMs, this.options.receivedParam, this.replyExtras(listed, ctx));
     let keepConnectionUntil: number | undefined;
@@ -381,12 +327,6 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     if (headers === undefined && params === undefined) return undefined;
     const each = params;
     return { headers, contactParams: each === undefined ? undefined : (b) => each.map((p) => p(b)).join('') };
-  }
-
-  /** Tell the extensions what a commit changed (flows, pending pushes). */
-  private notifyFeatures(aor: string, changes: readonly BindingChange[]): void {
-    const hooked = this.features.afterCommit;
-    for (let i = 0; i < hooked.length; i++) hooked[i].afterCommit?.(aor, changes);
   }
 
   private reportError(e: unknown, what: string): void {
@@ -436,28 +376,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
    */
   lookupNow(request: SipRequest | string, options?: LookupOptions & { readonly method?: string }): MaybePromise<LookupResult> {
     this.assertOpen();
-    const opts: LookupOptions & { readonly method?: string } = withDefaults(this.options.defaultLookupOptions, options);
-    const uri = opts.aor ?? uriOf(request);
-    const method = opts.method ?? methodOf(request);
-    if (this.gruu !== undefined && opts.aor === undefined) {
-      const gruu = this.gruu.resolve(uri);
-      if (gruu !== undefined) return this.lookupGruu(gruu, uri, method, opts);
-    }
-    const aor = this.aorOf(uri);
-    if (aor === undefined) return { kind: 'not-found', code: -1, aor: uri };
-    const store = this.options.store;
-    const branchAors = opts.branchAors;
-    if (branchAors === undefined || branchAors.length === 0) {
-      const loaded = store.load(aor);
-      if (loaded instanceof Promise) return loaded.then((s) => this.select([s], method, opts, this.options.clock.now()));
-      return this.select([loaded], method, opts, this.options.clock.now());
-    }
-    const all = [aor];
-    for (const a of branchAors) {
-      const extra = this.aorOf(a);
-      if (extra !== undefined) all.push(extra);
-    }
-    return Promise.all(all.map((a) => store.load(a))).then((sets) => this.select(sets, method, opts, this.options.clock.now()));
+    return this.lookups.lookupNow(request, options);
   }
 
   /**
@@ -468,10 +387,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
    * each with the memory store. Requests that need more than one load (GRUUs, `branchAors`) and
    * stores without `loadManyIn` are looked up one by one. Always a promise, as `lookup`.
    */
-  async lookupMany(
-    requests: readonly (SipRequest | string)[],
-    options?: LookupOptions & { readonly method?: string },
-  ): Promise<readonly LookupResult[]> {
+  async lookupMany(requests: readonly (SipRequest | string)[], options?: LookupOptions & { readonly method?: string }): Promise<readonly LookupResult[]> {
     return this.lookupManyNow(requests, options);
   }
 
@@ -480,84 +396,9 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
    * {@link ConfigError} after close.
    * @internal
    */
-  lookupManyNow(
-    requests: readonly (SipRequest | string)[],
-    options?: LookupOptions & { readonly method?: string },
-  ): MaybePromise<readonly LookupResult[]> {
+  lookupManyNow(requests: readonly (SipRequest | string)[], options?: LookupOptions & { readonly method?: string }): MaybePromise<readonly LookupResult[]> {
     this.assertOpen();
-    const store = this.options.store;
-    const opts: LookupOptions & { readonly method?: string } = withDefaults(this.options.defaultLookupOptions, options);
-    if (store.loadManyIn === undefined || opts.aor !== undefined || (opts.branchAors?.length ?? 0) > 0) {
-      return allOf(requests.map((r) => this.lookupNow(r, options)));
-    }
-    const results = new Array<MaybePromise<LookupResult>>(requests.length);
-    const texts: string[] = [];
-    const starts: number[] = [];
-    const ends: number[] = [];
-    const batched: number[] = [];
-    for (let k = 0; k < requests.length; k++) {
-      const uri = uriOf(requests[k]);
-      if (this.gruu?.resolve(uri) !== undefined) {
-        results[k] = this.lookupNow(requests[k], options);
-        continue;
-      }
-      const start = schemeLength(uri);
-      const end = plainQueryEnd(uri, start, this.queryAorRules);
-      const aor = end >= 0 ? uri : this.aorOf(uri);
-      if (aor === undefined) {
-        results[k] = { kind: 'not-found', code: -1, aor: uri };
-        continue;
-      }
-      texts.push(aor);
-      starts.push(end >= 0 ? start : 0);
-      ends.push(end >= 0 ? end : aor.length);
-      batched.push(k);
-    }
-    return andThen(store.loadManyIn(texts, starts, ends), (snapshots) => {
-      const now = this.options.clock.now();
-      for (let j = 0; j < batched.length; j++) {
-        const k = batched[j];
-        results[k] = this.select([snapshots[j]], opts.method ?? methodOf(requests[k]), opts, now);
-      }
-      return allOf(results);
-    }, rethrow);
-  }
-
-  /**
-   * {@link selectTargets}, then with push notifications (RFC 8599 §6) the sleeping devices among
-   * the targets are pushed: a `push-pending` result when no target is reachable now.
-   */
-  private select(sets: readonly AorBindings[], method: string, opts: LookupOptions, now: number): LookupResult {
-    const pushes = this.pushes;
-    if (pushes === undefined) return selectTargets(sets, method, opts, now, this.latencyOf);
-    const all = selectTargets(sets, method, { ...opts, noBranches: false, toBranchesOnly: false }, now, this.latencyOf);
-    if (all.kind !== 'found') return all;
-    const { reachable, pending } = pushes.dispatch(all.targets, now);
-    if (pending.length === 0) return shapeTargets(all.aor, reachable, opts);
-    const waiting = pending.map((p) => this.pendingTarget(pushes, p));
-    if (reachable.length === 0) return { kind: 'push-pending', code: 2, aor: all.aor, pending: waiting };
-    return { ...shapeTargets(all.aor, reachable, opts), pending: waiting };
-  }
-
-  /**
-   * Lookup of a GRUU Request-URI (RFC 5627 §6.1): only the bindings of its instance (and, for a
-   * temporary GRUU, of the registration it was issued for); 404 for an unknown GRUU, 480 when it
-   * names an instance not registered now. The target's Contact replaces the URI, so `gr` is not
-   * forwarded.
-   */
-  private lookupGruu(gruu: GruuUri, uri: string, method: string, opts: LookupOptions): MaybePromise<LookupResult> {
-    const aor = gruu.kind === 'invalid' ? undefined : this.aorOf(gruu.kind === 'public' ? gruu.aorUri : gruu.aor);
-    if (aor === undefined) return { kind: 'not-found', code: -1, aor: uri, status: 404 };
-    return andThen(this.options.store.load(aor), (snapshot): LookupResult => {
-      const now = this.options.clock.now();
-      const found = gruuTargets(gruu, snapshot.bindings, now);
-      if (found.kind !== 'found') return { kind: 'not-found', code: -1, aor, status: found.kind === 'unavailable' ? 480 : 404 };
-      return this.select([{ aor, bindings: found.bindings }], method, opts, now);
-    }, rethrow);
-  }
-
-  private pendingTarget(pushes: PushCoordinator, p: PendingPush): PushPendingTarget {
-    return { aor: p.aor, binding: p.binding, refreshed: p.refreshed.then((b) => (b === undefined ? undefined : pushes.awake(targetOf(p.aor, b)))) };
+    return this.lookups.lookupManyNow(requests, options);
   }
 
   /**
@@ -590,13 +431,10 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
       : { code: 1, kind: 'refreshed', aor: target.aor, target: pushes.awake(targetOf(target.aor, woken)) };
   }
 
-  private readonly latencyOf = (aor: string, contact: string): number | undefined =>
-    this.latency === undefined ? undefined : this.latency.get(`${aor}\n${contact}`);
-
   /** Record a contact's last ping round trip in µs, for `maxPingLatencyUs` and `sortByLatency`. */
   recordLatency(aor: string, contact: string, latencyUs: number): void {
     const a = this.aorOf(aor);
-    if (a !== undefined) (this.latency ??= new LRUCache<string, number>({ max: 100_000 })).set(`${a}\n${contact}`, latencyUs);
+    if (a !== undefined) this.lookups.recordLatency(a, contact, latencyUs);
   }
 
   /** Live bindings of an AOR (a URI or `user@domain`); none for a string that is not an AOR. */
@@ -605,7 +443,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     const a = this.aorOf(aor);
     if (a === undefined) return [];
     const now = this.options.clock.now();
-    return (await this.options.store.load(a)).bindings.filter((b) => b.expiresAt > now);
+    return liveAt((await this.options.store.load(a)).bindings, now);
   }
 
   /** True when the AOR has a live binding (OpenSIPS `is_registered`). */
@@ -615,7 +453,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
 
   /** True when the AOR has a live binding with this Contact URI and/or Call-ID (OpenSIPS `is_contact_registered`). */
   async isContactRegistered(aor: string, contact?: string, callId?: string): Promise<boolean> {
-    return (await this.bindings(aor)).some((b) => (contact === undefined || b.contact === contact) && (callId === undefined || b.callId === callId));
+    return contactRegistered(await this.bindings(aor), contact, callId);
   }
 
   /**
@@ -623,30 +461,19 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
    * `received` host when set, else the Contact host (OpenSIPS `is_ip_registered`).
    */
   async isIpRegistered(aor: string, ips: string | readonly string[]): Promise<boolean> {
-    const wanted = (typeof ips === 'string' ? [ips] : ips).map((ip) => unbracket(ip).toLowerCase());
-    return (await this.bindings(aor)).some((b) => {
-      const h = hostOf(b.received ?? b.contact);
-      return h !== undefined && wanted.includes(h);
-    });
+    return ipRegistered(await this.bindings(aor), ips);
   }
 
   /**
    * Remove bindings of an AOR (OpenSIPS `remove()`), optionally only those with a Contact URI,
-   * a next hop (host names resolved) or a `+sip.instance`. Resolves to the number removed.
+   * a next hop (host names resolved through {@link RegistrarOptions.resolver}) or a
+   * `+sip.instance`. Resolves to the number removed.
    */
   async remove(query: RemoveQuery): Promise<number> {
     this.assertOpen();
     const aor = this.aorOf(query.aor);
     if (aor === undefined) throw new ConfigError(`remove(): '${query.aor}' is not a SIP AOR; pass 'sip:user@domain' or 'user@domain'`);
-    const hopAddresses = query.nextHop === undefined ? undefined : new Set(await addressesOf(query.nextHop.toLowerCase()));
-    const instance = query.sipInstance?.replace(/^"|"$/g, '');
-    return this.removeWhere(aor, async (b) => {
-      const hit = (query.contact === undefined || b.contact === query.contact)
-        && (instance === undefined || b.instanceId === instance);
-      if (!hit || hopAddresses === undefined) return hit;
-      const host = nextHopHost(b);
-      return host !== undefined && (await addressesOf(host)).some((a) => hopAddresses.has(a));
-    });
+    return this.removeWhere(aor, removalFilter(query, this.options.resolver));
   }
 
   /**
@@ -687,18 +514,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
    */
   async editBindings(aor: string, edit: (bindings: readonly Binding[], nowMs: number) => MaybePromise<BindingsEdit | undefined>): Promise<readonly BindingChange[]> {
     this.assertOpen();
-    for (let n = 1; ; n++) {
-      const snapshot = await this.options.store.load(aor);
-      const planned = await edit(snapshot.bindings, this.options.clock.now());
-      if (planned === undefined || planned.changes.length === 0) return [];
-      const outcome = await this.options.store.commit(aor, snapshot.version, planned.bindings, planned.changes);
-      if (outcome.ok) {
-        for (const c of planned.changes) this.emitChange(c);
-        this.notifyFeatures(aor, planned.changes);
-        return planned.changes;
-      }
-      if (n >= this.options.maxCommitAttempts) throw new StoreError(`${aor} kept changing under ${n} attempts; try again`);
-    }
+    return commitWithRetry(this.bindingsEdit, { aor, edit });
   }
 
   /**
@@ -707,54 +523,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
    */
   purgeExpired(): Promise<number> {
     this.assertOpen();
-    // Runs after any purge in flight, so a caller always gets a purge as of now.
-    const run: Promise<number> = (this.purging ?? Promise.resolve(0)).catch(() => 0).then(() => this.runPurge());
-    this.purging = run;
-    return run.finally(() => {
-      if (this.purging === run) this.purging = undefined;
-    });
-  }
-
-  private async runPurge(): Promise<number> {
-    const { store, clock, purgeBatch, maxCommitAttempts, isTagActive } = this.options;
-    // Expired here: out of lifetime, and not left to the node holding the binding's sharing tag.
-    const purgeable = (b: Binding, now: number): boolean => b.expiresAt <= now && (b.ownershipTag === undefined || isTagActive(b.ownershipTag));
-    let total = 0;
-    for (;;) {
-      const now = clock.now();
-      const aors = await store.expiredAors(now, purgeBatch);
-      let purged = 0;
-      for (const aor of aors) {
-        for (let n = 1; n <= maxCommitAttempts; n++) {
-          const snapshot = await store.load(aor);
-          const kept: Binding[] = [];
-          const gone: BindingChange[] = [];
-          for (const b of snapshot.bindings) {
-            if (purgeable(b, now)) gone.push({ kind: 'expired', aor, binding: b });
-            else kept.push(b);
-          }
-          if (gone.length === 0) break;
-          const outcome = await store.commit(aor, snapshot.version, kept, gone);
-          if (!outcome.ok) continue;
-          for (const c of gone) this.emitChange(c);
-          this.notifyFeatures(aor, gone);
-          purged += gone.length;
-          break;
-        }
-      }
-      total += purged;
-      // A full batch with nothing purged holds only other owners' AORs: asking again would return it again.
-      if (aors.length < purgeBatch || purged === 0 || this.closed) return total;
-    }
-  }
-
-  private schedulePurge(): void {
-    const every = this.options.purgeIntervalMs;
-    if (every === 0) return;
-    this.purgeTimer = this.options.clock.setTimer(every, () => {
-      if (this.closed) return;
-      this.purgeExpired().catch((e: unknown) => this.reportError(e, 'expiry purge failed')).finally(() => this.schedulePurge());
-    });
+    return this.purge.purgeNow();
   }
 
   /** Counters and current sizes (OpenSIPS registrar statistics). */
@@ -776,10 +545,10 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.purgeTimer?.cancel();
+    const purged = this.purge.stop();
     this.unwatch?.();
     this.pushes?.close();
-    await this.purging?.catch(() => undefined);
+    await purged;
     if (this.ownsStore) await this.options.store.close();
   }
 
