@@ -79,8 +79,6 @@ class RecentText {
   }
 }
 
-const recentUserAgent = new RecentText();
-
 /** The word of `common` equal to `buf[a, b)`, else an owned copy of the bytes. */
 function internedText(t: ByteText, a: number, b: number, common: WordTable): string {
   return common.find(t.buf, a, b) ?? t.copy(a, b);
@@ -107,15 +105,10 @@ function isVersionAt(buf: Uint8Array, i: number): boolean {
 }
 
 /**
- * The last Request-Line the scanner read, and what it read: the REGISTERs a registrar receives
- * share one Request-Line (RFC 3261 §10.2: the registrar's domain), so one byte comparison
- * replaces reading it (the start line object is immutable and may be shared).
+ * Parses a well-formed Request-Line or Status-Line (RFC 3261 §7.1, §7.2); undefined = decline.
+ * A Request-Line equal to the scanner's last one is not read again (see {@link SipScanner}).
  */
-let lastRequestLine: Uint8Array = new Uint8Array(0);
-let lastRequest: StartLine | undefined;
-
-/** Parses a well-formed Request-Line or Status-Line (RFC 3261 §7.1, §7.2); undefined = decline. */
-function scanStartLine(t: ByteText, a: number, b: number): StartLine | undefined {
+function scanStartLine(s: SipScanner, t: ByteText, a: number, b: number): StartLine | undefined {
   const buf = t.buf;
   if (b - a >= 12 && isVersionAt(buf, a) && buf[a + 7] === SP) {
     let status = 0;
@@ -128,7 +121,7 @@ function scanStartLine(t: ByteText, a: number, b: number): StartLine | undefined
     for (let i = a + 12; i < b; i++) if (REASON_CHARS[buf[i]] === 0) return undefined;
     return { kind: 'response', status, reason: t.text(a + 12, b) };
   }
-  if (sameBytes(buf, a, b, lastRequestLine)) return lastRequest;
+  if (sameBytes(buf, a, b, s.lastRequestLine)) return s.lastRequest;
   let i = a;
   while (i < b && isTokenByte(buf[i])) i++;
   if (i === a || buf[i] !== SP) return undefined;
@@ -138,9 +131,10 @@ function scanStartLine(t: ByteText, a: number, b: number): StartLine | undefined
   if (i === uriStart || buf[i] !== SP || b - i !== 8 || !isVersionAt(buf, i + 1)) return undefined;
   const uri = t.copy(uriStart, i);
   if (!isValidUriText(uri)) return undefined;
-  lastRequestLine = Uint8Array.prototype.slice.call(buf, a, b);
-  lastRequest = { kind: 'request', method: internedText(t, a, methodEnd, METHODS), uri };
-  return lastRequest;
+  const request: StartLine = { kind: 'request', method: internedText(t, a, methodEnd, METHODS), uri };
+  s.lastRequestLine = Uint8Array.prototype.slice.call(buf, a, b);
+  s.lastRequest = request;
+  return request;
 }
 
 /**
@@ -285,15 +279,13 @@ function contactParamsPlain(params: Readonly<Record<string, string | null>>): bo
   return expires == null || (expires.length > 0 && allInTable(DIGIT_CHARS, expires));
 }
 
-/** The tokens of the list being read (see {@link addTokens}); copied out at their number. */
-const tokenScratch: string[] = [];
-
 /**
  * The tokens of a token-list header in `buf[a, b)`, as {@link parseTokenList} reads them
  * (Supported, Require, Proxy-Require, Allow: RFC 3261 §20.37, §20.32, §20.29, §20.5), appended
- * to `list`, or a new list of their exact number; undefined = decline.
+ * to `list`, or a new list of their exact number; undefined = decline. `scratch` holds them
+ * while the list is read.
  */
-function addTokens(t: ByteText, a: number, b: number, list: string[] | undefined): string[] | undefined {
+function addTokens(t: ByteText, a: number, b: number, list: string[] | undefined, scratch: string[]): string[] | undefined {
   const buf = t.buf;
   let k = 0;
   let start = a;
@@ -305,11 +297,11 @@ function addTokens(t: ByteText, a: number, b: number, list: string[] | undefined
     while (x < y && isWspByte(buf[x])) x++;
     while (y > x && isWspByte(buf[y - 1])) y--;
     if (!allBytesIn(TOKEN_CHARS, buf, x, y)) return undefined;
-    tokenScratch[k++] = internedText(t, x, y, COMMON_TOKENS);
+    scratch[k++] = internedText(t, x, y, COMMON_TOKENS);
     start = comma + 1;
   }
-  if (list === undefined) return tokenScratch.slice(0, k);
-  for (let i = 0; i < k; i++) list.push(tokenScratch[i]);
+  if (list === undefined) return scratch.slice(0, k);
+  for (let i = 0; i < k; i++) list.push(scratch[i]);
   return list;
 }
 
@@ -330,18 +322,15 @@ class RecentTokens {
   #tokens: readonly string[] = [];
 
   /** The tokens of the list in `buf[a, b)` (a new array; see {@link addTokens}), from the last list when it is the same text; undefined = decline. */
-  read(t: ByteText, a: number, b: number): string[] | undefined {
+  read(t: ByteText, a: number, b: number, scratch: string[]): string[] | undefined {
     if (sameBytes(t.buf, a, b, this.#bytes)) return this.#tokens.slice();
-    const tokens = addTokens(t, a, b, undefined);
+    const tokens = addTokens(t, a, b, undefined, scratch);
     if (tokens === undefined) return undefined;
     this.#bytes = Uint8Array.prototype.slice.call(t.buf, a, b);
     this.#tokens = tokens.slice();
     return tokens;
   }
 }
-
-const recentAllow = new RecentTokens();
-const recentSupported = new RecentTokens();
 
 /** CSeq `1*DIGIT LWS Method` (RFC 3261 §20.16) in `buf[a, b)`; the method string is reused when it equals `method`. */
 function scanCSeq(t: ByteText, a: number, b: number, method: string | undefined): CSeqValue | undefined {
@@ -360,7 +349,7 @@ function scanCSeq(t: ByteText, a: number, b: number, method: string | undefined)
 }
 
 /** Interprets the header value `t.buf[a, b)` of known header `id`; false = "not sure, let the grammar decide". */
-function takeHeader(p: MessageParts, id: number, t: ByteText, a: number, b: number): boolean {
+function takeHeader(s: SipScanner, p: MessageParts, id: number, t: ByteText, a: number, b: number): boolean {
   const buf = t.buf;
   switch (id) {
     case HeaderId.via: {
@@ -403,14 +392,14 @@ function takeHeader(p: MessageParts, id: number, t: ByteText, a: number, b: numb
     case HeaderId.recordRoute:
       return (p.recordRoute = addNameAddrs(t, a, b, p.recordRoute, true, Keep.shared)) !== undefined;
     case HeaderId.supported:
-      p.supported = p.supported === undefined ? recentSupported.read(t, a, b) : addTokens(t, a, b, p.supported);
+      p.supported = p.supported === undefined ? s.supported.read(t, a, b, s.tokens) : addTokens(t, a, b, p.supported, s.tokens);
       return p.supported !== undefined;
     case HeaderId.require:
-      return (p.require = addTokens(t, a, b, p.require)) !== undefined;
+      return (p.require = addTokens(t, a, b, p.require, s.tokens)) !== undefined;
     case HeaderId.proxyRequire:
-      return (p.proxyRequire = addTokens(t, a, b, p.proxyRequire)) !== undefined;
+      return (p.proxyRequire = addTokens(t, a, b, p.proxyRequire, s.tokens)) !== undefined;
     case HeaderId.allow:
-      p.allow = p.allow === undefined ? recentAllow.read(t, a, b) : addTokens(t, a, b, p.allow);
+      p.allow = p.allow === undefined ? s.allow.read(t, a, b, s.tokens) : addTokens(t, a, b, p.allow, s.tokens);
       return p.allow !== undefined;
     case HeaderId.expires: {
       const v = digitsAt(buf, a, b, 10);
@@ -429,7 +418,7 @@ function takeHeader(p: MessageParts, id: number, t: ByteText, a: number, b: numb
       return true;
     }
     case HeaderId.userAgent:
-      if (p.userAgent === undefined) p.userAgent = recentUserAgent.find(buf, a, b) ?? recentUserAgent.keep(t, t.copy(a, b));
+      if (p.userAgent === undefined) p.userAgent = s.userAgent.find(buf, a, b) ?? s.userAgent.keep(t, t.copy(a, b));
       return true;
     case HeaderId.featureCaps: {
       const ranges: number[] = [];
@@ -443,8 +432,32 @@ function takeHeader(p: MessageParts, id: number, t: ByteText, a: number, b: numb
   }
 }
 
-/** The parts of the message being scanned: one object, emptied per message (the message model copies them out). */
-let scanParts: MessageParts | undefined;
+/**
+ * What the scanner reuses from one message to the next, for speed: a registrar's REGISTERs
+ * repeat one Request-Line (RFC 3261 §10.2: the registrar's domain), and a deployment's phones one
+ * User-Agent, Allow and Supported list (§20.41, §20.5, §20.37), each recognised by one byte
+ * comparison instead of being read again; and the scratch of the message being read. A transport
+ * owns one; {@link scanSipMessage} without one uses a scanner of its module.
+ */
+export class SipScanner {
+  /** The last Request-Line read (immutable, so shared between messages). @internal */
+  lastRequestLine: Uint8Array = new Uint8Array(0);
+  /** What was read of {@link lastRequestLine}. @internal */
+  lastRequest: StartLine | undefined;
+  /** @internal */
+  readonly userAgent = new RecentText();
+  /** @internal */
+  readonly allow = new RecentTokens();
+  /** @internal */
+  readonly supported = new RecentTokens();
+  /** The tokens of the list being read (see {@link addTokens}); copied out at their number. @internal */
+  readonly tokens: string[] = [];
+  /** The parts of the message being scanned: one object, emptied per message (the message model copies them out). @internal */
+  parts: MessageParts | undefined;
+}
+
+/** The scanner of callers that bring none. */
+const sharedScanner = new SipScanner();
 
 /**
  * The fast tier of {@link parseSipMessage}: a hand-written scanner over the datagram bytes
@@ -462,11 +475,12 @@ let scanParts: MessageParts | undefined;
  * (Request-URI, Via, From, To, Route ...) are substrings of the header section string, which
  * pins only that string, never the datagram.
  *
+ * @param s - what is reused between messages (see {@link SipScanner}); @defaultValue the module's
  * @returns the parse result when the scanner is sure (a message, or a rejection on missing
  *   mandatory headers, a CSeq method mismatch, a Content-Length beyond the datagram ...), or
  *   `undefined` when it declines anything unusual so that the SIP.js grammar decides.
  */
-export function scanSipMessage(input: Uint8Array, options: ResolvedParseOptions): ParseResult | undefined {
+export function scanSipMessage(input: Uint8Array, options: ResolvedParseOptions, s: SipScanner = sharedScanner): ParseResult | undefined {
   const t = new ByteText(input);
   const buf = t.buf;
   const n = buf.length;
@@ -480,12 +494,12 @@ export function scanSipMessage(input: Uint8Array, options: ResolvedParseOptions)
   const headEnd = frame.headEnd;
   const count = frame.count;
   t.useHead(pos, headEnd);
-  const start = scanStartLine(t, pos, lf > pos && buf[lf - 1] === CR ? lf - 1 : lf);
+  const start = scanStartLine(s, t, pos, lf > pos && buf[lf - 1] === CR ? lf - 1 : lf);
   if (start === undefined) return undefined;
   const index = lineIndex;
   const lines = new ScannedHeaderLines(t, lf + 1);
   if (hasBareNul(buf, pos, headEnd)) return rejectWith('nul-in-header', lines.headers(), lines.keys());
-  const p = scanParts === undefined ? (scanParts = new MessageParts(start, lines)) : scanParts.reset(start, lines);
+  const p = s.parts === undefined ? (s.parts = new MessageParts(start, lines)) : s.parts.reset(start, lines);
   let contentLength = -1;
   let contentLengths = 0;
   for (let j = 0; j < count; j += LINE_STRIDE) {
@@ -504,7 +518,7 @@ export function scanSipMessage(input: Uint8Array, options: ResolvedParseOptions)
       contentLength = digitsAt(vt.buf, va, vb, 10);
       if (contentLength < 0) return undefined;
     } else if (id === HeaderId.authorization || id === HeaderId.proxyAuthorization) lines.note(id, vt, va, vb);
-    else if (!takeHeader(p, id, vt, va, vb)) return undefined;
+    else if (!takeHeader(s, p, id, vt, va, vb)) return undefined;
   }
   const bodyStart = headEnd;
   if (contentLengths > 1) return rejectWith('multiple-content-length', lines.headers(), lines.keys());

@@ -18,6 +18,7 @@ import { StringHeaderLines } from './header-lines';
 import { MessageParts, appended } from './message-parts';
 import { resolveParseOptions } from './parse-result';
 import { scanSipMessage } from './scanner';
+import type { SipScanner } from './scanner';
 import { canonicalHeaderName } from './headers/header-names';
 import { parseDeltaSeconds } from './headers/delta-seconds';
 import { splitHeaderValues } from './headers/split-values';
@@ -329,10 +330,11 @@ export function parseSipMessageWithGrammar(input: Uint8Array | string, options?:
  * `maxContacts` Contact values.
  *
  * @param input - the datagram or stream frame; a string is encoded as UTF-8 first.
+ * @param scanner - what the scanner reuses between messages (a transport owns one); @defaultValue one shared by the callers that give none
  */
-export function parseSipMessage(input: Uint8Array | string, options?: ParseOptions): ParseResult {
+export function parseSipMessage(input: Uint8Array | string, options?: ParseOptions, scanner?: SipScanner): ParseResult {
   const resolved = resolveParseOptions(options);
   const bytes = toBytes(input);
   if (resolved.strict) return grammarParse(bytes, resolved);
-  return scanSipMessage(bytes, resolved) ?? grammarParse(bytes, resolved);
+  return scanSipMessage(bytes, resolved, scanner) ?? grammarParse(bytes, resolved);
 }
