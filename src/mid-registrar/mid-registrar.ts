@@ -5,7 +5,7 @@ import type { Endpoint, TransactionOutcome } from '../ports/transport';
 import type { BindingChange } from '../registrar/binding-change';
 import { asAorUri, toAor } from '../registrar/aor';
 import type { LookupOptions } from '../registrar/lookup-options';
-import { contactLifetime } from '../registrar/plan-save';
+import { lifetimeOf } from '../registrar/plan-save';
 import { createRegistrar } from '../registrar/registrar';
 import type { Registrar, RegistrarStats } from '../registrar/registrar';
 import type { SaveOptions } from '../registrar/save-options';
@@ -323,7 +323,6 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
   #decide(request: SipRequest, save: MidSaveOptions, live: readonly Binding[], authenticated: boolean): Decision | undefined {
     const aorAccepted = authenticated || live.some((b) => isAcceptedRegister(b.upstream, request));
     if (request.contacts === '*') return { contacts: '*', remaining: 0, aorAccepted, aorCoverSec: 0 };
-    const ctx = { options: this.registrar.options, save };
     const now = this.registrar.options.clock.now();
     const secondsLeft = (b: Binding): number => Math.ceil((b.expiresAt - now) / 1000);
     const contacts: DecidedContact[] = [];
@@ -331,7 +330,7 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
     let aorCoverSec = 0;
     const leaving = new Set<string>();
     for (const c of request.contacts) {
-      const expires = contactLifetime(c, request, ctx);
+      const expires = lifetimeOf(c, request, save, this.registrar.options);
       if (typeof expires !== 'number') return undefined;
       let known = false;
       let accepted = authenticated;

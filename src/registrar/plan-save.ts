@@ -86,17 +86,9 @@ function echoParams(params: Readonly<Record<string, string | null>>): string | u
   return out === '' ? undefined : out;
 }
 
-/** The rules {@link contactLifetime} applies. */
+/** The rules {@link lifetimeOf} applies. */
 export type LifetimePolicy = Pick<SavePolicy, 'defaultExpires' | 'minExpires' | 'maxExpires' | 'minExpiresMode'>;
 
-/** {@link lifetimeOf} with the policy and the call's options in one object (the mid-registrar's form). */
-export function contactLifetime(
-  c: NameAddrValue,
-  request: SipRequest,
-  ctx: { readonly options: LifetimePolicy; readonly save: SaveOptions },
-): number | RegError {
-  return lifetimeOf(c, request, ctx.save, ctx.options);
-}
 
 /**
  * The lifetime granted to one Contact (s; 0 removes it), or why the request is refused: RFC 3261

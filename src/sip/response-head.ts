@@ -1,18 +1,12 @@
 import type { SipRequest } from './message';
 import { responseToTag } from './to-tag';
 
-/** The last Status-Line built (a server answers mostly one status), with `\r\nVia: ` after it. */
-let lastStatus = 0;
-let lastReason = '';
-let lastLine = '';
+/** The Status-Line of a 200 OK with `\r\nVia: ` after it: the one a registrar sends most, built once. */
+const OK_LINE_AND_VIA = 'SIP/2.0 200 OK\r\nVia: ';
 
+/** The Status-Line with `\r\nVia: ` after it (no state kept between calls). */
 function statusLineAndVia(status: number, reason: string): string {
-  if (status !== lastStatus || reason !== lastReason) {
-    lastLine = 'SIP/2.0 ' + status + ' ' + reason + '\r\nVia: ';
-    lastStatus = status;
-    lastReason = reason;
-  }
-  return lastLine;
+  return status === 200 && reason === 'OK' ? OK_LINE_AND_VIA : 'SIP/2.0 ' + status + ' ' + reason + '\r\nVia: ';
 }
 
 /**

@@ -6,6 +6,7 @@ import { systemClock, type Clock } from '../ports/clock';
 import { silentLogger, type Logger } from '../ports/logger';
 import type { Endpoint, RequestHandler, ResponseHandler, Source, TransactionOutcome, Transport } from '../ports/transport';
 import type { SipMessage, SipRequest } from '../sip/message';
+import { SipScanner } from '../sip/scanner';
 import { parseSipMessage } from '../sip/sip-parser';
 import { ClientTransactions, clientTransactionKey } from '../transactions/non-invite-client-transactions';
 import { resolveTransactionTimers, type TransactionTimers } from '../transactions/transaction-timers';
@@ -211,6 +212,8 @@ class NodeTransportImpl implements NodeTransport {
   private readonly servers: Server[] = [];
   private readonly listening: Endpoint[] = [];
   private readonly transactions: ClientTransactions;
+  /** This transport's scanner caches (the last Request-Line, User-Agent, Allow, Supported) for the requests it receives. */
+  private readonly scanner = new SipScanner();
   private readonly pool: TcpConnectionPool;
   private readonly parseOptions: { readonly maxContacts: number };
   private readonly tagPrefix = randomBytes(4).toString('hex');
@@ -446,7 +449,7 @@ class NodeTransportImpl implements NodeTransport {
   private dispatch(bytes: Uint8Array, source: Source): void {
     let parsed: ReturnType<typeof parseSipMessage>;
     try {
-      parsed = parseSipMessage(bytes, this.parseOptions);
+      parsed = parseSipMessage(bytes, this.parseOptions, this.scanner);
     } catch (error) {
       this.options.logger.warn({ source: formatEndpoint(source), error: errorCode(error) }, 'sip parser threw');
       return;
@@ -504,7 +507,7 @@ class NodeTransportImpl implements NodeTransport {
   /** `513 Message Too Large` (RFC 3261 §21.5.7) to the request whose complete head is `head`, when it is readable. */
   private tooLargeResponse(head: Uint8Array): Uint8Array | undefined {
     if (!looksLikeRequest(head)) return undefined;
-    const parsed = parseSipMessage(head, this.parseOptions);
+    const parsed = parseSipMessage(head, this.parseOptions, this.scanner);
     const recovered = parsed.ok ? (parsed.message.kind === 'request' ? recoveredHead(parsed.message) : undefined) : parsed.error.partial;
     return recovered === undefined ? undefined : buildErrorResponse(recovered, 513, 'Message Too Large', this.nextTag());
   }
