@@ -437,7 +437,7 @@ function takeHeader(s: SipScanner, p: MessageParts, id: number, t: ByteText, a: 
  * repeat one Request-Line (RFC 3261 §10.2: the registrar's domain), and a deployment's phones one
  * User-Agent, Allow and Supported list (§20.41, §20.5, §20.37), each recognised by one byte
  * comparison instead of being read again; and the scratch of the message being read. A transport
- * owns one; {@link scanSipMessage} without one uses a scanner of its module.
+ * owns one; `parseSipMessage` without one uses a scanner of its module.
  */
 export class SipScanner {
   /** The last Request-Line read (immutable, so shared between messages). @internal */
