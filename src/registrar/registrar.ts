@@ -477,10 +477,11 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   }
 
   /**
-   * A flow died (RFC 5626 §5.4: the transport saw the TCP/TLS connection close, or keep-alives
+   * A flow died (RFC 5626 §5.4: the transport saw the TCP/TLS connection close, or its keep-alives
    * stopped): remove every binding registered over it, emitting `deleted`. `flow` is the token of
-   * {@link flowTokenOf} (the transport's connection id for connection-oriented transports).
-   * Resolves to the number removed. Covers bindings saved by this registrar instance.
+   * {@link flowTokenOf}, the transport's connection id. Datagram flows are not indexed (no
+   * connection of theirs can close): for them this finds nothing. Resolves to the number removed.
+   * Covers bindings saved by this registrar instance.
    */
   async flowFailed(flow: string): Promise<number> {
     this.assertOpen();

@@ -4,7 +4,7 @@ import type { SaveOptions } from '../../src/registrar/save-options';
 import { ManualClock } from '../../src/testing/manual-clock';
 import type { Source } from '../../src/ports/transport';
 import { parseSaveFlags } from '../../src/registrar/parse-save-flags';
-import { flowTokenOf } from '../../src/features/outbound/flow-token';
+import { flowTokenOf, isDatagramFlow } from '../../src/features/outbound/flow-token';
 import { register, res } from '../registrar/sip-text';
 import type { SipRequest } from '../../src/sip/message';
 
@@ -157,6 +157,18 @@ describe('Outbound (RFC 5626)', () => {
     expect(await registrar.bindings('alice@example.com')).toEqual([]);
     expect(await registrar.bindings('bob@example.com')).toHaveLength(1);
     expect(await registrar.flowFailed('tcp#unknown')).toBe(0);
+  });
+
+  it('datagram flows keep their token on the binding but are not indexed for flowFailed() (no connection of theirs closes)', async () => {
+    const { registrar } = setup();
+    const udpSource: Source = { protocol: 'udp', address: '192.0.2.7', port: 5060, local: { protocol: 'udp', address: '192.0.2.1', port: 5060 } };
+    await save(registrar, register({ contacts: [ob('sip:alice@192.0.2.7')] }), { source: udpSource });
+    const [binding] = await registrar.bindings('alice@example.com');
+    expect(binding.flow).toBe(flowTokenOf(udpSource));
+    expect(isDatagramFlow(binding.flow ?? '')).toBe(true);
+    expect(isDatagramFlow(flowTokenOf(tcpSource))).toBe(false);
+    expect(await registrar.flowFailed(flowTokenOf(udpSource))).toBe(0);
+    expect(await registrar.bindings('alice@example.com')).toHaveLength(1);
   });
 
   it('with outbound disabled, reg-id is ignored and Contacts match by URI', async () => {

@@ -4,7 +4,7 @@ import type { NameAddrValue, SipRequest } from '../../sip/message';
 import { parseUri } from '../../sip/uri';
 import { unquote } from '../../registrar/contact-values';
 import type { RegistrarFeature, ReplyHeader } from '../registrar-feature';
-import { flowTokenOf } from './flow-token';
+import { flowTokenOf, isDatagramFlow } from './flow-token';
 import type { OutboundOptions } from './outbound-options';
 import { resolveOutboundOptions } from './outbound-options';
 
@@ -107,7 +107,7 @@ export function createOutboundFeature(options: OutboundOptions = {}): OutboundFe
         if (remote === true) continue;
         if (previous?.flow !== undefined && previous.flow !== binding.flow) forget(previous, aor);
         if (kind === 'deleted' || kind === 'expired') forget(binding, aor);
-        else if (binding.flow !== undefined) remember(binding.flow, aor);
+        else if (binding.flow !== undefined && !isDatagramFlow(binding.flow)) remember(binding.flow, aor);
       }
     },
     replyHeaders(_listed, ctx) {
