@@ -366,6 +366,7 @@ class NodeTransportImpl implements NodeTransport {
   }
 
   private async shutdown(): Promise<void> {
+    this.flushReplies();
     this.transactions.closeAll(new TransportError('transport closed'));
     this.pool.closeAll();
     await Promise.all([
@@ -420,18 +421,37 @@ class NodeTransportImpl implements NodeTransport {
 
   /**
    * A response over UDP, fire-and-forget as SIP stacks send them: no completion callback, so the
-   * kernel's answer does not cost a second trip into JavaScript per message. Only failures the
-   * socket reports at once (a closed socket, a bad address) reject.
+   * kernel's answer does not cost a second trip into JavaScript per message. The responses to the
+   * datagrams of one read burst leave together once the burst is handled (`setImmediate`, the
+   * check phase after the poll phase), not one between each: on loopback and on a busy host each
+   * send may wake the peer's process, and a run of sends wakes it once. Only failures the socket
+   * reports at once (a closed socket, a bad address) reject, and those found at the flush are
+   * logged.
    */
   private replyUdp(data: Uint8Array, address: string, port: number, local: Endpoint): Promise<void> {
     const listener = this.udpListenerFor(address, local);
-    try {
-      listener.socket.send(data, port, address);
-    } catch (error) {
-      return Promise.reject(new TransportError(`cannot send to udp:${address}:${port}: ${errorCode(error)}`, { cause: error }));
-    }
+    if (!(port > 0 && port < 65536)) return Promise.reject(new TransportError(`cannot send to udp:${address}:${port}: bad port`));
+    this.replies.push(listener.socket, data, port, address);
+    if (this.replies.length === 4) setImmediate(this.flushReplies);
     return SENT;
   }
+
+  /** The UDP responses queued by {@link replyUdp} (socket, bytes, port, address, repeated), sent in order. */
+  private readonly replies: (UdpSocket | Uint8Array | number | string)[] = [];
+
+  private readonly flushReplies = (): void => {
+    const replies = this.replies;
+    for (let i = 0; i < replies.length; i += 4) {
+      const address = replies[i + 3] as string;
+      const port = replies[i + 2] as number;
+      try {
+        (replies[i] as UdpSocket).send(replies[i + 1] as Uint8Array, port, address);
+      } catch (error) {
+        this.options.logger.warn({ destination: `udp:${address}:${port}`, error: errorCode(error) }, 'udp response not sent');
+      }
+    }
+    replies.length = 0;
+  };
 
   private onDatagram(listener: UdpListener, bytes: Buffer, remote: RemoteInfo): void {
     const source: Source = { protocol: 'udp', address: remote.address, port: remote.port, local: listener.endpoint };
