@@ -25,6 +25,7 @@ describe('examples', () => {
     ['reginfo-sync.ts', ['--smoke'], 'smoke: OK'],
     ['shared-location-redis.ts', ['--smoke'], 'smoke: OK'],
     ['secure-registrar.ts', ['--smoke'], 'smoke: OK'],
+    ['invite-transactions.ts', ['--smoke'], 'smoke: OK'],
   ])('%s runs', async (file, args, expected) => {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', `examples/${file}`, ...args], {
       timeout: 30_000,
