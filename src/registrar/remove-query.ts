@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import type { Binding } from '../ports/binding';
 import type { SipResolver } from '../sip/request-destination';
+import { addrSpecOf } from '../sip/name-addr';
 import { unbracket } from '../sip/socket-address';
 import { contactTarget } from './contact-target';
 import { uriHost } from './uri-host';
@@ -23,7 +24,7 @@ export interface RemoveQuery {
  */
 function nextHopHost(b: Binding): string | undefined {
   const firstPath = b.path?.[0];
-  if (firstPath !== undefined) return uriHost(firstPath.replace(/^[^<]*<|>.*$/g, ''));
+  if (firstPath !== undefined) return uriHost(addrSpecOf(firstPath));
   if (b.received !== undefined) return uriHost(b.received);
   const host = contactTarget(b.contact)?.host;
   return host === undefined ? undefined : unbracket(host).toLowerCase();
@@ -31,25 +32,31 @@ function nextHopHost(b: Binding): string | undefined {
 
 /**
  * The bindings {@link RemoveQuery} selects, as a predicate: host names (the query's next hop and
- * the bindings') are resolved through `resolver` (A/AAAA, RFC 3263 §4.2), each name once per
- * query; a name that does not resolve is compared as written.
+ * the bindings') are resolved through `resolver` (every A/AAAA record when it can list them, RFC
+ * 3263 §4.2), each name once per query; two hosts match when they share an address; a name that
+ * does not resolve is compared as written.
  */
 export function removalFilter(query: RemoveQuery, resolver: SipResolver): (b: Binding) => boolean | Promise<boolean> {
   const instance = query.sipInstance?.replace(/^"|"$/g, '');
   const selected = (b: Binding): boolean => (query.contact === undefined || b.contact === query.contact)
     && (instance === undefined || b.instanceId === instance);
   if (query.nextHop === undefined) return selected;
-  const resolved = new Map<string, Promise<string>>();
-  const addressOf = (host: string): Promise<string> => {
-    if (isIP(host) !== 0) return Promise.resolve(host);
-    let address = resolved.get(host);
-    if (address === undefined) resolved.set(host, (address = resolver.resolveHost(host).catch(() => host)));
-    return address;
+  const resolved = new Map<string, Promise<readonly string[]>>();
+  const addressesOf = (host: string): Promise<readonly string[]> => {
+    if (isIP(host) !== 0) return Promise.resolve([host]);
+    let addresses = resolved.get(host);
+    if (addresses === undefined) {
+      const lookup = resolver.resolveAddresses?.(host) ?? resolver.resolveHost(host).then((a) => [a]);
+      resolved.set(host, (addresses = lookup.catch(() => [host])));
+    }
+    return addresses;
   };
-  const hop = addressOf(unbracket(query.nextHop).toLowerCase());
+  const hop = addressesOf(unbracket(query.nextHop).toLowerCase());
   return async (b) => {
     if (!selected(b)) return false;
     const host = nextHopHost(b);
-    return host !== undefined && (await addressOf(host)) === (await hop);
+    if (host === undefined) return false;
+    const [mine, wanted] = await Promise.all([addressesOf(host), hop]);
+    return mine.some((a) => wanted.includes(a));
   };
 }

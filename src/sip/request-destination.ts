@@ -15,6 +15,11 @@ export interface SrvRecord {
 export interface SipResolver {
   /** A host name to an IP address (A/AAAA). */
   readonly resolveHost: (host: string) => Promise<string>;
+  /**
+   * Every address of a host name (all its A/AAAA records), for comparisons that must match any of
+   * them (OpenSIPS `remove()` by next hop). Without it, the one address of {@link resolveHost}.
+   */
+  readonly resolveAddresses?: (host: string) => Promise<readonly string[]>;
   /** SRV records of a name such as `_sip._udp.example.com`; rejects or is empty when there are none. */
   readonly resolveSrv: (name: string) => Promise<readonly SrvRecord[]>;
   /** A random number in [0, 1) for the weighted choice among SRV records. */
@@ -24,6 +29,7 @@ export interface SipResolver {
 /** The system's DNS: `dns.lookup` for addresses, `dns.resolveSrv`, and `Math.random`. */
 export const systemResolver: SipResolver = Object.freeze({
   resolveHost: async (host: string): Promise<string> => (await lookup(host)).address,
+  resolveAddresses: async (host: string): Promise<readonly string[]> => (await lookup(host, { all: true })).map((a) => a.address),
   resolveSrv,
   random: Math.random,
 });

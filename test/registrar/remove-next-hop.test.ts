@@ -49,4 +49,16 @@ describe('registrar remove() by next hop through the resolver port', () => {
     expect(await registrar.remove({ aor: 'alice@example.com', nextHop: 'UNKNOWN.example.org' })).toBe(1);
     expect(asked).toEqual(['unknown.example.org', 'unknown.example.org']);
   });
+
+  it('matches a next hop that shares any address with a binding when the resolver lists every record', async () => {
+    const resolver: SipResolver = {
+      resolveHost: async (host) => (host === 'edge.example.net' ? '203.0.113.1' : '203.0.113.2'),
+      resolveAddresses: async (host) => (host === 'edge.example.net' ? ['203.0.113.1', '203.0.113.2'] : ['203.0.113.2']),
+      resolveSrv: async () => [],
+      random: () => 0,
+    };
+    const registrar = createRegistrar({ clock: new ManualClock(1_700_000_000_000), store: new MemoryLocationStore(), purgeIntervalMs: 0, resolver });
+    await registrar.save(register({ contacts: ['<sip:alice@pbx.example.org>'] }));
+    expect(await registrar.remove({ aor: 'alice@example.com', nextHop: 'edge.example.net' })).toBe(1);
+  });
 });
