@@ -1,6 +1,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { Endpoint, TransportProtocol } from '../ports/transport';
+import { addrSpecOf } from '../sip/name-addr';
 import { parseUri } from '../sip/uri';
 import { unbracket } from '../sip/socket-address';
 
@@ -12,7 +13,7 @@ const PROTOCOLS: ReadonlySet<string> = new Set(['udp', 'tcp', 'tls', 'ws', 'wss'
  * `sips:`). Host names are resolved with the system resolver. `undefined` when unusable.
  */
 export async function nextHopOf(uri: string): Promise<Endpoint | undefined> {
-  const u = parseUri(uri.replace(/^[^<]*<|>.*$/g, ''));
+  const u = parseUri(addrSpecOf(uri));
   if (u === undefined || u.scheme === 'tel') return undefined;
   const param = u.params.transport?.toLowerCase();
   const protocol = (param !== undefined && PROTOCOLS.has(param) ? param : u.scheme === 'sips' ? 'tls' : 'udp') as TransportProtocol;

@@ -89,7 +89,6 @@ function echoParams(params: Readonly<Record<string, string | null>>): string | u
 /** The rules {@link lifetimeOf} applies. */
 export type LifetimePolicy = Pick<SavePolicy, 'defaultExpires' | 'minExpires' | 'maxExpires' | 'minExpiresMode'>;
 
-
 /**
  * The lifetime granted to one Contact (s; 0 removes it), or why the request is refused: RFC 3261
  * §10.3 step 6 (the Contact's `expires`, else the `Expires` header, else the default), clamped

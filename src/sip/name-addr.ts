@@ -10,6 +10,14 @@ export function unescapeQuoted(s: string, a: number, b: number): string {
   return inner.indexOf('\\') < 0 ? inner : inner.replace(/\\(.)/gs, '$1');
 }
 
+/**
+ * The URI of a name-addr (`"Name" <uri>;p=v` → `uri`) such as a Route or Path value (RFC 3261
+ * §20.30, §25.1), or the value itself when it has no `<>` (an addr-spec).
+ */
+export function addrSpecOf(value: string): string {
+  return value.replace(/^[^<]*<|>.*$/g, '');
+}
+
 /** True when `s[a, b)` is the text of `t` (a character loop: `startsWith` at an offset is slow). */
 function sameTextAt(s: string, a: number, b: number, t: string): boolean {
   if (b - a !== t.length) return false;

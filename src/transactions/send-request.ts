@@ -2,6 +2,7 @@ import type { Endpoint, TransactionOutcome, Transport } from '../ports/transport
 import type { BranchIds } from '../sip/branch-ids';
 import type { DigestCredentials } from '../sip/digest';
 import type { SipResponse } from '../sip/message';
+import { addrSpecOf } from '../sip/name-addr';
 import { outgoingRequest, type OutgoingRequest } from '../sip/outgoing-request';
 import { requestDestination, systemResolver, type SipResolver } from '../sip/request-destination';
 import { challengeOf, digestHeader, type KeptChallenge } from './digest-header';
@@ -49,7 +50,6 @@ export type RequestResult = TransactionOutcome & {
   readonly answered?: KeptChallenge;
 };
 
-const uriOfRoute = (route: string): string => route.replace(/^\s*<|>.*$/g, '');
 
 const transportError = (error: unknown): TransactionOutcome =>
   ({ kind: 'transport-error', error: error instanceof Error ? error : new Error(String(error)) });
@@ -83,7 +83,7 @@ function answerOf(response: SipResponse, parts: RequestParts, credentials: Reque
 export async function sendRequest(ctx: SendRequestContext, parts: RequestParts, kind: string, options: SendRequestOptions = {}): Promise<RequestResult> {
   let destination: Endpoint;
   try {
-    destination = options.destination ?? await requestDestination(uriOfRoute(parts.routes?.[0] ?? parts.requestUri), ctx.resolver ?? systemResolver);
+    destination = options.destination ?? await requestDestination(addrSpecOf(parts.routes?.[0] ?? parts.requestUri), ctx.resolver ?? systemResolver);
   } catch (error) {
     return { ...transportError(error), cseq: parts.cseq };
   }
