@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { findBinary } from './find-binary.js';
+import { findBinary } from './find-binary';
 
 const run = promisify(execFile);
 
