@@ -8,6 +8,11 @@ export interface Endpoint {
   readonly protocol: TransportProtocol;
   readonly address: string;
   readonly port: number;
+  /**
+   * For an outgoing TLS connection: the host name of the target URI, sent as SNI and checked against
+   * the server's certificate (RFC 5922 §7.2). Without it the certificate must name `address`.
+   */
+  readonly serverName?: string;
 }
 
 /** Where a request came from: the remote endpoint plus the local socket that received it. */
@@ -33,7 +38,7 @@ export type ResponseHandler = (response: SipResponse, source: Source) => void;
 
 /**
  * How sipreg reaches the network. The host may implement it over its own sockets;
- * `sipreg/transports/node` ships a UDP/TCP implementation.
+ * `sipreg/transports/node` ships a UDP/TCP/TLS implementation.
  */
 export interface Transport {
   /**

@@ -2,8 +2,8 @@ import { isIP } from 'node:net';
 import { ConfigError } from '../errors/sdk-error';
 import type { Endpoint } from '../ports/transport';
 
-/** Protocols the Node transport can listen on (RFC 3261 §18: UDP and TCP are mandatory). */
-export type NodeListenProtocol = 'udp' | 'tcp';
+/** Protocols the Node transport can listen on (RFC 3261 §18: UDP and TCP are mandatory; TLS per §26.3.1). */
+export type NodeListenProtocol = 'udp' | 'tcp' | 'tls';
 
 /** A parsed `listen` entry: an {@link Endpoint} restricted to the protocols the Node transport serves. */
 export interface ListenAddress extends Endpoint {
@@ -13,10 +13,19 @@ export interface ListenAddress extends Endpoint {
 /** The default SIP port for UDP and TCP (RFC 3261 §19.1.2). */
 export const DEFAULT_SIP_PORT = 5060;
 
+/** The default SIP port for TLS (RFC 3261 §19.1.2). */
+export const DEFAULT_SIPS_PORT = 5061;
+
+/** The default port of `protocol`: 5061 for TLS, 5060 otherwise (RFC 3261 §19.1.2). */
+export function defaultSipPort(protocol: string): number {
+  return protocol === 'tls' ? DEFAULT_SIPS_PORT : DEFAULT_SIP_PORT;
+}
+
 /**
  * Parse a listen specification `proto:ip[:port]`, the socket notation OpenSIPS uses
- * (`udp:127.0.0.1:5060`, `tcp:[::1]:5060`). The host must be an IP literal (IPv6 in brackets);
- * the port defaults to 5060 (RFC 3261 §19.1.2) and `0` asks for an ephemeral port.
+ * (`udp:127.0.0.1:5060`, `tcp:[::1]:5060`, `tls:10.0.0.1`). The host must be an IP literal (IPv6 in
+ * brackets); the port defaults to 5060, 5061 for TLS (RFC 3261 §19.1.2), and `0` asks for an
+ * ephemeral port.
  *
  * @example
  * ```ts
@@ -27,8 +36,8 @@ export const DEFAULT_SIP_PORT = 5060;
 export function parseListenAddress(spec: string): ListenAddress {
   const colon = spec.indexOf(':');
   const protocol = spec.slice(0, colon).toLowerCase();
-  if (colon < 0 || (protocol !== 'udp' && protocol !== 'tcp')) {
-    throw new ConfigError(`listen address "${spec}": expected udp:<ip>[:<port>] or tcp:<ip>[:<port>]`);
+  if (colon < 0 || (protocol !== 'udp' && protocol !== 'tcp' && protocol !== 'tls')) {
+    throw new ConfigError(`listen address "${spec}": expected udp:<ip>[:<port>], tcp:<ip>[:<port>] or tls:<ip>[:<port>]`);
   }
   const rest = spec.slice(colon + 1);
   let address: string;
@@ -49,7 +58,7 @@ export function parseListenAddress(spec: string): ListenAddress {
   if (address === '') {
     throw new ConfigError(`listen address "${spec}": the host must be an IPv4 literal or a bracketed IPv6 literal`);
   }
-  const port = portText === undefined ? DEFAULT_SIP_PORT : Number(portText);
+  const port = portText === undefined ? defaultSipPort(protocol) : Number(portText);
   if (portText === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
     throw new ConfigError(`listen address "${spec}": the port must be an integer in 0..65535`);
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
-import { createServer, isIP, type Server } from 'node:net';
+import { connect as connectTcp, createServer, isIP, type Server } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { ConfigError, TransportError } from '../errors/sdk-error';
 import { systemClock, type Clock } from '../ports/clock';
 import { silentLogger, type Logger } from '../ports/logger';
@@ -16,7 +17,8 @@ import { responseDestination } from './response-destination';
 import { unbracket } from '../sip/socket-address';
 import { asError, errorCode } from './socket-error';
 import { stampReceived } from './stamp-received';
-import { TcpConnectionPool, type TcpConnection } from './tcp-connection-pool';
+import { TcpConnectionPool, type StreamProtocol, type TcpConnection } from './tcp-connection-pool';
+import { dialTls, resolveTlsOptions, type ResolvedTls, type TlsOptions } from './tls-options';
 
 /** What is wrong with a message the transport refused to hand on. */
 export type InvalidMessageProblem = 'malformed' | 'too-large' | 'too-many-contacts';
@@ -40,10 +42,20 @@ export type InvalidMessageAction = 'reply' | 'drop';
 /** Options of {@link createNodeTransport}. */
 export interface NodeTransportOptions {
   /**
-   * Sockets to open, `proto:ip[:port]` with proto `udp` or `tcp` and IPv6 in brackets:
-   * `udp:127.0.0.1:5060`, `tcp:[::1]:5060`. Port `0` picks an ephemeral port; see `endpoints()`.
+   * Sockets to open, `proto:ip[:port]` with proto `udp`, `tcp` or `tls` and IPv6 in brackets:
+   * `udp:127.0.0.1:5060`, `tcp:[::1]:5060`, `tls:10.0.0.1` (port 5061). Port `0` picks an ephemeral
+   * port; see `endpoints()`. A `tls:` socket needs {@link NodeTransportOptions.tls}.
    */
   readonly listen: readonly string[];
+  /**
+   * Certificate and key for `tls:` listeners (RFC 3261 §26.3.1), a CA and whether to require client
+   * certificates. Accepted TLS connections are read like TCP ones: the `tcp*` limits and timeouts
+   * below apply to them too, and a handshake must finish within `tcpMessageTimeoutMs`. Outgoing TLS
+   * (to an {@link Endpoint} with protocol `tls`) works without it, trusting Node's default roots;
+   * with it, `ca` is trusted as well and `cert` is offered when the server asks for a client
+   * certificate. Replace the certificate later with {@link NodeTransport.reloadTls}.
+   */
+  readonly tls?: TlsOptions;
   /**
    * Largest message accepted, in bytes. Larger UDP datagrams are dropped before parsing; a TCP
    * message whose head or `Content-Length` goes beyond it closes the connection. Either is answered
@@ -130,11 +142,18 @@ export interface NodeTransportOptions {
   readonly sharedSockets?: boolean;
 }
 
-/** The UDP/TCP {@link Transport} returned by {@link createNodeTransport}. */
+/** The UDP/TCP/TLS {@link Transport} returned by {@link createNodeTransport}. */
 export interface NodeTransport extends Transport {
   keepConnection(source: Source, untilMs: number): void;
   onResponse(handler: ResponseHandler): void;
   onFlowClosed(handler: (connectionId: string) => void): void;
+  /**
+   * Serve a new certificate, key and CA to the handshakes that follow (a renewed certificate, on
+   * SIGHUP say), and use them for new outgoing TLS connections; open connections keep theirs.
+   * @throws {@link ConfigError} when the transport was created without `tls`, when the material
+   *   does not load (the old one stays in use), or when `verifyClient` differs from the current one.
+   */
+  reloadTls(tls: TlsOptions): void;
 }
 
 interface ResolvedOptions extends TransactionTimers {
@@ -151,6 +170,7 @@ interface ResolvedOptions extends TransactionTimers {
   readonly onInvalid: ((message: InvalidMessage) => InvalidMessageAction) | undefined;
   readonly viaMaddr: boolean;
   readonly sharedSockets: boolean;
+  readonly tls: ResolvedTls | undefined;
 }
 
 interface UdpListener {
@@ -173,9 +193,14 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 
 function resolveOptions(options: NodeTransportOptions): ResolvedOptions {
   if (options.listen.length === 0) throw new ConfigError('listen must name at least one socket, e.g. udp:127.0.0.1:5060');
+  const listen = options.listen.map(parseListenAddress);
+  const tlsListen = listen.findIndex((address) => address.protocol === 'tls');
+  if (tlsListen >= 0 && options.tls === undefined) {
+    throw new ConfigError(`listen ${options.listen[tlsListen]} needs a certificate: pass tls: { cert, key } (PEM) in NodeTransportOptions`);
+  }
   return Object.freeze({
     ...resolveTransactionTimers('NodeTransportOptions', options),
-    listen: Object.freeze(options.listen.map(parseListenAddress)),
+    listen: Object.freeze(listen),
     maxMessageBytes: positiveInteger('maxMessageBytes', options.maxMessageBytes, 65536),
     maxContacts: positiveInteger('maxContacts', options.maxContacts, 64),
     logger: options.logger ?? silentLogger,
@@ -188,11 +213,16 @@ function resolveOptions(options: NodeTransportOptions): ResolvedOptions {
     onInvalid: options.onInvalid,
     viaMaddr: options.viaMaddr ?? false,
     sharedSockets: options.sharedSockets ?? false,
+    tls: options.tls === undefined ? undefined : resolveTlsOptions(options.tls),
   });
 }
 
 function unsupported(protocol: string): TransportError {
-  return new TransportError(`the node transport does not carry ${protocol}; use udp or tcp`);
+  return new TransportError(`the node transport does not carry ${protocol}; use udp, tcp or tls`);
+}
+
+function isStream(protocol: string): protocol is StreamProtocol {
+  return protocol === 'tcp' || protocol === 'tls';
 }
 
 /** A response starts with `SIP/` (RFC 3261 §7.2); anything else that parses partially is a request. */
@@ -210,6 +240,9 @@ class NodeTransportImpl implements NodeTransport {
   private readonly options: ResolvedOptions;
   private readonly udp: UdpListener[] = [];
   private readonly servers: Server[] = [];
+  private readonly tlsServers: TlsServer[] = [];
+  /** The TLS settings in use: those of the options, then of the last {@link reloadTls}. */
+  private tls: ResolvedTls | undefined;
   private readonly listening: Endpoint[] = [];
   private readonly transactions: ClientTransactions;
   /** This transport's scanner caches (the last Request-Line, User-Agent, Allow, Supported) for the requests it receives. */
@@ -225,6 +258,7 @@ class NodeTransportImpl implements NodeTransport {
 
   constructor(options: ResolvedOptions) {
     this.options = options;
+    this.tls = options.tls;
     this.parseOptions = Object.freeze({ maxContacts: options.maxContacts });
     this.transactions = new ClientTransactions(options.clock, options, options.logger);
     this.pool = new TcpConnectionPool({
@@ -236,6 +270,8 @@ class NodeTransportImpl implements NodeTransport {
       maxConnections: options.tcpMaxConnections,
       maxConnectionsPerIp: options.tcpMaxConnectionsPerIp,
       maxMessageBytes: options.maxMessageBytes,
+      dial: (destination) =>
+        destination.protocol === 'tls' ? dialTls(destination, this.tls) : connectTcp({ host: destination.address, port: destination.port }),
       onMessage: (bytes, source) => this.dispatch(bytes, source),
       onFramingError: (error, source, head) => {
         const response = head === undefined ? undefined : this.tooLargeResponse(head);
@@ -252,7 +288,7 @@ class NodeTransportImpl implements NodeTransport {
   /** Bind every `listen` address; on the first failure close what was bound and reject. */
   async bind(): Promise<void> {
     const results = await Promise.allSettled(
-      this.options.listen.map((address) => (address.protocol === 'udp' ? this.bindUdp(address) : this.listenTcp(address))),
+      this.options.listen.map((address) => (address.protocol === 'udp' ? this.bindUdp(address) : this.listenStream(address, address.protocol))),
     );
     const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failure !== undefined) {
@@ -284,8 +320,9 @@ class NodeTransportImpl implements NodeTransport {
     });
   }
 
-  private listenTcp(address: ListenAddress): Promise<void> {
-    const server = createServer();
+  /** A TCP or TLS listener whose connections go to the pool (a TLS one once its handshake is done). */
+  private listenStream(address: ListenAddress, protocol: StreamProtocol): Promise<void> {
+    const server = protocol === 'tls' ? this.tlsServer() : createServer();
     return new Promise((resolve, reject) => {
       server.once('error', (error) => {
         reject(new TransportError(`cannot listen on ${formatEndpoint(address)}: ${errorCode(error)}`, { cause: error }));
@@ -293,14 +330,49 @@ class NodeTransportImpl implements NodeTransport {
       server.listen({ host: address.address, port: address.port, exclusive: !this.options.sharedSockets }, () => {
         server.removeAllListeners('error');
         const bound = server.address();
-        const endpoint: Endpoint = Object.freeze({ protocol: 'tcp', address: address.address, port: typeof bound === 'object' && bound !== null ? bound.port : address.port });
-        server.on('error', (error) => this.options.logger.warn({ socket: formatEndpoint(endpoint), error: errorCode(error) }, 'tcp server error'));
-        server.on('connection', (socket) => this.pool.accept(socket, endpoint));
+        const port = typeof bound === 'object' && bound !== null ? bound.port : address.port;
+        const endpoint = Object.freeze({ protocol, address: address.address, port });
+        server.on('error', (error) => this.options.logger.warn({ socket: formatEndpoint(endpoint), error: errorCode(error) }, `${protocol} server error`));
+        server.on(protocol === 'tls' ? 'secureConnection' : 'connection', (socket) => this.pool.accept(socket, endpoint));
         this.servers.push(server);
         this.listening.push(endpoint);
         resolve();
       });
     });
+  }
+
+  /**
+   * A TLS server on the current settings: a client certificate is required when `verifyClient`
+   * (a handshake without one fails), a handshake must finish within `tcpMessageTimeoutMs`, and
+   * connections still handshaking count against `tcpMaxConnections` as well. Failed handshakes are
+   * logged at debug level.
+   */
+  private tlsServer(): TlsServer {
+    const tls = this.tls as ResolvedTls;
+    const server = createTlsServer({
+      ...tls.context,
+      requestCert: tls.verifyClient,
+      rejectUnauthorized: tls.verifyClient,
+      handshakeTimeout: this.options.tcpMessageTimeoutMs,
+    });
+    server.maxConnections = this.options.tcpMaxConnections;
+    server.on('tlsClientError', (error, socket) =>
+      this.options.logger.debug({ remote: socket.remoteAddress, error: errorCode(error) }, 'tls handshake failed'),
+    );
+    this.tlsServers.push(server);
+    return server;
+  }
+
+  reloadTls(tls: TlsOptions): void {
+    this.assertOpen();
+    const current = this.tls;
+    if (current === undefined) throw new ConfigError('reloadTls(): the transport was created without tls; pass tls to createNodeTransport');
+    const next = resolveTlsOptions(tls);
+    if (next.verifyClient !== current.verifyClient) {
+      throw new ConfigError(`reloadTls(): tls.verifyClient is ${current.verifyClient} and cannot change; create a new transport for that`);
+    }
+    for (const server of this.tlsServers) server.setSecureContext(next.context);
+    this.tls = next;
   }
 
   onRequest(handler: RequestHandler): void {
@@ -325,9 +397,10 @@ class NodeTransportImpl implements NodeTransport {
       const destination = responseDestination(request, source, this.options);
       return this.replyUdp(data, destination.address, destination.port, source.local);
     }
-    if (source.protocol !== 'tcp') throw unsupported(source.protocol);
+    const protocol = source.protocol;
+    if (!isStream(protocol)) throw unsupported(protocol);
     const open = source.connectionId === undefined ? undefined : this.pool.get(source.connectionId);
-    return this.pool.write(open ?? (await this.pool.obtain(responseDestination(request, source, this.options))), data);
+    return this.pool.write(open ?? (await this.pool.obtain({ ...responseDestination(request, source, this.options), protocol })), data);
   }
 
   async send(data: Uint8Array, destination: Endpoint): Promise<void> {
@@ -357,7 +430,7 @@ class NodeTransportImpl implements NodeTransport {
   }
 
   keepConnection(source: Source, untilMs: number): void {
-    if (source.protocol === 'tcp') this.pool.keep(source, untilMs);
+    if (isStream(source.protocol)) this.pool.keep(source, untilMs);
   }
 
   close(): Promise<void> {
@@ -380,8 +453,9 @@ class NodeTransportImpl implements NodeTransport {
   }
 
   private connectionTo(destination: Endpoint): Promise<TcpConnection> {
-    if (destination.protocol !== 'tcp') return Promise.reject(unsupported(destination.protocol));
-    return this.pool.obtain({ protocol: 'tcp', address: unbracket(destination.address), port: destination.port });
+    const { protocol, serverName } = destination;
+    if (!isStream(protocol)) return Promise.reject(unsupported(protocol));
+    return this.pool.obtain({ protocol, address: unbracket(destination.address), port: destination.port, ...(serverName === undefined ? {} : { serverName }) });
   }
 
   /** The client transaction key of an outgoing request (RFC 3261 §17.1.3). */
@@ -569,7 +643,8 @@ class NodeTransportImpl implements NodeTransport {
 }
 
 /**
- * Open UDP and TCP sockets and return a {@link Transport} over them (RFC 3261 §18) with the
+ * Open UDP, TCP and TLS sockets and return a {@link Transport} over them (RFC 3261 §18, TLS per
+ * §26.3.1 with the server identity checked per RFC 5922 §7.2 on outgoing connections) with the
  * non-INVITE client transaction of §17.1.2. Incoming requests get `received`/`rport` added to
  * their top Via (§18.2.1, RFC 3581 §4) before the handler sees them; responses are routed per
  * §18.2.2. A malformed message never throws: it is answered `400` when its head is recoverable,

@@ -1,4 +1,5 @@
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { TransportError } from '../errors/sdk-error';
 import type { Clock, TimerHandle } from '../ports/clock';
 import type { Logger } from '../ports/logger';
@@ -7,7 +8,10 @@ import { formatEndpoint } from './listen-address';
 import { errorCode } from './socket-error';
 import { StreamFramer, type FramingError } from './stream-framer';
 
-/** One open TCP connection (RFC 3261 §18.3), inbound or outbound. */
+/** The connection-oriented protocols a {@link TcpConnectionPool} carries: TLS is TCP under a TLS session (RFC 3261 §26.3.1). */
+export type StreamProtocol = 'tcp' | 'tls';
+
+/** One open TCP or TLS connection (RFC 3261 §18.3), inbound or outbound. */
 export interface TcpConnection {
   /** The source handed with every request read from this connection (its `connectionId` is `id`). */
   readonly source: Source;
@@ -31,7 +35,7 @@ export interface TcpConnectionPoolOptions {
   readonly logger: Logger;
   /** Close a connection idle this long, unless kept (OpenSIPS `tcp_connection_lifetime`). */
   readonly idleTimeoutMs: number;
-  /** Give up connecting after this long. */
+  /** Give up connecting (TLS: and handshaking) after this long. */
   readonly connectTimeoutMs: number;
   /**
    * Close a connection whose message is not complete this long after the read that began it,
@@ -43,6 +47,12 @@ export interface TcpConnectionPoolOptions {
   /** Most accepted connections open at once from one remote address. */
   readonly maxConnectionsPerIp: number;
   readonly maxMessageBytes: number;
+  /**
+   * Open a socket to `destination` for {@link TcpConnectionPool.obtain}: a `net` socket for TCP, a
+   * `TLSSocket` for TLS (the pool waits for its `secureConnect`, so a certificate that fails
+   * verification rejects the connect).
+   */
+  readonly dial: (destination: Endpoint & { readonly protocol: StreamProtocol }) => Socket;
   /** A framed SIP message arrived. */
   readonly onMessage: (bytes: Uint8Array, source: Source) => void;
   /**
@@ -54,12 +64,18 @@ export interface TcpConnectionPoolOptions {
   readonly onClosed: (connectionId: string) => void;
 }
 
-function remoteKey(address: string, port: number): string {
-  return `${address}|${port}`;
+/**
+ * The key of a connection to a remote endpoint for reuse (RFC 3261 §18.1.1): protocol, address,
+ * port, and for outgoing TLS the server name it was verified against (RFC 5922 §7.2), so that a
+ * connection authenticated for one name is not reused for another.
+ */
+function remoteKey(protocol: string, address: string, port: number, serverName?: string): string {
+  return serverName === undefined ? `${protocol}|${address}|${port}` : `${protocol}|${address}|${port}|${serverName}`;
 }
 
 /**
- * The TCP connections of a transport: framing, CRLF keep-alive pongs (RFC 5626 §3.5.1), reuse of an
+ * The TCP and TLS connections of a transport (a TLS connection is handed over once its handshake
+ * is done, and read and written like any TCP one): framing, CRLF keep-alive pongs (RFC 5626 §3.5.1), reuse of an
  * open connection to the same remote endpoint (RFC 3261 §18.2.2 / §18.1.1), idle closing with the
  * `tcp_persistent_flag` extension ({@link TcpConnectionPool.keep}), and connect on demand. Accepted
  * connections are bounded: a global and a per-address cap refuse more at once, and a message must
@@ -84,10 +100,11 @@ export class TcpConnectionPool {
   }
 
   /**
-   * Take over a socket a server accepted, unless that would exceed `maxConnections` or
-   * `maxConnectionsPerIp`: then it is closed at once and the refusal logged at debug level.
+   * Take over a socket a server accepted on `local` (a TLS one once its handshake is done), unless
+   * that would exceed `maxConnections` or `maxConnectionsPerIp`: then it is closed at once and the
+   * refusal logged at debug level. The connection's protocol is `local`'s.
    */
-  accept(socket: Socket, local: Endpoint): void {
+  accept(socket: Socket, local: Endpoint & { readonly protocol: StreamProtocol }): void {
     const address = socket.remoteAddress;
     const limit =
       this.acceptedOpen >= this.options.maxConnections
@@ -96,23 +113,26 @@ export class TcpConnectionPool {
           ? 'tcpMaxConnectionsPerIp'
           : undefined;
     if (limit === undefined) {
-      this.adopt(socket, local, true);
+      this.adopt(socket, local.protocol, local, true);
       return;
     }
     this.refused++;
-    this.options.logger.debug({ remote: address, limit, open: this.acceptedOpen, refused: this.refused }, 'tcp connection refused');
+    this.options.logger.debug({ remote: address, protocol: local.protocol, limit, open: this.acceptedOpen, refused: this.refused }, 'tcp connection refused');
     socket.destroy();
   }
 
-  /** Take over a connected socket: one a server accepted (counted against the caps), or one {@link obtain} connected. */
-  private adopt(socket: Socket, local: Endpoint, accepted: boolean): TcpConnection | undefined {
+  /**
+   * Take over a connected socket: one a server accepted (counted against the caps), or one
+   * {@link obtain} connected, reused under the server name it was verified for.
+   */
+  private adopt(socket: Socket, protocol: StreamProtocol, local: Endpoint, accepted: boolean, serverName?: string): TcpConnection | undefined {
     const { remoteAddress, remotePort } = socket;
     if (this.closed || remoteAddress === undefined || remotePort === undefined) {
       socket.destroy();
       return undefined;
     }
-    const id = `tcp-${this.nextId++}`;
-    const source: Source = { protocol: 'tcp', address: remoteAddress, port: remotePort, local, connectionId: id };
+    const id = `${protocol}-${this.nextId++}`;
+    const source: Source = { protocol, address: remoteAddress, port: remotePort, local, connectionId: id };
     const connection: PooledConnection = {
       source,
       socket,
@@ -123,7 +143,7 @@ export class TcpConnectionPool {
       messageTimer: undefined,
       closing: false,
     };
-    const key = remoteKey(remoteAddress, remotePort);
+    const key = remoteKey(protocol, remoteAddress, remotePort, serverName);
     this.byId.set(id, connection);
     this.byRemote.set(key, connection);
     if (accepted) this.countAccepted(remoteAddress, 1);
@@ -149,7 +169,7 @@ export class TcpConnectionPool {
       if (error !== undefined) this.closeAfter(connection, this.options.onFramingError(error, source, oversizedHead));
       else if (connection.framer.buffering) connection.messageTimer ??= this.startMessageDeadline(connection);
     });
-    socket.on('error', (error) => this.options.logger.debug({ connection: id, error: errorCode(error) }, 'tcp connection error'));
+    socket.on('error', (error) => this.options.logger.debug({ connection: id, error: errorCode(error) }, 'connection error'));
     socket.on('close', () => {
       connection.idleTimer?.cancel();
       connection.messageTimer?.cancel();
@@ -167,9 +187,12 @@ export class TcpConnectionPool {
     return this.byId.get(connectionId);
   }
 
-  /** An open connection to `destination`, connecting when there is none. Rejects with {@link TransportError}. */
-  obtain(destination: Endpoint): Promise<TcpConnection> {
-    const key = remoteKey(destination.address, destination.port);
+  /**
+   * An open connection to `destination` (with the same `serverName`, for TLS), connecting when there
+   * is none. Rejects with {@link TransportError}.
+   */
+  obtain(destination: Endpoint & { readonly protocol: StreamProtocol }): Promise<TcpConnection> {
+    const key = remoteKey(destination.protocol, destination.address, destination.port, destination.serverName);
     const open = this.byRemote.get(key);
     if (open !== undefined) return Promise.resolve(open);
     const pending = this.connecting.get(key);
@@ -202,7 +225,7 @@ export class TcpConnectionPool {
   keep(source: Source, untilMs: number): void {
     const connection =
       (source.connectionId === undefined ? undefined : this.byId.get(source.connectionId)) ??
-      this.byRemote.get(remoteKey(source.address, source.port));
+      this.byRemote.get(remoteKey(source.protocol, source.address, source.port));
     if (connection !== undefined && untilMs > connection.keepUntilMs) connection.keepUntilMs = untilMs;
   }
 
@@ -213,14 +236,16 @@ export class TcpConnectionPool {
     for (const connection of this.byId.values()) connection.socket.destroy();
   }
 
-  private connect(destination: Endpoint): Promise<TcpConnection> {
-    const target = formatEndpoint(destination);
+  private connect(destination: Endpoint & { readonly protocol: StreamProtocol }): Promise<TcpConnection> {
+    const { serverName } = destination;
+    const target = serverName === undefined ? formatEndpoint(destination) : `${formatEndpoint(destination)} (${serverName})`;
     return new Promise<TcpConnection>((resolve, reject) => {
       if (this.closed) {
         reject(new TransportError(`cannot connect to ${target}: transport closed`));
         return;
       }
-      const socket = connect({ host: destination.address, port: destination.port });
+      const socket = this.options.dial(destination);
+      const ready = socket instanceof TLSSocket ? 'secureConnect' : 'connect';
       this.connectingSockets.add(socket);
       const timer = this.options.clock.setTimer(this.options.connectTimeoutMs, () => {
         socket.destroy(new TransportError('connect timeout'));
@@ -231,12 +256,13 @@ export class TcpConnectionPool {
       };
       socket.once('error', (error) => {
         settle();
-        reject(new TransportError(`cannot connect to ${target}: ${errorCode(error)}`, { cause: error }));
+        reject(new TransportError(`cannot connect to ${target}: ${connectFailure(error, ready)}`, { cause: error }));
       });
-      socket.once('connect', () => {
+      socket.once(ready, () => {
         settle();
         socket.removeAllListeners('error');
-        const connection = this.adopt(socket, { protocol: 'tcp', address: socket.localAddress ?? '', port: socket.localPort ?? 0 }, false);
+        const local: Endpoint = { protocol: destination.protocol, address: socket.localAddress ?? '', port: socket.localPort ?? 0 };
+        const connection = this.adopt(socket, destination.protocol, local, false, serverName);
         if (connection === undefined) reject(new TransportError(`cannot connect to ${target}: transport closed`));
         else resolve(connection);
       });
@@ -253,7 +279,7 @@ export class TcpConnectionPool {
   /** The deadline of a message begun by the latest read: close the connection when it passes. */
   private startMessageDeadline(connection: PooledConnection): TimerHandle {
     return this.options.clock.setTimer(this.options.messageTimeoutMs, () => {
-      this.options.logger.debug({ connection: connection.source.connectionId, timeoutMs: this.options.messageTimeoutMs }, 'closing tcp connection: message not complete in time');
+      this.options.logger.debug({ connection: connection.source.connectionId, timeoutMs: this.options.messageTimeoutMs }, 'closing connection: message not complete in time');
       connection.socket.destroy();
     });
   }
@@ -290,8 +316,19 @@ export class TcpConnectionPool {
         this.armIdleTimer(connection);
         return;
       }
-      this.options.logger.debug({ connection: connection.source.connectionId }, 'closing idle tcp connection');
+      this.options.logger.debug({ connection: connection.source.connectionId }, 'closing idle connection');
       connection.socket.destroy();
     });
   }
+}
+
+/**
+ * Why a connect failed: the errno code, and for a TLS handshake also the reason OpenSSL or Node
+ * gives (`ERR_TLS_CERT_ALTNAME_INVALID (Hostname/IP does not match certificate's altnames: ...)`),
+ * which the code alone does not tell an operator.
+ */
+function connectFailure(error: unknown, ready: 'connect' | 'secureConnect'): string {
+  const code = errorCode(error);
+  const message = (error as Error | null)?.message;
+  return ready === 'connect' || message === undefined || message === code ? code : `${code} (${message})`;
 }
