@@ -4,13 +4,15 @@ import type { Endpoint, TransportProtocol } from '../ports/transport';
 import { addrSpecOf } from '../sip/name-addr';
 import { parseUri } from '../sip/uri';
 import { unbracket } from '../sip/socket-address';
+import { isInvalidDomain } from '../features/outbound/invalid-host';
 
 const PROTOCOLS: ReadonlySet<string> = new Set(['udp', 'tcp', 'tls', 'ws', 'wss', 'sctp']);
 
 /**
  * The endpoint a request for `uri` goes to (RFC 3263 §4 without NAPTR/SRV): the `maddr` or
  * host, the port (5060, or 5061 for `sips:`), the `transport` parameter (UDP by default, TLS for
- * `sips:`). Host names are resolved with the system resolver. `undefined` when unusable.
+ * `sips:`). Host names are resolved with the system resolver; a `.invalid` one (a WebSocket client's
+ * Contact, RFC 7118 §5) is not asked about. `undefined` when unusable.
  */
 export async function nextHopOf(uri: string): Promise<Endpoint | undefined> {
   const u = parseUri(addrSpecOf(uri));
@@ -21,6 +23,7 @@ export async function nextHopOf(uri: string): Promise<Endpoint | undefined> {
   const host = unbracket(hostParam);
   let address = host;
   if (isIP(host) === 0) {
+    if (isInvalidDomain(host)) return undefined;
     try {
       address = (await dnsLookup(host)).address;
     } catch {

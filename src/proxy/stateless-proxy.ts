@@ -22,8 +22,14 @@ export interface ForwardTarget {
   readonly destination?: string;
   /** Route set to push in front of the request (Path, RFC 3327 §5.3). */
   readonly route?: readonly string[];
+  /**
+   * Send over this connection only, an RFC 5626 flow (a lookup target's `flow`): `destination`
+   * and the URI then only name the far end.
+   */
+  readonly flow?: string;
+  /** The local socket (`proto:ip:port`) the target was registered through: a flow's protocol and Via. */
+  readonly socket?: string;
 }
-
 
 /**
  * A branch for a stateless proxy (RFC 3261 §16.11): derived from the incoming top Via branch and
@@ -44,17 +50,24 @@ export function statelessBranch(request: SipRequest, targetUri: string): string 
 export async function forwardRequest(
   request: SipRequest, target: ForwardTarget, local: Endpoint, replaceHeaders?: ForwardChanges['replaceHeaders'],
 ): Promise<ForwardPlan | undefined> {
-  const route = target.route ?? [];
   const hop = await nextHopOf(hopUriOf(target));
-  if (hop === undefined) return undefined;
-  const data = serializeRequest(request, {
+  return hop === undefined ? undefined : { data: forwardedBytes(request, target, local, replaceHeaders), destination: hop };
+}
+
+/**
+ * The bytes {@link forwardRequest} sends to a hop already chosen (a flow's connection): the
+ * request with the target's URI and route set, a Via of `local` on top, Max-Forwards decremented.
+ */
+export function forwardedBytes(
+  request: SipRequest, target: ForwardTarget, local: Endpoint, replaceHeaders?: ForwardChanges['replaceHeaders'],
+): Uint8Array {
+  return serializeRequest(request, {
     uri: target.uri,
     prependVia: ownVia(local.protocol, local.address, local.port, statelessBranch(request, target.uri)),
     maxForwards: (request.maxForwards ?? 70) - 1,
-    prependRoute: route,
+    prependRoute: target.route ?? [],
     replaceHeaders,
   });
-  return { data, destination: hop };
 }
 
 /**

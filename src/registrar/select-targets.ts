@@ -1,4 +1,5 @@
 import type { Binding } from '../ports/binding';
+import { isDatagramFlow } from '../features/outbound/flow-token';
 import type { LookupOptions } from './lookup-options';
 
 /** Where a request for an AOR goes: one per selected binding (RFC 3261 §16.5). */
@@ -12,6 +13,12 @@ export interface LookupTarget {
   readonly route: readonly string[];
   /** Local socket the binding was registered through (`proto:ip:port`). */
   readonly socket?: string;
+  /**
+   * The connection to send over instead (RFC 5626 §5.3, RFC 7118 §5): the flow token of a binding
+   * registered directly over TCP/TLS/WS with outbound or with a `.invalid` Contact host. A flow
+   * that has closed is answered `430 Flow Failed`, never reached some other way.
+   */
+  readonly flow?: string;
   /** q in thousandths, -1 when unspecified. */
   readonly q: number;
   /** Host attributes saved with the binding (OpenSIPS `attr_avp`). */
@@ -91,16 +98,20 @@ function pathUri(value: string): string {
 /**
  * The lookup target of a binding: its Contact as the new Request-URI; with a stored Path, the
  * Path as the route set and the first Path URI as the destination (RFC 3327 §5.3: NAT is the edge
- * proxy's business), else the NAT `received` address as the destination.
+ * proxy's business), else the NAT `received` address as the destination, and the connection it
+ * registered on when it has a flow over one (RFC 5626 §5.3; a datagram flow is its `received`).
  */
 export function targetOf(aor: string, b: Binding): LookupTarget {
   const path = b.path;
+  const routed = path !== undefined && path.length > 0;
+  const flow = b.flow;
   return {
     aor,
     uri: b.contact,
-    destination: path !== undefined && path.length > 0 ? pathUri(path[0]) : b.received,
+    destination: routed ? pathUri(path[0]) : b.received,
     route: path ?? NO_ROUTE,
     socket: b.socket,
+    flow: routed || flow === undefined || isDatagramFlow(flow) ? undefined : flow,
     q: b.q,
     attr: b.attr,
     binding: b,

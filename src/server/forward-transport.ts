@@ -3,7 +3,8 @@ import type { Logger } from '../ports/logger';
 import type { Endpoint, Transport, TransportProtocol } from '../ports/transport';
 import { hopUriOf } from '../proxy/hop-uri';
 import { nextHopOf } from '../proxy/next-hop';
-import { forwardRequest, type ForwardPlan, type ForwardTarget } from '../proxy/stateless-proxy';
+import { forwardedBytes, forwardRequest, type ForwardPlan, type ForwardTarget } from '../proxy/stateless-proxy';
+import type { FlowEndpoint } from '../features/outbound/flow-endpoint';
 import type { SipRequest } from '../sip/message';
 import type { ForwardChanges } from '../sip/serialize';
 import { bracketHost, formatEndpoint, unbracket } from '../sip/socket-address';
@@ -37,7 +38,12 @@ export type ForwardOutcome =
    */
   | { readonly kind: 'too-large'; readonly destination: Endpoint; readonly bytes: number }
   /** The transport refused the send: a 503 from the next hop (RFC 3261 §16.9). */
-  | { readonly kind: 'failed'; readonly destination: Endpoint; readonly error: unknown };
+  | { readonly kind: 'failed'; readonly destination: Endpoint; readonly error: unknown }
+  /**
+   * The target's flow (its connection) is gone: nothing was sent, and the request is answered
+   * `430 Flow Failed` (RFC 5626 §5.3) rather than sent some other way.
+   */
+  | { readonly kind: 'flow-failed'; readonly destination: FlowEndpoint; readonly error: unknown };
 
 /** Where {@link sendForward} sends, and where it says why a TCP attempt was given up. */
 export interface ForwardSender {
@@ -56,6 +62,40 @@ export interface ForwardSender {
 function tcpAllowed(target: ForwardTarget): boolean {
   const pinned = target.destination !== undefined && (target.route === undefined || target.route.length === 0);
   return !pinned && parseUri(hopUriOf(target))?.params.transport === undefined;
+}
+
+/** Protocols a flow runs over: connections (RFC 5626 §3, RFC 7118 §5). */
+const STREAMS: ReadonlySet<string> = new Set<TransportProtocol>(['tcp', 'tls', 'ws', 'wss']);
+
+/**
+ * Servers do not open WebSocket connections (RFC 7118 §5): a `ws`/`wss` hop is reached over the
+ * client's own connection, a flow, or not at all.
+ */
+const isWebSocket = (protocol: TransportProtocol): boolean => protocol === 'ws' || protocol === 'wss';
+
+/**
+ * Send `target` over its flow (RFC 5626 §5.3): the connection the binding registered on, with a Via
+ * of the socket it came in through (`target.socket`), else of the first socket of the flow's
+ * protocol. The protocol is that socket's, else the hop URI's `transport` (TLS for `sips:`, else TCP).
+ */
+async function sendOverFlow(
+  sender: ForwardSender, request: SipRequest, target: ForwardTarget, connectionId: string, replaceHeaders?: ForwardChanges['replaceHeaders'],
+): Promise<ForwardOutcome> {
+  const locals = sender.transport.endpoints();
+  const registeredOn = target.socket === undefined ? undefined : locals.find((l) => formatEndpoint(l) === target.socket);
+  const hop = parseUri(hopUriOf(target));
+  const named = hop?.params.transport?.toLowerCase();
+  const protocol = registeredOn?.protocol
+    ?? (named !== undefined && STREAMS.has(named) ? named as TransportProtocol : hop?.scheme === 'sips' ? 'tls' : 'tcp');
+  const destination: FlowEndpoint = { protocol, address: unbracket(hop?.host ?? ''), port: hop?.port ?? (protocol === 'tls' ? 5061 : 5060), connectionId };
+  const local = registeredOn ?? localViaSentBy(locals, protocol);
+  if (local === undefined) return { kind: 'unroutable' };
+  try {
+    await sender.transport.send(forwardedBytes(request, target, local, replaceHeaders), destination);
+  } catch (error) {
+    return { kind: 'flow-failed', destination, error };
+  }
+  return { kind: 'sent', destination };
 }
 
 /** The same hop, as a URI that names `protocol` (an address: nothing left to resolve). */
@@ -80,6 +120,9 @@ async function sent(sender: ForwardSender, plan: ForwardPlan): Promise<ForwardOu
  * NAT `received` address) and a TCP socket is listening to be named in the Via; the branch stays
  * the same. When TCP is not allowed or the connection fails, the request goes over UDP if it fits
  * one datagram ({@link maxDatagramBytes}), else nothing is sent and the outcome is `too-large`.
+ * A target with a `flow` goes over that connection only ({@link sendOverFlow}), `flow-failed`
+ * when it has closed; a `ws`/`wss` hop without one is `unroutable` (servers do not dial WebSocket
+ * clients, RFC 7118 §5), like a `.invalid` host, which resolves nowhere (RFC 6761 §6.4).
  * Never rejects: a transport error is the `failed` outcome.
  *
  * @param replaceHeaders - header values to rewrite (the proxy's consumed credentials).
@@ -87,8 +130,9 @@ async function sent(sender: ForwardSender, plan: ForwardPlan): Promise<ForwardOu
 export async function sendForward(
   sender: ForwardSender, request: SipRequest, target: ForwardTarget, replaceHeaders?: ForwardChanges['replaceHeaders'],
 ): Promise<ForwardOutcome> {
+  if (target.flow !== undefined) return sendOverFlow(sender, request, target, target.flow, replaceHeaders);
   const hop = await nextHopOf(hopUriOf(target));
-  if (hop === undefined) return { kind: 'unroutable' };
+  if (hop === undefined || isWebSocket(hop.protocol)) return { kind: 'unroutable' };
   const locals = sender.transport.endpoints();
   const local = localViaSentBy(locals, hop.protocol);
   const plan = local === undefined ? undefined : await forwardRequest(request, pinnedTo(target, hop, hop.protocol), local, replaceHeaders);

@@ -5,6 +5,7 @@ import { parseUri } from '../../sip/uri';
 import { unquote } from '../../registrar/contact-values';
 import type { RegistrarFeature, ReplyHeader } from '../registrar-feature';
 import { flowTokenOf, isDatagramFlow } from './flow-token';
+import { hasInvalidHost } from './invalid-host';
 import type { OutboundOptions } from './outbound-options';
 import { resolveOutboundOptions } from './outbound-options';
 
@@ -57,7 +58,10 @@ export interface OutboundFeature extends RegistrarFeature {
  * - `reg-id` without `+sip.instance` is ignored; more than one flow Contact → 400;
  * - when the first hop lacks outbound support (a Path without `ob`) a UA that sent
  *   `Supported: outbound` gets `439 First Hop Lacks Outbound Support`; otherwise reg-id is ignored;
- * - the 200 carries `Require: outbound` for a UA that supports it and, if configured, `Flow-Timer`.
+ * - the 200 carries `Require: outbound` for a UA that supports it and, if configured, `Flow-Timer`;
+ * - a Contact whose host is `.invalid` (a WebSocket client, RFC 7118 §5) registered directly over a
+ *   connection records that connection as its flow too, without `reg-id`: lookups reach it there
+ *   and the connection's close removes it.
  */
 export function createOutboundFeature(options: OutboundOptions = {}): OutboundFeature {
   const { flowTimer } = resolveOutboundOptions(options);
@@ -94,8 +98,13 @@ export function createOutboundFeature(options: OutboundOptions = {}): OutboundFe
     },
     bindingExtras(contact, ctx) {
       const key = flowKeyOf(contact);
-      if (key === undefined || !outboundApplies(ctx.request)) return undefined;
       const source = ctx.save.source;
+      if (key === undefined || !outboundApplies(ctx.request)) {
+        // RFC 7118 §5: a `.invalid` Contact is reached only over the connection it registered on
+        // (the first hop's, this registrar's), whether or not the UA asked for outbound.
+        const connection = source?.connectionId;
+        return connection !== undefined && ctx.request.via.length <= 1 && hasInvalidHost(contact.uri) ? { flow: connection } : undefined;
+      }
       // Behind an edge proxy the flow is the proxy's business (its Path URI routes back to it).
       const flow = source !== undefined && ctx.request.via.length <= 1 ? flowTokenOf(source) : undefined;
       return flow === undefined ? { regId: key.regId } : { regId: key.regId, flow };
