@@ -49,7 +49,7 @@ export interface NodeTransportOptions {
   readonly listen: readonly string[];
   /**
    * Certificate and key for `tls:` listeners (RFC 3261 §26.3.1), a CA and whether to require client
-   * certificates. Accepted TLS connections are read like TCP ones: the `tcp*` limits and timeouts
+   * certificates (see {@link TlsOptions}). Accepted TLS connections are read like TCP ones: the `tcp*` limits and timeouts
    * below apply to them too, and a handshake must finish within `tcpMessageTimeoutMs`. Outgoing TLS
    * (to an {@link Endpoint} with protocol `tls`) works without it, trusting Node's default roots;
    * with it, `ca` is trusted as well and `cert` is offered when the server asks for a client
@@ -195,7 +195,7 @@ function resolveOptions(options: NodeTransportOptions): ResolvedOptions {
   if (options.listen.length === 0) throw new ConfigError('listen must name at least one socket, e.g. udp:127.0.0.1:5060');
   const listen = options.listen.map(parseListenAddress);
   const tlsListen = listen.findIndex((address) => address.protocol === 'tls');
-  if (tlsListen >= 0 && options.tls === undefined) {
+  if (tlsListen >= 0 && (options.tls?.cert === undefined || options.tls.key === undefined)) {
     throw new ConfigError(`listen ${options.listen[tlsListen]} needs a certificate: pass tls: { cert, key } (PEM) in NodeTransportOptions`);
   }
   return Object.freeze({
@@ -371,6 +371,7 @@ class NodeTransportImpl implements NodeTransport {
     if (next.verifyClient !== current.verifyClient) {
       throw new ConfigError(`reloadTls(): tls.verifyClient is ${current.verifyClient} and cannot change; create a new transport for that`);
     }
+    if (this.tlsServers.length > 0 && !next.serves) throw new ConfigError('reloadTls(): a tls: listener needs tls.cert and tls.key');
     for (const server of this.tlsServers) server.setSecureContext(next.context);
     this.tls = next;
   }

@@ -4,13 +4,14 @@ import type { Endpoint } from '../ports/transport';
 
 /**
  * TLS settings of the node transport (RFC 3261 §26.3.1): the certificate `tls:` listeners serve,
- * also offered as client certificate when a peer asks for one on an outgoing connection.
+ * also offered as client certificate when a peer asks for one on an outgoing connection, and the
+ * CA trusted besides Node's roots.
  */
 export interface TlsOptions {
-  /** PEM certificate chain, leaf first. */
-  readonly cert: string | Buffer;
+  /** PEM certificate chain, leaf first; with `key`. Required by `tls:` listeners, optional for outgoing TLS only. */
+  readonly cert?: string | Buffer;
   /** PEM private key of `cert`. */
-  readonly key: string | Buffer;
+  readonly key?: string | Buffer;
   /**
    * PEM CA certificate(s), concatenated: client certificates are verified against them
    * (`verifyClient`), and outgoing TLS trusts them next to Node's default roots (a private CA).
@@ -28,6 +29,8 @@ export interface TlsOptions {
 export interface ResolvedTls {
   /** Certificate, key, CA and the minimum version, as `tls.createSecureContext` and `setSecureContext` take them. */
   readonly context: SecureContextOptions;
+  /** A certificate and key are given: the settings can serve a `tls:` listener. */
+  readonly serves: boolean;
   readonly verifyClient: boolean;
   /** CAs trusted by outgoing connections: Node's roots, plus `ca`. */
   readonly trusted: readonly (string | Buffer)[];
@@ -41,14 +44,21 @@ const MIN_VERSION = 'TLSv1.2';
  * match the certificate, is a {@link ConfigError} at start (or at reload) rather than a failed
  * handshake later. The error names the cause, never the key.
  *
- * @throws {@link ConfigError} for `verifyClient` without `ca` or material that does not load.
+ * @throws {@link ConfigError} for a `cert` without `key` or the reverse, `verifyClient` without `ca`,
+ *   or material that does not load.
  */
 export function resolveTlsOptions(tls: TlsOptions): ResolvedTls {
   const verifyClient = tls.verifyClient ?? false;
+  const serves = tls.cert !== undefined;
+  if (serves !== (tls.key !== undefined)) throw new ConfigError('tls.cert and tls.key go together: pass both or neither');
   if (verifyClient && tls.ca === undefined) {
     throw new ConfigError('tls.verifyClient needs tls.ca, the CA that signs the client certificates');
   }
-  const context: SecureContextOptions = { cert: tls.cert, key: tls.key, ...(tls.ca === undefined ? {} : { ca: tls.ca }), minVersion: MIN_VERSION };
+  const context: SecureContextOptions = {
+    ...(serves ? { cert: tls.cert, key: tls.key } : {}),
+    ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+    minVersion: MIN_VERSION,
+  };
   try {
     createSecureContext(context);
   } catch (error) {
@@ -56,6 +66,7 @@ export function resolveTlsOptions(tls: TlsOptions): ResolvedTls {
   }
   return Object.freeze({
     context,
+    serves,
     verifyClient,
     trusted: Object.freeze(tls.ca === undefined ? [...rootCertificates] : [...rootCertificates, tls.ca]),
   });
@@ -72,7 +83,8 @@ export function dialTls(destination: Endpoint, tls: ResolvedTls | undefined): TL
     port: destination.port,
     minVersion: MIN_VERSION,
     ...(destination.serverName === undefined ? {} : { servername: destination.serverName }),
-    ...(tls === undefined ? {} : { ca: [...tls.trusted], cert: tls.context.cert, key: tls.context.key }),
+    ...(tls === undefined ? {} : { ca: [...tls.trusted] }),
+    ...(tls?.serves === true ? { cert: tls.context.cert, key: tls.context.key } : {}),
   };
   return connect(options);
 }

@@ -79,6 +79,8 @@ describe('tls: listen addresses', () => {
   it('need the tls option: a ConfigError names it', async () => {
     await expect(createNodeTransport({ listen: ['tls:127.0.0.1:0'] })).rejects.toThrow(ConfigError);
     await expect(createNodeTransport({ listen: ['tls:127.0.0.1:0'] })).rejects.toThrow(/pass tls: \{ cert, key \}/);
+    await expect(createNodeTransport({ listen: ['tls:127.0.0.1:0'], tls: { ca: certs.ca.pem } })).rejects.toThrow(/pass tls: \{ cert, key \}/);
+    await expect(createNodeTransport({ listen: ['tcp:127.0.0.1:0'], tls: { cert: certs.server.cert.pem } })).rejects.toThrow('tls.cert and tls.key go together');
   });
 
   it('refuse a key that does not parse, and verifyClient without ca, with a ConfigError', async () => {
@@ -190,7 +192,7 @@ describe('sending over TLS', () => {
 
   it('request() verifies the server name (SNI) or the IP literal against the certificate, and reuses the connection', async () => {
     const { port, sources } = await tlsServer();
-    const t = await client({ cert: certs.client.cert.pem, key: certs.client.key.pem, ca: certs.ca.pem });
+    const t = await client({ ca: certs.ca.pem });
     const named = await t.request(options(), { protocol: 'tls', address: '127.0.0.1', port, serverName: 'localhost' });
     expect(named).toMatchObject({ kind: 'response', response: { status: 200 } });
     const byAddress = await t.request(options(), { protocol: 'tls', address: '127.0.0.1', port });
