@@ -1,5 +1,7 @@
 import type { TimerHandle } from '../ports/clock';
-import type { Source } from '../ports/transport';
+import type { Endpoint, Source } from '../ports/transport';
+import { flowOf, type FlowEndpoint } from '../features/outbound/flow-endpoint';
+import { isFlowOnlyTarget } from '../features/outbound/flow-only-target';
 import type { BindingChange } from '../registrar/binding-change';
 import { toAor } from '../registrar/aor';
 import { uriEquals } from '../sip/uri';
@@ -46,6 +48,19 @@ interface Watcher {
   timer: TimerHandle | undefined;
   /** `username@realm` of who subscribed, with `auth`: its refreshes must come from the same. */
   readonly identity: string | undefined;
+  /** The connection NOTIFYs go over ({@link notifyFlow}), and the socket it came in through. */
+  flow: { readonly destination: FlowEndpoint; readonly local: Endpoint } | undefined;
+}
+
+/**
+ * The flow a watcher's NOTIFYs go over (RFC 5626 §5.3, RFC 7118 §5): the connection of its
+ * (latest) SUBSCRIBE when the watcher is reached only so ({@link isFlowOnlyTarget}: a `.invalid`
+ * Contact, `ob`) and no route set sends them to a proxy; else undefined (its Contact, resolved).
+ */
+function notifyFlow(dialog: Dialog, source: Source): Watcher['flow'] {
+  const destination = flowOf(source);
+  if (destination === undefined || dialog.routeSet.length > 0 || !isFlowOnlyTarget(dialog.remoteTarget)) return undefined;
+  return { destination, local: source.local };
 }
 
 /** Who an identity is, to compare the authenticated sender of a refresh with the subscriber's. */
@@ -68,7 +83,9 @@ function acceptsReginfo(request: SipRequest): boolean {
  * than the last of the subscription. One NOTIFY per subscription is outstanding at a time; changes
  * meanwhile are merged into the next. A refresh gets a full-state NOTIFY; the end of a
  * subscription (expiry, `Expires: 0`, close) a final one with `Subscription-State: terminated`. A
- * NOTIFY answered 481, timed out or refused ends the subscription (RFC 6665 §4.2.2).
+ * NOTIFY answered 481, timed out or refused ends the subscription (RFC 6665 §4.2.2). A watcher
+ * reached only over the connection it subscribed on (a `.invalid` Contact, `ob`) gets its NOTIFYs
+ * over that connection; once it has closed they fail, and the subscription ends.
  */
 export class ReginfoNotifier {
   readonly #o: ResolvedReginfoOptions;
@@ -138,6 +155,7 @@ export class ReginfoNotifier {
       if (w !== undefined) return reply(this.#ok(request, w, expiresSec));
       w = this.#add(request, aor.value, localTag, identity);
     }
+    w.flow = notifyFlow(w.dialog, source);
     w.remoteCseq = request.cseq.seq;
     w.expiresAt = this.#o.clock.now() + expiresSec * 1000;
     w.full = true;
@@ -207,6 +225,7 @@ export class ReginfoNotifier {
       ending: undefined,
       timer: undefined,
       identity: identity === undefined ? undefined : identityKey(identity),
+      flow: undefined,
     };
     this.#watchers.set(dialogKey(w.dialog.callId, localTag), w);
     let set = this.#byAor.get(aor);
@@ -273,7 +292,7 @@ export class ReginfoNotifier {
       contact: `<${this.#o.serverAddress}>`,
       headers: [['Event', 'reg'], ['Subscription-State', state]],
       body: { type: REGINFO_CONTENT_TYPE, text: body },
-    }, 'ntf');
+    }, 'ntf', w.flow);
     const status = outcome.kind === 'response' ? outcome.response.status : outcome.kind;
     if (typeof status === 'number' && status < 300) return;
     this.#o.logger.info({ aor: w.aor, watcher: d.remoteUri, status }, 'reg-event NOTIFY failed; subscription removed (RFC 6665 §4.2.2)');
