@@ -10,6 +10,7 @@ import { systemClock, type Clock } from '../ports/clock';
 import { silentLogger, type Logger } from '../ports/logger';
 import type { Endpoint, Source } from '../ports/transport';
 import { formatEndpoint } from './listen-address';
+import type { ResolvedTls, resolveTlsOptions } from './tls-options';
 import { errorCode } from './socket-error';
 import { WsConnection, type WsConnectionSettings } from './ws-connection';
 import { WsConnectionCaps } from './ws-connection-caps';
@@ -20,29 +21,16 @@ export interface WsListenAddress extends Endpoint {
   readonly protocol: 'ws' | 'wss';
 }
 
-/** The certificate of a `wss` listener, PEM-encoded. */
-export interface WsTlsOptions {
-  /** The server certificate chain. */
-  readonly cert: string | Buffer;
-  /** Its private key. */
-  readonly key: string | Buffer;
-  /** CA certificates that sign the client certificates `verifyClient` asks for. */
-  readonly ca?: string | Buffer;
-  /**
-   * Ask every client for a certificate and refuse the TLS handshake without one signed by `ca`
-   * (mutual TLS). Fixed when the listener is created: {@link WsListener.reloadTls} changes only
-   * the certificate, key and CA.
-   * @defaultValue false
-   */
-  readonly verifyClient?: boolean;
-}
-
 /** Options of {@link createWsListener}. */
 export interface WsListenerOptions {
   /** The address to listen on; port 0 picks an ephemeral one (see {@link WsListener.endpoint}). */
   readonly address: WsListenAddress;
-  /** Required for `wss`, refused for `ws`. */
-  readonly tls?: WsTlsOptions;
+  /**
+   * The certificate, key and CA of a `wss` listener, from {@link resolveTlsOptions} (so `tls:` and
+   * `wss:` listeners share one loaded set); with `verifyClient`, a client certificate signed by the
+   * CA is required in the TLS handshake. Required for `wss`, with a certificate and key; refused for `ws`.
+   */
+  readonly tls?: ResolvedTls;
   /** Time source of the idle, ping and handshake timers and the rate window. @defaultValue {@link systemClock} */
   readonly clock?: Clock;
   /** @defaultValue {@link silentLogger} */
@@ -86,18 +74,18 @@ export interface WsListener {
   /** Keep a connection open at least until `untilMs` (epoch ms), however idle; unknown ids are ignored. */
   keep(connectionId: string, untilMs: number): void;
   /**
-   * Serve new TLS handshakes with another certificate, key and CA (for a renewed certificate);
-   * open connections keep theirs and stay open.
-   * @throws {@link ConfigError} on a `ws` listener, or when the certificate or key cannot be loaded.
+   * Serve new TLS handshakes with another certificate, key and CA (a renewed certificate); open
+   * connections keep theirs and stay open. Whether a client certificate is required stays as created.
+   * @throws {@link ConfigError} on a `ws` listener.
    */
-  reloadTls(tls: WsTlsOptions): void;
+  reloadTls(tls: ResolvedTls): void;
   /** Drop every connection and stop listening. */
   close(): Promise<void>;
 }
 
 interface ResolvedOptions extends WsConnectionSettings {
   readonly address: WsListenAddress;
-  readonly tls: WsTlsOptions | undefined;
+  readonly tls: ResolvedTls | undefined;
   readonly maxMessageBytes: number;
   readonly maxConnections: number;
   readonly maxConnectionsPerIp: number;
@@ -113,9 +101,10 @@ const SIP_REQUIRED = `This server speaks SIP over WebSocket (RFC 7118): the hand
 function resolveOptions(options: WsListenerOptions): ResolvedOptions {
   const { protocol } = options.address;
   if (protocol !== 'ws' && protocol !== 'wss') throw new ConfigError(`${OWNER}.address must be a ws or wss address, got ${String(protocol)}`);
-  if (protocol === 'wss' && options.tls === undefined) throw new ConfigError(`${OWNER}.tls is required for ${formatEndpoint(options.address)}: give the PEM certificate and key`);
+  if (protocol === 'wss' && options.tls?.serves !== true) {
+    throw new ConfigError(`${OWNER}.tls with a certificate and key is required for ${formatEndpoint(options.address)}: give the PEM cert and key`);
+  }
   if (protocol === 'ws' && options.tls !== undefined) throw new ConfigError(`${OWNER}.tls is only for wss; ${formatEndpoint(options.address)} is plain ws`);
-  if (options.tls?.verifyClient === true && options.tls.ca === undefined) throw new ConfigError(`${OWNER}.tls.verifyClient needs tls.ca, the CA that signs the client certificates`);
   return {
     address: options.address,
     tls: options.tls,
@@ -132,19 +121,8 @@ function resolveOptions(options: WsListenerOptions): ResolvedOptions {
   };
 }
 
-/** The Node TLS server options of a `wss` listener's certificate. */
-function secureContextOptions(tls: WsTlsOptions): { cert: string | Buffer; key: string | Buffer; ca?: string | Buffer } {
-  return tls.ca === undefined ? { cert: tls.cert, key: tls.key } : { cert: tls.cert, key: tls.key, ca: tls.ca };
-}
-
-function createServer(options: ResolvedOptions): HttpServer | HttpsServer {
-  if (options.tls === undefined) return createHttpServer();
-  const verifyClient = options.tls.verifyClient ?? false;
-  try {
-    return createHttpsServer({ ...secureContextOptions(options.tls), requestCert: verifyClient, rejectUnauthorized: verifyClient });
-  } catch (error) {
-    throw new ConfigError(`${OWNER}.tls: cannot load the certificate and key of ${formatEndpoint(options.address)}: ${errorCode(error)}`, { cause: error });
-  }
+function createServer(tls: ResolvedTls | undefined): HttpServer | HttpsServer {
+  return tls === undefined ? createHttpServer() : createHttpsServer({ ...tls.context, requestCert: tls.verifyClient, rejectUnauthorized: tls.verifyClient });
 }
 
 /**
@@ -160,7 +138,7 @@ function createServer(options: ResolvedOptions): HttpServer | HttpsServer {
  * ```ts
  * const listener = await createWsListener({
  *   address: { protocol: 'wss', address: '0.0.0.0', port: 7443 },
- *   tls: { cert: readFileSync('cert.pem'), key: readFileSync('key.pem') },
+ *   tls: resolveTlsOptions({ cert: readFileSync('cert.pem'), key: readFileSync('key.pem') }),
  *   onMessage: (bytes, source) => handle(bytes, source),
  *   onClosed: (connectionId) => registrar.flowFailed(connectionId),
  * });
@@ -169,7 +147,7 @@ function createServer(options: ResolvedOptions): HttpServer | HttpsServer {
  */
 export async function createWsListener(options: WsListenerOptions): Promise<WsListener> {
   const resolved = resolveOptions(options);
-  const server = createServer(resolved);
+  const server = createServer(resolved.tls);
   const endpoint = await listen(server, resolved.address);
   return new WsListenerImpl(resolved, server, endpoint);
 }
@@ -248,13 +226,9 @@ class WsListenerImpl implements WsListener {
     this.connections.get(connectionId)?.keep(untilMs);
   }
 
-  reloadTls(tls: WsTlsOptions): void {
+  reloadTls(tls: ResolvedTls): void {
     if (!('setSecureContext' in this.server)) throw new ConfigError(`reloadTls: ${formatEndpoint(this.endpoint)} is plain ws, not wss`);
-    try {
-      this.server.setSecureContext(secureContextOptions(tls));
-    } catch (error) {
-      throw new ConfigError(`reloadTls: cannot load the certificate and key for ${formatEndpoint(this.endpoint)}: ${errorCode(error)}`, { cause: error });
-    }
+    this.server.setSecureContext(tls.context);
   }
 
   close(): Promise<void> {
