@@ -5,13 +5,15 @@ import { addrSpecOf } from '../sip/name-addr';
 import { parseUri } from '../sip/uri';
 import { unbracket } from '../sip/socket-address';
 import { isInvalidDomain } from '../features/outbound/invalid-host';
+import { endpointFor } from '../sip/request-destination';
 
 const PROTOCOLS: ReadonlySet<string> = new Set(['udp', 'tcp', 'tls', 'ws', 'wss', 'sctp']);
 
 /**
  * The endpoint a request for `uri` goes to (RFC 3263 §4 without NAPTR/SRV): the `maddr` or
- * host, the port (5060, or 5061 for `sips:`), the `transport` parameter (UDP by default, TLS for
- * `sips:`). Host names are resolved with the system resolver; a `.invalid` one (a WebSocket client's
+ * host, the port (5060, or 5061 for TLS), the `transport` parameter (UDP by default, TLS for
+ * `sips:`), and for TLS to a host name that name to verify the certificate against (RFC 5922 §7.2).
+ * Host names are resolved with the system resolver; a `.invalid` one (a WebSocket client's
  * Contact, RFC 7118 §5) is not asked about. `undefined` when unusable.
  */
 export async function nextHopOf(uri: string): Promise<Endpoint | undefined> {
@@ -30,5 +32,5 @@ export async function nextHopOf(uri: string): Promise<Endpoint | undefined> {
       return undefined;
     }
   }
-  return { protocol, address, port: u.port ?? (u.scheme === 'sips' ? 5061 : 5060) };
+  return endpointFor(protocol, address, u.port ?? (protocol === 'tls' ? 5061 : 5060), host);
 }

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { lookup, resolveSrv } from 'node:dns/promises';
 import type { Endpoint, TransportProtocol } from '../ports/transport';
 import { parseUri } from './uri';
+import { isInvalidDomain } from '../features/outbound/invalid-host';
 
 /** One DNS SRV record (RFC 2782), as `dns.promises.resolveSrv` returns it. */
 export interface SrvRecord {
@@ -57,26 +58,40 @@ export function pickSrv(records: readonly SrvRecord[], random: number): SrvRecor
 }
 
 /**
+ * A destination reached over `protocol`: for TLS with a host name, `serverName` is that name, the
+ * identity the server's certificate must show (RFC 5922 §7.2: the domain of the URI, not the SRV
+ * target's).
+ */
+export function endpointFor(protocol: TransportProtocol, address: string, port: number, host: string): Endpoint {
+  return protocol === 'tls' && isIP(host) === 0 ? { protocol, address, port, serverName: host } : { protocol, address, port };
+}
+
+/**
  * Where a request for `uriText` (an outbound proxy, a registrar, a remote target) is sent, after RFC 3263
  * §4 without its NAPTR step: the transport from the URI's `transport` parameter (UDP when absent,
  * TLS for `sips:`); an IP address or an explicit port is used as is; otherwise the SRV records of
- * `_sip._udp.host` (`_sip._tcp`, `_sips._tcp`) choose host and port (§4.2, RFC 2782), and with
- * none the host's address on the default port (§4.2 last paragraph).
- * @throws Error when the URI does not parse or the host does not resolve.
+ * `_sip._udp.host` (`_sip._tcp`, `_sips._tcp` for TLS) choose host and port (§4.2, RFC 2782), and with
+ * none the host's address on the default port (5061 for TLS, §4.2 last paragraph). A TLS
+ * destination named by a host carries it as `serverName` ({@link endpointFor}).
+ * @throws Error when the URI does not parse, names `transport=ws`/`wss` (a server does not dial a
+ *   WebSocket client, RFC 7118 §5: it is reached over its own connection), has a `.invalid` host
+ *   (RFC 6761 §6.4: not asked of DNS), or the host does not resolve.
  */
 export async function requestDestination(uriText: string, resolver: SipResolver): Promise<Endpoint> {
   const uri = parseUri(uriText);
   if (uri === undefined || uri.scheme === 'tel') throw new Error(`"${uriText}" is not a sip: or sips: URI`);
   const transport = uri.params.transport?.toLowerCase();
+  if (transport === 'ws' || transport === 'wss') throw new Error(`"${uriText}" is a WebSocket client's: reached only over its own connection (RFC 7118 §5), never dialled`);
   const protocol: TransportProtocol = transport === 'tcp' || transport === 'tls' || transport === 'udp'
     ? transport
     : uri.scheme === 'sips' ? 'tls' : 'udp';
   const host = uri.host.startsWith('[') ? uri.host.slice(1, -1) : uri.host;
   if (isIP(host) !== 0) return { protocol, address: host, port: uri.port ?? defaultPort(protocol) };
+  if (isInvalidDomain(host)) throw new Error(`"${uriText}" has a .invalid host, which resolves nowhere (RFC 6761 §6.4)`);
   if (uri.port === undefined) {
     const service = protocol === 'tls' ? `_sips._tcp.${host}` : `_sip._${protocol}.${host}`;
     const target = pickSrv(await resolver.resolveSrv(service).catch(() => []), resolver.random());
-    if (target !== undefined) return { protocol, address: await resolver.resolveHost(target.name), port: target.port };
+    if (target !== undefined) return endpointFor(protocol, await resolver.resolveHost(target.name), target.port, host);
   }
-  return { protocol, address: await resolver.resolveHost(host), port: uri.port ?? defaultPort(protocol) };
+  return endpointFor(protocol, await resolver.resolveHost(host), uri.port ?? defaultPort(protocol), host);
 }

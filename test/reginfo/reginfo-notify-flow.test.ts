@@ -3,7 +3,7 @@
  * RFC 7118 §5): a browser with a `.invalid` Contact, a UA with `ob`.
  */
 import type { Source } from '../../src/ports/transport';
-import type { SipRequest } from '../../src/sip/message';
+import type { SentRequest } from '../../src/testing/fake-transport';
 import { buildRequest, buildResponseText, IdSequence } from '../../src/testing/message-builders';
 import { network, type Network, type Node } from './reginfo-harness';
 
@@ -21,7 +21,7 @@ function subscribe(contact: string, callId: string): string {
 describe('reg-event NOTIFY over the subscriber\'s flow', () => {
   let net: Network;
   let a: Node;
-  const notifies = (): { request: SipRequest; destination: unknown; local: unknown }[] =>
+  const notifies = (): SentRequest[] =>
     a.transport.requests.filter((r) => r.request.method === 'NOTIFY');
 
   beforeEach(async () => {
