@@ -19,6 +19,7 @@ import { flagValue } from './parse-args';
 import type { LogLevel } from './stderr-logger';
 import { LOG_LEVELS, stderrLogger } from './stderr-logger';
 import { extensionOptions } from './extension-flags';
+import { TLS_FLAGS, tlsOptionsFrom } from './tls-flags';
 
 /** Registrar module parameters as flags: kebab-case name → option key (same value syntax as OpenSIPS). */
 export const REGISTRAR_MODULE_FLAGS: readonly (FlagSpec & { readonly option: keyof RegistrarOptions })[] = [
@@ -53,7 +54,8 @@ export const TRANSPORT_FLAGS: readonly (FlagSpec & { readonly option: keyof Node
 
 /** Flags of every server command: sockets, store, script flags, logging. */
 export const SERVER_FLAGS: readonly FlagSpec[] = [
-  { name: 'listen', kind: 'string', repeatable: true, help: 'udp:IP:PORT or tcp:IP:PORT, repeatable (udp:127.0.0.1:5060)' },
+  { name: 'listen', kind: 'string', repeatable: true, help: 'udp:IP:PORT, tcp:IP:PORT or tls:IP:PORT (with --tls-cert, --tls-key), repeatable (udp:127.0.0.1:5060)' },
+  ...TLS_FLAGS,
   { name: 'store', kind: 'string', help: 'memory | sqlite:PATH | redis://HOST:PORT[/DB] | redis-cluster://HOST:PORT,HOST:PORT,... (registrar sqlite:./sipreg-location.db, mid-registrar sqlite:./sipreg-mid-location.db)' },
   { name: 'store-key-prefix', kind: 'string', help: 'Redis store: prefix of its keys and channel (sipreg:)' },
   { name: 'store-notices', kind: 'bool', help: "Redis store: publish each commit's changes so every node emits every registration's events, 0/1 (1)" },
@@ -142,18 +144,19 @@ function transportUsageError(error: ConfigError): CliUsageError {
 }
 
 /**
- * The Node transport on the `--listen` sockets with the {@link TRANSPORT_FLAGS}, opened before any
- * store so that a bad flag or a port in use leaves nothing behind. Bad options are usage errors
- * naming the flag; a socket that cannot be bound a {@link CliRuntimeError} such as
- * `--listen udp:127.0.0.1:5060: address already in use`.
+ * The Node transport on the `--listen` sockets with the {@link TRANSPORT_FLAGS} and the TLS files
+ * of the {@link TLS_FLAGS}, opened before any store so that a bad flag or a port in use leaves
+ * nothing behind. Bad options are usage errors naming the flag; a socket that cannot be bound a
+ * {@link CliRuntimeError} such as `--listen udp:127.0.0.1:5060: address already in use`.
  */
 export async function listenFrom(values: FlagValues, logger: Logger): Promise<NodeTransport> {
   const listen = listenFlags(values);
+  const tls = tlsOptionsFrom(values, listen);
   // A `--workers` worker binds through the primary, sharing its sockets with the other workers.
   const options: Record<string, unknown> = { sharedSockets: cluster.isWorker };
   for (const f of TRANSPORT_FLAGS) options[f.option] = flagValue(values, f.name);
   try {
-    return await createNodeTransport({ ...options, listen, logger });
+    return await createNodeTransport({ ...options, listen, logger, ...(tls === undefined ? {} : { tls }) });
   } catch (e) {
     if (e instanceof ConfigError) throw transportUsageError(e);
     const bind = e instanceof TransportError ? /^cannot listen on (.+): (\w+)$/.exec(e.message) : null;

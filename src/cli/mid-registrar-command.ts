@@ -12,6 +12,7 @@ import type { FlagSpec, FlagValues } from './parse-args';
 import { flagValue, formatFlags, parseArgs } from './parse-args';
 import { EXTENSION_FLAGS, withFlagName, withOptionFlag } from './extension-flags';
 import { checkOwnershipFlags, OWNERSHIP_FLAGS, ownershipFrom, type Ownership } from './sharing-tags-setup';
+import { reloadTlsOnSighup } from './tls-flags';
 import { listenFrom, loggerFrom, REGISTRAR_MODULE_FLAGS, registrarOptionsFrom, saveAndLookupFrom, SERVER_FLAGS } from './command-setup';
 import type { RunningRegistrar } from './registrar-command';
 import { describeStore, openStore, parseStoreFlag } from './store-flag';
@@ -20,7 +21,7 @@ import { AUTH_FLAGS, GUARD_FLAGS, resolveAuthSettings, startAuth } from './auth-
 /** The mid_registrar module parameters of its own as flags (same value syntax as OpenSIPS). */
 const MID_FLAGS: readonly FlagSpec[] = [
   { name: 'mode', kind: 'string', help: 'mirror | throttle-contact | throttle-aor, or 0 | 1 | 2 (mirror)' },
-  { name: 'upstream', kind: 'string', help: 'the main registrar, udp:IP:PORT or tcp:IP:PORT (required)' },
+  { name: 'upstream', kind: 'string', help: 'the main registrar, udp:IP:PORT, tcp:IP:PORT or tls:IP:PORT (its certificate must name IP; trust a private CA with --tls-ca) (required)' },
   { name: 'upstream-uri', kind: 'string', help: 'Request-URI of our own de-REGISTERs (sip:IP:PORT of --upstream)' },
   { name: 'upstream-credentials', kind: 'string', help: 'USER:PASSWORD answering digest challenges to our de-REGISTERs (none)' },
   { name: 'advertise', kind: 'string', help: 'HOST:PORT written into forwarded Contacts (the first --listen)' },
@@ -144,11 +145,13 @@ export async function runMidRegistrarCommand(argv: readonly string[]): Promise<R
     outboundProxy: (request, source) => (fromUpstream(source) ? undefined : { uri: request.uri, destination: mid.options.upstreamUri }),
     guard: auth.guard,
   });
+  const stopTlsReload = reloadTlsOnSighup(values, transport, logger);
   return {
     endpoints: transport.endpoints().map((e) => formatEndpoint(e)),
     store: describeStore(storeFlag, values),
     details: auth.lines,
     async stop() {
+      stopTlsReload();
       await mid.close();
       await transport.close();
       await ownership?.close();

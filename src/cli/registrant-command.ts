@@ -20,6 +20,7 @@ import { flagValue, formatFlags, parseArgs } from './parse-args';
 import { connectRedisFlag, isRedisUrl, listenFrom, loggerFrom } from './command-setup';
 import { withOptionFlag } from './extension-flags';
 import { startSharingTags } from './sharing-tags-setup';
+import { reloadTlsOnSighup, TLS_FLAGS } from './tls-flags';
 import type { RunningRegistrar } from './registrar-command';
 
 /** The `*_column` module parameters, as `--<name>-column` flags, by record field. */
@@ -39,7 +40,8 @@ const OPTION_FLAGS: Readonly<Record<string, string>> = {
 /** The uac_registrant module parameters as flags (same names and defaults as OpenSIPS). */
 const FLAGS: readonly FlagSpec[] = [
   { name: 'registrants', kind: 'string', help: 'sqlite:PATH (an OpenSIPS registrant table), FILE.json, or redis://HOST:PORT[/DB] | redis-cluster://HOST:PORT,HOST:PORT,... (the hash sipreg:registrants) (required)' },
-  { name: 'listen', kind: 'string', repeatable: true, help: 'udp:IP:PORT or tcp:IP:PORT the REGISTERs leave from, repeatable (udp:127.0.0.1:5060)' },
+  { name: 'listen', kind: 'string', repeatable: true, help: 'udp:IP:PORT, tcp:IP:PORT or tls:IP:PORT the REGISTERs leave from, repeatable (udp:127.0.0.1:5060)' },
+  ...TLS_FLAGS,
   { name: 'hash-size', kind: 'int', help: '2^N buckets; one is checked every timer-interval/2^N s (1)' },
   { name: 'timer-interval', kind: 'int', help: 'every registrant is checked once per interval, s (100)' },
   { name: 'failure-retry-interval', kind: 'int', help: 'longest wait before retrying a failure, s; 0 = the expiry (0)' },
@@ -243,6 +245,7 @@ export async function runRegistrantCommand(argv: readonly string[]): Promise<Run
     );
   };
   process.on('SIGHUP', reload);
+  const stopTlsReload = reloadTlsOnSighup(values, transport, logger);
   const source = describeRegistrants(registrants, values);
   return {
     endpoints: transport.endpoints().map((e) => formatEndpoint(e)),
@@ -251,6 +254,7 @@ export async function runRegistrantCommand(argv: readonly string[]): Promise<Run
     warnings: scheduler.stats().registrants === 0 ? [`the ${registrants.kind === 'redis' ? 'hash' : registrants.kind === 'json' ? 'file' : 'table'} at ${source} has no registrants`] : [],
     async stop() {
       process.off('SIGHUP', reload);
+      stopTlsReload();
       // The tags stay held until the scheduler is done (its unREGISTERs), then go to a backup at once.
       relay.detach();
       await scheduler.close();

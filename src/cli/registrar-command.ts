@@ -16,6 +16,7 @@ import { describeStore, openStore, parseStoreFlag } from './store-flag';
 import { AUTH_FLAGS, GUARD_FLAGS, PROXY_AUTH_FLAGS, resolveAuthSettings, sharedSecretEnv, startAuth } from './auth-flags';
 import { WORKERS_FLAG, workersFrom } from './workers-flag';
 import { runWorkers } from './run-workers';
+import { hasTlsFiles, reloadTlsOnSighup } from './tls-flags';
 
 const FLAGS: readonly FlagSpec[] = [
   ...SERVER_FLAGS,
@@ -79,7 +80,7 @@ export async function runRegistrarCommand(argv: readonly string[]): Promise<Runn
   const reginfoOptions = reginfoOptionsFrom(values);
   const authSettings = resolveAuthSettings(values);
   const workers = workersFrom(values, storeFlag, saveOptions);
-  if (workers > 1 && cluster.isPrimary) return runWorkers('registrar', workers, sharedSecretEnv(values));
+  if (workers > 1 && cluster.isPrimary) return runWorkers('registrar', workers, sharedSecretEnv(values), hasTlsFiles(values));
   const transport = await listenFrom(values, logger);
   // The credential store opens before the location store: a missing subscriber table then leaves
   // no new location database behind.
@@ -113,11 +114,13 @@ export async function runRegistrarCommand(argv: readonly string[]): Promise<Runn
   const handleRequest = reginfo === undefined ? undefined : reginfo.handleRequest.bind(reginfo);
   const saved = ownership === undefined ? saveOptions : { ...saveOptions, ownershipTag: ownership.shtag };
   createRegistrarServer({ registrar, transport, saveOptions: saved, lookupOptions, logger, handleRequest, guard, proxyAuth });
+  const stopTlsReload = reloadTlsOnSighup(values, transport, logger);
   return {
     endpoints: transport.endpoints().map((e) => formatEndpoint(e)),
     store: describeStore(storeFlag, values),
     details: auth.lines,
     async stop() {
+      stopTlsReload();
       await reginfo?.close();
       await transport.close();
       await registrar.close();

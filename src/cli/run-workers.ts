@@ -41,8 +41,10 @@ export function reportListening(running: RunningRegistrar): void {
  * have exited (rejects when one exited with a failure).
  * @param command - the command, for the lines (`registrar`).
  * @param env - more environment of the workers, e.g. one nonce secret for all of them.
+ * @param forwardSighup - pass a SIGHUP of the primary on to every worker (each reloads its TLS
+ *   certificate); without it SIGHUP keeps its default action.
  */
-export function runWorkers(command: string, count: number, env: Readonly<Record<string, string>>): Promise<RunningRegistrar> {
+export function runWorkers(command: string, count: number, env: Readonly<Record<string, string>>, forwardSighup = false): Promise<RunningRegistrar> {
   const live = new Set<Worker>();
   const pids: number[] = [];
   let first: ListeningReport | undefined;
@@ -51,8 +53,13 @@ export function runWorkers(command: string, count: number, env: Readonly<Record<
   let retry: NodeJS.Timeout | undefined;
   const exited = (worker: Worker): Promise<number | null> =>
     worker.isDead() ? Promise.resolve(worker.process.exitCode) : new Promise((resolve) => worker.once('exit', (code) => resolve(code)));
+  const sighup = (): void => {
+    for (const worker of live) worker.process.kill('SIGHUP');
+  };
+  if (forwardSighup) process.on('SIGHUP', sighup);
   const stopAll = async (): Promise<(number | null)[]> => {
     stopping = true;
+    process.off('SIGHUP', sighup);
     clearTimeout(retry);
     const workers = [...live];
     for (const worker of workers) worker.process.kill('SIGTERM');
