@@ -127,7 +127,7 @@ export function resolveMidOptions(options: MidRegistrarOptions): { mid: Resolved
   const mid: ResolvedMidOptions = Object.freeze({
     mode: mode ?? 'mirror',
     upstream,
-    upstreamUri: upstreamUri ?? `sip:${upstream.address.includes(':') ? `[${upstream.address}]` : upstream.address}:${upstream.port}`,
+    upstreamUri: upstreamUri ?? `sip:${upstream.address.includes(':') ? `[${upstream.address}]` : upstream.address}:${upstream.port}${upstream.protocol === 'udp' ? '' : `;transport=${upstream.protocol}`}`,
     advertised,
     transport,
     credentials,

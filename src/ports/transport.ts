@@ -13,6 +13,12 @@ export interface Endpoint {
    * the server's certificate (RFC 5922 §7.2). Without it the certificate must name `address`.
    */
   readonly serverName?: string;
+  /**
+   * Send over this open connection only, an RFC 5626 flow (RFC 7118 §5 for WebSocket): the
+   * transport never opens another and rejects once it has closed (the request is then answered
+   * `430 Flow Failed`, RFC 5626 §5.3). `address` and `port` name its far end, for logs.
+   */
+  readonly connectionId?: string;
 }
 
 /** Where a request came from: the remote endpoint plus the local socket that received it. */

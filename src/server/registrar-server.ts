@@ -179,7 +179,10 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
     }
     if (outcome.kind === 'failed') logger.warn({ err: outcome.error, destination: outcome.destination }, 'forwarding failed');
     if (outcome.kind === 'too-large') logger.warn({ destination: outcome.destination, bytes: outcome.bytes }, 'forwarding failed: too large for a udp datagram, no tcp');
+    if (outcome.kind === 'flow-failed') logger.debug({ err: outcome.error, flow: outcome.destination.connectionId }, 'forwarding failed: the flow is closed');
     if (request.method === 'ACK') return;
+    // RFC 5626 §5.3: the target's flow (its connection) is gone; it is not reached another way.
+    if (outcome.kind === 'flow-failed') return reply(request, source, 430, 'Flow Failed');
     if (outcome.kind === 'unroutable') return reply(request, source, 480, 'Temporarily Unavailable');
     if (outcome.kind === 'too-large') return reply(request, source, 513, 'Message Too Large');
     // RFC 3261 §16.9: a transport error towards the next hop counts as a 503 from it.
@@ -264,8 +267,8 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
     const purr = await registrar.processPurr(request);
     if (purr.code === 1) counters.pushed++;
     // The dialog's remote target stays the Request-URI; the woken device is reached at its fresh address.
-    const destination = purr.kind === 'refreshed' ? purr.target.destination ?? purr.target.uri : undefined;
-    return forward(request, source, { uri: request.uri, destination });
+    const woken = purr.kind === 'refreshed' ? purr.target : undefined;
+    return forward(request, source, { uri: request.uri, destination: woken === undefined ? undefined : woken.destination ?? woken.uri, flow: woken?.flow, socket: woken?.socket });
   };
 
   const failed = (e: unknown, request: SipRequest, source: Source): void => {

@@ -2,8 +2,11 @@ import { isIP } from 'node:net';
 import { ConfigError } from '../errors/sdk-error';
 import type { Endpoint } from '../ports/transport';
 
-/** Protocols the Node transport can listen on (RFC 3261 §18: UDP and TCP are mandatory; TLS per §26.3.1). */
-export type NodeListenProtocol = 'udp' | 'tcp' | 'tls';
+/**
+ * Protocols the Node transport can listen on (RFC 3261 §18: UDP and TCP are mandatory; TLS per
+ * §26.3.1; WebSocket and secure WebSocket per RFC 7118).
+ */
+export type NodeListenProtocol = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
 
 /** A parsed `listen` entry: an {@link Endpoint} restricted to the protocols the Node transport serves. */
 export interface ListenAddress extends Endpoint {
@@ -16,10 +19,14 @@ export const DEFAULT_SIP_PORT = 5060;
 /** The default SIP port for TLS (RFC 3261 §19.1.2). */
 export const DEFAULT_SIPS_PORT = 5061;
 
-/** The default port of `protocol`: 5061 for TLS, 5060 otherwise (RFC 3261 §19.1.2). */
+/** The default port of `protocol`: 5061 for TLS, 5060 otherwise (RFC 3261 §19.1.2); HTTP's 80 and 443 for ws and wss (RFC 6455 §3). */
 export function defaultSipPort(protocol: string): number {
+  if (protocol === 'ws') return 80;
+  if (protocol === 'wss') return 443;
   return protocol === 'tls' ? DEFAULT_SIPS_PORT : DEFAULT_SIP_PORT;
 }
+
+const LISTEN_PROTOCOLS: ReadonlySet<string> = new Set<NodeListenProtocol>(['udp', 'tcp', 'tls', 'ws', 'wss']);
 
 /**
  * Parse a listen specification `proto:ip[:port]`, the socket notation OpenSIPS uses
@@ -36,8 +43,8 @@ export function defaultSipPort(protocol: string): number {
 export function parseListenAddress(spec: string): ListenAddress {
   const colon = spec.indexOf(':');
   const protocol = spec.slice(0, colon).toLowerCase();
-  if (colon < 0 || (protocol !== 'udp' && protocol !== 'tcp' && protocol !== 'tls')) {
-    throw new ConfigError(`listen address "${spec}": expected udp:<ip>[:<port>], tcp:<ip>[:<port>] or tls:<ip>[:<port>]`);
+  if (colon < 0 || !LISTEN_PROTOCOLS.has(protocol)) {
+    throw new ConfigError(`listen address "${spec}": expected <proto>:<ip>[:<port>] with proto udp, tcp, tls, ws or wss`);
   }
   const rest = spec.slice(colon + 1);
   let address: string;
@@ -62,7 +69,7 @@ export function parseListenAddress(spec: string): ListenAddress {
   if (portText === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
     throw new ConfigError(`listen address "${spec}": the port must be an integer in 0..65535`);
   }
-  return { protocol, address, port };
+  return { protocol: protocol as NodeListenProtocol, address, port };
 }
 
 export { formatEndpoint } from '../sip/socket-address';

@@ -19,6 +19,7 @@ import { asError, errorCode } from './socket-error';
 import { stampReceived } from './stamp-received';
 import { TcpConnectionPool, type StreamProtocol, type TcpConnection } from './tcp-connection-pool';
 import { dialTls, resolveTlsOptions, type ResolvedTls, type TlsOptions } from './tls-options';
+import { createWsListener, type WsListenAddress, type WsListener } from './ws-listener';
 
 /** What is wrong with a message the transport refused to hand on. */
 export type InvalidMessageProblem = 'malformed' | 'too-large' | 'too-many-contacts';
@@ -140,6 +141,18 @@ export interface NodeTransportOptions {
    * @defaultValue false
    */
   readonly sharedSockets?: boolean;
+  /**
+   * Ping every WebSocket connection this often (RFC 6455 §5.5.2); one that has not answered the
+   * previous ping with a pong is dropped. The `tcp*` idle timeout and caps apply to WebSocket
+   * connections too (the caps per `ws:`/`wss:` listener), and `maxMessageBytes` to each message.
+   * @defaultValue 30000
+   */
+  readonly wsPingIntervalMs?: number;
+  /**
+   * Close a WebSocket connection (1008) that sends more messages than this within one second.
+   * @defaultValue 100
+   */
+  readonly wsMaxMessagesPerSecond?: number;
 }
 
 /** The UDP/TCP/TLS {@link Transport} returned by {@link createNodeTransport}. */
@@ -170,6 +183,8 @@ interface ResolvedOptions extends TransactionTimers {
   readonly onInvalid: ((message: InvalidMessage) => InvalidMessageAction) | undefined;
   readonly viaMaddr: boolean;
   readonly sharedSockets: boolean;
+  readonly wsPingIntervalMs: number;
+  readonly wsMaxMessagesPerSecond: number;
   readonly tls: ResolvedTls | undefined;
 }
 
@@ -194,7 +209,7 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 function resolveOptions(options: NodeTransportOptions): ResolvedOptions {
   if (options.listen.length === 0) throw new ConfigError('listen must name at least one socket, e.g. udp:127.0.0.1:5060');
   const listen = options.listen.map(parseListenAddress);
-  const tlsListen = listen.findIndex((address) => address.protocol === 'tls');
+  const tlsListen = listen.findIndex((address) => address.protocol === 'tls' || address.protocol === 'wss');
   if (tlsListen >= 0 && (options.tls?.cert === undefined || options.tls.key === undefined)) {
     throw new ConfigError(`listen ${options.listen[tlsListen]} needs a certificate: pass tls: { cert, key } (PEM) in NodeTransportOptions`);
   }
@@ -213,6 +228,8 @@ function resolveOptions(options: NodeTransportOptions): ResolvedOptions {
     onInvalid: options.onInvalid,
     viaMaddr: options.viaMaddr ?? false,
     sharedSockets: options.sharedSockets ?? false,
+    wsPingIntervalMs: positiveInteger('wsPingIntervalMs', options.wsPingIntervalMs, 30_000),
+    wsMaxMessagesPerSecond: positiveInteger('wsMaxMessagesPerSecond', options.wsMaxMessagesPerSecond, 100),
     tls: options.tls === undefined ? undefined : resolveTlsOptions(options.tls),
   });
 }
@@ -223,6 +240,11 @@ function unsupported(protocol: string): TransportError {
 
 function isStream(protocol: string): protocol is StreamProtocol {
   return protocol === 'tcp' || protocol === 'tls';
+}
+
+/** WebSocket (RFC 7118): the server never connects; it answers on the client's connection. */
+function isWebSocket(protocol: string): protocol is WsListenAddress['protocol'] {
+  return protocol === 'ws' || protocol === 'wss';
 }
 
 /** A response starts with `SIP/` (RFC 3261 §7.2); anything else that parses partially is a request. */
@@ -241,6 +263,7 @@ class NodeTransportImpl implements NodeTransport {
   private readonly udp: UdpListener[] = [];
   private readonly servers: Server[] = [];
   private readonly tlsServers: TlsServer[] = [];
+  private readonly wsListeners: WsListener[] = [];
   /** The TLS settings in use: those of the options, then of the last {@link reloadTls}. */
   private tls: ResolvedTls | undefined;
   private readonly listening: Endpoint[] = [];
@@ -278,17 +301,18 @@ class NodeTransportImpl implements NodeTransport {
         const problem = error === 'too-large' ? 'too-large' : 'malformed';
         return this.decide({ problem, reason: `tcp framing: ${error}`, source, answerable: response !== undefined }, response);
       },
-      onClosed: (connectionId) => {
-        this.transactions.connectionLost(connectionId);
-        this.flowClosedHandler?.(connectionId);
-      },
+      onClosed: (connectionId) => this.connectionClosed(connectionId),
     });
   }
 
   /** Bind every `listen` address; on the first failure close what was bound and reject. */
   async bind(): Promise<void> {
     const results = await Promise.allSettled(
-      this.options.listen.map((address) => (address.protocol === 'udp' ? this.bindUdp(address) : this.listenStream(address, address.protocol))),
+      this.options.listen.map((address) => {
+        const { protocol } = address;
+        if (protocol === 'udp') return this.bindUdp(address);
+        return isWebSocket(protocol) ? this.listenWs({ ...address, protocol }) : this.listenStream(address, protocol);
+      }),
     );
     const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failure !== undefined) {
@@ -318,6 +342,27 @@ class NodeTransportImpl implements NodeTransport {
         resolve();
       });
     });
+  }
+
+  /** A `ws:` or `wss:` listener (RFC 7118) with the TCP idle timeout and caps and the `ws*` limits. */
+  private async listenWs(address: WsListenAddress): Promise<void> {
+    const { options } = this;
+    const listener = await createWsListener({
+      address,
+      ...(address.protocol === 'wss' ? { tls: this.tls } : {}),
+      clock: options.clock,
+      logger: options.logger,
+      maxMessageBytes: options.maxMessageBytes,
+      idleTimeoutMs: options.tcpIdleTimeoutMs,
+      pingIntervalMs: options.wsPingIntervalMs,
+      maxMessagesPerSecond: options.wsMaxMessagesPerSecond,
+      maxConnections: options.tcpMaxConnections,
+      maxConnectionsPerIp: options.tcpMaxConnectionsPerIp,
+      onMessage: (bytes, source) => this.receive(bytes, source),
+      onClosed: (connectionId) => this.connectionClosed(connectionId),
+    });
+    this.wsListeners.push(listener);
+    this.listening.push(listener.endpoint);
   }
 
   /** A TCP or TLS listener whose connections go to the pool (a TLS one once its handshake is done). */
@@ -373,6 +418,7 @@ class NodeTransportImpl implements NodeTransport {
     }
     if (this.tlsServers.length > 0 && !next.serves) throw new ConfigError('reloadTls(): a tls: listener needs tls.cert and tls.key');
     for (const server of this.tlsServers) server.setSecureContext(next.context);
+    for (const listener of this.wsListeners) if (listener.endpoint.protocol === 'wss') listener.reloadTls(next);
     this.tls = next;
   }
 
@@ -399,6 +445,7 @@ class NodeTransportImpl implements NodeTransport {
       return this.replyUdp(data, destination.address, destination.port, source.local);
     }
     const protocol = source.protocol;
+    if (isWebSocket(protocol)) return this.sendWs(source.connectionId, data);
     if (!isStream(protocol)) throw unsupported(protocol);
     const open = source.connectionId === undefined ? undefined : this.pool.get(source.connectionId);
     return this.pool.write(open ?? (await this.pool.obtain({ ...responseDestination(request, source, this.options), protocol })), data);
@@ -407,6 +454,7 @@ class NodeTransportImpl implements NodeTransport {
   async send(data: Uint8Array, destination: Endpoint): Promise<void> {
     this.assertOpen();
     if (destination.protocol === 'udp') return this.sendUdp(data, unbracket(destination.address), destination.port);
+    if (isWebSocket(destination.protocol)) return this.sendWs(destination.connectionId, data);
     return this.pool.write(await this.connectionTo(destination), data);
   }
 
@@ -416,6 +464,10 @@ class NodeTransportImpl implements NodeTransport {
     if (destination.protocol === 'udp') {
       const address = unbracket(destination.address);
       return this.transactions.start(key, { reliable: false, send: () => this.sendUdp(data, address, destination.port, local) });
+    }
+    if (isWebSocket(destination.protocol)) {
+      const connectionId = destination.connectionId;
+      return this.transactions.start(key, { reliable: true, connectionId, send: () => this.sendWs(connectionId, data) });
     }
     let connection: TcpConnection;
     try {
@@ -432,6 +484,7 @@ class NodeTransportImpl implements NodeTransport {
 
   keepConnection(source: Source, untilMs: number): void {
     if (isStream(source.protocol)) this.pool.keep(source, untilMs);
+    else if (isWebSocket(source.protocol) && source.connectionId !== undefined) this.wsListenerOf(source.connectionId)?.keep(source.connectionId, untilMs);
   }
 
   close(): Promise<void> {
@@ -446,6 +499,7 @@ class NodeTransportImpl implements NodeTransport {
     await Promise.all([
       ...this.udp.map((listener) => new Promise<void>((resolve) => listener.socket.close(() => resolve()))),
       ...this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+      ...this.wsListeners.map((listener) => listener.close()),
     ]);
   }
 
@@ -453,9 +507,32 @@ class NodeTransportImpl implements NodeTransport {
     if (this.closing !== undefined) throw new ConfigError('the node transport is closed');
   }
 
+  /** A connection of this transport closed: end its client transactions and report its flow. */
+  private connectionClosed(connectionId: string): void {
+    this.transactions.connectionLost(connectionId);
+    this.flowClosedHandler?.(connectionId);
+  }
+
+  private wsListenerOf(connectionId: string): WsListener | undefined {
+    return this.wsListeners.find((listener) => listener.has(connectionId));
+  }
+
+  /** Send on a WebSocket connection (RFC 7118 §5: there is no other way to reach the client). */
+  private sendWs(connectionId: string | undefined, data: Uint8Array): Promise<void> {
+    const listener = connectionId === undefined ? undefined : this.wsListenerOf(connectionId);
+    if (connectionId === undefined || listener === undefined) {
+      return Promise.reject(new TransportError(`websocket connection ${connectionId ?? '(none named)'} is closed; a WebSocket client is reached only over its own connection`));
+    }
+    return listener.send(connectionId, data);
+  }
+
   private connectionTo(destination: Endpoint): Promise<TcpConnection> {
-    const { protocol, serverName } = destination;
+    const { protocol, serverName, connectionId } = destination;
     if (!isStream(protocol)) return Promise.reject(unsupported(protocol));
+    if (connectionId !== undefined) {
+      const open = this.pool.get(connectionId);
+      return open === undefined ? Promise.reject(new TransportError(`connection ${connectionId} is closed: the flow failed (RFC 5626 §5.3)`)) : Promise.resolve(open);
+    }
     return this.pool.obtain({ protocol, address: unbracket(destination.address), port: destination.port, ...(serverName === undefined ? {} : { serverName }) });
   }
 
@@ -532,7 +609,17 @@ class NodeTransportImpl implements NodeTransport {
     const source: Source = { protocol: 'udp', address: remote.address, port: remote.port, local: listener.endpoint };
     if (bytes.length > this.options.maxMessageBytes) {
       this.refuseOversized(bytes, source);
-    } else if (bytes[0] === CR || bytes[0] === LF) {
+    } else {
+      this.receive(bytes, source);
+    }
+  }
+
+  /**
+   * A whole message (a datagram, a WebSocket message): a CRLF keep-alive (RFC 5626 §3.5.1, also
+   * sent over WebSocket by SIP.js) is answered or dropped, anything else dispatched.
+   */
+  private receive(bytes: Uint8Array, source: Source): void {
+    if (bytes[0] === CR || bytes[0] === LF) {
       if (bytes.length === 4 && bytes[1] === LF && bytes[2] === CR && bytes[3] === LF) this.sendToSource(new Uint8Array([CR, LF]), source);
       else if (!isKeepAlive(bytes)) this.dispatch(bytes, source);
     } else {
@@ -632,9 +719,11 @@ class NodeTransportImpl implements NodeTransport {
     const sent =
       source.protocol === 'udp'
         ? this.sendUdp(data, source.address, source.port, source.local)
-        : connection === undefined
-          ? Promise.resolve()
-          : this.pool.write(connection, data);
+        : isWebSocket(source.protocol)
+          ? this.sendWs(source.connectionId, data)
+          : connection === undefined
+            ? Promise.resolve()
+            : this.pool.write(connection, data);
     sent.catch((error: unknown) => this.options.logger.debug({ source: formatEndpoint(source), error: errorCode(error) }, 'cannot answer'));
   }
 

@@ -1,11 +1,12 @@
 /**
- * `sipreg/transports/node`: the UDP/TCP {@link Transport} for Node.js (RFC 3261 §18) with the
+ * `sipreg/transports/node`: the UDP/TCP/TLS/WebSocket {@link Transport} for Node.js (RFC 3261 §18) with the
  * non-INVITE client transaction (§17.1.2), plus the routing helpers it is built on, for hosts that
  * implement {@link Transport} over their own sockets.
  * @packageDocumentation
  */
 export { createNodeTransport } from './node-transport';
 export type { InvalidMessage, InvalidMessageAction, InvalidMessageProblem, NodeTransport, NodeTransportOptions } from './node-transport';
+export type { TlsOptions } from './tls-options';
 export { formatEndpoint, parseListenAddress } from './listen-address';
 export type { ListenAddress, NodeListenProtocol } from './listen-address';
 export { responseDestination } from './response-destination';

@@ -1,6 +1,6 @@
 import type { SipRequest } from '../sip/message';
 import type { Endpoint, Source } from '../ports/transport';
-import { DEFAULT_SIP_PORT } from './listen-address';
+import { DEFAULT_SIP_PORT, defaultSipPort } from './listen-address';
 import { headerParam } from './header-param';
 import { unbracket } from '../sip/socket-address';
 
@@ -41,6 +41,6 @@ export function responseDestination(request: SipRequest, source: Source, options
   return {
     protocol: source.protocol,
     address: top.received ?? source.address,
-    port: top.rport !== undefined ? source.port : (top.port ?? DEFAULT_SIP_PORT),
+    port: top.rport !== undefined ? source.port : (top.port ?? defaultSipPort(source.protocol)),
   };
 }

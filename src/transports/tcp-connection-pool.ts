@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { TransportError } from '../errors/sdk-error';
@@ -93,6 +94,12 @@ export class TcpConnectionPool {
   private acceptedOpen = 0;
   private refused = 0;
   private nextId = 1;
+  /**
+   * Random per pool, so that a connection id stored with a binding by another process or an
+   * earlier run (a shared Redis location) names no connection here, and a flow to it fails
+   * (RFC 5626 §5.3) instead of reaching some other client.
+   */
+  private readonly idSalt = randomBytes(4).toString('hex');
   private closed = false;
 
   constructor(options: TcpConnectionPoolOptions) {
@@ -131,7 +138,7 @@ export class TcpConnectionPool {
       socket.destroy();
       return undefined;
     }
-    const id = `${protocol}-${this.nextId++}`;
+    const id = `${protocol}-${this.idSalt}-${this.nextId++}`;
     const source: Source = { protocol, address: remoteAddress, port: remotePort, local, connectionId: id };
     const connection: PooledConnection = {
       source,

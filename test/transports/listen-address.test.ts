@@ -13,7 +13,7 @@ describe('parseListenAddress', () => {
   });
 
   it.each([
-    'wss:127.0.0.1:5061',
+    'sctp:127.0.0.1:5060',
     '127.0.0.1:5060',
     'udp:localhost:5060',
     'udp:::1:5060',

@@ -96,6 +96,17 @@ describe('connections are flows (RFC 5626 §5.3, RFC 7118 §5)', () => {
     expect(transport.sent).toEqual([]);
   });
 
+  it('answers 430 Flow Failed (RFC 5626 §5.3) to a request whose target\'s connection closed before its binding went', async () => {
+    const { transport, ids } = setup();
+    transport.deliver(wsRegister(ids), WS_CLIENT);
+    await settle();
+    transport.closedFlows.add('ws-7');
+    transport.deliver(buildRequest('MESSAGE', { to: 'sip:alice@example.com', ids }), { local: UDP });
+    await settle();
+    expect(transport.sent).toEqual([]);
+    expect(transport.lastResponse().status).toBe(430);
+  });
+
   it('does not dial a ws/wss target that is not a flow, nor resolve a .invalid host: unroutable (480)', async () => {
     const { transport, ids } = setup();
     transport.deliver(buildRegister({ aor: 'sip:carol@example.com', contacts: ['sip:carol@192.0.2.40:8080;transport=ws'], ids }), { local: UDP });
