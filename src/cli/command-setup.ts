@@ -49,12 +49,14 @@ export const TRANSPORT_FLAGS: readonly (FlagSpec & { readonly option: keyof Node
   { name: 'tcp-message-timeout', kind: 'int', option: 'tcpMessageTimeoutMs', help: "close a TCP connection whose message is not complete this long after its first byte, ms; OpenSIPS tcp_max_msg_time (10000)" },
   { name: 'tcp-max-connections', kind: 'int', option: 'tcpMaxConnections', help: 'most accepted TCP connections open at once; more are closed at once; tcp_max_connections (2048)' },
   { name: 'tcp-max-connections-per-ip', kind: 'int', option: 'tcpMaxConnectionsPerIp', help: 'most accepted TCP connections open at once from one IP address (512)' },
+  { name: 'ws-ping-interval', kind: 'int', option: 'wsPingIntervalMs', help: 'ws:/wss: ping each WebSocket this often; one that has not answered the last ping is closed, ms (30000)' },
+  { name: 'ws-max-messages-per-second', kind: 'int', option: 'wsMaxMessagesPerSecond', help: 'ws:/wss: close a WebSocket sending more SIP messages than this in one second (100)' },
   { name: 'via-maddr', kind: 'bool', option: 'viaMaddr', help: "send UDP responses to the top Via's maddr (RFC 3261 §18.2.2), 0/1 (0)" },
 ];
 
 /** Flags of every server command: sockets, store, script flags, logging. */
 export const SERVER_FLAGS: readonly FlagSpec[] = [
-  { name: 'listen', kind: 'string', repeatable: true, help: 'udp:IP:PORT, tcp:IP:PORT or tls:IP:PORT (with --tls-cert, --tls-key), repeatable (udp:127.0.0.1:5060)' },
+  { name: 'listen', kind: 'string', repeatable: true, help: 'udp:IP:PORT, tcp:IP:PORT, tls:IP:PORT, ws:IP:PORT or wss:IP:PORT (tls and wss with --tls-cert, --tls-key), repeatable (udp:127.0.0.1:5060)' },
   ...TLS_FLAGS,
   { name: 'store', kind: 'string', help: 'memory | sqlite:PATH | redis://HOST:PORT[/DB] | redis-cluster://HOST:PORT,HOST:PORT,... (registrar sqlite:./sipreg-location.db, mid-registrar sqlite:./sipreg-mid-location.db)' },
   { name: 'store-key-prefix', kind: 'string', help: 'Redis store: prefix of its keys and channel (sipreg:)' },

@@ -10,10 +10,10 @@ import { flagValue } from './parse-args';
 
 /** TLS flags of every server command (RFC 3261 §26.3.1): the node transport's `tls` option, read from files. */
 export const TLS_FLAGS: readonly FlagSpec[] = [
-  { name: 'tls-cert', kind: 'string', help: 'PEM certificate chain served on tls: sockets, offered as client certificate; re-read on SIGHUP (none)' },
+  { name: 'tls-cert', kind: 'string', help: 'PEM certificate chain served on tls: and wss: sockets, offered as client certificate; re-read on SIGHUP (none)' },
   { name: 'tls-key', kind: 'string', help: 'PEM private key of --tls-cert; re-read on SIGHUP (none)' },
   { name: 'tls-ca', kind: 'string', help: 'PEM CA(s) signing client certificates, also trusted next to the system roots by outgoing TLS; re-read on SIGHUP (none)' },
-  { name: 'tls-verify-client', kind: 'bool', help: 'require a client certificate signed by --tls-ca on tls: sockets, 0/1 (0)' },
+  { name: 'tls-verify-client', kind: 'bool', help: 'require a client certificate signed by --tls-ca on tls: and wss: sockets, 0/1 (0)' },
 ];
 
 /** The contents of the file a flag names: an unreadable one is a usage error naming flag, path and errno. */
@@ -30,7 +30,7 @@ function readFlagFile(values: FlagValues, flag: string): Buffer | undefined {
 /**
  * The `tls` option of the node transport from `--tls-cert`, `--tls-key`, `--tls-ca` and
  * `--tls-verify-client`, read and loaded now so that a wrong flag stops the command before anything
- * opens; `undefined` without any of them. Every problem is a {@link CliUsageError}: a `tls:` socket
+ * opens; `undefined` without any of them. Every problem is a {@link CliUsageError}: a `tls:` or `wss:` socket
  * in `listen` without a certificate and key, one of the two alone, an unreadable file,
  * `--tls-verify-client` without `--tls-ca`, or a certificate or key that does not load.
  */
@@ -39,7 +39,7 @@ export function tlsOptionsFrom(values: FlagValues, listen: readonly string[]): T
   const key = readFlagFile(values, 'tls-key');
   const ca = readFlagFile(values, 'tls-ca');
   const verifyClient = flagValue<boolean>(values, 'tls-verify-client') ?? false;
-  const tlsListen = listen.find((spec) => spec.toLowerCase().startsWith('tls:'));
+  const tlsListen = listen.find((spec) => /^(tls|wss):/i.test(spec));
   if (tlsListen !== undefined && (cert === undefined || key === undefined)) {
     throw new CliUsageError(`--listen ${tlsListen} needs --tls-cert and --tls-key (PEM files)`);
   }

@@ -358,6 +358,7 @@ class NodeTransportImpl implements NodeTransport {
       maxMessagesPerSecond: options.wsMaxMessagesPerSecond,
       maxConnections: options.tcpMaxConnections,
       maxConnectionsPerIp: options.tcpMaxConnectionsPerIp,
+      exclusive: !options.sharedSockets,
       onMessage: (bytes, source) => this.receive(bytes, source),
       onClosed: (connectionId) => this.connectionClosed(connectionId),
     });

@@ -51,6 +51,12 @@ export interface WsListenerOptions {
   readonly maxConnections?: number;
   /** Most accepted connections open at once from one remote IP address. @defaultValue 512 */
   readonly maxConnectionsPerIp?: number;
+  /**
+   * Bind the port for this process alone; false in a node:cluster worker shares it with the other
+   * workers through the primary (see `NodeTransportOptions.sharedSockets`).
+   * @defaultValue true
+   */
+  readonly exclusive?: boolean;
   /** A WebSocket message arrived: one SIP message (RFC 7118 §5), text or binary. */
   readonly onMessage: (bytes: Uint8Array, source: Source) => void;
   /** A WebSocket connection closed, for any reason; called once per connection. */
@@ -148,16 +154,16 @@ function createServer(tls: ResolvedTls | undefined): HttpServer | HttpsServer {
 export async function createWsListener(options: WsListenerOptions): Promise<WsListener> {
   const resolved = resolveOptions(options);
   const server = createServer(resolved.tls);
-  const endpoint = await listen(server, resolved.address);
+  const endpoint = await listen(server, resolved.address, options.exclusive ?? true);
   return new WsListenerImpl(resolved, server, endpoint);
 }
 
-function listen(server: HttpServer | HttpsServer, address: WsListenAddress): Promise<WsListenAddress> {
+function listen(server: HttpServer | HttpsServer, address: WsListenAddress, exclusive: boolean): Promise<WsListenAddress> {
   return new Promise((resolve, reject) => {
     server.once('error', (error) => {
       reject(new TransportError(`cannot listen on ${formatEndpoint(address)}: ${errorCode(error)}`, { cause: error }));
     });
-    server.listen({ host: address.address, port: address.port, exclusive: true }, () => {
+    server.listen({ host: address.address, port: address.port, exclusive }, () => {
       server.removeAllListeners('error');
       const bound = server.address();
       resolve(Object.freeze({ protocol: address.protocol, address: address.address, port: typeof bound === 'object' && bound !== null ? bound.port : address.port }));
