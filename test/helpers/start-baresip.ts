@@ -10,10 +10,32 @@ export interface StartBaresipOptions {
   readonly baresipPath: string;
   /** Port on 127.0.0.1 baresip listens on (UDP and TCP, `sip_listen`; TLS on the next one): see `freeBaresipPorts`. */
   readonly sipPort: number;
-  /** TCP port of the registrar on 127.0.0.1, used as the account's outbound proxy. */
+  /** Port of the registrar on 127.0.0.1 (over {@link StartBaresipOptions.transport}), used as the account's outbound proxy. */
   readonly registrarPort: number;
-  /** User part of the account's AOR `sip:USER@127.0.0.1`. */
+  /** User part of the account's AOR `sip:USER@DOMAIN`. */
   readonly user: string;
+  /**
+   * Host part of the account's AOR.
+   * @defaultValue `"127.0.0.1"`
+   */
+  readonly domain?: string;
+  /**
+   * Transport of the account and its outbound proxy (`;transport=tls`: RFC 3261 §26.2.2, the
+   * registrar's certificate trusted through {@link StartBaresipOptions.caFile}).
+   * @defaultValue `"tcp"`
+   */
+  readonly transport?: 'tcp' | 'tls';
+  /**
+   * PEM file of the CA baresip trusts for TLS (`sip_cafile`).
+   * @defaultValue none
+   */
+  readonly caFile?: string;
+  /**
+   * Modules loaded after `uuid.so` and `account.so`, e.g. `menu.so`, whose message listener
+   * answers a MESSAGE with 200 (without it baresip answers 501).
+   * @defaultValue none
+   */
+  readonly extraModules?: readonly string[];
   /**
    * The account's digest password (`auth_pass`; the username is the AOR's user), answering the
    * registrar's 401 challenges (RFC 3261 §22.2).
@@ -53,24 +75,27 @@ const DEFAULT_KILL_AFTER_MS = 25_000;
 
 /**
  * Start baresip headless (no audio or video modules, no console) as a SIP Outbound UA
- * (RFC 5626 §4.2): one TCP account registering through the registrar as its outbound proxy.
+ * (RFC 5626 §4.2): one TCP (or TLS) account registering through the registrar as its outbound proxy.
  * Its Contact always carries `+sip.instance` (RFC 5626 §4.1, the `uuid` file's value);
  * `sipnat=outbound` adds `reg-id=1` to it and `Supported: outbound` to the REGISTER.
  * Everything stays on 127.0.0.1.
  */
 export function startBaresip(options: StartBaresipOptions): BaresipProcess {
   const configDir = mkdtempSync(join(tmpdir(), 'sipreg-baresip-'));
+  const transport = options.transport ?? 'tcp';
   const config = [
     'poll_method\t\tpoll',
     `sip_listen\t\t127.0.0.1:${options.sipPort}`,
+    ...(options.caFile === undefined ? [] : [`sip_cafile\t\t${options.caFile}`]),
     'module_path\t\t/usr/lib/baresip/modules',
     'module\t\t\tuuid.so',
     'module\t\t\taccount.so',
+    ...(options.extraModules ?? []).map((module) => `module\t\t\t${module}`),
     '',
   ].join('\n');
   const accounts = [
-    `<sip:${options.user}@127.0.0.1;transport=tcp>;auth_pass=${options.authPass ?? 'x'}`,
-    `outbound="sip:127.0.0.1:${options.registrarPort};transport=tcp"`,
+    `<sip:${options.user}@${options.domain ?? '127.0.0.1'};transport=${transport}>;auth_pass=${options.authPass ?? 'x'}`,
+    `outbound="sip:127.0.0.1:${options.registrarPort};transport=${transport}"`,
     `regint=${options.registerIntervalSec ?? DEFAULT_REGISTER_INTERVAL_SEC}`,
     'sipnat=outbound',
   ].join(';') + '\n';
