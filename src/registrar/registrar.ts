@@ -312,12 +312,13 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
 
   /** What the extensions add to the 200 (contact parameters, headers), or undefined for nothing. */
   private replyExtras(listed: readonly Binding[], hook: SaveHookContext): SaveReplyExtras | undefined {
-    let headers: (readonly [string, string])[] | undefined;
+    // One feature's headers are taken as they are (outbound's are built once); several are joined.
+    let headers: readonly (readonly [string, string])[] | undefined;
     let params: ((b: Binding) => string)[] | undefined;
     const { replyHeaders, contactParams } = this.features;
     for (let i = 0; i < replyHeaders.length; i++) {
       const h = replyHeaders[i].replyHeaders?.(listed, hook);
-      if (h !== undefined) for (let k = 0; k < h.length; k++) (headers ??= []).push(h[k]);
+      if (h !== undefined && h.length > 0) headers = headers === undefined ? h : [...headers, ...h];
     }
     for (let i = 0; i < contactParams.length; i++) {
       const f = contactParams[i];

@@ -11,12 +11,16 @@ import { resolveOutboundOptions } from './outbound-options';
 
 const NO_HEADERS: readonly ReplyHeader[] = Object.freeze([]);
 
+/** True when a Contact asks for a flow: a `+sip.instance` and a valid `reg-id` (RFC 5626 §4.2). */
+function asksForFlow(contact: NameAddrValue): boolean {
+  const regId = contact.params['reg-id'];
+  return typeof contact.params['+sip.instance'] === 'string' && typeof regId === 'string' && isRegId(regId);
+}
+
 /** The instance and reg-id of a Contact that asks for a flow, or undefined. */
 function flowKeyOf(contact: NameAddrValue): { instanceId: string; regId: number } | undefined {
-  const instance = contact.params['+sip.instance'];
-  const regId = contact.params['reg-id'];
-  if (typeof instance !== 'string' || typeof regId !== 'string' || !isRegId(regId)) return undefined;
-  return { instanceId: unquote(instance), regId: Number(regId) };
+  if (!asksForFlow(contact)) return undefined;
+  return { instanceId: unquote(contact.params['+sip.instance'] as string), regId: Number(contact.params['reg-id']) };
 }
 
 /** A `reg-id` value: 1 to 10 digits (RFC 5626 §11, `1*DIGIT`, kept within a 32-bit range here). */
@@ -67,29 +71,33 @@ export function createOutboundFeature(options: OutboundOptions = {}): OutboundFe
   const { flowTimer } = resolveOutboundOptions(options);
   /** AORs by flow: the one AOR most flows carry, a set when several share it (no set per binding). */
   const flows = new Map<string, string | Set<string>>();
-  /** Flow Contacts of the request: those with a non-zero lifetime counted apart (no allocation). */
-  const countFlows = (request: SipRequest): { all: number; live: number } | undefined => {
-    if (request.contacts === '*') return undefined;
+  /** The request's flow Contacts with a non-zero lifetime, or -1 when it has no flow Contact (no allocation). */
+  const liveFlows = (request: SipRequest): number => {
+    if (request.contacts === '*') return -1;
     let all = 0;
     let live = 0;
     for (const c of request.contacts) {
-      if (flowKeyOf(c) === undefined) continue;
+      if (!asksForFlow(c)) continue;
       all++;
       if (nonZeroExpires(c, request)) live++;
     }
-    return all === 0 ? undefined : { all, live };
+    return all === 0 ? -1 : live;
   };
+  // The headers of a 200 to an outbound REGISTER, built once (RFC 5626 §6, §4.4.1).
+  const timer: readonly ReplyHeader[] = flowTimer > 0 ? [['Flow-Timer', String(flowTimer)]] : [];
+  const requireAndTimer: readonly ReplyHeader[] = Object.freeze([['Require', 'outbound'] as const, ...timer]);
+  const timerOnly: readonly ReplyHeader[] = Object.freeze(timer);
 
   return {
     name: 'outbound',
     checkRegister(ctx) {
       const { request } = ctx;
-      const flows = countFlows(request);
-      if (flows === undefined) return undefined;
+      const live = liveFlows(request);
+      if (live < 0) return undefined;
       if (!outboundApplies(request)) {
         return request.supported.includes('outbound') ? regError('first-hop-lacks-outbound') : undefined;
       }
-      return flows.live > 1 ? regError('multiple-flows') : undefined;
+      return live > 1 ? regError('multiple-flows') : undefined;
     },
     matchBinding(contact, stored, ctx) {
       const key = flowKeyOf(contact);
@@ -121,11 +129,8 @@ export function createOutboundFeature(options: OutboundOptions = {}): OutboundFe
     },
     replyHeaders(_listed, ctx) {
       const { request } = ctx;
-      if (countFlows(request) === undefined || !outboundApplies(request)) return NO_HEADERS;
-      const headers: ReplyHeader[] = [];
-      if (request.supported.includes('outbound')) headers.push(['Require', 'outbound']);
-      if (flowTimer > 0) headers.push(['Flow-Timer', String(flowTimer)]);
-      return headers;
+      if (liveFlows(request) < 0 || !outboundApplies(request)) return NO_HEADERS;
+      return request.supported.includes('outbound') ? requireAndTimer : timerOnly;
     },
     aorsOnFlow(flow) {
       const aors = flows.get(flow);
