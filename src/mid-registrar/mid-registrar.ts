@@ -425,8 +425,15 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
   async #onReply(request: SipRequest, save: MidSaveOptions, aor: string, sent: SentContacts, reply: SipResponse | TransactionOutcome): Promise<MidReply> {
     const response = 'status' in reply ? reply : reply.kind === 'response' ? reply.response : undefined;
     if (response === undefined) {
-      const [status, reason] = 'kind' in reply && reply.kind === 'timeout' ? [408, 'Request Timeout'] : [503, 'Service Unavailable'];
-      return { status, response: save.noReply ? undefined : buildResponse(request, status, reason) };
+      const logger = this.registrar.options.logger;
+      const upstream = this.options.upstream;
+      if ('kind' in reply && reply.kind === 'transport-error') {
+        // An unreachable or unverifiable main registrar (RFC 3261 §18.4, §26.2.2): the reason is for the operator.
+        logger.warn({ aor, upstream, error: reply.error }, 'mid-registrar: REGISTER not forwarded upstream');
+        return { status: 503, response: save.noReply ? undefined : buildResponse(request, 503, 'Service Unavailable') };
+      }
+      logger.warn({ aor, upstream }, 'mid-registrar: no final response from upstream to a REGISTER (Timer F)');
+      return { status: 408, response: save.noReply ? undefined : buildResponse(request, 408, 'Request Timeout') };
     }
     if (!ok2xx(response.status)) return { status: response.status, response: save.noReply ? undefined : serializeMessage(response, { removeTopVia: true }) };
     const now = this.registrar.options.clock.now();

@@ -73,8 +73,18 @@ export function kamailioModuleDirectory(): string {
   return MODULE_DIRECTORIES.find((directory) => existsSync(join(directory, 'registrar.so'))) ?? MODULE_DIRECTORIES[0];
 }
 
+/** A TLS listener of {@link kamailioRegistrarConfig} (the `tls` module, package kamailio-tls-modules). */
+export interface KamailioTlsListener {
+  /** TCP port of `tls:127.0.0.1:PORT`. */
+  readonly port: number;
+  /** The `tls` module's config file, naming the server certificate: see `writeKamailioTlsConfig`. */
+  readonly configFile: string;
+}
+
 /** More of the config of {@link kamailioRegistrarConfig}, for modules that build on usrloc and registrar. */
 export interface KamailioConfigExtras {
+  /** Also listen on TLS (RFC 3261 §26.2.1; TCP is enabled then, as the tls module needs). @defaultValue UDP only */
+  readonly tls?: KamailioTlsListener;
   /** Modules loaded after usrloc and registrar, in this order (those that bind to them, such as pua_reginfo). @defaultValue none */
   readonly lateModules?: readonly string[];
   /** Top-level lines after the registrar's module parameters (the `modparam`s of the extra modules). @defaultValue none */
@@ -82,23 +92,26 @@ export interface KamailioConfigExtras {
 }
 
 /**
- * The config of an in-memory Kamailio registrar on `udp:127.0.0.1:port` for interop tests:
- * modules sl, maxfwd, pv, xlog, usrloc and registrar plus `extraModules` (loaded before usrloc)
+ * The config of an in-memory Kamailio registrar on `udp:127.0.0.1:port` (and `extras.tls`) for
+ * interop tests: modules sl, maxfwd, pv, xlog, usrloc and registrar plus `extraModules` (loaded before usrloc)
  * and `extras.lateModules` (after registrar), usrloc in memory purged every second, lifetimes
  * from 1 s to 2 h kept as asked, then `extras.settings`, and `requestRoute` as the body of
  * `request_route` (after the Max-Forwards check).
  */
 export function kamailioRegistrarConfig(port: number, requestRoute: string, extraModules: readonly string[] = [], extras: KamailioConfigExtras = {}): string {
   const modules = kamailioModuleDirectory();
-  const loads = ['sl', 'maxfwd', 'pv', 'xlog', ...extraModules, 'usrloc', 'registrar', ...(extras.lateModules ?? [])].map((m) => `loadmodule "${m}.so"`).join('\n');
+  const tls = extras.tls;
+  const loads = [...(tls === undefined ? [] : ['tls']), 'sl', 'maxfwd', 'pv', 'xlog', ...extraModules, 'usrloc', 'registrar', ...(extras.lateModules ?? [])].map((m) => `loadmodule "${m}.so"`).join('\n');
+  const transports = tls === undefined ? 'disable_tcp=yes' : `tcp_children=2\nenable_tls=yes\nlisten=tls:127.0.0.1:${tls.port}`;
+  const tlsSettings = tls === undefined ? '' : `modparam("tls", "config", "${tls.configFile}")`;
   return `#!KAMAILIO
 debug=1
 log_stderror=yes
 fork=yes
 children=2
 auto_aliases=no
-disable_tcp=yes
 listen=udp:127.0.0.1:${port}
+${transports}
 
 mpath="${modules}/"
 ${loads}
@@ -108,6 +121,7 @@ modparam("usrloc", "timer_interval", 1)
 modparam("registrar", "min_expires", 1)
 modparam("registrar", "max_expires", 7200)
 modparam("registrar", "default_expires", 3600)
+${tlsSettings}
 ${extras.settings ?? ''}
 
 request_route {
