@@ -108,8 +108,11 @@ KAMAILIO.describe('sipreg CLI mid-registrar in front of Kamailio over TLS', () =
     expect(reply.status).toBe(200);
     expect(reply.contacts === '*' ? [] : reply.contacts.map((c) => c.uri)).toEqual([ua!.uri]);
 
-    // Kamailio answers only after save(), so its log line precedes the 200.
-    const forwarded = loggedRegisters(kamailio!.output()).filter((r) => r.callId === callId);
+    // Kamailio logs before save() and its answer; its pipe may lag the 200.
+    const forwarded = await eventually(() => {
+      const logged = loggedRegisters(kamailio!.output()).filter((r) => r.callId === callId);
+      return logged.length > 0 ? logged : undefined;
+    }, "Kamailio's log of the REGISTER", 5_000, context);
     expect(forwarded.map((r) => [r.proto, r.source.split(':')[0]])).toEqual([['tls', '127.0.0.1']]);
 
     const location = parseSip((await queryBindings(kamailioUdp, AOR)).text);
