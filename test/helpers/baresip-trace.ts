@@ -1,8 +1,8 @@
-/** The SIP messages of baresip's trace (`-s`), each as `TCP a -> b` plus its text, line ends as `\n`. */
+/** The SIP messages of baresip's trace (`-s`), each as `TCP a -> b` (or UDP, TLS) plus its text, line ends as `\n`. */
 export function tracedMessages(output: string): string[] {
   return output
-    .split(/^(?=(?:TCP|UDP) \S+ -> \S+$)/m)
-    .filter((block) => /^(?:TCP|UDP) /.test(block))
+    .split(/^(?=(?:TCP|UDP|TLS) \S+ -> \S+$)/m)
+    .filter((block) => /^(?:TCP|UDP|TLS) /.test(block))
     .map((block) => block.replaceAll('\r\n', '\n'));
 }
 
