@@ -87,6 +87,8 @@ interface StreamRow {
   readonly unpacedServerCpu: number[];
   /** Server PSS, MB, with the connections open, at the end. */
   memoryMb: number;
+  /** Why the server's connections could not all be opened (the row then has no figures). */
+  readonly error?: string;
 }
 
 /** The sipreg CLI with udp/tcp on one port and tls, ws, wss on others, caps above the connections. */
@@ -124,9 +126,19 @@ async function measured(server: StreamServer, clients: StreamClients, rate: numb
 /** Every server over `transport`: connections opened on each, a warm-up, then alternating rounds. */
 async function benchTransport(servers: readonly StreamServer[], transport: StreamTransport, ca: string): Promise<StreamRow[]> {
   const opened: { server: StreamServer; clients: StreamClients; row: StreamRow }[] = [];
+  const refused: StreamRow[] = [];
   try {
     for (const server of servers) {
-      const clients = await openStreamClients({ transport, port: server.ports[transport], connections, ca });
+      let clients: StreamClients;
+      try {
+        clients = await openStreamClients({ transport, port: server.ports[transport], connections, ca });
+      } catch (error) {
+        // One server failing to accept the connections leaves a row that says so; the others go on.
+        const message = error instanceof Error ? error.message : String(error);
+        console.log(`${server.name} ${transport}: ${message}`);
+        refused.push({ server: server.name, transport, cpuUs: [], paced: [], unpaced: [], unpacedServerCpu: [], memoryMb: 0, error: message });
+        continue;
+      }
       await clients.run({ seconds: WARM_UP_SECONDS, rate: cpuRate, prefix: `${transport}w` });
       opened.push({ server, clients, row: { server: server.name, transport, cpuUs: [], paced: [], unpaced: [], unpacedServerCpu: [], memoryMb: 0 } });
     }
@@ -148,7 +160,7 @@ async function benchTransport(servers: readonly StreamServer[], transport: Strea
   } finally {
     await Promise.all(opened.map(({ clients }) => clients.close()));
   }
-  return opened.map(({ row }) => row);
+  return [...opened.map(({ row }) => row), ...refused];
 }
 
 /** The UDP rows: SIPp against freshly started UDP servers, CPU rounds then the highest clean rate. */
@@ -174,6 +186,7 @@ const percent = (share: number): string => (share * 100).toFixed(2);
 const rateOf = (result: StreamLoadResult): number => (result.elapsedSec > 0 ? result.answered / result.elapsedSec : 0);
 
 function streamLine(row: StreamRow): string {
+  if (row.error !== undefined) return [row.server, row.transport.toUpperCase(), `${fmt(connections)} (Node client)`, `not measured: ${row.error}`, '', '', '', '', '', ''].join(' | ');
   const failed = [...row.paced, ...row.unpaced].reduce((sum, result) => sum + result.failed, 0);
   const sent = [...row.paced, ...row.unpaced].reduce((sum, result) => sum + result.failed + result.answered, 0);
   return [
