@@ -43,13 +43,14 @@ export type InvalidMessageAction = 'reply' | 'drop';
 /** Options of {@link createNodeTransport}. */
 export interface NodeTransportOptions {
   /**
-   * Sockets to open, `proto:ip[:port]` with proto `udp`, `tcp` or `tls` and IPv6 in brackets:
-   * `udp:127.0.0.1:5060`, `tcp:[::1]:5060`, `tls:10.0.0.1` (port 5061). Port `0` picks an ephemeral
-   * port; see `endpoints()`. A `tls:` socket needs {@link NodeTransportOptions.tls}.
+   * Sockets to open, `proto:ip[:port]` with proto `udp`, `tcp`, `tls`, `ws` or `wss` and IPv6 in
+   * brackets: `udp:127.0.0.1:5060`, `tcp:[::1]:5060`, `tls:10.0.0.1` (port 5061), `wss:0.0.0.0:7443`
+   * (RFC 7118; default ports 80 and 443). Port `0` picks an ephemeral port; see `endpoints()`. A
+   * `tls:` or `wss:` socket needs {@link NodeTransportOptions.tls}.
    */
   readonly listen: readonly string[];
   /**
-   * Certificate and key for `tls:` listeners (RFC 3261 §26.3.1), a CA and whether to require client
+   * Certificate and key for `tls:` and `wss:` listeners (RFC 3261 §26.3.1), a CA and whether to require client
    * certificates (see {@link TlsOptions}). Accepted TLS connections are read like TCP ones: the `tcp*` limits and timeouts
    * below apply to them too, and a handshake must finish within `tcpMessageTimeoutMs`. Outgoing TLS
    * (to an {@link Endpoint} with protocol `tls`) works without it, trusting Node's default roots;
@@ -155,7 +156,7 @@ export interface NodeTransportOptions {
   readonly wsMaxMessagesPerSecond?: number;
 }
 
-/** The UDP/TCP/TLS {@link Transport} returned by {@link createNodeTransport}. */
+/** The UDP/TCP/TLS/WebSocket {@link Transport} returned by {@link createNodeTransport}. */
 export interface NodeTransport extends Transport {
   keepConnection(source: Source, untilMs: number): void;
   onResponse(handler: ResponseHandler): void;
