@@ -109,3 +109,18 @@ export async function createTestCertificates(options: TestCertificateOptions = {
     remove: () => rm(dir, { recursive: true, force: true }),
   };
 }
+
+/**
+ * One certificate set per `options` entry, generated in a jest `beforeAll` and removed in
+ * `afterAll`; the returned array holds them, in order, once `beforeAll` has run.
+ */
+export function useTestCertificates(...options: TestCertificateOptions[]): readonly TestCertificates[] {
+  const sets: TestCertificates[] = [];
+  beforeAll(async () => {
+    sets.push(...(await Promise.all(options.map((each) => createTestCertificates(each)))));
+  });
+  afterAll(async () => {
+    await Promise.all(sets.splice(0).map((set) => set.remove()));
+  });
+  return sets;
+}

@@ -132,3 +132,12 @@ export function recordingLogger(): Logger & { entries: { level: string; obj: obj
   };
   return { entries, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
+
+/** A list of things a test opened, closed in reverse order after each test (a jest `afterEach`). */
+export function closedAfterEach(): { close(): unknown }[] {
+  const open: { close(): unknown }[] = [];
+  afterEach(async () => {
+    for (const item of open.splice(0).reverse()) await item.close();
+  });
+  return open;
+}

@@ -13,23 +13,16 @@ import { ManualClock } from '../../src/testing/manual-clock';
 import { IdSequence, buildRegister, buildRequest } from '../../src/testing/message-builders';
 import { parseListenAddress } from '../../src/transports/listen-address';
 import { createNodeTransport, type NodeTransport, type NodeTransportOptions } from '../../src/transports/node-transport';
-import { createTestCertificates, type TestCertificates } from '../helpers/test-certificates';
-import { answer, waitUntil, wrapTcp, type TcpPeer } from './net-peers';
+import { useTestCertificates, type TestCertificates } from '../helpers/test-certificates';
+import { answer, closedAfterEach, waitUntil, wrapTcp, type TcpPeer } from './net-peers';
 
+const certificateSets = useTestCertificates({}, { caName: 'sipreg second test CA' });
 let certs: TestCertificates;
 let otherCerts: TestCertificates;
-beforeAll(async () => {
-  [certs, otherCerts] = await Promise.all([createTestCertificates(), createTestCertificates({ caName: 'sipreg second test CA' })]);
+beforeAll(() => {
+  [certs, otherCerts] = certificateSets;
 });
-afterAll(async () => {
-  await certs?.remove();
-  await otherCerts?.remove();
-});
-
-const open: { close(): Promise<void> | void }[] = [];
-afterEach(async () => {
-  for (const item of open.splice(0).reverse()) await item.close();
-});
+const open = closedAfterEach();
 
 const ids = new IdSequence('tls');
 const serverTls = () => ({ cert: certs.server.cert.pem, key: certs.server.key.pem, ca: certs.ca.pem });

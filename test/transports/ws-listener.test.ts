@@ -12,23 +12,16 @@ import type { Source } from '../../src/ports/transport';
 import { ManualClock } from '../../src/testing/manual-clock';
 import { resolveTlsOptions } from '../../src/transports/tls-options';
 import { createWsListener, type WsListener, type WsListenerOptions } from '../../src/transports/ws-listener';
-import { createTestCertificates, type TestCertificates } from '../helpers/test-certificates';
-import { recordingLogger, waitUntil } from './net-peers';
+import { useTestCertificates, type TestCertificates } from '../helpers/test-certificates';
+import { closedAfterEach, recordingLogger, waitUntil } from './net-peers';
 
+const certificateSets = useTestCertificates({}, { caName: 'sipreg renewed test CA' });
 let certs: TestCertificates;
 let renewed: TestCertificates;
-beforeAll(async () => {
-  [certs, renewed] = await Promise.all([createTestCertificates(), createTestCertificates({ caName: 'sipreg renewed test CA' })]);
+beforeAll(() => {
+  [certs, renewed] = certificateSets;
 });
-afterAll(async () => {
-  await certs?.remove();
-  await renewed?.remove();
-});
-
-const open: { close(): unknown }[] = [];
-afterEach(async () => {
-  for (const item of open.splice(0).reverse()) await item.close();
-});
+const open = closedAfterEach();
 
 const REGISTER = 'REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/WS df7jal23ls0d.invalid;branch=z9hG4bKasudf\r\nContent-Length: 0\r\n\r\n';
 

@@ -10,23 +10,16 @@ import type { Endpoint, Source } from '../../src/ports/transport';
 import { IdSequence, buildRegister, buildRequest } from '../../src/testing/message-builders';
 import { parseListenAddress } from '../../src/transports/listen-address';
 import { createNodeTransport, type NodeTransport, type NodeTransportOptions } from '../../src/transports/node-transport';
-import { createTestCertificates, type TestCertificates } from '../helpers/test-certificates';
-import { answer, waitUntil } from './net-peers';
+import { useTestCertificates, type TestCertificates } from '../helpers/test-certificates';
+import { answer, closedAfterEach, waitUntil } from './net-peers';
 
+const certificateSets = useTestCertificates({}, { caName: 'sipreg renewed test CA' });
 let certs: TestCertificates;
 let renewed: TestCertificates;
-beforeAll(async () => {
-  [certs, renewed] = await Promise.all([createTestCertificates(), createTestCertificates({ caName: 'sipreg renewed test CA' })]);
+beforeAll(() => {
+  [certs, renewed] = certificateSets;
 });
-afterAll(async () => {
-  await certs?.remove();
-  await renewed?.remove();
-});
-
-const open: { close(): unknown }[] = [];
-afterEach(async () => {
-  for (const item of open.splice(0).reverse()) await item.close();
-});
+const open = closedAfterEach();
 
 const ids = new IdSequence('ws-transport');
 const tlsOf = (set: TestCertificates) => ({ cert: set.server.cert.pem, key: set.server.key.pem, ca: set.ca.pem });
