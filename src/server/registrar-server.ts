@@ -1,8 +1,10 @@
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '../ports/logger';
 import { silentLogger } from '../ports/logger';
 import type { Source, Transport } from '../ports/transport';
 import type { SipRequest, SipResponse } from '../sip/message';
 import { buildResponse } from '../sip/response';
+import { statusOf } from '../sip/status-of';
 import type { Registrar } from '../registrar/registrar';
 import type { SaveOptions } from '../registrar/save-options';
 import type { LookupOptions } from '../registrar/lookup-options';
@@ -95,6 +97,14 @@ export interface RegistrarServerOptions {
    * `Proxy-Authorization` values of our realm. @defaultValue none: nothing is challenged
    */
   readonly proxyAuth?: ProxyAuthOptions;
+  /**
+   * Told of every REGISTER reply handed to the transport: its status code and the seconds since
+   * the REGISTER arrived (`performance.now()`), for the `sipreg_register_replies_total` counter
+   * and the `sipreg_register_handling_seconds` histogram of `registerSipregMetrics`. A
+   * REGISTER left unanswered (absorbed retransmission, `noReply`) is not reported.
+   * @defaultValue none: nothing is timed
+   */
+  readonly onRegisterAnswered?: (status: number, seconds: number) => void;
 }
 
 /** The reply to a REGISTER, and how long to keep its connection (`tcp_persistent_flag`). */
@@ -189,10 +199,16 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
     return reply(request, source, 503, 'Service Unavailable');
   };
 
-  const answerRegister = (result: RegisterAnswer, request: SipRequest, source: Source): Promise<void> | undefined => {
+  const onRegisterAnswered = options.onRegisterAnswered;
+  /** `startedMs`: when the REGISTER arrived (`performance.now()`), 0 without {@link RegistrarServerOptions.onRegisterAnswered}. */
+  const answerRegister = (result: RegisterAnswer, request: SipRequest, source: Source, startedMs: number): Promise<void> | undefined => {
     if (result.authFailed === true) authFailed(source);
     if (result.keepConnectionUntil !== undefined) transport.keepConnection?.(source, result.keepConnectionUntil);
-    return result.response === undefined ? undefined : sendResponse(result.response, request, source);
+    const response = result.response;
+    if (response === undefined) return undefined;
+    const sent = sendResponse(response, request, source);
+    onRegisterAnswered?.(statusOf(response), (performance.now() - startedMs) / 1000);
+    return sent;
   };
 
   const save = (request: SipRequest, source: Source): MaybePromise<RegisterAnswer> => registrar.saveNow(request, { ...saveOptions, source });
@@ -208,9 +224,10 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
   /** Synchronous from parse to send when the store is (no promise on the hot path). */
   const handleRegister = (request: SipRequest, source: Source): Promise<void> | undefined => {
     counters.registers++;
+    const startedMs = onRegisterAnswered === undefined ? 0 : performance.now();
     const result = register(request, source);
-    if (result instanceof Promise) return result.then((r) => (r === undefined ? undefined : answerRegister(r, request, source)));
-    return result === undefined ? undefined : answerRegister(result, request, source);
+    if (result instanceof Promise) return result.then((r) => (r === undefined ? undefined : answerRegister(r, request, source, startedMs)));
+    return result === undefined ? undefined : answerRegister(result, request, source, startedMs);
   };
 
   const handleOther = async (request: SipRequest, source: Source): Promise<void> => {
