@@ -2,8 +2,10 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { kamailioModuleDirectory } from './start-kamailio';
-import type { TestCertificates } from './test-certificates';
+import { freePort } from './free-port';
+import type { ManagedProcess } from './spawn-managed';
+import { kamailioModuleDirectory, startKamailio } from './start-kamailio';
+import { createTestCertificates, type TestCertificates } from './test-certificates';
 
 /** Whether Kamailio's `tls` module (Debian package kamailio-tls-modules) is installed, for `interopPrerequisites`. */
 export const KAMAILIO_TLS_MODULE = {
@@ -35,4 +37,39 @@ export async function writeKamailioTlsConfig(certificates: TestCertificates): Pr
     '',
   ].join('\n'));
   return path;
+}
+
+/** A Kamailio {@link startTlsKamailio} started: its process, ports and certificates. */
+export interface TlsKamailio {
+  readonly process: ManagedProcess;
+  /** The CA, server and client certificates Kamailio's TLS socket serves and trusts. */
+  readonly certificates: TestCertificates;
+  /** A second CA that signed none of Kamailio's certificates, for the untrusted case. */
+  readonly otherCa: TestCertificates;
+  readonly udpPort: number;
+  readonly tlsPort: number;
+  /** Stop Kamailio and remove both certificate sets. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Start Kamailio on a fresh UDP and a fresh TLS port of 127.0.0.1 with `config(udpPort, tlsPort,
+ * tlsConfigPath)` (its `tls.cfg` from {@link writeKamailioTlsConfig}), with freshly generated
+ * certificates and a second, unrelated CA.
+ */
+export async function startTlsKamailio(kamailioPath: string, config: (udpPort: number, tlsPort: number, tlsConfigPath: string) => string): Promise<TlsKamailio> {
+  const certificates = await createTestCertificates();
+  const otherCa = await createTestCertificates({ caName: 'another test CA' });
+  const udpPort = await freePort('udp');
+  const tlsPort = await freePort('tcp');
+  const tlsConfig = await writeKamailioTlsConfig(certificates);
+  const process = await startKamailio({ kamailioPath, port: udpPort, config: config(udpPort, tlsPort, tlsConfig), killAfterMs: 120_000 });
+  return {
+    process, certificates, otherCa, udpPort, tlsPort,
+    async stop(): Promise<void> {
+      await process.stop();
+      await certificates.remove();
+      await otherCa.remove();
+    },
+  };
 }

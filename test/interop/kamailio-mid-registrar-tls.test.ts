@@ -18,13 +18,13 @@ import { buildRegister } from '../../src/testing/message-builders';
 import { eventually } from '../helpers/eventually';
 import { freePort } from '../helpers/free-port';
 import { interopPrerequisites } from '../helpers/interop-prerequisites';
-import { KAMAILIO_TLS_MODULE, writeKamailioTlsConfig } from '../helpers/kamailio-tls-config';
+import { KAMAILIO_TLS_MODULE, startTlsKamailio, type TlsKamailio } from '../helpers/kamailio-tls-config';
 import { queryBindings } from '../helpers/query-bindings';
 import { parseSip } from '../helpers/parse-sip';
 import type { ManagedProcess } from '../helpers/spawn-managed';
-import { kamailioRegistrarConfig, startKamailio } from '../helpers/start-kamailio';
+import { kamailioRegistrarConfig } from '../helpers/start-kamailio';
 import { startCliCommand } from '../helpers/start-sipreg';
-import { createTestCertificates, type TestCertificates } from '../helpers/test-certificates';
+import type { TestCertificates } from '../helpers/test-certificates';
 import { UdpSipPeer } from '../helpers/udp-sip-peer';
 
 const KAMAILIO = interopPrerequisites('the Kamailio mid-registrar TLS interop tests', { kamailio: 'kamailio' }, [KAMAILIO_TLS_MODULE]);
@@ -58,6 +58,7 @@ function kamailioConfig(udpPort: number, tlsPort: number, tlsConfigFile: string)
 }
 
 KAMAILIO.describe('sipreg CLI mid-registrar in front of Kamailio over TLS', () => {
+  let server: TlsKamailio | undefined;
   let certificates: TestCertificates | undefined;
   let otherCa: TestCertificates | undefined;
   let kamailio: ManagedProcess | undefined;
@@ -84,21 +85,15 @@ KAMAILIO.describe('sipreg CLI mid-registrar in front of Kamailio over TLS', () =
   };
 
   beforeAll(async () => {
-    certificates = await createTestCertificates();
-    otherCa = await createTestCertificates({ caName: 'another test CA' });
-    kamailioUdp = await freePort('udp');
-    kamailioTls = await freePort('tcp');
-    const tlsConfig = await writeKamailioTlsConfig(certificates);
-    kamailio = await startKamailio({ kamailioPath: KAMAILIO.path('kamailio'), port: kamailioUdp, config: kamailioConfig(kamailioUdp, kamailioTls, tlsConfig), killAfterMs: 120_000 });
+    server = await startTlsKamailio(KAMAILIO.path('kamailio'), kamailioConfig);
+    ({ process: kamailio, certificates, otherCa, udpPort: kamailioUdp, tlsPort: kamailioTls } = server);
     ua = await UdpSipPeer.open({ context, unanswered: ['REGISTER'] });
   }, 40_000);
 
   afterAll(async () => {
     await ua?.close();
     for (const mid of mids) await mid.stop();
-    await kamailio?.stop();
-    await certificates?.remove();
-    await otherCa?.remove();
+    await server?.stop();
   });
 
   it("forwards the phone's REGISTER over TLS: Kamailio holds the rewritten contact, the phone gets 200", async () => {

@@ -18,14 +18,14 @@ import { join } from 'node:path';
 import { eventually } from '../helpers/eventually';
 import { freePort } from '../helpers/free-port';
 import { interopPrerequisites } from '../helpers/interop-prerequisites';
-import { KAMAILIO_TLS_MODULE, writeKamailioTlsConfig } from '../helpers/kamailio-tls-config';
+import { KAMAILIO_TLS_MODULE, startTlsKamailio, type TlsKamailio } from '../helpers/kamailio-tls-config';
 import { parseSip } from '../helpers/parse-sip';
 import { queryBindings } from '../helpers/query-bindings';
 import { cliStateChanges, FIRST_REGISTRATION_WITH_CHALLENGE, stateSteps, type LoggedStateChange } from '../helpers/registrant-state-log';
 import type { ManagedProcess } from '../helpers/spawn-managed';
-import { kamailioRegistrarConfig, startKamailio } from '../helpers/start-kamailio';
+import { kamailioRegistrarConfig } from '../helpers/start-kamailio';
 import { startCliCommand } from '../helpers/start-sipreg';
-import { createTestCertificates, type TestCertificates } from '../helpers/test-certificates';
+import type { TestCertificates } from '../helpers/test-certificates';
 
 const KAMAILIO = interopPrerequisites('the Kamailio registrant TLS interop tests', { kamailio: 'kamailio' }, [KAMAILIO_TLS_MODULE]);
 
@@ -56,6 +56,7 @@ function kamailioConfig(udpPort: number, tlsPort: number, tlsConfigFile: string)
 }
 
 KAMAILIO.describe('registrant CLI with a sips: registrar (Kamailio over TLS) and digest authentication', () => {
+  let server: TlsKamailio | undefined;
   let certificates: TestCertificates | undefined;
   let kamailio: ManagedProcess | undefined;
   let otherCa: TestCertificates | undefined;
@@ -97,19 +98,13 @@ KAMAILIO.describe('registrant CLI with a sips: registrar (Kamailio over TLS) and
     [...(kamailio?.output() ?? '').matchAll(REGISTER_LOG_LINE)].filter(([, , , to]) => to === user).map(([, proto, , , auth]) => [proto, auth === '<null>' ? 'no credentials' : auth]);
 
   beforeAll(async () => {
-    certificates = await createTestCertificates();
-    otherCa = await createTestCertificates({ caName: 'another test CA' });
-    kamailioUdp = await freePort('udp');
-    kamailioTls = await freePort('tcp');
-    const tlsConfig = await writeKamailioTlsConfig(certificates);
-    kamailio = await startKamailio({ kamailioPath: KAMAILIO.path('kamailio'), port: kamailioUdp, config: kamailioConfig(kamailioUdp, kamailioTls, tlsConfig), killAfterMs: 120_000 });
+    server = await startTlsKamailio(KAMAILIO.path('kamailio'), kamailioConfig);
+    ({ process: kamailio, certificates, otherCa, udpPort: kamailioUdp, tlsPort: kamailioTls } = server);
   }, 40_000);
 
   afterAll(async () => {
     for (const cli of clis) await cli.stop();
-    await kamailio?.stop();
-    await certificates?.remove();
-    await otherCa?.remove();
+    await server?.stop();
   });
 
   it('registers over TLS answering the challenge, and Kamailio holds the binding', async () => {
