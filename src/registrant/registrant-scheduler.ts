@@ -16,6 +16,7 @@ import { resolveRegistrantOptions, type RegistrantSchedulerOptions, type Resolve
 import { isFailedState, REGISTRANT_STATE_CODES, REGISTRANT_TRANSITIONS, type RegistrantState } from './registrant-state';
 import { replyDecision, type ReplyDecision, type OutstandingRequest } from './reply-decision';
 import { retryDelayMs } from './retry-delay';
+import { assertRegistrantKey, recordFromInput } from '../stores/registrant-record-from-row';
 
 /** One state change of a registrant (OpenSIPS raises an `E_UAC_REG_*` event for each). */
 export interface RegistrantStateChange {
@@ -197,21 +198,40 @@ export class RegistrantScheduler extends EventEmitter<RegistrantEvents> {
     const records = (await this.#o.store.loadAll()).filter((r) => wanted === undefined || registrantKeyText(r) === wanted);
     const seen = new Set<string>();
     for (const record of records) {
-      const k = registrantKeyText(record);
-      seen.add(k);
-      const entry = this.#entries.get(k);
-      if (entry === undefined) {
-        this.#add(record);
-        continue;
-      }
-      const wasEnabled = entry.record.enabled;
-      this.#replaceRecord(entry, record);
-      if (wasEnabled && !record.enabled) this.#stop(entry, 'disabled by reload');
-      else if (!wasEnabled && record.enabled) entry.dueAt = 0;
+      seen.add(registrantKeyText(record));
+      this.#merge(record, 'reload');
     }
     for (const entry of [...this.#entries.values()]) {
-      if ((wanted === undefined || entry.key === wanted) && !seen.has(entry.key)) this.#remove(entry);
+      if ((wanted === undefined || entry.key === wanted) && !seen.has(entry.key)) this.#remove(entry, 'removed from the store');
     }
+  }
+
+  /**
+   * Add a registrant, or replace the record of the one with the same key, in memory only
+   * (OpenSIPS `reg_upsert`: the store is not written, and the next {@link reload} reads it again).
+   * A replaced one keeps its registration, Call-ID and CSeq as a reloaded one does, the new fields
+   * applying from its next REGISTER; one now disabled is unregistered. A new one registers at its
+   * bucket's next visit.
+   * @throws {@link ConfigError} for an invalid record (checked as the stores check theirs), or after close()
+   */
+  upsert(record: RegistrantRecord): 'added' | 'updated' {
+    this.#assertOpen('upsert');
+    return this.#merge(recordFromInput('RegistrantScheduler.upsert', 'record', record), 'upsert');
+  }
+
+  /**
+   * Forget the registrant with `key`, in memory only (OpenSIPS `reg_delete`): its unREGISTER goes
+   * out at once when it is registered (or once an outstanding REGISTER succeeds). False when no
+   * registrant has `key`; a later {@link reload} brings back one the store still holds.
+   * @throws {@link ConfigError} for a malformed key, or after close()
+   */
+  delete(key: RegistrantKey): boolean {
+    assertRegistrantKey('RegistrantScheduler.delete', key);
+    this.#assertOpen('delete');
+    const entry = this.#entries.get(registrantKeyText(key));
+    if (entry === undefined) return false;
+    this.#remove(entry, 'deleted');
+    return true;
   }
 
   /**
@@ -309,11 +329,25 @@ export class RegistrantScheduler extends EventEmitter<RegistrantEvents> {
     this.#buckets[entry.bucket].push(entry);
   }
 
-  #remove(entry: RegistrantEntry): void {
+  /** Add `record`, or replace the record of its registrant, `by` what (`reload`, `upsert`). */
+  #merge(record: RegistrantRecord, by: string): 'added' | 'updated' {
+    const entry = this.#entries.get(registrantKeyText(record));
+    if (entry === undefined) {
+      this.#add(record);
+      return 'added';
+    }
+    const wasEnabled = entry.record.enabled;
+    this.#replaceRecord(entry, record);
+    if (wasEnabled && !record.enabled) this.#stop(entry, `disabled by ${by}`);
+    else if (!wasEnabled && record.enabled) entry.dueAt = 0;
+    return 'updated';
+  }
+
+  #remove(entry: RegistrantEntry, reason: string): void {
     this.#entries.delete(entry.key);
     const bucket = this.#buckets[entry.bucket];
     bucket.splice(bucket.indexOf(entry), 1);
-    this.#stop(entry, 'removed from the store');
+    this.#stop(entry, reason);
   }
 
   #replaceRecord(entry: RegistrantEntry, record: RegistrantRecord): void {
