@@ -39,6 +39,26 @@ export interface PendingPush {
   readonly refreshed: Promise<Binding | undefined>;
 }
 
+/** A device waiting on a push: pushed, and not re-registered yet (from {@link PushCoordinator.pending}). */
+export interface PushWait {
+  readonly aor: string;
+  /** The Contact pushed, with its `pn-*` parameters. */
+  readonly contact: string;
+  readonly reason: PushReason;
+  /** `pn-provider` (RFC 8599 §4.1.1). */
+  readonly provider: string;
+  /** `pn-prid`, the device's token at the provider. */
+  readonly prid?: string;
+  /** Pushes sent so far for this wake-up. */
+  readonly attempts: number;
+  /** When the first push went (epoch ms). */
+  readonly startedAt: number;
+  /** Until when pushes may be retried (epoch ms): the last waiting request's timeout, or the binding's expiry. */
+  readonly until: number;
+  /** Requests (lookups, PURRs) waiting for the device to re-register. */
+  readonly waiting: number;
+}
+
 /** Targets of a lookup split by reachability (see {@link PushCoordinator.dispatch}). */
 export interface DispatchedTargets {
   /** Targets to forward to now, `pn-*` parameters stripped from their URIs. */
@@ -55,6 +75,7 @@ interface Waiter {
 /** Pushes sent for one wake-up: how many, until when retries may go, the next retry. */
 interface PushRun {
   reason: PushReason;
+  readonly startedAt: number;
   attempts: number;
   until: number;
   retry?: TimerHandle;
@@ -229,6 +250,24 @@ export class PushCoordinator {
     }
   }
 
+  /**
+   * The devices waiting on a push now, in the order their pushes started: the management
+   * interface's list of bindings waiting on a push (RFC 8599 §6). Devices only watched for
+   * expiry are not listed.
+   */
+  pending(): PushWait[] {
+    const out: PushWait[] = [];
+    for (const { aor, binding, run, waiters } of this.#devices.values()) {
+      const pn = this.#coordinates(binding);
+      if (run === undefined || pn === undefined) continue;
+      out.push({
+        aor, contact: binding.contact, reason: run.reason, provider: pn.provider, ...(pn.prid === undefined ? {} : { prid: pn.prid }),
+        attempts: run.attempts, startedAt: run.startedAt, until: run.until, waiting: waiters.size,
+      });
+    }
+    return out.sort((a, b) => a.startedAt - b.startedAt);
+  }
+
   /** Cancel every timer and settle every pending push with `undefined`. */
   close(): void {
     this.#closed = true;
@@ -249,7 +288,7 @@ export class PushCoordinator {
   }
 
   #beginRun(device: Device, reason: PushReason, until: number): void {
-    device.run = { reason, attempts: 0, until };
+    device.run = { reason, startedAt: this.#deps.clock.now(), attempts: 0, until };
     this.#send(device);
   }
 

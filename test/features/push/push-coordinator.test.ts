@@ -263,6 +263,22 @@ describe('PushCoordinator', () => {
     expect(coordinator.findDevice(bindings, APNS.replace('00fc13adff78512', 'gone'), BINDING_T0)).toBeUndefined();
   });
 
+  it('pending() lists the devices waiting on a push: reason, attempts, deadline, waiting requests; not those only watched', async () => {
+    const { clock, coordinator } = setup({ refreshTimeoutSec: 6, pushRetrySec: 1, maxPushAttempts: 3 });
+    coordinator.watch(AOR, pushBinding(APNS.replace('00fc13adff78512', 'w')));
+    expect(coordinator.pending()).toEqual([]);
+    const first = coordinator.startPush(AOR, pushBinding(), 'lookup');
+    coordinator.startPush(AOR, pushBinding(), 'lookup');
+    clock.advance(1_000);
+    expect(coordinator.pending()).toEqual([{
+      aor: AOR, contact: APNS, reason: 'lookup', provider: 'apns', prid: '00fc13adff78512',
+      attempts: 2, startedAt: BINDING_T0, until: BINDING_T0 + 6_000, waiting: 2,
+    }]);
+    clock.advance(5_000);
+    await expect(first.refreshed).resolves.toBeUndefined();
+    expect(coordinator.pending()).toEqual([]);
+  });
+
   it('close() cancels every timer and settles every pending push', async () => {
     const { clock, coordinator } = setup();
     coordinator.watch(AOR, pushBinding(APNS.replace('00fc13adff78512', 'w')));
