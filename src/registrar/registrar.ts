@@ -3,7 +3,7 @@ import type { Binding } from '../ports/binding';
 import type { MaybePromise } from '../ports/location-store';
 import type { SipRequest } from '../sip/message';
 import { ConfigError, StoreError } from '../errors/sdk-error';
-import type { RegError } from '../errors/reg-error';
+import type { RegError, RegErrorCode } from '../errors/reg-error';
 import { regError } from '../errors/reg-error';
 import type { Result } from '../errors/result';
 import type { BindingChange } from './binding-change';
@@ -64,6 +64,23 @@ export interface RegistrarStats {
    * and `db_check_to()` before its script calls `save()`.
    */
   readonly rejectedRegs: number;
+  /**
+   * {@link RegistrarStats.rejectedRegs} by the {@link RegError} code of the refusal (reasons not
+   * seen are absent): `too-many-contacts` counts the REGISTERs refused for `maxContacts`.
+   */
+  readonly rejectedByReason: Readonly<Partial<Record<RegErrorCode, number>>>;
+  /**
+   * REGISTERs refused because their credentials did not verify (RFC 3261 §22.4; a wrong password,
+   * a foreign nonce), as the source guard's bans count them; not the first challenge of a REGISTER
+   * without credentials.
+   */
+  readonly authFailures: number;
+  /** Bindings this registrar found expired and removed (OpenSIPS usrloc `expires`), not those another node sharing the store removed. */
+  readonly expired: number;
+  /** Pushes sent (RFC 8599): one per `contact-refresh` event, each retry counted. */
+  readonly pushesSent: number;
+  /** Pushes whose {@link RegistrarOptions.pushNotifier} failed (threw or rejected), or whose `contact-refresh` listener threw. */
+  readonly pushesFailed: number;
   readonly maxExpires: number;
   readonly maxContacts: number;
   readonly defaultExpires: number;
@@ -118,6 +135,11 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   private readonly queryAorRules: AorRules;
   private accepted = 0;
   private rejected = 0;
+  private readonly rejectedBy: Partial<Record<RegErrorCode, number>> = {};
+  private authFailures = 0;
+  private expired = 0;
+  private pushesSent = 0;
+  private pushesFailed = 0;
   private closed = false;
   /** The last save in flight per AOR, with an asynchronous store (see {@link queueSave}). */
   private readonly saving = new Map<string, Promise<SaveResult>>();
@@ -153,9 +175,15 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     if (o.push.enabled) {
       this.pushes = new PushCoordinator(o.push, {
         clock: o.clock,
-        emit: (event) => this.emit('contact-refresh', event),
+        emit: (event) => {
+          this.pushesSent++;
+          this.emit('contact-refresh', event);
+        },
         notifier: o.pushNotifier,
-        onError: (e) => this.reportError(e, 'push notification failed'),
+        onError: (e) => {
+          this.pushesFailed++;
+          this.reportError(e, 'push notification failed');
+        },
       });
       features.push((this.push = createPushFeature(o.push, this.pushes)));
     }
@@ -338,12 +366,14 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   /** A refusal by `save` itself, counted in `rejectedRegs`. */
   private reject(request: SipRequest, save: SaveOptions, error: RegError, aor?: string): SaveResult {
     this.rejected++;
+    this.rejectedBy[error.code] = (this.rejectedBy[error.code] ?? 0) + 1;
     return this.refuse(request, save, error, aor, false);
   }
 
   /** A refused REGISTER; authentication refusals come here directly, not counted (see {@link RegistrarStats.rejectedRegs}). */
   private refuse(request: SipRequest, save: SaveOptions, error: RegError, aor: string | undefined, authFailed: boolean): SaveResult {
     const { status } = regErrorStatus(error);
+    if (authFailed) this.authFailures++;
     this.options.logger.debug({ aor, code: error.code, status }, 'REGISTER rejected');
     const response = save.noReply ? undefined : buildErrorReply(request, error);
     return authFailed ? { ok: false, status, aor, error, response, authFailed } : { ok: false, status, aor, error, response };
@@ -357,6 +387,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   }
 
   private emitChange(change: BindingChange): void {
+    if (change.kind === 'expired' && change.remote !== true) this.expired++;
     if (this.listenerCount(change.kind) > 0) this.emit(change.kind, change);
   }
 
@@ -535,6 +566,11 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     return {
       acceptedRegs: this.accepted,
       rejectedRegs: this.rejected,
+      rejectedByReason: { ...this.rejectedBy },
+      authFailures: this.authFailures,
+      expired: this.expired,
+      pushesSent: this.pushesSent,
+      pushesFailed: this.pushesFailed,
       maxExpires: o.maxExpires,
       maxContacts: o.maxContacts,
       defaultExpires: o.defaultExpires,

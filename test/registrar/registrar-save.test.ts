@@ -323,6 +323,7 @@ describe('registrar save: RFC 3261 §10.3', () => {
     await registrar.save(register({ user: 'b', contacts: ['<sip:b@h>;q=9'] }));
     expect(await registrar.stats()).toEqual({
       acceptedRegs: 1, rejectedRegs: 1, maxExpires: 7200, maxContacts: 5, defaultExpires: 3600, bindings: 1, aors: 1,
+      rejectedByReason: { 'invalid-q': 1 }, authFailures: 0, expired: 0, pushesSent: 0, pushesFailed: 0,
     });
   });
 
