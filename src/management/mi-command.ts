@@ -74,6 +74,10 @@ export interface StatisticsGroup {
   readonly group: string;
   /** Every statistic of the group, by name (`accepted_regs`, `registered_users` ...). */
   read(): Promise<Readonly<Record<string, number>>>;
-  /** Zero the counters that can be reset (gauges such as `registered_users` stay); absent when none can. */
-  reset?(): void;
+  /**
+   * Zero the counters that can be reset (gauges such as `registered_users` stay); absent when none
+   * can; with `names`, only those of them. Resolves once the next {@link StatisticsGroup.read}
+   * reads them from zero.
+   */
+  reset?(names?: readonly string[]): void | Promise<void>;
 }
