@@ -7,6 +7,7 @@ import { MID_REGISTRAR_USAGE, runMidRegistrarCommand } from './mid-registrar-com
 import { REGISTRANT_USAGE, runRegistrantCommand } from './registrant-command';
 import { USER_USAGE, runUserCommand } from './user-command';
 import { reportListening } from './run-workers';
+import { MI_USAGE, runMiClientCommand } from './mi-client-command';
 
 const USAGE = `Usage: sipreg <command> [flags]
 
@@ -15,6 +16,7 @@ Commands:
   mid-registrar   run a registration front-end to a main registrar (see: sipreg mid-registrar --help)
   registrant      register this server on remote registrars (see: sipreg registrant --help)
   user            add, change, remove and list subscribers (see: sipreg user --help)
+  mi              run a management command on a server started with --mi-listen (see: sipreg mi --help)
   version         print the version (also: --version)
 
 Authentication and abuse protection (registrar and mid-registrar; details in their --help):
@@ -27,6 +29,11 @@ Authentication and abuse protection (registrar and mid-registrar; details in the
                   drop a source sending over N requests per --pike-sampling-time-unit s
   --ban-after N   drop a source for --ban-time s after N failed authentications within
                   --ban-window s (10 with --auth-db; 0 off)
+
+Management (registrar, mid-registrar and registrant):
+  --mi-listen http:IP:PORT
+                  JSON-RPC 2.0 at /mi (OpenSIPS MI command names; sipreg mi COMMAND), /metrics
+                  and /health; other than loopback it needs --mi-token or --mi-token-file
 `;
 
 /** Entry point of the `sipreg` command. Exit codes: 0 ok, 1 runtime failure, 2 bad usage. */
@@ -48,6 +55,15 @@ async function main(argv: readonly string[]): Promise<void> {
       return;
     }
     await runUserCommand(rest);
+    return;
+  }
+  if (command === 'mi') {
+    if (rest.length === 0 || rest[0] === '--help' || rest[0] === '-h') {
+      process.stdout.write(MI_USAGE);
+      process.exitCode = rest.length === 0 ? 2 : 0;
+      return;
+    }
+    process.stdout.write(await runMiClientCommand(rest));
     return;
   }
   const commands = {

@@ -17,6 +17,9 @@ import { listenFrom, loggerFrom, REGISTRAR_MODULE_FLAGS, registrarOptionsFrom, s
 import type { RunningRegistrar } from './registrar-command';
 import { describeStore, openStore, parseStoreFlag } from './store-flag';
 import { AUTH_FLAGS, GUARD_FLAGS, resolveAuthSettings, startAuth } from './auth-flags';
+import { MI_FLAGS, MI_HEALTH_TIMEOUT_MS, miSettingsFrom, startMi } from './mi-flags';
+import { midRegistrarStatisticsGroups } from '../management/statistics-groups';
+import { storeHealth } from '../management/store-health';
 
 /** The mid_registrar module parameters of its own as flags (same value syntax as OpenSIPS). */
 const MID_FLAGS: readonly FlagSpec[] = [
@@ -33,7 +36,7 @@ const MID_FLAGS: readonly FlagSpec[] = [
   { name: 'extra-contact-params', kind: 'string', help: "appended to forwarded Contact URIs, e.g. ';transport=tcp' (none)" },
 ];
 
-const FLAGS: readonly FlagSpec[] = [...SERVER_FLAGS, ...OWNERSHIP_FLAGS, ...MID_FLAGS, ...REGISTRAR_MODULE_FLAGS, ...EXTENSION_FLAGS, ...AUTH_FLAGS, ...GUARD_FLAGS];
+const FLAGS: readonly FlagSpec[] = [...SERVER_FLAGS, ...OWNERSHIP_FLAGS, ...MID_FLAGS, ...REGISTRAR_MODULE_FLAGS, ...EXTENSION_FLAGS, ...AUTH_FLAGS, ...GUARD_FLAGS, ...MI_FLAGS];
 
 /** The `--help` text of `sipreg mid-registrar`. */
 export const MID_REGISTRAR_USAGE = `Usage: sipreg mid-registrar --upstream udp:IP:PORT [flags]
@@ -108,6 +111,7 @@ export async function runMidRegistrarCommand(argv: readonly string[]): Promise<R
   }
   checkOwnershipFlags(values, storeFlag.spec);
   const authSettings = resolveAuthSettings(values);
+  const miSettings = miSettingsFrom(values);
   const transport = await listenFrom(values, logger);
   // The credential store opens before the location store, as in `sipreg registrar`.
   const auth = await startAuth(authSettings, logger).catch(async (e: unknown) => {
@@ -146,17 +150,30 @@ export async function runMidRegistrarCommand(argv: readonly string[]): Promise<R
     guard: auth.guard,
   });
   const stopTlsReload = reloadTlsOnSighup(values, transport, logger);
+  const closeAll = async (): Promise<void> => {
+    stopTlsReload();
+    await mid.close();
+    await transport.close();
+    await ownership?.close();
+    await opened.close();
+    await auth.close();
+  };
+  const mi = miSettings === undefined ? undefined : await startMi(miSettings, {
+    groups: midRegistrarStatisticsGroups(mid),
+    commands: [],
+    health: storeHealth(() => opened.count(), MI_HEALTH_TIMEOUT_MS),
+    logger,
+  }).catch(async (e: unknown) => {
+    await closeAll();
+    throw e;
+  });
   return {
     endpoints: transport.endpoints().map((e) => formatEndpoint(e)),
     store: describeStore(storeFlag, values),
-    details: auth.lines,
+    details: [...auth.lines, ...(mi === undefined ? [] : [mi.line])],
     async stop() {
-      stopTlsReload();
-      await mid.close();
-      await transport.close();
-      await ownership?.close();
-      await opened.close();
-      await auth.close();
+      await mi?.close();
+      await closeAll();
     },
   };
 }

@@ -22,6 +22,10 @@ import { withOptionFlag } from './extension-flags';
 import { startSharingTags } from './sharing-tags-setup';
 import { reloadTlsOnSighup, TLS_FLAGS } from './tls-flags';
 import type { RunningRegistrar } from './registrar-command';
+import { MI_FLAGS, MI_HEALTH_TIMEOUT_MS, miSettingsFrom, startMi } from './mi-flags';
+import { registrantCommands, type EditableRegistrantStore } from '../management/registrant-commands';
+import { registrantStatisticsGroups } from '../management/statistics-groups';
+import { storeHealth } from '../management/store-health';
 
 /** The `*_column` module parameters, as `--<name>-column` flags, by record field. */
 const COLUMN_FLAGS: readonly (readonly [RegistrantField, string])[] = (Object.keys(OPENSIPS_REGISTRANT_COLUMNS) as RegistrantField[])
@@ -57,6 +61,7 @@ const FLAGS: readonly FlagSpec[] = [
   { name: 'table-name', kind: 'string', help: 'table of the registrants in sqlite:PATH (registrant)' },
   ...COLUMN_FLAGS.map(([field, name]) => ({ name, kind: 'string' as const, help: `column of ${field} (${OPENSIPS_REGISTRANT_COLUMNS[field]})` })),
   { name: 'log-level', kind: 'string', help: 'silent | error | warn | info | debug (info)' },
+  ...MI_FLAGS,
 ];
 
 /** The `--help` text of `sipreg registrant`. */
@@ -183,6 +188,7 @@ export async function runRegistrantCommand(argv: readonly string[]): Promise<Run
   const fixedTags = activeTags(values);
   const registrants = registrantsFlag(values);
   const tags = competedTags(values, registrants.kind === 'redis');
+  const miSettings = miSettingsFrom(values);
   const schedulerOptions = {
     logger,
     hashSize: flagValue<number>(values, 'hash-size'),
@@ -247,19 +253,35 @@ export async function runRegistrantCommand(argv: readonly string[]): Promise<Run
   process.on('SIGHUP', reload);
   const stopTlsReload = reloadTlsOnSighup(values, transport, logger);
   const source = describeRegistrants(registrants, values);
+  const closeAll = async (): Promise<void> => {
+    process.off('SIGHUP', reload);
+    stopTlsReload();
+    // The tags stay held until the scheduler is done (its unREGISTERs), then go to a backup at once.
+    relay.detach();
+    await scheduler.close();
+    await transport.close();
+    await release();
+  };
+  // reg_upsert and reg_delete write through to a store that takes them (Redis), else change the running registrants only.
+  const editable = 'put' in opened && 'delete' in opened ? (opened as RegistrantStore & EditableRegistrantStore) : undefined;
+  const mi = miSettings === undefined ? undefined : await startMi(miSettings, {
+    groups: registrantStatisticsGroups(scheduler),
+    commands: registrantCommands(scheduler, editable),
+    health: storeHealth(() => opened.loadAll(), MI_HEALTH_TIMEOUT_MS),
+    logger,
+  }).catch(async (e: unknown) => {
+    await closeAll();
+    throw e;
+  });
   return {
     endpoints: transport.endpoints().map((e) => formatEndpoint(e)),
     store: source,
     storeLabel: 'registrants',
     warnings: scheduler.stats().registrants === 0 ? [`the ${registrants.kind === 'redis' ? 'hash' : registrants.kind === 'json' ? 'file' : 'table'} at ${source} has no registrants`] : [],
+    details: mi === undefined ? [] : [mi.line],
     async stop() {
-      process.off('SIGHUP', reload);
-      stopTlsReload();
-      // The tags stay held until the scheduler is done (its unREGISTERs), then go to a backup at once.
-      relay.detach();
-      await scheduler.close();
-      await transport.close();
-      await release();
+      await mi?.close();
+      await closeAll();
     },
   };
 }

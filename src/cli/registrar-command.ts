@@ -17,6 +17,9 @@ import { AUTH_FLAGS, GUARD_FLAGS, PROXY_AUTH_FLAGS, resolveAuthSettings, sharedS
 import { WORKERS_FLAG, workersFrom } from './workers-flag';
 import { runWorkers } from './run-workers';
 import { hasTlsFiles, reloadTlsOnSighup } from './tls-flags';
+import { MI_FLAGS, MI_HEALTH_TIMEOUT_MS, miSettingsFrom, startMi } from './mi-flags';
+import { registrarStatisticsGroups } from '../management/statistics-groups';
+import { storeHealth } from '../management/store-health';
 
 const FLAGS: readonly FlagSpec[] = [
   ...SERVER_FLAGS,
@@ -28,6 +31,7 @@ const FLAGS: readonly FlagSpec[] = [
   ...PROXY_AUTH_FLAGS,
   ...GUARD_FLAGS,
   WORKERS_FLAG,
+  ...MI_FLAGS,
 ];
 
 /** The `--help` text of `sipreg registrar`. */
@@ -80,6 +84,7 @@ export async function runRegistrarCommand(argv: readonly string[]): Promise<Runn
   const reginfoOptions = reginfoOptionsFrom(values);
   const authSettings = resolveAuthSettings(values);
   const workers = workersFrom(values, storeFlag, saveOptions);
+  const miSettings = miSettingsFrom(values);
   if (workers > 1 && cluster.isPrimary) return runWorkers('registrar', workers, sharedSecretEnv(values), hasTlsFiles(values));
   const transport = await listenFrom(values, logger);
   // The credential store opens before the location store: a missing subscriber table then leaves
@@ -115,18 +120,32 @@ export async function runRegistrarCommand(argv: readonly string[]): Promise<Runn
   const saved = ownership === undefined ? saveOptions : { ...saveOptions, ownershipTag: ownership.shtag };
   createRegistrarServer({ registrar, transport, saveOptions: saved, lookupOptions, logger, handleRequest, guard, proxyAuth });
   const stopTlsReload = reloadTlsOnSighup(values, transport, logger);
+  const opened = store;
+  const closeAll = async (): Promise<void> => {
+    stopTlsReload();
+    await reginfo?.close();
+    await transport.close();
+    await registrar.close();
+    await ownership?.close();
+    await opened.close();
+    await auth.close();
+  };
+  const mi = miSettings === undefined ? undefined : await startMi(miSettings, {
+    groups: registrarStatisticsGroups(registrar),
+    commands: [],
+    health: storeHealth(() => opened.count(), MI_HEALTH_TIMEOUT_MS),
+    logger,
+  }).catch(async (e: unknown) => {
+    await closeAll();
+    throw e;
+  });
   return {
     endpoints: transport.endpoints().map((e) => formatEndpoint(e)),
     store: describeStore(storeFlag, values),
-    details: auth.lines,
+    details: [...auth.lines, ...(mi === undefined ? [] : [mi.line])],
     async stop() {
-      stopTlsReload();
-      await reginfo?.close();
-      await transport.close();
-      await registrar.close();
-      await ownership?.close();
-      await store.close();
-      await auth.close();
+      await mi?.close();
+      await closeAll();
     },
   };
 }

@@ -1,0 +1,120 @@
+import { CliRuntimeError } from './cli-runtime-error';
+import { CliUsageError } from './cli-usage-error';
+import { miTokenFrom } from './mi-flags';
+import type { FlagSpec } from './parse-args';
+import { flagValue, formatFlags, parseArgs } from './parse-args';
+
+const DEFAULT_URL = 'http://127.0.0.1:8888/mi';
+
+const FLAGS: readonly FlagSpec[] = [
+  { name: 'mi-url', kind: 'string', help: `the server's management interface (${DEFAULT_URL})` },
+  { name: 'mi-token', kind: 'string', help: 'bearer token of a server run with --mi-token; shows in ps: prefer --mi-token-file or env SIPREG_MI_TOKEN (none)' },
+  { name: 'mi-token-file', kind: 'string', help: 'file whose first line is the token (none)' },
+];
+
+/** The `--help` text of `sipreg mi`. */
+export const MI_USAGE = `Usage: sipreg mi COMMAND [name=value ...] [--table] [flags]
+       sipreg mi COMMAND [value ...]        (positional, as opensips-cli -x mi COMMAND value ...)
+
+Runs one management command on a server started with --mi-listen (JSON-RPC 2.0 over HTTP) and
+prints its result as JSON. Values that parse as JSON are sent as such (60, true, ["registrar:"]),
+others as strings. 'sipreg mi which' lists the commands and their parameters. Examples:
+  sipreg mi get_statistics statistics=registrar: --table
+  sipreg mi ul_show_contact table_name=location aor=alice@example.com
+Exit codes: 0 ok, 1 the command failed (its JSON-RPC error is printed) or the server is unreachable, 2 bad usage.
+Flags:
+  --table       print an array of objects as a table, an object as NAME VALUE lines
+${formatFlags(FLAGS)}
+`;
+
+/** `value` as JSON when it parses (numbers, booleans, arrays), else the text itself. */
+function parseValue(value: string): unknown {
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+}
+
+/** The call's parameters: by name from `name=value`, or positional when no argument names one; mixing is a usage error. */
+function paramsOf(args: readonly string[]): Record<string, unknown> | unknown[] | undefined {
+  if (args.length === 0) return undefined;
+  const named = args.filter((a) => /^[A-Za-z_][\w-]*=/.test(a));
+  if (named.length === 0) return args.map(parseValue);
+  if (named.length !== args.length) throw new CliUsageError(`give every parameter as name=value, or all of them by position; got ${args.map((a) => `'${a}'`).join(' ')}`);
+  return Object.fromEntries(args.map((a) => [a.slice(0, a.indexOf('=')), parseValue(a.slice(a.indexOf('=') + 1))]));
+}
+
+const cell = (value: unknown): string => (typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value ?? ''));
+
+/** Rows as aligned columns, the first row the header. */
+function columns(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+/**
+ * `--table`: an array of objects (or an object holding just one, as `reg_list`'s `Records`) as a
+ * table with a column per key; another object as NAME VALUE lines; anything else as JSON.
+ */
+function asTable(result: unknown): string {
+  const only = typeof result === 'object' && result !== null && !Array.isArray(result) && Object.keys(result).length === 1 ? Object.values(result)[0] : undefined;
+  const list = Array.isArray(result) ? result : Array.isArray(only) ? (only as unknown[]) : undefined;
+  if (list !== undefined && list.every((r) => typeof r === 'object' && r !== null && !Array.isArray(r))) {
+    if (list.length === 0) return '';
+    const keys = [...new Set(list.flatMap((r) => Object.keys(r as object)))];
+    return columns([keys, ...list.map((r) => keys.map((k) => cell((r as Record<string, unknown>)[k])))]);
+  }
+  if (typeof result === 'object' && result !== null && !Array.isArray(result)) return columns([['NAME', 'VALUE'], ...Object.entries(result).map(([k, v]) => [k, cell(v)])]);
+  return `${JSON.stringify(result, null, 2)}\n`;
+}
+
+/**
+ * `sipreg mi COMMAND [name=value ...]` (opensips-cli -x mi, kamcmd): one JSON-RPC 2.0 call to
+ * `--mi-url`, its result printed as JSON (or `--table`). The token comes from `--mi-token`,
+ * `--mi-token-file` or env `SIPREG_MI_TOKEN`. Throws {@link CliUsageError} for a bad command line
+ * and {@link CliRuntimeError} with the JSON-RPC error's message (or the HTTP failure) otherwise.
+ */
+export async function runMiClientCommand(argv: readonly string[]): Promise<string> {
+  const [method, ...rest] = argv;
+  if (method === undefined || method.startsWith('--')) throw new CliUsageError(`sipreg mi takes a command first, e.g. sipreg mi which\n${MI_USAGE}`);
+  const table = rest.includes('--table');
+  const flags: string[] = [];
+  const args: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    if (a === '--table') continue;
+    if (!a.startsWith('--')) args.push(a);
+    else if (a.includes('=') || i + 1 === rest.length) flags.push(a);
+    else flags.push(a, rest[++i]);
+  }
+  const values = parseArgs(flags, FLAGS);
+  const url = flagValue<string>(values, 'mi-url') ?? DEFAULT_URL;
+  if (!/^https?:\/\//.test(url)) throw new CliUsageError(`--mi-url takes http://IP:PORT/mi, got '${url}'`);
+  const token = miTokenFrom(values) ?? (process.env.SIPREG_MI_TOKEN || undefined);
+  const params = paramsOf(args);
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
+      body: JSON.stringify({ jsonrpc: '2.0', method, ...(params === undefined ? {} : { params }), id: 1 }),
+    });
+  } catch (e) {
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    throw new CliRuntimeError(`cannot reach ${url}: ${cause?.code ?? cause?.message ?? (e instanceof Error ? e.message : String(e))}`, { cause: e });
+  }
+  const text = await response.text();
+  if (response.status !== 200) {
+    const hint = response.status === 401 ? ' (give the token with --mi-token-file, --mi-token or SIPREG_MI_TOKEN)' : '';
+    throw new CliRuntimeError(`${url}: HTTP ${response.status}${hint}: ${text.slice(0, 200)}`);
+  }
+  let answer: { result?: unknown; error?: { code: number; message: string } };
+  try {
+    answer = JSON.parse(text) as typeof answer;
+  } catch {
+    throw new CliRuntimeError(`${url} answered something other than JSON-RPC: ${text.slice(0, 200)}`);
+  }
+  if (answer.error !== undefined) throw new CliRuntimeError(`${method}: ${answer.error.message} (${answer.error.code})`);
+  return table ? asTable(answer.result) : `${JSON.stringify(answer.result, null, 2)}\n`;
+}
