@@ -3,14 +3,7 @@ import type { Logger } from '../ports/logger';
 import type { Endpoint, Source } from '../ports/transport';
 import type { SipRequest, SipResponse } from '../sip/message';
 import { formatEndpoint } from '../sip/socket-address';
-
-/** `SIP/2.0 ` is 8 bytes; the status code follows as three digits. */
-const STATUS_OFFSET = 8;
-
-/** The status code of a serialized response (`SIP/2.0 200 OK` → 200), without parsing it. */
-function statusOf(data: Uint8Array): number {
-  return (data[STATUS_OFFSET] - 48) * 100 + (data[STATUS_OFFSET + 1] - 48) * 10 + (data[STATUS_OFFSET + 2] - 48);
-}
+import { statusOf } from '../sip/status-of';
 
 /**
  * The debug request log of the registrar server: one structured entry per request received (or
