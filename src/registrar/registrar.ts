@@ -39,7 +39,7 @@ import { createOutboundFeature } from '../features/outbound/outbound-feature';
 import { createGruuFeature } from '../features/gruu/gruu-feature';
 import type { PushFeature } from '../features/push/push-feature';
 import { createPushFeature } from '../features/push/push-feature';
-import { PushCoordinator } from '../features/push/push-coordinator';
+import { PushCoordinator, type PushWait } from '../features/push/push-coordinator';
 import type { SaveReplyExtras } from './reply';
 import type { FeatureHooks } from './feature-hooks';
 import { featureHooks } from './feature-hooks';
@@ -557,6 +557,14 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   purgeExpired(): Promise<number> {
     this.assertOpen();
     return this.purge.purgeNow();
+  }
+
+  /**
+   * The devices pushed and not re-registered yet (RFC 8599 §4.1.3): the management interface's
+   * `push_pending`. Empty without push notifications.
+   */
+  pendingPushes(): PushWait[] {
+    return this.pushes?.pending() ?? [];
   }
 
   /** Counters and current sizes (OpenSIPS registrar statistics). */
