@@ -10,6 +10,14 @@ export type CommitOutcome =
   /** Another writer committed first: reload and plan again. */
   | { readonly ok: false; readonly conflict: true };
 
+/** One page of {@link LocationStore.aorPage}. */
+export interface AorPage {
+  /** AORs of this page, each once per listing (see {@link LocationStore.aorPage}). */
+  readonly aors: readonly string[];
+  /** What to pass for the next page; undefined once every AOR was listed. */
+  readonly next: string | undefined;
+}
+
 /**
  * The location service (RFC 3261 §10.2): bindings per address-of-record behind a per-AOR
  * compare-and-set, so concurrent REGISTERs for one AOR never lose a binding.
@@ -47,6 +55,17 @@ export interface LocationStore {
   expiredAors(nowMs: number, limit: number): MaybePromise<readonly string[]>;
   /** Every AOR, in batches (for listings, statistics and GRUU/instance scans). */
   aors(): AsyncIterable<string> | Iterable<string>;
+  /**
+   * Optional: the AORs after `cursor` (undefined: from the start), at most `limit` of them
+   * (a store whose backend pages by hint, Redis `SCAN COUNT`, may return a few more, or fewer
+   * before the end), and the cursor of the next page: a listing of a million AORs held one page
+   * at a time (OpenSIPS MI `ul_dump`). The cursor is an opaque string this store returned; it
+   * survives commits between pages: an AOR stored from the first page to the last is listed
+   * once, one added or removed meanwhile may or may not be. Stores without it are listed
+   * through {@link LocationStore.aors}, skipping the pages already read (slow for large stores).
+   * @throws a `ConfigError` when `limit` is not a positive integer or `cursor` is not one of this store's.
+   */
+  aorPage?(cursor: string | undefined, limit: number): MaybePromise<AorPage>;
   /** Number of AORs and bindings stored. */
   count(): MaybePromise<{ readonly aors: number; readonly bindings: number }>;
   /** Release resources. Further calls reject with a `ConfigError`-style misuse error. */

@@ -35,6 +35,28 @@ function sameText(key: string, text: string, start: number, end: number): boolea
   return true;
 }
 
+/** The 32 bits of `h` in reverse order, as an unsigned number. */
+function reverseBits(h: number): number {
+  let r = ((h >>> 1) & 0x55555555) | ((h & 0x55555555) << 1);
+  r = ((r >>> 2) & 0x33333333) | ((r & 0x33333333) << 2);
+  r = ((r >>> 4) & 0x0f0f0f0f) | ((r & 0x0f0f0f0f) << 4);
+  r = ((r >>> 8) & 0x00ff00ff) | ((r & 0x00ff00ff) << 8);
+  return ((r >>> 16) | (r << 16)) >>> 0;
+}
+
+/**
+ * Where a paged listing ({@link AorTable.keysAfter}) stands: the last key listed and its rank
+ * (its hash with the bits reversed).
+ */
+export interface ScanPosition {
+  readonly rank: number;
+  readonly key: string;
+}
+
+/** Whether key `key` of rank `rank` comes after `position` in the scan order. */
+const isAfter = (rank: number, key: string, position: ScanPosition): boolean =>
+  rank > position.rank || (rank === position.rank && key > position.key);
+
 /** The 8-bit tag of a hash: its top byte (the slot index uses the low bits), never EMPTY or DELETED. */
 const tagOf = (h: number): number => {
   const t = h >>> 24;
@@ -61,6 +83,9 @@ const tagOf = (h: number): number => {
  *
  * Iteration ({@link AorTable.keys}, {@link AorTable.entries}) walks the slots live: every key
  * present from start to end is visited once; keys added or deleted meanwhile may or may not be.
+ * A paged listing ({@link AorTable.keysAfter}) holds no iterator between pages and survives
+ * rebuilds (the Redis `SCAN` idea): keys are listed in the order of their reversed hash, and the
+ * home slots of a table of 2^k slots, taken in bit-reversed order, follow that order whatever k.
  */
 export class AorTable<V> {
   readonly #seed = randomBytes(4).readInt32LE(0);
@@ -192,6 +217,44 @@ export class AorTable<V> {
     this.#slots = emptySlots<V>(MIN_CAPACITY);
     this.#size = 0;
     this.#deleted = 0;
+  }
+
+  /**
+   * Up to `limit` keys after `after` (from the first when undefined) in the scan order (reversed
+   * hash, then key), and the position to pass for the next page (undefined after the last key).
+   * Each page visits the home slots in bit-reversed order and, for each, its probe run up to the
+   * first empty slot, hashing the keys met to keep those whose home it is: about `limit` times
+   * the mean run length of work, whatever the size of the table. A key present from the first
+   * page to the last is listed once, even when the table is rebuilt between pages (see the class
+   * notes); keys added or deleted meanwhile may or may not be.
+   */
+  keysAfter(after: ScanPosition | undefined, limit: number): { readonly keys: string[]; readonly next: ScanPosition | undefined } {
+    const tags = this.#tags;
+    const slots = this.#slots;
+    const capacity = tags.length;
+    const mask = capacity - 1;
+    const shift = Math.clz32(capacity) + 1;
+    const keys: string[] = [];
+    let last: ScanPosition | undefined;
+    const home: ScanPosition[] = [];
+    for (let b = after === undefined ? 0 : after.rank >>> shift; b < capacity && keys.length < limit; b++) {
+      const slot = reverseBits(b << shift);
+      home.length = 0;
+      for (let i = slot; tags[i] !== EMPTY; i = (i + 1) & mask) {
+        if (tags[i] <= DELETED) continue;
+        const key = slots[2 * i] as string;
+        const h = hashOf(key, 0, key.length, this.#seed);
+        if ((h & mask) !== slot) continue;
+        const rank = reverseBits(h);
+        if (after === undefined || isAfter(rank, key, after)) home.push({ rank, key });
+      }
+      home.sort((x, y) => x.rank - y.rank || (x.key < y.key ? -1 : 1));
+      for (let k = 0; k < home.length && keys.length < limit; k++) {
+        last = home[k];
+        keys.push(last.key);
+      }
+    }
+    return { keys, next: keys.length < limit ? undefined : last };
   }
 
   /** Every key (see the class notes on iteration while the table changes). */

@@ -1,8 +1,10 @@
 import type { AorSnapshot, Binding } from '../ports/binding';
-import type { CommitOutcome, LocationStore } from '../ports/location-store';
+import type { AorPage, CommitOutcome, LocationStore } from '../ports/location-store';
+import { ConfigError } from '../errors/sdk-error';
 import { closedStoreError } from './closed-store-error';
 import { COMMIT_CONFLICT } from './commit-conflict';
-import { AorTable } from './aor-table';
+import { checkPageLimit } from './check-page-limit';
+import { AorTable, type ScanPosition } from './aor-table';
 import { ExpiryWheel } from './expiry-wheel';
 
 /** What the map holds per AOR: the binding itself when it is alone, else a private frozen array. */
@@ -28,6 +30,17 @@ const touchBindings = (stored: StoredBindings): number => {
   const b = isList(stored) ? stored[0] : stored;
   return b.expiresAt + (b.methods === undefined ? 0 : 1);
 };
+
+/** A page cursor of this store: the rank of the last AOR listed, a colon, the AOR. */
+const CURSOR = /^(\d{1,10}):/s;
+
+/** The scan position a cursor of {@link MemoryLocationStore.aorPage} names. */
+function positionOf(cursor: string): ScanPosition {
+  const m = CURSOR.exec(cursor);
+  const rank = m === null ? NaN : Number(m[1]);
+  if (m === null || rank > 0xffffffff) throw new ConfigError(`MemoryLocationStore aorPage cursor '${cursor}' is not one this store returned; start again without a cursor`);
+  return { rank, key: cursor.slice(m[0].length) };
+}
 
 /** Index entries allowed beyond the AOR count before the expiry index is rebuilt. */
 const INDEX_SLACK = 1024;
@@ -117,6 +130,19 @@ export class MemoryLocationStore implements LocationStore {
   aors(): IterableIterator<string> {
     this.#assertOpen();
     return this.#aors.keys();
+  }
+
+  /**
+   * Up to `limit` AORs after `cursor`, in the table's scan order (see `AorTable.keysAfter`: no
+   * iterator is held between pages, and an AOR stored throughout is listed once even when the
+   * table grows or shrinks meanwhile). The cursor is only meaningful to this store instance.
+   * Never a promise.
+   */
+  aorPage(cursor: string | undefined, limit: number): AorPage {
+    this.#assertOpen();
+    checkPageLimit('MemoryLocationStore', limit);
+    const page = this.#aors.keysAfter(cursor === undefined ? undefined : positionOf(cursor), limit);
+    return { aors: page.keys, next: page.next === undefined ? undefined : `${page.next.rank}:${page.next.key}` };
   }
 
   /** Number of AORs and bindings stored. Never a promise. */

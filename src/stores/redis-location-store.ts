@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { Cluster, type Redis } from 'ioredis';
 import type { AorSnapshot, Binding } from '../ports/binding';
 import { systemClock, type Clock } from '../ports/clock';
-import type { CommitOutcome, LocationStore } from '../ports/location-store';
+import type { AorPage, CommitOutcome, LocationStore } from '../ports/location-store';
 import type { BindingChange } from '../registrar/binding-change';
 import { ConfigError } from '../errors/sdk-error';
 import { closedStoreError } from './closed-store-error';
 import { COMMIT_CONFLICT } from './commit-conflict';
+import { checkPageLimit } from './check-page-limit';
 import type { RedisClient } from './redis-client';
 import { REDIS_COMMIT_SCRIPT } from './redis-commit-script';
 import { redisStoreError } from './redis-store-error';
@@ -70,6 +71,18 @@ const NO_BINDINGS: readonly Binding[] = Object.freeze([]);
 /** Keys asked for per SCAN step while listing AORs. */
 const SCAN_COUNT = 500;
 const STORE = 'redis location store';
+/** A page cursor of this store: the index of the master being scanned, a dot, its `SCAN` cursor. */
+const CURSOR = /^(\d{1,4})\.(\d{1,20})$/;
+
+/** The master index and `SCAN` cursor a cursor of {@link RedisLocationStore.aorPage} names. */
+function scanPositionOf(cursor: string): [number, string] {
+  const m = CURSOR.exec(cursor);
+  if (m === null) throw new ConfigError(`RedisLocationStore aorPage cursor '${cursor}' is not one this store returned; start again without a cursor`);
+  return [Number(m[1]), m[2]];
+}
+
+/** A master's address, the order masters are scanned in (ioredis lists them in no fixed order). */
+const addressOf = (node: Redis): string => `${node.options.host ?? ''}:${node.options.port ?? ''}`;
 
 const resolveOptions = (options: RedisLocationStoreOptions): Resolved => {
   if (options?.client === undefined) throw new ConfigError('RedisLocationStore needs options.client: an ioredis client, e.g. await connectRedis("redis://127.0.0.1:6379")');
@@ -239,6 +252,19 @@ export class RedisLocationStore implements LocationStore {
     return this.#scanAors();
   }
 
+  /**
+   * About `limit` AORs after `cursor`, by `SCAN` over each master in turn (in a cluster, masters
+   * in address order): `COUNT` is a hint, so a page may hold a few more, or fewer before the end.
+   * Redis's `SCAN` guarantee holds: an AOR stored from the first page to the last is listed,
+   * possibly twice if Redis resized its table meanwhile. A cluster whose masters change between
+   * pages may skip or repeat AORs.
+   */
+  async aorPage(cursor: string | undefined, limit: number): Promise<AorPage> {
+    this.#assertOpen();
+    checkPageLimit('RedisLocationStore', limit);
+    return this.#scanPage(cursor === undefined ? [0, '0'] : scanPositionOf(cursor), limit);
+  }
+
   /** Number of AORs and bindings: a `SCAN` of every AOR hash, so O(AORs); for statistics, not for the hot path. */
   async count(): Promise<{ readonly aors: number; readonly bindings: number }> {
     this.#assertOpen();
@@ -330,22 +356,36 @@ export class RedisLocationStore implements LocationStore {
   }
 
   async *#scanAors(): AsyncGenerator<string> {
+    let position: [number, string] | undefined = [0, '0'];
+    while (position !== undefined) {
+      this.#assertOpen();
+      const page = await this.#scanPage(position, SCAN_COUNT);
+      yield* page.aors;
+      position = page.next === undefined ? undefined : scanPositionOf(page.next);
+    }
+  }
+
+  /** `SCAN` from master `master`'s cursor `cursor` on until about `limit` AORs are found or every master is done. */
+  async #scanPage([master, cursor]: [number, string], limit: number): Promise<AorPage> {
     const pattern = `${this.#o.keyPrefix}aor:*`;
     const skip = this.#o.keyPrefix.length + 5;
-    const masters: Redis[] = this.#client instanceof Cluster ? this.#client.nodes('master') : [this.#client];
-    for (const node of masters) {
-      let cursor = '0';
-      do {
-        this.#assertOpen();
-        let keys: string[];
-        try {
-          [cursor, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT);
-        } catch (error) {
-          throw redisStoreError(STORE, 'aors', error);
-        }
-        for (const key of keys) yield key.slice(skip, -1);
-      } while (cursor !== '0');
+    const masters: Redis[] = this.#client instanceof Cluster
+      ? this.#client.nodes('master').sort((a, b) => (addressOf(a) < addressOf(b) ? -1 : 1))
+      : [this.#client];
+    const aors: string[] = [];
+    let m = master;
+    let c = cursor;
+    while (m < masters.length && aors.length < limit) {
+      let keys: string[];
+      try {
+        [c, keys] = await masters[m].scan(c, 'MATCH', pattern, 'COUNT', limit - aors.length);
+      } catch (error) {
+        throw redisStoreError(STORE, 'aors', error);
+      }
+      for (const key of keys) aors.push(key.slice(skip, -1));
+      if (c === '0') m++;
     }
+    return { aors, next: m < masters.length ? `${m}.${c}` : undefined };
   }
 
   #aorKey(aor: string): string {

@@ -1,10 +1,11 @@
 import Database from 'better-sqlite3';
 import { BindingFlags, type AorSnapshot, type Binding, type UpstreamRegistration } from '../ports/binding';
-import type { CommitOutcome, LocationStore } from '../ports/location-store';
+import type { AorPage, CommitOutcome, LocationStore } from '../ports/location-store';
 import { ConfigError, StoreError } from '../errors/sdk-error';
 import { sqliteStoreError } from './sqlite-store-error';
 import { closedStoreError } from './closed-store-error';
 import { COMMIT_CONFLICT } from './commit-conflict';
+import { checkPageLimit } from './check-page-limit';
 
 /** Options of {@link SqliteLocationStore}. */
 export interface SqliteLocationStoreOptions {
@@ -264,8 +265,8 @@ export class SqliteLocationStore implements LocationStore {
       this.#selectCounts = db.prepare(
         `SELECT (SELECT COUNT(*) FROM ${aors}) AS aors, (SELECT COUNT(*) FROM ${bindings}) AS bindings`,
       );
-      this.#firstAors = db.prepare(`SELECT aor FROM ${aors} ORDER BY aor LIMIT ${AOR_BATCH}`);
-      this.#nextAors = db.prepare(`SELECT aor FROM ${aors} WHERE aor > ? ORDER BY aor LIMIT ${AOR_BATCH}`);
+      this.#firstAors = db.prepare(`SELECT aor FROM ${aors} ORDER BY aor LIMIT ?`).pluck();
+      this.#nextAors = db.prepare(`SELECT aor FROM ${aors} WHERE aor > ? ORDER BY aor LIMIT ?`).pluck();
       const selectVersion = db.prepare(`SELECT version FROM ${aors} WHERE aor = ?`);
       const deleteBindings = db.prepare(`DELETE FROM ${bindings} WHERE aor = ?`);
       const deleteAor = db.prepare(`DELETE FROM ${aors} WHERE aor = ?`);
@@ -365,6 +366,17 @@ export class SqliteLocationStore implements LocationStore {
     return this.#iterateAors();
   }
 
+  /**
+   * Up to `limit` AORs after `cursor`, in ascending order (the same order as
+   * {@link SqliteLocationStore.aors}); the cursor is the last AOR of the previous page, so it
+   * stays valid across commits, restarts and processes sharing the file.
+   */
+  aorPage(cursor: string | undefined, limit: number): AorPage {
+    this.#assertOpen();
+    const aors = this.#aorsAfter(cursor, checkPageLimit('SqliteLocationStore', limit));
+    return { aors, next: aors.length < limit ? undefined : aors[aors.length - 1] };
+  }
+
   /** Number of AORs and bindings (durable and memory-only). */
   count(): { readonly aors: number; readonly bindings: number } {
     this.#assertOpen();
@@ -397,15 +409,19 @@ export class SqliteLocationStore implements LocationStore {
     let last: string | undefined;
     for (;;) {
       this.#assertOpen();
-      let batch: { aor: string }[];
-      try {
-        batch = (last === undefined ? this.#firstAors.all() : this.#nextAors.all(last)) as { aor: string }[];
-      } catch (error) {
-        throw toStoreError('aors', error);
-      }
-      for (const row of batch) yield row.aor;
+      const batch = this.#aorsAfter(last, AOR_BATCH);
+      yield* batch;
       if (batch.length < AOR_BATCH) return;
-      last = batch[batch.length - 1].aor;
+      last = batch[batch.length - 1];
+    }
+  }
+
+  /** Up to `limit` AORs after `last` (from the first when undefined), ascending. */
+  #aorsAfter(last: string | undefined, limit: number): string[] {
+    try {
+      return (last === undefined ? this.#firstAors.all(limit) : this.#nextAors.all(last, limit)) as string[];
+    } catch (error) {
+      throw toStoreError('aors', error);
     }
   }
 

@@ -98,6 +98,23 @@ const collectAors = async (store: LocationStore): Promise<string[]> => {
   return all;
 };
 
+/** Every page of `store.aorPage` from the start, `limit` at a time; `between` runs after each page but the last. */
+const collectPages = async (
+  store: LocationStore,
+  limit: number,
+  between: (page: number) => Promise<void> = async () => undefined,
+): Promise<(readonly string[])[]> => {
+  const pages: (readonly string[])[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.aorPage!(cursor, limit);
+    pages.push(page.aors);
+    cursor = page.next;
+    if (cursor !== undefined) await between(pages.length);
+  } while (cursor !== undefined);
+  return pages;
+};
+
 const resolveOptions = (options: LocationStoreContractOptions): ResolvedContractOptions =>
   Object.freeze({
     api: options.api ?? globalTestApi('runLocationStoreContract'),
@@ -466,6 +483,49 @@ export function runLocationStoreContract(
       assert.deepStrictEqual(new Set(due), new Set(Array.from({ length: dueCount }, (_, i) => `sip:user${i}@many.example.com`)));
     });
 
+    test('aorPage, when offered: every AOR once, pages of about `limit`, a ConfigError for a bad limit', async (s) => {
+      if (s.aorPage === undefined) return;
+      const total = resolved.manyAors;
+      const expected = new Set<string>();
+      for (let i = 0; i < total; i++) {
+        const aor = `sip:paged${i}@example.com`;
+        expected.add(aor);
+        assert.ok((await s.commit(aor, null, [buildBinding(`sip:paged${i}@192.0.2.1`)])).ok);
+      }
+      const limit = Math.max(1, Math.floor(total / 7));
+      const pages = await collectPages(s, limit);
+      const listed = pages.flat();
+      assert.equal(listed.length, total, 'each AOR listed once');
+      assert.deepStrictEqual(new Set(listed), expected);
+      for (const page of pages) assert.ok(page.length <= 2 * limit, `a page of ${page.length} AORs for a limit of ${limit}`);
+      const one = await s.aorPage(undefined, 1);
+      assert.ok(one.aors.length >= 1 && one.next !== undefined);
+      await assert.rejects(async () => s.aorPage!(undefined, 0), isConfigError);
+      await assert.rejects(async () => s.aorPage!(undefined, 1.5), isConfigError);
+    });
+
+    test('aorPage, when offered: AORs stored throughout are listed while others come and go between pages', async (s) => {
+      if (s.aorPage === undefined) return;
+      const kept = Array.from({ length: 300 }, (_, i) => `sip:kept${i}@example.com`);
+      for (const aor of kept) assert.ok((await s.commit(aor, null, [buildBinding(aor.replace('@example.com', '@192.0.2.1'))])).ok);
+      const churn = Array.from({ length: 2000 }, (_, i) => `sip:churn${i}@example.com`);
+      const versions = new Map<string, unknown>();
+      const pages = await collectPages(s, 40, async (page) => {
+        if (page === 1) {
+          for (const aor of churn) {
+            const outcome = await s.commit(aor, null, [buildBinding('sip:churn@192.0.2.2')]);
+            assert.ok(outcome.ok);
+            versions.set(aor, outcome.version);
+          }
+        } else if (page === 3) {
+          for (const aor of churn) assert.ok((await s.commit(aor, versions.get(aor), [])).ok);
+        }
+      });
+      const listed = new Set(pages.flat());
+      for (const aor of kept) assert.ok(listed.has(aor), `${aor} was not listed`);
+      for (const aor of listed) assert.ok(aor.startsWith('sip:kept') || aor.startsWith('sip:churn'), `${aor} was never stored`);
+    });
+
     test('after close() every call throws or rejects with a ConfigError', async (s) => {
       await s.commit('sip:closed@example.com', null, [buildBinding('sip:closed@192.0.2.1')]);
       closedByTest = true;
@@ -475,6 +535,7 @@ export function runLocationStoreContract(
       await assert.rejects(async () => s.expiredAors(T0, 10), isConfigError);
       await assert.rejects(async () => s.count(), isConfigError);
       await assert.rejects(async () => collectAors(s), isConfigError);
+      if (s.aorPage !== undefined) await assert.rejects(async () => s.aorPage!(undefined, 10), isConfigError);
     });
 
     test('concurrent load→commit cycles on one AOR, retrying on conflict, never lose a binding', async (s) => {
