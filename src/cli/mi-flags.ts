@@ -5,6 +5,7 @@ import { coreCommands } from '../management/core-commands';
 import type { MiCommand, StatisticsGroup } from '../management/mi-command';
 import { isLoopbackHost, parseMiListen } from '../management/mi-listen';
 import { startMiServer, type MiServerOptions } from '../management/mi-server';
+import type { SipregMetricsEndpoint } from '../metrics/create-sipreg-metrics';
 import { CliRuntimeError } from './cli-runtime-error';
 import { CliUsageError } from './cli-usage-error';
 import { packageVersion } from './package-version';
@@ -80,6 +81,11 @@ export interface MiParts {
   readonly health: MiServerOptions['health'];
   readonly metrics?: MiServerOptions['metrics'];
   readonly logger: Logger;
+}
+
+/** `GET /metrics` of `endpoint` (Prometheus text format); undefined without one. */
+export function metricsText(endpoint: SipregMetricsEndpoint | undefined): MiServerOptions['metrics'] {
+  return endpoint === undefined ? undefined : async () => ({ contentType: endpoint.contentType, body: await endpoint.metrics() });
 }
 
 /** The started management interface: its startup line (`mi on http://127.0.0.1:8888/mi`) and its close. */

@@ -17,9 +17,12 @@ import { listenFrom, loggerFrom, REGISTRAR_MODULE_FLAGS, registrarOptionsFrom, s
 import type { RunningRegistrar } from './registrar-command';
 import { describeStore, openStore, parseStoreFlag } from './store-flag';
 import { AUTH_FLAGS, GUARD_FLAGS, resolveAuthSettings, startAuth } from './auth-flags';
-import { MI_FLAGS, MI_HEALTH_TIMEOUT_MS, miSettingsFrom, startMi } from './mi-flags';
+import { MI_FLAGS, MI_HEALTH_TIMEOUT_MS, metricsText, miSettingsFrom, startMi } from './mi-flags';
 import { midRegistrarStatisticsGroups } from '../management/statistics-groups';
 import { storeHealth } from '../management/store-health';
+import { createSipregMetrics } from '../metrics/create-sipreg-metrics';
+import { locationCommands } from '../management/location-commands';
+import { pushCommands } from '../management/push-commands';
 
 /** The mid_registrar module parameters of its own as flags (same value syntax as OpenSIPS). */
 const MID_FLAGS: readonly FlagSpec[] = [
@@ -138,7 +141,9 @@ export async function runMidRegistrarCommand(argv: readonly string[]): Promise<R
   // is ephemeral, so there the address (and protocol) must do.
   const fromUpstream = (source: Source): boolean => source.address === upstream.address && source.protocol === upstream.protocol
     && (source.protocol !== 'udp' || source.port === upstream.port);
+  const metrics = miSettings === undefined ? undefined : createSipregMetrics({ midRegistrar: mid, guard: auth.guard });
   createRegistrarServer({
+    onRegisterAnswered: metrics?.onRegisterAnswered,
     registrar: mid.registrar,
     transport,
     saveOptions,
@@ -160,8 +165,9 @@ export async function runMidRegistrarCommand(argv: readonly string[]): Promise<R
   };
   const mi = miSettings === undefined ? undefined : await startMi(miSettings, {
     groups: midRegistrarStatisticsGroups(mid),
-    commands: [],
+    commands: [...locationCommands(mid.registrar), ...pushCommands(mid.registrar)],
     health: storeHealth(() => opened.count(), MI_HEALTH_TIMEOUT_MS),
+    metrics: metricsText(metrics),
     logger,
   }).catch(async (e: unknown) => {
     await closeAll();

@@ -22,10 +22,11 @@ import { withOptionFlag } from './extension-flags';
 import { startSharingTags } from './sharing-tags-setup';
 import { reloadTlsOnSighup, TLS_FLAGS } from './tls-flags';
 import type { RunningRegistrar } from './registrar-command';
-import { MI_FLAGS, MI_HEALTH_TIMEOUT_MS, miSettingsFrom, startMi } from './mi-flags';
+import { MI_FLAGS, MI_HEALTH_TIMEOUT_MS, metricsText, miSettingsFrom, startMi } from './mi-flags';
 import { registrantCommands, type EditableRegistrantStore } from '../management/registrant-commands';
 import { registrantStatisticsGroups } from '../management/statistics-groups';
 import { storeHealth } from '../management/store-health';
+import { createSipregMetrics } from '../metrics/create-sipreg-metrics';
 
 /** The `*_column` module parameters, as `--<name>-column` flags, by record field. */
 const COLUMN_FLAGS: readonly (readonly [RegistrantField, string])[] = (Object.keys(OPENSIPS_REGISTRANT_COLUMNS) as RegistrantField[])
@@ -268,6 +269,7 @@ export async function runRegistrantCommand(argv: readonly string[]): Promise<Run
     groups: registrantStatisticsGroups(scheduler),
     commands: registrantCommands(scheduler, editable),
     health: storeHealth(() => opened.loadAll(), MI_HEALTH_TIMEOUT_MS),
+    metrics: metricsText(createSipregMetrics({ registrant: scheduler })),
     logger,
   }).catch(async (e: unknown) => {
     await closeAll();

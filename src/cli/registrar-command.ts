@@ -17,9 +17,13 @@ import { AUTH_FLAGS, GUARD_FLAGS, PROXY_AUTH_FLAGS, resolveAuthSettings, sharedS
 import { WORKERS_FLAG, workersFrom } from './workers-flag';
 import { runWorkers } from './run-workers';
 import { hasTlsFiles, reloadTlsOnSighup } from './tls-flags';
-import { MI_FLAGS, MI_HEALTH_TIMEOUT_MS, miSettingsFrom, startMi } from './mi-flags';
+import { MI_FLAGS, MI_HEALTH_TIMEOUT_MS, metricsText, miSettingsFrom, startMi } from './mi-flags';
 import { registrarStatisticsGroups } from '../management/statistics-groups';
 import { storeHealth } from '../management/store-health';
+import { reginfoCommands } from '../management/reginfo-commands';
+import { locationCommands } from '../management/location-commands';
+import { pushCommands } from '../management/push-commands';
+import { createSipregMetrics } from '../metrics/create-sipreg-metrics';
 
 const FLAGS: readonly FlagSpec[] = [
   ...SERVER_FLAGS,
@@ -118,7 +122,9 @@ export async function runRegistrarCommand(argv: readonly string[]): Promise<Runn
   const reginfo = reginfoOptions === undefined ? undefined : startReginfo(reginfoOptions, registrar, transport, logger, { auth: authenticator, guard });
   const handleRequest = reginfo === undefined ? undefined : reginfo.handleRequest.bind(reginfo);
   const saved = ownership === undefined ? saveOptions : { ...saveOptions, ownershipTag: ownership.shtag };
-  createRegistrarServer({ registrar, transport, saveOptions: saved, lookupOptions, logger, handleRequest, guard, proxyAuth });
+  // The metrics exist only behind the management interface (GET /metrics).
+  const metrics = miSettings === undefined ? undefined : createSipregMetrics({ registrar, guard });
+  createRegistrarServer({ registrar, transport, saveOptions: saved, lookupOptions, logger, handleRequest, guard, proxyAuth, onRegisterAnswered: metrics?.onRegisterAnswered });
   const stopTlsReload = reloadTlsOnSighup(values, transport, logger);
   const opened = store;
   const closeAll = async (): Promise<void> => {
@@ -132,8 +138,9 @@ export async function runRegistrarCommand(argv: readonly string[]): Promise<Runn
   };
   const mi = miSettings === undefined ? undefined : await startMi(miSettings, {
     groups: registrarStatisticsGroups(registrar),
-    commands: [],
+    commands: [...locationCommands(registrar), ...pushCommands(registrar), ...(reginfo === undefined ? [] : reginfoCommands(reginfo))],
     health: storeHealth(() => opened.count(), MI_HEALTH_TIMEOUT_MS),
+    metrics: metricsText(metrics),
     logger,
   }).catch(async (e: unknown) => {
     await closeAll();

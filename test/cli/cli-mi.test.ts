@@ -8,7 +8,7 @@ import { freePort } from '../helpers/free-port';
 import { miCall } from '../helpers/mi-call';
 import { runToExit } from '../helpers/run-to-exit';
 import { spawnManaged, type ManagedProcess } from '../helpers/spawn-managed';
-import { REPOSITORY_ROOT } from '../helpers/start-sipreg';
+import { REPOSITORY_ROOT, startCliCommand } from '../helpers/start-sipreg';
 import { UdpSipPeer } from '../helpers/udp-sip-peer';
 
 const CLI = ['--import', join(REPOSITORY_ROOT, 'node_modules/tsx/dist/esm/index.mjs'), join(REPOSITORY_ROOT, 'src/cli/main.ts')];
@@ -81,7 +81,7 @@ describe('sipreg CLI: --mi-listen (JSON-RPC 2.0 over HTTP) and sipreg mi', () =>
     expect((await miCall(url, 'uptime')).result).toEqual({ Now: expect.any(String), 'Up since': expect.any(String), 'Up time': expect.stringMatching(/^\d+ \[sec\]$/) });
     expect((await miCall(url, 'version')).result).toMatchObject({ version: packageVersion(), node: process.version, Server: expect.stringContaining(`sipreg (${packageVersion()}`) });
     const which = (await miCall(url, 'which')).result as { name: string; params: { name: string }[] }[];
-    expect(which.map((c) => c.name)).toEqual(expect.arrayContaining(['uptime', 'version', 'which', 'get_statistics', 'reset_statistics']));
+    expect(which.map((c) => c.name)).toEqual(expect.arrayContaining(['uptime', 'version', 'which', 'get_statistics', 'reset_statistics', 'ul_dump', 'ul_show_contact', 'push_pending']));
     expect(which.find((c) => c.name === 'get_statistics')?.params).toEqual([expect.objectContaining({ name: 'statistics', kind: 'string[]', required: true })]);
     expect((await miCall(url, 'which', { command: 'uptime' })).result).toEqual([{ name: 'uptime', help: expect.any(String), params: [] }]);
     expect((await miCall(url, 'ul_nothing')).error).toMatchObject({ code: -32601 });
@@ -133,5 +133,34 @@ describe('sipreg CLI: --mi-listen (JSON-RPC 2.0 over HTTP) and sipreg mi', () =>
     expect((await sipregMi(['uptime', '--mi-port', '1'])).code).toBe(2);
     const unreachable = await sipregMi(['uptime', '--mi-url', `http://127.0.0.1:${await freePort('tcp')}/mi`]);
     expect([unreachable.code, unreachable.stderr]).toEqual([1, expect.stringContaining('ECONNREFUSED')]);
+  });
+
+  it('/metrics of the registrar counts its REGISTER replies; mid-registrar and registrant serve their statistics groups and /health', async () => {
+    const { sip, url } = await startRegistrar();
+    expect(await register(sip, 'alice')).toBe(200);
+    const scrape = await fetch(url.replace('/mi', '/metrics'));
+    expect(scrape.status).toBe(200);
+    expect(scrape.headers.get('content-type')).toContain('text/plain');
+    expect(await scrape.text()).toMatch(/^sipreg_register_replies_total\{code="200"\} 1$/m);
+
+    const midMi = await freePort('tcp');
+    const midListen = `udp:127.0.0.1:${await freePort()}`;
+    started.push(await startCliCommand('mid-registrar', midListen, ['--store', 'memory', '--upstream', `udp:127.0.0.1:${await freePort()}`, '--mi-listen', `http:127.0.0.1:${midMi}`]));
+    const midUrl = `http://127.0.0.1:${midMi}/mi`;
+    expect((await miCall(midUrl, 'get_statistics', { statistics: ['mid_registrar:'] })).result)
+      .toEqual({ 'mid_registrar:absorbed_regs': 0, 'mid_registrar:forwarded_regs': 0, 'mid_registrar:deregisters_sent': 0, 'mid_registrar:deregisters_failed': 0 });
+    expect((await miCall(midUrl, 'get_statistics', ['registrar:accepted_regs'])).result).toEqual({ 'registrar:accepted_regs': 0 });
+    expect(((await miCall(midUrl, 'which')).result as { name: string }[]).map((c) => c.name)).toEqual(expect.arrayContaining(['ul_dump', 'push_pending']));
+    expect((await fetch(midUrl.replace('/mi', '/health'))).status).toBe(200);
+
+    const file = join(dir, 'registrants.json');
+    writeFileSync(file, '[]');
+    const regMi = await freePort('tcp');
+    started.push(await startCliCommand('registrant', `udp:127.0.0.1:${await freePort()}`, ['--registrants', file, '--mi-listen', `http:127.0.0.1:${regMi}`]));
+    const regUrl = `http://127.0.0.1:${regMi}/mi`;
+    expect((await miCall(regUrl, 'get_statistics', { statistics: ['all'] })).result)
+      .toEqual({ 'uac_registrant:registrants': 0, 'uac_registrant:enabled_registrants': 0, 'uac_registrant:registered_registrants': 0, 'uac_registrant:failed_registrants': 0 });
+    expect(((await miCall(regUrl, 'which')).result as { name: string }[]).map((c) => c.name)).toContain('reg_list');
+    expect((await fetch(regUrl.replace('/mi', '/health'))).status).toBe(200);
   });
 });
