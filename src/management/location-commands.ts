@@ -20,9 +20,9 @@ export interface LocationCommandsOptions {
 }
 
 /** AORs per `ul_dump` page when `limit` is not given. */
-export const UL_DUMP_DEFAULT_LIMIT = 1000;
+const UL_DUMP_DEFAULT_LIMIT = 1000;
 /** The largest `limit` of one `ul_dump` page. */
-export const UL_DUMP_MAX_LIMIT = 10_000;
+const UL_DUMP_MAX_LIMIT = 10_000;
 
 /** What `ul_add` writes for the fields a REGISTER would set (OpenSIPS `mi_ul_cid`, `MI_UL_CSEQ`, `mi_ul_ua`). */
 const MI_CALL_ID = 'sipreg-mi@location';
@@ -37,7 +37,7 @@ const AOR_PARAM: MiParam = { name: 'aor', kind: 'string', required: true, help: 
 const CONTACT_PARAM: MiParam = { name: 'contact', kind: 'string', required: true, help: 'the Contact URI, exactly as registered' };
 
 /** A contact as OpenSIPS usrloc MI prints it (`ul_dump`, `ul_show_contact`). */
-export type MiContact = Readonly<Record<string, string | number>>;
+type MiContact = Readonly<Record<string, string | number>>;
 
 /**
  * One binding as OpenSIPS usrloc MI prints a contact: `Contact`, `Expires` (seconds left), `Q`
