@@ -32,7 +32,7 @@ export type { Result } from './errors/result';
 // Ports: what a host implements or hands in.
 export { BindingFlags } from './ports/binding';
 export type { AcceptedRegister, AorSnapshot, Binding, UpstreamRegistration } from './ports/binding';
-export type { CommitOutcome, LocationStore, MaybePromise } from './ports/location-store';
+export type { AorPage, CommitOutcome, LocationStore, MaybePromise } from './ports/location-store';
 export type { Endpoint, RequestHandler, ResponseHandler, Source, TransactionOutcome, Transport, TransportProtocol } from './ports/transport';
 export { systemClock } from './ports/clock';
 export type { Clock, TimerHandle } from './ports/clock';
@@ -156,3 +156,26 @@ export type { ParseReginfoOptions, ReginfoParseError } from './reginfo/parse-reg
 export type { PublishOutcome } from './reginfo/reginfo-publisher';
 export type { ReginfoSubscriptionInfo, SubscriptionStatus } from './reginfo/reginfo-subscriber';
 export type { WatcherSubscription } from './reginfo/reginfo-notifier';
+
+// Operations (issue 21): the management interface (OpenSIPS MI names over JSON-RPC 2.0) and Prometheus metrics.
+export { startMiServer } from './management/mi-server';
+export type { MiServer, MiServerOptions } from './management/mi-server';
+export { MiError, MI_ERROR_CODES, invalidParam } from './management/mi-command';
+export type { MiCommand, MiParam, MiParamKind, MiParams, StatisticsGroup } from './management/mi-command';
+export { coreCommands } from './management/core-commands';
+export type { CoreCommandsOptions } from './management/core-commands';
+export { registrarStatisticsGroups, midRegistrarStatisticsGroups, registrantStatisticsGroups } from './management/statistics-groups';
+export { locationCommands } from './management/location-commands';
+export type { LocationCommandsOptions } from './management/location-commands';
+export { registrantCommands } from './management/registrant-commands';
+export type { EditableRegistrantStore } from './management/registrant-commands';
+export { reginfoCommands } from './management/reginfo-commands';
+export { pushCommands } from './management/push-commands';
+export type { PendingPushSource } from './management/push-commands';
+export type { PushWait } from './features/push/push-coordinator';
+export { storeHealth } from './management/store-health';
+export { registerSipregMetrics } from './metrics/register-sipreg-metrics';
+export type { SipregMetrics, SipregMetricsOptions } from './metrics/register-sipreg-metrics';
+export { createSipregMetrics } from './metrics/create-sipreg-metrics';
+export type { CreateSipregMetricsOptions, SipregMetricsEndpoint } from './metrics/create-sipreg-metrics';
+export type { SipregMetricSources } from './metrics/sipreg-metric-sources';

@@ -39,7 +39,7 @@ export interface PendingPush {
   readonly refreshed: Promise<Binding | undefined>;
 }
 
-/** A device waiting on a push: pushed, and not re-registered yet (from {@link PushCoordinator.pending}). */
+/** A device waiting on a push: pushed, and not re-registered yet (see `Registrar.pendingPushes`, RFC 8599 §4.1.3). */
 export interface PushWait {
   readonly aor: string;
   /** The Contact pushed, with its `pn-*` parameters. */
