@@ -53,20 +53,30 @@ function columns(rows: readonly (readonly string[])[]): string {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd()).join('\n') + '\n';
 }
 
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRows = (value: unknown): value is Record<string, unknown>[] => Array.isArray(value) && value.every(isRecord);
+
+/** Objects as a table with a column per key; nothing when there are none. */
+function rowsTable(rows: readonly Record<string, unknown>[]): string {
+  if (rows.length === 0) return '';
+  const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  return columns([keys, ...rows.map((r) => keys.map((k) => cell(r[k])))]);
+}
+
 /**
- * `--table`: an array of objects (or an object holding just one, as `reg_list`'s `Records`) as a
- * table with a column per key; another object as NAME VALUE lines; anything else as JSON.
+ * `--table`: an array of objects as a table with a column per key; an object holding one such
+ * array (`reg_list`'s `Records`, `ul_show_contact`'s `Contacts`) as its other fields, one NAME
+ * VALUE line each, then that table; another object as NAME VALUE lines; anything else as JSON.
  */
 function asTable(result: unknown): string {
-  const only = typeof result === 'object' && result !== null && !Array.isArray(result) && Object.keys(result).length === 1 ? Object.values(result)[0] : undefined;
-  const list = Array.isArray(result) ? result : Array.isArray(only) ? (only as unknown[]) : undefined;
-  if (list !== undefined && list.every((r) => typeof r === 'object' && r !== null && !Array.isArray(r))) {
-    if (list.length === 0) return '';
-    const keys = [...new Set(list.flatMap((r) => Object.keys(r as object)))];
-    return columns([keys, ...list.map((r) => keys.map((k) => cell((r as Record<string, unknown>)[k])))]);
-  }
-  if (typeof result === 'object' && result !== null && !Array.isArray(result)) return columns([['NAME', 'VALUE'], ...Object.entries(result).map(([k, v]) => [k, cell(v)])]);
-  return `${JSON.stringify(result, null, 2)}\n`;
+  if (isRows(result)) return rowsTable(result);
+  if (!isRecord(result)) return `${JSON.stringify(result, null, 2)}\n`;
+  const entries = Object.entries(result);
+  const tables = entries.filter(([, v]) => isRows(v));
+  if (tables.length !== 1) return columns([['NAME', 'VALUE'], ...entries.map(([k, v]) => [k, cell(v)])]);
+  const fields = entries.filter(([, v]) => !isRows(v));
+  const head = fields.length === 0 ? '' : `${columns(fields.map(([k, v]) => [k, cell(v)]))}\n`;
+  return head + rowsTable(tables[0][1] as Record<string, unknown>[]);
 }
 
 /**

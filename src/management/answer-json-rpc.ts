@@ -1,3 +1,4 @@
+import { StoreError } from '../errors/sdk-error';
 import type { Logger } from '../ports/logger';
 import { checkMiParams } from './check-mi-params';
 import { MiError, MI_ERROR_CODES, type MiCommand } from './mi-command';
@@ -46,6 +47,8 @@ async function answerOne(commands: ReadonlyMap<string, MiCommand>, request: unkn
       return { jsonrpc: '2.0', result: (await command.run(params)) ?? null, id: id ?? null };
     } catch (e) {
       if (e instanceof MiError) return errorResponse(id ?? null, e);
+      // A store that is away for now (Redis down ...): the caller may try again.
+      if (e instanceof StoreError && e.transient) return errorResponse(id ?? null, new MiError(MI_ERROR_CODES.unavailable, `the store is unavailable; try '${method}' again`));
       logger.error({ error: e, method }, 'management command failed');
       return errorResponse(id ?? null, new MiError(MI_ERROR_CODES.internalError, `internal error running '${method}'; see the server log`));
     }

@@ -1,4 +1,4 @@
-import { ConfigError } from '../../src/errors/sdk-error';
+import { ConfigError, StoreError } from '../../src/errors/sdk-error';
 import { silentLogger } from '../../src/ports/logger';
 import { invalidParam, MiError, MI_ERROR_CODES, type MiCommand, type MiParams } from '../../src/management/mi-command';
 import { startMiServer, type MiServer } from '../../src/management/mi-server';
@@ -24,6 +24,7 @@ function fixtures(calls: MiParams[]): MiCommand[] {
     { name: 'boom', help: 'fails', params: [], run: () => Promise.reject(new Error('redis://:s3cret@10.0.0.1 refused')) },
     { name: 'refuse', help: 'refuses', params: [], run: () => { throw new MiError(MI_ERROR_CODES.notFound, 'AOR not found', { aor: 'x' }); } },
     { name: 'bad', help: 'checks', params: [], run: () => { throw invalidParam('contact', 'not a SIP URI'); } },
+    { name: 'away', help: 'store down', params: [], run: () => Promise.reject(new StoreError('redis: connection is closed', { transient: true })) },
   ];
 }
 
@@ -82,6 +83,7 @@ describe('management interface server (JSON-RPC 2.0 over HTTP)', () => {
     expect((await miCall(url, 'bad')).error).toMatchObject({ code: -32602, data: { param: 'contact' } });
     const internal = (await miCall(url, 'boom')).error;
     expect(internal).toEqual({ code: -32603, message: "internal error running 'boom'; see the server log" });
+    expect((await miCall(url, 'away')).error).toEqual({ code: -32003, message: "the store is unavailable; try 'away' again" });
     expect(calls).toEqual([]);
   });
 
