@@ -95,16 +95,20 @@ export interface RunningMi {
 }
 
 /**
- * Start the management interface of `settings` with the core commands (`uptime`, `version`,
- * `which`, `get_statistics`, `reset_statistics`) over `parts.groups` and `parts.commands`. A port
- * in use is a {@link CliRuntimeError} naming `--mi-listen`.
+ * Start the management interface of `settings` (nothing without `--mi-listen`) with the core
+ * commands (`uptime`, `version`, `which`, `get_statistics`, `reset_statistics`) over
+ * `parts.groups` and `parts.commands`. When it cannot start, `closeOnFailure` closes what the
+ * command opened before the error is thrown: a port in use is a {@link CliRuntimeError} naming
+ * `--mi-listen`.
  */
-export async function startMi(settings: MiSettings, parts: MiParts): Promise<RunningMi> {
+export async function startMi(settings: MiSettings | undefined, parts: MiParts, closeOnFailure: () => Promise<void>): Promise<RunningMi | undefined> {
+  if (settings === undefined) return undefined;
   const commands = [...coreCommands({ groups: parts.groups, commands: parts.commands, version: packageVersion() }), ...parts.commands];
   try {
     const server = await startMiServer({ listen: settings.listen, token: settings.token, commands, logger: parts.logger, health: parts.health, metrics: parts.metrics });
     return { line: `mi on ${server.url}`, close: () => server.close() };
   } catch (e) {
+    await closeOnFailure();
     if (e instanceof ConfigError) throw new CliUsageError(`--mi-listen: ${e.message}`);
     const code = (e as NodeJS.ErrnoException).code;
     throw new CliRuntimeError(`--mi-listen ${settings.listen}: ${code === 'EADDRINUSE' ? 'address already in use' : code === 'EADDRNOTAVAIL' ? 'address not available on this host' : e instanceof Error ? e.message : String(e)}`, { cause: e });

@@ -163,16 +163,13 @@ export async function runMidRegistrarCommand(argv: readonly string[]): Promise<R
     await opened.close();
     await auth.close();
   };
-  const mi = miSettings === undefined ? undefined : await startMi(miSettings, {
+  const mi = await startMi(miSettings, {
     groups: midRegistrarStatisticsGroups(mid),
     commands: [...locationCommands(mid.registrar), ...pushCommands(mid.registrar)],
     health: storeHealth(() => opened.count(), MI_HEALTH_TIMEOUT_MS),
     metrics: metricsText(metrics),
     logger,
-  }).catch(async (e: unknown) => {
-    await closeAll();
-    throw e;
-  });
+  }, closeAll);
   return {
     endpoints: transport.endpoints().map((e) => formatEndpoint(e)),
     store: describeStore(storeFlag, values),

@@ -265,16 +265,13 @@ export async function runRegistrantCommand(argv: readonly string[]): Promise<Run
   };
   // reg_upsert and reg_delete write through to a store that takes them (Redis), else change the running registrants only.
   const editable = 'put' in opened && 'delete' in opened ? (opened as RegistrantStore & EditableRegistrantStore) : undefined;
-  const mi = miSettings === undefined ? undefined : await startMi(miSettings, {
+  const mi = await startMi(miSettings, {
     groups: registrantStatisticsGroups(scheduler),
     commands: registrantCommands(scheduler, editable),
     health: storeHealth(() => opened.loadAll(), MI_HEALTH_TIMEOUT_MS),
     metrics: metricsText(createSipregMetrics({ registrant: scheduler })),
     logger,
-  }).catch(async (e: unknown) => {
-    await closeAll();
-    throw e;
-  });
+  }, closeAll);
   return {
     endpoints: transport.endpoints().map((e) => formatEndpoint(e)),
     store: source,

@@ -136,16 +136,13 @@ export async function runRegistrarCommand(argv: readonly string[]): Promise<Runn
     await opened.close();
     await auth.close();
   };
-  const mi = miSettings === undefined ? undefined : await startMi(miSettings, {
+  const mi = await startMi(miSettings, {
     groups: registrarStatisticsGroups(registrar),
     commands: [...locationCommands(registrar), ...pushCommands(registrar), ...(reginfo === undefined ? [] : reginfoCommands(reginfo))],
     health: storeHealth(() => opened.count(), MI_HEALTH_TIMEOUT_MS),
     metrics: metricsText(metrics),
     logger,
-  }).catch(async (e: unknown) => {
-    await closeAll();
-    throw e;
-  });
+  }, closeAll);
   return {
     endpoints: transport.endpoints().map((e) => formatEndpoint(e)),
     store: describeStore(storeFlag, values),

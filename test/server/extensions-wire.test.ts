@@ -3,9 +3,8 @@
  * sockets playing UAs, an edge proxy, push devices and a push gateway (an HTTP webhook). Every
  * assertion is on the bytes that come back.
  */
-import { createServer, type Server } from 'node:http';
-
 import { freePort } from '../helpers/free-port';
+import { PushWebhook } from '../helpers/push-webhook';
 import { queryBindings } from '../helpers/query-bindings';
 import type { ManagedProcess } from '../helpers/spawn-managed';
 import { startSipreg } from '../helpers/start-sipreg';
@@ -22,55 +21,9 @@ async function start(args: readonly string[]): Promise<Running> {
   return { process: await startSipreg({ port, extraArgs: ['--log-level', 'error', ...args] }), port };
 }
 
-/** A push gateway: collects the JSON bodies POSTed by `--pn-webhook`. */
-class Webhook {
-  readonly pushes: Record<string, unknown>[] = [];
-  readonly #waiters = new Set<() => void>();
-  readonly server: Server = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => { body += chunk; });
-    req.on('end', () => {
-      this.pushes.push(JSON.parse(body) as Record<string, unknown>);
-      res.writeHead(200).end();
-      for (const w of this.#waiters) w();
-    });
-  });
-
-  async listen(): Promise<string> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    const address = this.server.address();
-    return `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/push`;
-  }
-
-  /** The first push for `prid`, waiting for it up to 4 s. */
-  next(prid: string): Promise<Record<string, unknown>> {
-    return new Promise((resolve, reject) => {
-      const check = (): void => {
-        const hit = this.pushes.find((p) => p.prid === prid);
-        if (hit === undefined) return;
-        clearTimeout(timer);
-        this.#waiters.delete(check);
-        resolve(hit);
-      };
-      const timer = setTimeout(() => {
-        this.#waiters.delete(check);
-        reject(new Error(`no push for ${prid}; got ${JSON.stringify(this.pushes)}`));
-      }, 4_000);
-      this.#waiters.add(check);
-      check();
-    });
-  }
-
-  close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((r) => this.server.close(() => r()));
-  }
-}
-
 const ids = new IdSequence('wire');
 const peers: UdpPeer[] = [];
-let webhook: Webhook;
+let webhook: PushWebhook;
 let path: Running;
 let gruu: Running;
 let push: Running;
@@ -98,7 +51,7 @@ async function staysQuiet(p: UdpPeer): Promise<void> {
 }
 
 beforeAll(async () => {
-  webhook = new Webhook();
+  webhook = new PushWebhook();
   const hook = await webhook.listen();
   [path, gruu, push, outbound] = await Promise.all([
     start(['--save-flags', 'p2v']),
