@@ -5,6 +5,7 @@ import { REGISTRAR_USAGE } from '../../src/cli/registrar-command';
 import { MID_REGISTRAR_USAGE } from '../../src/cli/mid-registrar-command';
 import { REGISTRANT_USAGE } from '../../src/cli/registrant-command';
 import { USER_USAGE } from '../../src/cli/user-command';
+import { MI_USAGE } from '../../src/cli/mi-client-command';
 
 /**
  * The README and the pages under docs/ promise only what exists: every `sipreg` flag they name
@@ -23,7 +24,7 @@ const anchorOf = (heading: string): string => heading.trim().toLowerCase().repla
 
 describe('README and docs/', () => {
   it.each(PAGES)('%s names only flags the sipreg commands have', (page) => {
-    const known = new Set([...`${REGISTRAR_USAGE}${MID_REGISTRAR_USAGE}${REGISTRANT_USAGE}${USER_USAGE}`.matchAll(/--([a-z][a-z0-9-]*)/g)].map((m) => m[1]));
+    const known = new Set([...`${REGISTRAR_USAGE}${MID_REGISTRAR_USAGE}${REGISTRANT_USAGE}${USER_USAGE}${MI_USAGE}`.matchAll(/--([a-z][a-z0-9-]*)/g)].map((m) => m[1]));
     known.add('help').add('version');
     // `--pn-*` names a family of flags: some flag must start with `pn-`.
     const exists = (flag: string): boolean => (flag.endsWith('*') ? [...known].some((k) => k.startsWith(flag.slice(0, -1))) : known.has(flag));
