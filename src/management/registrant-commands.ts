@@ -49,6 +49,23 @@ function requiredKey(params: MiParams): RegistrantKey {
 const noSuchRegistrant = (key: RegistrantKey, where = ''): MiError =>
   new MiError(MI_ERROR_CODES.notFound, `No such registrant${where}`, { aor: key.aor, contact: key.bindingUri, registrar: key.registrar });
 
+/**
+ * A command on the one registrant its `aor`, `contact` and `registrar` name: `act` answers whether
+ * there was one; the command answers `OK` (as OpenSIPS), or -32004 when there was none.
+ */
+function onRegistrant(name: string, help: string, act: (key: RegistrantKey) => Promise<boolean>): MiCommand {
+  return {
+    name,
+    help,
+    params: keyParams(true),
+    run: async (params) => {
+      const key = requiredKey(params);
+      if (!(await act(key))) throw noSuchRegistrant(key);
+      return 'OK';
+    },
+  };
+}
+
 /** The OpenSIPS name of a state, as `reg_list` prints it (`REGISTERED_STATE`). */
 const stateName = (status: RegistrantStatus): string => `${status.state}_STATE`;
 
@@ -175,37 +192,17 @@ export function registrantCommands(scheduler: RegistrantScheduler, store?: Edita
         return 'OK';
       },
     },
-    {
-      name: 'reg_enable',
-      help: 'enable a registrant and register it now; the store keeps the flag',
-      params: keyParams(true),
-      run: async (params) => {
-        const key = requiredKey(params);
-        if (!(await scheduler.enable(key))) throw noSuchRegistrant(key);
-        return 'OK';
-      },
-    },
-    {
-      name: 'reg_disable',
-      help: 'disable a registrant: its unREGISTER goes out now and no REGISTER follows; the store keeps the flag',
-      params: keyParams(true),
-      run: async (params) => {
-        const key = requiredKey(params);
-        if (!(await scheduler.disable(key))) throw noSuchRegistrant(key);
-        return 'OK';
-      },
-    },
-    {
-      name: 'reg_force_register',
-      help: 'send the REGISTER of an enabled registrant now, whatever its refresh timer says',
-      params: keyParams(true),
-      run: (params) => {
-        const key = requiredKey(params);
-        if (scheduler.list(key).length === 0) throw noSuchRegistrant(key);
-        scheduler.forceRegister(key);
-        return 'OK';
-      },
-    },
+    onRegistrant('reg_enable', 'enable a registrant and register it now; the store keeps the flag', (key) => scheduler.enable(key)),
+    onRegistrant(
+      'reg_disable',
+      'disable a registrant: its unREGISTER goes out now and no REGISTER follows; the store keeps the flag',
+      (key) => scheduler.disable(key),
+    ),
+    onRegistrant('reg_force_register', 'send the REGISTER of an enabled registrant now, whatever its refresh timer says', async (key) => {
+      if (scheduler.list(key).length === 0) return false;
+      scheduler.forceRegister(key);
+      return true;
+    }),
     {
       name: 'reg_upsert',
       help: `add a registrant or replace its record, with the registrant table's fields (${persisted})`,
@@ -217,16 +214,9 @@ export function registrantCommands(scheduler: RegistrantScheduler, store?: Edita
         return 'OK';
       },
     },
-    {
-      name: 'reg_delete',
-      help: `remove a registrant, sending its unREGISTER when registered (${persisted})`,
-      params: keyParams(true),
-      run: async (params) => {
-        const key = requiredKey(params);
-        const stored = (await store?.delete(key)) ?? false;
-        if (!scheduler.delete(key) && !stored) throw noSuchRegistrant(key);
-        return 'OK';
-      },
-    },
+    onRegistrant('reg_delete', `remove a registrant, sending its unREGISTER when registered (${persisted})`, async (key) => {
+      const stored = (await store?.delete(key)) ?? false;
+      return scheduler.delete(key) || stored;
+    }),
   ];
 }
