@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { SqliteLocationStore } from '../../src/stores/sqlite-location-store';
@@ -8,9 +6,10 @@ import { buildRegister } from '../../src/testing/message-builders';
 import { freePort } from '../helpers/free-port';
 import { miCall } from '../helpers/mi-call';
 import { queryBindings } from '../helpers/query-bindings';
-import { spawnManaged, type ManagedProcess } from '../helpers/spawn-managed';
+import { spawnManaged } from '../helpers/spawn-managed';
 import { REPOSITORY_ROOT } from '../helpers/start-sipreg';
 import { UdpSipPeer } from '../helpers/udp-sip-peer';
+import { useCliFixture } from '../helpers/use-cli-fixture';
 
 const CLI = ['--import', join(REPOSITORY_ROOT, 'node_modules/tsx/dist/esm/index.mjs'), join(REPOSITORY_ROOT, 'src/cli/main.ts')];
 
@@ -21,23 +20,14 @@ interface DumpPage {
 }
 
 describe('sipreg registrar --mi-listen: the usrloc MI commands over HTTP', () => {
-  let dir: string;
-  const started: ManagedProcess[] = [];
-  const peers: UdpSipPeer[] = [];
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'sipreg-cli-mi-location-'));
-  });
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((s) => s.stop()));
-    await Promise.all(peers.splice(0).map((p) => p.close()));
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const fixture = useCliFixture('sipreg-cli-mi-location-');
+  const { started, peers } = fixture;
 
   /** A CLI registrar with the management interface on a free port; its SIP port and MI URL. */
   const startRegistrar = async (store = 'memory'): Promise<{ sip: number; url: string }> => {
     const sip = await freePort();
     const mi = await freePort('tcp');
-    const server = spawnManaged(process.execPath, [...CLI, 'registrar', '--listen', `udp:127.0.0.1:${sip}`, '--store', store, '--mi-listen', `http:127.0.0.1:${mi}`], { cwd: dir, killAfterMs: 120_000 });
+    const server = spawnManaged(process.execPath, [...CLI, 'registrar', '--listen', `udp:127.0.0.1:${sip}`, '--store', store, '--mi-listen', `http:127.0.0.1:${mi}`], { cwd: fixture.dir, killAfterMs: 120_000 });
     started.push(server);
     const url = `http://127.0.0.1:${mi}/mi`;
     await server.waitForLine(`sipreg registrar mi on ${url}`, 30_000);
@@ -85,7 +75,7 @@ describe('sipreg registrar --mi-listen: the usrloc MI commands over HTTP', () =>
   }, 60_000);
 
   it('ul_dump pages 100,000 bindings of a SQLite location in answers of 1000 AORs: every binding once, no answer larger than a page', async () => {
-    const path = join(dir, 'location.db');
+    const path = join(fixture.dir, 'location.db');
     const fill = new SqliteLocationStore({ path });
     const expiresAt = Date.now() + 3_600_000;
     for (let i = 0; i < 50_000; i++) {

@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { packageVersion } from '../../src/cli/package-version';
@@ -10,27 +9,19 @@ import { runToExit } from '../helpers/run-to-exit';
 import { spawnManaged, type ManagedProcess } from '../helpers/spawn-managed';
 import { REPOSITORY_ROOT, startCliCommand } from '../helpers/start-sipreg';
 import { UdpSipPeer } from '../helpers/udp-sip-peer';
+import { useCliFixture } from '../helpers/use-cli-fixture';
 
 const CLI = ['--import', join(REPOSITORY_ROOT, 'node_modules/tsx/dist/esm/index.mjs'), join(REPOSITORY_ROOT, 'src/cli/main.ts')];
 
 describe('sipreg CLI: --mi-listen (JSON-RPC 2.0 over HTTP) and sipreg mi', () => {
-  let dir: string;
-  const started: ManagedProcess[] = [];
-  const peers: UdpSipPeer[] = [];
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'sipreg-cli-mi-'));
-  });
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((s) => s.stop()));
-    await Promise.all(peers.splice(0).map((p) => p.close()));
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const fixture = useCliFixture('sipreg-cli-mi-');
+  const { started, peers } = fixture;
 
   /** A CLI registrar with the management interface on a free port, once it has printed its mi line; its SIP port and MI URL. */
   const startRegistrar = async (extra: readonly string[] = []): Promise<{ sip: number; url: string; server: ManagedProcess }> => {
     const sip = await freePort();
     const mi = await freePort('tcp');
-    const server = spawnManaged(process.execPath, [...CLI, 'registrar', '--listen', `udp:127.0.0.1:${sip}`, '--store', 'memory', '--max-contacts', '1', '--mi-listen', `http:127.0.0.1:${mi}`, ...extra], { cwd: dir, killAfterMs: 60_000 });
+    const server = spawnManaged(process.execPath, [...CLI, 'registrar', '--listen', `udp:127.0.0.1:${sip}`, '--store', 'memory', '--max-contacts', '1', '--mi-listen', `http:127.0.0.1:${mi}`, ...extra], { cwd: fixture.dir, killAfterMs: 60_000 });
     started.push(server);
     const url = `http://127.0.0.1:${mi}/mi`;
     await server.waitForLine(`sipreg registrar mi on ${url}`, 20_000);
@@ -51,7 +42,7 @@ describe('sipreg CLI: --mi-listen (JSON-RPC 2.0 over HTTP) and sipreg mi', () =>
   };
 
   const sipregMi = (args: readonly string[], env: Record<string, string> = {}): ReturnType<typeof runToExit> =>
-    runToExit('env', [...Object.entries(env).map(([k, v]) => `${k}=${v}`), process.execPath, ...CLI, 'mi', ...args], dir);
+    runToExit('env', [...Object.entries(env).map(([k, v]) => `${k}=${v}`), process.execPath, ...CLI, 'mi', ...args], fixture.dir);
 
   it('every core command over HTTP against the running registrar: statistics follow the REGISTERs, reset zeroes only what it names', async () => {
     const { sip, url } = await startRegistrar();
@@ -91,10 +82,10 @@ describe('sipreg CLI: --mi-listen (JSON-RPC 2.0 over HTTP) and sipreg mi', () =>
   });
 
   it('token: a non-loopback --mi-listen without one is refused at start; wrong or missing → 401 and nothing reset; sipreg mi takes it from a file or the environment', async () => {
-    const refused = await runToExit(process.execPath, [...CLI, 'registrar', '--listen', `udp:127.0.0.1:${await freePort()}`, '--store', 'memory', '--mi-listen', 'http:0.0.0.0:0'], dir);
+    const refused = await runToExit(process.execPath, [...CLI, 'registrar', '--listen', `udp:127.0.0.1:${await freePort()}`, '--store', 'memory', '--mi-listen', 'http:0.0.0.0:0'], fixture.dir);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('--mi-token');
-    const tokenFile = join(dir, 'mi-token');
+    const tokenFile = join(fixture.dir, 'mi-token');
     writeFileSync(tokenFile, 'tok-7f3a\n');
     const { sip, url, server } = await startRegistrar(['--mi-token-file', tokenFile]);
     expect(await register(sip, 'alice')).toBe(200);
@@ -153,7 +144,7 @@ describe('sipreg CLI: --mi-listen (JSON-RPC 2.0 over HTTP) and sipreg mi', () =>
     expect(((await miCall(midUrl, 'which')).result as { name: string }[]).map((c) => c.name)).toEqual(expect.arrayContaining(['ul_dump', 'push_pending']));
     expect((await fetch(midUrl.replace('/mi', '/health'))).status).toBe(200);
 
-    const file = join(dir, 'registrants.json');
+    const file = join(fixture.dir, 'registrants.json');
     writeFileSync(file, '[]');
     const regMi = await freePort('tcp');
     started.push(await startCliCommand('registrant', `udp:127.0.0.1:${await freePort()}`, ['--registrants', file, '--mi-listen', `http:127.0.0.1:${regMi}`]));

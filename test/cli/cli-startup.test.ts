@@ -1,6 +1,5 @@
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { buildRegister, buildRequest } from '../../src/testing/message-builders';
@@ -9,6 +8,7 @@ import { freePort } from '../helpers/free-port';
 import { spawnManaged, type ManagedProcess } from '../helpers/spawn-managed';
 import { REPOSITORY_ROOT } from '../helpers/start-sipreg';
 import { UdpSipPeer } from '../helpers/udp-sip-peer';
+import { useCliFixture } from '../helpers/use-cli-fixture';
 
 const CLI = ['--import', join(REPOSITORY_ROOT, 'node_modules/tsx/dist/esm/index.mjs'), join(REPOSITORY_ROOT, 'src/cli/main.ts')];
 
@@ -27,20 +27,11 @@ function udpPortFree(port: number): Promise<boolean> {
 }
 
 describe('sipreg CLI: startup lines and the debug request log', () => {
-  let dir: string;
-  const started: ManagedProcess[] = [];
-  const peers: UdpSipPeer[] = [];
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'sipreg-cli-startup-'));
-  });
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((s) => s.stop()));
-    await Promise.all(peers.splice(0).map((p) => p.close()));
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const fixture = useCliFixture('sipreg-cli-startup-');
+  const { started, peers } = fixture;
 
   const start = async (args: readonly string[], ready: readonly string[]): Promise<ManagedProcess> => {
-    const server = spawnManaged(process.execPath, [...CLI, ...args], { cwd: dir, killAfterMs: 60_000 });
+    const server = spawnManaged(process.execPath, [...CLI, ...args], { cwd: fixture.dir, killAfterMs: 60_000 });
     started.push(server);
     for (const line of ready) await server.waitForLine(line, 20_000);
     return server;
@@ -50,7 +41,7 @@ describe('sipreg CLI: startup lines and the debug request log', () => {
     const port = await freePort();
     const server = await start(['registrar', '--listen', `udp:127.0.0.1:${port}`, '--store', 'sqlite:./location.db', '--log-level', 'debug'], [
       `sipreg registrar listening on udp:127.0.0.1:${port}`,
-      `sipreg registrar store: sqlite ./location.db (${join(dir, 'location.db')})`,
+      `sipreg registrar store: sqlite ./location.db (${join(fixture.dir, 'location.db')})`,
     ]);
     const phone = await UdpSipPeer.open();
     peers.push(phone);
@@ -94,22 +85,22 @@ describe('sipreg CLI: startup lines and the debug request log', () => {
   });
 
   it('registrant: names where its registrants come from and warns when there are none', async () => {
-    writeFileSync(join(dir, 'registrants.json'), '[]');
+    writeFileSync(join(fixture.dir, 'registrants.json'), '[]');
     const port = await freePort();
     const server = await start(['registrant', '--registrants', 'registrants.json', '--listen', `udp:127.0.0.1:${port}`], [
       `sipreg registrant listening on udp:127.0.0.1:${port}`,
-      `sipreg registrant registrants: json registrants.json (${join(dir, 'registrants.json')})`,
+      `sipreg registrant registrants: json registrants.json (${join(fixture.dir, 'registrants.json')})`,
     ]);
-    const warning = `sipreg registrant: the file at json registrants.json (${join(dir, 'registrants.json')}) has no registrants\n`;
+    const warning = `sipreg registrant: the file at json registrants.json (${join(fixture.dir, 'registrants.json')}) has no registrants\n`;
     await eventually(() => (server.output().includes(warning) ? true : undefined), 'the no-registrants warning', 5_000, server.output);
   });
 
   it('npm start: names its store, and SIGTERM to npm stops the server and frees the port', async () => {
     const port = await freePort();
-    const npm = spawnManaged('npm', ['start', '--', '--listen', `udp:127.0.0.1:${port}`, '--store', `sqlite:${join(dir, 'npm.db')}`], { cwd: REPOSITORY_ROOT, killAfterMs: 60_000 });
+    const npm = spawnManaged('npm', ['start', '--', '--listen', `udp:127.0.0.1:${port}`, '--store', `sqlite:${join(fixture.dir, 'npm.db')}`], { cwd: REPOSITORY_ROOT, killAfterMs: 60_000 });
     started.push(npm);
     await npm.waitForLine(`sipreg registrar listening on udp:127.0.0.1:${port}`, 30_000);
-    await npm.waitForLine(`sipreg registrar store: sqlite ${join(dir, 'npm.db')}`, 1_000);
+    await npm.waitForLine(`sipreg registrar store: sqlite ${join(fixture.dir, 'npm.db')}`, 1_000);
     expect(await udpPortFree(port)).toBe(false);
     const exit = await npm.stop(10_000);
     expect(exit.signal).not.toBe('SIGKILL');
