@@ -27,6 +27,7 @@ import type { RegistrarEvents } from './registrar-events';
 import type { RegistrarOptions, ResolvedRegistrarOptions } from './registrar-options';
 import { resolveRegistrarOptions, storeRetryAfterSec } from './registrar-options';
 import { buildErrorReply, buildSaveReply, regErrorStatus } from './reply';
+import { SipDate } from './sip-date';
 import type { SaveOptions } from './save-options';
 import type { SaveResult } from './save-result';
 import type { LookupResult } from './select-targets';
@@ -152,6 +153,8 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   private readonly pushes: PushCoordinator | undefined;
   private readonly lookups: Lookups;
   private readonly purge: ExpiryPurge;
+  /** The `Date` of the 200s, formatted once per second of this registrar's clock. */
+  private readonly dates = new SipDate();
   /** A REGISTER through compare-and-set: load, {@link planSave}, commit. */
   private readonly saveEdit: CasEdit<SaveCall, Result<SavePlan, RegError>, SaveResult>;
   /** An {@link editBindings} through compare-and-set. */
@@ -328,7 +331,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     this.accepted++;
     if (committed !== undefined) this.committed(aor, committed);
     const listed = save.onlyRequestContacts ? plan.requestBindings : plan.bindings;
-    const response = save.noReply ? undefined : buildSaveReply(request, listed, nowMs, this.options.receivedParam, this.replyExtras(listed, ctx));
+    const response = save.noReply ? undefined : buildSaveReply(request, listed, nowMs, this.dates.at(nowMs), this.options.receivedParam, this.replyExtras(listed, ctx));
     let keepConnectionUntil: number | undefined;
     const source = save.source;
     if (save.tcpPersistent && source !== undefined && CONNECTION_ORIENTED.has(source.protocol)) {

@@ -6,6 +6,7 @@ import { encodeMessage } from '../sip/wire';
 import type { RegError } from '../errors/reg-error';
 import { REG_ERRORS } from '../errors/reg-error';
 import { formatQValue } from './contact-values';
+import type { SipDate } from './sip-date';
 
 /**
  * One Contact value of a 200 to REGISTER (RFC 3261 §10.3 step 8): the URI, its remaining
@@ -24,12 +25,13 @@ export function formatBindingContact(b: Binding, nowMs: number, receivedParam: s
 
 /**
  * The 200 OK to a REGISTER listing `bindings` (RFC 3261 §10.3 step 8) in one Contact header
- * with comma-separated values, as OpenSIPS sends (RFC 3261 §7.3.1), plus what the extensions add.
+ * with comma-separated values, as OpenSIPS sends (RFC 3261 §7.3.1), with the `Date` the same
+ * step asks for (`date`, see {@link SipDate}), plus what the extensions add.
  */
 export function buildSaveReply(
-  request: SipRequest, bindings: readonly Binding[], nowMs: number, receivedParam: string, extras?: SaveReplyExtras,
+  request: SipRequest, bindings: readonly Binding[], nowMs: number, date: string, receivedParam: string, extras?: SaveReplyExtras,
 ): Uint8Array {
-  let head = responseHead(request, 200, 'OK', undefined);
+  let head = responseHead(request, 200, 'OK', undefined) + 'Date: ' + date + '\r\n';
   const more = extras?.contactParams;
   for (let i = 0; i < bindings.length; i++) {
     head += (i === 0 ? 'Contact: ' : ', ') + formatBindingContact(bindings[i], nowMs, receivedParam);
