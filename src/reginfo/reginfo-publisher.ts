@@ -5,6 +5,7 @@ import { sendRequest, type SendRequestContext } from '../transactions/send-reque
 import type { BindingChange } from '../registrar/binding-change';
 import { buildReginfo } from './build-reginfo';
 import { aorUri } from './aor-uri';
+import type { IdentityTable } from './identity-table';
 import { refreshAfterSec } from './refresh-after-sec';
 import { REGINFO_CONTENT_TYPE } from './reginfo-document';
 import type { ResolvedReginfoOptions } from './reginfo-options';
@@ -45,14 +46,14 @@ interface Publication {
 export class ReginfoPublisher {
   readonly #o: ResolvedReginfoOptions;
   readonly #send: SendRequestContext;
-  /** Public identities by AOR ({@link Reginfo.setIdentities}); an AOR's go with its last binding. */
-  readonly #identities: Map<string, readonly string[]>;
+  /** Public identities by AOR ({@link Reginfo.setIdentities}, {@link Reginfo.loadIdentities}). */
+  readonly #identities: IdentityTable;
   readonly #report: (outcome: PublishOutcome) => void;
   readonly #publications = new Map<string, Publication>();
   readonly #inflight = new Set<Promise<void>>();
   #closed = false;
 
-  constructor(o: ResolvedReginfoOptions, send: SendRequestContext, identities: Map<string, readonly string[]>, report: (outcome: PublishOutcome) => void) {
+  constructor(o: ResolvedReginfoOptions, send: SendRequestContext, identities: IdentityTable, report: (outcome: PublishOutcome) => void) {
     this.#o = o;
     this.#send = send;
     this.#identities = identities;
@@ -112,8 +113,7 @@ export class ReginfoPublisher {
   /** The presentities of an AOR: its identities when `useIdentities`, else the AOR itself. */
   #uris(aor: string): readonly string[] | undefined {
     if (!this.#o.useIdentities) return [aorUri(aor, this.#o.defaultDomain)];
-    const ids = this.#identities.get(aor);
-    return ids === undefined || ids.length === 0 ? undefined : ids.map((id) => aorUri(id, this.#o.defaultDomain));
+    return this.#identities.get(aor);
   }
 
   async #publish(p: Publication): Promise<void> {
@@ -137,10 +137,10 @@ export class ReginfoPublisher {
     const expiresSec = await this.#request(p, uris[0], body, this.#o.publishExpiresSec);
     if (expiresSec === undefined) return;
     if (live.length === 0) {
-      // The AOR is gone: the terminated state was published and is left to expire; its identities go too (OpenSIPS usrloc keys go with the record).
+      // The AOR is gone: the terminated state was published and is left to expire; the identities set for it go too (OpenSIPS usrloc keys go with the record).
       if (p.pending.size === 0 && !p.republish) {
         this.#publications.delete(p.aor);
-        this.#identities.delete(p.aor);
+        this.#identities.released(p.aor);
       }
       return;
     }

@@ -19,6 +19,7 @@ import { resolveReginfoOptions, type ReginfoOptions, type ResolvedReginfoOptions
 import { removalOf } from './registration-from-bindings';
 import { ReginfoPublisher, type PublishOutcome } from './reginfo-publisher';
 import { aorUri } from './aor-uri';
+import { IdentityTable, identityUris } from './identity-table';
 import { ReginfoSubscriber, type ReginfoSubscriptionInfo } from './reginfo-subscriber';
 
 /**
@@ -88,7 +89,7 @@ export class Reginfo extends EventEmitter<ReginfoEvents> {
   readonly #subscriber: ReginfoSubscriber;
   /** Last document version seen per NOTIFY dialog (RFC 3680 §5.3). */
   readonly #versions = new LRUCache<string, number>({ max: 10_000 });
-  readonly #identities = new Map<string, readonly string[]>();
+  readonly #identities = new IdentityTable();
   /** The recent removals of Contacts, by `aor\ncontact` (see {@link applyRegistration}). */
   readonly #removed = new LRUCache<string, Removal>({ max: 10_000 });
   readonly #onChange = (change: BindingChange): void => {
@@ -136,15 +137,40 @@ export class Reginfo extends EventEmitter<ReginfoEvents> {
   /**
    * Set the public identities of an AOR (OpenSIPS `ul_add_key(…, ul_identities_key, …)`, e.g. from
    * a `P-Associated-URI`): with `useIdentities` each one is a `<registration>` of its PUBLISHes.
-   * Call {@link update} afterwards to publish them. They go with the AOR's last binding; without
-   * a publisher (`publish: false`) they are not kept.
+   * Call {@link update} afterwards to publish them. They take precedence over the ones of
+   * {@link loadIdentities}, go with the AOR's last binding, and are kept for at most
+   * 10,000 AORs (`MAX_SET_IDENTITY_AORS`, least recently used dropped first); an empty list removes
+   * them. Without a publisher (`publish: false`) they are not kept.
+   * @throws {@link ConfigError} for an AOR that is not a SIP AOR, an identity that is not a
+   *   `sip:`, `sips:` or `tel:` URI, or more than 32 identities (`MAX_IDENTITIES_PER_AOR`).
    */
   setIdentities(aor: string, identities: readonly string[]): void {
     const key = this.#aor(aor);
+    const uris = identityUris(aor, identities, this.options.defaultDomain);
     if (this.#publisher === undefined) return;
-    const uris = identities.map((i) => i.trim().replace(/^<(.*)>$/, '$1')).filter((i) => i !== '');
-    if (uris.length === 0) this.#identities.delete(key);
-    else this.#identities.set(key, Object.freeze(uris));
+    this.#identities.set(key, uris);
+  }
+
+  /**
+   * Replace the configured public identities of every AOR (the `ul_identities_key` values of a
+   * file, `sipreg registrar --reginfo-identities`): AOR → identities, as {@link setIdentities}
+   * takes them. They stay until the next call, whatever the AORs' bindings do, and are published
+   * with each AOR's next change (or {@link update}). All or nothing.
+   * @throws {@link ConfigError} as {@link setIdentities} does, naming the AOR, or for an AOR given twice.
+   */
+  loadIdentities(table: ReadonlyMap<string, readonly string[]>): void {
+    const canonical = new Map<string, readonly string[]>();
+    for (const [aor, identities] of table) {
+      const key = this.#aor(aor);
+      if (canonical.has(key)) throw new ConfigError(`'${aor}' is given twice (both are the AOR ${key})`);
+      canonical.set(key, identityUris(aor, identities, this.options.defaultDomain));
+    }
+    this.#identities.configure(canonical);
+  }
+
+  /** The public identities of an AOR ({@link setIdentities}, else {@link loadIdentities}); empty when it has none. */
+  identities(aor: string): readonly string[] {
+    return this.#identities.get(this.#aor(aor)) ?? [];
   }
 
   /**
