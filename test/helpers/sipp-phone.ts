@@ -1,0 +1,105 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { eventually } from './eventually';
+import { messageLabel, readSippMessageTrace, type TracedMessage } from './sipp-message-trace';
+import { spawnManaged, type ManagedProcess } from './spawn-managed';
+import { REPOSITORY_ROOT } from './start-sipreg';
+
+/** The scenario of every phone: REGISTER, then stay up for the calls (`forking-phone.xml`). */
+export const PHONE_SCENARIO = join(REPOSITORY_ROOT, 'test', 'interop', 'scenarios', 'forking-phone.xml');
+
+/** Options for {@link startSippPhone}. */
+export interface SippPhoneOptions {
+  /** Path of the `sipp` executable. */
+  readonly sippPath: string;
+  /** UDP port on 127.0.0.1 of the registrar it registers with. */
+  readonly registrarPort: number;
+  /** Its own UDP port on 127.0.0.1: its Contact. */
+  readonly port: number;
+  /** The user part of its AOR, `sip:USER@example.com`. */
+  readonly user: string;
+  /** What it does with each call it gets: the out-of-call scenario (`-oocsf`), one SIPp call per INVITE. */
+  readonly callScenario: string;
+  /**
+   * The Contact's q value (RFC 3261 §10.2.1.2).
+   * @defaultValue `"1.0"`
+   */
+  readonly q?: string;
+  /**
+   * Trace every message it sends and receives (`-trace_msg`), for {@link SippPhone.messages}.
+   * @defaultValue true
+   */
+  readonly trace?: boolean;
+  /**
+   * Further SIPp arguments (e.g. larger buffers under load).
+   * @defaultValue none
+   */
+  readonly extraArgs?: readonly string[];
+}
+
+/** A SIPp phone registered with the registrar and taking calls until stopped. */
+export interface SippPhone {
+  readonly process: ManagedProcess;
+  /** Its own UDP port. */
+  readonly port: number;
+  /** Every message traced so far (none without tracing). */
+  messages(): TracedMessage[];
+  /** The labels of the messages of the calls it got (all but its REGISTER and the 200 to it). */
+  calls(): string[];
+  /** Stop SIPp and remove its trace (read {@link messages} first). */
+  stop(): Promise<void>;
+}
+
+/** How long a phone stays up at most (SIPp's `-d` pause after the REGISTER). */
+const LIFETIME_MS = 600_000;
+const REGISTERED_TIMEOUT_MS = 10_000;
+
+/**
+ * Start SIPp as a phone (RFC 3261 §10.2: it registers `sip:USER@example.com` with the registrar
+ * at 127.0.0.1:`registrarPort`, Contact its own address and q), and resolve once the registrar's
+ * 200 arrived (seen in the trace; without tracing once the process runs, the caller checks the
+ * binding). Each INVITE it gets then runs `callScenario` on a SIPp call of its own.
+ *
+ * @throws Error when the phone exits or is not registered within 10 s.
+ */
+export async function startSippPhone(options: SippPhoneOptions): Promise<SippPhone> {
+  const trace = options.trace ?? true;
+  const workDir = mkdtempSync(join(tmpdir(), 'sipreg-sipp-phone-'));
+  const messageFile = join(workDir, 'messages.log');
+  const process = spawnManaged(options.sippPath, [
+    `127.0.0.1:${options.registrarPort}`,
+    '-sf', PHONE_SCENARIO,
+    '-oocsf', options.callScenario,
+    '-i', '127.0.0.1',
+    '-p', String(options.port),
+    '-m', '1',
+    '-d', String(LIFETIME_MS),
+    '-nostdin',
+    '-key', 'user', options.user,
+    '-key', 'q', options.q ?? '1.0',
+    ...(trace ? ['-trace_msg', '-message_file', messageFile, '-trace_err', '-error_file', join(workDir, 'errors.log')] : []),
+    ...(options.extraArgs ?? []),
+  ], { cwd: workDir, outputLimit: 16_384, killAfterMs: LIFETIME_MS + 30_000 });
+  const messages = (): TracedMessage[] => readSippMessageTrace(messageFile);
+  const stop = async (): Promise<void> => {
+    await process.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  };
+  if (trace) {
+    try {
+      await eventually(
+        () => (messages().some(({ direction, message }) => direction === 'in' && message.kind === 'response' && message.status === 200 && message.cseq.method === 'REGISTER') ? true : undefined),
+        `the 200 to the REGISTER of phone ${options.user} on port ${options.port}`,
+        REGISTERED_TIMEOUT_MS,
+        () => `--- phone output:\n${process.output()}\n--- its messages:\n${messages().map(messageLabel).join('\n')}`,
+      );
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+  }
+  const calls = (): string[] => messages().filter(({ message }) => message.cseq.method !== 'REGISTER').map(messageLabel);
+  return { process, port: options.port, messages, calls, stop };
+}
