@@ -10,6 +10,7 @@ import { CliUsageError } from './cli-usage-error';
 import type { FlagSpec, FlagValues } from './parse-args';
 import { flagValue } from './parse-args';
 import { withOptionFlag } from './extension-flags';
+import { readIdentitiesFile } from './reginfo-identities-file';
 
 /** Flags of reg-event (RFC 3680): the OpenSIPS `pua_reginfo` module parameters with a `reginfo-` prefix. */
 export const REGINFO_FLAGS: readonly FlagSpec[] = [
@@ -22,6 +23,8 @@ export const REGINFO_FLAGS: readonly FlagSpec[] = [
   { name: 'reginfo-subscribe', kind: 'string', repeatable: true, help: 'reginfo_subscribe: URI[,EXPIRES] to watch and apply to the location, repeatable (none)' },
   { name: 'reginfo-min-subscribe-expires', kind: 'int', help: 'shortest subscription accepted, else 423 (60)' },
   { name: 'reginfo-max-subscribe-expires', kind: 'int', help: 'longest subscription granted (7200)' },
+  { name: 'reginfo-use-identities', kind: 'bool', help: 'ul_identities_key: publish an AOR only as its public identities (from --reginfo-identities or MI reginfo_set_identities), 0/1 (1 with --reginfo-identities, else 0)' },
+  { name: 'reginfo-identities', kind: 'string', help: 'JSON file {"AOR": ["identity URI", ...]} of the public identities of each AOR (at most 32 each); re-read on SIGHUP (none)' },
 ];
 
 /** ReginfoOptions names whose flag is not `reginfo-` + the option in kebab-case. */
@@ -48,6 +51,26 @@ export interface ReginfoFlagOptions {
   readonly options: Omit<ReginfoOptions, 'registrar' | 'transport' | 'logger'>;
   /** The `--reginfo-subscribe` subscriptions. */
   readonly subscriptions: readonly { readonly uri: string; readonly expiresSec: number }[];
+  /** The `--reginfo-identities` file and what it held when the flags were checked. */
+  readonly identities?: { readonly path: string; readonly table: ReadonlyMap<string, readonly string[]> };
+}
+
+/**
+ * `useIdentities` of `--reginfo-use-identities` and `--reginfo-identities` (which turns it on),
+ * and the file read.
+ * @throws {@link CliUsageError} for a bad file ({@link readIdentitiesFile}), a file with
+ *   `--reginfo-use-identities 0`, or identities with `--reginfo-publish 0` (only PUBLISHes carry them).
+ */
+function identitiesFrom(values: FlagValues, defaultDomain: string | undefined): Pick<ReginfoFlagOptions, 'identities'> & { useIdentities?: boolean } {
+  const path = flagValue<string>(values, 'reginfo-identities');
+  const use = flagValue<boolean>(values, 'reginfo-use-identities');
+  if (path !== undefined && use === false) throw new CliUsageError('--reginfo-identities: the identities file is not used with --reginfo-use-identities 0');
+  const flag = path !== undefined ? 'reginfo-identities' : use === true ? 'reginfo-use-identities' : undefined;
+  if (flag !== undefined && flagValue<boolean>(values, 'reginfo-publish') === false) {
+    throw new CliUsageError(`--${flag}: identities are what the PUBLISHes carry; they need --reginfo-publish 1`);
+  }
+  if (path === undefined) return { useIdentities: use };
+  return { useIdentities: true, identities: { path, table: readIdentitiesFile(path, defaultDomain) } };
 }
 
 /**
@@ -79,7 +102,8 @@ export function reginfoOptionsFrom(values: FlagValues): ReginfoFlagOptions | und
     if (e instanceof ConfigError) throw new CliUsageError(withOptionFlag(e.message, 'ReginfoOptions', RENAMED) ?? `--reginfo-server-address: ${e.message}`);
     throw e;
   }
-  return { options, subscriptions };
+  const { useIdentities, identities } = identitiesFrom(values, options.defaultDomain);
+  return { options: { ...options, useIdentities }, subscriptions, ...(identities === undefined ? {} : { identities }) };
 }
 
 /** The protection the registrar's reg-event notifier shares with the registrar (`--auth-db`, the guard). */
@@ -90,13 +114,26 @@ export interface ReginfoProtection {
   readonly guard?: SourceGuard;
 }
 
+/** Give `reginfo` the identities of a `--reginfo-identities` file. @throws {@link CliUsageError} for an AOR the registrar's rules refuse or that is given twice. */
+function loadIdentities(reginfo: Reginfo, identities: NonNullable<ReginfoFlagOptions['identities']>): void {
+  try {
+    reginfo.loadIdentities(identities.table);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new CliUsageError(`--reginfo-identities ${identities.path}: ${e.message}`);
+    throw e;
+  }
+}
+
 /**
- * Start the reg-event of {@link reginfoOptionsFrom} on the registrar and transport, subscribed to
- * every `--reginfo-subscribe`, with one log line per subscription change and per PUBLISH that fails;
- * its notifier authenticates with `protection.auth` and reports refused credentials to `protection.guard`.
+ * Start the reg-event of {@link reginfoOptionsFrom} on the registrar and transport, with the
+ * identities of `--reginfo-identities`, subscribed to every `--reginfo-subscribe`, with one log
+ * line per subscription change and per PUBLISH that fails; its notifier authenticates with
+ * `protection.auth` and reports refused credentials to `protection.guard`.
+ * @throws {@link CliUsageError} for an AOR of the identities file that the registrar's rules refuse.
  */
 export function startReginfo(flags: ReginfoFlagOptions, registrar: Registrar, transport: Transport, logger: Logger, protection: ReginfoProtection = {}): Reginfo {
   const reginfo = createReginfo({ ...flags.options, registrar, transport, logger, auth: protection.auth });
+  if (flags.identities !== undefined) loadIdentities(reginfo, flags.identities);
   const { guard } = protection;
   if (guard !== undefined) reginfo.on('authFailed', (source) => guard.authFailed(source.address));
   reginfo.on('subscription', (s) => logger.info({ ...s }, 'reg-event subscription'));
@@ -107,4 +144,28 @@ export function startReginfo(flags: ReginfoFlagOptions, registrar: Registrar, tr
     reginfo.subscribe(s.uri, s.expiresSec).catch((e: unknown) => logger.error({ err: e, uri: s.uri }, 'reg-event SUBSCRIBE failed'));
   }
   return reginfo;
+}
+
+/**
+ * On SIGHUP, read the `--reginfo-identities` file again and replace the configured identities
+ * with it ({@link Reginfo.loadIdentities}; published with each AOR's next change); the ones set
+ * over the MI stay. A file that cannot be read or is wrong is logged and the identities loaded
+ * before stay. Returns the function that stops listening; without the file (or reg-event) nothing listens.
+ */
+export function reloadIdentitiesOnSighup(flags: ReginfoFlagOptions | undefined, reginfo: Reginfo | undefined, logger: Logger): () => void {
+  const file = flags?.identities;
+  if (file === undefined || reginfo === undefined) return () => undefined;
+  const reload = (): void => {
+    try {
+      const table = readIdentitiesFile(file.path, flags?.options.defaultDomain);
+      loadIdentities(reginfo, { path: file.path, table });
+      logger.info({ path: file.path, aors: table.size }, 'reg-event identities reloaded');
+    } catch (e) {
+      logger.error({ error: e instanceof Error ? e.message : String(e) }, 'reg-event identities reload failed; the identities loaded before stay');
+    }
+  };
+  process.on('SIGHUP', reload);
+  return () => {
+    process.off('SIGHUP', reload);
+  };
 }
