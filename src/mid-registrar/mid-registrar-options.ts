@@ -58,9 +58,19 @@ export interface MidRegistrarOptions extends RegistrarOptions {
   atEscapeStr?: string;
   /** Lifetime asked of the main registrar in the throttling modes (s). @defaultValue 3600 */
   outgoingExpires?: number;
-  /** Random ± seconds added to each lifetime forwarded upstream; 0 = none. @defaultValue 0 */
+  /**
+   * Up to ± this many seconds on lifetimes, to spread a fleet's refreshes (OpenSIPS
+   * `expires_max_deviation`): each lifetime asked upstream gets a random deviation, and in the
+   * throttling modes each phone's granted lifetime its own deviation, the same on every refresh
+   * of its Contact (in mirror mode the phone gets the main registrar's, asked with the
+   * deviation). Never below 1 s; the upstream lifetime still covers the phone's. 0 = none.
+   * @defaultValue 0
+   */
   expiresMaxDeviation?: number;
-  /** Appended to every Contact URI forwarded (`;transport=tls`). @defaultValue '' */
+  /**
+   * Appended to every Contact URI forwarded (`;transport=tls`, OpenSIPS `extra_contact_params_avp`);
+   * a REGISTER's own `MidSaveOptions.extraContactParams` replaces it. @defaultValue ''
+   */
   extraContactParams?: string;
   /** How long a forwarded REGISTER or de-REGISTER may wait for the main registrar (ms). @defaultValue 32000 */
   upstreamTimeoutMs?: number;

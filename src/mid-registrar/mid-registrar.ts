@@ -34,11 +34,29 @@ import type { DeregisterOutcome } from './send-deregister';
 import type { ContactToDecide, RegisterToDecide } from './throttle-decision';
 import { shouldForward } from './throttle-decision';
 import { BranchIds } from '../sip/branch-ids';
+import { planSave } from '../registrar/plan-save';
+import type { SavePolicy } from '../registrar/save-policy';
+import { withDefaults } from '../registrar/with-defaults';
+import { deviatedLifetime } from './deviated-lifetime';
+import { previewPolicy } from './preview-policy';
 
-/** Save options of one REGISTER (OpenSIPS `mid_registrar_save` flags, `aor` and `outgoing_expires` arguments). */
+/**
+ * Save options of one REGISTER (OpenSIPS `mid_registrar_save` flags, `aor` and `outgoing_expires`
+ * arguments, and the `extra_contact_params_avp` of the request).
+ */
 export interface MidSaveOptions extends Omit<SaveOptions, 'confirmedLifetime' | 'upstreamReply' | 'upstreamRegistration'> {
-  /** Lifetime asked of the main registrar for this REGISTER in the throttling modes (s). @defaultValue `outgoingExpires` */
+  /**
+   * Lifetime asked of the main registrar for this REGISTER in the throttling modes (s), a
+   * non-negative integer (`mid_registrar_save(..., outgoing_expires)`).
+   * @defaultValue {@link MidRegistrarOptions.outgoingExpires}
+   */
   readonly outgoingExpires?: number;
+  /**
+   * Appended to every Contact URI this REGISTER forwards (`;transport=tls`), instead of
+   * {@link MidRegistrarOptions.extraContactParams} (OpenSIPS `extra_contact_params_avp`, set per
+   * request). @defaultValue {@link MidRegistrarOptions.extraContactParams}
+   */
+  readonly extraContactParams?: string;
 }
 
 /** What {@link MidRegistrar.process} gives the host for a REGISTER: the reply to send (none for a retransmission still being forwarded). */
@@ -127,6 +145,13 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
   readonly #ids = new Map<string, { readonly aor: string; readonly contact: string }>();
   #idsRebuilt: Promise<void> | undefined;
   readonly #pending = new Set<Promise<void>>();
+  /** The local registrar's save rules, to check a REGISTER before it is forwarded. */
+  readonly #policy: SavePolicy;
+  /**
+   * AOR throttling: the registration the main registrar holds for each AOR's one Contact, as last
+   * learned here (the newest forwarded REGISTER's Call-ID and CSeq), which the AOR's de-REGISTER continues.
+   */
+  readonly #aorUpstream = new Map<string, UpstreamRegistration>();
   readonly #branches = new BranchIds();
   /** REGISTERs received over UDP by {@link MidRegistrar.process}, by server transaction, with their answer once known. */
   readonly #transactions: ServerTransactions<ProcessedRegister>;
@@ -147,6 +172,7 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
     }
     this.options = mid;
     this.registrar = createRegistrar(registrar);
+    this.#policy = previewPolicy(this.registrar.options);
     this.#transactions = new ServerTransactions({ clock: this.registrar.options.clock });
     const unbound = (change: BindingChange): void => this.#unbound(change);
     this.registrar.on('expired', unbound);
@@ -169,8 +195,14 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
 
   /**
    * Decide what a REGISTER does (OpenSIPS `mid_registrar_save`): forward it (rewritten) to the
-   * main registrar, or answer it here. An invalid REGISTER is answered here with the error the
-   * registrar gives (400, 423, 503 ...).
+   * main registrar, or answer it here. A REGISTER the local save would refuse is answered here with
+   * the error the registrar gives and never forwarded (400, 420, 423, 555, and 503 with
+   * `Retry-After` when `maxContacts` would be exceeded). A Contact that replaces a stored binding
+   * under another URI (matching mode on a URI parameter, a push device, an outbound instance: the
+   * phone moved to another host:port) is forwarded with the old Contact at `expires=0`, so the main
+   * registrar no longer routes to it. `options.outgoingExpires` and `options.extraContactParams`
+   * override the options of the same names for this REGISTER; a bad `outgoingExpires` throws
+   * {@link ConfigError}.
    *
    * With {@link MidRegistrarOptions.auth} it is first authenticated here, in every mode (RFC 3261
    * §10.3 steps 2 and 3): refused credentials are answered with the authenticator's reply (401 ...,
@@ -184,6 +216,10 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
    */
   async handleRegister(request: SipRequest, options: MidSaveOptions = {}): Promise<MidRegisterOutcome> {
     this.#assertOpen();
+    const outgoing = options.outgoingExpires;
+    if (outgoing !== undefined && (!Number.isInteger(outgoing) || outgoing < 0)) {
+      throw new ConfigError(`MidSaveOptions.outgoingExpires must be a non-negative integer (seconds), got ${String(outgoing)}`);
+    }
     const aorResult = toAor(options.aor === undefined ? request.to.uri : asAorUri(options.aor), this.registrar.options);
     if (request.method !== 'REGISTER' || !aorResult.ok) return this.#absorb(request, options);
     const aor = aorResult.value;
@@ -198,13 +234,20 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
     if (identity !== undefined && this.options.checkTo && !identityMayUse(identity, aor, this.registrar.options.caseSensitive)) {
       return this.#refuse(request, options, aor, regError('auth-forbidden'), false);
     }
+    const save = withDefaults(this.registrar.options.defaultSaveOptions, options);
     const live = await this.registrar.bindings(aor);
-    const decide = this.#decide(request, options, live, identity !== undefined);
+    const now = this.registrar.options.clock.now();
+    // What the local save will refuse after the main registrar's 2xx (max_contacts ...) is refused
+    // now, by that save: never forwarded, so nothing to de-register after.
+    const plan = planSave({ request, save, aor, nowMs: now }, live, this.#policy);
+    if (!plan.ok) return this.#absorb(request, options);
+    const decide = this.#decide(request, save, aor, live, identity !== undefined);
     if (decide === undefined) return this.#absorb(request, options);
-    if (!shouldForward(this.options.mode, decide, this.registrar.options.clock.now())) {
-      return this.#absorb(request, { ...options, upstreamRegistration: (c) => this.#carried(live, c.uri, request) });
+    const confirmedLifetime = this.#granted(request, save, aor);
+    if (!shouldForward(this.options.mode, decide, now)) {
+      return this.#absorb(request, { ...options, confirmedLifetime, upstreamRegistration: (c) => this.#carried(live, c.uri, request) });
     }
-    const forward = this.#forwardPlan(request, options, aor, decide);
+    const forward = this.#forwardPlan(request, options, aor, decide, this.#replacedUpstream(request, plan.value.changes, live));
     if (forward === undefined) {
       return this.#refuse(request, options, aor, regError('contact-parse', undefined, 'Contact is not a SIP URI the mid-registrar can forward'), false);
     }
@@ -213,7 +256,7 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
       action: 'forward',
       request: forward.data,
       destination: this.options.upstream,
-      onReply: (reply) => this.#onReply(request, options, aor, forward.sent, reply),
+      onReply: (reply) => this.#onReply(request, options, aor, forward.sent, confirmedLifetime, reply),
     };
   }
 
@@ -312,15 +355,56 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
     return { action: 'absorbed', response: result.response, result };
   }
 
-  #rewrite(): ContactRewrite {
-    return { advertised: this.advertised, insertion: this.options.contactIdInsertion, param: this.options.contactIdParam, extraParams: this.options.extraContactParams };
+  #rewrite(save: MidSaveOptions): ContactRewrite {
+    const extraParams = save.extraContactParams ?? this.options.extraContactParams;
+    return { advertised: this.advertised, insertion: this.options.contactIdInsertion, param: this.options.contactIdParam, extraParams };
+  }
+
+  /**
+   * The lifetime a phone's Contact gets here (s; 0 removes it): as the registrar grants it
+   * ({@link lifetimeOf}), and when throttling moved by `expires_max_deviation`, steadily per
+   * Contact ({@link deviatedLifetime}); in mirror mode the main registrar's, which was asked
+   * with the deviation.
+   */
+  #phoneLifetime(c: NameAddrValue, request: SipRequest, save: SaveOptions, aor: string): number | RegError {
+    const expires = lifetimeOf(c, request, save, this.registrar.options);
+    if (typeof expires !== 'number' || this.options.mode === 'mirror') return expires;
+    return deviatedLifetime(expires, this.options.expiresMaxDeviation, contactIdOf(aor, c.uri));
+  }
+
+  /** {@link #phoneLifetime} as the local save's `confirmedLifetime` (a refusal is left to the save). */
+  #granted(request: SipRequest, save: SaveOptions, aor: string): (c: NameAddrValue) => number | 'requested' {
+    return (c) => {
+      const expires = this.#phoneLifetime(c, request, save, aor);
+      return typeof expires === 'number' ? expires : 'requested';
+    };
+  }
+
+  /**
+   * The main registrar's registrations a forward must end (mirror and contact throttling): of each
+   * stored binding a Contact of this REGISTER replaces under another URI (matching mode on a URI
+   * parameter, a push device, an outbound instance: the phone moved to another host:port), the
+   * one of its Contact, unless that URI stays bound here. Else the old Contact stays bound
+   * upstream, and calls are routed to it, until it expires there. By old Contact URI.
+   */
+  #replacedUpstream(request: SipRequest, changes: readonly BindingChange[], live: readonly Binding[]): ReadonlyMap<string, UpstreamRegistration> {
+    const replaced = new Map<string, UpstreamRegistration>();
+    if (this.options.mode === 'throttle-aor' || request.contacts === '*') return replaced;
+    const requested = new Set(request.contacts.map((c) => c.uri));
+    for (const { previous, binding } of changes) {
+      const old = previous?.contact;
+      const up = previous?.upstream;
+      if (old === undefined || up === undefined || old === binding.contact || requested.has(old)) continue;
+      if (!live.some((b) => b !== previous && b.contact === old)) replaced.set(old, up);
+    }
+    return replaced;
   }
 
   /**
    * The Contacts of a REGISTER as the throttling decision sees them; undefined when one is invalid.
    * `authenticated`: the mid-registrar authenticated it, so it is accepted for every binding.
    */
-  #decide(request: SipRequest, save: MidSaveOptions, live: readonly Binding[], authenticated: boolean): Decision | undefined {
+  #decide(request: SipRequest, save: SaveOptions, aor: string, live: readonly Binding[], authenticated: boolean): Decision | undefined {
     const aorAccepted = authenticated || live.some((b) => isAcceptedRegister(b.upstream, request));
     if (request.contacts === '*') return { contacts: '*', remaining: 0, aorAccepted, aorCoverSec: 0 };
     const now = this.registrar.options.clock.now();
@@ -330,7 +414,7 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
     let aorCoverSec = 0;
     const leaving = new Set<string>();
     for (const c of request.contacts) {
-      const expires = lifetimeOf(c, request, save, this.registrar.options);
+      const expires = this.#phoneLifetime(c, request, save, aor);
       if (typeof expires !== 'number') return undefined;
       let known = false;
       let accepted = authenticated;
@@ -367,12 +451,7 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
    */
   #upstreamOf(live: readonly Binding[], contact: string): UpstreamRegistration | undefined {
     const aorWide = this.options.mode === 'throttle-aor';
-    let best: UpstreamRegistration | undefined;
-    for (const b of live) {
-      const up = b.upstream;
-      if (up !== undefined && (aorWide || b.contact === contact) && (best === undefined || up.expiresAt > best.expiresAt)) best = up;
-    }
-    return best;
+    return freshest(live.filter((b) => aorWide || b.contact === contact).map((b) => b.upstream));
   }
 
   /**
@@ -392,18 +471,18 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
     return Math.max(1, expires + Math.floor(Math.random() * (2 * d + 1)) - d);
   }
 
-  #forwardPlan(request: SipRequest, save: MidSaveOptions, aor: string, decide: Decision): { data: Uint8Array; sent: SentContacts } | undefined {
+  #forwardPlan(request: SipRequest, save: MidSaveOptions, aor: string, decide: Decision, replaced: ReadonlyMap<string, UpstreamRegistration>): { data: Uint8Array; sent: SentContacts } | undefined {
     const mode = this.options.mode;
     const outgoing = save.outgoingExpires ?? this.options.outgoingExpires;
     const via = { advertised: this.advertised, upstream: this.options.upstream, branch: this.#branches.next('mr') };
-    if (decide.contacts === '*') return { data: forwardedRegister(request, undefined, undefined, via), sent: { star: true, byId: new Map(), idOf: new Map(), aorContact: undefined } };
+    if (decide.contacts === '*') return { data: forwardedRegister(request, undefined, undefined, via), sent: { star: true, byId: new Map(), idOf: new Map(), aorContact: undefined, replaced } };
     // A query binds nothing upstream: it goes as the phone sent it, for the main registrar to authenticate.
-    if (decide.contacts.length === 0) return { data: forwardedRegister(request, undefined, undefined, via), sent: { star: false, byId: new Map(), idOf: new Map(), aorContact: undefined } };
-    const rewrite = this.#rewrite();
+    if (decide.contacts.length === 0) return { data: forwardedRegister(request, undefined, undefined, via), sent: { star: false, byId: new Map(), idOf: new Map(), aorContact: undefined, replaced } };
+    const rewrite = this.#rewrite(save);
     if (mode === 'throttle-aor') {
       const uri = aorContactUri(aor, this.options.atEscapeStr, rewrite);
       const expires = decide.remaining === 0 ? 0 : this.#upstreamLifetime(outgoing, decide.aorCoverSec);
-      return { data: forwardedRegister(request, [{ uri, params: {}, expires }], expires, via), sent: { star: false, byId: new Map(), idOf: new Map(), aorContact: uri } };
+      return { data: forwardedRegister(request, [{ uri, params: {}, expires }], expires, via), sent: { star: false, byId: new Map(), idOf: new Map(), aorContact: uri, replaced } };
     }
     const contacts: ForwardedContact[] = [];
     const byId = new Map<string, string>();
@@ -418,11 +497,14 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
       const sent = mode === 'mirror' ? (c.params.expires === undefined ? undefined : this.#deviated(expires)) : (expires === 0 ? 0 : this.#upstreamLifetime(outgoing, coverSec));
       contacts.push({ uri, params: c.params, expires: sent });
     }
+    for (const up of replaced.values()) contacts.push({ uri: up.contact, params: {}, expires: 0 });
     const header = mode === 'mirror' ? (request.expires === undefined ? undefined : this.#deviated(request.expires)) : outgoing;
-    return { data: forwardedRegister(request, contacts, header, via), sent: { star: false, byId, idOf, aorContact: undefined } };
+    return { data: forwardedRegister(request, contacts, header, via), sent: { star: false, byId, idOf, aorContact: undefined, replaced } };
   }
 
-  async #onReply(request: SipRequest, save: MidSaveOptions, aor: string, sent: SentContacts, reply: SipResponse | TransactionOutcome): Promise<MidReply> {
+  async #onReply(
+    request: SipRequest, save: MidSaveOptions, aor: string, sent: SentContacts, lifetime: (c: NameAddrValue) => number | 'requested', reply: SipResponse | TransactionOutcome,
+  ): Promise<MidReply> {
     const response = 'status' in reply ? reply : reply.kind === 'response' ? reply.response : undefined;
     if (response === undefined) {
       const logger = this.registrar.options.logger;
@@ -450,6 +532,7 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
     let confirmedLifetime: (c: NameAddrValue) => number | 'requested' | undefined;
     if (sent.star) {
       release(() => true);
+      this.#aorUpstream.delete(aor);
       confirmedLifetime = () => 0;
     } else if (sent.aorContact !== undefined) {
       const granted = grantedLifetime(response, (uri) => uri === sent.aorContact || aorOfContactUser(uri, this.options.atEscapeStr) === aor);
@@ -457,9 +540,16 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
       if (granted !== undefined && granted > 0) {
         const up = registration(sent.aorContact, granted);
         for (const c of request.contacts === '*' ? [] : request.contacts) learned.set(c.uri, up);
+        this.#aorUpstream.set(aor, up);
+      } else {
+        this.#aorUpstream.delete(aor);
       }
-      confirmedLifetime = granted === undefined ? () => undefined : () => 'requested';
+      confirmedLifetime = granted === undefined ? () => undefined : lifetime;
     } else {
+      for (const [old, up] of sent.replaced) {
+        this.#gone.add(up);
+        this.#ids.delete(contactIdOf(aor, old));
+      }
       const insertion = this.options.contactIdInsertion;
       const param = this.options.contactIdParam;
       const grants = new Map<string, number>();
@@ -476,7 +566,7 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
       const mirror = this.options.mode === 'mirror';
       confirmedLifetime = (c) => {
         const granted = grants.get(sent.idOf.get(c.uri)!);
-        return granted === undefined ? undefined : mirror || granted === 0 ? granted : 'requested';
+        return granted === undefined ? undefined : mirror || granted === 0 ? granted : lifetime(c);
       };
     }
     const result = await this.registrar.save(request, { ...save, confirmedLifetime, upstreamRegistration: (c) => learned.get(c.uri) });
@@ -495,20 +585,40 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
     const { aor, binding } = change;
     const contact = binding.contact;
     const up = binding.upstream;
-    const aorWide = this.options.mode === 'throttle-aor';
+    if (this.options.mode === 'throttle-aor') {
+      this.#track(this.registrar.bindings(aor).then((left) => this.#unboundAor(aor, up, left)));
+      return;
+    }
     this.#track(this.registrar.bindings(aor).then((left) => {
-      if (left.some((b) => aorWide || b.contact === contact)) return;
-      if (!aorWide) this.#ids.delete(contactIdOf(aor, contact));
-      if (up === undefined || this.#gone.has(up)) return;
-      // Mirror mode's upstream binding expires with this one; an AOR's may have been refreshed
-      // by a binding whose copy this one did not get, so it is always de-registered.
-      if (!aorWide && up.expiresAt <= this.registrar.options.clock.now()) return;
+      if (left.some((b) => b.contact === contact)) return;
+      this.#ids.delete(contactIdOf(aor, contact));
+      // Mirror mode's upstream binding expires with this one.
+      if (up === undefined || this.#gone.has(up) || up.expiresAt <= this.registrar.options.clock.now()) return;
       this.#deregister(aor, up);
     }));
   }
 
+  /**
+   * AOR throttling: a binding of `aor` (whose copy of the upstream registration was `up`) is gone
+   * here, `left` remain. Once none remains, the AOR's one Contact is de-registered upstream,
+   * continuing the newest REGISTER forwarded for the AOR (its Call-ID, the next CSeq): the last
+   * binding's own copy may predate it, another device having refreshed the AOR upstream since
+   * (RFC 3261 §10.2.4: a refresh carries the Call-ID and a higher CSeq). Not known here (after a
+   * restart), it is the freshest copy the bindings kept.
+   */
+  #unboundAor(aor: string, up: UpstreamRegistration | undefined, left: readonly Binding[]): void {
+    const newest = this.#aorUpstream.get(aor) ?? freshest([up, ...left.map((b) => b.upstream)].filter((u) => u !== undefined && !this.#gone.has(u)));
+    if (left.length > 0) {
+      if (newest !== undefined) this.#aorUpstream.set(aor, newest);
+      return;
+    }
+    this.#aorUpstream.delete(aor);
+    if (newest !== undefined) this.#deregister(aor, newest);
+  }
+
   #deregister(aor: string, upstream: UpstreamRegistration): void {
     this.#gone.add(upstream);
+    if (this.#aorUpstream.get(aor) === upstream) this.#aorUpstream.delete(aor);
     const transport = this.options.transport;
     if (transport === undefined) {
       this.#deRegistersFailed++;
@@ -554,6 +664,13 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
   }
 }
 
+/** The registration of `ups` that the main registrar holds longest, if any. */
+function freshest(ups: readonly (UpstreamRegistration | undefined)[]): UpstreamRegistration | undefined {
+  let best: UpstreamRegistration | undefined;
+  for (const up of ups) if (up !== undefined && (best === undefined || up.expiresAt > best.expiresAt)) best = up;
+  return best;
+}
+
 /** A Contact of a REGISTER with what the decision and the forwarded lifetime need. */
 interface DecidedContact extends ContactToDecide {
   readonly c: NameAddrValue;
@@ -578,6 +695,8 @@ interface SentContacts {
   readonly idOf: ReadonlyMap<string, string>;
   /** The AOR's one Contact (AOR throttling). */
   readonly aorContact: string | undefined;
+  /** The registrations of replaced bindings it ended with `expires=0`, by the old Contact URI ({@link MidRegistrar.handleRegister}). */
+  readonly replaced: ReadonlyMap<string, UpstreamRegistration>;
 }
 
 /** Create a {@link MidRegistrar}. Throws {@link ConfigError} for bad options. */
