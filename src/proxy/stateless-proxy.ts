@@ -5,7 +5,7 @@ import { serializeMessage, serializeRequest } from '../sip/serialize';
 import type { ForwardChanges } from '../sip/serialize';
 import { hopUriOf } from './hop-uri';
 import { nextHopOf } from './next-hop';
-import { unbracket } from '../sip/socket-address';
+import { bracketHost, unbracket } from '../sip/socket-address';
 import { ownVia } from '../transactions/own-via';
 
 /** Where a stateless proxy sends a request or response, and the bytes. */
@@ -41,6 +41,16 @@ export function statelessBranch(request: SipRequest, targetUri: string): string 
   return `z9hG4bK-sr-${createHash('sha1').update(seed).digest('base64url').slice(0, 22)}`;
 }
 
+/** How a proxy changes a request it forwards, beyond the Request-URI, Via and Max-Forwards. */
+export interface ForwardEdits {
+  /** Header values to rewrite (the proxy's consumed credentials). @defaultValue none */
+  readonly replaceHeaders?: ForwardChanges['replaceHeaders'];
+  /** The top Route value names this proxy: remove it (RFC 3261 §16.4). @defaultValue false */
+  readonly removeTopRoute?: boolean;
+  /** Put a Record-Route of the sending socket on top (§16.6 step 4), to stay in the dialog. @defaultValue false */
+  readonly recordRoute?: boolean;
+}
+
 /**
  * Forward a request statelessly (RFC 3261 §16.6, §16.11): new Request-URI, a Via of ours on
  * top, Max-Forwards decremented, the route set pushed as Route headers, and `replaceHeaders`
@@ -51,22 +61,32 @@ export async function forwardRequest(
   request: SipRequest, target: ForwardTarget, local: Endpoint, replaceHeaders?: ForwardChanges['replaceHeaders'],
 ): Promise<ForwardPlan | undefined> {
   const hop = await nextHopOf(hopUriOf(target));
-  return hop === undefined ? undefined : { data: forwardedBytes(request, target, local, replaceHeaders), destination: hop };
+  return hop === undefined ? undefined : { data: forwardedBytes(request, target, local, { replaceHeaders }), destination: hop };
+}
+
+/** The Record-Route value of a local socket (RFC 3261 §16.6 step 4, loose routing `lr`). */
+export function recordRouteOf(local: Endpoint): string {
+  const transport = local.protocol === 'udp' ? '' : `;transport=${local.protocol}`;
+  return `<sip:${bracketHost(local.address)}:${local.port}${transport};lr>`;
 }
 
 /**
- * The bytes {@link forwardRequest} sends to a hop already chosen (a flow's connection): the
- * request with the target's URI and route set, a Via of `local` on top, Max-Forwards decremented.
+ * The bytes of `request` forwarded to `target` from `local` (RFC 3261 §16.6): the target's URI
+ * and route set, a Via of `local` with `branch` on top (by default the stateless one,
+ * {@link statelessBranch}), Max-Forwards decremented (never below 0, §16.6 step 3), and `edits`.
  */
 export function forwardedBytes(
-  request: SipRequest, target: ForwardTarget, local: Endpoint, replaceHeaders?: ForwardChanges['replaceHeaders'],
+  request: SipRequest, target: ForwardTarget, local: Endpoint, edits: ForwardEdits = {},
+  branch: string = statelessBranch(request, target.uri),
 ): Uint8Array {
   return serializeRequest(request, {
     uri: target.uri,
-    prependVia: ownVia(local.protocol, local.address, local.port, statelessBranch(request, target.uri)),
-    maxForwards: (request.maxForwards ?? 70) - 1,
+    prependVia: ownVia(local.protocol, local.address, local.port, branch),
+    maxForwards: Math.max(0, (request.maxForwards ?? 70) - 1),
     prependRoute: target.route ?? [],
-    replaceHeaders,
+    prependRecordRoute: edits.recordRoute === true ? recordRouteOf(local) : undefined,
+    removeTopRoute: edits.removeTopRoute,
+    replaceHeaders: edits.replaceHeaders,
   });
 }
 

@@ -3,10 +3,9 @@ import type { Logger } from '../ports/logger';
 import type { Endpoint, Transport, TransportProtocol } from '../ports/transport';
 import { hopUriOf } from '../proxy/hop-uri';
 import { nextHopOf } from '../proxy/next-hop';
-import { forwardedBytes, forwardRequest, type ForwardPlan, type ForwardTarget } from '../proxy/stateless-proxy';
+import { forwardedBytes, type ForwardEdits, type ForwardTarget } from '../proxy/stateless-proxy';
 import type { FlowEndpoint } from '../features/outbound/flow-endpoint';
 import type { SipRequest } from '../sip/message';
-import type { ForwardChanges } from '../sip/serialize';
 import { bracketHost, formatEndpoint, unbracket } from '../sip/socket-address';
 import { localViaSentBy } from '../transactions/local-via-sent-by';
 import { parseUri } from '../sip/uri';
@@ -73,15 +72,39 @@ const STREAMS: ReadonlySet<string> = new Set<TransportProtocol>(['tcp', 'tls', '
  */
 const isWebSocket = (protocol: TransportProtocol): boolean => protocol === 'ws' || protocol === 'wss';
 
+/** Where a forwarded request goes and its bytes, chosen by {@link planHop}. */
+export interface PlannedHop {
+  /** The next hop; with a `connectionId` for a flow (RFC 5626 §5.3). */
+  readonly destination: Endpoint;
+  /** The bytes, with a Via of the sending socket and the branch given to {@link planHop}. */
+  readonly bytes: Uint8Array;
+  /** True over a connection (no retransmissions, RFC 3261 §17.1.1.2). */
+  readonly reliable: boolean;
+  /** The same request over UDP, sent when this TCP hop (chosen for size) cannot be reached. */
+  readonly fallback?: PlannedHop;
+  /** TCP was chosen for size and the request does not fit one UDP datagram to this hop: nothing to fall back to. */
+  readonly tooLargeFor?: Endpoint;
+}
+
+/** Why {@link planHop} found nothing to send. */
+export type HopFailure = Extract<ForwardOutcome, { kind: 'unroutable' | 'too-large' }>;
+
 /**
- * Send `target` over its flow (RFC 5626 §5.3): the connection the binding registered on, with a Via
- * of the socket it came in through (`target.socket`), else of the first socket of the flow's
- * protocol. The protocol is that socket's, else the hop URI's `transport` (TLS for `sips:`, else TCP).
+ * The local socket a request to `hop` leaves from: the target's registration socket when it is
+ * one of ours of the hop's protocol (the binding's `socket`, e.g. from `sock_hdr_name`), else the
+ * first socket of that protocol ({@link localViaSentBy}).
  */
-async function sendOverFlow(
-  sender: ForwardSender, request: SipRequest, target: ForwardTarget, connectionId: string, replaceHeaders?: ForwardChanges['replaceHeaders'],
-): Promise<ForwardOutcome> {
-  const locals = sender.transport.endpoints();
+function localFor(locals: readonly Endpoint[], target: ForwardTarget, protocol: TransportProtocol): Endpoint | undefined {
+  const registeredOn = target.socket === undefined ? undefined : locals.find((l) => l.protocol === protocol && formatEndpoint(l) === target.socket);
+  return registeredOn ?? localViaSentBy(locals, protocol);
+}
+
+/**
+ * Plan the hop of a target with a flow (RFC 5626 §5.3): the connection the binding registered on,
+ * with a Via of the socket it came in through (`target.socket`), else of the first socket of the
+ * flow's protocol. The protocol is that socket's, else the hop URI's `transport` (TLS for `sips:`, else TCP).
+ */
+function planFlow(locals: readonly Endpoint[], request: SipRequest, target: ForwardTarget, connectionId: string, edits: ForwardEdits, branch?: string): PlannedHop | HopFailure {
   const registeredOn = target.socket === undefined ? undefined : locals.find((l) => formatEndpoint(l) === target.socket);
   const hop = parseUri(hopUriOf(target));
   const named = hop?.params.transport?.toLowerCase();
@@ -90,12 +113,7 @@ async function sendOverFlow(
   const destination: FlowEndpoint = { protocol, address: unbracket(hop?.host ?? ''), port: hop?.port ?? (protocol === 'tls' ? 5061 : 5060), connectionId };
   const local = registeredOn ?? localViaSentBy(locals, protocol);
   if (local === undefined) return { kind: 'unroutable' };
-  try {
-    await sender.transport.send(forwardedBytes(request, target, local, replaceHeaders), destination);
-  } catch (error) {
-    return { kind: 'flow-failed', destination, error };
-  }
-  return { kind: 'sent', destination };
+  return { destination, bytes: forwardedBytes(request, target, local, edits, branch), reliable: true };
 }
 
 /** The same hop, as a URI that names `protocol` (an address: nothing left to resolve). */
@@ -103,49 +121,77 @@ function pinnedTo(target: ForwardTarget, hop: Endpoint, protocol: TransportProto
   return { ...target, destination: `sip:${bracketHost(hop.address)}:${hop.port};transport=${protocol}` };
 }
 
-async function sent(sender: ForwardSender, plan: ForwardPlan): Promise<ForwardOutcome> {
+/**
+ * Choose where `request` goes for `target` and build its bytes with `branch` (RFC 3261 §16.6
+ * steps 7–10 and §18.1.1): a target with a `flow` goes over that connection only; otherwise the
+ * hop URI (the target's `destination`, first route or URI) is resolved ({@link nextHopOf}) and the
+ * request leaves from the local socket of its protocol. A request for a UDP hop larger than 1300
+ * bytes ({@link UNKNOWN_MTU_LIMIT_BYTES}, the path MTU being unknown) is planned over TCP to the
+ * same address and port when the target allows it (`transport` not given, not a NAT `received`
+ * address) and a TCP socket is listening, with the UDP hop as `fallback` if it fits one datagram
+ * ({@link maxDatagramBytes}). `unroutable` for a hop that resolves nowhere (a `.invalid` host,
+ * RFC 6761 §6.4) or a `ws`/`wss` one without a flow (servers do not dial WebSocket clients, RFC 7118 §5);
+ * `too-large` when only UDP is possible and the request does not fit.
+ *
+ * @param branch - the top Via branch; by default the stateless one ({@link statelessBranch}).
+ */
+export async function planHop(
+  transport: Transport, request: SipRequest, target: ForwardTarget, edits: ForwardEdits = {}, branch?: string,
+): Promise<PlannedHop | HopFailure> {
+  const locals = transport.endpoints();
+  if (target.flow !== undefined) return planFlow(locals, request, target, target.flow, edits, branch);
+  const hop = await nextHopOf(hopUriOf(target));
+  if (hop === undefined || isWebSocket(hop.protocol)) return { kind: 'unroutable' };
+  const local = localFor(locals, target, hop.protocol);
+  if (local === undefined) return { kind: 'unroutable' };
+  const bytes = forwardedBytes(request, pinnedTo(target, hop, hop.protocol), local, edits, branch);
+  const direct: PlannedHop = { destination: hop, bytes, reliable: hop.protocol !== 'udp' };
+  if (hop.protocol !== 'udp' || bytes.length <= UNKNOWN_MTU_LIMIT_BYTES) return direct;
+  const fits = bytes.length <= maxDatagramBytes(hop.address);
+  const tcpLocal = locals.find((l) => l.protocol === 'tcp');
+  if (tcpLocal === undefined || !tcpAllowed(target)) return fits ? direct : { kind: 'too-large', destination: hop, bytes: bytes.length };
+  const overTcp: Endpoint = { ...hop, protocol: 'tcp' };
+  return {
+    destination: overTcp,
+    bytes: forwardedBytes(request, pinnedTo(target, hop, 'tcp'), tcpLocal, edits, branch),
+    reliable: true,
+    fallback: fits ? direct : undefined,
+    tooLargeFor: fits ? undefined : hop,
+  };
+}
+
+/** What {@link sendHop} did, and the hop that carried the request (the fallback when TCP failed). */
+export type HopOutcome = { readonly outcome: ForwardOutcome; readonly sentOn?: PlannedHop };
+
+/**
+ * Send a planned hop: over its connection, or over TCP then, when that fails, over its UDP
+ * `fallback` (RFC 3261 §18.1.1). A closed flow is `flow-failed` (answered 430, never reached
+ * another way); a TCP request without fallback that fails is `too-large` when it did not fit UDP.
+ * Never rejects.
+ */
+export async function sendHop(sender: ForwardSender, hop: PlannedHop): Promise<HopOutcome> {
   try {
-    await sender.transport.send(plan.data, plan.destination);
+    await sender.transport.send(hop.bytes, hop.destination);
+    return { outcome: { kind: 'sent', destination: hop.destination }, sentOn: hop };
   } catch (error) {
-    return { kind: 'failed', destination: plan.destination, error };
+    const destination = hop.destination;
+    if (destination.connectionId !== undefined && destination.protocol !== 'udp') {
+      return { outcome: { kind: 'flow-failed', destination: destination as FlowEndpoint, error } };
+    }
+    const udp = hop.fallback?.destination ?? hop.tooLargeFor;
+    if (udp !== undefined) sender.logger.debug({ err: error, destination: formatEndpoint(udp), bytes: hop.bytes.length }, 'forwarding over tcp failed');
+    if (hop.fallback !== undefined) return sendHop(sender, hop.fallback);
+    if (hop.tooLargeFor !== undefined) return { outcome: { kind: 'too-large', destination: hop.tooLargeFor, bytes: hop.bytes.length } };
+    return { outcome: { kind: 'failed', destination, error } };
   }
-  return { kind: 'sent', destination: plan.destination };
 }
 
 /**
- * Forward `request` statelessly to `target` ({@link forwardRequest}) over the transport RFC 3261
- * §18.1.1 asks for, with a top Via naming that transport and its local socket. A request for a
- * UDP hop larger than 1300 bytes ({@link UNKNOWN_MTU_LIMIT_BYTES}, the path MTU being unknown) goes
- * over TCP to the same address and port when the target allows it (`transport` not given, not a
- * NAT `received` address) and a TCP socket is listening to be named in the Via; the branch stays
- * the same. When TCP is not allowed or the connection fails, the request goes over UDP if it fits
- * one datagram ({@link maxDatagramBytes}), else nothing is sent and the outcome is `too-large`.
- * A target with a `flow` goes over that connection only ({@link sendOverFlow}), `flow-failed`
- * when it has closed; a `ws`/`wss` hop without one is `unroutable` (servers do not dial WebSocket
- * clients, RFC 7118 §5), like a `.invalid` host, which resolves nowhere (RFC 6761 §6.4).
- * Never rejects: a transport error is the `failed` outcome.
- *
- * @param replaceHeaders - header values to rewrite (the proxy's consumed credentials).
+ * Forward `request` statelessly to `target` (RFC 3261 §16.11): {@link planHop} with the stateless
+ * branch, then {@link sendHop}. Never rejects: a transport error is the `failed` outcome.
  */
-export async function sendForward(
-  sender: ForwardSender, request: SipRequest, target: ForwardTarget, replaceHeaders?: ForwardChanges['replaceHeaders'],
-): Promise<ForwardOutcome> {
-  if (target.flow !== undefined) return sendOverFlow(sender, request, target, target.flow, replaceHeaders);
-  const hop = await nextHopOf(hopUriOf(target));
-  if (hop === undefined || isWebSocket(hop.protocol)) return { kind: 'unroutable' };
-  const locals = sender.transport.endpoints();
-  const local = localViaSentBy(locals, hop.protocol);
-  const plan = local === undefined ? undefined : await forwardRequest(request, pinnedTo(target, hop, hop.protocol), local, replaceHeaders);
-  if (plan === undefined) return { kind: 'unroutable' };
-  const bytes = plan.data.length;
-  if (hop.protocol !== 'udp' || bytes <= UNKNOWN_MTU_LIMIT_BYTES) return sent(sender, plan);
-  const tcpLocal = locals.find((l) => l.protocol === 'tcp');
-  if (tcpLocal !== undefined && tcpAllowed(target)) {
-    const overTcp = await forwardRequest(request, pinnedTo(target, hop, 'tcp'), tcpLocal, replaceHeaders);
-    const outcome = overTcp === undefined ? undefined : await sent(sender, overTcp);
-    if (outcome?.kind === 'sent') return outcome;
-    const error = outcome?.kind === 'failed' ? outcome.error : undefined;
-    sender.logger.debug({ err: error, destination: formatEndpoint(hop), bytes }, 'forwarding over tcp failed');
-  }
-  return bytes <= maxDatagramBytes(hop.address) ? sent(sender, plan) : { kind: 'too-large', destination: hop, bytes };
+export async function sendForward(sender: ForwardSender, request: SipRequest, target: ForwardTarget, edits?: ForwardEdits): Promise<ForwardOutcome> {
+  const planned = await planHop(sender.transport, request, target, edits);
+  if ('kind' in planned) return planned;
+  return (await sendHop(sender, planned)).outcome;
 }

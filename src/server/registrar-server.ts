@@ -9,8 +9,15 @@ import type { Registrar } from '../registrar/registrar';
 import type { SaveOptions } from '../registrar/save-options';
 import type { LookupOptions } from '../registrar/lookup-options';
 import { relayResponse } from '../proxy/stateless-proxy';
-import type { ForwardTarget } from '../proxy/stateless-proxy';
-import type { LookupResult, PushPendingTarget } from '../registrar/select-targets';
+import type { ForwardEdits, ForwardTarget } from '../proxy/stateless-proxy';
+import { ForkingProxy } from '../proxy/forking-proxy';
+import type { ResponseContext } from '../proxy/response-context';
+import { qGroups } from '../proxy/q-groups';
+import { isOwnUri } from '../proxy/is-own-uri';
+import { resolveTransactionTimers, type TransactionTimers } from '../transactions/transaction-timers';
+import { parseUri } from '../sip/uri';
+import { addrSpecOf } from '../sip/name-addr';
+import type { LookupResult } from '../registrar/select-targets';
 import type { MaybePromise } from '../ports/location-store';
 import type { Reginfo } from '../reginfo/reginfo';
 import { StoreError } from '../errors/sdk-error';
@@ -24,22 +31,6 @@ import { buildErrorReply } from '../registrar/reply';
 import type { ProxyAuthOptions } from './proxy-auth';
 import { createProxyAuthorizer } from './proxy-auth';
 import { sendForward } from './forward-transport';
-
-/** The first of `promises` to settle with a value, or undefined when all settle without one. */
-function firstDefined<T>(promises: readonly Promise<T | undefined>[]): Promise<T | undefined> {
-  return new Promise((resolve) => {
-    let left = promises.length;
-    if (left === 0) resolve(undefined);
-    for (const p of promises) {
-      p.then((v) => {
-        if (v !== undefined) resolve(v);
-        else if (--left === 0) resolve(undefined);
-      }, () => {
-        if (--left === 0) resolve(undefined);
-      });
-    }
-  });
-}
 
 /** Options of {@link createRegistrarServer}. */
 export interface RegistrarServerOptions {
@@ -105,6 +96,19 @@ export interface RegistrarServerOptions {
    * @defaultValue none: nothing is timed
    */
   readonly onRegisterAnswered?: (status: number, seconds: number) => void;
+  /**
+   * tm `fr_timeout` in ms: a branch with no response (an INVITE: no first response) after this
+   * long counts as a 408 (RFC 3261 §16.8). @defaultValue 5000
+   */
+  readonly frTimeoutMs?: number;
+  /** tm `fr_inv_timeout` in ms: a ringing INVITE branch is cancelled after this long, a 408 for it (§16.6 step 11). @defaultValue 120000 */
+  readonly frInvTimeoutMs?: number;
+  /** Put a Record-Route on dialog-creating requests, so in-dialog requests come through this server (RFC 3261 §16.6 step 4). @defaultValue false */
+  readonly recordRoute?: boolean;
+  /** Most requests relayed at once; more get 503 + Retry-After. @defaultValue 50000 */
+  readonly maxTransactions?: number;
+  /** The transaction timers of the proxy's transactions (T1, T2, T4, Timer F). @defaultValue RFC 3261 Table 4 */
+  readonly timers?: TransactionTimers;
 }
 
 /** The reply to a REGISTER, and how long to keep its connection (`tcp_persistent_flag`). */
@@ -132,18 +136,20 @@ function hasUser(uri: string): boolean {
 /**
  * The registrar server people run (`npx sipreg registrar`), also usable as a library:
  * REGISTERs go to {@link Registrar.save} and are answered; OPTIONS to the server itself get 200;
- * every other request is proxied statelessly (RFC 3261 §16.11) — in-dialog requests to their
- * Request-URI, the rest to the highest-q binding found by lookup (404 when none, 405 when no
- * binding allows the method, 483 when Max-Forwards is exhausted, 480 for a GRUU whose instance is
- * not registered now). With push notifications a request for sleeping devices waits for their
- * re-REGISTER (RFC 8599); an in-dialog request carrying a PURR wakes its device first. Responses
- * are relayed back.
+ * every other request is proxied transaction-statefully ({@link ForkingProxy}, RFC 3261 §16), as
+ * OpenSIPS `lookup()` then `t_relay()`: out of dialog to every binding the lookup finds, in
+ * parallel within a q value and serially across q values (404 when none, 405 when no binding
+ * allows the method, 483 when Max-Forwards is exhausted, 480 for a GRUU whose instance is not
+ * registered now); in dialog along the Route left after ours (§16.4 removes ours) or to the
+ * Request-URI, a GRUU of ours resolved by lookup (RFC 5627 §8.4.1). The ACK of a 2xx is forwarded
+ * statelessly. With push notifications a request for sleeping devices waits for their re-REGISTER
+ * (RFC 8599); an in-dialog request carrying a PURR wakes its device first.
  */
 export function createRegistrarServer(options: RegistrarServerOptions): RegistrarServer {
   const { registrar, transport } = options;
   const logger = options.logger ?? silentLogger;
   const saveOptions = options.saveOptions ?? {};
-  const lookupOptions: LookupOptions = { ...options.lookupOptions, noBranches: true };
+  const lookupOptions: LookupOptions = options.lookupOptions ?? {};
   const counters = { registers: 0, forwarded: 0, notFound: 0, answered: 0, dropped: 0, pushed: 0 };
   // At debug level: one entry per request, response, forward and relay (nothing built otherwise).
   const requestLog = new RequestLog(logger);
@@ -174,29 +180,18 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
   const sender = { transport, logger };
 
   /**
-   * `forwardedCredentials`: the `Proxy-Authorization` values left after proxy authentication
-   * consumed ours; undefined when it did not run (the request goes on unchanged). The transport
-   * is the one RFC 3261 §18.1.1 asks for ({@link sendForward}): TCP for a request over 1300 bytes
-   * when the target allows it, 513 when it does not fit a UDP datagram and TCP is not possible.
+   * Forward an ACK statelessly (RFC 3261 §16.11) over the transport §18.1.1 asks for
+   * ({@link sendForward}); a failure is logged, never answered (§17).
    */
-  const forward = async (request: SipRequest, source: Source, target: ForwardTarget, forwardedCredentials?: readonly string[]): Promise<void> => {
-    const consumed = forwardedCredentials === undefined ? undefined : [['Proxy-Authorization', forwardedCredentials] as const];
-    const outcome = await sendForward(sender, request, target, consumed);
+  const forward = async (request: SipRequest, source: Source, target: ForwardTarget, edits: ForwardEdits): Promise<void> => {
+    const outcome = await sendForward(sender, request, target, edits);
     if (outcome.kind === 'sent') {
       counters.forwarded++;
       requestLog.forwarded(request, source, outcome.destination);
       return;
     }
-    if (outcome.kind === 'failed') logger.warn({ err: outcome.error, destination: outcome.destination }, 'forwarding failed');
-    if (outcome.kind === 'too-large') logger.warn({ destination: outcome.destination, bytes: outcome.bytes }, 'forwarding failed: too large for a udp datagram, no tcp');
-    if (outcome.kind === 'flow-failed') logger.debug({ err: outcome.error, flow: outcome.destination.connectionId }, 'forwarding failed: the flow is closed');
-    if (request.method === 'ACK') return;
-    // RFC 5626 §5.3: the target's flow (its connection) is gone; it is not reached another way.
-    if (outcome.kind === 'flow-failed') return reply(request, source, 430, 'Flow Failed');
-    if (outcome.kind === 'unroutable') return reply(request, source, 480, 'Temporarily Unavailable');
-    if (outcome.kind === 'too-large') return reply(request, source, 513, 'Message Too Large');
-    // RFC 3261 §16.9: a transport error towards the next hop counts as a 503 from it.
-    return reply(request, source, 503, 'Service Unavailable');
+    counters.dropped++;
+    logger.debug({ outcome: outcome.kind, callId: request.callId }, 'forwarding an ACK failed');
   };
 
   const onRegisterAnswered = options.onRegisterAnswered;
@@ -230,62 +225,161 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
     return result === undefined ? undefined : answerRegister(result, request, source, startedMs);
   };
 
+  const clock = registrar.options.clock;
+  const proxy = new ForkingProxy({
+    transport,
+    clock,
+    timers: options.timers ?? resolveTransactionTimers('RegistrarServerOptions', {}),
+    logger,
+    frTimeoutMs: options.frTimeoutMs,
+    frInvTimeoutMs: options.frInvTimeoutMs,
+    maxTransactions: options.maxTransactions,
+    onResponded: (bytes, request, source) => requestLog.responded(request, source, bytes),
+    onForwarded: (request, source, destination) => {
+      counters.forwarded++;
+      requestLog.forwarded(request, source, destination);
+    },
+  });
+  const recordRoute = options.recordRoute === true;
+  const domains = registrar.options.domains;
+  const ownUri = (uri: string): boolean => isOwnUri(uri, transport.endpoints(), domains);
+
+  /** The reply to a lookup that found no target to fork to. */
+  const notFound = (context: ResponseContext, found: Exclude<LookupResult, { kind: 'found' | 'push-pending' }>): void => {
+    counters.notFound++;
+    counters.answered++;
+    if (found.kind === 'method-not-supported') return context.reply(405, 'Method Not Allowed');
+    if (found.kind === 'not-found' && found.status === 480) return context.reply(480, 'Temporarily Unavailable');
+    context.reply(404, 'Not Found');
+  };
+
+  /**
+   * The lookup with OpenSIPS `r` (`branchAors`): targets that are themselves AORs of this
+   * registrar (an alias registered as a Contact) are looked up too and replaced by their bindings.
+   */
+  const lookupTargets = async (request: SipRequest): Promise<LookupResult> => {
+    const found = await lookup(request, lookupOptions);
+    if (found.kind !== 'found' || lookupOptions.branchAors === undefined) return found;
+    const aliases = found.targets.filter((t) => hasUser(t.uri) && ownUri(t.uri)).map((t) => t.uri);
+    if (aliases.length === 0) return found;
+    const expanded = await lookup(request, { ...lookupOptions, branchAors: [...lookupOptions.branchAors, ...aliases] });
+    if (expanded.kind !== 'found') return expanded;
+    const targets = expanded.targets.filter((t) => !aliases.includes(t.uri));
+    return { ...expanded, targets, branches: targets.slice(1), ruri: targets[0] };
+  };
+
+  /** Fork to what a lookup found (RFC 3261 §16.5, §16.6), or answer it. */
+  const relayFound = (context: ResponseContext, found: LookupResult, edits: ForwardEdits): void => {
+    if (found.kind === 'found') return context.relay({ groups: qGroups(found.targets), pending: found.pending, edits });
+    if (found.kind === 'push-pending') {
+      counters.pushed++;
+      return context.relay({ groups: [], pending: found.pending, edits });
+    }
+    notFound(context, found);
+  };
+
+  /**
+   * A request out of any transaction here. ACK and CANCEL are hop-by-hop and never open a
+   * transaction: an ACK (of a 2xx, end to end) is forwarded statelessly; a CANCEL whose INVITE is
+   * not here is answered 481 (RFC 3261 §9.2). Anything else gets a response context
+   * ({@link ForkingProxy.open}) before it is looked up.
+   */
   const handleOther = async (request: SipRequest, source: Source): Promise<void> => {
+    if (proxy.absorb(request, source)) return;
     if (options.handleRequest !== undefined && await options.handleRequest(request, source)) {
       counters.answered++;
       requestLog.answered(request, source);
       return;
     }
-    if (request.maxForwards === 0 && request.method !== 'ACK') return reply(request, source, 483, 'Too Many Hops');
-    if (!hasUser(request.uri)) {
-      if (request.method === 'OPTIONS') return reply(request, source, 200, 'OK', [['Allow', ALLOW], ['Accept', 'application/sdp']]);
-      if (request.method !== 'ACK') return reply(request, source, 404, 'Not Found');
-      return;
+    const method = request.method;
+    if (method === 'ACK') return forwardAck(request, source);
+    if (request.maxForwards === 0) return reply(request, source, 483, 'Too Many Hops');
+    if (method === 'CANCEL') return reply(request, source, 481, 'Call/Transaction Does Not Exist');
+    const ownRoute = request.route.length > 0 && ownUri(request.route[0].raw);
+    const routed = request.route.length > (ownRoute ? 1 : 0);
+    if (!routed && !hasUser(request.uri)) {
+      if (method === 'OPTIONS') return reply(request, source, 200, 'OK', [['Allow', ALLOW], ['Accept', 'application/sdp']]);
+      return reply(request, source, 404, 'Not Found');
     }
-    if (request.to.params.tag !== undefined) return forwardInDialog(request, source);
-    const verdict = await proxyAuthorize?.(request, source);
+    const context = proxy.open(request, source);
+    if (context === undefined) return;
+    try {
+      await route(context, ownRoute, routed);
+    } catch (e) {
+      logger.error({ err: e, method, callId: request.callId }, 'request handling failed');
+      counters.answered++;
+      context.reply(...failureReply(e));
+    }
+  };
+
+  /** Where a request with a response context goes (RFC 3261 §16.4–§16.6). */
+  const route = async (context: ResponseContext, ownRoute: boolean, routed: boolean): Promise<void> => {
+    const { request, source } = context;
+    const inDialogEdits: ForwardEdits = { removeTopRoute: ownRoute };
+    // Loose routing (§16.12): a Route left after ours decides the next hop; the Request-URI stays.
+    if (routed) return context.relay({ groups: [[{ uri: request.uri, destination: request.route[ownRoute ? 1 : 0].raw }]], edits: inDialogEdits });
+    if (request.to.params.tag !== undefined && !ownUri(request.uri)) return relayInDialog(context, inDialogEdits);
+    // In dialog to a URI of ours (a GRUU this registrar issued, RFC 5627 §8.4.1), or out of dialog: looked up.
+    const inDialog = request.to.params.tag !== undefined;
+    const verdict = inDialog ? undefined : await proxyAuthorize?.(request, source);
     if (verdict !== undefined && !verdict.ok) {
       if (verdict.failed) authFailed(source);
-      return replyError(request, source, verdict.error);
+      counters.answered++;
+      return context.replyWith(buildErrorReply(request, verdict.error));
     }
     const credentials = verdict?.forwardedCredentials;
-    const proxy = options.outboundProxy?.(request, source);
-    if (proxy !== undefined) return forward(request, source, proxy, credentials);
-    const found = await lookup(request, lookupOptions);
-    if (found.kind === 'found' && found.ruri !== undefined) return forward(request, source, found.ruri, credentials);
-    if (found.kind === 'push-pending') return forwardWhenAwake(request, source, found.pending, credentials);
-    counters.notFound++;
-    if (request.method === 'ACK') return;
-    if (found.kind === 'method-not-supported') return reply(request, source, 405, 'Method Not Allowed');
-    if (found.kind === 'not-found' && found.status === 480) return reply(request, source, 480, 'Temporarily Unavailable');
-    return reply(request, source, 404, 'Not Found');
+    const edits: ForwardEdits = {
+      removeTopRoute: ownRoute,
+      recordRoute: recordRoute && !inDialog,
+      replaceHeaders: credentials === undefined ? undefined : [['Proxy-Authorization', credentials]],
+    };
+    const proxyTarget = inDialog ? undefined : options.outboundProxy?.(request, source);
+    if (proxyTarget !== undefined) return context.relay({ groups: [[proxyTarget]], edits });
+    relayFound(context, await lookupTargets(request), edits);
   };
 
   /**
-   * Every target of the lookup sleeps (RFC 8599 §6): the pushes are out; forward the request to
-   * the first device that re-registers within `pn_refresh_timeout`, else answer 480. The UAC's
-   * retransmissions meanwhile join the same pushes and are forwarded the same way (same branch).
+   * An in-dialog request to a remote target goes to its Request-URI; when it carries a PURR (RFC
+   * 8599 long-lived dialogs, OpenSIPS `pn_process_purr`), the device is pushed first and the
+   * request follows once it re-registered (to its fresh Contact) or the refresh timeout passed.
    */
-  const forwardWhenAwake = async (request: SipRequest, source: Source, pending: readonly PushPendingTarget[], credentials: readonly string[] | undefined): Promise<void> => {
-    counters.pushed++;
-    const woken = await firstDefined(pending.map((p) => p.refreshed));
-    if (woken !== undefined) return forward(request, source, woken, credentials);
-    counters.notFound++;
-    if (request.method !== 'ACK') await reply(request, source, 480, 'Temporarily Unavailable');
-  };
-
-  /**
-   * An in-dialog request goes to its Request-URI; when it carries a PURR (RFC 8599 long-lived
-   * dialogs, OpenSIPS `pn_process_purr`), the device is pushed first and the request follows once
-   * it re-registered (to its fresh Contact) or the refresh timeout passed.
-   */
-  const forwardInDialog = async (request: SipRequest, source: Source): Promise<void> => {
-    if (request.method === 'ACK' || !registrar.options.push.enablePurr) return forward(request, source, { uri: request.uri });
+  const relayInDialog = async (context: ResponseContext, edits: ForwardEdits): Promise<void> => {
+    const { request } = context;
+    if (!registrar.options.push.enablePurr) return context.relay({ groups: [[{ uri: request.uri }]], edits });
     const purr = await registrar.processPurr(request);
     if (purr.code === 1) counters.pushed++;
     // The dialog's remote target stays the Request-URI; the woken device is reached at its fresh address.
     const woken = purr.kind === 'refreshed' ? purr.target : undefined;
-    return forward(request, source, { uri: request.uri, destination: woken === undefined ? undefined : woken.destination ?? woken.uri, flow: woken?.flow, socket: woken?.socket });
+    const target: ForwardTarget = { uri: request.uri, destination: woken === undefined ? undefined : woken.destination ?? woken.uri, flow: woken?.flow, socket: woken?.socket };
+    context.relay({ groups: [[target]], edits });
+  };
+
+  /**
+   * An ACK no transaction here absorbed: the ACK of a 2xx, end to end (RFC 3261 §13.2.2.4),
+   * forwarded statelessly along its Route, or to a GRUU's device (RFC 5627 §8.4.1), or to its
+   * Request-URI. Dropped with `Max-Forwards: 0` (never answered, §17), and when it is for an AOR
+   * of ours: only the ACK of a non-2xx, hop by hop, targets the AOR, and its transaction is gone.
+   */
+  const forwardAck = async (request: SipRequest, source: Source): Promise<void> => {
+    if (request.maxForwards === 0 || request.to.params.tag === undefined) {
+      counters.dropped++;
+      return;
+    }
+    const ownRoute = request.route.length > 0 && ownUri(request.route[0].raw);
+    const edits: ForwardEdits = { removeTopRoute: ownRoute };
+    const next = request.route[ownRoute ? 1 : 0];
+    if (next !== undefined) return forward(request, source, { uri: request.uri, destination: next.raw }, edits);
+    if (!ownUri(request.uri)) return forward(request, source, { uri: request.uri }, edits);
+    const found = parseUri(addrSpecOf(request.uri))?.params.gr === undefined ? undefined : await lookup(request, lookupOptions);
+    if (found?.kind === 'found' && found.targets.length > 0) return forward(request, source, found.targets[0], edits);
+    counters.dropped++;
+  };
+
+  /** The reply to a request whose handling failed: 503 + Retry-After for a store that is away (RFC 3261 §21.5.4), else 500. */
+  const failureReply = (e: unknown): [number, string, (readonly [string, string])[]] => {
+    if (e instanceof StoreError && e.transient) return [503, 'Service Unavailable', [['Retry-After', String(storeRetryAfterSec(registrar.options))]]];
+    const retryAfter = registrar.options.retryAfter;
+    return [500, 'Server Internal Error', retryAfter > 0 ? [['Retry-After', String(retryAfter)]] : []];
   };
 
   const failed = (e: unknown, request: SipRequest, source: Source): void => {
@@ -294,11 +388,7 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
       counters.dropped++;
       return;
     }
-    // A location store that is away (RFC 3261 §21.5.4): retry later, as a REGISTER is told.
-    const answered = e instanceof StoreError && e.transient
-      ? reply(request, source, 503, 'Service Unavailable', [['Retry-After', String(storeRetryAfterSec(registrar.options))]])
-      : reply(request, source, 500, 'Server Internal Error');
-    answered.catch(() => { counters.dropped++; });
+    reply(request, source, ...failureReply(e)).catch(() => { counters.dropped++; });
   };
 
   /**
@@ -338,6 +428,9 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
   });
 
   transport.onResponse?.((response: SipResponse) => {
+    // RFC 3261 §16.7: a response of one of our branches goes to its context; any other (a 2xx
+    // retransmitted after its transaction ended) is relayed statelessly.
+    if (proxy.receiveResponse(response)) return;
     const plan = relayResponse(response, transport.endpoints());
     if (plan === undefined) {
       counters.dropped++;

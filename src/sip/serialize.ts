@@ -15,6 +15,8 @@ export interface ForwardChanges {
   readonly maxForwards?: number;
   /** Route values to put in front of the received ones (a Path route set, RFC 3327 §5.3). @defaultValue [] */
   readonly prependRoute?: readonly string[];
+  /** A Record-Route value to put in front of the received ones (§16.6 step 4). @defaultValue none */
+  readonly prependRecordRoute?: string;
   /** Header lines to add after the received ones. @defaultValue [] */
   readonly extraHeaders?: readonly (readonly [string, string])[];
   /**
@@ -42,9 +44,12 @@ function startLine(m: SipMessage, uri?: string): string {
  * The message back on the wire as received (RFC 3261 §7): start line, every header line with
  * its name as sent and its unfolded value, then the body. `parseSipMessage(serializeMessage(m))`
  * yields the same fields as `m`. With `removeTopVia` the first Via value is dropped, as a
- * stateless proxy relaying a response does (RFC 3261 §16.11).
+ * proxy relaying a response does (RFC 3261 §16.7 step 9, §16.11); `extraHeaders` are added
+ * after the received ones (the challenges a forking proxy collects, §16.7 step 7).
  */
-export function serializeMessage(message: SipMessage, options?: { readonly removeTopVia?: boolean }): Uint8Array {
+export function serializeMessage(
+  message: SipMessage, options?: { readonly removeTopVia?: boolean; readonly extraHeaders?: readonly (readonly [string, string])[] },
+): Uint8Array {
   let head = startLine(message);
   const headers = message.headers;
   let viaPending = options?.removeTopVia === true;
@@ -58,6 +63,8 @@ export function serializeMessage(message: SipMessage, options?: { readonly remov
     }
     head += name + ': ' + value + '\r\n';
   }
+  const extra = options?.extraHeaders;
+  if (extra !== undefined) for (const [name, value] of extra) head += name + ': ' + value + '\r\n';
   return encodeMessage(head, message.body);
 }
 
@@ -72,6 +79,7 @@ export function serializeRequest(request: SipRequest, changes?: ForwardChanges):
   if (changes?.prependVia !== undefined) head += 'Via: ' + changes.prependVia + '\r\n';
   const routes = changes?.prependRoute;
   if (routes !== undefined && routes.length > 0) head += 'Route: ' + routes.join(', ') + '\r\n';
+  if (changes?.prependRecordRoute !== undefined) head += 'Record-Route: ' + changes.prependRecordRoute + '\r\n';
   let routePending = changes?.removeTopRoute === true;
   let maxForwardsPending = changes?.maxForwards !== undefined;
   const replace = changes?.replaceHeaders;

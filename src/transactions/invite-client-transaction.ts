@@ -14,6 +14,11 @@ export interface InviteClientTransactionOptions {
   readonly request: SipRequest;
   /** The INVITE's wire bytes, sent at once and retransmitted. */
   readonly bytes: Uint8Array;
+  /**
+   * The TU sent the INVITE already (a proxy that tried TCP first, RFC 3261 §18.1.1): the
+   * transaction starts its timers without sending it again. @defaultValue false
+   */
+  readonly sentAlready?: boolean;
   /** Hands bytes to the transport towards the next hop (the INVITE and the ACK of a non-2xx). */
   readonly send: (bytes: Uint8Array) => void;
   /** Every response for the TU, except retransmissions of a non-2xx final response. */
@@ -68,7 +73,7 @@ export class InviteClientTransaction {
       this.#terminate();
       options.onTimeout();
     });
-    send(bytes);
+    if (options.sentAlready !== true) send(bytes);
   }
 
   get state(): InviteClientState {
@@ -98,6 +103,14 @@ export class InviteClientTransaction {
     }
     this.#o.onResponse(response);
     if (status >= 200) this.#wait(status < 300 || !this.#o.reliable ? this.#o.timers.timerFMs : 0);
+  }
+
+  /**
+   * Stop at once, silently: no more retransmissions, `onTerminated` only (a proxy's branch whose
+   * `fr_timeout` passed without any response, RFC 3261 §16.8). No-op once Terminated.
+   */
+  stop(): void {
+    if (this.#state !== 'terminated') this.#terminate();
   }
 
   /** Timer M (Accepted) or D (Completed): Terminated when it fires, at once for 0 ms. */

@@ -44,10 +44,10 @@ function invite(from: UdpPeer, uri: string, to = uri): string {
   return buildRequest('INVITE', { requestUri: uri, to, via: { port: from.port, rport: true }, from: 'sip:caller@example.com', ids });
 }
 
-/** Nothing more than what was taken arrives at `p` within a short while. */
+/** Nothing more than what was taken arrives at `p` within a short while but the `100 Trying` a stateful proxy sends a caller (RFC 3261 §16.2). */
 async function staysQuiet(p: UdpPeer): Promise<void> {
   await new Promise((r) => setTimeout(r, 150));
-  expect(p.received.map((r) => r.text)).toEqual([]);
+  expect(p.received.map((r) => r.text).filter((t) => !t.startsWith('SIP/2.0 100 '))).toEqual([]);
 }
 
 beforeAll(async () => {
@@ -202,7 +202,7 @@ describe('push notifications (RFC 8599) with --pn-enable 1 --pn-providers "apns,
     expect(requestUri(forwarded.text)).toBe(`sip:dev@127.0.0.1:${awake.port}`);
     // The device's answer goes back through the registrar to the caller.
     await awake.send(buildResponseText(forwarded.text, 180, 'Ringing'), push.port);
-    expect((await caller.next()).text).toMatch(/^SIP\/2\.0 180 Ringing\r\n/);
+    expect((await caller.next((t) => !t.startsWith('SIP/2.0 100 '))).text).toMatch(/^SIP\/2\.0 180 Ringing\r\n/);
     await staysQuiet(asleep);
     await staysQuiet(caller);
   });

@@ -48,12 +48,13 @@ function setup(o: Setup = {}) {
 type Harness = ReturnType<typeof setup>;
 
 /** Deliver `text` from `from` and return the response it got, if any. */
+/** The final response `text` got, if any (a forwarded INVITE gets only `100 Trying` from the proxy, RFC 3261 §16.2). */
 async function send(h: Harness, text: string, from: Partial<Source> = {}): Promise<SipResponse | undefined> {
   const before = h.transport.responses.length;
   h.transport.deliver(text, from);
   await settle();
   await settle();
-  return h.transport.responses.length > before ? h.transport.lastResponse() : undefined;
+  return h.transport.responses.slice(before).map((r) => r.response).find((r) => r.status >= 200);
 }
 
 /** The `Authorization` / `Proxy-Authorization` answering `challenged`'s strongest challenge (RFC 3261 §22.4). */
