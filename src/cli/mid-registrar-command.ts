@@ -13,6 +13,8 @@ import { flagValue, formatFlags, parseArgs } from './parse-args';
 import { EXTENSION_FLAGS, withFlagName, withOptionFlag } from './extension-flags';
 import { checkOwnershipFlags, OWNERSHIP_FLAGS, ownershipFrom, type Ownership } from './sharing-tags-setup';
 import { reloadTlsOnSighup } from './tls-flags';
+import { PROXY_FLAGS, proxyOptionsFrom } from './proxy-flags';
+import { PING_FLAGS, pingSettingsFrom, startPinger } from './ping-flags';
 import { listenFrom, loggerFrom, REGISTRAR_MODULE_FLAGS, registrarOptionsFrom, saveAndLookupFrom, SERVER_FLAGS } from './command-setup';
 import type { RunningRegistrar } from './registrar-command';
 import { describeStore, openStore, parseStoreFlag } from './store-flag';
@@ -35,19 +37,21 @@ const MID_FLAGS: readonly FlagSpec[] = [
   { name: 'contact-id-param', kind: 'string', help: 'Contact URI parameter of the contact id (ctid)' },
   { name: 'at-escape-str', kind: 'string', help: 'stands for @ in the AOR-throttling Contact user (%40)' },
   { name: 'outgoing-expires', kind: 'int', help: 'lifetime asked upstream when throttling, s (3600)' },
-  { name: 'expires-max-deviation', kind: 'int', help: 'random ± seconds on lifetimes forwarded upstream (0)' },
+  { name: 'expires-max-deviation', kind: 'int', help: '± seconds on lifetimes: random on those forwarded upstream; per phone, steady, when throttling (0)' },
   { name: 'extra-contact-params', kind: 'string', help: "appended to forwarded Contact URIs, e.g. ';transport=tcp' (none)" },
 ];
 
-const FLAGS: readonly FlagSpec[] = [...SERVER_FLAGS, ...OWNERSHIP_FLAGS, ...MID_FLAGS, ...REGISTRAR_MODULE_FLAGS, ...EXTENSION_FLAGS, ...AUTH_FLAGS, ...GUARD_FLAGS, ...MI_FLAGS];
+const FLAGS: readonly FlagSpec[] = [
+  ...SERVER_FLAGS, ...OWNERSHIP_FLAGS, ...MID_FLAGS, ...REGISTRAR_MODULE_FLAGS, ...EXTENSION_FLAGS, ...PROXY_FLAGS, ...PING_FLAGS, ...AUTH_FLAGS, ...GUARD_FLAGS, ...MI_FLAGS,
+];
 
 /** The `--help` text of `sipreg mid-registrar`. */
 export const MID_REGISTRAR_USAGE = `Usage: sipreg mid-registrar --upstream udp:IP:PORT [flags]
 
 Runs a registration front-end to a main registrar (OpenSIPS mid_registrar): REGISTERs are
 forwarded with their Contacts pointing here, or absorbed when throttling; phones that vanish
-are de-registered upstream; requests from the main registrar are routed to the phones by
-lookup, every other request is proxied to the main registrar. Flags (defaults in parentheses):
+are de-registered upstream; requests from the main registrar are forked statefully to the phones
+found by lookup, every other request is proxied to the main registrar. Flags (defaults in parentheses):
 ${formatFlags(FLAGS)}
 `;
 
@@ -115,6 +119,8 @@ export async function runMidRegistrarCommand(argv: readonly string[]): Promise<R
   checkOwnershipFlags(values, storeFlag.spec);
   const authSettings = resolveAuthSettings(values);
   const miSettings = miSettingsFrom(values);
+  const proxyOptions = proxyOptionsFrom(values);
+  pingSettingsFrom(values);
   const transport = await listenFrom(values, logger);
   // The credential store opens before the location store, as in `sipreg registrar`.
   const auth = await startAuth(authSettings, logger).catch(async (e: unknown) => {
@@ -143,6 +149,7 @@ export async function runMidRegistrarCommand(argv: readonly string[]): Promise<R
     && (source.protocol !== 'udp' || source.port === upstream.port);
   const metrics = miSettings === undefined ? undefined : createSipregMetrics({ midRegistrar: mid, guard: auth.guard });
   createRegistrarServer({
+    ...proxyOptions,
     onRegisterAnswered: metrics?.onRegisterAnswered,
     registrar: mid.registrar,
     transport,
@@ -154,9 +161,11 @@ export async function runMidRegistrarCommand(argv: readonly string[]): Promise<R
     outboundProxy: (request, source) => (fromUpstream(source) ? undefined : { uri: request.uri, destination: mid.options.upstreamUri }),
     guard: auth.guard,
   });
+  const pinger = startPinger(values, mid.registrar, transport, logger);
   const stopTlsReload = reloadTlsOnSighup(values, transport, logger);
   const closeAll = async (): Promise<void> => {
     stopTlsReload();
+    pinger?.close();
     await mid.close();
     await transport.close();
     await ownership?.close();

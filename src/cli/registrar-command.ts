@@ -9,12 +9,14 @@ import { CliUsageError } from './cli-usage-error';
 import type { FlagSpec } from './parse-args';
 import { formatFlags, parseArgs } from './parse-args';
 import { EXTENSION_FLAGS, withFlagName } from './extension-flags';
-import { REGINFO_FLAGS, reginfoOptionsFrom, startReginfo } from './reginfo-flags';
+import { REGINFO_FLAGS, reginfoOptionsFrom, reloadIdentitiesOnSighup, startReginfo } from './reginfo-flags';
 import { checkOwnershipFlags, OWNERSHIP_FLAGS, ownershipFrom, type Ownership } from './sharing-tags-setup';
 import { listenFrom, loggerFrom, REGISTRAR_MODULE_FLAGS, registrarOptionsFrom, saveAndLookupFrom, SERVER_FLAGS } from './command-setup';
 import { describeStore, openStore, parseStoreFlag } from './store-flag';
 import { AUTH_FLAGS, GUARD_FLAGS, PROXY_AUTH_FLAGS, resolveAuthSettings, sharedSecretEnv, startAuth } from './auth-flags';
 import { WORKERS_FLAG, workersFrom } from './workers-flag';
+import { PROXY_FLAGS, proxyOptionsFrom } from './proxy-flags';
+import { PING_FLAGS, pingSettingsFrom, startPinger } from './ping-flags';
 import { runWorkers } from './run-workers';
 import { hasTlsFiles, reloadTlsOnSighup } from './tls-flags';
 import { MI_FLAGS, MI_HEALTH_TIMEOUT_MS, metricsText, miSettingsFrom, startMi } from './mi-flags';
@@ -30,7 +32,9 @@ const FLAGS: readonly FlagSpec[] = [
   ...OWNERSHIP_FLAGS,
   ...REGISTRAR_MODULE_FLAGS,
   ...EXTENSION_FLAGS,
+  ...PROXY_FLAGS,
   ...REGINFO_FLAGS,
+  ...PING_FLAGS,
   ...AUTH_FLAGS,
   ...PROXY_AUTH_FLAGS,
   ...GUARD_FLAGS,
@@ -41,8 +45,9 @@ const FLAGS: readonly FlagSpec[] = [
 /** The `--help` text of `sipreg registrar`. */
 export const REGISTRAR_USAGE = `Usage: sipreg registrar [flags]
 
-Runs a SIP registrar: answers REGISTER (RFC 3261 §10) and proxies other requests statelessly
-to the highest-q registered contact. Flags (defaults in parentheses):
+Runs a SIP registrar: answers REGISTER (RFC 3261 §10) and proxies other requests
+transaction-statefully to every registered contact (parallel within a q value, serially across
+q values; RFC 3261 §16). Flags (defaults in parentheses):
 ${formatFlags(FLAGS)}
 `;
 
@@ -86,6 +91,8 @@ export async function runRegistrarCommand(argv: readonly string[]): Promise<Runn
   }
   checkOwnershipFlags(values, storeFlag.spec);
   const reginfoOptions = reginfoOptionsFrom(values);
+  const proxyOptions = proxyOptionsFrom(values);
+  pingSettingsFrom(values); // a bad --ping-* value is a usage error before any socket is bound
   const authSettings = resolveAuthSettings(values);
   const workers = workersFrom(values, storeFlag, saveOptions);
   const miSettings = miSettingsFrom(values);
@@ -124,11 +131,15 @@ export async function runRegistrarCommand(argv: readonly string[]): Promise<Runn
   const saved = ownership === undefined ? saveOptions : { ...saveOptions, ownershipTag: ownership.shtag };
   // The metrics exist only behind the management interface (GET /metrics).
   const metrics = miSettings === undefined ? undefined : createSipregMetrics({ registrar, guard });
-  createRegistrarServer({ registrar, transport, saveOptions: saved, lookupOptions, logger, handleRequest, guard, proxyAuth, onRegisterAnswered: metrics?.onRegisterAnswered });
+  createRegistrarServer({ ...proxyOptions, registrar, transport, saveOptions: saved, lookupOptions, logger, handleRequest, guard, proxyAuth, onRegisterAnswered: metrics?.onRegisterAnswered });
+  const pinger = startPinger(values, registrar, transport, logger);
   const stopTlsReload = reloadTlsOnSighup(values, transport, logger);
+  const stopIdentitiesReload = reloadIdentitiesOnSighup(reginfoOptions, reginfo, logger);
   const opened = store;
   const closeAll = async (): Promise<void> => {
     stopTlsReload();
+    stopIdentitiesReload();
+    pinger?.close();
     await reginfo?.close();
     await transport.close();
     await registrar.close();

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parseReginfo } from '../../src/reginfo/parse-reginfo';
 import type { SipMessage, SipRequest } from '../../src/sip/message';
 import { buildRegister } from '../../src/testing/message-builders';
+import { eventually } from '../helpers/eventually';
 import { freePort } from '../helpers/free-port';
 import { miCall } from '../helpers/mi-call';
 import { runToExit } from '../helpers/run-to-exit';
@@ -65,6 +66,19 @@ describe('sipreg registrar: reg-event identities from --reginfo-identities and t
       ['sip:alias@example.com', ['sip:alias@example.com', 'tel:+15551234']],
       ['sip:bob-alias@example.com', ['sip:bob-alias@example.com']],
     ]);
+
+    // SIGHUP re-reads the file: bob's next REGISTER publishes his new identities; alice's, set over the MI, stay.
+    writeFileSync(file, JSON.stringify({ 'sip:bob@example.com': ['sip:bob-new@example.com'] }));
+    server.child.kill('SIGHUP');
+    const reloaded = async (): Promise<true | undefined> => {
+      const { result } = await miCall(url, 'reginfo_identities', ['sip:bob@example.com']);
+      return (result as { identities: string[] }).identities[0] === 'sip:bob-new@example.com' ? true : undefined;
+    };
+    await eventually(reloaded, "bob's identities reloaded", 10_000, () => server.output());
+    expect((await miCall(url, 'reginfo_identities', ['sip:alice@example.com'])).result).toMatchObject({ identities: ['sip:alias@example.com', 'tel:+15551234'] });
+    await register('bob');
+    const fresh = await presence.waitFor(publishFor('sip:bob-new@example.com'), 10_000);
+    expect(fresh && published(fresh)).toEqual(['sip:bob-new@example.com', ['sip:bob-new@example.com']]);
   });
 
   it('exits 2 naming the file and what is wrong in it', async () => {

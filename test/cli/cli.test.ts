@@ -92,7 +92,7 @@ describe('sipreg CLI', () => {
   it('reg-event: lists every pua_reginfo parameter in --help and exits 2 naming the flag of a bad value', async () => {
     const { stdout } = await run(process.execPath, [...CLI, 'registrar', '--help']);
     for (const flag of ['reginfo-server-address', 'reginfo-outbound-proxy', 'reginfo-default-domain', 'reginfo-publish', 'reginfo-publish-expires',
-      'reginfo-notifier', 'reginfo-subscribe', 'reginfo-min-subscribe-expires', 'reginfo-max-subscribe-expires']) expect(stdout).toMatch(new RegExp(`^  --${flag} `, 'm'));
+      'reginfo-notifier', 'reginfo-subscribe', 'reginfo-min-subscribe-expires', 'reginfo-max-subscribe-expires', 'reginfo-use-identities', 'reginfo-identities']) expect(stdout).toMatch(new RegExp(`^  --${flag} `, 'm'));
     const base = ['registrar', '--store', 'memory', '--listen', 'udp:127.0.0.1:0'];
     const server = ['--reginfo-server-address', 'sip:reginfo@127.0.0.1:5999'];
     const cases: [string[], string][] = [
