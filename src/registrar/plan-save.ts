@@ -210,10 +210,8 @@ function splitExpired(bindings: readonly Binding[], nowMs: number): { current: r
   return { current, expired };
 }
 
-function tooMany(policy: SavePolicy): RegError {
-  const retry = policy.retryAfter;
-  return regError('too-many-contacts', retry > 0 ? [['Retry-After', String(retry)]] : undefined);
-}
+/** The refusal over `max_contacts`: 503, which the reply gives `Retry-After` when `retryAfter` is set (see `buildErrorReply`). */
+const TOO_MANY: RegError = regError('too-many-contacts');
 
 /**
  * Decide what a REGISTER does to an AOR's bindings: RFC 3261 §10.3 steps 6-8 with the OpenSIPS
@@ -352,12 +350,12 @@ export function planSave(call: SaveHookContext, stored: readonly Binding[], poli
   const max = save.maxContacts ?? policy.maxContacts;
   if (max > 0 && next.length > max) {
     const inserted = changes.filter((ch) => ch.kind === 'inserted').length;
-    if (!save.forceRegistration || inserted === 0) return err(tooMany(policy));
+    if (!save.forceRegistration || inserted === 0) return err(TOO_MANY);
     const fresh = new Set(requestBindings);
     const evictable = next.filter((b) => !fresh.has(b)).sort((a, b) => a.updatedAt - b.updatedAt);
     while (next.length > max) {
       const victim = evictable.shift();
-      if (victim === undefined) return err(tooMany(policy));
+      if (victim === undefined) return err(TOO_MANY);
       next.splice(next.indexOf(victim), 1);
       changes.push({ kind: 'deleted', aor, binding: victim });
     }

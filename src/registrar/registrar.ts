@@ -378,7 +378,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     const { status } = regErrorStatus(error);
     if (authFailed) this.authFailures++;
     this.options.logger.debug({ aor, code: error.code, status }, 'REGISTER rejected');
-    const response = save.noReply ? undefined : buildErrorReply(request, error);
+    const response = save.noReply ? undefined : buildErrorReply(request, error, this.options);
     return authFailed ? { ok: false, status, aor, error, response, authFailed } : { ok: false, status, aor, error, response };
   }
 

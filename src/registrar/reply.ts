@@ -56,13 +56,32 @@ export function regErrorStatus(error: RegError): { status: number; reason: strin
   return { status: info.status, reason: info.reason };
 }
 
+/** No extra headers: one frozen list for every 5xx without `retryAfter`. */
+const NO_HEADERS: readonly (readonly [string, string])[] = Object.freeze([]);
+
+/**
+ * The headers of a 5xx the registrar's host answers (OpenSIPS registrar `retry_after`, RFC 3261
+ * §20.33): `Retry-After: <retryAfter>` when `retryAfter` > 0, else none. {@link buildErrorReply}
+ * adds them to the registrar's own 5xx; a server answering 500 for a request that failed under it
+ * adds them too.
+ */
+export function serverErrorHeaders(options: { readonly retryAfter: number }): readonly (readonly [string, string])[] {
+  return options.retryAfter > 0 ? [['Retry-After', String(options.retryAfter)]] : NO_HEADERS;
+}
+
+const hasRetryAfter = (headers: readonly (readonly [string, string])[]): boolean => headers.some(([name]) => name.toLowerCase() === 'retry-after');
+
 /**
  * The error reply for a refused REGISTER: the table's status and reason, the error's extra
  * headers (`Min-Expires`, `Unsupported`, `Retry-After` ...) and a `P-Registrar-Error` header
- * explaining why, as OpenSIPS sends.
+ * explaining why, as OpenSIPS sends. With `options`, a 5xx also gets the {@link serverErrorHeaders}
+ * (OpenSIPS `retry_after` applies to every 5xx), unless the error brings its own `Retry-After`
+ * (a 503 for a store that is away says when to come back).
  */
-export function buildErrorReply(request: SipRequest, error: RegError): Uint8Array {
+export function buildErrorReply(request: SipRequest, error: RegError, options?: { readonly retryAfter: number }): Uint8Array {
   const info = REG_ERRORS[error.code];
-  const headers: (readonly [string, string])[] = [...(error.headers ?? []), ['P-Registrar-Error', error.detail ?? info.detail]];
+  const own = error.headers ?? NO_HEADERS;
+  const retry = options !== undefined && info.status >= 500 && !hasRetryAfter(own) ? serverErrorHeaders(options) : NO_HEADERS;
+  const headers: (readonly [string, string])[] = [...own, ...retry, ['P-Registrar-Error', error.detail ?? info.detail]];
   return buildResponse(request, info.status, info.reason, { headers });
 }

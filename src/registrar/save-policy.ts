@@ -16,7 +16,7 @@ export type SaveHooks = {
 export type SavePolicy = Pick<
   ResolvedRegistrarOptions,
   | 'defaultExpires' | 'minExpires' | 'maxExpires' | 'minExpiresMode' | 'defaultQ' | 'maxContacts' | 'maxContactLen'
-  | 'retryAfter' | 'cseqDelay' | 'receivedMode' | 'sockHdrName'
+  | 'cseqDelay' | 'receivedMode' | 'sockHdrName'
 > & {
   /** Shares the values many bindings repeat (see {@link Interner}). @defaultValue none */
   readonly intern?: Interner;
@@ -34,7 +34,6 @@ export function savePolicy(o: ResolvedRegistrarOptions, intern: Interner, featur
     defaultQ: o.defaultQ,
     maxContacts: o.maxContacts,
     maxContactLen: o.maxContactLen,
-    retryAfter: o.retryAfter,
     cseqDelay: o.cseqDelay,
     receivedMode: o.receivedMode,
     sockHdrName: o.sockHdrName,
