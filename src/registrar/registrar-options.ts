@@ -65,7 +65,15 @@ export interface RegistrarOptions {
    * Kamailio `min_expires_mode`). @defaultValue 'clamp'
    */
   minExpiresMode?: 'clamp' | 'reject';
-  /** q for Contacts without one, in thousandths (380 = 0.38); -1 = unspecified. @defaultValue -1 */
+  /**
+   * q for Contacts without one, in thousandths (380 = 0.38); -1 = unspecified: not echoed in the
+   * 200 and ordered after every explicit q, 0 included (RFC 3261 §16.6 step 10 leaves a missing q
+   * to the proxy). OpenSIPS's manual says "Default value is 0", but its code starts unspecified:
+   * `qvalue_t default_q = Q_UNSPECIFIED;` in modules/registrar/reg_mod.c, with
+   * `#define Q_UNSPECIFIED ((qvalue_t)-1)` in qvalue.h, and usrloc's `mem_insert_ucontact` orders
+   * by `ptr->q < c->q`; sipreg follows the code. Set 0 for the manual's behaviour.
+   * @defaultValue -1
+   */
   defaultQ?: number;
   /** Prefix stripped from the AOR's domain (`"sip."`). @defaultValue '' */
   realmPrefix?: string;
