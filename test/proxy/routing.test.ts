@@ -72,6 +72,18 @@ describe('routing in createRegistrarServer (RFC 3261 §16.4, §16.12; RFC 5627 �
     }
   });
 
+  // Bug outside src/proxy: StampedRequest (src/transports/stamp-received.ts) delegates `headers`
+  // to the unstamped original, and serializeRequest writes `headers`, so the forwarded Via loses
+  // the received/rport the transport added (RFC 3261 §18.2.1, §16.6 step 8). A response relayed
+  // statelessly (a 2xx after the transaction ended) then goes to the caller's sent-by, not its NAT address.
+  it.failing('forwards the caller\'s Via with the received parameter its transport added (RFC 3261 §18.2.1)', async () => {
+    const h = forkingHarness();
+    await h.register(AOR, [DESK]);
+    h.transport.deliver(buildRequest('INVITE', { to: AOR, ids: h.ids }), CALLER);
+    await settle();
+    expect(h.branchTo(DESK).via[1].received).toBe(CALLER.address);
+  });
+
   describe('an in-dialog request to a GRUU this registrar issued', () => {
     async function withGruu() {
       const h = forkingHarness({}, { domains: ['example.com'], gruu: { enabled: true } });
