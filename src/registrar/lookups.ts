@@ -7,11 +7,11 @@ import type { GruuFeature } from '../features/gruu/gruu-feature';
 import type { PendingPush, PushCoordinator } from '../features/push/push-coordinator';
 import type { AorRules } from './aor';
 import { plainQueryEnd, queryAor, schemeLength } from './aor';
-import { allOf, andThen, rethrow } from './maybe-promise';
+import { allOf } from './maybe-promise';
 import type { LookupOptions } from './lookup-options';
 import type { ResolvedRegistrarOptions } from './registrar-options';
-import type { AorBindings, LookupResult, PushPendingTarget } from './select-targets';
-import { selectTargets, shapeTargets, targetOf } from './select-targets';
+import type { AorBindings, LookupError, LookupResult, PushPendingTarget } from './select-targets';
+import { lookupError, selectTargets, shapeTargets, targetOf } from './select-targets';
 import { withDefaults } from './with-defaults';
 
 /** Options of one lookup: the OpenSIPS `lookup()` flags, and the method when the request is a bare URI. */
@@ -53,17 +53,16 @@ export class Lookups {
     if (aor === undefined) return { kind: 'not-found', code: -1, aor: uri };
     const store = this.options.store;
     const branchAors = opts.branchAors;
+    const failed = (e: unknown): LookupResult => lookupError(aor, e);
     if (branchAors === undefined || branchAors.length === 0) {
-      const loaded = store.load(aor);
-      if (loaded instanceof Promise) return loaded.then((s) => this.select([s], method, opts, this.options.clock.now()));
-      return this.select([loaded], method, opts, this.options.clock.now());
+      return this.loaded(() => store.load(aor), (s) => this.select([s], method, opts, this.options.clock.now()), failed);
     }
     const all = [aor];
     for (const a of branchAors) {
       const extra = this.aorOf(a);
       if (extra !== undefined) all.push(extra);
     }
-    return Promise.all(all.map((a) => store.load(a))).then((sets) => this.select(sets, method, opts, this.options.clock.now()));
+    return this.loaded(() => Promise.all(all.map((a) => store.load(a))), (sets) => this.select(sets, method, opts, this.options.clock.now()), failed);
   }
 
   /** Lookup of each request, batched through {@link LocationStore.loadManyIn} (see {@link Registrar.lookupMany}). */
@@ -96,14 +95,37 @@ export class Lookups {
       ends.push(end >= 0 ? end : aor.length);
       batched.push(k);
     }
-    return andThen(store.loadManyIn(texts, starts, ends), (snapshots) => {
+    const loadManyIn = store.loadManyIn;
+    return this.loaded(() => loadManyIn.call(store, texts, starts, ends), (snapshots) => {
       const now = this.options.clock.now();
       for (let j = 0; j < batched.length; j++) {
         const k = batched[j];
         results[k] = this.select([snapshots[j]], opts.method ?? methodOf(requests[k]), opts, now);
       }
       return allOf(results);
-    }, rethrow);
+    }, (e) => {
+      for (let j = 0; j < batched.length; j++) results[batched[j]] = lookupError(texts[j].slice(starts[j], ends[j]), e);
+      return allOf(results);
+    });
+  }
+
+  /**
+   * `next` of what `read` loads, synchronously when the store answers so; `failed` of the error
+   * when the store throws or rejects (logged here, once per failed read), for a {@link LookupError}
+   * instead of an exception. An error thrown by `next` itself propagates.
+   */
+  private loaded<T, R>(read: () => MaybePromise<T>, next: (value: T) => MaybePromise<R>, failed: (e: unknown) => MaybePromise<R>): MaybePromise<R> {
+    const fail = (e: unknown): MaybePromise<R> => {
+      this.options.logger.error({ err: e }, 'location store failed during lookup');
+      return failed(e);
+    };
+    let value: MaybePromise<T>;
+    try {
+      value = read();
+    } catch (e) {
+      return fail(e);
+    }
+    return value instanceof Promise ? value.then(next, fail) : next(value);
   }
 
   /** Record a contact's last ping round trip in µs (`aor` canonical), for `maxPingLatencyUs` and `sortByLatency`. */
@@ -143,12 +165,12 @@ export class Lookups {
   private lookupGruu(gruu: GruuUri, uri: string, method: string, opts: LookupOptions): MaybePromise<LookupResult> {
     const aor = gruu.kind === 'invalid' ? undefined : this.aorOf(gruu.kind === 'public' ? gruu.aorUri : gruu.aor);
     if (aor === undefined) return { kind: 'not-found', code: -1, aor: uri, status: 404 };
-    return andThen(this.options.store.load(aor), (snapshot): LookupResult => {
+    return this.loaded(() => this.options.store.load(aor), (snapshot): LookupResult => {
       const now = this.options.clock.now();
       const found = gruuTargets(gruu, snapshot.bindings, now);
       if (found.kind !== 'found') return { kind: 'not-found', code: -1, aor, status: found.kind === 'unavailable' ? 480 : 404 };
       return this.select([{ aor, bindings: found.bindings }], method, opts, now);
-    }, rethrow);
+    }, (e) => lookupError(aor, e));
   }
 
   private pendingTarget(pushes: PushCoordinator, p: PendingPush): PushPendingTarget {

@@ -397,8 +397,9 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   /**
    * Find where to send a request (OpenSIPS `lookup()`): the AOR of the Request-URI (or
    * `options.aor`), its live bindings filtered and ordered per the options. A string is a
-   * Request-URI looked up for an INVITE. Always a promise; it rejects when the store fails, or
-   * with {@link ConfigError} after {@link Registrar.close}.
+   * Request-URI looked up for an INVITE. Always a promise. A store failure is a result, not a
+   * rejection: `{ kind: 'error', code: -3 }` (OpenSIPS's internal error) with the store's error and
+   * whether it is `transient`. It rejects only with {@link ConfigError} after {@link Registrar.close}.
    */
   async lookup(request: SipRequest | string, options?: LookupOptions & { readonly method?: string }): Promise<LookupResult> {
     return this.lookupNow(request, options);
@@ -420,7 +421,8 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
    * overlap them ({@link LocationStore.loadManyIn}), so a proxy holding several requests at once
    * (a burst read from its socket in one event-loop turn) routes them in about half the time
    * each with the memory store. Requests that need more than one load (GRUUs, `branchAors`) and
-   * stores without `loadManyIn` are looked up one by one. Always a promise, as `lookup`.
+   * stores without `loadManyIn` are looked up one by one. Always a promise, as `lookup`; when the
+   * store fails, each request it failed for gets its `error` result.
    */
   async lookupMany(requests: readonly (SipRequest | string)[], options?: LookupOptions & { readonly method?: string }): Promise<readonly LookupResult[]> {
     return this.lookupManyNow(requests, options);

@@ -1,6 +1,7 @@
 import type { Binding } from '../ports/binding';
 import { isDatagramFlow } from '../features/outbound/flow-token';
 import type { LookupOptions } from './lookup-options';
+import { StoreError } from '../errors/sdk-error';
 
 /** Where a request for an AOR goes: one per selected binding (RFC 3261 §16.5). */
 export interface LookupTarget {
@@ -45,7 +46,9 @@ export interface PushPendingTarget {
  * sleeping devices; `push-pending` (2): only sleeping push devices, every one pushed — wait for
  * their `refreshed` targets instead of forwarding now; `not-found` (-1), with `status` 480 when
  * a GRUU names an instance not registered right now (RFC 5627 §6.1), else 404;
- * `method-not-supported` (-2): bindings exist but none allows the method.
+ * `method-not-supported` (-2): bindings exist but none allows the method; `error` (-3, OpenSIPS's
+ * internal error): the location store failed, so nothing is known about the AOR — answer 503
+ * with `Retry-After` when `transient` (RFC 3261 §21.5.4, as a REGISTER is told), else 500.
  */
 export type LookupResult =
   | {
@@ -63,10 +66,27 @@ export type LookupResult =
     }
   | { readonly kind: 'push-pending'; readonly code: 2; readonly aor: string; readonly pending: readonly PushPendingTarget[] }
   | { readonly kind: 'not-found'; readonly code: -1; readonly aor: string; readonly status?: 404 | 480 }
-  | { readonly kind: 'method-not-supported'; readonly code: -2; readonly aor: string };
+  | { readonly kind: 'method-not-supported'; readonly code: -2; readonly aor: string }
+  | {
+      readonly kind: 'error';
+      readonly code: -3;
+      readonly aor: string;
+      /** What the store threw or rejected with. */
+      readonly error: unknown;
+      /** True when `error` is a {@link StoreError} marked transient: the store is away for now, a retry may succeed. */
+      readonly transient: boolean;
+    };
 
 /** The `found` variant of {@link LookupResult}. */
 export type LookupFound = Extract<LookupResult, { kind: 'found' }>;
+
+/** The `error` variant of {@link LookupResult}: the location store failed. */
+export type LookupError = Extract<LookupResult, { kind: 'error' }>;
+
+/** The {@link LookupError} of `aor` for what the store threw or rejected with. */
+export function lookupError(aor: string, error: unknown): LookupError {
+  return { kind: 'error', code: -3, aor, error, transient: error instanceof StoreError && error.transient };
+}
 
 /** The bindings of one AOR, as input to {@link selectTargets}. */
 export interface AorBindings {

@@ -70,11 +70,12 @@ describe('the registrar façade always answers with a promise', () => {
     }
   });
 
-  it('a store that fails is a rejection of lookup and a 500 value of save', async () => {
+  it('a store that fails is an error value of lookup (code -3), a 500 value of save, and a rejection of bindings', async () => {
     const broken = new MemoryLocationStore();
-    broken.load = () => { throw new Error('disk on fire'); };
+    const fire = new Error('disk on fire');
+    broken.load = () => { throw fire; };
     const registrar = createRegistrar({ store: broken, purgeIntervalMs: 0 });
-    await expect(registrar.lookup(invite)).rejects.toThrow('disk on fire');
+    await expect(registrar.lookup(invite)).resolves.toEqual({ kind: 'error', code: -3, aor: 'alice@example.com', error: fire, transient: false });
     await expect(registrar.bindings('alice@example.com')).rejects.toThrow('disk on fire');
     const saved = await registrar.save(register({ contacts: ['<sip:alice@192.0.2.1>'] }));
     expect([saved.ok, saved.status]).toEqual([false, 500]);
