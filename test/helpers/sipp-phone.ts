@@ -28,6 +28,11 @@ export interface SippPhoneOptions {
    */
   readonly q?: string;
   /**
+   * The pause of its call scenario's plain `<pause />` (`-d`): how long `forking-phone-answers.xml` rings before it answers.
+   * @defaultValue 500
+   */
+  readonly answerDelayMs?: number;
+  /**
    * Trace every message it sends and receives (`-trace_msg`), for {@link SippPhone.messages}.
    * @defaultValue true
    */
@@ -52,7 +57,7 @@ export interface SippPhone {
   stop(): Promise<void>;
 }
 
-/** How long a phone stays up at most (SIPp's `-d` pause after the REGISTER). */
+/** How long a phone stays up at most (the receive timeout after the REGISTER in `forking-phone.xml`). */
 const LIFETIME_MS = 600_000;
 const REGISTERED_TIMEOUT_MS = 10_000;
 
@@ -75,7 +80,7 @@ export async function startSippPhone(options: SippPhoneOptions): Promise<SippPho
     '-i', '127.0.0.1',
     '-p', String(options.port),
     '-m', '1',
-    '-d', String(LIFETIME_MS),
+    '-d', String(options.answerDelayMs ?? 500),
     '-nostdin',
     '-key', 'user', options.user,
     '-key', 'q', options.q ?? '1.0',

@@ -31,6 +31,8 @@ const PEERS = interopPrerequisites('the forking mid-registrar interop tests', { 
 const SCENARIOS = join(REPOSITORY_ROOT, 'test', 'interop', 'scenarios');
 const TEST_TIMEOUT_MS = 60_000;
 const SETTLE_TIMEOUT_MS = 10_000;
+/** How long the caller talks before its BYE (its `-d`): a late second 200 from another branch would come meanwhile. */
+const TALK_MS = 1_000;
 
 const ANSWERED = ['in INVITE', 'out 180 INVITE', 'out 200 INVITE', 'in ACK', 'in BYE', 'out 200 BYE'];
 const CANCELLED = ['in INVITE', 'out 180 INVITE', 'in CANCEL', 'out 200 CANCEL', 'out 487 INVITE', 'in ACK'];
@@ -52,11 +54,12 @@ PEERS.describe.each(['throttle-contact', 'throttle-aor'] as const)('sipreg mid-r
     while (midPort === kamailioPort);
     kamailio = await startKamailio({ kamailioPath: PEERS.path('kamailio'), port: kamailioPort, config: kamailioForkingConfig(kamailioPort), killAfterMs: 120_000 });
     started.push(kamailio);
-    mid = await startMidRegistrar({ port: midPort, upstreamPort: kamailioPort, mode });
+    mid = await startMidRegistrar({ port: midPort, upstreamPort: kamailioPort, mode, extraArgs: ['--log-level', 'debug'] });
     started.push(mid);
   }, 30_000);
 
   afterAll(async () => {
+    require('fs').writeFileSync('/tmp/mid-out-' + mode + '.txt', context());
     await Promise.all(started.splice(0).reverse().map((s) => s.stop()));
   });
 
@@ -95,6 +98,7 @@ PEERS.describe.each(['throttle-contact', 'throttle-aor'] as const)('sipreg mid-r
       rate: 1,
       timeoutSec: 30,
       keys: { callee: 'alice' },
+      extraArgs: ['-d', String(TALK_MS)],
     });
 
     expect(sippVerdict(caller.run)).toEqual({ exitCode: 0, successfulCalls: 1, failedCalls: 0, unexpected: '' });

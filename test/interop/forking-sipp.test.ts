@@ -36,6 +36,8 @@ const SCENARIOS = join(REPOSITORY_ROOT, 'test', 'interop', 'scenarios');
 const TEST_TIMEOUT_MS = 60_000;
 /** How long the phones' last expected messages may take to show in their traces once the call is over. */
 const SETTLE_TIMEOUT_MS = 10_000;
+/** How long the caller talks before its BYE (its `-d`): a late second 200 from another branch would come meanwhile. */
+const TALK_MS = 1_000;
 /** SIPp stamps a message with the clock of its current loop turn, not the instant it was sent or received. */
 const SIPP_CLOCK_SLACK_MS = 50;
 
@@ -101,6 +103,7 @@ SIPP.describe('sipreg registrar forking INVITEs to SIPp phones over UDP (RFC 326
       rate: 1,
       timeoutSec: 30,
       keys: { callee },
+      extraArgs: ['-d', String(TALK_MS)],
     });
 
   /** Wait until `phone`'s calls so far are `expected` (what it still gets arrives after the caller is done), then compare. */
