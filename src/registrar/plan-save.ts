@@ -12,6 +12,7 @@ import { parseQValue, unquote } from './contact-values';
 import type { MatchingMode, SaveOptions } from './save-options';
 import { bracketHost, formatEndpoint, unbracket } from '../sip/socket-address';
 import { contactTarget } from './contact-target';
+import { localSocketNamed } from './local-socket-named';
 import { sameList } from './same-list';
 import { grantedLifetime } from './granted-lifetime';
 import type { BindingExtras, SaveHookContext } from '../features/registrar-feature';
@@ -66,12 +67,20 @@ function receivedFor(uri: string, save: SaveOptions, policy: SavePolicy): string
   return `sip:${bracketHost(source.address)}:${source.port}${source.protocol === 'udp' ? '' : `;transport=${source.protocol}`}`;
 }
 
+/**
+ * The socket a binding is stored with: the one the REGISTER was received on, or with the
+ * `socketHeader` flag the one its `sockHdrName` header names — when that is a local socket
+ * ({@link localSocketNamed}; as given when the policy cannot tell its sockets).
+ */
 function socketFor(request: SipRequest, save: SaveOptions, policy: SavePolicy): string | undefined {
+  let local = save.source?.local;
   if (save.socketHeader && policy.sockHdrName !== undefined) {
     const v = request.header(policy.sockHdrName);
-    if (v !== undefined) return v;
+    if (v !== undefined) {
+      if (policy.localSockets === undefined) return v;
+      local = localSocketNamed(v, policy.localSockets()) ?? local;
+    }
   }
-  const local = save.source?.local;
   if (local === undefined) return undefined;
   return policy.intern === undefined ? formatEndpoint(local) : policy.intern.socket(local);
 }

@@ -1,6 +1,7 @@
 import type { Clock } from '../ports/clock';
 import type { LocationStore } from '../ports/location-store';
 import type { Logger } from '../ports/logger';
+import type { Endpoint } from '../ports/transport';
 import { systemClock } from '../ports/clock';
 import { silentLogger } from '../ports/logger';
 import { ConfigError } from '../errors/sdk-error';
@@ -97,6 +98,13 @@ export interface RegistrarOptions {
   retryAfter?: number;
   /** Header read by the `socketHeader` save flag (OpenSIPS `sock_hdr_name`). @defaultValue undefined */
   sockHdrName?: string;
+  /**
+   * The sockets this server listens on, asked at each save with the `socketHeader` flag: the
+   * `sockHdrName` header's `proto:host:port` is stored only when it is one of them, else the
+   * socket the REGISTER came in on (OpenSIPS `get_sock_hdr()` ignores a non-local socket). Give it
+   * `() => transport.endpoints()`. @defaultValue undefined: the header is stored as given
+   */
+  localSockets?: () => readonly Endpoint[];
   /** Domains served; an AOR in another domain gets 404 (RFC 3261 §10.3 step 3). Empty = any. @defaultValue [] */
   domains?: readonly string[];
   /**
@@ -159,8 +167,9 @@ export interface RegistrarOptions {
 
 /** {@link RegistrarOptions} with every default applied. */
 export type ResolvedRegistrarOptions = Readonly<
-  Required<Omit<RegistrarOptions, 'sockHdrName' | 'gruu' | 'outbound' | 'push' | 'pushNotifier' | 'auth'>> & {
+  Required<Omit<RegistrarOptions, 'sockHdrName' | 'localSockets' | 'gruu' | 'outbound' | 'push' | 'pushNotifier' | 'auth'>> & {
     sockHdrName: string | undefined;
+    localSockets: (() => readonly Endpoint[]) | undefined;
     gruu: ResolvedGruuOptions;
     outbound: ResolvedOutboundOptions;
     push: ResolvedPushOptions;
@@ -202,6 +211,7 @@ export function resolveRegistrarOptions(options: RegistrarOptions = {}): Resolve
     maxContactLen: options.maxContactLen ?? 255,
     retryAfter: options.retryAfter ?? 0,
     sockHdrName: options.sockHdrName,
+    localSockets: options.localSockets,
     domains: Object.freeze((options.domains ?? []).map((d) => d.toLowerCase())),
     cseqDelay: options.cseqDelay ?? 20,
     supportedExtensions: Object.freeze((options.supportedExtensions ?? []).map((t) => t.toLowerCase())),

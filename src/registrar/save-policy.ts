@@ -11,12 +11,13 @@ export type SaveHooks = {
 /**
  * The registrar rules a REGISTER is decided by (RFC 3261 §10.3 steps 6-8, the OpenSIPS registrar
  * module parameters): values only, no port (store, clock, logger, transport, resolver), so that
- * {@link planSave} is a pure function of the request, the stored bindings, this policy and the time.
+ * {@link planSave} is a pure function of the request, the stored bindings, this policy and the time
+ * (`localSockets` reads the listening sockets, which a save does not change).
  */
 export type SavePolicy = Pick<
   ResolvedRegistrarOptions,
   | 'defaultExpires' | 'minExpires' | 'maxExpires' | 'minExpiresMode' | 'defaultQ' | 'maxContacts' | 'maxContactLen'
-  | 'cseqDelay' | 'receivedMode' | 'sockHdrName'
+  | 'cseqDelay' | 'receivedMode' | 'sockHdrName' | 'localSockets'
 > & {
   /** Shares the values many bindings repeat (see {@link Interner}). @defaultValue none */
   readonly intern?: Interner;
@@ -37,6 +38,7 @@ export function savePolicy(o: ResolvedRegistrarOptions, intern: Interner, featur
     cseqDelay: o.cseqDelay,
     receivedMode: o.receivedMode,
     sockHdrName: o.sockHdrName,
+    localSockets: o.localSockets,
     intern,
     features,
   });

@@ -25,6 +25,7 @@ const policy: SavePolicy = {
   cseqDelay: 20,
   receivedMode: 'explicit',
   sockHdrName: undefined,
+  localSockets: undefined,
 };
 
 function plan(request: SipRequest, stored: readonly Binding[] = [], rules: Partial<SavePolicy> = {}, save: SaveOptions = {}, nowMs = NOW): Result<SavePlan, RegError> {
