@@ -27,7 +27,7 @@ import { RequestLog } from './request-log';
 import type { SourceGuard } from '../auth/source-guard';
 import type { RegError } from '../errors/reg-error';
 import { regError } from '../errors/reg-error';
-import { buildErrorReply } from '../registrar/reply';
+import { buildErrorReply, serverErrorHeaders } from '../registrar/reply';
 import type { ProxyAuthOptions } from './proxy-auth';
 import { createProxyAuthorizer } from './proxy-auth';
 import { sendForward } from './forward-transport';
@@ -171,7 +171,7 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
   /** The reply to a request refused with a {@link RegError} (a table row: status, reason, headers). */
   const replyError = (request: SipRequest, source: Source, error: RegError): Promise<void> => {
     counters.answered++;
-    return sendResponse(buildErrorReply(request, error), request, source);
+    return sendResponse(buildErrorReply(request, error, registrar.options), request, source);
   };
 
   /** A failed authentication from `source` counts towards its ban. */
@@ -245,7 +245,7 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
   const ownUri = (uri: string): boolean => isOwnUri(uri, transport.endpoints(), domains);
 
   /** The reply to a lookup that found no target to fork to. */
-  const notFound = (context: ResponseContext, found: Exclude<LookupResult, { kind: 'found' | 'push-pending' }>): void => {
+  const notFound = (context: ResponseContext, found: Exclude<LookupResult, { kind: 'found' | 'push-pending' | 'error' }>): void => {
     counters.notFound++;
     counters.answered++;
     if (found.kind === 'method-not-supported') return context.reply(405, 'Method Not Allowed');
@@ -274,6 +274,10 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
     if (found.kind === 'push-pending') {
       counters.pushed++;
       return context.relay({ groups: [], pending: found.pending, edits });
+    }
+    if (found.kind === 'error') {
+      counters.answered++;
+      return context.reply(...failureReply(found.error));
     }
     notFound(context, found);
   };
@@ -325,7 +329,7 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
     if (verdict !== undefined && !verdict.ok) {
       if (verdict.failed) authFailed(source);
       counters.answered++;
-      return context.replyWith(buildErrorReply(request, verdict.error));
+      return context.replyWith(buildErrorReply(request, verdict.error, registrar.options));
     }
     const credentials = verdict?.forwardedCredentials;
     const edits: ForwardEdits = {
@@ -376,10 +380,9 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
   };
 
   /** The reply to a request whose handling failed: 503 + Retry-After for a store that is away (RFC 3261 §21.5.4), else 500. */
-  const failureReply = (e: unknown): [number, string, (readonly [string, string])[]] => {
+  const failureReply = (e: unknown): [number, string, readonly (readonly [string, string])[]] => {
     if (e instanceof StoreError && e.transient) return [503, 'Service Unavailable', [['Retry-After', String(storeRetryAfterSec(registrar.options))]]];
-    const retryAfter = registrar.options.retryAfter;
-    return [500, 'Server Internal Error', retryAfter > 0 ? [['Retry-After', String(retryAfter)]] : []];
+    return [500, 'Server Internal Error', serverErrorHeaders(registrar.options)];
   };
 
   const failed = (e: unknown, request: SipRequest, source: Source): void => {
