@@ -138,7 +138,8 @@ export class ProxyBranch {
   #receive(response: SipResponse): void {
     const status = response.status;
     if (status < 200) {
-      if (!this.#provisional && this.#isInvite) {
+      // Timer C starts on the first provisional response and restarts on each 101–199 (RFC 3261 §16.7 step 2).
+      if (this.#isInvite && !this.#final && (!this.#provisional || status > 100)) {
         this.#provisional = true;
         this.#timer?.cancel();
         this.#timer = this.#ctx.clock.setTimer(this.#ctx.frInvTimeoutMs, () => this.#expire());

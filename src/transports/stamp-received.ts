@@ -1,5 +1,7 @@
 import type { CSeqValue, NameAddrValue, SipHeader, SipRequest, ViaValue } from '../sip/message';
 import { withReceived } from './header-param';
+import { canonicalHeaderName } from '../sip/headers/header-names';
+import { splitHeaderValues } from '../sip/headers/split-values';
 
 /** Compare a Via sent-by host (IPv6 references keep their brackets) with a socket address. */
 function sentByIs(host: string, address: string): boolean {
@@ -7,6 +9,17 @@ function sentByIs(host: string, address: string): boolean {
     return host.length === address.length + 2 && host.slice(1, -1).toLowerCase() === address.toLowerCase();
   }
   return host === address;
+}
+
+/** `lines` with the first value of the first Via line replaced by `topVia`. */
+function stampedLines(lines: readonly SipHeader[], topVia: string): readonly SipHeader[] {
+  const at = lines.findIndex((h) => canonicalHeaderName(h.name) === 'via');
+  if (at < 0) return lines;
+  const line = lines[at];
+  const rest = (splitHeaderValues(line.value) ?? [line.value]).slice(1);
+  const out = lines.slice();
+  out[at] = { ...line, value: [topVia, ...rest].join(', ') };
+  return out;
 }
 
 /**
@@ -33,6 +46,7 @@ class StampedRequest implements SipRequest {
   readonly userAgent: string | undefined;
   readonly maxForwards: number | undefined;
   readonly #original: SipRequest;
+  #headers: readonly SipHeader[] | undefined;
 
   constructor(original: SipRequest, via: readonly ViaValue[]) {
     this.#original = original;
@@ -54,10 +68,16 @@ class StampedRequest implements SipRequest {
     this.maxForwards = original.maxForwards;
   }
 
-  // The parser builds these on first read: pass the reads through rather than forcing them here.
+  /**
+   * The header lines with the stamped top Via in place of the received one, built on first read
+   * (a proxy forwards them: the next hop's responses come back to `received`/`rport`, RFC 3261
+   * §16.6 step 8, §18.2.2).
+   */
   get headers(): readonly SipHeader[] {
-    return this.#original.headers;
+    return (this.#headers ??= stampedLines(this.#original.headers, this.via[0].raw));
   }
+
+  // The parser builds these on first read: pass the reads through rather than forcing them here.
 
   get route(): readonly NameAddrValue[] {
     return this.#original.route;

@@ -46,7 +46,7 @@ describe('fr_timeout and fr_inv_timeout through createRegistrarServer (RFC 3261 
 
   // Core bug: ProxyBranch sets Timer C on the first provisional only. RFC 3261 §16.7 step 2 says
   // every provisional (101-199) MUST reset it (OpenSIPS tm restart_fr_on_each_reply, default on).
-  it.failing('resets fr_inv_timeout on every later provisional response (RFC 3261 §16.7 step 2)', async () => {
+  it('resets fr_inv_timeout on every later provisional response (RFC 3261 §16.7 step 2)', async () => {
     const { answer, branchTo, clock, sentRequests, statuses } = await calling();
     const desk = branchTo(DESK);
     await answer(desk, 180, 'Ringing');
