@@ -29,8 +29,8 @@ export function readSippMessageTrace(file: string): TracedMessage[] {
   }
   const parts = text.split(ENTRY);
   const messages: TracedMessage[] = [];
-  // split with 3 capture groups: [before, date, time, fraction, entry, date, time, fraction, entry ...]
-  for (let index = 1; index + 3 < parts.length + 1; index += 4) {
+  // Split on a pattern with 3 groups: [before, date, time, fraction, entry, date, time, fraction, entry, ...].
+  for (let index = 1; index + 3 < parts.length; index += 4) {
     const [date, time, fraction, entry] = parts.slice(index, index + 4);
     const blank = entry.indexOf('\n\n');
     const head = entry.slice(0, blank);

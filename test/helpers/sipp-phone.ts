@@ -10,6 +10,22 @@ import { REPOSITORY_ROOT } from './start-sipreg';
 /** The scenario of every phone: REGISTER, then stay up for the calls (`forking-phone.xml`). */
 export const PHONE_SCENARIO = join(REPOSITORY_ROOT, 'test', 'interop', 'scenarios', 'forking-phone.xml');
 
+/** What each call scenario's phone exchanges with the proxy in a call, as {@link messageLabel}s. */
+export const PHONE_EXCHANGES = {
+  /** `forking-phone-answers.xml`: answered, then the caller's ACK and BYE (RFC 3261 §13.2.2.4, §15.1.2). */
+  answers: ['in INVITE', 'out 180 INVITE', 'out 200 INVITE', 'in ACK', 'in BYE', 'out 200 BYE'],
+  /** `forking-phone-rings.xml`: cancelled (§9.2), the 487 acknowledged hop by hop (§17.1.1.3). */
+  rings: ['in INVITE', 'out 180 INVITE', 'in CANCEL', 'out 200 CANCEL', 'out 487 INVITE', 'in ACK'],
+  /** `forking-phone-busy.xml`: refused, the 486 acknowledged hop by hop. */
+  busy: ['in INVITE', 'out 180 INVITE', 'out 486 INVITE', 'in ACK'],
+} as const;
+
+/**
+ * What the caller of `forking-call.xml` sends and gets when two phones ring and one answers
+ * (RFC 3261 §16.7 step 5: the proxy's 100, both 180s relayed, exactly one 200).
+ */
+export const FORKED_CALL = ['out INVITE', 'in 100 INVITE', 'in 180 INVITE', 'in 180 INVITE', 'in 200 INVITE', 'out ACK', 'out BYE', 'in 200 BYE'] as const;
+
 /** Options for {@link startSippPhone}. */
 export interface SippPhoneOptions {
   /** Path of the `sipp` executable. */
@@ -53,6 +69,11 @@ export interface SippPhone {
   messages(): TracedMessage[];
   /** The labels of the messages of the calls it got (all but its REGISTER and the 200 to it). */
   calls(): string[];
+  /**
+   * {@link calls} once there are `count` of them, or 10 s on with fewer (what the proxy still
+   * sends it may arrive after the caller is done); `context()` is logged when they do not come.
+   */
+  callsOnceThere(count: number, context: () => string): Promise<string[]>;
   /** Stop SIPp and remove its trace (read {@link messages} first). */
   stop(): Promise<void>;
 }
@@ -60,6 +81,7 @@ export interface SippPhone {
 /** How long a phone stays up at most (the receive timeout after the REGISTER in `forking-phone.xml`). */
 const LIFETIME_MS = 600_000;
 const REGISTERED_TIMEOUT_MS = 10_000;
+const CALLS_TIMEOUT_MS = 10_000;
 
 /**
  * Start SIPp as a phone (RFC 3261 §10.2: it registers `sip:USER@example.com` with the registrar
@@ -106,5 +128,13 @@ export async function startSippPhone(options: SippPhoneOptions): Promise<SippPho
     }
   }
   const calls = (): string[] => messages().filter(({ message }) => message.cseq.method !== 'REGISTER').map(messageLabel);
-  return { process, port: options.port, messages, calls, stop };
+  const callsOnceThere = async (count: number, context: () => string): Promise<string[]> => {
+    try {
+      await eventually(() => (calls().length >= count ? true : undefined), `${count} messages at the phone on port ${options.port}`, CALLS_TIMEOUT_MS, context);
+    } catch (error) {
+      console.warn((error as Error).message);
+    }
+    return calls();
+  };
+  return { process, port: options.port, messages, calls, callsOnceThere, stop };
 }

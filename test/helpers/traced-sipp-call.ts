@@ -4,6 +4,7 @@ import { join } from 'node:path';
 
 import { runSipp, type RunSippOptions, type SippRun } from './run-sipp';
 import { messageLabel, readSippMessageTrace, type TracedMessage } from './sipp-message-trace';
+import { sippVerdict } from './sipp-verdict';
 
 /** A SIPp UAC run and every message it sent and received. */
 export interface TracedSippRun {
@@ -24,4 +25,15 @@ export async function runTracedSipp(options: RunSippOptions): Promise<TracedSipp
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
+}
+
+/** The {@link tracedVerdict} of a run of one call that succeeded, but for its `labels`. */
+export const ONE_SUCCESSFUL_CALL = { exitCode: 0, successfulCalls: 1, failedCalls: 0, unexpected: '' } as const;
+
+/**
+ * {@link sippVerdict} and every message SIPp sent and received (`labels`), to compare with
+ * `toEqual` in one assertion: a failing call then shows how far it came.
+ */
+export function tracedVerdict(traced: TracedSippRun): Record<string, unknown> {
+  return { ...sippVerdict(traced.run), labels: traced.labels };
 }
