@@ -133,7 +133,7 @@ export async function runMidRegistrarCommand(argv: readonly string[]): Promise<R
   try {
     store = await openStore(storeFlag, values);
     ownership = await ownershipFrom(values, storeFlag.spec, logger);
-    mid = createMidRegistrar({ ...midOptions, transport, store, logger, isTagActive: ownership?.isTagActive, auth: auth.authenticator, checkTo: authSettings.digest?.checkTo });
+    mid = createMidRegistrar({ ...midOptions, transport, store, logger, isTagActive: ownership?.isTagActive, localSockets: () => transport.endpoints(), auth: auth.authenticator, checkTo: authSettings.digest?.checkTo });
   } catch (e) {
     await ownership?.close();
     await store?.close();

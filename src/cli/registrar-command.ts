@@ -117,7 +117,7 @@ export async function runRegistrarCommand(argv: readonly string[]): Promise<Runn
   let registrar;
   try {
     ownership = await ownershipFrom(values, storeFlag.spec, logger);
-    registrar = createRegistrar({ ...registrarOptions, store, logger, isTagActive: ownership?.isTagActive, auth: authenticator, checkTo: authSettings.digest?.checkTo });
+    registrar = createRegistrar({ ...registrarOptions, store, logger, isTagActive: ownership?.isTagActive, localSockets: () => transport.endpoints(), auth: authenticator, checkTo: authSettings.digest?.checkTo });
   } catch (e) {
     await ownership?.close();
     await store.close();

@@ -12,7 +12,7 @@ import type { SaveOptions } from '../registrar/save-options';
 import type { SaveResult } from '../registrar/save-result';
 import type { LookupResult } from '../registrar/select-targets';
 import { shapeTargets } from '../registrar/select-targets';
-import { buildErrorReply, regErrorStatus } from '../registrar/reply';
+import { buildErrorReply, regErrorStatus, serverErrorHeaders } from '../registrar/reply';
 import { regError } from '../errors/reg-error';
 import type { RegError } from '../errors/reg-error';
 import { identityMayUse } from '../auth/identity-may-use';
@@ -345,7 +345,7 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
   /** A REGISTER refused here before the store is read: `authFailed` when its credentials did not verify (what a ban counts). */
   #refuse(request: SipRequest, options: SaveOptions, aor: string, error: RegError, authFailed: boolean): MidRegisterOutcome {
     const { status } = regErrorStatus(error);
-    const response = options.noReply ? undefined : buildErrorReply(request, error);
+    const response = options.noReply ? undefined : buildErrorReply(request, error, this.registrar.options);
     return { action: 'absorbed', response, result: authFailed ? { ok: false, status, aor, error, response, authFailed } : { ok: false, status, aor, error, response } };
   }
 
@@ -512,7 +512,7 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
       if ('kind' in reply && reply.kind === 'transport-error') {
         // An unreachable or unverifiable main registrar (RFC 3261 §18.4, §26.2.2): the reason is for the operator.
         logger.warn({ aor, upstream, error: reply.error }, 'mid-registrar: REGISTER not forwarded upstream');
-        return { status: 503, response: save.noReply ? undefined : buildResponse(request, 503, 'Service Unavailable') };
+        return { status: 503, response: save.noReply ? undefined : buildResponse(request, 503, 'Service Unavailable', { headers: serverErrorHeaders(this.registrar.options) }) };
       }
       logger.warn({ aor, upstream }, 'mid-registrar: no final response from upstream to a REGISTER (Timer F)');
       return { status: 408, response: save.noReply ? undefined : buildResponse(request, 408, 'Request Timeout') };
