@@ -63,6 +63,10 @@ export { InviteClientTransaction, ackFor } from './transactions/invite-client-tr
 export type { InviteClientState, InviteClientTransactionOptions } from './transactions/invite-client-transaction';
 export { InviteServerTransaction, TRYING_AFTER_MS } from './transactions/invite-server-transaction';
 export type { InviteServerState, InviteServerTransactionOptions } from './transactions/invite-server-transaction';
+export { NonInviteClientTransaction } from './transactions/non-invite-client-transaction';
+export type { NonInviteClientState, NonInviteClientTransactionOptions } from './transactions/non-invite-client-transaction';
+export { NonInviteServerTransaction } from './transactions/non-invite-server-transaction';
+export type { NonInviteServerTransactionOptions } from './transactions/non-invite-server-transaction';
 export { resolveTransactionTimers } from './transactions/transaction-timers';
 export type { TransactionTimers } from './transactions/transaction-timers';
 
@@ -74,7 +78,7 @@ export type { RegistrarEvents } from './registrar/registrar-events';
 export type { MatchingMode, SaveOptions } from './registrar/save-options';
 export type { SaveAccepted, SaveRejected, SaveResult } from './registrar/save-result';
 export type { LookupOptions } from './registrar/lookup-options';
-export type { LookupFound, LookupResult, LookupTarget, PushPendingTarget } from './registrar/select-targets';
+export type { LookupError, LookupFound, LookupResult, LookupTarget, PushPendingTarget } from './registrar/select-targets';
 export type { PurrOutcome } from './registrar/purr-outcome';
 export type { BindingChange, BindingChangeKind } from './registrar/binding-change';
 export { parseSaveFlags } from './registrar/parse-save-flags';
@@ -119,12 +123,23 @@ export type {
 } from './mid-registrar/mid-registrar-options';
 export type { DeregisterOutcome } from './mid-registrar/send-deregister';
 
-// The bundled server and the stateless proxy it forwards with.
+// The bundled server, the forking proxy core it routes with (RFC 3261 §16), and stateless forwarding.
 export { createRegistrarServer } from './server/registrar-server';
 export type { RegisterAnswer, RegistrarServer, RegistrarServerOptions } from './server/registrar-server';
 export type { ProxyAuthOptions } from './server/proxy-auth';
-export { forwardRequest, relayResponse } from './proxy/stateless-proxy';
-export type { ForwardPlan, ForwardTarget } from './proxy/stateless-proxy';
+export { ForkingProxy } from './proxy/forking-proxy';
+export type { ForkingProxyOptions } from './proxy/forking-proxy';
+export type { RelayPlan, ResponseContext } from './proxy/response-context';
+export { bestResponse } from './proxy/best-response';
+export type { BranchFinal, ChosenResponse } from './proxy/best-response';
+export { qGroups } from './proxy/q-groups';
+export { forwardRequest, recordRouteOf, relayResponse } from './proxy/stateless-proxy';
+export type { ForwardEdits, ForwardPlan, ForwardTarget } from './proxy/stateless-proxy';
+
+// Contact pinging (nathelper SIP pinging): the latencies of the `y`/`Y` lookup flags.
+export { createContactPinger } from './features/nat-ping/contact-pinger';
+export type { ContactPinger, PingerStats } from './features/nat-ping/contact-pinger';
+export type { ContactPingerOptions } from './features/nat-ping/ping-options';
 
 // Stores that need no optional dependency (the others are `sipreg/stores/*`).
 export { MemoryLocationStore } from './stores/memory-location-store';
