@@ -129,7 +129,7 @@ export type { RegisterAnswer, RegistrarServer, RegistrarServerOptions } from './
 export type { ProxyAuthOptions } from './server/proxy-auth';
 export { ForkingProxy } from './proxy/forking-proxy';
 export type { ForkingProxyOptions } from './proxy/forking-proxy';
-export type { RelayPlan, ResponseContext } from './proxy/response-context';
+export type { ProxyTransaction, RelayPlan } from './proxy/response-context';
 export { bestResponse } from './proxy/best-response';
 export type { BranchFinal, ChosenResponse } from './proxy/best-response';
 export { qGroups } from './proxy/q-groups';

@@ -7,7 +7,7 @@ import { buildResponse } from '../sip/response';
 import { unbracket } from '../sip/socket-address';
 import type { TransactionTimers } from '../transactions/transaction-timers';
 import { integerOption } from '../errors/integer-option';
-import { ResponseContext, type ContextPorts } from './response-context';
+import { ResponseContext, type ContextPorts, type ProxyTransaction } from './response-context';
 
 /** Options of {@link ForkingProxy}. */
 export interface ForkingProxyOptions {
@@ -113,7 +113,7 @@ export class ForkingProxy {
   }
 
   /** The response context of a new request. Undefined when the table is full: the request was answered 503. */
-  open(request: SipRequest, source: Source): ResponseContext | undefined {
+  open(request: SipRequest, source: Source): ProxyTransaction | undefined {
     const key = serverKey(request);
     if (this.#contexts.size >= this.#max) {
       this.#ports.respond(buildResponse(request, 503, 'Service Unavailable', { headers: [['Retry-After', '5']] }), request, source);

@@ -24,6 +24,22 @@ export interface RelayPlan {
   readonly edits?: ForwardEdits;
 }
 
+/**
+ * A request the proxy holds a server transaction for (RFC 3261 §17.2), opened by
+ * `ForkingProxy.open`: relay it along a plan, or answer it here. Retransmissions get the last
+ * response meanwhile.
+ */
+export interface ProxyTransaction {
+  readonly request: SipRequest;
+  readonly source: Source;
+  /** Fork along `plan`; an INVITE is answered `100 Trying` at once. */
+  relay(plan: RelayPlan): void;
+  /** Answer here with a status, reason and extra headers. */
+  reply(status: number, reason: string, headers?: readonly (readonly [string, string])[]): void;
+  /** Answer here with a response already built for this request. */
+  replyWith(bytes: Uint8Array): void;
+}
+
 /** What a {@link ResponseContext} needs from its proxy. */
 export interface ContextPorts extends BranchContext {
   /** A new Via branch for a client transaction. */
@@ -44,7 +60,7 @@ export interface ContextPorts extends BranchContext {
  * 6xx cancels the other branches and starts no new ones (§16.7 step 10, §16.10); a CANCEL from the
  * client does the same and is answered with 487 at once.
  */
-export class ResponseContext implements BranchListener {
+export class ResponseContext implements BranchListener, ProxyTransaction {
   readonly request: SipRequest;
   readonly source: Source;
   readonly #ports: ContextPorts;

@@ -11,7 +11,7 @@ import type { LookupOptions } from '../registrar/lookup-options';
 import { relayResponse } from '../proxy/stateless-proxy';
 import type { ForwardEdits, ForwardTarget } from '../proxy/stateless-proxy';
 import { ForkingProxy } from '../proxy/forking-proxy';
-import type { ResponseContext } from '../proxy/response-context';
+import type { ProxyTransaction } from '../proxy/response-context';
 import { qGroups } from '../proxy/q-groups';
 import { isOwnUri } from '../proxy/is-own-uri';
 import { resolveTransactionTimers, type TransactionTimers } from '../transactions/transaction-timers';
@@ -245,7 +245,7 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
   const ownUri = (uri: string): boolean => isOwnUri(uri, transport.endpoints(), domains);
 
   /** The reply to a lookup that found no target to fork to. */
-  const notFound = (context: ResponseContext, found: Exclude<LookupResult, { kind: 'found' | 'push-pending' | 'error' }>): void => {
+  const notFound = (context: ProxyTransaction, found: Exclude<LookupResult, { kind: 'found' | 'push-pending' | 'error' }>): void => {
     counters.notFound++;
     counters.answered++;
     if (found.kind === 'method-not-supported') return context.reply(405, 'Method Not Allowed');
@@ -269,7 +269,7 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
   };
 
   /** Fork to what a lookup found (RFC 3261 §16.5, §16.6), or answer it. */
-  const relayFound = (context: ResponseContext, found: LookupResult, edits: ForwardEdits): void => {
+  const relayFound = (context: ProxyTransaction, found: LookupResult, edits: ForwardEdits): void => {
     if (found.kind === 'found') return context.relay({ groups: qGroups(found.targets), pending: found.pending, edits });
     if (found.kind === 'push-pending') {
       counters.pushed++;
@@ -317,7 +317,7 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
   };
 
   /** Where a request with a response context goes (RFC 3261 §16.4–§16.6). */
-  const route = async (context: ResponseContext, ownRoute: boolean, routed: boolean): Promise<void> => {
+  const route = async (context: ProxyTransaction, ownRoute: boolean, routed: boolean): Promise<void> => {
     const { request, source } = context;
     const inDialogEdits: ForwardEdits = { removeTopRoute: ownRoute };
     // Loose routing (§16.12): a Route left after ours decides the next hop; the Request-URI stays.
@@ -347,7 +347,7 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
    * 8599 long-lived dialogs, OpenSIPS `pn_process_purr`), the device is pushed first and the
    * request follows once it re-registered (to its fresh Contact) or the refresh timeout passed.
    */
-  const relayInDialog = async (context: ResponseContext, edits: ForwardEdits): Promise<void> => {
+  const relayInDialog = async (context: ProxyTransaction, edits: ForwardEdits): Promise<void> => {
     const { request } = context;
     if (!registrar.options.push.enablePurr) return context.relay({ groups: [[{ uri: request.uri }]], edits });
     const purr = await registrar.processPurr(request);

@@ -70,7 +70,7 @@ const keyOf = (aor: string, contact: string): string => `${aor}\n${contact}`;
  * `registrar.remove`. Connection-oriented bindings are pinged only with `pingTcp` (`natping_tcp`);
  * push-notification devices (RFC 8599) are never pinged: a sleeping phone does not answer and
  * must not be removed for it.
- * @throws {@link ConfigError} for bad options (see {@link resolvePingSettings}), or without a registrar or transport.
+ * @throws {@link ConfigError} for bad options (each {@link ContactPingerOptions} field says its range), or without a registrar or transport.
  */
 export function createContactPinger(options: ContactPingerOptions): ContactPinger {
   if (options?.registrar === undefined) throw new ConfigError('createContactPinger needs options.registrar (the registrar whose contacts it pings)');
