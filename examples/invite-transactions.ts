@@ -2,8 +2,8 @@
  * A proxy that owns its `dgram` socket answers INVITEs statefully with sipreg's INVITE server
  * transaction (RFC 3261 §17.2.1) and its registrar: an INVITE for an AOR that is not registered
  * gets `404 Not Found`, retransmitted on Timer G until the caller's ACK, and a retransmitted INVITE
- * gets the 404 again instead of a second lookup. A real proxy would fork to the lookup's targets
- * (`InviteClientTransaction` per branch) where this one answers 480.
+ * gets the 404 again instead of a second lookup. Where this one answers 480, a real proxy forks to the
+ * lookup's targets: `examples/forking-proxy.ts` does it with sipreg's `ForkingProxy`.
  *
  * Run: `node --import tsx examples/invite-transactions.ts` (Ctrl-C to stop), or with `--smoke` to
  * call itself and exit.

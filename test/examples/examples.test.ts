@@ -26,6 +26,7 @@ describe('examples', () => {
     ['shared-location-redis.ts', ['--smoke'], 'smoke: OK'],
     ['secure-registrar.ts', ['--smoke'], 'smoke: OK'],
     ['invite-transactions.ts', ['--smoke'], 'smoke: OK'],
+    ['forking-proxy.ts', ['--smoke'], 'smoke: OK'],
     ['browser-phones-wss.ts', ['--smoke'], 'smoke: OK'],
   ])('%s runs', async (file, args, expected) => {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', `examples/${file}`, ...args], {
