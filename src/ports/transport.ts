@@ -22,6 +22,12 @@ export interface Endpoint {
 }
 
 /** Where a request came from: the remote endpoint plus the local socket that received it. */
+/** A Via sent-by (RFC 3261 §18.1.1): where responses to a request are expected. */
+export interface SentBy {
+  readonly host: string;
+  readonly port: number;
+}
+
 export interface Source extends Endpoint {
   /** The local socket (`proto:ip:port` is built from it for {@link Binding.socket}). */
   readonly local: Endpoint;
@@ -76,6 +82,15 @@ export interface Transport {
    * registrar can drop them (`registrar.flowFailed`). Optional: without it flows are never failed.
    */
   onFlowClosed?(handler: (connectionId: string) => void): void;
+  /**
+   * The Via sent-by for a request leaving from `local` whose responses must come back to this
+   * process, when that is not `local` itself: in a node:cluster worker sharing its UDP sockets
+   * (`sharedSockets`), a UDP socket only this worker binds, on the same address. The Via then has
+   * no `rport` (RFC 3581 would send the response to the shared port, to any worker), and the
+   * response comes to the source address at this port (RFC 3261 §18.2.2). Optional: undefined
+   * means `local`, with `rport`.
+   */
+  responseSentBy?(local: Endpoint): SentBy | undefined;
   /** The local endpoints the transport listens on. */
   endpoints(): readonly Endpoint[];
   close(): Promise<void>;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Endpoint } from '../ports/transport';
+import type { Endpoint, SentBy } from '../ports/transport';
 import type { SipRequest, SipResponse } from '../sip/message';
 import { serializeMessage, serializeRequest } from '../sip/serialize';
 import type { ForwardChanges } from '../sip/serialize';
@@ -74,14 +74,17 @@ export function recordRouteOf(local: Endpoint): string {
  * The bytes of `request` forwarded to `target` from `local` (RFC 3261 §16.6): the target's URI
  * and route set, a Via of `local` with `branch` on top (by default the stateless one,
  * {@link statelessBranch}), Max-Forwards decremented (never below 0, §16.6 step 3), and `edits`.
+ * With `sentBy` (`Transport.responseSentBy`) the Via names it, without `rport`.
  */
 export function forwardedBytes(
   request: SipRequest, target: ForwardTarget, local: Endpoint, edits: ForwardEdits = {},
-  branch: string = statelessBranch(request, target.uri),
+  branch: string = statelessBranch(request, target.uri), sentBy?: SentBy,
 ): Uint8Array {
   return serializeRequest(request, {
     uri: target.uri,
-    prependVia: ownVia(local.protocol, local.address, local.port, branch),
+    prependVia: sentBy === undefined
+      ? ownVia(local.protocol, local.address, local.port, branch)
+      : ownVia(local.protocol, sentBy.host, sentBy.port, branch, false),
     maxForwards: Math.max(0, (request.maxForwards ?? 70) - 1),
     prependRoute: target.route ?? [],
     prependRecordRoute: edits.recordRoute === true ? recordRouteOf(local) : undefined,

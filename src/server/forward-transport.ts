@@ -144,7 +144,7 @@ export async function planHop(
   if (hop === undefined || isWebSocket(hop.protocol)) return { kind: 'unroutable' };
   const local = localFor(locals, target, hop.protocol);
   if (local === undefined) return { kind: 'unroutable' };
-  const bytes = forwardedBytes(request, pinnedTo(target, hop, hop.protocol), local, edits, branch);
+  const bytes = forwardedBytes(request, pinnedTo(target, hop, hop.protocol), local, edits, branch, transport.responseSentBy?.(local));
   const direct: PlannedHop = { destination: hop, bytes, reliable: hop.protocol !== 'udp' };
   if (hop.protocol !== 'udp' || bytes.length <= UNKNOWN_MTU_LIMIT_BYTES) return direct;
   const fits = bytes.length <= maxDatagramBytes(hop.address);

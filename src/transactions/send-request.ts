@@ -88,10 +88,12 @@ export async function sendRequest(ctx: SendRequestContext, parts: RequestParts, 
     return { ...transportError(error), cseq: parts.cseq };
   }
   const local = localViaSentBy(ctx.transport.endpoints(), destination.protocol, options.local);
-  const sentBy = options.sentBy ?? (local === undefined ? undefined : { host: local.address, port: local.port });
+  // A worker sharing its sockets names its own one, without rport (Transport.responseSentBy).
+  const ownSentBy = options.sentBy === undefined && local !== undefined ? ctx.transport.responseSentBy?.(local) : undefined;
+  const sentBy = options.sentBy ?? ownSentBy ?? (local === undefined ? undefined : { host: local.address, port: local.port });
   if (sentBy === undefined) return { ...transportError(new Error('the transport has no local endpoint to put in Via')), cseq: parts.cseq, destination };
   const send = async (p: RequestParts): Promise<TransactionOutcome> => {
-    const via = ownVia(destination.protocol, sentBy.host, sentBy.port, ctx.branches.next(kind));
+    const via = ownVia(destination.protocol, sentBy.host, sentBy.port, ctx.branches.next(kind), ownSentBy === undefined);
     try {
       return await ctx.transport.request(outgoingRequest({ ...p, via }), destination, options.local);
     } catch (error) {

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
 import { connect as connectTcp, createServer, isIP, type Server } from 'node:net';
@@ -5,7 +6,7 @@ import { createServer as createTlsServer, type Server as TlsServer } from 'node:
 import { ConfigError, TransportError } from '../errors/sdk-error';
 import { systemClock, type Clock } from '../ports/clock';
 import { silentLogger, type Logger } from '../ports/logger';
-import type { Endpoint, RequestHandler, ResponseHandler, Source, TransactionOutcome, Transport } from '../ports/transport';
+import type { Endpoint, RequestHandler, ResponseHandler, SentBy, Source, TransactionOutcome, Transport } from '../ports/transport';
 import type { SipMessage, SipRequest } from '../sip/message';
 import { SipScanner } from '../sip/scanner';
 import { parseSipMessage } from '../sip/sip-parser';
@@ -262,6 +263,8 @@ function isKeepAlive(bytes: Uint8Array): boolean {
 class NodeTransportImpl implements NodeTransport {
   private readonly options: ResolvedOptions;
   private readonly udp: UdpListener[] = [];
+  /** In a cluster worker with shared sockets: the UDP socket only this worker binds, per shared socket (`proto:ip:port`). */
+  private readonly ownUdp = new Map<string, UdpSocket>();
   private readonly servers: Server[] = [];
   private readonly tlsServers: TlsServer[] = [];
   private readonly wsListeners: WsListener[] = [];
@@ -340,9 +343,37 @@ class NodeTransportImpl implements NodeTransport {
         socket.on('message', (bytes, remote) => this.onDatagram(listener, bytes, remote));
         this.udp.push(listener);
         this.listening.push(listener.endpoint);
+        if (this.options.sharedSockets && cluster.isWorker) this.bindOwnUdp(listener).then(resolve, reject);
+        else resolve();
+      });
+    });
+  }
+
+  /**
+   * A UDP socket only this worker binds, next to a shared one: the Via of its own requests names
+   * it ({@link responseSentBy}), so their responses come back here rather than to any worker.
+   * What arrives on it is handled as if it came to the shared socket.
+   */
+  private bindOwnUdp(shared: UdpListener): Promise<void> {
+    const socket = createSocket({ type: shared.family === 6 ? 'udp6' : 'udp4' });
+    return new Promise((resolve, reject) => {
+      socket.once('error', (error) => {
+        socket.close();
+        reject(new TransportError(`cannot bind this worker's own udp socket on ${shared.endpoint.address}: ${errorCode(error)}`, { cause: error }));
+      });
+      socket.bind({ address: shared.endpoint.address, port: 0, exclusive: true }, () => {
+        socket.removeAllListeners('error');
+        socket.on('error', (error) => this.options.logger.warn({ error: errorCode(error) }, "worker's own udp socket error"));
+        socket.on('message', (bytes, remote) => this.onDatagram(shared, bytes, remote));
+        this.ownUdp.set(formatEndpoint(shared.endpoint), socket);
         resolve();
       });
     });
+  }
+
+  responseSentBy(local: Endpoint): SentBy | undefined {
+    const own = local.protocol === 'udp' ? this.ownUdp.get(formatEndpoint(local)) : undefined;
+    return own === undefined ? undefined : { host: local.address, port: own.address().port };
   }
 
   /** A `ws:` or `wss:` listener (RFC 7118) with the TCP idle timeout and caps and the `ws*` limits. */
@@ -500,6 +531,7 @@ class NodeTransportImpl implements NodeTransport {
     this.pool.closeAll();
     await Promise.all([
       ...this.udp.map((listener) => new Promise<void>((resolve) => listener.socket.close(() => resolve()))),
+      ...[...this.ownUdp.values()].map((socket) => new Promise<void>((resolve) => socket.close(() => resolve()))),
       ...this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
       ...this.wsListeners.map((listener) => listener.close()),
     ]);
