@@ -61,8 +61,10 @@ export class ProxyBranch {
   readonly #id: string;
   readonly #isInvite: boolean;
   #transaction: InviteClientTransaction | NonInviteClientTransaction | undefined;
-  /** The request as forwarded (its Via, URI and Route set build the CANCEL). */
-  #forwarded: SipRequest | undefined;
+  /** The request as forwarded, parsed on first use (its Via, URI and Route set build the ACK and CANCEL). */
+  #parsed: SipRequest | undefined;
+  /** The request received (the response context holds it too). */
+  #request: SipRequest | undefined;
   #sentOn: PlannedHop | undefined;
   #timer: TimerHandle | undefined;
   #provisional = false;
@@ -90,9 +92,8 @@ export class ProxyBranch {
     if (outcome.kind !== 'sent' || sentOn === undefined) return this.#finish(unsent(outcome as Exclude<ForwardOutcome, { kind: 'sent' }>));
     this.#listener.sent(outcome.destination);
     this.#sentOn = sentOn;
-    const parsed = parseSipMessage(sentOn.bytes);
-    const forwarded = parsed.ok && parsed.message.kind === 'request' ? parsed.message : request;
-    this.#forwarded = forwarded;
+    this.#request = request;
+    const key = this.#key(request.cseq.method);
     const common = {
       clock: this.#ctx.clock,
       timers: this.#ctx.timers,
@@ -102,10 +103,14 @@ export class ProxyBranch {
       send: (bytes: Uint8Array) => this.#send(bytes),
       onResponse: (response: SipResponse) => this.#receive(response),
       onTimeout: () => this.#finish(TIMED_OUT),
-      onTerminated: () => this.#ctx.forget(this.#key(forwarded.cseq.method)),
+      onTerminated: () => this.#ctx.forget(key),
     };
-    this.#transaction = this.#isInvite ? new InviteClientTransaction({ ...common, request: forwarded }) : new NonInviteClientTransaction(common);
-    this.#ctx.track(this.#key(forwarded.cseq.method), (response) => this.#transaction?.receive(response));
+    // The forwarded INVITE is parsed only if its ACK (a non-2xx) or CANCEL is ever built.
+    const branch = this;
+    this.#transaction = this.#isInvite
+      ? new InviteClientTransaction({ ...common, get request() { return branch.#forwarded(); } })
+      : new NonInviteClientTransaction(common);
+    this.#ctx.track(key, (response) => this.#transaction?.receive(response));
     this.#timer = this.#ctx.clock.setTimer(this.#ctx.frTimeoutMs, () => this.#expire());
   }
 
@@ -123,6 +128,13 @@ export class ProxyBranch {
       return;
     }
     if (this.#isInvite && this.#provisional && this.#transaction.state === 'proceeding') this.#sendCancel();
+  }
+
+  #forwarded(): SipRequest {
+    if (this.#parsed !== undefined) return this.#parsed;
+    // Bytes this proxy built parse; the received request stands in should they not.
+    const parsed = this.#sentOn === undefined ? undefined : parseSipMessage(this.#sentOn.bytes);
+    return (this.#parsed = parsed?.ok === true && parsed.message.kind === 'request' ? parsed.message : this.#request!);
   }
 
   #key(method: string): string {
@@ -164,8 +176,8 @@ export class ProxyBranch {
   }
 
   #sendCancel(): void {
-    const invite = this.#forwarded;
-    if (invite === undefined || this.#cancel === 'sent') return;
+    if (this.#sentOn === undefined || this.#cancel === 'sent') return;
+    const invite = this.#forwarded();
     this.#cancel = 'sent';
     const key = this.#key('CANCEL');
     const transaction = new NonInviteClientTransaction({
