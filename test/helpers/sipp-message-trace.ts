@@ -45,6 +45,6 @@ export function readSippMessageTrace(file: string): TracedMessage[] {
  * A message as a short label for comparing whole exchanges with `toEqual`: direction, then the
  * method of a request or the status and CSeq method of a response, e.g. `in INVITE`, `out 180 INVITE`.
  */
-export function messageLabel({ direction, message }: TracedMessage): string {
+export function messageLabel({ direction, message }: Pick<TracedMessage, 'direction' | 'message'>): string {
   return message.kind === 'request' ? `${direction} ${message.method}` : `${direction} ${message.status} ${message.cseq.method}`;
 }

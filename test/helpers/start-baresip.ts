@@ -21,10 +21,11 @@ export interface StartBaresipOptions {
   readonly domain?: string;
   /**
    * Transport of the account and its outbound proxy (`;transport=tls`: RFC 3261 §26.2.2, the
-   * registrar's certificate trusted through {@link StartBaresipOptions.caFile}).
+   * registrar's certificate trusted through {@link StartBaresipOptions.caFile}; over UDP its
+   * flow is kept alive with STUN, RFC 5626 §4.4.2).
    * @defaultValue `"tcp"`
    */
-  readonly transport?: 'tcp' | 'tls';
+  readonly transport?: 'udp' | 'tcp' | 'tls';
   /**
    * PEM file of the CA baresip trusts for TLS (`sip_cafile`).
    * @defaultValue none
@@ -36,6 +37,11 @@ export interface StartBaresipOptions {
    * @defaultValue none
    */
   readonly extraModules?: readonly string[];
+  /**
+   * Further `config` lines after the modules, e.g. `ctrl_tcp_listen\t127.0.0.1:PORT` for `ctrl_tcp.so`.
+   * @defaultValue none
+   */
+  readonly extraConfig?: readonly string[];
   /**
    * The account's digest password (`auth_pass`; the username is the AOR's user), answering the
    * registrar's 401 challenges (RFC 3261 §22.2).
@@ -75,7 +81,7 @@ const DEFAULT_KILL_AFTER_MS = 25_000;
 
 /**
  * Start baresip headless (no audio or video modules, no console) as a SIP Outbound UA
- * (RFC 5626 §4.2): one TCP (or TLS) account registering through the registrar as its outbound proxy.
+ * (RFC 5626 §4.2): one TCP (or TLS, or UDP) account registering through the registrar as its outbound proxy.
  * Its Contact always carries `+sip.instance` (RFC 5626 §4.1, the `uuid` file's value);
  * `sipnat=outbound` adds `reg-id=1` to it and `Supported: outbound` to the REGISTER.
  * Everything stays on 127.0.0.1.
@@ -91,6 +97,7 @@ export function startBaresip(options: StartBaresipOptions): BaresipProcess {
     'module\t\t\tuuid.so',
     'module\t\t\taccount.so',
     ...(options.extraModules ?? []).map((module) => `module\t\t\t${module}`),
+    ...(options.extraConfig ?? []),
     '',
   ].join('\n');
   const accounts = [
