@@ -33,7 +33,7 @@ export type { Result } from './errors/result';
 export { BindingFlags } from './ports/binding';
 export type { AcceptedRegister, AorSnapshot, Binding, UpstreamRegistration } from './ports/binding';
 export type { AorPage, CommitOutcome, LocationStore, MaybePromise } from './ports/location-store';
-export type { Endpoint, RequestHandler, ResponseHandler, Source, TransactionOutcome, Transport, TransportProtocol } from './ports/transport';
+export type { Endpoint, RequestHandler, ResponseHandler, SentBy, Source, TransactionOutcome, Transport, TransportProtocol } from './ports/transport';
 export { systemClock } from './ports/clock';
 export type { Clock, TimerHandle } from './ports/clock';
 export { silentLogger } from './ports/logger';
@@ -59,7 +59,10 @@ export type { DigestChallenge, DigestCredentials, DigestRequest } from './sip/di
 export type { SipResolver, SrvRecord } from './sip/request-destination';
 
 // Transaction layer (RFC 3261 §17, RFC 6026): INVITE transactions for proxies built on sipreg.
-export { InviteClientTransaction, ackFor } from './transactions/invite-client-transaction';
+export { InviteClientTransaction } from './transactions/invite-client-transaction';
+export { ackFor, cancelFor } from './transactions/hop-by-hop-request';
+export type { SentInvite } from './transactions/hop-by-hop-request';
+export type { ClientTransactionOptions } from './transactions/client-transaction-options';
 export type { InviteClientState, InviteClientTransactionOptions } from './transactions/invite-client-transaction';
 export { InviteServerTransaction, TRYING_AFTER_MS } from './transactions/invite-server-transaction';
 export type { InviteServerState, InviteServerTransactionOptions } from './transactions/invite-server-transaction';

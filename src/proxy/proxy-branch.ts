@@ -3,11 +3,11 @@ import type { Endpoint } from '../ports/transport';
 import type { SipRequest, SipResponse } from '../sip/message';
 import { parseSipMessage } from '../sip/sip-parser';
 import { InviteClientTransaction } from '../transactions/invite-client-transaction';
+import { cancelFor } from '../transactions/hop-by-hop-request';
 import { NonInviteClientTransaction } from '../transactions/non-invite-client-transaction';
 import type { TransactionTimers } from '../transactions/transaction-timers';
 import { planHop, sendHop, type ForwardOutcome, type ForwardSender, type PlannedHop } from '../server/forward-transport';
 import type { BranchFinal } from './best-response';
-import { cancelFor } from './cancel-for';
 import type { ForwardEdits, ForwardTarget } from './stateless-proxy';
 
 /** What a {@link ProxyBranch} needs from its proxy. */

@@ -1,53 +1,17 @@
-import type { Clock, TimerHandle } from '../ports/clock';
+import type { TimerHandle } from '../ports/clock';
 import type { SipRequest, SipResponse } from '../sip/message';
-import { outgoingRequest } from '../sip/outgoing-request';
+import type { ClientTransactionOptions } from './client-transaction-options';
+import { ackFor } from './hop-by-hop-request';
 import { retransmitTimer } from './retransmit-timer';
-import type { TransactionTimers } from './transaction-timers';
 
 /** Options of {@link InviteClientTransaction}. */
-export interface InviteClientTransactionOptions {
-  readonly clock: Clock;
-  readonly timers: TransactionTimers;
-  /** True over TCP: no retransmissions (no Timer A) and Timer D is 0. */
-  readonly reliable: boolean;
+export interface InviteClientTransactionOptions extends ClientTransactionOptions {
   /** The INVITE, parsed: the ACK of a non-2xx final response is built from it. */
   readonly request: SipRequest;
-  /** The INVITE's wire bytes, sent at once and retransmitted. */
-  readonly bytes: Uint8Array;
-  /**
-   * The TU sent the INVITE already (a proxy that tried TCP first, RFC 3261 §18.1.1): the
-   * transaction starts its timers without sending it again. @defaultValue false
-   */
-  readonly sentAlready?: boolean;
-  /** Hands bytes to the transport towards the next hop (the INVITE and the ACK of a non-2xx). */
-  readonly send: (bytes: Uint8Array) => void;
-  /** Every response for the TU, except retransmissions of a non-2xx final response. */
-  readonly onResponse: (response: SipResponse) => void;
-  /** Timer B fired in Calling: no response came (RFC 3261 §17.1.1.2). */
-  readonly onTimeout: () => void;
-  /** The transaction is Terminated: its owner forgets it. */
-  readonly onTerminated: () => void;
 }
 
 /** The states of RFC 3261 Figure 5 as updated by RFC 6026 §7.2 (Accepted). */
 export type InviteClientState = 'calling' | 'proceeding' | 'accepted' | 'completed' | 'terminated';
-
-/**
- * The ACK of a non-2xx final response (RFC 3261 §17.1.1.3): the INVITE's Request-URI, top Via,
- * Route, From, Call-ID and CSeq number, the response's To (with its tag).
- */
-export function ackFor(request: SipRequest, response: SipResponse): Uint8Array {
-  return outgoingRequest({
-    method: 'ACK',
-    requestUri: request.uri,
-    via: request.via[0].raw,
-    routes: request.route.map((route) => route.raw),
-    from: request.from.raw,
-    to: response.to.raw,
-    callId: request.callId,
-    cseq: request.cseq.seq,
-  });
-}
 
 /**
  * An INVITE client transaction (RFC 3261 §17.1.1, RFC 6026 §7.2). Sends the INVITE at

@@ -1,27 +1,10 @@
-import type { Clock, TimerHandle } from '../ports/clock';
+import type { TimerHandle } from '../ports/clock';
 import type { SipResponse } from '../sip/message';
 import { retransmitTimer } from './retransmit-timer';
-import type { TransactionTimers } from './transaction-timers';
+import type { ClientTransactionOptions } from './client-transaction-options';
 
 /** Options of {@link NonInviteClientTransaction}. */
-export interface NonInviteClientTransactionOptions {
-  readonly clock: Clock;
-  readonly timers: TransactionTimers;
-  /** True over TCP: no retransmissions (no Timer E) and Timer K is 0. */
-  readonly reliable: boolean;
-  /** The request's wire bytes, retransmitted on Timer E. */
-  readonly bytes: Uint8Array;
-  /** The TU sent the request already: start the timers without sending it. @defaultValue false */
-  readonly sentAlready?: boolean;
-  /** Hands bytes to the transport towards the next hop. */
-  readonly send: (bytes: Uint8Array) => void;
-  /** Every provisional response, and the final one; not the retransmissions of the final one. */
-  readonly onResponse: (response: SipResponse) => void;
-  /** Timer F fired before a final response (RFC 3261 §17.1.2.2). */
-  readonly onTimeout: () => void;
-  /** The transaction is Terminated: its owner forgets it. */
-  readonly onTerminated: () => void;
-}
+export type NonInviteClientTransactionOptions = ClientTransactionOptions;
 
 /** The states of RFC 3261 Figure 6. */
 export type NonInviteClientState = 'trying' | 'proceeding' | 'completed' | 'terminated';
