@@ -17,7 +17,7 @@ import { isOwnUri } from '../proxy/is-own-uri';
 import { resolveTransactionTimers, type TransactionTimers } from '../transactions/transaction-timers';
 import { parseUri } from '../sip/uri';
 import { addrSpecOf } from '../sip/name-addr';
-import type { LookupResult } from '../registrar/select-targets';
+import type { LookupResult, LookupTarget } from '../registrar/select-targets';
 import type { MaybePromise } from '../ports/location-store';
 import type { Reginfo } from '../reginfo/reginfo';
 import { StoreError } from '../errors/sdk-error';
@@ -244,6 +244,17 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
   const domains = registrar.options.domains;
   const ownUri = (uri: string): boolean => isOwnUri(uri, transport.endpoints(), domains);
 
+  /**
+   * The device of a GRUU this registrar may have issued (RFC 5627 §8.4.1): one in a domain or on a
+   * socket of ours, or in any domain when every domain is served (no `--domain`); undefined when
+   * the Request-URI is no GRUU or the lookup finds no device (another registrar's GRUU goes on).
+   */
+  const gruuDevice = async (request: SipRequest): Promise<LookupTarget | undefined> => {
+    if (parseUri(addrSpecOf(request.uri))?.params.gr === undefined || (domains.length > 0 && !ownUri(request.uri))) return undefined;
+    const found = await lookup(request, lookupOptions);
+    return found.kind === 'found' ? found.targets[0] : undefined;
+  };
+
   /** The reply to a lookup that found no target to fork to. */
   const notFound = (context: ProxyTransaction, found: Exclude<LookupResult, { kind: 'found' | 'push-pending' | 'error' }>): void => {
     counters.notFound++;
@@ -322,7 +333,10 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
     const inDialogEdits: ForwardEdits = { removeTopRoute: ownRoute };
     // Loose routing (§16.12): a Route left after ours decides the next hop; the Request-URI stays.
     if (routed) return context.relay({ groups: [[{ uri: request.uri, destination: request.route[ownRoute ? 1 : 0].raw }]], edits: inDialogEdits });
-    if (request.to.params.tag !== undefined && !ownUri(request.uri)) return relayInDialog(context, inDialogEdits);
+    if (request.to.params.tag !== undefined && !ownUri(request.uri)) {
+      const device = await gruuDevice(request);
+      return device === undefined ? relayInDialog(context, inDialogEdits) : context.relay({ groups: [[device]], edits: inDialogEdits });
+    }
     // In dialog to a URI of ours (a GRUU this registrar issued, RFC 5627 §8.4.1), or out of dialog: looked up.
     const inDialog = request.to.params.tag !== undefined;
     const verdict = inDialog ? undefined : await proxyAuthorize?.(request, source);
@@ -373,9 +387,9 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
     const edits: ForwardEdits = { removeTopRoute: ownRoute };
     const next = request.route[ownRoute ? 1 : 0];
     if (next !== undefined) return forward(request, source, { uri: request.uri, destination: next.raw }, edits);
+    const device = await gruuDevice(request);
+    if (device !== undefined) return forward(request, source, device, edits);
     if (!ownUri(request.uri)) return forward(request, source, { uri: request.uri }, edits);
-    const found = parseUri(addrSpecOf(request.uri))?.params.gr === undefined ? undefined : await lookup(request, lookupOptions);
-    if (found?.kind === 'found' && found.targets.length > 0) return forward(request, source, found.targets[0], edits);
     counters.dropped++;
   };
 
