@@ -17,15 +17,16 @@
  * markdown tables; never part of CI.
  */
 import { cpus, loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
 
 import { findBinary } from '../../test/helpers/find-binary';
 import { kamailioForkingConfig } from '../../test/helpers/kamailio-forking-config';
 import type { ManagedProcess } from '../../test/helpers/spawn-managed';
 import { startKamailio } from '../../test/helpers/start-kamailio';
 import { REPOSITORY_ROOT, startSipreg } from '../../test/helpers/start-sipreg';
-import { fmt, median } from '../bench-kit';
-import { SIPP_INSTANCES, alternateRounds, searchMaxRate, type LoadTarget, type StepResult } from './rate-search';
+import { fmt } from '../bench-kit';
+import { readRateBenchOptions } from './rate-bench-options';
+import { SIPP_INSTANCES, alternateRounds, searchMaxRate, type LoadTarget } from './rate-search';
+import { rateStepsTable, rateSummaryTable, type RateRow, type RateTableWords } from './rate-tables';
 import { withPhones } from './with-phones';
 
 const DEFAULT_RATES = [250, 500, 1_000, 2_000, 4_000] as const;
@@ -39,40 +40,11 @@ const PHONE_SETS = [
   { name: '2 phones (fork, 1 cancelled)', scenarios: [`${SCENARIOS}/forking-phone-answers.xml`, `${SCENARIOS}/forking-phone-rings.xml`] },
 ] as const;
 
-const options = parseArgs({
-  options: {
-    'cpu-rate': { type: 'string', default: '200' },
-    rounds: { type: 'string', default: '3' },
-    rate: { type: 'string' },
-    seconds: { type: 'string', default: '5' },
-  },
-}).values;
-const stepSeconds = Number(options.seconds);
-const cpuRate = Number(options['cpu-rate']);
-const rounds = Number(options.rounds);
-const rates = options.rate === undefined ? [...DEFAULT_RATES] : [Number(options.rate)];
-if (!(stepSeconds > 0) || !(cpuRate > 0) || !Number.isInteger(rounds) || rounds < 1 || rates.some((rate) => !(rate > 0))) {
-  console.error('usage: node --import tsx bench/sipp/forking.bench.ts [--cpu-rate N] [--rounds R] [--rate N] [--seconds S]');
-  process.exit(2);
-}
-const sipp = findBinary('sipp');
-if (sipp === undefined) {
-  console.log('forking bench skipped: sipp is not installed (apt-get install sip-tester)');
-  process.exit(0);
-}
-const sippPath = sipp;
+const { stepSeconds, cpuRate, rounds, rates, sippPath } = readRateBenchOptions('forking', 200, DEFAULT_RATES);
 const kamailioPath = findBinary('kamailio');
 if (kamailioPath === undefined) console.log('Kamailio not installed: reference rows skipped');
 const startedAt = Date.now();
 const loadAtStart = loadavg()[0].toFixed(2);
-
-/** What one proxy did with one set of phones. */
-interface Row {
-  readonly target: string;
-  readonly phones: string;
-  readonly rounds: readonly StepResult[];
-  readonly search: readonly StepResult[];
-}
 
 /** The proxies, each in front of `scenarios`' phones of the AOR `sip:USER@example.com`. */
 function targetsFor(scenarios: readonly string[]): LoadTarget[] {
@@ -90,61 +62,27 @@ function targetsFor(scenarios: readonly string[]): LoadTarget[] {
   return targets;
 }
 
-const percent = (share: number): string => (share * 100).toFixed(2);
-
-function summary(rows: readonly Row[]): string {
-  const lines = rows.map((row) => {
-    const clean = row.search.filter((step) => step.clean).map((step) => step.offeredRate);
-    const saturated = row.search.filter((step) => !step.clean).map((step) => step.offeredRate);
-    const measured = row.rounds.length > 0;
-    return [
-      row.target,
-      row.phones,
-      measured ? median(row.rounds.map((step) => step.cpuUsPerCall)).toFixed(0) : '–',
-      row.rounds.map((step) => step.cpuUsPerCall.toFixed(0)).join(', '),
-      measured ? percent(Math.max(...row.rounds.map((step) => step.failedShare))) : '–',
-      clean.length === 0 ? (row.search.length === 0 ? 'not searched' : 'none') : fmt(Math.max(...clean)),
-      saturated.length === 0 ? '–' : fmt(Math.min(...saturated)),
-    ].join(' | ');
-  });
-  return [
-    `| proxy | AOR | CPU µs / call at ${fmt(cpuRate)}/s (median) | the rounds | worst failed % at ${fmt(cpuRate)}/s | highest clean calls/s | lowest saturated calls/s |`,
-    '|---|---|---:|---|---:|---:|---:|',
-    ...lines.map((line) => `| ${line} |`),
-  ].join('\n');
-}
-
-function steps(rows: readonly Row[]): string {
-  const lines = rows.flatMap((row) =>
-    row.search.map((step) =>
-      [row.target, row.phones, fmt(step.offeredRate), fmt(step.achievedRate), fmt(step.answeredRate), percent(step.failedShare), fmt(step.retransmissions), step.cpuPercent.toFixed(0), step.cpuUsPerCall.toFixed(0), step.memoryMb.toFixed(0)].join(' | '),
-    ),
-  );
-  return [
-    '| proxy | AOR | offered calls/s | achieved (SIPp CallRate(C)) | completed calls/s | failed % | retransmissions | proxy CPU % | proxy CPU µs / call | RSS MB (PSS) |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...lines.map((line) => `| ${line} |`),
-  ].join('\n');
-}
+/** The words of both tables. */
+const WORDS: RateTableWords = { labels: ['proxy', 'AOR'], unit: 'call', perSecond: 'calls/s', rates: ['offered calls/s', 'achieved (SIPp CallRate(C))', 'completed calls/s'], decimals: 0, cpuRate };
 
 async function main(): Promise<void> {
-  const rows: Row[] = [];
+  const rows: RateRow[] = [];
   for (const phones of PHONE_SETS) {
     const targets = targetsFor(phones.scenarios);
     console.log(`\n${phones.name}: ${targets.length} proxies, CPU rounds at ${cpuRate}/s`);
     const cpuRounds = await alternateRounds(sippPath, targets, { rate: cpuRate, stepSeconds, rounds });
     const search = { rates, stepSeconds, bisections: BISECTIONS, granularity: 50, deadline: startedAt + BUDGET_MS };
     for (const [index, target] of targets.entries()) {
-      const row = { target: target.name, phones: phones.name, rounds: cpuRounds[index], search: await searchMaxRate(sippPath, target, search) };
+      const row: RateRow = { labels: [target.name, phones.name], rounds: cpuRounds[index], search: await searchMaxRate(sippPath, target, search) };
       if (row.rounds.length > 0 || row.search.length > 0) rows.push(row);
     }
   }
   console.log('\n### Calls through a forking proxy over UDP on loopback: CPU per call and the highest clean rate\n');
   console.log(`${SIPP_INSTANCES} SIPp callers, ${stepSeconds} s per step, INVITE → 180 → 200 → ACK → BYE, no pauses; CPU at ${fmt(cpuRate)}/s as the median of ${rounds} alternating rounds; clean: < 1 % failed calls and SIPp reaching 90 % of the offered rate.`);
   console.log(`machine: ${cpus().length} cores, load average before the run ${loadAtStart} (SIPp callers and phones share the cores with the proxy); proxy CPU: its processes only (Kamailio's children), not the phones'.\n`);
-  console.log(summary(rows));
+  console.log(rateSummaryTable(WORDS, rows));
   console.log('\n#### Every step of the rate searches\n');
-  console.log(steps(rows));
+  console.log(rateStepsTable(WORDS, rows));
 }
 
 await main();

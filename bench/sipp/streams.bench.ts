@@ -32,6 +32,7 @@ import { startCliCommand, startSipreg } from '../../test/helpers/start-sipreg';
 import { createTestCertificates, type TestCertificates } from '../../test/helpers/test-certificates';
 import { fmt, median } from '../bench-kit';
 import { alternateRounds, searchMaxRate, type LoadTarget, type StepResult } from './rate-search';
+import { percent } from './rate-tables';
 import { createProcessTreeUsageReader } from './read-process-tree-usage';
 import { startBenchKamailio } from './start-kamailio';
 import { startStreamKamailio } from './start-stream-kamailio';
@@ -182,7 +183,6 @@ async function benchUdp(sipp: string): Promise<{ name: string; rounds: StepResul
   return rows;
 }
 
-const percent = (share: number): string => (share * 100).toFixed(2);
 const rateOf = (result: StreamLoadResult): number => (result.elapsedSec > 0 ? result.answered / result.elapsedSec : 0);
 
 function streamLine(row: StreamRow): string {

@@ -21,11 +21,11 @@
  * markdown tables; never part of CI.
  */
 import { cpus, loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
 
-import { findBinary } from '../../test/helpers/find-binary';
-import { fmt, median } from '../bench-kit';
-import { SIPP_INSTANCES, alternateRounds, searchMaxRate, type StepResult } from './rate-search';
+import { fmt } from '../bench-kit';
+import { readRateBenchOptions } from './rate-bench-options';
+import { SIPP_INSTANCES, alternateRounds, searchMaxRate } from './rate-search';
+import { rateStepsTable, rateSummaryTable, type RateRow, type RateTableWords } from './rate-tables';
 import { WIRE_SCENARIOS, startWireTargets, type WireScenario, type WireTargets } from './wire-targets';
 
 const DEFAULT_RATES = [5_000, 10_000, 15_000, 20_000, 30_000] as const;
@@ -33,101 +33,22 @@ const BISECTIONS = 1;
 /** The whole bench stops starting new steps of the rate searches after this much wall time. */
 const BUDGET_MS = 540_000;
 
-const options = parseArgs({
-  options: {
-    'cpu-rate': { type: 'string', default: '5000' },
-    rounds: { type: 'string', default: '3' },
-    rate: { type: 'string' },
-    seconds: { type: 'string', default: '5' },
-  },
-}).values;
-const stepSeconds = Number(options.seconds);
-const cpuRate = Number(options['cpu-rate']);
-const rounds = Number(options.rounds);
-const rates = options.rate === undefined ? [...DEFAULT_RATES] : [Number(options.rate)];
-if (!(stepSeconds > 0) || !(cpuRate > 0) || !Number.isInteger(rounds) || rounds < 1 || rates.some((rate) => !(rate > 0))) {
-  console.error('usage: node --import tsx bench/sipp/wire.bench.ts [--cpu-rate N] [--rounds R] [--rate N] [--seconds S]');
-  process.exit(2);
-}
-
-const sipp = findBinary('sipp');
-if (sipp === undefined) {
-  console.log('wire bench skipped: sipp is not installed (apt-get install sip-tester)');
-  process.exit(0);
-}
-const sippPath = sipp;
+const { stepSeconds, cpuRate, rounds, rates, sippPath } = readRateBenchOptions('wire', 5_000, DEFAULT_RATES);
 const startedAt = Date.now();
 const loadAtStart = loadavg()[0].toFixed(2);
 
-/** What one server did under one REGISTER kind. */
-interface Row {
-  readonly target: string;
-  readonly scenario: string;
-  /** The alternating rounds at the CPU rate. */
-  readonly rounds: readonly StepResult[];
-  /** The steps of the rate search (empty when the budget ran out first). */
-  readonly search: readonly StepResult[];
-}
-
-const percent = (share: number): string => (share * 100).toFixed(2);
-
-/** Part 1 and part 2 side by side: one line per server and REGISTER kind. */
-function summary(rows: readonly Row[]): string {
-  const lines = rows.map((row) => {
-    const clean = row.search.filter((step) => step.clean).map((step) => step.offeredRate);
-    const firstSaturated = row.search.filter((step) => !step.clean).map((step) => step.offeredRate);
-    const measured = row.rounds.length > 0;
-    return [
-      row.target,
-      row.scenario,
-      measured ? median(row.rounds.map((step) => step.cpuUsPerCall)).toFixed(1) : '–',
-      row.rounds.map((step) => step.cpuUsPerCall.toFixed(1)).join(', '),
-      measured ? percent(Math.max(...row.rounds.map((step) => step.failedShare))) : '–',
-      clean.length === 0 ? (row.search.length === 0 ? 'not searched' : 'none') : fmt(Math.max(...clean)),
-      firstSaturated.length === 0 ? '–' : fmt(Math.min(...firstSaturated)),
-    ].join(' | ');
-  });
-  return [
-    `| server | REGISTER | CPU µs / REGISTER at ${fmt(cpuRate)}/s (median) | the rounds | worst failed % at ${fmt(cpuRate)}/s | highest clean REGISTER/s | lowest saturated REGISTER/s |`,
-    '|---|---|---:|---|---:|---:|---:|',
-    ...lines.map((line) => `| ${line} |`),
-  ].join('\n');
-}
-
-/** Every step of the rate searches. */
-function steps(rows: readonly Row[]): string {
-  const lines = rows.flatMap((row) =>
-    row.search.map((step) =>
-      [
-        row.target,
-        row.scenario,
-        fmt(step.offeredRate),
-        fmt(step.achievedRate),
-        fmt(step.answeredRate),
-        percent(step.failedShare),
-        fmt(step.retransmissions),
-        step.cpuPercent.toFixed(0),
-        step.cpuUsPerCall.toFixed(1),
-        step.memoryMb.toFixed(0),
-      ].join(' | '),
-    ),
-  );
-  return [
-    '| server | REGISTER | offered rate | achieved REGISTER/s (SIPp CallRate(C)) | 200 OK/s | failed % | retransmissions | server CPU % | server CPU µs / REGISTER | RSS MB (PSS) |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...lines.map((line) => `| ${line} |`),
-  ].join('\n');
-}
+/** The words of both tables. */
+const WORDS: RateTableWords = { labels: ['server', 'REGISTER'], unit: 'REGISTER', perSecond: 'REGISTER/s', rates: ['offered rate', 'achieved REGISTER/s (SIPp CallRate(C))', '200 OK/s'], decimals: 1, cpuRate };
 
 /** Both parts for `scenario`: the alternating CPU rounds of every server, then each server's rate search. */
-async function benchScenario(scenario: WireScenario, targetsFor: WireTargets['targetsFor']): Promise<Row[]> {
+async function benchScenario(scenario: WireScenario, targetsFor: WireTargets['targetsFor']): Promise<RateRow[]> {
   const targets = targetsFor(scenario);
   console.log(`\n${scenario.name} REGISTER: ${targets.length} servers, CPU rounds at ${cpuRate}/s`);
   const cpuRounds = await alternateRounds(sippPath, targets, { rate: cpuRate, stepSeconds, rounds });
   const search = { rates, stepSeconds, bisections: BISECTIONS, granularity: 1000, deadline: startedAt + BUDGET_MS };
-  const rows: Row[] = [];
+  const rows: RateRow[] = [];
   for (const [index, target] of targets.entries()) {
-    const row = { target: target.name, scenario: scenario.name, rounds: cpuRounds[index], search: await searchMaxRate(sippPath, target, search) };
+    const row: RateRow = { labels: [target.name, scenario.name], rounds: cpuRounds[index], search: await searchMaxRate(sippPath, target, search) };
     // A server that did not start has no row.
     if (row.rounds.length > 0 || row.search.length > 0) rows.push(row);
   }
@@ -137,7 +58,7 @@ async function benchScenario(scenario: WireScenario, targetsFor: WireTargets['ta
 /** Bench every installed server under both REGISTERs and print the tables. */
 async function main(): Promise<void> {
   const wire = await startWireTargets();
-  const rows: Row[] = [];
+  const rows: RateRow[] = [];
   try {
     for (const scenario of WIRE_SCENARIOS) rows.push(...(await benchScenario(scenario, wire.targetsFor)));
   } finally {
@@ -146,9 +67,9 @@ async function main(): Promise<void> {
   console.log(`\n### REGISTER over UDP on loopback: CPU per REGISTER and the highest clean rate\n`);
   console.log(`${SIPP_INSTANCES} SIPp instances, ${stepSeconds} s per step, a new AOR per REGISTER; CPU at ${fmt(cpuRate)}/s as the median of ${rounds} alternating rounds; clean: < 1 % failed calls and SIPp reaching 90 % of the offered rate.`);
   console.log(`machine: ${cpus().length} cores, load average before the run ${loadAtStart} (SIPp shares the cores with the server); server CPU: all its processes (Kamailio's children, the sipreg workers; not redis-server).\n`);
-  console.log(summary(rows));
+  console.log(rateSummaryTable(WORDS, rows));
   console.log('\n#### Every step of the rate searches\n');
-  console.log(steps(rows));
+  console.log(rateStepsTable(WORDS, rows));
 }
 
 await main();
