@@ -6,6 +6,7 @@ import { createServer as createTlsServer, type Server as TlsServer } from 'node:
 import { ConfigError, TransportError } from '../errors/sdk-error';
 import { systemClock, type Clock } from '../ports/clock';
 import { silentLogger, type Logger } from '../ports/logger';
+import { isStunBindingRequest, stunBindingSuccess } from './stun-binding';
 import type { Endpoint, RequestHandler, ResponseHandler, SentBy, Source, TransactionOutcome, Transport } from '../ports/transport';
 import type { SipMessage, SipRequest } from '../sip/message';
 import { SipScanner } from '../sip/scanner';
@@ -641,7 +642,10 @@ class NodeTransportImpl implements NodeTransport {
 
   private onDatagram(listener: UdpListener, bytes: Buffer, remote: RemoteInfo): void {
     const source: Source = { protocol: 'udp', address: remote.address, port: remote.port, local: listener.endpoint };
-    if (bytes.length > this.options.maxMessageBytes) {
+    // RFC 5626 §4.4.2: a UA keeps its UDP flow alive with STUN Binding requests to the SIP port.
+    if (bytes[0] <= 1 && isStunBindingRequest(bytes)) {
+      this.sendToSource(stunBindingSuccess(bytes, remote.address, remote.port), source);
+    } else if (bytes.length > this.options.maxMessageBytes) {
       this.refuseOversized(bytes, source);
     } else {
       this.receive(bytes, source);
