@@ -276,6 +276,7 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
     const expanded = await lookup(request, { ...lookupOptions, branchAors: [...lookupOptions.branchAors, ...aliases] });
     if (expanded.kind !== 'found') return expanded;
     const targets = expanded.targets.filter((t) => !aliases.includes(t.uri));
+    if (targets.length === 0) return { kind: 'not-found', code: -1, aor: expanded.aor };
     return { ...expanded, targets, branches: targets.slice(1), ruri: targets[0] };
   };
 
