@@ -83,8 +83,20 @@ export class ProxyBranch {
     return this.#final;
   }
 
-  /** Plan the hop, send, and start the client transaction; a branch that cannot be sent ends at once with its stand-in answer. */
+  /**
+   * Plan the hop, send, and start the client transaction; a branch that cannot be sent ends at once
+   * with its stand-in answer, one that fails unexpectedly with a 500 (logged). Never rejects.
+   */
   async start(request: SipRequest, target: ForwardTarget, edits: ForwardEdits): Promise<void> {
+    try {
+      await this.#start(request, target, edits);
+    } catch (error) {
+      this.#ctx.sender.logger.error({ err: error, callId: request.callId }, 'proxy branch failed');
+      this.#finish({ status: 500, reason: 'Server Internal Error' });
+    }
+  }
+
+  async #start(request: SipRequest, target: ForwardTarget, edits: ForwardEdits): Promise<void> {
     const planned = await planHop(this.#ctx.sender.transport, request, target, edits, this.#id);
     if ('kind' in planned) return this.#finish(unsent(planned));
     if (this.#cancel !== 'none') return; // cancelled while the hop was resolved: never sent.
