@@ -5,6 +5,7 @@ import { hopUriOf } from '../proxy/hop-uri';
 import { nextHopOf } from '../proxy/next-hop';
 import { forwardedBytes, type ForwardEdits, type ForwardTarget } from '../proxy/stateless-proxy';
 import type { FlowEndpoint } from '../features/outbound/flow-endpoint';
+import { flowDestination, registeredSocket } from '../features/outbound/flow-destination';
 import type { SipRequest } from '../sip/message';
 import { bracketHost, formatEndpoint, unbracket } from '../sip/socket-address';
 import { localViaSentBy } from '../transactions/local-via-sent-by';
@@ -63,9 +64,6 @@ function tcpAllowed(target: ForwardTarget): boolean {
   return !pinned && parseUri(hopUriOf(target))?.params.transport === undefined;
 }
 
-/** Protocols a flow runs over: connections (RFC 5626 §3, RFC 7118 §5). */
-const STREAMS: ReadonlySet<string> = new Set<TransportProtocol>(['tcp', 'tls', 'ws', 'wss']);
-
 /**
  * Servers do not open WebSocket connections (RFC 7118 §5): a `ws`/`wss` hop is reached over the
  * client's own connection, a flow, or not at all.
@@ -105,13 +103,9 @@ function localFor(locals: readonly Endpoint[], target: ForwardTarget, protocol: 
  * flow's protocol. The protocol is that socket's, else the hop URI's `transport` (TLS for `sips:`, else TCP).
  */
 function planFlow(locals: readonly Endpoint[], request: SipRequest, target: ForwardTarget, connectionId: string, edits: ForwardEdits, branch?: string): PlannedHop | HopFailure {
-  const registeredOn = target.socket === undefined ? undefined : locals.find((l) => formatEndpoint(l) === target.socket);
-  const hop = parseUri(hopUriOf(target));
-  const named = hop?.params.transport?.toLowerCase();
-  const protocol = registeredOn?.protocol
-    ?? (named !== undefined && STREAMS.has(named) ? named as TransportProtocol : hop?.scheme === 'sips' ? 'tls' : 'tcp');
-  const destination: FlowEndpoint = { protocol, address: unbracket(hop?.host ?? ''), port: hop?.port ?? (protocol === 'tls' ? 5061 : 5060), connectionId };
-  const local = registeredOn ?? localViaSentBy(locals, protocol);
+  const registeredOn = registeredSocket(target, locals);
+  const destination = flowDestination(target, connectionId, registeredOn);
+  const local = registeredOn ?? localViaSentBy(locals, destination.protocol);
   if (local === undefined) return { kind: 'unroutable' };
   return { destination, bytes: forwardedBytes(request, target, local, edits, branch), reliable: true };
 }
