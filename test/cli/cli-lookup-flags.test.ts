@@ -5,46 +5,21 @@
  * branch has answered (RFC 3261 §16.7 step 5): what the phones received by then is every
  * branch there was.
  */
-import type { SipResponse } from '../../src/sip/message';
-import { buildRequest, IdSequence } from '../../src/testing/message-builders';
-import { freePort } from '../helpers/free-port';
-import type { ManagedProcess } from '../helpers/spawn-managed';
-import { startSipreg } from '../helpers/start-sipreg';
+import { IdSequence } from '../../src/testing/message-builders';
+import { useCallScene } from '../helpers/call-scene';
 import { UdpPhone } from '../helpers/udp-phone';
-import { UdpSipPeer } from '../helpers/udp-sip-peer';
 
 const DOMAIN = 'example.com';
 const ids = new IdSequence('lookup-flags');
 const BUSY = { INVITE: { status: 486, reason: 'Busy Here' } } as const;
 
 describe('sipreg registrar --lookup-flags', () => {
-  let server: ManagedProcess | undefined;
-  const phones: UdpPhone[] = [];
-  const peers: UdpSipPeer[] = [];
-  afterEach(async () => {
-    await server?.stop();
-    server = undefined;
-    await Promise.all([...phones.splice(0).map((p) => p.close()), ...peers.splice(0).map((p) => p.close())]);
-  });
-
+  const { scene: start, keep } = useCallScene(DOMAIN, ids);
   /** The registrar serving {@link DOMAIN} with `--lookup-flags flags`, and a caller. */
-  async function scene(flags: string): Promise<{ port: number; call: (aor: string) => Promise<{ callId: string; final: SipResponse }> }> {
-    const port = await freePort();
-    server = await startSipreg({ port, extraArgs: ['--log-level', 'error', '--domain', DOMAIN, '--lookup-flags', flags] });
-    const caller = await UdpSipPeer.open({ user: 'caller', context: () => server?.output() ?? '' });
-    peers.push(caller);
-    const call = async (aor: string): Promise<{ callId: string; final: SipResponse }> => {
-      const callId = `${ids.next()}@caller`;
-      const text = buildRequest('INVITE', { requestUri: aor, to: aor, from: `sip:caller@${DOMAIN}`, via: { port: caller.port, rport: true }, callId, ids });
-      return { callId, final: await caller.request(text, port) };
-    };
-    return { port, call };
-  }
+  const scene = (flags: string) => start(['--log-level', 'error', '--lookup-flags', flags]);
 
   async function phone(user: string): Promise<UdpPhone> {
-    const p = await UdpPhone.open({ user, answers: BUSY, ids });
-    phones.push(p);
-    return p;
+    return keep(await UdpPhone.open({ user, answers: BUSY, ids }));
   }
 
   /** The Request-URIs of the INVITEs of call `callId` that reached `p`, retransmissions once. */

@@ -4,15 +4,12 @@
  * `y` and `Y` route calls by the round trips measured. Phones answer an INVITE 486, so the
  * caller's final response comes once every branch has answered (RFC 3261 §16.7 step 5).
  */
-import type { SipRequest, SipResponse } from '../../src/sip/message';
-import { buildRequest, IdSequence } from '../../src/testing/message-builders';
+import type { SipRequest } from '../../src/sip/message';
+import { IdSequence } from '../../src/testing/message-builders';
 import { eventually } from '../helpers/eventually';
-import { freePort } from '../helpers/free-port';
 import { queryBindings } from '../helpers/query-bindings';
-import type { ManagedProcess } from '../helpers/spawn-managed';
-import { startSipreg } from '../helpers/start-sipreg';
+import { useCallScene } from '../helpers/call-scene';
 import { UdpPhone, type PhoneAnswer } from '../helpers/udp-phone';
-import { UdpSipPeer } from '../helpers/udp-sip-peer';
 
 const DOMAIN = 'example.com';
 const AOR = `sip:bob@${DOMAIN}`;
@@ -34,36 +31,14 @@ function branchCounter(request: SipRequest): number {
 }
 
 describe('sipreg registrar --ping-interval', () => {
-  let server: ManagedProcess | undefined;
-  const phones: UdpPhone[] = [];
-  const peers: UdpSipPeer[] = [];
-  afterEach(async () => {
-    await server?.stop();
-    server = undefined;
-    await Promise.all([...phones.splice(0).map((p) => p.close()), ...peers.splice(0).map((p) => p.close())]);
-  });
-
-  const output = (): string => server?.output() ?? '';
-
+  const { scene: start, keep, output } = useCallScene(DOMAIN, ids);
   /** The registrar serving {@link DOMAIN} with `args`, and a caller. */
-  async function scene(args: readonly string[]): Promise<{ port: number; call: (aor: string) => Promise<{ callId: string; final: SipResponse }> }> {
-    const port = await freePort();
-    server = await startSipreg({ port, extraArgs: ['--log-level', 'info', '--domain', DOMAIN, ...args] });
-    const caller = await UdpSipPeer.open({ user: 'caller', context: output });
-    peers.push(caller);
-    const call = async (aor: string): Promise<{ callId: string; final: SipResponse }> => {
-      const callId = `${ids.next()}@caller`;
-      const text = buildRequest('INVITE', { requestUri: aor, to: aor, from: `sip:caller@${DOMAIN}`, via: { port: caller.port, rport: true }, callId, ids });
-      return { callId, final: await caller.request(text, port) };
-    };
-    return { port, call };
-  }
+  const scene = (args: readonly string[]) => start(['--log-level', 'info', ...args]);
 
   /** A phone of `user` answering pings with `pong` (none: never) and calls 486, registered for `aor`. */
   async function phone(port: number, aor: string, pong: PhoneAnswer | undefined): Promise<UdpPhone> {
     const user = aor.slice(4, aor.indexOf('@'));
-    const p = await UdpPhone.open({ user, answers: pong === undefined ? { INVITE: BUSY } : { INVITE: BUSY, OPTIONS: pong }, ids });
-    phones.push(p);
+    const p = keep(await UdpPhone.open({ user, answers: pong === undefined ? { INVITE: BUSY } : { INVITE: BUSY, OPTIONS: pong }, ids }));
     expect((await p.register(port, aor)).status).toBe(200);
     return p;
   }
