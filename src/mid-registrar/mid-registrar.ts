@@ -35,10 +35,8 @@ import type { ContactToDecide, RegisterToDecide } from './throttle-decision';
 import { shouldForward } from './throttle-decision';
 import { BranchIds } from '../sip/branch-ids';
 import { planSave } from '../registrar/plan-save';
-import type { SavePolicy } from '../registrar/save-policy';
 import { withDefaults } from '../registrar/with-defaults';
 import { deviatedLifetime } from './deviated-lifetime';
-import { previewPolicy } from './preview-policy';
 
 /**
  * Save options of one REGISTER (OpenSIPS `mid_registrar_save` flags, `aor` and `outgoing_expires`
@@ -145,8 +143,6 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
   readonly #ids = new Map<string, { readonly aor: string; readonly contact: string }>();
   #idsRebuilt: Promise<void> | undefined;
   readonly #pending = new Set<Promise<void>>();
-  /** The local registrar's save rules, to check a REGISTER before it is forwarded. */
-  readonly #policy: SavePolicy;
   /**
    * AOR throttling: the registration the main registrar holds for each AOR's one Contact, as last
    * learned here (the newest forwarded REGISTER's Call-ID and CSeq), which the AOR's de-REGISTER continues.
@@ -172,7 +168,6 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
     }
     this.options = mid;
     this.registrar = createRegistrar(registrar);
-    this.#policy = previewPolicy(this.registrar.options);
     this.#transactions = new ServerTransactions({ clock: this.registrar.options.clock });
     const unbound = (change: BindingChange): void => this.#unbound(change);
     this.registrar.on('expired', unbound);
@@ -239,7 +234,7 @@ export class MidRegistrar extends EventEmitter<MidRegistrarEvents> {
     const now = this.registrar.options.clock.now();
     // What the local save will refuse after the main registrar's 2xx (max_contacts ...) is refused
     // now, by that save: never forwarded, so nothing to de-register after.
-    const plan = planSave({ request, save, aor, nowMs: now }, live, this.#policy);
+    const plan = planSave({ request, save, aor, nowMs: now }, live, this.registrar.savePolicy);
     if (!plan.ok) return this.#absorb(request, options);
     const decide = this.#decide(request, save, aor, live, identity !== undefined);
     if (decide === undefined) return this.#absorb(request, options);

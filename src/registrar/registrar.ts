@@ -13,7 +13,7 @@ import type { AorRules } from './aor';
 import { planSave } from './plan-save';
 import type { SavePlan } from './plan-save';
 import { lruInterner } from './lru-interner';
-import { savePolicy } from './save-policy';
+import { savePolicy, type SavePolicy } from './save-policy';
 import type { CasEdit, CasWrite } from './commit-with-retry';
 import { commitWithRetry } from './commit-with-retry';
 import { ExpiryPurge } from './expiry-purge';
@@ -148,6 +148,13 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
   private readonly unwatch: (() => void) | undefined;
   /** Enabled extensions (Path, outbound, GRUU, push) by hook. */
   private readonly features: FeatureHooks;
+  /**
+   * The rules {@link save} plans with (`planSave`'s policy: the options and the extensions' save
+   * hooks, all pure; their side effects run after the commit). A front end previews a save with it:
+   * the mid-registrar refuses before forwarding what the save would refuse after the main
+   * registrar's 2xx (OpenSIPS `mid_registrar_save`).
+   */
+  readonly savePolicy: SavePolicy;
   private readonly outbound: OutboundFeature | undefined;
   private readonly push: PushFeature | undefined;
   private readonly pushes: PushCoordinator | undefined;
@@ -192,7 +199,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     }
     this.features = featureHooks(features);
     this.lookups = new Lookups(o, this.queryAorRules, gruu, this.pushes);
-    const policy = savePolicy(o, lruInterner(), this.features);
+    const policy = (this.savePolicy = savePolicy(o, lruInterner(), this.features));
     this.saveEdit = {
       store: o.store,
       maxAttempts: o.maxCommitAttempts,
