@@ -75,7 +75,6 @@ export type { TransactionTimers } from './transactions/transaction-timers';
 
 // Registrar (OpenSIPS registrar).
 export { Registrar, createRegistrar } from './registrar/registrar';
-export type { SavePolicy } from './registrar/save-policy';
 export type { BindingsEdit, RegistrarStats, RemoveQuery } from './registrar/registrar';
 export type { ReceivedMode, RegistrarOptions, ResolvedRegistrarOptions } from './registrar/registrar-options';
 export type { RegistrarEvents } from './registrar/registrar-events';

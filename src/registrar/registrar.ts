@@ -153,6 +153,7 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
    * hooks, all pure; their side effects run after the commit). A front end previews a save with it:
    * the mid-registrar refuses before forwarding what the save would refuse after the main
    * registrar's 2xx (OpenSIPS `mid_registrar_save`).
+   * @internal
    */
   readonly savePolicy: SavePolicy;
   private readonly outbound: OutboundFeature | undefined;
