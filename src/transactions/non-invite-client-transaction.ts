@@ -1,6 +1,5 @@
 import type { TimerHandle } from '../ports/clock';
 import type { SipResponse } from '../sip/message';
-import { retransmitTimer } from './retransmit-timer';
 import type { ClientTransactionOptions } from './client-transaction-options';
 
 /** Options of {@link NonInviteClientTransaction}. */
@@ -11,8 +10,9 @@ export type NonInviteClientState = 'trying' | 'proceeding' | 'completed' | 'term
 
 /**
  * One non-INVITE client transaction (RFC 3261 §17.1.2) whose TU owns the sending (a proxy's
- * branch; components sending their own requests use `Transport.request`). Over UDP the request is
- * retransmitted on Timer E (T1 doubling to T2); Timer F (64·T1) ends it with `onTimeout`. A final
+ * branch, and the table behind `Transport.request`). Over UDP the request is retransmitted on
+ * Timer E (T1 doubling to T2; every T2 once a provisional response came); Timer F (64·T1) ends it
+ * with `onTimeout`. A final
  * response moves it to Completed, absorbing that response's retransmissions for Timer K (T4 over
  * UDP, 0 over TCP).
  */
@@ -26,7 +26,7 @@ export class NonInviteClientTransaction {
   constructor(options: NonInviteClientTransactionOptions) {
     this.#o = options;
     const { clock, timers, bytes, send } = options;
-    if (!options.reliable) this.#timerE = retransmitTimer(clock, timers.t1Ms, timers.t2Ms, () => send(bytes));
+    if (!options.reliable) this.#scheduleE(timers.t1Ms);
     this.#timer = clock.setTimer(timers.timerFMs, () => {
       this.#terminate();
       options.onTimeout();
@@ -53,6 +53,18 @@ export class NonInviteClientTransaction {
     this.#o.onResponse(response);
     if (this.#o.reliable) this.#terminate();
     else this.#timer = this.#o.clock.setTimer(this.#o.timers.t4Ms, () => this.#terminate());
+  }
+
+  /**
+   * Timer E (RFC 3261 §17.1.2.2): retransmit after `intervalMs`, then after twice that up to T2,
+   * or after T2 once in Proceeding.
+   */
+  #scheduleE(intervalMs: number): void {
+    const { clock, timers, bytes, send } = this.#o;
+    this.#timerE = clock.setTimer(intervalMs, () => {
+      this.#scheduleE(this.#state === 'proceeding' ? timers.t2Ms : Math.min(2 * intervalMs, timers.t2Ms));
+      send(bytes);
+    });
   }
 
   /** Stop at once, silently (`onTerminated` only). No-op once Terminated. */

@@ -1,10 +1,14 @@
 import { ConfigError, TransportError } from '../errors/sdk-error';
-import type { Clock, TimerHandle } from '../ports/clock';
+import type { Clock } from '../ports/clock';
 import type { Logger } from '../ports/logger';
 import type { TransactionOutcome } from '../ports/transport';
 import type { SipResponse } from '../sip/message';
 import { asError } from '../transports/socket-error';
 import type { TransactionTimers } from './transaction-timers';
+import { NonInviteClientTransaction } from './non-invite-client-transaction';
+
+/** The table's transactions send through `ClientTransactionSend`, not bytes of their own. */
+const NO_BYTES = new Uint8Array(0);
 
 /** How a transaction reaches the network. */
 export interface ClientTransactionSend {
@@ -17,14 +21,11 @@ export interface ClientTransactionSend {
 }
 
 interface Entry {
-  readonly key: string;
-  readonly resolve: (outcome: TransactionOutcome) => void;
+  readonly transaction: NonInviteClientTransaction;
   readonly send: ClientTransactionSend;
-  timerE: TimerHandle | undefined;
-  /** Timer F, then in Completed Timer K. */
-  timer: TimerHandle;
-  intervalMs: number;
-  state: 'trying' | 'proceeding' | 'completed';
+  /** Settle the caller's promise, once. */
+  readonly settle: (outcome: TransactionOutcome) => void;
+  settled: boolean;
 }
 
 /** The key RFC 3261 §17.1.3 matches a response on: top Via branch and CSeq method. */
@@ -33,12 +34,11 @@ export function clientTransactionKey(branch: string, method: string): string {
 }
 
 /**
- * The table of non-INVITE client transactions (RFC 3261 §17.1.2). Over UDP the request is
- * retransmitted on Timer E, starting at T1 and doubling up to T2 (in Proceeding, after a
- * provisional response, every T2); Timer F (64·T1) ends it with `timeout`. A final response ends it
- * with `response`; over UDP the transaction then stays Completed for Timer K (T4), absorbing
- * the retransmissions of that response (§17.1.2.2), over TCP it ends at once (Timer K is 0).
- * Timers come from the injected {@link Clock}.
+ * The table of non-INVITE client transactions (RFC 3261 §17.1.2), each a
+ * {@link NonInviteClientTransaction}, settling a promise with its outcome: a final response, or
+ * `timeout` when Timer F (64·T1) fires first. Over UDP the request is retransmitted on Timer E and
+ * the transaction stays Completed for Timer K (T4) after the final response, absorbing its
+ * retransmissions (§17.1.2.2); over TCP it ends at once. Timers come from the injected {@link Clock}.
  */
 export class ClientTransactions {
   private readonly entries = new Map<string, Entry>();
@@ -59,21 +59,45 @@ export class ClientTransactions {
    */
   start(key: string, send: ClientTransactionSend): Promise<TransactionOutcome> {
     const known = this.entries.get(key);
-    if (known?.state === 'completed') known.timer.cancel();
+    if (known?.transaction.state === 'completed') known.transaction.stop();
     else if (known !== undefined) throw new ConfigError('a client transaction with this Via branch and CSeq method is already in flight');
     return new Promise<TransactionOutcome>((resolve) => {
+      const settle = (outcome: TransactionOutcome): void => {
+        if (entry.settled) return;
+        entry.settled = true;
+        resolve(outcome);
+      };
+      const transmit = (): void => {
+        send.send().catch((error: unknown) => {
+          settle({ kind: 'transport-error', error: asError(error) });
+          entry.transaction.stop();
+        });
+      };
       const entry: Entry = {
-        key,
-        resolve,
         send,
-        timerE: undefined,
-        timer: this.clock.setTimer(this.timers.timerFMs, () => this.settle(entry, { kind: 'timeout' })),
-        intervalMs: this.timers.t1Ms,
-        state: 'trying',
+        settle,
+        settled: false,
+        transaction: new NonInviteClientTransaction({
+          clock: this.clock,
+          timers: this.timers,
+          reliable: send.reliable,
+          bytes: NO_BYTES,
+          sentAlready: true,
+          send: () => {
+            this.logger.debug({ key }, 'client transaction: Timer E retransmission');
+            transmit();
+          },
+          onResponse: (response) => {
+            if (response.status >= 200) settle({ kind: 'response', response });
+          },
+          onTimeout: () => settle({ kind: 'timeout' }),
+          onTerminated: () => {
+            if (this.entries.get(key) === entry) this.entries.delete(key);
+          },
+        }),
       };
       this.entries.set(key, entry);
-      if (!send.reliable) this.scheduleE(entry);
-      this.transmit(entry);
+      transmit();
     });
   }
 
@@ -86,62 +110,27 @@ export class ClientTransactions {
     if (branch === undefined) return false;
     const entry = this.entries.get(clientTransactionKey(branch, response.cseq.method));
     if (entry === undefined) return false;
-    if (entry.state === 'completed') return true;
-    if (response.status < 200) entry.state = 'proceeding';
-    else this.settle(entry, { kind: 'response', response });
+    entry.transaction.receive(response);
     return true;
   }
 
   /** End every transaction carried by a connection that closed (RFC 3261 §17.1.4). */
   connectionLost(connectionId: string): void {
-    for (const entry of this.entries.values()) {
-      if (entry.send.connectionId === connectionId) {
-        this.settle(entry, { kind: 'transport-error', error: new TransportError(`connection ${connectionId} closed before a final response`) });
+    for (const entry of [...this.entries.values()]) {
+      if (entry.send.connectionId === connectionId && !entry.settled) {
+        this.end(entry, new TransportError(`connection ${connectionId} closed before a final response`));
       }
     }
   }
 
   /** End every transaction with a transport error (the transport is closing), and forget the Completed ones. */
   closeAll(error: Error): void {
-    for (const entry of this.entries.values()) {
-      if (entry.state === 'completed') this.forget(entry);
-      else this.settle(entry, { kind: 'transport-error', error });
-    }
+    for (const entry of [...this.entries.values()]) this.end(entry, error);
   }
 
-  private transmit(entry: Entry): void {
-    entry.send.send().catch((error: unknown) => {
-      this.settle(entry, { kind: 'transport-error', error: asError(error) });
-    });
-  }
-
-  private scheduleE(entry: Entry): void {
-    entry.timerE = this.clock.setTimer(entry.intervalMs, () => {
-      if (this.entries.get(entry.key) !== entry) return;
-      entry.intervalMs = entry.state === 'proceeding' ? this.timers.t2Ms : Math.min(entry.intervalMs * 2, this.timers.t2Ms);
-      this.logger.debug({ key: entry.key, nextMs: entry.intervalMs }, 'client transaction: Timer E retransmission');
-      this.scheduleE(entry);
-      this.transmit(entry);
-    });
-  }
-
-  /** The outcome to the caller; a final response over UDP leaves the transaction Completed until Timer K. */
-  private settle(entry: Entry, outcome: TransactionOutcome): void {
-    if (this.entries.get(entry.key) !== entry || entry.state === 'completed') return;
-    entry.timerE?.cancel();
-    entry.timer.cancel();
-    if (outcome.kind === 'response' && !entry.send.reliable) {
-      entry.state = 'completed';
-      entry.timer = this.clock.setTimer(this.timers.t4Ms, () => this.forget(entry));
-    } else {
-      this.entries.delete(entry.key);
-    }
-    entry.resolve(outcome);
-  }
-
-  private forget(entry: Entry): void {
-    if (this.entries.get(entry.key) !== entry) return;
-    this.entries.delete(entry.key);
-    entry.timer.cancel();
+  /** Settle an unsettled entry with a transport error, and stop its transaction. */
+  private end(entry: Entry, error: Error): void {
+    entry.settle({ kind: 'transport-error', error });
+    entry.transaction.stop();
   }
 }
