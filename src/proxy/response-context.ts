@@ -179,12 +179,17 @@ export class ResponseContext implements BranchListener, ProxyTransaction {
   #startGroup(): void {
     const group = this.#plan?.groups[this.#group++] ?? [];
     for (const target of group) {
-      const branch = new ProxyBranch(this.#ports, this, this.#ports.nextBranch(), this.request.method);
-      this.#branches.push(branch);
       this.#outstanding++;
-      void branch.start(this.request, target, this.#plan?.edits ?? {});
+      this.#fork(target);
     }
     if (group.length === 0) this.#next();
+  }
+
+  /** A branch to `target`, counted as outstanding by the caller; it never rejects. */
+  #fork(target: ForwardTarget): void {
+    const branch = new ProxyBranch(this.#ports, this, this.#ports.nextBranch(), this.request.method);
+    this.#branches.push(branch);
+    void branch.start(this.request, target, this.#plan?.edits ?? {});
   }
 
   /** A device being woken (RFC 8599 §6): a branch once it re-registers, else a 480 stands in. */
@@ -198,9 +203,7 @@ export class ResponseContext implements BranchListener, ProxyTransaction {
         this.#next();
         return;
       }
-      const branch = new ProxyBranch(this.#ports, this, this.#ports.nextBranch(), this.request.method);
-      this.#branches.push(branch);
-      void branch.start(this.request, target, this.#plan?.edits ?? {});
+      this.#fork(target);
     }, () => {
       this.#outstanding--;
       this.#finals.push(unavailable);

@@ -93,8 +93,8 @@ export type HopFailure = Extract<ForwardOutcome, { kind: 'unroutable' | 'too-lar
  * first socket of that protocol ({@link localViaSentBy}).
  */
 function localFor(locals: readonly Endpoint[], target: ForwardTarget, protocol: TransportProtocol): Endpoint | undefined {
-  const registeredOn = target.socket === undefined ? undefined : locals.find((l) => l.protocol === protocol && formatEndpoint(l) === target.socket);
-  return registeredOn ?? localViaSentBy(locals, protocol);
+  const registeredOn = registeredSocket(target, locals);
+  return registeredOn?.protocol === protocol ? registeredOn : localViaSentBy(locals, protocol);
 }
 
 /**
