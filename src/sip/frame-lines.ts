@@ -13,7 +13,7 @@ const LF = 10;
 const SP = 32;
 const HT = 9;
 
-/** Ints per line in {@link lineIndex}: known-header code, name start/end, value start/end. */
+/** Ints per line in {@link LineFrame.index}: known-header code, name start/end, value start/end. */
 export const LINE_STRIDE = 5;
 
 /** SP or HTAB (RFC 3261 §25.1 `WSP`). */
@@ -51,28 +51,28 @@ function unfold(buf: Buffer, a: number, b: number, lf: number): { value: ByteTex
 }
 
 /**
- * The line index of the message framed last: per line `[knownHeaderId code, nameStart,
- * nameEnd, valueStart, valueEnd]`; a folded line (RFC 3261 §7.3.1) has its joined value in
- * `frame.unfolded[k]` and `valueStart = -1 - k`. One array, reused: valid until the next call.
+ * The framing of one message's header lines: per line `[knownHeaderId code, nameStart, nameEnd,
+ * valueStart, valueEnd]` in {@link LineFrame.index}; a folded line (RFC 3261 §7.3.1) has its
+ * joined value in {@link LineFrame.unfolded}`[k]` and `valueStart = -1 - k`. A scanner owns one
+ * and reuses it from message to message (valid until its next {@link frameLines}).
  */
-export const lineIndex: number[] = [];
-
-/** What {@link frameLines} found in the message being scanned (one object, reused). */
-export const frame = {
-  /** Ints written to {@link lineIndex}. */
-  count: 0,
+export class LineFrame {
+  /** {@link LINE_STRIDE} ints per line; only the first {@link LineFrame.count} are this message's. */
+  readonly index: number[] = [];
+  /** Ints written to {@link LineFrame.index}. */
+  count = 0;
   /** Index after the blank line that ends the header section. */
-  headEnd: 0,
+  headEnd = 0;
   /** The joined values of folded lines, undefined when there are none. */
-  unfolded: undefined as ByteText[] | undefined,
-};
+  unfolded: ByteText[] | undefined = undefined;
+}
 
 /**
- * Frames the header lines from `buf[pos]` into {@link lineIndex} and {@link frame} (RFC 3261
- * §7.3: names, trimmed values, folding §7.3.1); false = decline.
+ * Frames the header lines from `buf[pos]` into `frame` (RFC 3261 §7.3: names, trimmed values,
+ * folding §7.3.1); false = decline.
  */
-export function frameLines(buf: Buffer, pos: number): boolean {
-  const index = lineIndex;
+export function frameLines(buf: Buffer, pos: number, frame: LineFrame): boolean {
+  const index = frame.index;
   let unfolded: ByteText[] | undefined;
   let k = 0;
   for (;;) {

@@ -2,7 +2,7 @@ import type { SipHeader } from './message';
 import type { ByteText } from './byte-text';
 import { HeaderId, KNOWN_HEADERS, USUAL_SPELLING } from './headers/known-headers';
 import { canonicalHeaderName } from './headers/header-names';
-import { LINE_STRIDE, frame, frameLines, lineIndex } from './frame-lines';
+import { LINE_STRIDE, LineFrame, frameLines } from './frame-lines';
 
 /**
  * The header field lines of one message (RFC 3261 §7.3), materialised on demand: the message
@@ -100,13 +100,13 @@ export class ScannedHeaderLines implements HeaderLines {
     return out;
   }
 
-  /** The line index (see {@link lineIndex}), framed on first use. */
+  /** The line index (see {@link LineFrame.index}), framed on first use. */
   #lines(): readonly number[] {
     if (this.#index !== undefined) return this.#index;
-    const framed = frameLines(this.#t.buf, this.#linesStart);
-    this.#index = framed ? lineIndex.slice(0, frame.count) : [];
+    const frame = new LineFrame();
+    const framed = frameLines(this.#t.buf, this.#linesStart, frame);
+    this.#index = framed ? frame.index : [];
     this.#unfolded = framed ? frame.unfolded : undefined;
-    frame.unfolded = undefined;
     return this.#index;
   }
 

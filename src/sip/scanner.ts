@@ -6,7 +6,7 @@ import { ByteText } from './byte-text';
 import { WordTable } from './word-table';
 import { assembleMessage, rejectWith } from './assemble-message';
 import { ScannedHeaderLines } from './header-lines';
-import { LINE_STRIDE, frame, frameLines, isWspByte, lineIndex } from './frame-lines';
+import { LINE_STRIDE, LineFrame, frameLines, isWspByte } from './frame-lines';
 import { MessageParts, appended } from './message-parts';
 import { HeaderId } from './headers/known-headers';
 import { isCallIdAt } from './headers/call-id';
@@ -454,6 +454,8 @@ export class SipScanner {
   readonly tokens: string[] = [];
   /** The parts of the message being scanned: one object, emptied per message (the message model copies them out). @internal */
   parts: MessageParts | undefined;
+  /** The header lines of the message being scanned, framed. @internal */
+  readonly frame = new LineFrame();
 }
 
 /** The scanner of callers that bring none. */
@@ -488,7 +490,8 @@ export function scanSipMessage(input: Uint8Array, options: ResolvedParseOptions,
   while (pos < n && (buf[pos] === CR || buf[pos] === LF)) pos++;
   const lf = buf.indexOf(LF, pos);
   if (lf < 0) return undefined;
-  if (!frameLines(buf, lf + 1)) return undefined;
+  const frame = s.frame;
+  if (!frameLines(buf, lf + 1, frame)) return undefined;
   const unfolded = frame.unfolded;
   frame.unfolded = undefined;
   const headEnd = frame.headEnd;
@@ -496,7 +499,7 @@ export function scanSipMessage(input: Uint8Array, options: ResolvedParseOptions,
   t.useHead(pos, headEnd);
   const start = scanStartLine(s, t, pos, lf > pos && buf[lf - 1] === CR ? lf - 1 : lf);
   if (start === undefined) return undefined;
-  const index = lineIndex;
+  const index = frame.index;
   const lines = new ScannedHeaderLines(t, lf + 1);
   if (hasBareNul(buf, pos, headEnd)) return rejectWith('nul-in-header', lines.headers(), lines.keys());
   const p = s.parts === undefined ? (s.parts = new MessageParts(start, lines)) : s.parts.reset(start, lines);

@@ -95,20 +95,12 @@ export interface ParamCursor {
   valueEnd: number;
 }
 
-/** The cursor {@link paramCursor} hands out: the parameter readers never run inside one another. */
-const cursor: ParamCursor = { i: 0, end: 0, name: '', valueStart: -1, valueEnd: -1 };
-
 /**
- * The {@link ParamCursor} (one, reused: valid until the next call) at `s[i]` for a list ending
- * at `end`, white space skipped.
+ * A {@link ParamCursor} at `s[i]` for a list ending at `end`, white space skipped: one per list
+ * read, so that readers never share state (a small object V8 allocates young and frees for free).
  */
 export function paramCursor(s: string, i: number, end: number): ParamCursor {
-  cursor.i = skipWsp(s, i, end);
-  cursor.end = end;
-  cursor.name = '';
-  cursor.valueStart = -1;
-  cursor.valueEnd = -1;
-  return cursor;
+  return { i: skipWsp(s, i, end), end, name: '', valueStart: -1, valueEnd: -1 };
 }
 
 /**
