@@ -69,6 +69,8 @@ export class ProxyBranch {
   #timer: TimerHandle | undefined;
   #provisional = false;
   #final = false;
+  /** The INVITE gave up on at `fr_timeout`: no more retransmissions, but still matched (a late 1xx gets a CANCEL). */
+  #silenced = false;
   #cancel: 'none' | 'wanted' | 'sent' = 'none';
 
   constructor(ctx: BranchContext, listener: BranchListener, id: string, method: string) {
@@ -112,7 +114,9 @@ export class ProxyBranch {
       reliable: sentOn.reliable,
       bytes: sentOn.bytes,
       sentAlready: true,
-      send: (bytes: Uint8Array) => this.#send(bytes),
+      send: (bytes: Uint8Array) => {
+        if (!(this.#silenced && bytes === sentOn.bytes)) this.#send(bytes);
+      },
       onResponse: (response: SipResponse) => this.#receive(response),
       onTimeout: () => this.#finish(TIMED_OUT),
       onTerminated: () => this.#ctx.forget(key),
@@ -179,11 +183,22 @@ export class ProxyBranch {
     this.#finish({ status, reason: response.reason, response });
   }
 
-  /** `fr_timeout` with no (first) response, or `fr_inv_timeout` while ringing: a 408 stands in (RFC 3261 §16.8). */
+  /**
+   * `fr_timeout` with no (first) response, or `fr_inv_timeout` while ringing: a 408 stands in (RFC
+   * 3261 §16.8). A ringing INVITE is cancelled. An INVITE that never answered can't be yet (§9.1):
+   * it is no longer retransmitted, but its transaction lives on until Timer B, so that a
+   * provisional arriving late gets the CANCEL (the phone stops ringing for a call nobody waits
+   * for; Kamailio tm `cancel_b_method` 1) and a late 2xx is still relayed (§16.7 step 5).
+   */
   #expire(): void {
     if (this.#final) return;
-    if (this.#provisional && this.#isInvite) this.#sendCancel();
-    else this.#transaction?.stop();
+    if (this.#isInvite) {
+      if (this.#provisional) this.#sendCancel();
+      else {
+        this.#silenced = true;
+        if (this.#cancel === 'none') this.#cancel = 'wanted';
+      }
+    } else this.#transaction?.stop();
     this.#finish(TIMED_OUT);
   }
 

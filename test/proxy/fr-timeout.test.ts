@@ -30,6 +30,29 @@ describe('fr_timeout and fr_inv_timeout through createRegistrarServer (RFC 3261 
     expect(sentRequests('CANCEL')).toHaveLength(0);
   });
 
+  it('cancels a branch that starts ringing after fr_timeout gave up on it, without relaying its 180 (Kamailio tm cancel_b_method 1)', async () => {
+    const { answer, branchTo, clock, sentRequests, statuses } = await calling();
+    clock.advance(3000);
+    expect(statuses()).toEqual([100, 408]);
+    const desk = branchTo(DESK);
+    await answer(desk, 180, 'Ringing');
+    expect(sentRequests('CANCEL').map((c) => c.uri)).toEqual([DESK]);
+    expect(statuses()).toEqual([100, 408]);
+    // The CANCEL goes once; its INVITE's 487 is ACKed by the branch and not relayed.
+    await answer(desk, 180, 'Ringing');
+    await answer(desk, 487, 'Request Terminated');
+    expect(sentRequests('CANCEL')).toHaveLength(1);
+    expect(sentRequests('ACK').map((a) => a.uri)).toEqual([DESK]);
+    expect(statuses()).toEqual([100, 408]);
+  });
+
+  it('still relays a 2xx from a branch after fr_timeout gave up on it (RFC 3261 §16.7 step 5)', async () => {
+    const { answer, branchTo, clock, statuses } = await calling();
+    clock.advance(3000);
+    await answer(branchTo(MOBILE), 200, 'OK');
+    expect(statuses()).toEqual([100, 408, 200]);
+  });
+
   it('keeps a ringing branch past fr_timeout, then cancels it after fr_inv_timeout and answers 408', async () => {
     const { answer, branchTo, clock, sentRequests, statuses } = await calling();
     await answer(branchTo(DESK), 180, 'Ringing');
