@@ -48,9 +48,10 @@ export interface JsonFileCredentialStoreOptions {
  * so a typo does not silently drop a secret. (username, domain) must be unique, domains
  * compared case-insensitively.
  *
- * The file is read once, at construction; lookups answer synchronously from memory (see
+ * The file is read at construction and again by {@link JsonFileCredentialStore.reload} (what
+ * the server commands do on SIGHUP); lookups answer synchronously from memory (see
  * {@link MemoryCredentialStore}, which also gives `lookupByUserhash`), so edits made by others
- * are seen by a new store only. {@link JsonFileCredentialStore.put} and
+ * are seen after a reload only. {@link JsonFileCredentialStore.put} and
  * {@link JsonFileCredentialStore.remove} rewrite the file atomically (temporary file beside it
  * with its permissions, fsynced, renamed over it), keeping every other entry and key as read.
  *
@@ -60,9 +61,10 @@ export interface JsonFileCredentialStoreOptions {
  */
 export class JsonFileCredentialStore implements CredentialAdmin {
   readonly #path: string;
+  readonly #create: boolean;
   /** The entries as last written or read, unknown-free but otherwise as in the file. */
   #entries: readonly Readonly<Record<string, unknown>>[];
-  readonly #memory: MemoryCredentialStore;
+  #memory: MemoryCredentialStore;
   #closed = false;
 
   /**
@@ -75,15 +77,28 @@ export class JsonFileCredentialStore implements CredentialAdmin {
     const create = options.create ?? false;
     if (typeof create !== 'boolean') throw new ConfigError(`${STORE}: create must be a boolean, got ${String(create)}`);
     this.#path = path;
-    let text: string | undefined;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (error) {
-      if (!create || (error as { code?: unknown }).code !== 'ENOENT') throw fileStoreError(DRIVER, path, 'read', error);
-    }
-    const { entries, subscribers } = text === undefined ? { entries: [], subscribers: [] } : parseFile(path, text);
+    this.#create = create;
+    const { entries, subscribers } = readFile(path, create);
     this.#entries = entries;
     this.#memory = new MemoryCredentialStore(subscribers);
+  }
+
+  /**
+   * Read the file again and answer from what it holds now, as OpenSIPS re-reads its tables on
+   * `reload`: subscribers added, changed or removed by hand take effect without a restart.
+   * Nothing changes when the file is bad: the subscribers loaded before stay.
+   * @returns the number of subscribers loaded
+   * @throws as the constructor: {@link ConfigError} for invalid content (or after `close()`),
+   *   {@link StoreError} when the file cannot be read (or is missing, unless `create`)
+   */
+  reload(): number {
+    this.#assertOpen();
+    const { entries, subscribers } = readFile(this.#path, this.#create);
+    const memory = new MemoryCredentialStore(subscribers);
+    this.#memory.close();
+    this.#entries = entries;
+    this.#memory = memory;
+    return subscribers.length;
   }
 
   /** The subscriber `username` in `realm` (case-insensitive), from memory; undefined when there is none. */
@@ -159,6 +174,18 @@ export class JsonFileCredentialStore implements CredentialAdmin {
     replaceFileAtomically(DRIVER, this.#path, `${JSON.stringify(entries, null, 2)}\n`, NEW_FILE_MODE);
     this.#entries = entries;
   }
+}
+
+/** The entries and subscribers of the file at `path`; none when it is missing and `create`. */
+function readFile(path: string, create: boolean): ReturnType<typeof parseFile> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if (!create || (error as { code?: unknown }).code !== 'ENOENT') throw fileStoreError(DRIVER, path, 'read', error);
+    return { entries: [], subscribers: [] };
+  }
+  return parseFile(path, text);
 }
 
 /** The entries of the file and the subscribers they hold, validated. */
