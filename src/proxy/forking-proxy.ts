@@ -8,6 +8,7 @@ import { unbracket } from '../sip/socket-address';
 import type { TransactionTimers } from '../transactions/transaction-timers';
 import { integerOption } from '../errors/integer-option';
 import { ResponseContext, type ContextPorts, type ProxyTransaction } from './response-context';
+import { resolveUdpMtu } from '../server/forward-transport';
 
 /** Options of {@link ForkingProxy}. */
 export interface ForkingProxyOptions {
@@ -31,6 +32,12 @@ export interface ForkingProxyOptions {
    * `Retry-After: 5` (memory stays bounded under a flood). @defaultValue 50000
    */
   readonly maxTransactions?: number;
+  /**
+   * A branch larger than this many bytes for a UDP hop goes over TCP when the hop allows it (RFC
+   * 3261 §18.1.1, OpenSIPS core `udp_mtu`); 0: only a branch no UDP datagram carries (65,507
+   * bytes over IPv4). @defaultValue 1300
+   */
+  readonly udpMtu?: number;
   /** Told of each response sent to a client, each branch sent (request logs, counters). */
   readonly onResponded?: (bytes: Uint8Array, request: SipRequest, source: Source) => void;
   readonly onForwarded?: (request: SipRequest, source: Source, destination: Endpoint) => void;
@@ -70,7 +77,7 @@ export class ForkingProxy {
     this.#max = integerOption('ForkingProxyOptions', 'maxTransactions', options.maxTransactions, 50_000, 1);
     const { transport, logger } = options;
     this.#ports = {
-      sender: { transport, logger },
+      sender: { transport, logger, udpMtu: resolveUdpMtu('ForkingProxyOptions', options.udpMtu) },
       clock: options.clock,
       timers: options.timers,
       frTimeoutMs,

@@ -99,7 +99,7 @@ export class ProxyBranch {
   }
 
   async #start(request: SipRequest, target: ForwardTarget, edits: ForwardEdits): Promise<void> {
-    const planned = await planHop(this.#ctx.sender.transport, request, target, edits, this.#id);
+    const planned = await planHop(this.#ctx.sender, request, target, edits, this.#id);
     if ('kind' in planned) return this.#finish(unsent(planned));
     if (this.#cancel !== 'none') return; // cancelled while the hop was resolved: never sent.
     const { outcome, sentOn } = await sendHop(this.#ctx.sender, planned);

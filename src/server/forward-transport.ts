@@ -10,12 +10,22 @@ import type { SipRequest } from '../sip/message';
 import { bracketHost, formatEndpoint, unbracket } from '../sip/socket-address';
 import { localViaSentBy } from '../transactions/local-via-sent-by';
 import { parseUri } from '../sip/uri';
+import { integerOption } from '../errors/integer-option';
 
 /**
  * RFC 3261 §18.1.1: with the path MTU unknown, a request larger than this many bytes must go over
- * a congestion-controlled transport (TCP).
+ * a congestion-controlled transport (TCP). The default of {@link ForwardSender.udpMtu}.
  */
 export const UNKNOWN_MTU_LIMIT_BYTES = 1300;
+
+/**
+ * An `udpMtu` option of `owner` checked: an integer from 0 to 65,535, {@link UNKNOWN_MTU_LIMIT_BYTES}
+ * when not given (OpenSIPS core `udp_mtu`, whose 0 also means no switch for size).
+ * @throws {@link ConfigError} naming `<owner>.udpMtu`.
+ */
+export function resolveUdpMtu(owner: string, udpMtu: number | undefined): number {
+  return integerOption(owner, 'udpMtu', udpMtu, UNKNOWN_MTU_LIMIT_BYTES, 0, 65_535);
+}
 
 /**
  * The largest SIP message one UDP datagram carries to `address` (RFC 3261 §18.1.1: 65,535 bytes
@@ -49,6 +59,12 @@ export type ForwardOutcome =
 export interface ForwardSender {
   readonly transport: Transport;
   readonly logger: Logger;
+  /**
+   * A request for a UDP hop larger than this many bytes goes over TCP (RFC 3261 §18.1.1, OpenSIPS
+   * core `udp_mtu`); 0: only one no UDP datagram carries ({@link maxDatagramBytes}).
+   * @defaultValue {@link UNKNOWN_MTU_LIMIT_BYTES}
+   */
+  readonly udpMtu?: number;
 }
 
 
@@ -62,6 +78,11 @@ export interface ForwardSender {
 function tcpAllowed(target: ForwardTarget): boolean {
   const pinned = target.destination !== undefined && (target.route === undefined || target.route.length === 0);
   return !pinned && parseUri(hopUriOf(target))?.params.transport === undefined;
+}
+
+/** The size above which a request for a UDP hop to `address` is planned over TCP: `udpMtu`, or with 0 the largest datagram. */
+function udpLimit(udpMtu: number, address: string): number {
+  return udpMtu === 0 ? maxDatagramBytes(address) : udpMtu;
 }
 
 /**
@@ -119,8 +140,9 @@ function pinnedTo(target: ForwardTarget, hop: Endpoint, protocol: TransportProto
  * Choose where `request` goes for `target` and build its bytes with `branch` (RFC 3261 §16.6
  * steps 7–10 and §18.1.1): a target with a `flow` goes over that connection only; otherwise the
  * hop URI (the target's `destination`, first route or URI) is resolved ({@link nextHopOf}) and the
- * request leaves from the local socket of its protocol. A request for a UDP hop larger than 1300
- * bytes ({@link UNKNOWN_MTU_LIMIT_BYTES}, the path MTU being unknown) is planned over TCP to the
+ * request leaves from the local socket of its protocol. A request for a UDP hop larger than the
+ * sender's `udpMtu` (1300 bytes by default, {@link UNKNOWN_MTU_LIMIT_BYTES}: the path MTU being
+ * unknown; with 0, larger than a datagram) is planned over TCP to the
  * same address and port when the target allows it (`transport` not given, not a NAT `received`
  * address) and a TCP socket is listening, with the UDP hop as `fallback` if it fits one datagram
  * ({@link maxDatagramBytes}). `unroutable` for a hop that resolves nowhere (a `.invalid` host,
@@ -130,8 +152,9 @@ function pinnedTo(target: ForwardTarget, hop: Endpoint, protocol: TransportProto
  * @param branch - the top Via branch; by default the stateless one ({@link statelessBranch}).
  */
 export async function planHop(
-  transport: Transport, request: SipRequest, target: ForwardTarget, edits: ForwardEdits = {}, branch?: string,
+  sender: ForwardSender, request: SipRequest, target: ForwardTarget, edits: ForwardEdits = {}, branch?: string,
 ): Promise<PlannedHop | HopFailure> {
+  const { transport } = sender;
   const locals = transport.endpoints();
   if (target.flow !== undefined) return planFlow(locals, request, target, target.flow, edits, branch);
   const hop = await nextHopOf(hopUriOf(target));
@@ -140,7 +163,7 @@ export async function planHop(
   if (local === undefined) return { kind: 'unroutable' };
   const bytes = forwardedBytes(request, pinnedTo(target, hop, hop.protocol), local, edits, branch, transport.responseSentBy?.(local));
   const direct: PlannedHop = { destination: hop, bytes, reliable: hop.protocol !== 'udp' };
-  if (hop.protocol !== 'udp' || bytes.length <= UNKNOWN_MTU_LIMIT_BYTES) return direct;
+  if (hop.protocol !== 'udp' || bytes.length <= udpLimit(sender.udpMtu ?? UNKNOWN_MTU_LIMIT_BYTES, hop.address)) return direct;
   const fits = bytes.length <= maxDatagramBytes(hop.address);
   const tcpLocal = locals.find((l) => l.protocol === 'tcp');
   if (tcpLocal === undefined || !tcpAllowed(target)) return fits ? direct : { kind: 'too-large', destination: hop, bytes: bytes.length };
@@ -185,7 +208,7 @@ export async function sendHop(sender: ForwardSender, hop: PlannedHop): Promise<H
  * branch, then {@link sendHop}. Never rejects: a transport error is the `failed` outcome.
  */
 export async function sendForward(sender: ForwardSender, request: SipRequest, target: ForwardTarget, edits?: ForwardEdits): Promise<ForwardOutcome> {
-  const planned = await planHop(sender.transport, request, target, edits);
+  const planned = await planHop(sender, request, target, edits);
   if ('kind' in planned) return planned;
   return (await sendHop(sender, planned)).outcome;
 }

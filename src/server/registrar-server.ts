@@ -30,7 +30,7 @@ import { regError } from '../errors/reg-error';
 import { buildErrorReply, serverErrorHeaders } from '../registrar/reply';
 import type { ProxyAuthOptions } from './proxy-auth';
 import { createProxyAuthorizer } from './proxy-auth';
-import { sendForward } from './forward-transport';
+import { resolveUdpMtu, sendForward } from './forward-transport';
 
 /** Options of {@link createRegistrarServer}. */
 export interface RegistrarServerOptions {
@@ -105,6 +105,13 @@ export interface RegistrarServerOptions {
   readonly frInvTimeoutMs?: number;
   /** Put a Record-Route on dialog-creating requests, so in-dialog requests come through this server (RFC 3261 §16.6 step 4). @defaultValue false */
   readonly recordRoute?: boolean;
+  /**
+   * OpenSIPS core `udp_mtu`: a request forwarded to a UDP hop larger than this many bytes goes
+   * over TCP to the same address and port when the hop names no `transport` and a TCP socket
+   * listens (RFC 3261 §18.1.1); 0: only a request no UDP datagram carries (65,507 bytes over
+   * IPv4). @defaultValue 1300
+   */
+  readonly udpMtu?: number;
   /** Most requests relayed at once; more get 503 + Retry-After. @defaultValue 50000 */
   readonly maxTransactions?: number;
   /** The transaction timers of the proxy's transactions (T1, T2, T4, Timer F). @defaultValue RFC 3261 Table 4 */
@@ -177,7 +184,8 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
   /** A failed authentication from `source` counts towards its ban. */
   const authFailed = (source: Source): void => guard?.authFailed(source.address);
 
-  const sender = { transport, logger };
+  const udpMtu = resolveUdpMtu('RegistrarServerOptions', options.udpMtu);
+  const sender = { transport, logger, udpMtu };
 
   /**
    * Forward an ACK statelessly (RFC 3261 §16.11) over the transport §18.1.1 asks for
@@ -234,6 +242,7 @@ export function createRegistrarServer(options: RegistrarServerOptions): Registra
     frTimeoutMs: options.frTimeoutMs,
     frInvTimeoutMs: options.frInvTimeoutMs,
     maxTransactions: options.maxTransactions,
+    udpMtu,
     onResponded: (bytes, request, source) => requestLog.responded(request, source, bytes),
     onForwarded: (request, source, destination) => {
       counters.forwarded++;
