@@ -7,6 +7,7 @@ import { formatEndpoint, parseListenAddress } from '../transports/listen-address
 import type { Source } from '../ports/transport';
 import { createRegistrarServer } from '../server/registrar-server';
 import { ConfigError } from '../errors/sdk-error';
+import { isIpAddress, scanHost } from '../sip/host';
 import { CliUsageError } from './cli-usage-error';
 import type { FlagSpec, FlagValues } from './parse-args';
 import { flagValue, formatFlags, parseArgs } from './parse-args';
@@ -29,7 +30,8 @@ import { pushCommands } from '../management/push-commands';
 /** The mid_registrar module parameters of its own as flags (same value syntax as OpenSIPS). */
 const MID_FLAGS: readonly FlagSpec[] = [
   { name: 'mode', kind: 'string', help: 'mirror | throttle-contact | throttle-aor, or 0 | 1 | 2 (mirror)' },
-  { name: 'upstream', kind: 'string', help: 'the main registrar, udp:IP:PORT, tcp:IP:PORT or tls:IP:PORT (its certificate must name IP; trust a private CA with --tls-ca) (required)' },
+  { name: 'upstream', kind: 'string', help: 'the main registrar, udp:IP:PORT, tcp:IP:PORT or tls:IP:PORT (its certificate must name IP or --upstream-server-name; trust a private CA with --tls-ca) (required)' },
+  { name: 'upstream-server-name', kind: 'string', help: 'with a tls: --upstream: the host name its certificate must carry, also sent as SNI (RFC 5922 §7.2) (the IP of --upstream)' },
   { name: 'upstream-uri', kind: 'string', help: 'Request-URI of our own de-REGISTERs (sip:IP:PORT of --upstream)' },
   { name: 'upstream-credentials', kind: 'string', help: 'USER:PASSWORD answering digest challenges to our de-REGISTERs (none)' },
   { name: 'advertise', kind: 'string', help: 'HOST:PORT written into forwarded Contacts (the first --listen)' },
@@ -65,6 +67,14 @@ function midOptionsFrom(values: FlagValues): Omit<MidRegistrarOptions, 'upstream
     upstream = parseListenAddress(spec);
   } catch (e) {
     throw new CliUsageError(`--upstream: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const serverName = flagValue<string>(values, 'upstream-server-name');
+  if (serverName !== undefined) {
+    if (upstream.protocol !== 'tls') throw new CliUsageError(`--upstream-server-name names the certificate of a tls: --upstream, got --upstream ${spec}`);
+    if (scanHost(serverName, 0) !== serverName.length || isIpAddress(serverName)) {
+      throw new CliUsageError(`--upstream-server-name takes a host name such as registrar.example.com, got '${serverName}'`);
+    }
+    upstream = { ...upstream, serverName };
   }
   const modeText = flagValue<string>(values, 'mode') ?? 'mirror';
   const mode = (MODE_NUMBERS[modeText] ?? modeText) as MidRegistrarMode;
@@ -158,7 +168,7 @@ export async function runMidRegistrarCommand(argv: readonly string[]): Promise<R
     logger,
     register: (request, source) => mid.process(request, { ...saveOptions, ownershipTag: ownership?.shtag, source }),
     lookup: (request, options) => mid.lookup(request, options),
-    outboundProxy: (request, source) => (fromUpstream(source) ? undefined : { uri: request.uri, destination: mid.options.upstreamUri }),
+    outboundProxy: (request, source) => (fromUpstream(source) ? undefined : { uri: request.uri, destination: mid.options.upstreamUri, serverName: upstream.serverName }),
     guard: auth.guard,
   });
   const pinger = startPinger(values, mid.registrar, transport, logger);

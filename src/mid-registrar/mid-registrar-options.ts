@@ -4,6 +4,7 @@ import type { RegistrarOptions } from '../registrar/registrar-options';
 import type { SaveOptions } from '../registrar/save-options';
 import type { DigestCredentials } from '../sip/digest';
 import type { Authenticator } from '../auth/authenticator';
+import type { ForwardTarget } from '../proxy/stateless-proxy';
 
 /**
  * How the mid-registrar stands between the phones and the main registrar (OpenSIPS
@@ -40,7 +41,11 @@ export interface AdvertisedAddress {
 export interface MidRegistrarOptions extends RegistrarOptions {
   /** @defaultValue 'mirror' */
   mode?: MidRegistrarMode;
-  /** The main registrar REGISTERs are forwarded to. */
+  /**
+   * The main registrar REGISTERs are forwarded to. Over TLS its certificate must name `address`,
+   * or `serverName` when given (also sent as SNI, RFC 5922 §7.2); a host's `outboundProxy` to it
+   * passes the same `serverName` in its {@link ForwardTarget}.
+   */
   upstream: Endpoint;
   /** Request-URI of mid-registrar's own REGISTERs (de-registrations). @defaultValue `sip:<upstream address>:<port>` */
   upstreamUri?: string;

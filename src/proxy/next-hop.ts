@@ -6,6 +6,8 @@ import { parseUri } from '../sip/uri';
 import { unbracket } from '../sip/socket-address';
 import { isInvalidDomain } from '../features/outbound/invalid-host';
 import { endpointFor } from '../sip/request-destination';
+import { hopUriOf } from './hop-uri';
+import type { ForwardTarget } from './stateless-proxy';
 
 const PROTOCOLS: ReadonlySet<string> = new Set(['udp', 'tcp', 'tls', 'ws', 'wss', 'sctp']);
 
@@ -33,4 +35,14 @@ export async function nextHopOf(uri: string): Promise<Endpoint | undefined> {
     }
   }
   return endpointFor(protocol, address, u.port ?? (protocol === 'tls' ? 5061 : 5060), host);
+}
+
+/**
+ * The endpoint a request forwarded to `target` goes to: {@link nextHopOf} its hop URI
+ * ({@link hopUriOf}), a TLS one verified against the target's `serverName` when it has one
+ * (RFC 5922 §7.2), instead of the URI's host.
+ */
+export async function nextHopOfTarget(target: ForwardTarget): Promise<Endpoint | undefined> {
+  const hop = await nextHopOf(hopUriOf(target));
+  return hop?.protocol === 'tls' && target.serverName !== undefined ? { ...hop, serverName: target.serverName } : hop;
 }

@@ -3,8 +3,7 @@ import type { Endpoint, SentBy } from '../ports/transport';
 import type { SipRequest, SipResponse } from '../sip/message';
 import { serializeMessage, serializeRequest } from '../sip/serialize';
 import type { ForwardChanges } from '../sip/serialize';
-import { hopUriOf } from './hop-uri';
-import { nextHopOf } from './next-hop';
+import { nextHopOfTarget } from './next-hop';
 import { bracketHost, unbracket } from '../sip/socket-address';
 import { ownVia } from '../transactions/own-via';
 
@@ -29,6 +28,12 @@ export interface ForwardTarget {
   readonly flow?: string;
   /** The local socket (`proto:ip:port`) the target was registered through: a flow's protocol and Via. */
   readonly socket?: string;
+  /**
+   * Over TLS: the host name the next hop's certificate must carry, also sent as SNI (RFC 5922
+   * §7.2), when the hop URI names it by IP address (the mid-registrar's `upstream.serverName`).
+   * @defaultValue the host of the hop URI
+   */
+  readonly serverName?: string;
 }
 
 /**
@@ -55,12 +60,12 @@ export interface ForwardEdits {
  * Forward a request statelessly (RFC 3261 §16.6, §16.11): new Request-URI, a Via of ours on
  * top, Max-Forwards decremented, the route set pushed as Route headers, and `replaceHeaders`
  * rewritten (the proxy's consumed credentials). Sends to the target's `destination`, else its
- * first route, else its URI. `undefined` when no next hop resolves.
+ * first route, else its URI ({@link nextHopOfTarget}). `undefined` when no next hop resolves.
  */
 export async function forwardRequest(
   request: SipRequest, target: ForwardTarget, local: Endpoint, replaceHeaders?: ForwardChanges['replaceHeaders'],
 ): Promise<ForwardPlan | undefined> {
-  const hop = await nextHopOf(hopUriOf(target));
+  const hop = await nextHopOfTarget(target);
   return hop === undefined ? undefined : { data: forwardedBytes(request, target, local, { replaceHeaders }), destination: hop };
 }
 

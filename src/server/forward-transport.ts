@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import type { Logger } from '../ports/logger';
 import type { Endpoint, Transport, TransportProtocol } from '../ports/transport';
 import { hopUriOf } from '../proxy/hop-uri';
-import { nextHopOf } from '../proxy/next-hop';
+import { nextHopOfTarget } from '../proxy/next-hop';
 import { forwardedBytes, type ForwardEdits, type ForwardTarget } from '../proxy/stateless-proxy';
 import type { FlowEndpoint } from '../features/outbound/flow-endpoint';
 import { flowDestination, registeredSocket } from '../features/outbound/flow-destination';
@@ -139,15 +139,16 @@ function pinnedTo(target: ForwardTarget, hop: Endpoint, protocol: TransportProto
 /**
  * Choose where `request` goes for `target` and build its bytes with `branch` (RFC 3261 §16.6
  * steps 7–10 and §18.1.1): a target with a `flow` goes over that connection only; otherwise the
- * hop URI (the target's `destination`, first route or URI) is resolved ({@link nextHopOf}) and the
- * request leaves from the local socket of its protocol. A request for a UDP hop larger than the
- * sender's `udpMtu` (1300 bytes by default, {@link UNKNOWN_MTU_LIMIT_BYTES}: the path MTU being
- * unknown; with 0, larger than a datagram) is planned over TCP to the
- * same address and port when the target allows it (`transport` not given, not a NAT `received`
- * address) and a TCP socket is listening, with the UDP hop as `fallback` if it fits one datagram
- * ({@link maxDatagramBytes}). `unroutable` for a hop that resolves nowhere (a `.invalid` host,
- * RFC 6761 §6.4) or a `ws`/`wss` one without a flow (servers do not dial WebSocket clients, RFC 7118 §5);
- * `too-large` when only UDP is possible and the request does not fit.
+ * hop URI (the target's `destination`, first route or URI) is resolved ({@link nextHopOfTarget},
+ * with the target's `serverName` over TLS) and the request leaves from the local socket of its
+ * protocol. A request for a UDP hop larger than the sender's `udpMtu` (by default 1300 bytes,
+ * {@link UNKNOWN_MTU_LIMIT_BYTES}, the path MTU being unknown; with 0 larger than a datagram) is
+ * planned over TCP to the same address and port when the target allows it (`transport` not
+ * given, not a NAT `received` address) and a TCP socket is listening, with the UDP hop as
+ * `fallback` if it fits one datagram ({@link maxDatagramBytes}). `unroutable` for a hop that
+ * resolves nowhere (a `.invalid` host, RFC 6761 §6.4) or a `ws`/`wss` one without a flow
+ * (servers do not dial WebSocket clients, RFC 7118 §5); `too-large` when only UDP is possible
+ * and the request does not fit.
  *
  * @param branch - the top Via branch; by default the stateless one ({@link statelessBranch}).
  */
@@ -157,7 +158,7 @@ export async function planHop(
   const { transport } = sender;
   const locals = transport.endpoints();
   if (target.flow !== undefined) return planFlow(locals, request, target, target.flow, edits, branch);
-  const hop = await nextHopOf(hopUriOf(target));
+  const hop = await nextHopOfTarget(target);
   if (hop === undefined || isWebSocket(hop.protocol)) return { kind: 'unroutable' };
   const local = localFor(locals, target, hop.protocol);
   if (local === undefined) return { kind: 'unroutable' };
