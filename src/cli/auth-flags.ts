@@ -4,9 +4,10 @@ import { createDigestAuthenticator } from '../auth/digest-authenticator';
 import type { DigestAuthOptions } from '../auth/digest-auth-options';
 import { parseDigestAlgorithms, parseQop, resolveDigestAuthSettings } from '../auth/digest-auth-options';
 import { createSourceGuard, type SourceGuard } from '../auth/source-guard';
-import type { SourceGuardOptions } from '../auth/source-guard-options';
+import type { GuardAction, SourceGuardOptions } from '../auth/source-guard-options';
 import { resolveSourceGuardOptions } from '../auth/source-guard-options';
 import type { CredentialStore } from '../ports/credential-store';
+import { JsonFileCredentialStore } from '../stores/json-file-credential-store';
 import type { Logger } from '../ports/logger';
 import { challengedMethods, type ProxyAuthOptions } from '../server/proxy-auth';
 import { ConfigError } from '../errors/sdk-error';
@@ -32,6 +33,8 @@ export const AUTH_FLAGS: readonly FlagSpec[] = [
   { name: 'nonce-expire', kind: 'int', help: 'seconds a nonce stays valid, then stale=true (30)' },
   { name: 'calculate-ha1', kind: 'bool', help: 'compute HA1 from the plain password column instead of reading the ha1 columns, 0/1 (0)' },
   { name: 'check-to', kind: 'bool', help: 'the AOR must be the authenticated user or one of its aliases, else 403, 0/1 (1)' },
+  { name: 'nonce-binds-source', kind: 'bool', help: 'a nonce also covers the source IP address: credentials answering it from another address are challenged again, 0/1 (0)' },
+  { name: 'auth-userhash', kind: 'bool', help: 'offer userhash=true (RFC 7616 §3.4.4): clients may send H(user:realm) instead of their user name, 0/1 (0)' },
   { name: 'auth-secret', kind: 'string', help: `nonce key SECRET[,OLD...]: the first signs, each verifies; or env ${AUTH_SECRET_ENV} (random per start)` },
 ];
 
@@ -46,10 +49,13 @@ export const PROXY_AUTH_FLAGS: readonly FlagSpec[] = [
  */
 export const GUARD_FLAGS: readonly FlagSpec[] = [
   { name: 'pike-sampling-time-unit', kind: 'int', help: 'pike: the sampling period, s (2)' },
-  { name: 'pike-reqs-density-per-unit', kind: 'int', help: 'pike: requests one IP may send per period, more are dropped; turns the rate limit on (off)' },
+  { name: 'pike-reqs-density-per-unit', kind: 'int', help: 'pike: requests one IP may send per period, more are refused; turns the rate limit on (off)' },
+  { name: 'pike-action', kind: 'string', help: 'pike: drop the requests over the rate, or reply 503 with Retry-After, drop | reply (drop)' },
   { name: 'ban-after', kind: 'int', help: 'failed authentications from one IP within --ban-window that ban it (its requests dropped); 0 off (10 with --auth-db)' },
   { name: 'ban-window', kind: 'int', help: 'the window of --ban-after, s (60)' },
   { name: 'ban-time', kind: 'int', help: 'how long a ban lasts, s (300)' },
+  { name: 'ban-action', kind: 'string', help: 'drop the requests of a banned IP, or reply 403, drop | reply (drop)' },
+  { name: 'guard-max-sources', kind: 'int', help: 'IPs each guard table (rates, failures, bans) keeps at most, the least recently seen forgotten first (100000)' },
 ];
 
 /** Bans `--auth-db` brings without `--ban-after`: a phone retrying a stale password a few times is not banned. */
@@ -88,11 +94,15 @@ export interface AuthSettings {
 const OPTION_FLAGS: readonly (readonly [string, string])[] = [
   ['DigestAuthOptions.realm', 'auth-realm'],
   ['DigestAuthOptions.nonceExpire', 'nonce-expire'],
+  ['DigestAuthOptions.userhash', 'auth-userhash'],
   ['SourceGuardOptions.pike.samplingTimeUnit', 'pike-sampling-time-unit'],
   ['SourceGuardOptions.pike.reqsDensityPerUnit', 'pike-reqs-density-per-unit'],
+  ['SourceGuardOptions.pike.action', 'pike-action'],
   ['SourceGuardOptions.ban.after', 'ban-after'],
   ['SourceGuardOptions.ban.window', 'ban-window'],
   ['SourceGuardOptions.ban.time', 'ban-time'],
+  ['SourceGuardOptions.ban.action', 'ban-action'],
+  ['SourceGuardOptions.maxSources', 'guard-max-sources'],
 ];
 
 /** `check()`, an option error becoming a usage error naming its flag (or `flag` when given). */
@@ -126,28 +136,41 @@ export function sharedSecretEnv(values: FlagValues, env: NodeJS.ProcessEnv = pro
   return { [AUTH_SECRET_ENV]: randomBytes(32).toString('hex') };
 }
 
+/** ` (replied N)` for a guard that answers what it refuses, nothing for the default `drop`. */
+const replied = (action: GuardAction, status: number): string => (action === 'reply' ? ` (replied ${status})` : '');
+
 /** The guard of the flags (bans by default with `--auth-db`), checked; undefined when nothing is on. */
 function guardSettings(values: FlagValues, authOn: boolean): GuardSettings | undefined {
   const density = flagValue<number>(values, 'pike-reqs-density-per-unit');
-  const unit = flagValue<number>(values, 'pike-sampling-time-unit');
-  if (density === undefined && unit !== undefined) throw new CliUsageError('--pike-sampling-time-unit needs --pike-reqs-density-per-unit (the requests one IP may send per period)');
+  const pikeOrphan = ['pike-sampling-time-unit', 'pike-action'].find((name) => values.has(name));
+  if (density === undefined && pikeOrphan !== undefined) throw new CliUsageError(`--${pikeOrphan} needs --pike-reqs-density-per-unit (the requests one IP may send per period)`);
   const after = flagValue<number>(values, 'ban-after') ?? (authOn ? DEFAULT_BAN_AFTER : 0);
+  const pikeAction = flagValue<GuardAction>(values, 'pike-action');
+  const banAction = flagValue<GuardAction>(values, 'ban-action');
+  const maxSources = flagValue<number>(values, 'guard-max-sources');
   const options = {
-    pike: density === undefined ? undefined : { reqsDensityPerUnit: density, samplingTimeUnit: unit },
-    ban: { after, window: flagValue<number>(values, 'ban-window'), time: flagValue<number>(values, 'ban-time') },
+    pike: density === undefined ? undefined : { reqsDensityPerUnit: density, samplingTimeUnit: flagValue<number>(values, 'pike-sampling-time-unit'), action: pikeAction },
+    ban: { after, window: flagValue<number>(values, 'ban-window'), time: flagValue<number>(values, 'ban-time'), action: banAction },
+    maxSources,
   };
-  const { pike, ban } = checked(() => resolveSourceGuardOptions(options));
-  if (pike === undefined && ban === undefined) return undefined;
+  const { pike, ban, maxSources: kept } = checked(() => resolveSourceGuardOptions(options));
+  if (ban === undefined && banAction !== undefined) throw new CliUsageError('--ban-action: bans are off with --ban-after 0');
+  if (pike === undefined && ban === undefined) {
+    if (maxSources !== undefined) throw new CliUsageError('--guard-max-sources needs the rate limit (--pike-reqs-density-per-unit) or bans (--auth-db)');
+    return undefined;
+  }
   const parts = [
-    ...(pike === undefined ? [] : [`pike ${pike.reqsDensityPerUnit} requests per ${pike.samplingTimeUnit} s`]),
-    ...(ban === undefined ? [] : [`ban after ${ban.after} failed authentications in ${ban.window} s for ${ban.time} s`]),
+    ...(pike === undefined ? [] : [`pike ${pike.reqsDensityPerUnit} requests per ${pike.samplingTimeUnit} s${replied(pike.action, 503)}`]),
+    ...(ban === undefined ? [] : [`ban after ${ban.after} failed authentications in ${ban.window} s for ${ban.time} s${replied(ban.action, 403)}`]),
+    ...(maxSources === undefined ? [] : [`at most ${kept} IPs`]),
   ];
-  return { options: ban === undefined ? { pike: options.pike } : options, summary: parts.join(', ') };
+  return { options: ban === undefined ? { pike: options.pike, maxSources } : options, summary: parts.join(', ') };
 }
 
 /** The credential store of `--auth-db` for the startup line, as the location store's: a Redis password as `***`. */
 function describeAuthDb(db: AuthDbFlag): string {
-  return db.kind === 'redis' ? `redis ${redactUrl(db.spec)} (prefix ${db.keyPrefix ?? 'sipreg:'})` : `${db.kind} ${withAbsolutePath(db.path)}`;
+  if (db.kind === 'redis') return `redis ${redactUrl(db.spec)} (prefix ${db.keyPrefix ?? 'sipreg:'})`;
+  return `${db.kind} ${withAbsolutePath(db.path)}${db.kind === 'sqlite' && db.table !== undefined ? ` table ${db.table}` : ''}`;
 }
 
 /**
@@ -174,6 +197,8 @@ export function resolveAuthSettings(values: FlagValues, env: NodeJS.ProcessEnv =
     qop: qop === undefined ? undefined : checked(() => parseQop(qop), 'auth-qop'),
     nonceExpire: flagValue<number>(values, 'nonce-expire'),
     calculateHa1: flagValue<boolean>(values, 'calculate-ha1'),
+    nonceBindsSource: flagValue<boolean>(values, 'nonce-binds-source'),
+    userhash: flagValue<boolean>(values, 'auth-userhash'),
     secret: secrets(values, env),
   };
   const resolved = checked(() => resolveDigestAuthSettings(options));
@@ -182,6 +207,8 @@ export function resolveAuthSettings(values: FlagValues, env: NodeJS.ProcessEnv =
     describeAuthDb(db),
     `realm ${resolved.realm ?? 'To/From domain'}`,
     `algorithms ${resolved.algorithms.join(', ')}`,
+    ...(resolved.userhash ? ['userhash'] : []),
+    ...(resolved.nonceBindsSource ? ['nonces bound to the source IP'] : []),
     ...(proxyMethods.length === 0 ? [] : [`proxy authentication of ${proxyMethods.join(', ')}`]),
   ].join('; ');
   return {
@@ -200,6 +227,8 @@ export interface RunningAuth {
   readonly guard: SourceGuard | undefined;
   /** The startup lines (`auth: ...`, `guard: ...`). */
   readonly lines: readonly string[];
+  /** A JSON-file `--auth-db` and its path, which SIGHUP reads again (`reloadCredentialsOnSighup`). */
+  readonly jsonFile: { readonly path: string; readonly store: JsonFileCredentialStore } | undefined;
   /** Close the credential store. */
   close(): Promise<void>;
 }
@@ -207,15 +236,22 @@ export interface RunningAuth {
 /**
  * Open the credential store of {@link resolveAuthSettings}'s settings and build the authenticator
  * and the guard on `logger`. A store that cannot be opened (no `subscriber` table, bad JSON, an
- * unreachable Redis, a driver not installed) is a {@link CliRuntimeError} naming `--auth-db`.
+ * unreachable Redis, a driver not installed) is a {@link CliRuntimeError} naming `--auth-db`; a
+ * store without `lookupByUserhash` given `--auth-userhash 1` a {@link CliUsageError} naming it.
  */
 export async function startAuth(settings: AuthSettings, logger: Logger): Promise<RunningAuth> {
   const { digest, guard } = settings;
   let store: CredentialStore | undefined;
   let authenticator: Authenticator | undefined;
   if (digest !== undefined) {
-    store = await openCredentialStore(digest.db, { create: false });
-    authenticator = createDigestAuthenticator({ ...digest.options, credentials: store, logger });
+    const opened = await openCredentialStore(digest.db, { create: false });
+    store = opened;
+    try {
+      authenticator = checked(() => createDigestAuthenticator({ ...digest.options, credentials: opened, logger }));
+    } catch (e) {
+      await opened.close?.();
+      throw e;
+    }
   }
   const methods = digest?.proxyMethods ?? [];
   return {
@@ -223,6 +259,7 @@ export async function startAuth(settings: AuthSettings, logger: Logger): Promise
     proxyAuth: authenticator === undefined || methods.length === 0 ? undefined : { authenticator, methods },
     guard: guard === undefined ? undefined : createSourceGuard({ ...guard.options, logger }),
     lines: [...(digest === undefined ? [] : [`auth: ${digest.summary}`]), ...(guard === undefined ? [] : [`guard: ${guard.summary}`])],
+    jsonFile: digest?.db.kind === 'json' && store instanceof JsonFileCredentialStore ? { path: digest.db.path, store } : undefined,
     async close() {
       await store?.close?.();
     },

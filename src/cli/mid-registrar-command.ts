@@ -20,6 +20,7 @@ import { listenFrom, loggerFrom, REGISTRAR_MODULE_FLAGS, registrarOptionsFrom, s
 import type { RunningRegistrar } from './registrar-command';
 import { describeStore, openStore, parseStoreFlag } from './store-flag';
 import { AUTH_FLAGS, GUARD_FLAGS, resolveAuthSettings, startAuth } from './auth-flags';
+import { reloadCredentialsOnSighup } from './credentials-reload';
 import { MI_FLAGS, MI_HEALTH_TIMEOUT_MS, metricsText, miSettingsFrom, startMi } from './mi-flags';
 import { midRegistrarStatisticsGroups } from '../management/statistics-groups';
 import { storeHealth } from '../management/store-health';
@@ -173,8 +174,10 @@ export async function runMidRegistrarCommand(argv: readonly string[]): Promise<R
   });
   const pinger = startPinger(values, mid.registrar, transport, logger);
   const stopTlsReload = reloadTlsOnSighup(values, transport, logger);
+  const stopCredentialsReload = reloadCredentialsOnSighup(auth, logger);
   const closeAll = async (): Promise<void> => {
     stopTlsReload();
+    stopCredentialsReload();
     pinger?.close();
     await mid.close();
     await transport.close();

@@ -18,6 +18,7 @@ import { WORKERS_FLAG, workersFrom } from './workers-flag';
 import { PROXY_FLAGS, proxyOptionsFrom } from './proxy-flags';
 import { PING_FLAGS, pingSettingsFrom, startPinger } from './ping-flags';
 import { runWorkers } from './run-workers';
+import { reloadCredentialsOnSighup } from './credentials-reload';
 import { hasTlsFiles, reloadTlsOnSighup } from './tls-flags';
 import { MI_FLAGS, MI_HEALTH_TIMEOUT_MS, metricsText, miSettingsFrom, startMi } from './mi-flags';
 import { registrarStatisticsGroups } from '../management/statistics-groups';
@@ -96,7 +97,8 @@ export async function runRegistrarCommand(argv: readonly string[]): Promise<Runn
   const authSettings = resolveAuthSettings(values);
   const workers = workersFrom(values, storeFlag, saveOptions);
   const miSettings = miSettingsFrom(values);
-  if (workers > 1 && cluster.isPrimary) return runWorkers('registrar', workers, sharedSecretEnv(values), hasTlsFiles(values));
+  const reloadsOnSighup = hasTlsFiles(values) || authSettings.digest?.db.kind === 'json';
+  if (workers > 1 && cluster.isPrimary) return runWorkers('registrar', workers, sharedSecretEnv(values), reloadsOnSighup);
   const transport = await listenFrom(values, logger);
   // The credential store opens before the location store: a missing subscriber table then leaves
   // no new location database behind.
@@ -135,10 +137,12 @@ export async function runRegistrarCommand(argv: readonly string[]): Promise<Runn
   const pinger = startPinger(values, registrar, transport, logger);
   const stopTlsReload = reloadTlsOnSighup(values, transport, logger);
   const stopIdentitiesReload = reloadIdentitiesOnSighup(reginfoOptions, reginfo, logger);
+  const stopCredentialsReload = reloadCredentialsOnSighup(auth, logger);
   const opened = store;
   const closeAll = async (): Promise<void> => {
     stopTlsReload();
     stopIdentitiesReload();
+    stopCredentialsReload();
     pinger?.close();
     await reginfo?.close();
     await transport.close();

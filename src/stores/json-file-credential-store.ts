@@ -194,7 +194,9 @@ function parseFile(path: string, text: string): { entries: Readonly<Record<strin
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`${path}: not valid JSON: ${(error as Error).message}`, { cause: error });
+    // V8 quotes the text around an unexpected token, which may be a password: the token alone is named.
+    const why = (error as Error).message.replace(/, (\.\.\.)?"[\s\S]*"(\.\.\.)? is not valid JSON$/, '');
+    throw new ConfigError(`${path}: not valid JSON: ${why}`, { cause: error });
   }
   if (!Array.isArray(parsed)) throw new ConfigError(`${path}: must hold a JSON array of subscriber objects`);
   const subscribers: StoredCredentials[] = [];
