@@ -68,6 +68,17 @@ describe('JsonFileCredentialStore.reload: the file edited by hand, read again', 
     expect(store.list()).toEqual([{ username: 'alice', realm: 'example.com', password: 'alice-secret' }]);
   });
 
+  it('does not repeat the text around a JSON syntax error, which may be a password', () => {
+    // The message only: the SyntaxError stays the cause, for a host that wants to see it.
+    const message = `${path}: not valid JSON: Unexpected token 'h'`;
+    writeFileSync(path, '[{"username": "alice", "domain": "example.com", "password": hunter2-typo}]');
+    expect(() => new JsonFileCredentialStore(path)).toThrow(expect.objectContaining({ name: 'ConfigError', message }));
+    write([alice]);
+    const store = new JsonFileCredentialStore(path);
+    writeFileSync(path, 'hunter2');
+    expect(() => store.reload()).toThrow(expect.objectContaining({ name: 'ConfigError', message }));
+  });
+
   it('with create, reloads a missing file as empty', () => {
     const store = new JsonFileCredentialStore(path, { create: true });
     expect(store.reload()).toBe(0);
