@@ -51,7 +51,7 @@ export const GUARD_FLAGS: readonly FlagSpec[] = [
   { name: 'pike-sampling-time-unit', kind: 'int', help: 'pike: the sampling period, s (2)' },
   { name: 'pike-reqs-density-per-unit', kind: 'int', help: 'pike: requests one IP may send per period, more are refused; turns the rate limit on (off)' },
   { name: 'pike-action', kind: 'string', help: 'pike: drop the requests over the rate, or reply 503 with Retry-After, drop | reply (drop)' },
-  { name: 'ban-after', kind: 'int', help: 'failed authentications from one IP within --ban-window that ban it (its requests dropped); 0 off (10 with --auth-db)' },
+  { name: 'ban-after', kind: 'int', help: 'failed authentications from one IP within --ban-window that ban it (see --ban-action); 0 off (10 with --auth-db)' },
   { name: 'ban-window', kind: 'int', help: 'the window of --ban-after, s (60)' },
   { name: 'ban-time', kind: 'int', help: 'how long a ban lasts, s (300)' },
   { name: 'ban-action', kind: 'string', help: 'drop the requests of a banned IP, or reply 403, drop | reply (drop)' },
@@ -153,7 +153,7 @@ function guardSettings(values: FlagValues, authOn: boolean): GuardSettings | und
     ban: { after, window: flagValue<number>(values, 'ban-window'), time: flagValue<number>(values, 'ban-time'), action: banAction },
     maxSources,
   };
-  const { pike, ban, maxSources: kept } = checked(() => resolveSourceGuardOptions(options));
+  const { pike, ban } = checked(() => resolveSourceGuardOptions(options));
   if (ban === undefined && banAction !== undefined) throw new CliUsageError('--ban-action: bans are off with --ban-after 0');
   if (pike === undefined && ban === undefined) {
     if (maxSources !== undefined) throw new CliUsageError('--guard-max-sources needs the rate limit (--pike-reqs-density-per-unit) or bans (--auth-db)');
@@ -162,7 +162,7 @@ function guardSettings(values: FlagValues, authOn: boolean): GuardSettings | und
   const parts = [
     ...(pike === undefined ? [] : [`pike ${pike.reqsDensityPerUnit} requests per ${pike.samplingTimeUnit} s${replied(pike.action, 503)}`]),
     ...(ban === undefined ? [] : [`ban after ${ban.after} failed authentications in ${ban.window} s for ${ban.time} s${replied(ban.action, 403)}`]),
-    ...(maxSources === undefined ? [] : [`at most ${kept} IPs`]),
+    ...(maxSources === undefined ? [] : [`at most ${maxSources} IPs`]),
   ];
   return { options: ban === undefined ? { pike: options.pike, maxSources } : options, summary: parts.join(', ') };
 }
