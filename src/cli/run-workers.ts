@@ -41,8 +41,9 @@ export function reportListening(running: RunningRegistrar): void {
  * have exited (rejects when one exited with a failure).
  * @param command - the command, for the lines (`registrar`).
  * @param env - more environment of the workers, e.g. one nonce secret for all of them.
- * @param forwardSighup - pass a SIGHUP of the primary on to every worker (each reloads its TLS
- *   certificate); without it SIGHUP keeps its default action.
+ * @param forwardSighup - pass a SIGHUP of the primary on to every worker (each reloads what it reads
+ *   from files: TLS certificates, a JSON subscriber file, reg-event identities); without it SIGHUP
+ *   keeps its default action.
  */
 export function runWorkers(command: string, count: number, env: Readonly<Record<string, string>>, forwardSighup = false): Promise<RunningRegistrar> {
   const live = new Set<Worker>();
