@@ -60,7 +60,7 @@ export interface ForwardEdits {
  * Forward a request statelessly (RFC 3261 §16.6, §16.11): new Request-URI, a Via of ours on
  * top, Max-Forwards decremented, the route set pushed as Route headers, and `replaceHeaders`
  * rewritten (the proxy's consumed credentials). Sends to the target's `destination`, else its
- * first route, else its URI ({@link nextHopOfTarget}). `undefined` when no next hop resolves.
+ * first route, else its URI. `undefined` when no next hop resolves.
  */
 export async function forwardRequest(
   request: SipRequest, target: ForwardTarget, local: Endpoint, replaceHeaders?: ForwardChanges['replaceHeaders'],
