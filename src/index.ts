@@ -44,6 +44,7 @@ export type { CredentialAdmin, CredentialStore, DigestAlgorithm, StoredCredentia
 // SIP messages: parse, read, answer, forward.
 export { parseSipMessage } from './sip/sip-parser';
 export { SipScanner } from './sip/scanner';
+export { GrammarBudget, GRAMMAR_BUDGET_SPENT } from './sip/grammar-budget';
 export type { ParseOptions, ParseResult, ParseTier, PartialMessage, SipParseError } from './sip/parse-result';
 export type { CSeqValue, NameAddrValue, SipHeader, SipMessage, SipMessageBase, SipRequest, SipResponse, ViaValue } from './sip/message';
 export { formatUri, parseUri, uriEquals } from './sip/uri';

@@ -46,6 +46,7 @@ export const REGISTRAR_MODULE_FLAGS: readonly (FlagSpec & { readonly option: key
 /** Node transport options as flags: kebab-case name → option key. */
 export const TRANSPORT_FLAGS: readonly (FlagSpec & { readonly option: keyof NodeTransportOptions })[] = [
   { name: 'max-message-bytes', kind: 'int', option: 'maxMessageBytes', help: 'largest SIP message accepted; a larger one gets 513 (65536)' },
+  { name: 'grammar-parses-per-second', kind: 'int', option: 'grammarParsesPerSecond', help: 'messages per second the slow grammar parser may read of those the fast scanner declines (unusual or malformed); more are dropped unparsed; 0 never (100)' },
   { name: 'tcp-message-timeout', kind: 'int', option: 'tcpMessageTimeoutMs', help: "close a TCP connection whose message is not complete this long after its first byte, ms; OpenSIPS tcp_max_msg_time (10000)" },
   { name: 'tcp-max-connections', kind: 'int', option: 'tcpMaxConnections', help: 'most accepted TCP connections open at once; more are closed at once; tcp_max_connections (2048)' },
   { name: 'tcp-max-connections-per-ip', kind: 'int', option: 'tcpMaxConnectionsPerIp', help: 'most accepted TCP connections open at once from one IP address (512)' },

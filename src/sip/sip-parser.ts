@@ -25,6 +25,7 @@ import { splitHeaderValues } from './headers/split-values';
 import { parseTokenList } from './headers/token-list';
 import { isSentByPort } from './headers/via';
 import { parseNameAddr, unescapeQuoted } from './name-addr';
+import { GRAMMAR_BUDGET_SPENT, type GrammarBudget } from './grammar-budget';
 
 export type { ParseOptions, ParseResult, PartialMessage, SipParseError, ParseTier } from './parse-result';
 
@@ -331,10 +332,15 @@ export function parseSipMessageWithGrammar(input: Uint8Array | string, options?:
  *
  * @param input - the datagram or stream frame; a string is encoded as UTF-8 first.
  * @param scanner - what the scanner reuses between messages (a transport owns one); @defaultValue one shared by the callers that give none
+ * @param budget - how often the grammar may run for what the scanner declines; with none left
+ *   the message is rejected unparsed, reason {@link GRAMMAR_BUDGET_SPENT}. @defaultValue no limit
  */
-export function parseSipMessage(input: Uint8Array | string, options?: ParseOptions, scanner?: SipScanner): ParseResult {
+export function parseSipMessage(input: Uint8Array | string, options?: ParseOptions, scanner?: SipScanner, budget?: GrammarBudget): ParseResult {
   const resolved = resolveParseOptions(options);
   const bytes = toBytes(input);
   if (resolved.strict) return grammarParse(bytes, resolved);
-  return scanSipMessage(bytes, resolved, scanner) ?? grammarParse(bytes, resolved);
+  const scanned = scanSipMessage(bytes, resolved, scanner);
+  if (scanned !== undefined) return scanned;
+  if (budget !== undefined && !budget.take()) return { ok: false, error: { reason: GRAMMAR_BUDGET_SPENT } };
+  return grammarParse(bytes, resolved);
 }

@@ -22,9 +22,15 @@ import { stampReceived } from './stamp-received';
 import { TcpConnectionPool, type StreamProtocol, type TcpConnection } from './tcp-connection-pool';
 import { dialTls, resolveTlsOptions, type ResolvedTls, type TlsOptions } from './tls-options';
 import { createWsListener, type WsListenAddress, type WsListener } from './ws-listener';
+import { GRAMMAR_BUDGET_SPENT, GrammarBudget } from '../sip/grammar-budget';
+import { integerOption } from '../errors/integer-option';
 
 /** What is wrong with a message the transport refused to hand on. */
-export type InvalidMessageProblem = 'malformed' | 'too-large' | 'too-many-contacts';
+/**
+ * Why the transport refused a message: `overloaded` is one the fast scanner declined while the
+ * grammar's budget ({@link NodeTransportOptions.grammarParsesPerSecond}) was spent, never parsed.
+ */
+export type InvalidMessageProblem = 'malformed' | 'too-large' | 'too-many-contacts' | 'overloaded';
 
 /** A message the transport refused, as shown to {@link NodeTransportOptions.onInvalid}. */
 export interface InvalidMessage {
@@ -74,6 +80,15 @@ export interface NodeTransportOptions {
    * @defaultValue 64
    */
   readonly maxContacts?: number;
+  /**
+   * Messages per second the slow SIP.js grammar may parse: the ones the fast scanner declines
+   * (unusual or malformed), which cost it a millisecond or two each, so that a flood of them from
+   * any (spoofed) address cannot hold the core (RFC 3261 §26.1.5). Beyond it they are dropped
+   * unparsed, as problem `overloaded` ({@link NodeTransportOptions.onInvalid}); 0 never uses the
+   * grammar. The scanner's messages never count.
+   * @defaultValue 100
+   */
+  readonly grammarParsesPerSecond?: number;
   /** @defaultValue {@link silentLogger} */
   readonly logger?: Logger;
   /** Time source for transaction and idle timers. @defaultValue {@link systemClock} */
@@ -176,6 +191,7 @@ interface ResolvedOptions extends TransactionTimers {
   readonly listen: readonly ListenAddress[];
   readonly maxMessageBytes: number;
   readonly maxContacts: number;
+  readonly grammarParsesPerSecond: number;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly tcpIdleTimeoutMs: number;
@@ -221,6 +237,7 @@ function resolveOptions(options: NodeTransportOptions): ResolvedOptions {
     listen: Object.freeze(listen),
     maxMessageBytes: positiveInteger('maxMessageBytes', options.maxMessageBytes, 65536),
     maxContacts: positiveInteger('maxContacts', options.maxContacts, 64),
+    grammarParsesPerSecond: integerOption('NodeTransportOptions', 'grammarParsesPerSecond', options.grammarParsesPerSecond, 100, 0),
     logger: options.logger ?? silentLogger,
     clock: options.clock ?? systemClock,
     tcpIdleTimeoutMs: positiveInteger('tcpIdleTimeoutMs', options.tcpIdleTimeoutMs, 120_000),
@@ -275,6 +292,8 @@ class NodeTransportImpl implements NodeTransport {
   private readonly transactions: ClientTransactions;
   /** This transport's scanner caches (the last Request-Line, User-Agent, Allow, Supported) for the requests it receives. */
   private readonly scanner = new SipScanner();
+  /** What the grammar may still parse this second of what {@link scanner} declines. */
+  private readonly grammar: GrammarBudget;
   private readonly pool: TcpConnectionPool;
   private readonly parseOptions: { readonly maxContacts: number };
   private readonly tagPrefix = randomBytes(4).toString('hex');
@@ -288,6 +307,7 @@ class NodeTransportImpl implements NodeTransport {
     this.options = options;
     this.tls = options.tls;
     this.parseOptions = Object.freeze({ maxContacts: options.maxContacts });
+    this.grammar = new GrammarBudget(options.grammarParsesPerSecond, options.clock);
     this.transactions = new ClientTransactions(options.clock, options, options.logger);
     this.pool = new TcpConnectionPool({
       clock: options.clock,
@@ -669,13 +689,17 @@ class NodeTransportImpl implements NodeTransport {
   private dispatch(bytes: Uint8Array, source: Source): void {
     let parsed: ReturnType<typeof parseSipMessage>;
     try {
-      parsed = parseSipMessage(bytes, this.parseOptions, this.scanner);
+      parsed = parseSipMessage(bytes, this.parseOptions, this.scanner, this.grammar);
     } catch (error) {
       this.options.logger.warn({ source: formatEndpoint(source), error: errorCode(error) }, 'sip parser threw');
       return;
     }
     if (!parsed.ok) {
       const { reason, partial, tooManyContacts } = parsed.error;
+      if (reason === GRAMMAR_BUDGET_SPENT) {
+        this.refuse({ problem: 'overloaded', reason: `the grammar's ${this.options.grammarParsesPerSecond} parses/s are spent`, source, answerable: false }, undefined);
+        return;
+      }
       const problem: InvalidMessageProblem = tooManyContacts ? 'too-many-contacts' : 'malformed';
       const detail = tooManyContacts ? 'Too many Contact header values' : reason;
       const response = partial && looksLikeRequest(bytes) ? buildErrorResponse(partial, 400, `Bad Request (${detail})`, this.nextTag()) : undefined;
@@ -727,7 +751,7 @@ class NodeTransportImpl implements NodeTransport {
   /** `513 Message Too Large` (RFC 3261 §21.5.7) to the request whose complete head is `head`, when it is readable. */
   private tooLargeResponse(head: Uint8Array): Uint8Array | undefined {
     if (!looksLikeRequest(head)) return undefined;
-    const parsed = parseSipMessage(head, this.parseOptions, this.scanner);
+    const parsed = parseSipMessage(head, this.parseOptions, this.scanner, this.grammar);
     const recovered = parsed.ok ? (parsed.message.kind === 'request' ? recoveredHead(parsed.message) : undefined) : parsed.error.partial;
     return recovered === undefined ? undefined : buildErrorResponse(recovered, 513, 'Message Too Large', this.nextTag());
   }

@@ -306,6 +306,26 @@ describe('refusing bad input', () => {
     expect(refused).toEqual(['malformed:true', 'malformed:false']);
   });
 
+  it('reads messages the scanner declines with the slow grammar within grammarParsesPerSecond (a tenth of a second of it at once), drops the rest unparsed as overloaded, and still serves', async () => {
+    const refused: string[] = [];
+    const t = await transport({ grammarParsesPerSecond: 20, onInvalid: (message) => (refused.push(`${message.problem}:${message.answerable}`), message.answerable ? 'reply' : 'drop') });
+    answering(t);
+    const phone = await peerUdp();
+    // A Via ending in a comment: the scanner declines it, the grammar rejects it (400 bad-via).
+    const declined = buildRequest('OPTIONS', { via: { port: phone.port }, ids }).replace(/(Via: [^\r]*)/, '$1 (comment)');
+    for (let i = 0; i < 5; i++) await phone.send(declined, portOf(t, 'udp'));
+    await phone.send(buildRequest('OPTIONS', { via: { port: phone.port }, ids }), portOf(t, 'udp'));
+    await waitUntil(() => refused.length === 5, 'the five declined datagrams to be refused');
+    expect(refused).toEqual(['malformed:true', 'malformed:true', 'overloaded:false', 'overloaded:false', 'overloaded:false']);
+    expect(await phone.nth(1)).toMatch(/^SIP\/2\.0 400 Bad Request/);
+    expect(await phone.nth(2)).toMatch(/^SIP\/2\.0 400 Bad Request/);
+    expect(parsedResponse(await phone.nth(3))).toMatchObject({ status: 200, cseq: { method: 'OPTIONS' } });
+  });
+
+  it('refuses a grammarParsesPerSecond that is not a whole number ≥ 0', async () => {
+    await expect(createNodeTransport({ listen: ['udp:127.0.0.1:0'], grammarParsesPerSecond: -1 })).rejects.toThrow(/NodeTransportOptions\.grammarParsesPerSecond/);
+  });
+
   it('survives 200 random datagrams and 200 random TCP chunks, then still serves', async () => {
     const logger = recordingLogger();
     const t = await transport({ logger });
