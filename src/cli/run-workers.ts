@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { CliRuntimeError } from './cli-runtime-error';
 import { CliUsageError } from './cli-usage-error';
 import type { RunningRegistrar } from './registrar-command';
+import { WORKER_COUNT_ENV, WORKER_INDEX_ENV, isSteeredDatagram } from './worker-steering';
 
 /** What a worker sends the primary once its sockets listen and its store is open: its startup lines. */
 interface ListeningReport {
@@ -34,7 +35,10 @@ export function reportListening(running: RunningRegistrar): void {
  * resolve once every one of them listens, with the first one's startup lines and a `workers:` line
  * naming their pids. The workers bind the same sockets through the primary, which shares one
  * handle per socket (the kernel hands each UDP datagram to one of them; the primary deals out TCP
- * connections); their stdout and stderr are the primary's. A worker that ends before all listen
+ * connections); their stdout and stderr are the primary's. Each worker has a place (0 ..),
+ * kept by the one started in its stead, and the primary passes on the datagrams one worker
+ * steers to the worker at another place (`UdpSteering`: every message of a call to one worker).
+ * A worker that ends before all listen
  * ends the others and rejects with its exit code's error ({@link CliUsageError} for 2, else
  * {@link CliRuntimeError}): it has printed why itself. Later a worker that ends is started again,
  * with one line on stderr, until `stop()`, which sends every worker SIGTERM and resolves once all
@@ -47,6 +51,8 @@ export function reportListening(running: RunningRegistrar): void {
  */
 export function runWorkers(command: string, count: number, env: Readonly<Record<string, string>>, forwardSighup = false): Promise<RunningRegistrar> {
   const live = new Set<Worker>();
+  /** The worker at each place, for the datagrams steered to it. */
+  const places: (Worker | undefined)[] = [];
   const pids: number[] = [];
   let first: ListeningReport | undefined;
   let serving = false;
@@ -67,11 +73,17 @@ export function runWorkers(command: string, count: number, env: Readonly<Record<
     return Promise.all(workers.map(exited));
   };
   return new Promise((resolve, reject) => {
-    const start = (): void => {
-      const worker = cluster.fork(env);
+    const start = (place: number): void => {
+      const worker = cluster.fork({ ...env, [WORKER_INDEX_ENV]: String(place), [WORKER_COUNT_ENV]: String(count) });
       live.add(worker);
+      places[place] = worker;
       let listening = false;
       worker.on('message', (message: unknown) => {
+        if (isSteeredDatagram(message)) {
+          const to = places[message.sipregSteer.to];
+          if (to !== undefined && to.isConnected()) to.send(message);
+          return;
+        }
         if (listening || !isListeningReport(message)) return;
         listening = true;
         if (serving) return;
@@ -84,6 +96,7 @@ export function runWorkers(command: string, count: number, env: Readonly<Record<
       });
       worker.once('exit', (code, signal) => {
         live.delete(worker);
+        if (places[place] === worker) places[place] = undefined;
         if (stopping) return;
         const how = howItEnded(code, signal);
         if (!serving) {
@@ -92,8 +105,8 @@ export function runWorkers(command: string, count: number, env: Readonly<Record<
           return;
         }
         process.stderr.write(`sipreg ${command}: worker ${worker.id} (pid ${worker.process.pid}) exited with ${how}; starting another\n`);
-        if (listening) start();
-        else retry = setTimeout(start, RETRY_MS);
+        if (listening) start(place);
+        else retry = setTimeout(() => start(place), RETRY_MS);
       });
     };
     const stopWorkers = async (): Promise<void> => {
@@ -101,6 +114,6 @@ export function runWorkers(command: string, count: number, env: Readonly<Record<
       const failed = codes.find((code) => code !== 0);
       if (failed !== undefined) throw new Error(`a ${command} worker exited with code ${failed}`);
     };
-    for (let i = 0; i < count; i++) start();
+    for (let place = 0; place < count; place++) start(place);
   });
 }

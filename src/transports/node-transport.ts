@@ -24,6 +24,7 @@ import { dialTls, resolveTlsOptions, type ResolvedTls, type TlsOptions } from '.
 import { createWsListener, type WsListenAddress, type WsListener } from './ws-listener';
 import { GRAMMAR_BUDGET_SPENT, GrammarBudget } from '../sip/grammar-budget';
 import { integerOption } from '../errors/integer-option';
+import { checkUdpSteering, steeringOwner, type UdpSteering } from './udp-steering';
 
 /** What is wrong with a message the transport refused to hand on. */
 /**
@@ -160,6 +161,15 @@ export interface NodeTransportOptions {
    */
   readonly sharedSockets?: boolean;
   /**
+   * With `sharedSockets`, which of the processes sharing a UDP socket handles each call, and how
+   * to hand it a datagram another one received (see {@link UdpSteering}): every request but
+   * REGISTER, and every response matching no client transaction of this process, of a Call-ID
+   * {@link steeringOwner} gives to another process goes there. Given, that process must call
+   * {@link NodeTransport.receiveSteered} with what `forward` hands it.
+   * @defaultValue none: each process handles what the kernel gives it
+   */
+  readonly udpSteering?: UdpSteering;
+  /**
    * Ping every WebSocket connection this often (RFC 6455 §5.5.2); one that has not answered the
    * previous ping with a pong is dropped. The `tcp*` idle timeout and caps apply to WebSocket
    * connections too (the caps per `ws:`/`wss:` listener), and `maxMessageBytes` to each message.
@@ -185,6 +195,13 @@ export interface NodeTransport extends Transport {
    *   does not load (the old one stays in use), or when `verifyClient` differs from the current one.
    */
   reloadTls(tls: TlsOptions): void;
+  /**
+   * Handle a datagram that another process sharing the UDP sockets received and handed here
+   * (`NodeTransportOptions.udpSteering`), as if this process had received it from `source` on its
+   * socket of the same local address: never handed on again. Dropped, with a debug line, when
+   * this process listens on no such UDP socket.
+   */
+  receiveSteered(bytes: Uint8Array, source: Source): void;
 }
 
 interface ResolvedOptions extends TransactionTimers {
@@ -202,6 +219,7 @@ interface ResolvedOptions extends TransactionTimers {
   readonly onInvalid: ((message: InvalidMessage) => InvalidMessageAction) | undefined;
   readonly viaMaddr: boolean;
   readonly sharedSockets: boolean;
+  readonly udpSteering: UdpSteering | undefined;
   readonly wsPingIntervalMs: number;
   readonly wsMaxMessagesPerSecond: number;
   readonly tls: ResolvedTls | undefined;
@@ -248,6 +266,7 @@ function resolveOptions(options: NodeTransportOptions): ResolvedOptions {
     onInvalid: options.onInvalid,
     viaMaddr: options.viaMaddr ?? false,
     sharedSockets: options.sharedSockets ?? false,
+    udpSteering: checkUdpSteering(options.udpSteering),
     wsPingIntervalMs: positiveInteger('wsPingIntervalMs', options.wsPingIntervalMs, 30_000),
     wsMaxMessagesPerSecond: positiveInteger('wsMaxMessagesPerSecond', options.wsMaxMessagesPerSecond, 100),
     tls: options.tls === undefined ? undefined : resolveTlsOptions(options.tls),
@@ -385,7 +404,7 @@ class NodeTransportImpl implements NodeTransport {
       socket.bind({ address: shared.endpoint.address, port: 0, exclusive: true }, () => {
         socket.removeAllListeners('error');
         socket.on('error', (error) => this.options.logger.warn({ error: errorCode(error) }, "worker's own udp socket error"));
-        socket.on('message', (bytes, remote) => this.onDatagram(shared, bytes, remote));
+        socket.on('message', (bytes, remote) => this.onDatagram(shared, bytes, remote, true));
         this.ownUdp.set(formatEndpoint(shared.endpoint), socket);
         resolve();
       });
@@ -660,7 +679,8 @@ class NodeTransportImpl implements NodeTransport {
     replies.length = 0;
   };
 
-  private onDatagram(listener: UdpListener, bytes: Buffer, remote: RemoteInfo): void {
+  /** A datagram on `listener`; `mine` when it came to this process's own socket, so is never handed on ({@link UdpSteering}). */
+  private onDatagram(listener: UdpListener, bytes: Buffer, remote: RemoteInfo, mine = false): void {
     const source: Source = { protocol: 'udp', address: remote.address, port: remote.port, local: listener.endpoint };
     // RFC 5626 §4.4.2: a UA keeps its UDP flow alive with STUN Binding requests to the SIP port.
     if (bytes[0] <= 1 && isStunBindingRequest(bytes)) {
@@ -668,25 +688,53 @@ class NodeTransportImpl implements NodeTransport {
     } else if (bytes.length > this.options.maxMessageBytes) {
       this.refuseOversized(bytes, source);
     } else {
-      this.receive(bytes, source);
+      this.receive(bytes, source, mine);
     }
   }
 
   /**
    * A whole message (a datagram, a WebSocket message): a CRLF keep-alive (RFC 5626 §3.5.1, also
-   * sent over WebSocket by SIP.js) is answered or dropped, anything else dispatched.
+   * sent over WebSocket by SIP.js) is answered or dropped, anything else dispatched (`steered`:
+   * never handed to another process, see {@link dispatch}).
    */
-  private receive(bytes: Uint8Array, source: Source): void {
+  private receive(bytes: Uint8Array, source: Source, steered = false): void {
     if (bytes[0] === CR || bytes[0] === LF) {
       if (bytes.length === 4 && bytes[1] === LF && bytes[2] === CR && bytes[3] === LF) this.sendToSource(new Uint8Array([CR, LF]), source);
-      else if (!isKeepAlive(bytes)) this.dispatch(bytes, source);
+      else if (!isKeepAlive(bytes)) this.dispatch(bytes, source, steered);
     } else {
-      this.dispatch(bytes, source);
+      this.dispatch(bytes, source, steered);
     }
   }
 
-  /** Parse one framed message and hand it on: a request to the handler, a response to its transaction. */
-  private dispatch(bytes: Uint8Array, source: Source): void {
+  receiveSteered(bytes: Uint8Array, source: Source): void {
+    const key = formatEndpoint(source.local);
+    const listener = this.udp.find((l) => formatEndpoint(l.endpoint) === key);
+    if (listener === undefined) {
+      this.options.logger.debug({ source: formatEndpoint(source), local: key }, 'handed a datagram for a udp socket this process does not listen on; dropped');
+      return;
+    }
+    this.dispatch(bytes, { protocol: 'udp', address: source.address, port: source.port, local: listener.endpoint }, true);
+  }
+
+  /**
+   * True when `message`, received from `source` on a shared UDP socket, belongs to another
+   * process ({@link UdpSteering}) and was handed to it.
+   */
+  private steeredAway(message: SipMessage, bytes: Uint8Array, source: Source): boolean {
+    const steering = this.options.udpSteering;
+    if (steering === undefined || source.protocol !== 'udp' || (message.kind === 'request' && message.method === 'REGISTER')) return false;
+    const owner = steeringOwner(message.callId, steering.processes);
+    if (owner === steering.index) return false;
+    steering.forward(owner, bytes, source);
+    return true;
+  }
+
+  /**
+   * Parse one framed message and hand it on: a request to the handler, a response to its
+   * transaction; one that belongs to another process sharing the socket to it, unless `steered`
+   * (it was handed here already).
+   */
+  private dispatch(bytes: Uint8Array, source: Source, steered = false): void {
     let parsed: ReturnType<typeof parseSipMessage>;
     try {
       parsed = parseSipMessage(bytes, this.parseOptions, this.scanner, this.grammar);
@@ -709,6 +757,7 @@ class NodeTransportImpl implements NodeTransport {
     const message = parsed.message;
     if (message.kind === 'response') {
       if (this.transactions.receive(message)) return;
+      if (!steered && this.steeredAway(message, bytes, source)) return;
       const responseHandler = this.responseHandler;
       if (responseHandler === undefined) {
         this.options.logger.debug({ source: formatEndpoint(source), callId: message.callId }, 'response matches no client transaction');
@@ -717,6 +766,7 @@ class NodeTransportImpl implements NodeTransport {
       }
       return;
     }
+    if (!steered && this.steeredAway(message, bytes, source)) return;
     const handler = this.handler;
     if (handler === undefined) {
       this.options.logger.debug({ source: formatEndpoint(source), method: message.method }, 'no request handler; request dropped');

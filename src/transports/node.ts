@@ -7,6 +7,8 @@
 export { createNodeTransport } from './node-transport';
 export type { InvalidMessage, InvalidMessageAction, InvalidMessageProblem, NodeTransport, NodeTransportOptions } from './node-transport';
 export type { TlsOptions } from './tls-options';
+export { steeringOwner } from './udp-steering';
+export type { UdpSteering } from './udp-steering';
 export { formatEndpoint, parseListenAddress } from './listen-address';
 export type { ListenAddress, NodeListenProtocol } from './listen-address';
 export { responseDestination } from './response-destination';

@@ -3,7 +3,9 @@
  * phone's response to a forwarded INVITE sent to it would reach either worker. Each worker names
  * a UDP socket only it binds in the Via of what it forwards, without `rport`
  * (`Transport.responseSentBy`), so the phone's 200 comes back to the worker holding the
- * transaction: every call gets its 200 and no late 408 from a worker that never saw it.
+ * transaction: every call gets its 200 and no late 408 from a worker that never saw it. And the
+ * caller's CANCEL, which the kernel may hand to the other worker, is steered to the worker holding
+ * the INVITE (`UdpSteering`): 200 to the CANCEL and 487, never 481.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
@@ -66,4 +68,41 @@ describe('sipreg registrar --workers 2 routing calls', () => {
     expect(vias.every((v) => !/;rport\b/.test(v) && !v.includes(`:${port};`))).toBe(true);
     expect(phone.requests().filter((r) => r.method === 'CANCEL')).toEqual([]);
   }, 90_000);
+
+  it("hands every caller's CANCEL to the worker holding its INVITE: 200 to the CANCEL, CANCEL to the phone, 487 to the caller, never 481", async () => {
+    const port = await freePort();
+    await server?.stop();
+    server = await startSipreg({ port, store: redis.url, extraArgs: ['--workers', '2', '--store-key-prefix', 'workers-cancel:'], readyTimeoutMs: 30_000 });
+    const context = (): string => server!.output();
+    const [phone, caller] = [await UdpSipPeer.open({ context, unanswered: ['INVITE', 'CANCEL'] }), await UdpSipPeer.open({ context })];
+    peers.push(phone, caller);
+    const registered = await phone.request(buildRegister({
+      aor: 'sip:carol@127.0.0.1', contacts: [{ uri: `sip:carol@127.0.0.1:${phone.port}` }], via: { port: phone.port, rport: true }, expires: 600, ids,
+    }), port, 10_000);
+    expect(registered.status).toBe(200);
+
+    const isResponse = (callId: string, method: string) => (m: SipMessage): m is SipResponse => m.kind === 'response' && m.callId === callId && m.cseq.method === method;
+    const cancelAnswers: number[] = [];
+    for (let i = 0; i < CALLS; i++) {
+      const callId = `workers-cancel-${i}`;
+      const call = { to: 'sip:carol@127.0.0.1', callId, fromTag: `caller-${i}`, via: { port: caller.port, rport: true, branch: `z9hG4bK-cancel-${i}` }, ids };
+      caller.send(buildRequest('INVITE', call), port);
+      const invite = await phone.waitFor(isInvite(callId), 5_000);
+      expect(invite).toBeDefined();
+      const back = invite!.via[0].rport === undefined ? invite!.via[0].port ?? 5060 : port;
+      phone.send(buildResponseText(invite!, 180, 'Ringing', undefined, { toTag: `callee-${i}` }), back);
+      const ringing = await caller.waitFor((m): m is SipResponse => isResponse(callId, 'INVITE')(m) && m.status === 180, 5_000);
+      expect(ringing).toBeDefined();
+      caller.send(buildRequest('CANCEL', call), port);
+      const answer = await caller.waitFor(isResponse(callId, 'CANCEL'), 5_000);
+      cancelAnswers.push(answer?.status ?? 0);
+      const cancel = await phone.waitFor((m): m is SipRequest => m.kind === 'request' && m.method === 'CANCEL' && m.callId === callId, 5_000);
+      expect(cancel).toBeDefined();
+      phone.send(buildResponseText(cancel!, 200, 'OK', undefined, { toTag: `callee-${i}` }), back);
+      phone.send(buildResponseText(invite!, 487, 'Request Terminated', undefined, { toTag: `callee-${i}` }), back);
+      const terminated = await caller.waitFor((m): m is SipResponse => isResponse(callId, 'INVITE')(m) && m.status === 487, 5_000);
+      expect(terminated).toBeDefined();
+    }
+    expect(cancelAnswers).toEqual(Array.from({ length: CALLS }, () => 200));
+  }, 120_000);
 });

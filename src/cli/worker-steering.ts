@@ -1,0 +1,57 @@
+import { Buffer } from 'node:buffer';
+import cluster from 'node:cluster';
+import type { Endpoint, Source } from '../ports/transport';
+import type { NodeTransport } from '../transports/node-transport';
+import type { UdpSteering } from '../transports/udp-steering';
+
+/** The environment that gives a `--workers` worker its place (0 ..) and the number of workers. */
+export const WORKER_INDEX_ENV = 'SIPREG_WORKER_INDEX';
+export const WORKER_COUNT_ENV = 'SIPREG_WORKERS';
+
+/** A datagram one worker hands another through the primary ({@link UdpSteering}). */
+export interface SteeredDatagram {
+  readonly sipregSteer: {
+    /** The place of the worker it is for. */
+    readonly to: number;
+    /** The datagram, in base64 (IPC messages are JSON). */
+    readonly bytes: string;
+    readonly address: string;
+    readonly port: number;
+    /** The shared socket it came to. */
+    readonly local: Endpoint;
+  };
+}
+
+export const isSteeredDatagram = (message: unknown): message is SteeredDatagram =>
+  typeof message === 'object' && message !== null && typeof (message as SteeredDatagram).sipregSteer === 'object';
+
+/**
+ * In a `--workers` worker, its {@link UdpSteering}: its place and the number of workers from the
+ * environment the primary set, and a `forward` that sends the datagram to the primary, which
+ * passes it to the worker at that place ({@link relaySteered}). Undefined outside a worker.
+ */
+export function workerSteering(env: NodeJS.ProcessEnv = process.env): UdpSteering | undefined {
+  const send = process.send?.bind(process);
+  const index = Number(env[WORKER_INDEX_ENV]);
+  const processes = Number(env[WORKER_COUNT_ENV]);
+  if (!cluster.isWorker || send === undefined || !Number.isInteger(index) || !Number.isInteger(processes) || processes < 2) return undefined;
+  return {
+    processes,
+    index,
+    forward(owner: number, bytes: Uint8Array, source: Source): void {
+      const message: SteeredDatagram = {
+        sipregSteer: { to: owner, bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'), address: source.address, port: source.port, local: source.local },
+      };
+      send(message);
+    },
+  };
+}
+
+/** In a worker with {@link workerSteering}: hand `transport` every datagram another worker steers here. */
+export function acceptSteered(transport: NodeTransport): void {
+  process.on('message', (message: unknown) => {
+    if (!isSteeredDatagram(message)) return;
+    const { bytes, address, port, local } = message.sipregSteer;
+    transport.receiveSteered(Buffer.from(bytes, 'base64'), { protocol: 'udp', address, port, local });
+  });
+}

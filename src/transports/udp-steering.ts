@@ -1,0 +1,54 @@
+import { ConfigError } from '../errors/sdk-error';
+import type { Source } from '../ports/transport';
+
+/**
+ * How processes that share one UDP socket (node:cluster workers, `NodeTransportOptions.sharedSockets`)
+ * keep every message of a call on one of them. The kernel hands each datagram to any process, but
+ * an INVITE server transaction lives in the process that received the INVITE: its caller's CANCEL
+ * (RFC 3261 §9.2), a retransmission (§17.2.1) or an ACK to a non-2xx (§17.2.1) must reach that one
+ * too. So a process that receives a request other than REGISTER (whose handling keeps no
+ * transaction state), or a response that matches none of its client transactions, for a Call-ID
+ * that {@link steeringOwner} gives to another process, hands the datagram to that process, which
+ * handles it as if the kernel had given it the datagram (`NodeTransport.receiveSteered`): it
+ * answers from the same shared socket, so the sender sees nothing.
+ */
+export interface UdpSteering {
+  /** How many processes share the sockets. */
+  readonly processes: number;
+  /** This process's place among them, 0 to `processes - 1`. */
+  readonly index: number;
+  /**
+   * Hand `bytes`, as received from `source` on the shared socket `source.local`, to the process
+   * at place `owner` (a host sends them over its IPC channel). Nothing waits on it: a datagram
+   * lost on the way is one the sender retransmits, as if the network had lost it.
+   */
+  forward(owner: number, bytes: Uint8Array, source: Source): void;
+}
+
+/**
+ * The place, among `processes` processes, of the one that handles the messages of Call-ID
+ * `callId` (32-bit FNV-1a over its UTF-16 units, modulo `processes`): the same in every
+ * process, so whichever receives a datagram of a call knows where it belongs.
+ */
+export function steeringOwner(callId: string, processes: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < callId.length; i++) h = Math.imul(h ^ callId.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % processes;
+}
+
+/**
+ * `steering` checked: `processes` a positive integer and `index` one of `0 .. processes - 1`.
+ * @throws {@link ConfigError} naming `NodeTransportOptions.udpSteering` otherwise.
+ */
+export function checkUdpSteering(steering: UdpSteering | undefined): UdpSteering | undefined {
+  if (steering === undefined) return undefined;
+  const { processes, index } = steering;
+  if (!Number.isInteger(processes) || processes < 1) {
+    throw new ConfigError(`udpSteering.processes must be a positive integer, got ${String(processes)}`);
+  }
+  if (!Number.isInteger(index) || index < 0 || index >= processes) {
+    throw new ConfigError(`udpSteering.index must be an integer from 0 to ${processes - 1}, got ${String(index)}`);
+  }
+  if (typeof steering.forward !== 'function') throw new ConfigError('udpSteering.forward must be a function');
+  return steering;
+}
