@@ -143,7 +143,7 @@ export type { ForwardEdits, ForwardPlan, ForwardTarget } from './proxy/stateless
 // Contact pinging (nathelper SIP pinging): the latencies of the `y`/`Y` lookup flags.
 export { createContactPinger } from './features/nat-ping/contact-pinger';
 export type { ContactPinger, PingerStats } from './features/nat-ping/contact-pinger';
-export type { ContactPingerOptions } from './features/nat-ping/ping-options';
+export type { ContactPingerOptions, PingShare } from './features/nat-ping/ping-options';
 
 // Stores that need no optional dependency (the others are `sipreg/stores/*`).
 export { MemoryLocationStore } from './stores/memory-location-store';

@@ -9,6 +9,7 @@ import { CliUsageError } from './cli-usage-error';
 import type { FlagSpec, FlagValues } from './parse-args';
 import { flagValue } from './parse-args';
 import { withOptionFlag } from './extension-flags';
+import { workerPlace } from './worker-steering';
 
 /** Flags of contact pinging: the OpenSIPS `nathelper` SIP pinging parameters with a `ping-` prefix. */
 export const PING_FLAGS: readonly FlagSpec[] = [
@@ -66,14 +67,17 @@ export function pingSettingsFrom(values: FlagValues): PingSettings | undefined {
 
 /**
  * Start pinging the registrar's contacts through the transport per the `--ping-*` flags
- * ({@link pingSettingsFrom}); undefined when `--ping-interval` is 0 or absent. Close the pinger
- * before the registrar.
+ * ({@link pingSettingsFrom}); undefined when `--ping-interval` is 0 or absent. In a `--workers`
+ * worker, only the AORs placed on it (`ContactPingerOptions.share`). Close the pinger before the
+ * registrar.
  * @throws {@link CliUsageError} as {@link pingSettingsFrom} does.
  */
 export function startPinger(values: FlagValues, registrar: Registrar, transport: Transport, logger: Logger, clock?: Clock): ContactPinger | undefined {
   const settings = pingSettingsFrom(values);
   if (settings === undefined) return undefined;
-  const pinger = createContactPinger({ ...settings, registrar, transport, logger, clock });
-  logger.info({ intervalMs: settings.intervalMs, partitions: settings.partitions ?? 1 }, 'pinging registered contacts');
+  // A `--workers` worker pings its share of the shared location only: each AOR once in all.
+  const share = workerPlace();
+  const pinger = createContactPinger({ ...settings, ...(share === undefined ? {} : { share }), registrar, transport, logger, clock });
+  logger.info({ intervalMs: settings.intervalMs, partitions: settings.partitions ?? 1, ...(share === undefined ? {} : { share: `${share.index}/${share.processes}` }) }, 'pinging registered contacts');
   return pinger;
 }

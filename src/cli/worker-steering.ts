@@ -25,19 +25,31 @@ export interface SteeredDatagram {
 export const isSteeredDatagram = (message: unknown): message is SteeredDatagram =>
   typeof message === 'object' && message !== null && typeof (message as SteeredDatagram).sipregSteer === 'object';
 
-/**
- * In a `--workers` worker, its {@link UdpSteering}: its place and the number of workers from the
- * environment the primary set, and a `forward` that sends the datagram to the primary, which
- * passes it to the worker at that place ({@link relaySteered}). Undefined outside a worker.
- */
-export function workerSteering(env: NodeJS.ProcessEnv = process.env): UdpSteering | undefined {
-  const send = process.send?.bind(process);
+/** A `--workers` worker's place (0 ..) among `processes` workers. */
+export interface WorkerPlace {
+  readonly processes: number;
+  readonly index: number;
+}
+
+/** In a `--workers` worker, its place, from the environment the primary set; undefined outside one. */
+export function workerPlace(env: NodeJS.ProcessEnv = process.env): WorkerPlace | undefined {
   const index = Number(env[WORKER_INDEX_ENV]);
   const processes = Number(env[WORKER_COUNT_ENV]);
-  if (!cluster.isWorker || send === undefined || !Number.isInteger(index) || !Number.isInteger(processes) || processes < 2) return undefined;
+  if (!cluster.isWorker || !Number.isInteger(index) || !Number.isInteger(processes) || processes < 2 || index < 0 || index >= processes) return undefined;
+  return { processes, index };
+}
+
+/**
+ * In a `--workers` worker, its {@link UdpSteering}: its {@link workerPlace}, and a `forward` that
+ * sends the datagram to the primary, which passes it to the worker at that place (`runWorkers`).
+ * Undefined outside a worker.
+ */
+export function workerSteering(): UdpSteering | undefined {
+  const send = process.send?.bind(process);
+  const place = workerPlace();
+  if (send === undefined || place === undefined) return undefined;
   return {
-    processes,
-    index,
+    ...place,
     forward(owner: number, bytes: Uint8Array, source: Source): void {
       const message: SteeredDatagram = {
         sipregSteer: { to: owner, bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'), address: source.address, port: source.port, local: source.local },

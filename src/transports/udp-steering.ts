@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors/sdk-error';
 import type { Source } from '../ports/transport';
+import { fnv1a } from '../sip/fnv1a';
 
 /**
  * How processes that share one UDP socket (node:cluster workers, `NodeTransportOptions.sharedSockets`)
@@ -31,9 +32,7 @@ export interface UdpSteering {
  * process, so whichever receives a datagram of a call knows where it belongs.
  */
 export function steeringOwner(callId: string, processes: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < callId.length; i++) h = Math.imul(h ^ callId.charCodeAt(i), 0x01000193);
-  return (h >>> 0) % processes;
+  return fnv1a(callId) % processes;
 }
 
 /**

@@ -152,6 +152,30 @@ describe('sipreg registrar --workers', () => {
     expect(await refusal(['--store', redis.url, '--reginfo-server-address', 'sip:reginfo@127.0.0.1'])).toContain('--workers 2 cannot run reg-event (--reginfo-server-address)');
   });
 
+  it('with --ping-interval, each worker pings its share of the AORs: every contact one ping per interval, from both workers', async () => {
+    await server?.stop();
+    const port = await freePort();
+    server = await startSipreg({ port, store: redis.url, extraArgs: ['--workers', '2', '--store-key-prefix', 'cli-workers-ping:', '--ping-interval', '2'], readyTimeoutMs: 30_000 });
+    const phones = await Promise.all(Array.from({ length: 8 }, () => UdpSipPeer.open()));
+    try {
+      for (const [i, phone] of phones.entries()) {
+        const text = buildRegister({ aor: aor(`pinged${i}`), contacts: [{ uri: `sip:pinged${i}@127.0.0.1:${phone.port}` }], via: { port: phone.port, rport: true }, expires: 600, ids });
+        expect((await phone.request(text, port, 10_000)).status).toBe(200);
+      }
+      const pings = () => phones.map((phone) => phone.requests().filter((r) => r.method === 'OPTIONS'));
+      const before = pings().map((p) => p.length);
+      await new Promise((r) => setTimeout(r, 4_500));
+      const counts = pings().map((p, i) => p.length - before[i]);
+      // One pinger per AOR: 2 (or 3) pings in 4.5 s at a 2 s interval; one per worker would be 4 or more.
+      expect(counts.every((n) => n >= 1 && n <= 3)).toBe(true);
+      // Each worker names its own UDP socket in the Via of its pings: both took part.
+      const viaPorts = new Set(pings().flat().map((r) => r.via[0].port));
+      expect(viaPorts.size).toBe(2);
+    } finally {
+      await Promise.all(phones.map((phone) => phone.close()));
+    }
+  }, 60_000);
+
   it('lists --workers in --help', async () => {
     const help = await runToExit(process.execPath, [...CLI, 'registrar', '--help']);
     expect(help.stdout).toMatch(/^ {2}--workers +processes on the same --listen sockets \(node:cluster\)/m);

@@ -14,7 +14,7 @@ import { randomToken } from '../../sip/random-token';
 import type { SipResolver } from '../../sip/request-destination';
 import { bracketHost } from '../../sip/socket-address';
 import { sendRequest, type SendRequestContext } from '../../transactions/send-request';
-import { partitionOf } from './partition-of';
+import { pingSlot } from './partition-of';
 import { pingDestination } from './ping-destination';
 import { resolvePingSettings, type ContactPingerOptions, type ResolvedPingSettings } from './ping-options';
 
@@ -152,13 +152,14 @@ class NatPinger implements ContactPinger {
 
   /** Ping every live binding of the AORs of `partition`, one page of AORs at a time. */
   async #walk(partition: number): Promise<void> {
-    const { registrar, partitions } = this.#o;
+    const { registrar, partitions, share } = this.#o;
     let cursor: string | undefined;
     do {
       const page = await pageAors(registrar.options.store, cursor, PAGE_AORS);
       for (const aor of page.aors) {
         if (this.#closed) return;
-        if (partitionOf(aor, partitions) !== partition) continue;
+        const slot = pingSlot(aor, partitions, share.processes);
+        if (slot % share.processes !== share.index || Math.floor(slot / share.processes) !== partition) continue;
         for (const binding of await registrar.bindings(aor)) void this.#ping(aor, binding);
       }
       cursor = page.next;

@@ -47,10 +47,25 @@ export interface ContactPingerOptions {
    * (RFC 5626 §4.4.1). @defaultValue false
    */
   readonly pingTcp?: boolean;
+  /**
+   * When several processes ping one shared location (`sipreg registrar --workers`), this one's
+   * place among them: it pings only the AORs placed on it (by a hash of the AOR, the same in
+   * every process), so each AOR is pinged by one process, once per interval, rather than once by
+   * each. @defaultValue `{ processes: 1, index: 0 }`: this process pings every AOR
+   */
+  readonly share?: PingShare;
   /** @defaultValue the registrar's clock */
   readonly clock?: Clock;
   /** @defaultValue the registrar's logger */
   readonly logger?: Logger;
+}
+
+/** A process's place among the processes that ping one location ({@link ContactPingerOptions.share}). */
+export interface PingShare {
+  /** How many processes ping the location. */
+  readonly processes: number;
+  /** This one's place, 0 to `processes - 1`. */
+  readonly index: number;
 }
 
 /** The options that are values, not ports: what a command line checks before it opens anything. */
@@ -65,6 +80,7 @@ export interface ResolvedPingSettings {
   readonly maxPingsLost: number;
   readonly removeOnTimeout: boolean;
   readonly pingTcp: boolean;
+  readonly share: PingShare;
 }
 
 /** The longest timer delay (`setTimeout` fires at once beyond 2^31-1 ms, about 24.8 days). */
@@ -80,7 +96,8 @@ const integer = (name: string, value: number | undefined, fallback: number, min:
  * Check {@link PingSettings} and apply the defaults, frozen.
  * @throws {@link ConfigError} for an interval that is not a positive integer (at most 2^31-1 ms), more partitions than
  *   milliseconds in the interval, a method that is not a token or is INVITE/ACK/CANCEL/REGISTER,
- *   a `from` that is not a sip:/sips: URI, or `maxPingsLost` below 1.
+ *   a `from` that is not a sip:/sips: URI, `maxPingsLost` below 1, or a `share` whose index is not
+ *   one of `0 .. processes - 1`.
  */
 export function resolvePingSettings(settings: PingSettings): ResolvedPingSettings {
   const intervalMs = integer('intervalMs', settings.intervalMs, 0, 1, MAX_TIMER_MS);
@@ -100,5 +117,15 @@ export function resolvePingSettings(settings: PingSettings): ResolvedPingSetting
     maxPingsLost: integer('maxPingsLost', settings.maxPingsLost, 3, 1),
     removeOnTimeout: settings.removeOnTimeout ?? false,
     pingTcp: settings.pingTcp ?? false,
+    share: resolveShare(settings.share),
   });
 }
+
+/** `share` checked: a positive number of processes, an index among them. */
+function resolveShare(share: PingShare | undefined): PingShare {
+  if (share === undefined) return ONE_PROCESS;
+  const processes = integer('share.processes', share.processes, 1, 1);
+  return Object.freeze({ processes, index: integer('share.index', share.index, 0, 0, processes - 1) });
+}
+
+const ONE_PROCESS: PingShare = Object.freeze({ processes: 1, index: 0 });

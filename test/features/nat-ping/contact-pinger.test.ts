@@ -1,7 +1,7 @@
 import { createRegistrar, type Registrar } from '../../../src/registrar/registrar';
 import { createContactPinger, type ContactPinger } from '../../../src/features/nat-ping/contact-pinger';
 import type { ContactPingerOptions } from '../../../src/features/nat-ping/ping-options';
-import { partitionOf } from '../../../src/features/nat-ping/partition-of';
+import { pingSlot } from '../../../src/features/nat-ping/partition-of';
 import { BindingFlags, type Binding } from '../../../src/ports/binding';
 import { ConfigError } from '../../../src/errors/sdk-error';
 import { FakeTransport, type FakeReply } from '../../../src/testing/fake-transport';
@@ -135,9 +135,29 @@ describe('createContactPinger', () => {
     }
     seen.forEach((part, k) => {
       expect(part.length).toBeLessThan(aors.length);
-      expect(part.sort()).toEqual(aors.filter((a) => partitionOf(a, partitions) === k).sort());
+      expect(part.sort()).toEqual(aors.filter((a) => pingSlot(a, partitions, 1) === k).sort());
     });
     expect(seen.flat().sort()).toEqual([...aors].sort());
+  });
+
+  it('pings only its share of the AORs when processes share the location: each AOR once per interval in all', async () => {
+    const { transport, start, bind, advance } = setup({ partitions: 2 });
+    transport.respondWith(ok);
+    const aors = Array.from({ length: 40 }, (_, i) => `user${i}@example.com`);
+    for (const [i, aor] of aors.entries()) await bind(aor, buildBinding(`sip:${aor.replace('@example.com', '')}@192.0.2.1:${5100 + i}`));
+    const userOf = (uri: string): string => `${/^sip:([^@]+)@/.exec(uri)![1]}@example.com`;
+    const pingedBy: string[][] = [];
+    for (const index of [0, 1]) {
+      const before = transport.requests.length;
+      const pinger = start({ share: { processes: 2, index } });
+      for (let part = 0; part < 2; part++) await advance(INTERVAL_MS / 2);
+      pinger.close();
+      pingedBy.push(transport.requests.slice(before).map((r) => userOf(r.request.uri)));
+    }
+    expect(pingedBy[0].length).toBeGreaterThan(0);
+    expect(pingedBy[1].length).toBeGreaterThan(0);
+    expect([...pingedBy[0], ...pingedBy[1]].sort()).toEqual([...aors].sort());
+    expect(() => start({ share: { processes: 2, index: 2 } })).toThrow('ContactPingerOptions.share.index');
   });
 
   it('records the request→final response time in µs, any status counting, so lookups sort and filter by it', async () => {
