@@ -45,7 +45,14 @@ function paramsOf(args: readonly string[]): Record<string, unknown> | unknown[] 
   return Object.fromEntries(args.map((a) => [a.slice(0, a.indexOf('=')), parseValue(a.slice(a.indexOf('=') + 1))]));
 }
 
-const cell = (value: unknown): string => (typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value ?? ''));
+/** A table cell: an object of plain values as `name=value` pairs (`count` of `ul_dump`), other objects as JSON. */
+const cell = (value: unknown): string => {
+  if (typeof value !== 'object' || value === null) return String(value ?? '');
+  if (isRecord(value) && Object.values(value).every((v) => typeof v !== 'object' || v === null)) {
+    return Object.entries(value).map(([k, v]) => `${k}=${String(v ?? '')}`).join(' ');
+  }
+  return JSON.stringify(value);
+};
 
 /** Rows as aligned columns, the first row the header. */
 function columns(rows: readonly (readonly string[])[]): string {
@@ -56,17 +63,40 @@ function columns(rows: readonly (readonly string[])[]): string {
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isRows = (value: unknown): value is Record<string, unknown>[] => Array.isArray(value) && value.every(isRecord);
 
-/** Objects as a table with a column per key; nothing when there are none. */
+/**
+ * `rows` with nested rows brought up: when every row holds a non-empty list of objects under
+ * the same key, and only that one (`ul_dump`'s domains → `AORs` → `Contacts`), each row becomes
+ * one row per object of its list (flattened the same way), its own other fields first. Rows
+ * whose lists differ (`which`'s commands, some without parameters) stay as they are.
+ */
+function flatRows(rows: readonly Record<string, unknown>[]): readonly Record<string, unknown>[] {
+  const nestedKey = (row: Record<string, unknown>): string | undefined => {
+    const lists = Object.keys(row).filter((k) => isRows(row[k]) && (row[k] as unknown[]).length > 0);
+    return lists.length === 1 ? lists[0] : undefined;
+  };
+  const key = rows.length === 0 ? undefined : nestedKey(rows[0]);
+  if (key === undefined || !rows.every((row) => nestedKey(row) === key)) return rows;
+  return rows.flatMap((row) => {
+    const own = Object.fromEntries(Object.entries(row).filter(([k]) => k !== key));
+    return flatRows(row[key] as Record<string, unknown>[]).map((child) => ({ ...own, ...child }));
+  });
+}
+
+/** Objects as a table with a column per key (nested lists brought up, {@link flatRows}); nothing when there are none. */
 function rowsTable(rows: readonly Record<string, unknown>[]): string {
-  if (rows.length === 0) return '';
-  const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  return columns([keys, ...rows.map((r) => keys.map((k) => cell(r[k])))]);
+  const flat = flatRows(rows);
+  if (flat.length === 0) return '';
+  const keys = [...new Set(flat.flatMap((r) => Object.keys(r)))];
+  return columns([keys, ...flat.map((r) => keys.map((k) => cell(r[k])))]);
 }
 
 /**
  * `--table`: an array of objects as a table with a column per key; an object holding one such
- * array (`reg_list`'s `Records`, `ul_show_contact`'s `Contacts`) as its other fields, one NAME
- * VALUE line each, then that table; another object as NAME VALUE lines; anything else as JSON.
+ * array (`reg_list`'s `Records`, `ul_show_contact`'s `Contacts`, `ul_dump`'s `Domains`) as its
+ * other fields, one NAME VALUE line each, then that table; another object as NAME VALUE lines;
+ * anything else as JSON. Lists of objects inside the rows become rows of their own (`ul_dump`:
+ * one row per contact, its domain and AOR first); an object of plain values in a cell reads
+ * `name=value ...`.
  */
 function asTable(result: unknown): string {
   if (isRows(result)) return rowsTable(result);

@@ -44,4 +44,21 @@ describe('sipreg mi --table for a location command', () => {
     ]);
     expect(shown.stdout).not.toContain('{');
   });
+
+  it('ul_dump prints one row per contact, its domain (the table) and AOR first, never a JSON cell', async () => {
+    expect((await miCall(url, 'ul_add', { table_name: 'location', aor: 'sip:bob@example.org', contact: 'sip:bob@127.0.0.1:5072', expires: 600 })).result).toBe('OK');
+    const dumped = await runToExit(process.execPath, [...CLI, 'mi', 'ul_dump', '--table', '--mi-url', url]);
+    expect([dumped.code, dumped.stderr]).toEqual([0, '']);
+    const lines = dumped.stdout.trimEnd().split('\n');
+    const header = lines.findIndex((l) => /^name\s+AOR\s+Contact\s/.test(l));
+    expect(header).toBeGreaterThanOrEqual(0);
+    const rows = lines.slice(header + 1);
+    expect(rows).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^location\s+alice@example\.com\s+sip:alice@127\.0\.0\.1:5070\s/),
+      expect.stringMatching(/^location\s+alice@example\.com\s+sip:alice@127\.0\.0\.1:5071\s/),
+      expect.stringMatching(/^location\s+bob@example\.org\s+sip:bob@127\.0\.0\.1:5072\s/),
+    ]));
+    expect(rows).toHaveLength(3);
+    expect(dumped.stdout).not.toContain('{');
+  });
 });
