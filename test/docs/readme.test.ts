@@ -16,7 +16,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const PAGES = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
 const text = (page: string): string => readFileSync(join(ROOT, page), 'utf8');
 
-/** Flags of other programs the pages show: node, npm, tsc and the examples' self-check. */
+/** Flags of other programs the pages show: node, npm, tsc, valgrind and the examples' self-check. */
 const OTHER_PROGRAMS_FLAGS = new Set(['import', 'expose-gc', 'omit', 'noEmit', 'smoke', 'cpu-prof', 'trace-gc', 'single-threaded-gc', 'single-threaded', 'no-allocation-site-pretenuring', 'tool', 'cache-sim']);
 
 /** GitHub's anchor of a heading: lower case, punctuation dropped, spaces as hyphens. */
