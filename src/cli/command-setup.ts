@@ -148,12 +148,12 @@ function transportUsageError(error: ConfigError): CliUsageError {
 }
 
 /**
- * The Node transport on the `--listen` sockets with the {@link TRANSPORT_FLAGS} and the TLS files
- * of the {@link TLS_FLAGS}, opened before any store so that a bad flag or a port in use leaves
+ * The Node transport on the `--listen` sockets with the {@link TRANSPORT_FLAGS}, the TLS files
+ * of the {@link TLS_FLAGS} and `more` (a command's own options), opened before any store so that a bad flag or a port in use leaves
  * nothing behind. Bad options are usage errors naming the flag; a socket that cannot be bound a
  * {@link CliRuntimeError} such as `--listen udp:127.0.0.1:5060: address already in use`.
  */
-export async function listenFrom(values: FlagValues, logger: Logger): Promise<NodeTransport> {
+export async function listenFrom(values: FlagValues, logger: Logger, more: Pick<NodeTransportOptions, 'tlsServerNames'> = {}): Promise<NodeTransport> {
   const listen = listenFlags(values);
   const tls = tlsOptionsFrom(values, listen);
   // A `--workers` worker binds through the primary, sharing its sockets with the other workers.
@@ -162,7 +162,7 @@ export async function listenFrom(values: FlagValues, logger: Logger): Promise<No
   const options: Record<string, unknown> = { sharedSockets: cluster.isWorker, udpSteering };
   for (const f of TRANSPORT_FLAGS) options[f.option] = flagValue(values, f.name);
   try {
-    const transport = await createNodeTransport({ ...options, listen, logger, ...(tls === undefined ? {} : { tls }) });
+    const transport = await createNodeTransport({ ...options, ...more, listen, logger, ...(tls === undefined ? {} : { tls }) });
     if (udpSteering !== undefined) acceptSteered(transport);
     return transport;
   } catch (e) {

@@ -27,6 +27,7 @@ import { storeHealth } from '../management/store-health';
 import { createSipregMetrics } from '../metrics/create-sipreg-metrics';
 import { locationCommands } from '../management/location-commands';
 import { pushCommands } from '../management/push-commands';
+import { bracketHost } from '../sip/socket-address';
 
 /** The mid_registrar module parameters of its own as flags (same value syntax as OpenSIPS). */
 const MID_FLAGS: readonly FlagSpec[] = [
@@ -132,7 +133,9 @@ export async function runMidRegistrarCommand(argv: readonly string[]): Promise<R
   const miSettings = miSettingsFrom(values);
   const proxyOptions = proxyOptionsFrom(values);
   pingSettingsFrom(values);
-  const transport = await listenFrom(values, logger);
+  // The main registrar's Record-Route brings in-dialog requests to its address: check its name there too.
+  const named = fromMidFlags.upstream;
+  const transport = await listenFrom(values, logger, named.serverName === undefined ? {} : { tlsServerNames: { [`${bracketHost(named.address)}:${named.port}`]: named.serverName } });
   // The credential store opens before the location store, as in `sipreg registrar`.
   const auth = await startAuth(authSettings, logger).catch(async (e: unknown) => {
     await transport.close();

@@ -16,7 +16,7 @@ import { resolveTransactionTimers, type TransactionTimers } from '../transaction
 import { buildErrorResponse, recoveredHead } from './error-response';
 import { formatEndpoint, parseListenAddress, type ListenAddress } from './listen-address';
 import { responseDestination } from './response-destination';
-import { unbracket } from '../sip/socket-address';
+import { bracketHost, unbracket } from '../sip/socket-address';
 import { asError, errorCode } from './socket-error';
 import { stampReceived } from './stamp-received';
 import { TcpConnectionPool, type StreamProtocol, type TcpConnection } from './tcp-connection-pool';
@@ -67,6 +67,14 @@ export interface NodeTransportOptions {
    * certificate. Replace the certificate later with {@link NodeTransport.reloadTls}.
    */
   readonly tls?: TlsOptions;
+  /**
+   * Host names to check the certificate against (and send as SNI, RFC 5922 §7.2) for outgoing
+   * TLS connections to these addresses, keyed `address:port` (`[v6]:port`), when the
+   * {@link Endpoint} names none: a peer known by address whose certificate names a host (a main
+   * registrar reached by IP, whose Record-Route then brings in-dialog requests to that address).
+   * @defaultValue none: a destination without `serverName` is checked against its IP address
+   */
+  readonly tlsServerNames?: Readonly<Record<string, string>>;
   /**
    * Largest message accepted, in bytes. Larger UDP datagrams are dropped before parsing; a TCP
    * message whose head or `Content-Length` goes beyond it closes the connection. Either is answered
@@ -223,6 +231,7 @@ interface ResolvedOptions extends TransactionTimers {
   readonly wsPingIntervalMs: number;
   readonly wsMaxMessagesPerSecond: number;
   readonly tls: ResolvedTls | undefined;
+  readonly tlsServerNames: ReadonlyMap<string, string>;
 }
 
 interface UdpListener {
@@ -236,6 +245,29 @@ const SENT: Promise<void> = Promise.resolve();
 
 const CR = 13;
 const LF = 10;
+
+/** The `address:port` key of {@link NodeTransportOptions.tlsServerNames} (an IPv6 address in brackets). */
+function addressKey(address: string, port: number): string {
+  return `${bracketHost(unbracket(address))}:${port}`;
+}
+
+/**
+ * {@link NodeTransportOptions.tlsServerNames} checked: each key an IP address and a port, each
+ * name a host name. @throws {@link ConfigError} naming the entry otherwise.
+ */
+function resolveTlsServerNames(names: Readonly<Record<string, string>> | undefined): ReadonlyMap<string, string> {
+  const resolved = new Map<string, string>();
+  for (const [key, name] of Object.entries(names ?? {})) {
+    const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(key);
+    const port = m === null ? 0 : Number(m[2]);
+    if (m === null || isIP(unbracket(m[1])) === 0 || port < 1 || port > 65_535) {
+      throw new ConfigError(`tlsServerNames keys are IP:PORT such as 192.0.2.1:5061 or [2001:db8::1]:5061, got '${key}'`);
+    }
+    if (typeof name !== 'string' || name === '' || isIP(name) !== 0) throw new ConfigError(`tlsServerNames['${key}'] must be a host name such as registrar.example.com, got '${String(name)}'`);
+    resolved.set(addressKey(m[1], port), name);
+  }
+  return resolved;
+}
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -270,6 +302,7 @@ function resolveOptions(options: NodeTransportOptions): ResolvedOptions {
     wsPingIntervalMs: positiveInteger('wsPingIntervalMs', options.wsPingIntervalMs, 30_000),
     wsMaxMessagesPerSecond: positiveInteger('wsMaxMessagesPerSecond', options.wsMaxMessagesPerSecond, 100),
     tls: options.tls === undefined ? undefined : resolveTlsOptions(options.tls),
+    tlsServerNames: resolveTlsServerNames(options.tlsServerNames),
   });
 }
 
@@ -601,7 +634,8 @@ class NodeTransportImpl implements NodeTransport {
   }
 
   private connectionTo(destination: Endpoint): Promise<TcpConnection> {
-    const { protocol, serverName, connectionId } = destination;
+    const { protocol, connectionId } = destination;
+    const serverName = destination.serverName ?? (protocol === 'tls' ? this.options.tlsServerNames.get(addressKey(destination.address, destination.port)) : undefined);
     if (!isStream(protocol)) return Promise.reject(unsupported(protocol));
     if (connectionId !== undefined) {
       const open = this.pool.get(connectionId);

@@ -7,6 +7,8 @@
  *
  * 1. With the flag, the phone's REGISTER and its MESSAGE (proxied to the main registrar) both
  *    reach the stand-in over TLS connections whose SNI is the name, and the phone gets 200s.
+ *    An in-dialog request whose Route names the main registrar by address (its Record-Route) is
+ *    checked against the name too.
  * 2. Without it, the certificate does not name 127.0.0.1: nothing reaches the stand-in, the phone
  *    gets 503 and the mid-registrar logs why.
  * 3. The flag with a udp: upstream, or naming an IP address, is a usage error naming it (exit 2).
@@ -139,6 +141,17 @@ describe('sipreg mid-registrar --upstream-server-name', () => {
     expect(message.status).toBe(200);
     const got = upstream.received.filter((r) => r.request.callId === callId || r.request.method === 'MESSAGE');
     expect(got.map((r) => [r.request.method, r.serverName])).toEqual([['REGISTER', SERVER_NAME], ['MESSAGE', SERVER_NAME]]);
+  }, 30_000);
+
+  it('uses the name for an in-dialog request routed to the main registrar by address (its Record-Route)', async () => {
+    const { port } = await startMid(['--upstream-server-name', SERVER_NAME]);
+    const callId = `in-dialog-${process.pid}@127.0.0.1`;
+    const bye = buildRequest('BYE', {
+      requestUri: 'sip:bob@192.0.2.99:5060', to: 'sip:bob@example.com', from: AOR, toTag: 'callee-1', callId,
+      headers: [['Route', `<sip:127.0.0.1:${upstream.port};transport=tls;lr>`]], via: { port: phone.port, rport: true }, ids,
+    });
+    expect((await phone.request(bye, port)).status).toBe(200);
+    expect(upstream.received.filter((r) => r.request.callId === callId).map((r) => [r.request.method, r.serverName])).toEqual([['BYE', SERVER_NAME]]);
   }, 30_000);
 
   it('without the flag answers 503: the certificate does not name 127.0.0.1, nothing reaches the main registrar, and the log says why', async () => {

@@ -211,6 +211,22 @@ describe('sending over TLS', () => {
     expect(requests).toHaveLength(0);
   });
 
+  it('tlsServerNames: a destination by address is checked against the name given for it, unless it names its own', async () => {
+    const { port } = await tlsServer();
+    const t = await createNodeTransport({ listen: ['tcp:127.0.0.1:0'], tls: { ca: certs.ca.pem }, tlsServerNames: { [`127.0.0.1:${port}`]: 'sip.wrong.test' } });
+    open.push(t);
+    const mapped = await t.request(options(), { protocol: 'tls', address: '127.0.0.1', port });
+    expect(mapped.kind).toBe('transport-error');
+    if (mapped.kind !== 'transport-error') throw new Error('unreachable');
+    expect(mapped.error.message).toMatch(/ERR_TLS_CERT_ALTNAME_INVALID.*sip\.wrong\.test/);
+    const own = await t.request(options(), { protocol: 'tls', address: '127.0.0.1', port, serverName: 'localhost' });
+    expect(own).toMatchObject({ kind: 'response', response: { status: 200 } });
+    await expect(createNodeTransport({ listen: ['tcp:127.0.0.1:0'], tlsServerNames: { 'registrar.example.com:5061': 'x.example.com' } })).rejects.toThrow(
+      "tlsServerNames keys are IP:PORT such as 192.0.2.1:5061 or [2001:db8::1]:5061, got 'registrar.example.com:5061'",
+    );
+    await expect(createNodeTransport({ listen: ['tcp:127.0.0.1:0'], tlsServerNames: { '192.0.2.1:5061': '192.0.2.1' } })).rejects.toThrow(ConfigError);
+  });
+
   it('offers its certificate when the server asks for one (verifyClient)', async () => {
     const { port } = await tlsServer({ tls: { ...serverTls(), verifyClient: true } });
     const t = await client({ cert: certs.client.cert.pem, key: certs.client.key.pem, ca: certs.ca.pem });
