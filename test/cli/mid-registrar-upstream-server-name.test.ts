@@ -9,7 +9,8 @@
  *    reach the stand-in over TLS connections whose SNI is the name, and the phone gets 200s.
  *    An in-dialog request whose Route names the main registrar by address (its Record-Route) is
  *    checked against the name too.
- * 2. Without it, the certificate does not name 127.0.0.1: nothing reaches the stand-in, the phone
+ * 2. Without it, the certificate does not name 127.0.0.1 (an in-dialog request routed there gets
+ *    the 500 a proxy makes of its branch's 503, RFC 3261 §16.7): nothing reaches the stand-in, the phone
  *    gets 503 and the mid-registrar logs why.
  * 3. The flag with a udp: upstream, or naming an IP address, is a usage error naming it (exit 2).
  */
@@ -162,6 +163,15 @@ describe('sipreg mid-registrar --upstream-server-name', () => {
     expect(upstream.received.filter((r) => r.request.callId === callId)).toEqual([]);
     const warning = await eventually(() => mid.output().split('\n').find((line) => line.includes('REGISTER not forwarded upstream')), "the mid-registrar's warning", 5_000, context);
     expect(warning).toMatch(/ERR_TLS_CERT_ALTNAME_INVALID|altnames/);
+    // An in-dialog request routed there by address fails the same check: its branch stands in a
+    // 503, which a proxy passes on as 500 (RFC 3261 §16.7 step 6), and nothing reaches the registrar.
+    const byeCallId = `unnamed-bye-${process.pid}@127.0.0.1`;
+    const bye = buildRequest('BYE', {
+      requestUri: 'sip:bob@192.0.2.99:5060', to: 'sip:bob@example.com', from: AOR, toTag: 'callee-2', callId: byeCallId,
+      headers: [['Route', `<sip:127.0.0.1:${upstream.port};transport=tls;lr>`]], via: { port: phone.port, rport: true }, ids,
+    });
+    expect((await phone.request(bye, port)).status).toBe(500);
+    expect(upstream.received.filter((r) => r.request.callId === byeCallId)).toEqual([]);
   }, 30_000);
 
   it('refuses the flag with a udp: upstream or naming an IP address, before opening anything (exit 2)', async () => {
