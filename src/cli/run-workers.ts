@@ -2,7 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { CliRuntimeError } from './cli-runtime-error';
 import { CliUsageError } from './cli-usage-error';
 import type { RunningRegistrar } from './registrar-command';
-import { WORKER_COUNT_ENV, WORKER_INDEX_ENV, isSteeredDatagram } from './worker-steering';
+import { WORKER_COUNT_ENV, WORKER_INDEX_ENV, ignoreLoss, isSteeredDatagram } from './worker-steering';
 
 /** What a worker sends the primary once its sockets listen and its store is open: its startup lines. */
 interface ListeningReport {
@@ -81,7 +81,7 @@ export function runWorkers(command: string, count: number, env: Readonly<Record<
       worker.on('message', (message: unknown) => {
         if (isSteeredDatagram(message)) {
           const to = places[message.sipregSteer.to];
-          if (to !== undefined && to.isConnected()) to.send(message);
+          if (to !== undefined && to.isConnected()) to.send(message, undefined, undefined, ignoreLoss);
           return;
         }
         if (listening || !isListeningReport(message)) return;

@@ -25,6 +25,9 @@ export interface SteeredDatagram {
 export const isSteeredDatagram = (message: unknown): message is SteeredDatagram =>
   typeof message === 'object' && message !== null && typeof (message as SteeredDatagram).sipregSteer === 'object';
 
+/** The callback of an IPC send whose failure only loses one datagram. */
+export const ignoreLoss = (): void => {};
+
 /** A `--workers` worker's place (0 ..) among `processes` workers. */
 export interface WorkerPlace {
   readonly processes: number;
@@ -54,7 +57,9 @@ export function workerSteering(): UdpSteering | undefined {
       const message: SteeredDatagram = {
         sipregSteer: { to: owner, bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'), address: source.address, port: source.port, local: source.local },
       };
-      send(message);
+      // A closed channel (the primary ending) loses the datagram, as the network may: the
+      // callback keeps it from becoming an 'error' event that would end this worker.
+      send(message, undefined, undefined, ignoreLoss);
     },
   };
 }
