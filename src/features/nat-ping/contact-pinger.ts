@@ -14,7 +14,7 @@ import { randomToken } from '../../sip/random-token';
 import type { SipResolver } from '../../sip/request-destination';
 import { bracketHost } from '../../sip/socket-address';
 import { sendRequest, type SendRequestContext } from '../../transactions/send-request';
-import { pingSlot } from './partition-of';
+import { pingSlot } from './ping-slot';
 import { pingDestination } from './ping-destination';
 import { resolvePingSettings, type ContactPingerOptions, type ResolvedPingSettings } from './ping-options';
 

@@ -1,7 +1,7 @@
 import { createRegistrar, type Registrar } from '../../../src/registrar/registrar';
 import { createContactPinger, type ContactPinger } from '../../../src/features/nat-ping/contact-pinger';
 import type { ContactPingerOptions } from '../../../src/features/nat-ping/ping-options';
-import { pingSlot } from '../../../src/features/nat-ping/partition-of';
+import { pingSlot } from '../../../src/features/nat-ping/ping-slot';
 import { BindingFlags, type Binding } from '../../../src/ports/binding';
 import { ConfigError } from '../../../src/errors/sdk-error';
 import { FakeTransport, type FakeReply } from '../../../src/testing/fake-transport';
