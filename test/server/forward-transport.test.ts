@@ -1,26 +1,19 @@
 import type { Endpoint } from '../../src/ports/transport';
 import { statelessBranch, type ForwardTarget } from '../../src/proxy/stateless-proxy';
 import type { SipRequest } from '../../src/sip/message';
-import { parseSipMessage } from '../../src/sip/sip-parser';
 import { maxDatagramBytes, sendForward, UNKNOWN_MTU_LIMIT_BYTES } from '../../src/server/forward-transport';
 import { FakeTransport } from '../../src/testing/fake-transport';
-import { buildRequest } from '../../src/testing/message-builders';
+import { messageOfSize } from '../helpers/message-of-size';
 import { recordingLogger } from '../transports/net-peers';
 
 const UDP: Endpoint = { protocol: 'udp', address: '127.0.0.1', port: 5060 };
 const TCP: Endpoint = { protocol: 'tcp', address: '127.0.0.1', port: 5061 };
 const CONTACT = 'sip:bob@192.0.2.20:5062';
 
-/** A MESSAGE whose forwarded copy is `size` bytes give or take the Via we add (about 100). */
-function message(size: number): SipRequest {
-  const parsed = parseSipMessage(buildRequest('MESSAGE', { to: 'sip:bob@example.com', body: 'x'.repeat(size) }));
-  if (!parsed.ok || parsed.message.kind !== 'request') throw new Error('bad fixture');
-  return parsed.message;
-}
 
-const SMALL = message(100);
-const OVER_MTU = message(2_000);
-const OVER_DATAGRAM = message(70_000);
+const SMALL = messageOfSize(100);
+const OVER_MTU = messageOfSize(2_000);
+const OVER_DATAGRAM = messageOfSize(70_000);
 
 function setup(endpoints: readonly Endpoint[] = [UDP, TCP]) {
   const transport = new FakeTransport({ endpoints });

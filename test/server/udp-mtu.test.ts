@@ -10,23 +10,17 @@ import { createRegistrar } from '../../src/registrar/registrar';
 import { planHop, resolveUdpMtu, sendForward, UNKNOWN_MTU_LIMIT_BYTES } from '../../src/server/forward-transport';
 import { createRegistrarServer } from '../../src/server/registrar-server';
 import type { SipRequest } from '../../src/sip/message';
-import { parseSipMessage } from '../../src/sip/sip-parser';
 import { FakeTransport } from '../../src/testing/fake-transport';
 import { ManualClock } from '../../src/testing/manual-clock';
 import { IdSequence, buildRegister, buildRequest } from '../../src/testing/message-builders';
 import { resolveTransactionTimers } from '../../src/transactions/transaction-timers';
+import { messageOfSize } from '../helpers/message-of-size';
 import { recordingLogger } from '../transports/net-peers';
 
 const UDP: Endpoint = { protocol: 'udp', address: '127.0.0.1', port: 5060 };
 const TCP: Endpoint = { protocol: 'tcp', address: '127.0.0.1', port: 5060 };
 const CONTACT = 'sip:bob@192.0.2.20:5062';
 
-/** A MESSAGE with a body of `size` bytes. */
-function message(size: number): SipRequest {
-  const parsed = parseSipMessage(buildRequest('MESSAGE', { to: 'sip:bob@example.com', body: 'x'.repeat(size) }));
-  if (!parsed.ok || parsed.message.kind !== 'request') throw new Error('bad fixture');
-  return parsed.message;
-}
 
 /** The size of `request` forwarded to {@link CONTACT} over UDP. */
 async function forwardedSize(request: SipRequest): Promise<number> {
@@ -44,10 +38,10 @@ async function protocolsWith(udpMtu: number | undefined, requests: readonly SipR
 }
 
 describe('udpMtu: when a forwarded request leaves UDP for TCP (RFC 3261 §18.1.1, OpenSIPS udp_mtu)', () => {
-  const small = message(100);
-  const medium = message(900);
-  const large = message(2_000);
-  const overDatagram = message(70_000);
+  const small = messageOfSize(100);
+  const medium = messageOfSize(900);
+  const large = messageOfSize(2_000);
+  const overDatagram = messageOfSize(70_000);
 
   it('plans a request over the configured limit over TCP and one at or under it over UDP', async () => {
     const mediumBytes = await forwardedSize(medium);
@@ -64,7 +58,7 @@ describe('udpMtu: when a forwarded request leaves UDP for TCP (RFC 3261 §18.1.1
   });
 
   it('with 0 keeps UDP for every request a datagram carries, and switches only one that no datagram carries', async () => {
-    expect(await protocolsWith(0, [small, large, message(20_000), overDatagram])).toEqual(['udp UDP', 'udp UDP', 'udp UDP', 'tcp TCP']);
+    expect(await protocolsWith(0, [small, large, messageOfSize(20_000), overDatagram])).toEqual(['udp UDP', 'udp UDP', 'udp UDP', 'tcp TCP']);
   });
 
   it('is an integer from 0 to 65535, refused otherwise with a ConfigError naming the option', () => {
