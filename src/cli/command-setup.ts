@@ -20,7 +20,7 @@ import type { LogLevel } from './stderr-logger';
 import { LOG_LEVELS, stderrLogger } from './stderr-logger';
 import { extensionOptions } from './extension-flags';
 import { TLS_FLAGS, tlsOptionsFrom } from './tls-flags';
-import { acceptSteered, workerSteering } from './worker-steering';
+import { workerSteering } from './worker-steering';
 
 /** Registrar module parameters as flags: kebab-case name → option key (same value syntax as OpenSIPS). */
 export const REGISTRAR_MODULE_FLAGS: readonly (FlagSpec & { readonly option: keyof RegistrarOptions })[] = [
@@ -157,13 +157,13 @@ export async function listenFrom(values: FlagValues, logger: Logger, more: Pick<
   const listen = listenFlags(values);
   const tls = tlsOptionsFrom(values, listen);
   // A `--workers` worker binds through the primary, sharing its sockets with the other workers.
-  // ... and keeps every call on the worker that received its INVITE (UdpSteering).
+  // ... keeps every call on one worker, and has the holder of a connection write on it (UdpSteering).
   const udpSteering = workerSteering();
   const options: Record<string, unknown> = { sharedSockets: cluster.isWorker, udpSteering };
   for (const f of TRANSPORT_FLAGS) options[f.option] = flagValue(values, f.name);
   try {
     const transport = await createNodeTransport({ ...options, ...more, listen, logger, ...(tls === undefined ? {} : { tls }) });
-    if (udpSteering !== undefined) acceptSteered(transport);
+    udpSteering?.attach(transport);
     return transport;
   } catch (e) {
     if (e instanceof ConfigError) throw transportUsageError(e);

@@ -2,7 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { CliRuntimeError } from './cli-runtime-error';
 import { CliUsageError } from './cli-usage-error';
 import type { RunningRegistrar } from './registrar-command';
-import { WORKER_COUNT_ENV, WORKER_INDEX_ENV, ignoreLoss, isSteeredDatagram } from './worker-steering';
+import { WORKER_COUNT_ENV, WORKER_INDEX_ENV, ignoreLoss, placeOf, undeliverable, type PlacedMessage } from './worker-steering';
 
 /** What a worker sends the primary once its sockets listen and its store is open: its startup lines. */
 interface ListeningReport {
@@ -36,8 +36,10 @@ export function reportListening(running: RunningRegistrar): void {
  * naming their pids. The workers bind the same sockets through the primary, which shares one
  * handle per socket (the kernel hands each UDP datagram to one of them; the primary deals out TCP
  * connections); their stdout and stderr are the primary's. Each worker has a place (0 ..),
- * kept by the one started in its stead, and the primary passes on the datagrams one worker
- * steers to the worker at another place (`UdpSteering`: every message of a call to one worker).
+ * kept by the one started in its stead, and the primary passes on what one worker sends the
+ * worker at another place (`UdpSteering`: the datagrams of a call it steers there, the requests
+ * to write on a connection that one holds, and the answers to those), answering a request to
+ * write for a place where no worker runs with a failure.
  * A worker that ends before all listen
  * ends the others and rejects with its exit code's error ({@link CliUsageError} for 2, else
  * {@link CliRuntimeError}): it has printed why itself. Later a worker that ends is started again,
@@ -79,9 +81,15 @@ export function runWorkers(command: string, count: number, env: Readonly<Record<
       places[place] = worker;
       let listening = false;
       worker.on('message', (message: unknown) => {
-        if (isSteeredDatagram(message)) {
-          const to = places[message.sipregSteer.to];
-          if (to !== undefined && to.isConnected()) to.send(message, undefined, undefined, ignoreLoss);
+        const place = placeOf(message);
+        if (place !== undefined) {
+          const to = places[place];
+          if (to !== undefined && to.isConnected()) {
+            to.send(message as PlacedMessage, undefined, undefined, ignoreLoss);
+          } else {
+            const answer = undeliverable(message as PlacedMessage);
+            if (answer !== undefined && worker.isConnected()) worker.send(answer, undefined, undefined, ignoreLoss);
+          }
           return;
         }
         if (listening || !isListeningReport(message)) return;

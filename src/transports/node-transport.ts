@@ -25,6 +25,8 @@ import { createWsListener, type WsListenAddress, type WsListener } from './ws-li
 import { GRAMMAR_BUDGET_SPENT, GrammarBudget } from '../sip/grammar-budget';
 import { integerOption } from '../errors/integer-option';
 import { checkUdpSteering, steeringOwner, type UdpSteering } from './udp-steering';
+import { connectionIdSalt, connectionPlace } from './connection-place';
+import { RelayedBranches } from './relayed-branches';
 
 /** What is wrong with a message the transport refused to hand on. */
 /**
@@ -210,6 +212,13 @@ export interface NodeTransport extends Transport {
    * this process listens on no such UDP socket.
    */
   receiveSteered(bytes: Uint8Array, source: Source): void;
+  /**
+   * The holder's side of `UdpSteering.relay`: write `bytes`, which the process at place `from`
+   * sends, on this process's connection `connectionId`; when they are a request, a response on
+   * the connection with the branch of its top Via is handed to `from` (`UdpSteering.forward`).
+   * Rejects with a {@link TransportError} when no such connection is open here.
+   */
+  sendRelayed(connectionId: string, bytes: Uint8Array, from: number): Promise<void>;
 }
 
 interface ResolvedOptions extends TransactionTimers {
@@ -347,6 +356,10 @@ class NodeTransportImpl implements NodeTransport {
   /** What the grammar may still parse this second of what {@link scanner} declines. */
   private readonly grammar: GrammarBudget;
   private readonly pool: TcpConnectionPool;
+  /** The middle of this process's connection ids: it names its place among processes that steer. */
+  private readonly idSalt: string;
+  /** Where responses to the requests relayed on this process's connections go (`UdpSteering.relay`). */
+  private readonly relayedBranches = new RelayedBranches();
   private readonly parseOptions: { readonly maxContacts: number };
   private readonly tagPrefix = randomBytes(4).toString('hex');
   private tagCounter = 0;
@@ -361,7 +374,9 @@ class NodeTransportImpl implements NodeTransport {
     this.parseOptions = Object.freeze({ maxContacts: options.maxContacts });
     this.grammar = new GrammarBudget(options.grammarParsesPerSecond, options.clock);
     this.transactions = new ClientTransactions(options.clock, options, options.logger);
+    this.idSalt = connectionIdSalt(options.udpSteering?.index);
     this.pool = new TcpConnectionPool({
+      idSalt: this.idSalt,
       clock: options.clock,
       logger: options.logger,
       idleTimeoutMs: options.tcpIdleTimeoutMs,
@@ -464,6 +479,7 @@ class NodeTransportImpl implements NodeTransport {
       maxConnections: options.tcpMaxConnections,
       maxConnectionsPerIp: options.tcpMaxConnectionsPerIp,
       exclusive: !options.sharedSockets,
+      idSalt: this.idSalt,
       onMessage: (bytes, source) => this.receive(bytes, source),
       onClosed: (connectionId) => this.connectionClosed(connectionId),
     });
@@ -550,6 +566,8 @@ class NodeTransportImpl implements NodeTransport {
       const destination = responseDestination(request, source, this.options);
       return this.replyUdp(data, destination.address, destination.port, source.local);
     }
+    const relayed = this.relayed(source.connectionId, data);
+    if (relayed !== undefined) return relayed;
     const protocol = source.protocol;
     if (isWebSocket(protocol)) return this.sendWs(source.connectionId, data);
     if (!isStream(protocol)) throw unsupported(protocol);
@@ -560,6 +578,8 @@ class NodeTransportImpl implements NodeTransport {
   async send(data: Uint8Array, destination: Endpoint): Promise<void> {
     this.assertOpen();
     if (destination.protocol === 'udp') return this.sendUdp(data, unbracket(destination.address), destination.port);
+    const relayed = this.relayed(destination.connectionId, data);
+    if (relayed !== undefined) return relayed;
     if (isWebSocket(destination.protocol)) return this.sendWs(destination.connectionId, data);
     return this.pool.write(await this.connectionTo(destination), data);
   }
@@ -571,8 +591,12 @@ class NodeTransportImpl implements NodeTransport {
       const address = unbracket(destination.address);
       return this.transactions.start(key, { reliable: false, send: () => this.sendUdp(data, address, destination.port, local) });
     }
+    const connectionId = destination.connectionId;
+    const holder = this.holderElsewhere(connectionId);
+    if (holder !== undefined) {
+      return this.transactions.start(key, { reliable: true, connectionId, send: () => this.relayTo(holder, connectionId!, data) });
+    }
     if (isWebSocket(destination.protocol)) {
-      const connectionId = destination.connectionId;
       return this.transactions.start(key, { reliable: true, connectionId, send: () => this.sendWs(connectionId, data) });
     }
     let connection: TcpConnection;
@@ -622,6 +646,38 @@ class NodeTransportImpl implements NodeTransport {
 
   private wsListenerOf(connectionId: string): WsListener | undefined {
     return this.wsListeners.find((listener) => listener.has(connectionId));
+  }
+
+  /**
+   * The place of the process holding connection `connectionId`, when another process sharing the
+   * sockets holds it and can be asked to write on it (`UdpSteering.relay`).
+   */
+  private holderElsewhere(connectionId: string | undefined): number | undefined {
+    const steering = this.options.udpSteering;
+    if (connectionId === undefined || steering?.relay === undefined) return undefined;
+    const place = connectionPlace(connectionId);
+    return place === undefined || place === steering.index || place >= steering.processes ? undefined : place;
+  }
+
+  /** `data` written on connection `connectionId` by the process at `holder`; rejects as that one's write does. */
+  private relayTo(holder: number, connectionId: string, data: Uint8Array): Promise<void> {
+    return this.options.udpSteering!.relay!(holder, connectionId, data);
+  }
+
+  /** The relay of `data` on connection `connectionId` when another process holds it ({@link holderElsewhere}); else undefined. */
+  private relayed(connectionId: string | undefined, data: Uint8Array): Promise<void> | undefined {
+    const holder = this.holderElsewhere(connectionId);
+    return holder === undefined ? undefined : this.relayTo(holder, connectionId!, data);
+  }
+
+  sendRelayed(connectionId: string, bytes: Uint8Array, from: number): Promise<void> {
+    if (this.closing !== undefined) return Promise.reject(new TransportError('the node transport is closed'));
+    const parsed = parseSipMessage(bytes);
+    const branch = parsed.ok && parsed.message.kind === 'request' ? parsed.message.via[0]?.branch : undefined;
+    if (branch !== undefined) this.relayedBranches.note(branch, from);
+    if (this.wsListenerOf(connectionId) !== undefined) return this.sendWs(connectionId, bytes);
+    const open = this.pool.get(connectionId);
+    return open === undefined ? Promise.reject(new TransportError(`connection ${connectionId} is closed: the flow failed (RFC 5626 §5.3)`)) : this.pool.write(open, bytes);
   }
 
   /** Send on a WebSocket connection (RFC 7118 §5: there is no other way to reach the client). */
@@ -741,6 +797,10 @@ class NodeTransportImpl implements NodeTransport {
   }
 
   receiveSteered(bytes: Uint8Array, source: Source): void {
+    if (source.protocol !== 'udp') {
+      this.dispatch(bytes, source, true);
+      return;
+    }
     const key = formatEndpoint(source.local);
     const listener = this.udp.find((l) => formatEndpoint(l.endpoint) === key);
     if (listener === undefined) {
@@ -756,7 +816,16 @@ class NodeTransportImpl implements NodeTransport {
    */
   private steeredAway(message: SipMessage, bytes: Uint8Array, source: Source): boolean {
     const steering = this.options.udpSteering;
-    if (steering === undefined || source.protocol !== 'udp' || (message.kind === 'request' && message.method === 'REGISTER')) return false;
+    if (steering === undefined) return false;
+    if (source.protocol !== 'udp') {
+      // On a connection: a response to a request another process relayed here goes back to it.
+      const branch = message.kind === 'response' ? message.via[0]?.branch : undefined;
+      const from = branch === undefined ? undefined : this.relayedBranches.placeOf(branch);
+      if (from === undefined || from === steering.index) return false;
+      steering.forward(from, bytes, source);
+      return true;
+    }
+    if (message.kind === 'request' && message.method === 'REGISTER') return false;
     const owner = steeringOwner(message.callId, steering.processes);
     if (owner === steering.index) return false;
     steering.forward(owner, bytes, source);

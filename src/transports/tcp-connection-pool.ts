@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { connectionIdSalt } from './connection-place';
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { TransportError } from '../errors/sdk-error';
@@ -63,6 +63,8 @@ export interface TcpConnectionPoolOptions {
   readonly onFramingError: (error: FramingError, source: Source, head: Uint8Array | undefined) => Uint8Array | undefined;
   /** A connection closed (for ending its client transactions). */
   readonly onClosed: (connectionId: string) => void;
+  /** The middle of the connection ids. @defaultValue a random {@link connectionIdSalt} */
+  readonly idSalt?: string;
 }
 
 /**
@@ -94,16 +96,13 @@ export class TcpConnectionPool {
   private acceptedOpen = 0;
   private refused = 0;
   private nextId = 1;
-  /**
-   * Random per pool, so that a connection id stored with a binding by another process or an
-   * earlier run (a shared Redis location) names no connection here, and a flow to it fails
-   * (RFC 5626 §5.3) instead of reaching some other client.
-   */
-  private readonly idSalt = randomBytes(4).toString('hex');
+  /** The middle of this pool's connection ids (see {@link connectionIdSalt}). */
+  private readonly idSalt: string;
   private closed = false;
 
   constructor(options: TcpConnectionPoolOptions) {
     this.options = options;
+    this.idSalt = options.idSalt ?? connectionIdSalt();
   }
 
   /**

@@ -24,6 +24,18 @@ export interface UdpSteering {
    * lost on the way is one the sender retransmits, as if the network had lost it.
    */
   forward(owner: number, bytes: Uint8Array, source: Source): void;
+  /**
+   * Ask the process at place `owner` to write `bytes` on its connection `connectionId` (a host
+   * passes them over its IPC channel to that process's `NodeTransport.sendRelayed` and back with
+   * its outcome). A phone registered over TCP, TLS or WebSocket is reached only over its own
+   * connection (RFC 5626 §5.3, RFC 7118 §5), which one process holds: the id of a connection
+   * names the place of its holder, and a request for such a phone handled by another process is
+   * written by the holder. Its responses come back to the holder, which hands each, by the branch
+   * of its top Via, to the process that sent the request (with `forward`). Resolves once written;
+   * rejects when the connection is closed (the flow failed: `430`) or the holder does not answer.
+   * Without it a connection held by another process counts as closed.
+   */
+  relay?(owner: number, connectionId: string, bytes: Uint8Array): Promise<void>;
 }
 
 /**
@@ -49,5 +61,6 @@ export function checkUdpSteering(steering: UdpSteering | undefined): UdpSteering
     throw new ConfigError(`udpSteering.index must be an integer from 0 to ${processes - 1}, got ${String(index)}`);
   }
   if (typeof steering.forward !== 'function') throw new ConfigError('udpSteering.forward must be a function');
+  if (steering.relay !== undefined && typeof steering.relay !== 'function') throw new ConfigError('udpSteering.relay must be a function when given');
   return steering;
 }

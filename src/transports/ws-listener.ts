@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
@@ -10,6 +9,7 @@ import { systemClock, type Clock } from '../ports/clock';
 import { silentLogger, type Logger } from '../ports/logger';
 import type { Endpoint, Source } from '../ports/transport';
 import { formatEndpoint } from './listen-address';
+import { connectionIdSalt } from './connection-place';
 import type { ResolvedTls, resolveTlsOptions } from './tls-options';
 import { errorCode } from './socket-error';
 import { WsConnection, type WsConnectionSettings } from './ws-connection';
@@ -61,6 +61,8 @@ export interface WsListenerOptions {
   readonly onMessage: (bytes: Uint8Array, source: Source) => void;
   /** A WebSocket connection closed, for any reason; called once per connection. */
   readonly onClosed: (connectionId: string) => void;
+  /** The middle of the connection ids (`ws-<salt>-<n>`). @defaultValue a random {@link connectionIdSalt} */
+  readonly idSalt?: string;
 }
 
 /** A listening SIP-over-WebSocket server, from {@link createWsListener}. */
@@ -97,6 +99,7 @@ interface ResolvedOptions extends WsConnectionSettings {
   readonly maxConnectionsPerIp: number;
   readonly onMessage: (bytes: Uint8Array, source: Source) => void;
   readonly onClosed: (connectionId: string) => void;
+  readonly idSalt: string;
 }
 
 const OWNER = 'WsListenerOptions';
@@ -124,6 +127,7 @@ function resolveOptions(options: WsListenerOptions): ResolvedOptions {
     maxConnectionsPerIp: integerOption(OWNER, 'maxConnectionsPerIp', options.maxConnectionsPerIp, 512, 1),
     onMessage: options.onMessage,
     onClosed: options.onClosed,
+    idSalt: options.idSalt ?? connectionIdSalt(),
   };
 }
 
@@ -194,7 +198,7 @@ class WsListenerImpl implements WsListener {
     private readonly server: HttpServer | HttpsServer,
     readonly endpoint: WsListenAddress,
   ) {
-    this.idPrefix = `${endpoint.protocol}-${randomBytes(4).toString('hex')}-`;
+    this.idPrefix = `${endpoint.protocol}-${options.idSalt}-`;
     this.caps = new WsConnectionCaps(options.maxConnections, options.maxConnectionsPerIp);
     this.webSockets = new WebSocketServer({
       noServer: true,

@@ -1,0 +1,142 @@
+/**
+ * `UdpSteering.relay`: among processes sharing the sockets, a connection is held by one, yet a
+ * phone reached only over it (RFC 5626 §5.3, RFC 7118 §5) may be called from any. Connection ids
+ * name their holder's place; a send to a connection another process holds is written by that
+ * one (`NodeTransport.sendRelayed`), and a response arriving on it goes back, by its Via branch,
+ * to the process that sent the request. Two transports stand in for two workers, each `relay`
+ * and `forward` calling the other directly.
+ */
+import { ConfigError, TransportError } from '../../src/errors/sdk-error';
+import type { Source } from '../../src/ports/transport';
+import type { SipRequest } from '../../src/sip/message';
+import { IdSequence, buildRequest } from '../../src/testing/message-builders';
+import { connectionIdSalt, connectionPlace } from '../../src/transports/connection-place';
+import { createNodeTransport, type NodeTransport } from '../../src/transports/node-transport';
+import { RelayedBranches } from '../../src/transports/relayed-branches';
+import type { UdpSteering } from '../../src/transports/udp-steering';
+import { closedAfterEach, tcpPeer, waitUntil } from './net-peers';
+
+const open = closedAfterEach();
+const ids = new IdSequence('relay');
+
+interface Worker {
+  readonly transport: NodeTransport;
+  /** Requests it handled, with where they came from. */
+  readonly handled: { request: SipRequest; source: Source }[];
+  /** Places it forwarded a message to. */
+  readonly forwarded: number[];
+}
+
+/** Two transports on their own TCP ports, places 0 and 1, relaying and forwarding to each other. */
+async function twoWorkers(options: { relay?: boolean } = {}): Promise<[Worker, Worker]> {
+  const workers: Worker[] = [];
+  for (let index = 0; index < 2; index++) {
+    const forwarded: number[] = [];
+    const udpSteering: UdpSteering = {
+      processes: 2,
+      index,
+      forward(owner, bytes, source) {
+        forwarded.push(owner);
+        workers[owner].transport.receiveSteered(bytes, source);
+      },
+      ...(options.relay === false ? {} : { relay: (owner: number, connectionId: string, bytes: Uint8Array) => workers[owner].transport.sendRelayed(connectionId, bytes, index) }),
+    };
+    const transport = await createNodeTransport({ listen: ['tcp:127.0.0.1:0'], udpSteering });
+    open.push(transport);
+    const handled: Worker['handled'] = [];
+    transport.onRequest((request, source) => void handled.push({ request, source }));
+    workers.push({ transport, handled, forwarded });
+  }
+  return workers as [Worker, Worker];
+}
+
+/** A phone connected to `worker` that has sent it one OPTIONS: its connection, as `worker` names it. */
+async function phoneOn(worker: Worker) {
+  const phone = await tcpPeer(worker.transport.endpoints()[0].port);
+  open.push({ close: () => phone.close() });
+  await phone.write(buildRequest('OPTIONS', { via: { transport: 'TCP', port: phone.socket.localPort }, ids }));
+  await waitUntil(() => worker.handled.length === 1, 'the OPTIONS handled');
+  const source = worker.handled[0].source;
+  return { phone, destination: { protocol: 'tcp' as const, address: source.address, port: source.port, connectionId: source.connectionId! } };
+}
+
+describe('connection ids among processes sharing the sockets', () => {
+  it('name the place of the process holding the connection, and only when it has one', () => {
+    expect(connectionPlace(`tcp-${connectionIdSalt(3)}-17`)).toBe(3);
+    expect(connectionPlace(`ws-${connectionIdSalt(0)}-1`)).toBe(0);
+    expect(connectionPlace(`tcp-${connectionIdSalt()}-17`)).toBeUndefined();
+    expect(connectionPlace('udp:127.0.0.1:5060>udp:127.0.0.1:5070')).toBeUndefined();
+  });
+
+  it('of a steering transport carry its place', async () => {
+    const [, b] = await twoWorkers();
+    await phoneOn(b);
+    expect(connectionPlace(b.handled[0].source.connectionId!)).toBe(1);
+  });
+});
+
+describe('UdpSteering.relay', () => {
+  it('has the holder write a request on its connection, and hands the response on it back by its branch to the sender\'s transaction', async () => {
+    const [a, b] = await twoWorkers();
+    const { phone, destination } = await phoneOn(a);
+    const request = buildRequest('OPTIONS', { via: { transport: 'TCP', port: b.transport.endpoints()[0].port, branch: 'z9hG4bK-relayed-1' }, callId: 'relayed@test', ids });
+    const outcome = b.transport.request(Buffer.from(request), destination);
+    await phone.waitFor('OPTIONS sip:');
+    await phone.waitFor('z9hG4bK-relayed-1');
+    await phone.write('SIP/2.0 200 OK\r\nVia: SIP/2.0/TCP 127.0.0.1;branch=z9hG4bK-relayed-1\r\nFrom: <sip:a@test>;tag=1\r\nTo: <sip:b@test>;tag=2\r\nCall-ID: relayed@test\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n');
+    await expect(outcome).resolves.toMatchObject({ kind: 'response', response: { status: 200 } });
+    expect(a.forwarded).toEqual([1]);
+    expect(b.forwarded).toEqual([]);
+  });
+
+  it('sends a response on the connection of a request another process received', async () => {
+    const [a, b] = await twoWorkers();
+    const { phone, destination } = await phoneOn(a);
+    await b.transport.send(Buffer.from('SIP/2.0 200 OK\r\nVia: SIP/2.0/TCP 127.0.0.1;branch=z9hG4bK-x\r\nFrom: <sip:a@test>;tag=1\r\nTo: <sip:b@test>;tag=2\r\nCall-ID: x@test\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n'), destination);
+    await phone.waitFor('Call-ID: x@test');
+  });
+
+  it('keeps what arrives on a connection where it arrives when no relayed request had its branch', async () => {
+    const [a, b] = await twoWorkers();
+    const seen: string[] = [];
+    a.transport.onResponse((response) => void seen.push(response.callId));
+    const { phone } = await phoneOn(a);
+    await phone.write('SIP/2.0 200 OK\r\nVia: SIP/2.0/TCP 127.0.0.1;branch=z9hG4bK-unknown\r\nFrom: <sip:a@test>;tag=1\r\nTo: <sip:b@test>;tag=2\r\nCall-ID: stray@test\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n');
+    await waitUntil(() => seen.length === 1, 'the response handled');
+    expect(seen).toEqual(['stray@test']);
+    expect(a.forwarded).toEqual([]);
+    expect(b.handled).toEqual([]);
+  });
+
+  it('fails the send, as a failed flow (RFC 5626 §5.3), once the holder\'s connection has closed', async () => {
+    const [a, b] = await twoWorkers();
+    const { phone, destination } = await phoneOn(a);
+    phone.close();
+    await waitUntil(() => phone.closed(), 'the phone gone');
+    await new Promise((r) => setTimeout(r, 50));
+    await expect(b.transport.send(Buffer.from(buildRequest('OPTIONS', { ids })), destination)).rejects.toThrow(TransportError);
+    await expect(b.transport.send(Buffer.from(buildRequest('OPTIONS', { ids })), destination)).rejects.toThrow(/is closed/);
+  });
+
+  it('without relay, counts a connection another process holds as closed', async () => {
+    const [a, b] = await twoWorkers({ relay: false });
+    const { destination } = await phoneOn(a);
+    await expect(b.transport.send(Buffer.from(buildRequest('OPTIONS', { ids })), destination)).rejects.toThrow(/is closed/);
+  });
+
+  it('is refused when it is not a function', async () => {
+    const forward = (): void => {};
+    await expect(createNodeTransport({ listen: ['udp:127.0.0.1:0'], udpSteering: { processes: 2, index: 0, forward, relay: 'no' as never } })).rejects.toThrow(ConfigError);
+  });
+});
+
+describe('RelayedBranches', () => {
+  it('remembers the place of each branch, forgetting the oldest past its bound', () => {
+    const branches = new RelayedBranches(2);
+    branches.note('b1', 0);
+    branches.note('b2', 1);
+    branches.note('b1', 1);
+    branches.note('b3', 0);
+    expect([branches.placeOf('b1'), branches.placeOf('b2'), branches.placeOf('b3')]).toEqual([1, undefined, 0]);
+  });
+});
