@@ -36,28 +36,44 @@ export interface RelayDone {
   readonly sipregRelayDone: { readonly to: number; readonly id: number; readonly error?: string };
 }
 
+/** A worker's question to the worker at place `to`: which connection of yours goes to `remote` (`UdpSteering.locate`)? */
+export interface LocateRequest {
+  readonly sipregLocate: { readonly to: number; readonly from: number; readonly id: number; readonly remote: Endpoint };
+}
+
+/** The answer to a {@link LocateRequest}, for the worker at place `to` that asked: no `connectionId` when it holds none. */
+export interface LocateAnswer {
+  readonly sipregLocated: { readonly to: number; readonly id: number; readonly connectionId?: string };
+}
+
 /** An IPC message one worker sends another through the primary, which passes it to the worker at place `to`. */
-export type PlacedMessage = SteeredDatagram | RelayRequest | RelayDone;
+export type PlacedMessage = SteeredDatagram | RelayRequest | RelayDone | LocateRequest | LocateAnswer;
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 
 export const isSteeredDatagram = (message: unknown): message is SteeredDatagram => isObject(message) && isObject(message.sipregSteer);
 const isRelayRequest = (message: unknown): message is RelayRequest => isObject(message) && isObject(message.sipregRelay);
 const isRelayDone = (message: unknown): message is RelayDone => isObject(message) && isObject(message.sipregRelayDone);
+const isLocateRequest = (message: unknown): message is LocateRequest => isObject(message) && isObject(message.sipregLocate);
+const isLocateAnswer = (message: unknown): message is LocateAnswer => isObject(message) && isObject(message.sipregLocated);
 
 /** The place an IPC message from a worker is for, when it is one the primary passes on. */
 export function placeOf(message: unknown): number | undefined {
   if (isSteeredDatagram(message)) return message.sipregSteer.to;
   if (isRelayRequest(message)) return message.sipregRelay.to;
   if (isRelayDone(message)) return message.sipregRelayDone.to;
+  if (isLocateRequest(message)) return message.sipregLocate.to;
+  if (isLocateAnswer(message)) return message.sipregLocated.to;
   return undefined;
 }
 
 /**
  * What the primary answers, in place of the worker at `message.to`, when none runs there: a
- * {@link RelayRequest} fails at once (its connection went with that worker), anything else is lost.
+ * {@link RelayRequest} fails at once (its connection went with that worker), a
+ * {@link LocateRequest} finds no connection; anything else is lost.
  */
-export function undeliverable(message: PlacedMessage): RelayDone | undefined {
+export function undeliverable(message: PlacedMessage): RelayDone | LocateAnswer | undefined {
+  if (isLocateRequest(message)) return { sipregLocated: { to: message.sipregLocate.from, id: message.sipregLocate.id } };
   if (!isRelayRequest(message)) return undefined;
   const { from, id, to } = message.sipregRelay;
   return { sipregRelayDone: { to: from, id, error: `no worker runs at place ${to}: its connections are closed` } };
@@ -83,6 +99,9 @@ export function workerPlace(env: NodeJS.ProcessEnv = process.env): WorkerPlace |
 /** How long a worker waits for another to say whether it wrote on its connection (`UdpSteering.relay`). */
 const RELAY_TIMEOUT_MS = 5_000;
 
+/** How long a worker waits for the others to say whether they hold a connection to a remote (`UdpSteering.locate`). */
+const LOCATE_TIMEOUT_MS = 1_000;
+
 const base64Of = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 
 /** A worker's {@link UdpSteering}, and how it takes what the other workers send it. */
@@ -94,8 +113,9 @@ export interface WorkerSteering extends UdpSteering {
 /**
  * In a `--workers` worker, its {@link UdpSteering}: its {@link workerPlace}, a `forward` that
  * sends the datagram to the primary, which passes it to the worker at that place (`runWorkers`),
- * and a `relay` that asks the worker at a place to write on its connection and waits for its
- * answer ({@link RELAY_TIMEOUT_MS} at most). Undefined outside a worker.
+ * a `relay` that asks the worker at a place to write on its connection and waits for its
+ * answer (`RELAY_TIMEOUT_MS` at most), and a `locate` that asks every other worker for its
+ * connection to a remote (`LOCATE_TIMEOUT_MS` at most). Undefined outside a worker.
  */
 export function workerSteering(): WorkerSteering | undefined {
   const send = process.send?.bind(process);
@@ -107,6 +127,7 @@ export function workerSteering(): WorkerSteering | undefined {
     send(message, undefined, undefined, lost);
   };
   const waiting = new Map<number, { readonly settle: (error?: string) => void }>();
+  const locating = new Map<number, { readonly answer: (connectionId?: string) => void }>();
   let nextId = 1;
   return {
     ...place,
@@ -133,6 +154,28 @@ export function workerSteering(): WorkerSteering | undefined {
         });
       });
     },
+    locate(remote: Endpoint): Promise<string | undefined> {
+      const id = nextId++;
+      return new Promise<string | undefined>((resolve) => {
+        let unanswered = place.processes - 1;
+        let timer: NodeJS.Timeout | undefined;
+        const done = (connectionId?: string): void => {
+          clearTimeout(timer);
+          locating.delete(id);
+          resolve(connectionId);
+        };
+        if (unanswered === 0) return done();
+        timer = setTimeout(() => done(), LOCATE_TIMEOUT_MS);
+        timer.unref();
+        locating.set(id, {
+          answer(connectionId?: string): void {
+            unanswered--;
+            if (connectionId !== undefined || unanswered === 0) done(connectionId);
+          },
+        });
+        for (let to = 0; to < place.processes; to++) if (to !== place.index) post({ sipregLocate: { to, from: place.index, id, remote } });
+      });
+    },
     attach(transport: NodeTransport): void {
       process.on('message', (message: unknown) => {
         if (isSteeredDatagram(message)) {
@@ -145,6 +188,13 @@ export function workerSteering(): WorkerSteering | undefined {
         } else if (isRelayDone(message)) {
           const { id, error } = message.sipregRelayDone;
           waiting.get(id)?.settle(error);
+        } else if (isLocateRequest(message)) {
+          const { from, id, remote } = message.sipregLocate;
+          const connectionId = transport.heldConnection(remote);
+          post({ sipregLocated: connectionId === undefined ? { to: from, id } : { to: from, id, connectionId } });
+        } else if (isLocateAnswer(message)) {
+          const { id, connectionId } = message.sipregLocated;
+          locating.get(id)?.answer(connectionId);
         }
       });
     },

@@ -219,6 +219,11 @@ export interface NodeTransport extends Transport {
    * Rejects with a {@link TransportError} when no such connection is open here.
    */
   sendRelayed(connectionId: string, bytes: Uint8Array, from: number): Promise<void>;
+  /**
+   * The other side of `UdpSteering.locate`: the id of this process's open TCP or TLS connection
+   * to `remote` (with the same `serverName` for TLS), or undefined when it has none. Never connects.
+   */
+  heldConnection(remote: Endpoint): string | undefined;
 }
 
 interface ResolvedOptions extends TransactionTimers {
@@ -581,6 +586,8 @@ class NodeTransportImpl implements NodeTransport {
     const relayed = this.relayed(destination.connectionId, data);
     if (relayed !== undefined) return relayed;
     if (isWebSocket(destination.protocol)) return this.sendWs(destination.connectionId, data);
+    const located = await this.locatedElsewhere(destination);
+    if (located !== undefined) return this.relayTo(located.holder, located.connectionId, data);
     return this.pool.write(await this.connectionTo(destination), data);
   }
 
@@ -593,8 +600,10 @@ class NodeTransportImpl implements NodeTransport {
     }
     const connectionId = destination.connectionId;
     const holder = this.holderElsewhere(connectionId);
-    if (holder !== undefined) {
-      return this.transactions.start(key, { reliable: true, connectionId, send: () => this.relayTo(holder, connectionId!, data) });
+    // A connection another process holds: the one named, else the one it has to the destination.
+    const elsewhere = holder !== undefined ? { holder, connectionId: connectionId! } : await this.locatedElsewhere(destination);
+    if (elsewhere !== undefined) {
+      return this.transactions.start(key, { reliable: true, connectionId: elsewhere.connectionId, send: () => this.relayTo(elsewhere.holder, elsewhere.connectionId, data) });
     }
     if (isWebSocket(destination.protocol)) {
       return this.transactions.start(key, { reliable: true, connectionId, send: () => this.sendWs(connectionId, data) });
@@ -691,13 +700,38 @@ class NodeTransportImpl implements NodeTransport {
 
   private connectionTo(destination: Endpoint): Promise<TcpConnection> {
     const { protocol, connectionId } = destination;
-    const serverName = destination.serverName ?? (protocol === 'tls' ? this.options.tlsServerNames.get(addressKey(destination.address, destination.port)) : undefined);
     if (!isStream(protocol)) return Promise.reject(unsupported(protocol));
     if (connectionId !== undefined) {
       const open = this.pool.get(connectionId);
       return open === undefined ? Promise.reject(new TransportError(`connection ${connectionId} is closed: the flow failed (RFC 5626 §5.3)`)) : Promise.resolve(open);
     }
-    return this.pool.obtain({ protocol, address: unbracket(destination.address), port: destination.port, ...(serverName === undefined ? {} : { serverName }) });
+    return this.pool.obtain(this.streamRemote(destination, protocol));
+  }
+
+  /** The TCP or TLS endpoint of the pool for `destination`: its address unbracketed, the TLS server name it is verified against. */
+  private streamRemote(destination: Endpoint, protocol: StreamProtocol): Endpoint & { readonly protocol: StreamProtocol } {
+    const serverName = destination.serverName ?? (protocol === 'tls' ? this.options.tlsServerNames.get(addressKey(destination.address, destination.port)) : undefined);
+    return { protocol, address: unbracket(destination.address), port: destination.port, ...(serverName === undefined ? {} : { serverName }) };
+  }
+
+  heldConnection(remote: Endpoint): string | undefined {
+    const { protocol } = remote;
+    return isStream(protocol) ? this.pool.find(this.streamRemote(remote, protocol))?.source.connectionId : undefined;
+  }
+
+  /**
+   * The connection of another process sharing the sockets (`UdpSteering.locate`) that a TCP or
+   * TLS `destination` without a connection id goes over, when this process has none to it.
+   */
+  private async locatedElsewhere(destination: Endpoint): Promise<{ readonly holder: number; readonly connectionId: string } | undefined> {
+    const { protocol } = destination;
+    const steering = this.options.udpSteering;
+    if (steering?.locate === undefined || steering.relay === undefined || destination.connectionId !== undefined || !isStream(protocol)) return undefined;
+    const remote = this.streamRemote(destination, protocol);
+    if (this.pool.find(remote) !== undefined) return undefined;
+    const connectionId = await steering.locate(remote).catch(() => undefined);
+    const holder = this.holderElsewhere(connectionId);
+    return holder === undefined ? undefined : { holder, connectionId: connectionId! };
   }
 
   /** The client transaction key of an outgoing request (RFC 3261 §17.1.3). */

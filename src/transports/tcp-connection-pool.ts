@@ -193,14 +193,19 @@ export class TcpConnectionPool {
     return this.byId.get(connectionId);
   }
 
+  /** The open connection to `destination` (with the same `serverName`, for TLS), if any; never connects. */
+  find(destination: Endpoint & { readonly protocol: StreamProtocol }): TcpConnection | undefined {
+    return this.byRemote.get(remoteKey(destination.protocol, destination.address, destination.port, destination.serverName));
+  }
+
   /**
    * An open connection to `destination` (with the same `serverName`, for TLS), connecting when there
    * is none. Rejects with {@link TransportError}.
    */
   obtain(destination: Endpoint & { readonly protocol: StreamProtocol }): Promise<TcpConnection> {
-    const key = remoteKey(destination.protocol, destination.address, destination.port, destination.serverName);
-    const open = this.byRemote.get(key);
+    const open = this.find(destination);
     if (open !== undefined) return Promise.resolve(open);
+    const key = remoteKey(destination.protocol, destination.address, destination.port, destination.serverName);
     const pending = this.connecting.get(key);
     if (pending !== undefined) return pending;
     const attempt = this.connect(destination);

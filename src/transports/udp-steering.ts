@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors/sdk-error';
-import type { Source } from '../ports/transport';
+import type { Endpoint, Source } from '../ports/transport';
 import { fnv1a } from '../sip/fnv1a';
 
 /**
@@ -36,6 +36,16 @@ export interface UdpSteering {
    * Without it a connection held by another process counts as closed.
    */
   relay?(owner: number, connectionId: string, bytes: Uint8Array): Promise<void>;
+  /**
+   * The id of a connection one of the other processes holds to `remote` (a TCP or TLS endpoint,
+   * with its `serverName` for TLS), asked of each of them (a host passes the question to their
+   * `NodeTransport.heldConnection`); undefined when none does, or none answers in time. With
+   * `relay`, a request for a phone registered over TCP without a flow (a NATed phone whose
+   * `received` names its connection) goes over the connection another process holds, as a
+   * single process reuses its own (RFC 3261 §18.2.2), instead of a new one the phone would not
+   * accept. Without it this process connects anew.
+   */
+  locate?(remote: Endpoint): Promise<string | undefined>;
 }
 
 /**
@@ -62,5 +72,6 @@ export function checkUdpSteering(steering: UdpSteering | undefined): UdpSteering
   }
   if (typeof steering.forward !== 'function') throw new ConfigError('udpSteering.forward must be a function');
   if (steering.relay !== undefined && typeof steering.relay !== 'function') throw new ConfigError('udpSteering.relay must be a function when given');
+  if (steering.locate !== undefined && typeof steering.locate !== 'function') throw new ConfigError('udpSteering.locate must be a function when given');
   return steering;
 }

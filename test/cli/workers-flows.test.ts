@@ -152,4 +152,28 @@ describe('sipreg registrar --workers 2 reaching a phone over its own connection'
     expect(finals).toEqual(Array.from({ length: CALLS }, () => 486));
     expect(webPhone.received.filter((r) => r.method === 'INVITE')).toHaveLength(CALLS);
   }, 120_000);
+
+  it('reaches a phone registered over TCP without a flow on the connection a worker holds to it, from either worker (not a new one it would refuse)', async () => {
+    await server?.stop();
+    await caller?.close();
+    phone?.socket.destroy();
+    const port = await freeUdpTcpPort();
+    server = await startCliCommand('registrar', `udp:127.0.0.1:${port}`, [
+      '--listen', `tcp:127.0.0.1:${port}`, '--store', redis.url, '--store-key-prefix', 'workers-tcp:', '--workers', '2',
+    ], 30_000);
+    phone = await TcpPhone.open(port);
+    // Its Contact names its end of the connection, where nothing listens: only that connection reaches it.
+    phone.send(buildRegister({ aor: 'sip:frank@127.0.0.1', contacts: [`sip:frank@127.0.0.1:${phone.port};transport=tcp`], via: { transport: 'TCP', port: phone.port }, expires: 600, callId: 'workers-tcp-register', ids }));
+    expect((await phone.waitFor(isFinal('workers-tcp-register'), 10_000))?.status).toBe(200);
+    caller = await UdpSipPeer.open({ context: () => server!.output() });
+    const finals: number[] = [];
+    for (let i = 0; i < CALLS; i++) {
+      const callId = `workers-tcp-call-${i}`;
+      caller.send(buildRequest('INVITE', { to: 'sip:frank@127.0.0.1', callId, via: { port: caller.port, rport: true }, ids }), port);
+      const invite = await phone.waitFor(isInvite(callId), 5_000);
+      if (invite !== undefined) phone.send(buildResponseText(invite, 486, 'Busy Here', undefined, { toTag: `callee-${i}` }));
+      finals.push((await caller.waitFor(isFinal(callId), 5_000))?.status ?? 0);
+    }
+    expect(finals).toEqual(Array.from({ length: CALLS }, () => 486));
+  }, 180_000);
 });

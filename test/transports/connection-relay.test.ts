@@ -7,14 +7,14 @@
  * and `forward` calling the other directly.
  */
 import { ConfigError, TransportError } from '../../src/errors/sdk-error';
-import type { Source } from '../../src/ports/transport';
+import type { Endpoint, Source } from '../../src/ports/transport';
 import type { SipRequest } from '../../src/sip/message';
 import { IdSequence, buildRequest } from '../../src/testing/message-builders';
 import { connectionIdSalt, connectionPlace } from '../../src/transports/connection-place';
 import { createNodeTransport, type NodeTransport } from '../../src/transports/node-transport';
 import { RelayedBranches } from '../../src/transports/relayed-branches';
 import type { UdpSteering } from '../../src/transports/udp-steering';
-import { closedAfterEach, tcpPeer, waitUntil } from './net-peers';
+import { closedAfterEach, tcpPeer, tcpServer, waitUntil } from './net-peers';
 
 const open = closedAfterEach();
 const ids = new IdSequence('relay');
@@ -39,7 +39,10 @@ async function twoWorkers(options: { relay?: boolean } = {}): Promise<[Worker, W
         forwarded.push(owner);
         workers[owner].transport.receiveSteered(bytes, source);
       },
-      ...(options.relay === false ? {} : { relay: (owner: number, connectionId: string, bytes: Uint8Array) => workers[owner].transport.sendRelayed(connectionId, bytes, index) }),
+      ...(options.relay === false ? {} : {
+        relay: (owner: number, connectionId: string, bytes: Uint8Array) => workers[owner].transport.sendRelayed(connectionId, bytes, index),
+        locate: async (remote: Endpoint) => workers[1 - index].transport.heldConnection(remote),
+      }),
     };
     const transport = await createNodeTransport({ listen: ['tcp:127.0.0.1:0'], udpSteering });
     open.push(transport);
@@ -124,9 +127,36 @@ describe('UdpSteering.relay', () => {
     await expect(b.transport.send(Buffer.from(buildRequest('OPTIONS', { ids })), destination)).rejects.toThrow(/is closed/);
   });
 
-  it('is refused when it is not a function', async () => {
+  it('and locate are refused when they are not functions', async () => {
     const forward = (): void => {};
     await expect(createNodeTransport({ listen: ['udp:127.0.0.1:0'], udpSteering: { processes: 2, index: 0, forward, relay: 'no' as never } })).rejects.toThrow(ConfigError);
+    await expect(createNodeTransport({ listen: ['udp:127.0.0.1:0'], udpSteering: { processes: 2, index: 0, forward, locate: 3 as never } })).rejects.toThrow('udpSteering.locate must be a function when given');
+  });
+});
+
+describe('UdpSteering.locate', () => {
+  it('sends to a remote another process has a connection to over that connection, and brings the response back', async () => {
+    const [a, b] = await twoWorkers();
+    const { phone, destination } = await phoneOn(a);
+    const remote = { protocol: 'tcp' as const, address: destination.address, port: destination.port };
+    expect(a.transport.heldConnection(remote)).toBe(destination.connectionId);
+    expect(b.transport.heldConnection(remote)).toBeUndefined();
+    const request = buildRequest('OPTIONS', { via: { transport: 'TCP', branch: 'z9hG4bK-located-1' }, callId: 'located@test', ids });
+    const outcome = b.transport.request(Buffer.from(request), remote);
+    await phone.waitFor('z9hG4bK-located-1');
+    await phone.write('SIP/2.0 200 OK\r\nVia: SIP/2.0/TCP 127.0.0.1;branch=z9hG4bK-located-1\r\nFrom: <sip:a@test>;tag=1\r\nTo: <sip:b@test>;tag=2\r\nCall-ID: located@test\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n');
+    await expect(outcome).resolves.toMatchObject({ kind: 'response', response: { status: 200 } });
+    await b.transport.send(Buffer.from(buildRequest('MESSAGE', { callId: 'located-2@test', ids })), remote);
+    await phone.waitFor('Call-ID: located-2@test');
+  });
+
+  it('connects anew when no process holds a connection to the remote', async () => {
+    const [, b] = await twoWorkers();
+    const target = await tcpServer();
+    open.push(target);
+    await b.transport.send(Buffer.from(buildRequest('MESSAGE', { callId: 'dialled@test', ids })), { protocol: 'tcp', address: '127.0.0.1', port: target.port });
+    await waitUntil(() => target.peers.length === 1, 'the connection');
+    await target.peers[0].waitFor('Call-ID: dialled@test');
   });
 });
 
