@@ -18,6 +18,7 @@ import { WORKERS_FLAG, workersFrom } from './workers-flag';
 import { PROXY_FLAGS, proxyOptionsFrom } from './proxy-flags';
 import { PING_FLAGS, pingSettingsFrom, startPinger } from './ping-flags';
 import { runWorkers } from './run-workers';
+import { workerPlace } from './worker-steering';
 import { reloadCredentialsOnSighup } from './credentials-reload';
 import { hasTlsFiles, reloadTlsOnSighup } from './tls-flags';
 import { MI_FLAGS, MI_HEALTH_TIMEOUT_MS, metricsText, miSettingsFrom, startMi } from './mi-flags';
@@ -119,7 +120,9 @@ export async function runRegistrarCommand(argv: readonly string[]): Promise<Runn
   let registrar;
   try {
     ownership = await ownershipFrom(values, storeFlag.spec, logger);
-    registrar = createRegistrar({ ...registrarOptions, store, logger, isTagActive: ownership?.isTagActive, localSockets: () => transport.endpoints(), auth: authenticator, checkTo: authSettings.digest?.checkTo });
+    // Under --workers the worker at place 0 (or the one restarted in its stead) purges the shared store for all.
+    const purgeElsewhere = (workerPlace()?.index ?? 0) > 0 ? { purgeIntervalMs: 0 } : {};
+    registrar = createRegistrar({ ...registrarOptions, ...purgeElsewhere, store, logger, isTagActive: ownership?.isTagActive, localSockets: () => transport.endpoints(), auth: authenticator, checkTo: authSettings.digest?.checkTo });
   } catch (e) {
     await ownership?.close();
     await store.close();

@@ -12,7 +12,7 @@ export const WORKERS_FLAG: FlagSpec = {
   name: 'workers',
   kind: 'int',
   help: 'processes on the same --listen sockets (node:cluster); N > 1 needs --store redis:// or sqlite: and no --reginfo-*. '
-    + 'Per process: the nonce-count replay table, the pike and ban counts, TCP connections, the purge timer (1)',
+    + 'Per process: the nonce-count replay table, the pike and ban counts; connections are reached from every worker through their holder; worker 0 purges (1)',
 };
 
 /**
