@@ -7,54 +7,21 @@
  * and `forward` calling the other directly.
  */
 import { ConfigError, TransportError } from '../../src/errors/sdk-error';
-import type { Endpoint, Source } from '../../src/ports/transport';
-import type { SipRequest } from '../../src/sip/message';
 import { IdSequence, buildRequest } from '../../src/testing/message-builders';
 import { connectionIdSalt, connectionPlace } from '../../src/transports/connection-place';
-import { createNodeTransport, type NodeTransport } from '../../src/transports/node-transport';
+import { createNodeTransport } from '../../src/transports/node-transport';
 import { RelayedBranches } from '../../src/transports/relayed-branches';
-import type { UdpSteering } from '../../src/transports/udp-steering';
 import { closedAfterEach, tcpPeer, tcpServer, waitUntil } from './net-peers';
+import { steeringWorkers, type SteeringWorker } from './steering-workers';
 
 const open = closedAfterEach();
 const ids = new IdSequence('relay');
 
-interface Worker {
-  readonly transport: NodeTransport;
-  /** Requests it handled, with where they came from. */
-  readonly handled: { request: SipRequest; source: Source }[];
-  /** Places it forwarded a message to. */
-  readonly forwarded: number[];
-}
-
-/** Two transports on their own TCP ports, places 0 and 1, relaying and forwarding to each other. */
-async function twoWorkers(options: { relay?: boolean } = {}): Promise<[Worker, Worker]> {
-  const workers: Worker[] = [];
-  for (let index = 0; index < 2; index++) {
-    const forwarded: number[] = [];
-    const udpSteering: UdpSteering = {
-      processes: 2,
-      index,
-      forward(owner, bytes, source) {
-        forwarded.push(owner);
-        workers[owner].transport.receiveSteered(bytes, source);
-      },
-      ...(options.relay === false ? {} : {
-        relay: (owner: number, connectionId: string, bytes: Uint8Array) => workers[owner].transport.sendRelayed(connectionId, bytes, index),
-        locate: async (remote: Endpoint) => workers[1 - index].transport.heldConnection(remote),
-      }),
-    };
-    const transport = await createNodeTransport({ listen: ['tcp:127.0.0.1:0'], udpSteering });
-    open.push(transport);
-    const handled: Worker['handled'] = [];
-    transport.onRequest((request, source) => void handled.push({ request, source }));
-    workers.push({ transport, handled, forwarded });
-  }
-  return workers as [Worker, Worker];
-}
+/** Two transports on their own TCP ports, places 0 and 1, relaying and forwarding to each other (unless `relay` is false). */
+const twoWorkers = (options: { relay?: boolean } = {}) => steeringWorkers(open, { listen: 'tcp:127.0.0.1:0', relay: options.relay !== false });
 
 /** A phone connected to `worker` that has sent it one OPTIONS: its connection, as `worker` names it. */
-async function phoneOn(worker: Worker) {
+async function phoneOn(worker: SteeringWorker) {
   const phone = await tcpPeer(worker.transport.endpoints()[0].port);
   open.push({ close: () => phone.close() });
   await phone.write(buildRequest('OPTIONS', { via: { transport: 'TCP', port: phone.socket.localPort }, ids }));

@@ -5,12 +5,12 @@
  * `receiveSteered`, naming its socket as the one the datagram came to.
  */
 import { ConfigError } from '../../src/errors/sdk-error';
-import type { Source } from '../../src/ports/transport';
 import type { SipRequest } from '../../src/sip/message';
 import { IdSequence, buildRegister, buildRequest, buildResponseText } from '../../src/testing/message-builders';
-import { createNodeTransport, type NodeTransport } from '../../src/transports/node-transport';
-import { steeringOwner, type UdpSteering } from '../../src/transports/udp-steering';
-import { answer, closedAfterEach, recordingLogger, udpPeer, waitUntil } from './net-peers';
+import { createNodeTransport } from '../../src/transports/node-transport';
+import { steeringOwner } from '../../src/transports/udp-steering';
+import { closedAfterEach, recordingLogger, udpPeer, waitUntil } from './net-peers';
+import { steeringWorkers } from './steering-workers';
 
 const open = closedAfterEach();
 const ids = new IdSequence('steer');
@@ -20,37 +20,8 @@ function callIdOf(owner: number): string {
   for (let i = 0; ; i++) if (steeringOwner(`call-${i}@steer.test`, 2) === owner) return `call-${i}@steer.test`;
 }
 
-interface Worker {
-  readonly transport: NodeTransport;
-  readonly handled: { request: SipRequest; source: Source }[];
-  readonly forwarded: number[];
-}
-
 /** Two transports on their own UDP ports, places 0 and 1, each steering to the other and answering 200. */
-async function twoWorkers(): Promise<[Worker, Worker]> {
-  const workers: Worker[] = [];
-  for (let index = 0; index < 2; index++) {
-    const forwarded: number[] = [];
-    const udpSteering: UdpSteering = {
-      processes: 2,
-      index,
-      forward(owner, bytes, source) {
-        forwarded.push(owner);
-        const other = workers[owner].transport;
-        other.receiveSteered(bytes, { ...source, local: other.endpoints()[0] });
-      },
-    };
-    const transport = await createNodeTransport({ listen: ['udp:127.0.0.1:0'], udpSteering });
-    open.push(transport);
-    const handled: Worker['handled'] = [];
-    transport.onRequest((request, source) => {
-      handled.push({ request, source });
-      void transport.sendResponse(answer(request), request, source);
-    });
-    workers.push({ transport, handled, forwarded });
-  }
-  return workers as [Worker, Worker];
-}
+const twoWorkers = () => steeringWorkers(open, { listen: 'udp:127.0.0.1:0', answers: true });
 
 describe('steeringOwner', () => {
   it('gives a Call-ID the same place every time and spreads Call-IDs over the places', () => {
