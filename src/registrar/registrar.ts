@@ -297,7 +297,8 @@ export class Registrar extends EventEmitter<RegistrarEvents> {
     if (identity !== undefined && this.options.checkTo && !identityMayUse(identity, key, this.options.caseSensitive)) {
       return this.refuse(request, save, regError('auth-forbidden'), key, false);
     }
-    const queued = this.saving.get(key);
+    // A synchronous store leaves nothing in flight: no lookup (and no hash of the new AOR string) then.
+    const queued = this.saving.size === 0 ? undefined : this.saving.get(key);
     if (queued !== undefined) {
       const next = (): MaybePromise<SaveResult> => commitWithRetry(this.saveEdit, { request, save, aor: key, nowMs: 0 });
       return this.queueSave(key, queued.then(next, next));
