@@ -17,7 +17,7 @@ const PAGES = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.e
 const text = (page: string): string => readFileSync(join(ROOT, page), 'utf8');
 
 /** Flags of other programs the pages show: node, npm, tsc, valgrind and the examples' self-check. */
-const OTHER_PROGRAMS_FLAGS = new Set(['import', 'expose-gc', 'omit', 'noEmit', 'smoke', 'cpu-prof', 'trace-gc', 'single-threaded-gc', 'single-threaded', 'no-allocation-site-pretenuring', 'tool', 'cache-sim']);
+const OTHER_PROGRAMS_FLAGS = new Set(['import', 'expose-gc', 'omit', 'noEmit', 'smoke', 'cpu-prof', 'trace-gc', 'single-threaded-gc', 'single-threaded', 'no-allocation-site-pretenuring', 'tool', 'cache-sim', 'no-concurrent-marking', 'max-semi-space-size']);
 
 /** GitHub's anchor of a heading: lower case, punctuation dropped, spaces as hyphens. */
 const anchorOf = (heading: string): string => heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
