@@ -28,7 +28,9 @@ import { checkUdpSteering, steeringOwner, type UdpSteering } from './udp-steerin
 import { connectionIdSalt, connectionPlace } from './connection-place';
 import { RelayedBranches } from './relayed-branches';
 
-/** What is wrong with a message the transport refused to hand on. */
+/** The error of a send on connection `connectionId`, which is not open (here): its flow failed. */
+const flowClosed = (connectionId: string): TransportError => new TransportError(`connection ${connectionId} is closed: the flow failed (RFC 5626 §5.3)`);
+
 /**
  * Why the transport refused a message: `overloaded` is one the fast scanner declined while the
  * grammar's budget ({@link NodeTransportOptions.grammarParsesPerSecond}) was spent, never parsed.
@@ -686,7 +688,7 @@ class NodeTransportImpl implements NodeTransport {
     if (branch !== undefined) this.relayedBranches.note(branch, from);
     if (this.wsListenerOf(connectionId) !== undefined) return this.sendWs(connectionId, bytes);
     const open = this.pool.get(connectionId);
-    return open === undefined ? Promise.reject(new TransportError(`connection ${connectionId} is closed: the flow failed (RFC 5626 §5.3)`)) : this.pool.write(open, bytes);
+    return open === undefined ? Promise.reject(flowClosed(connectionId)) : this.pool.write(open, bytes);
   }
 
   /** Send on a WebSocket connection (RFC 7118 §5: there is no other way to reach the client). */
@@ -703,7 +705,7 @@ class NodeTransportImpl implements NodeTransport {
     if (!isStream(protocol)) return Promise.reject(unsupported(protocol));
     if (connectionId !== undefined) {
       const open = this.pool.get(connectionId);
-      return open === undefined ? Promise.reject(new TransportError(`connection ${connectionId} is closed: the flow failed (RFC 5626 §5.3)`)) : Promise.resolve(open);
+      return open === undefined ? Promise.reject(flowClosed(connectionId)) : Promise.resolve(open);
     }
     return this.pool.obtain(this.streamRemote(destination, protocol));
   }
