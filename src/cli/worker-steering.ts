@@ -75,8 +75,8 @@ export function placeOf(message: unknown): number | undefined {
 export function undeliverable(message: PlacedMessage): RelayDone | LocateAnswer | undefined {
   if (isLocateRequest(message)) return { sipregLocated: { to: message.sipregLocate.from, id: message.sipregLocate.id } };
   if (!isRelayRequest(message)) return undefined;
-  const { from, id, to } = message.sipregRelay;
-  return { sipregRelayDone: { to: from, id, error: `no worker runs at place ${to}: its connections are closed` } };
+  const { from, id, to, connectionId } = message.sipregRelay;
+  return { sipregRelayDone: { to: from, id, error: `connection ${connectionId} is closed: no worker runs at place ${to}` } };
 }
 
 /** The callback of an IPC send whose failure only loses one datagram. */
@@ -106,7 +106,7 @@ const base64Of = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.
 
 /** A worker's {@link UdpSteering}, and how it takes what the other workers send it. */
 export interface WorkerSteering extends UdpSteering {
-  /** Handle with `transport` every datagram, relay request and relay outcome another worker sends here. */
+  /** Handle with `transport` every datagram, relay or locate request, and answer to one, that another worker sends here. */
   attach(transport: NodeTransport): void;
 }
 
@@ -144,13 +144,13 @@ export function workerSteering(): WorkerSteering | undefined {
           clearTimeout(timer);
           waiting.delete(id);
           if (error === undefined) resolve();
-          else reject(new TransportError(`connection ${connectionId}: ${error}`));
+          else reject(new TransportError(error));
         };
-        timer = setTimeout(() => settle(`the worker at place ${owner} did not answer within ${RELAY_TIMEOUT_MS} ms`), RELAY_TIMEOUT_MS);
+        timer = setTimeout(() => settle(`connection ${connectionId}: the worker at place ${owner} did not answer within ${RELAY_TIMEOUT_MS} ms`), RELAY_TIMEOUT_MS);
         timer.unref();
         waiting.set(id, { settle });
         post({ sipregRelay: { to: owner, from: place.index, id, connectionId, bytes: base64Of(bytes) } }, (error) => {
-          if (error !== null) settle(`cannot reach the worker at place ${owner}: ${error.message}`);
+          if (error !== null) settle(`connection ${connectionId}: cannot reach the worker at place ${owner}: ${error.message}`);
         });
       });
     },

@@ -19,7 +19,7 @@ describe('worker messages', () => {
   });
 
   it('answer a relay for a place where no worker runs with a failure to its sender, a locate with no connection; the rest is lost', () => {
-    expect(undeliverable(relay)).toEqual({ sipregRelayDone: { to: 0, id: 7, error: 'no worker runs at place 1: its connections are closed' } });
+    expect(undeliverable(relay)).toEqual({ sipregRelayDone: { to: 0, id: 7, error: 'connection tcp-0a1b2c3d.p1-4 is closed: no worker runs at place 1' } });
     expect(undeliverable(locate)).toEqual({ sipregLocated: { to: 1, id: 9 } });
     expect(undeliverable(steered)).toBeUndefined();
     expect(undeliverable(done)).toBeUndefined();
