@@ -38,8 +38,8 @@ export function reportListening(running: RunningRegistrar): void {
  * connections); their stdout and stderr are the primary's. Each worker has a place (0 ..),
  * kept by the one started in its stead, and the primary passes on what one worker sends the
  * worker at another place (`UdpSteering`: the datagrams of a call it steers there, the requests
- * to write on a connection that one holds, and the answers to those), answering a request to
- * write for a place where no worker runs with a failure.
+ * to write on a connection that one holds or to name one it holds, and the answers to those),
+ * answering at once for a place where no worker runs (closed, none held).
  * A worker that ends before all listen
  * ends the others and rejects with its exit code's error ({@link CliUsageError} for 2, else
  * {@link CliRuntimeError}): it has printed why itself. Later a worker that ends is started again,
