@@ -133,8 +133,7 @@ export function workerSteering(): WorkerSteering | undefined {
     ...place,
     forward(owner: number, bytes: Uint8Array, source: Source): void {
       const { address, port, local, protocol, connectionId } = source;
-      const steer = protocol === 'udp' ? { to: owner, bytes: base64Of(bytes), address, port, local } : { to: owner, bytes: base64Of(bytes), address, port, local, protocol, connectionId };
-      post({ sipregSteer: steer });
+      post({ sipregSteer: { to: owner, bytes: base64Of(bytes), address, port, local, ...(protocol === 'udp' ? {} : { protocol, connectionId }) } });
     },
     relay(owner: number, connectionId: string, bytes: Uint8Array): Promise<void> {
       const id = nextId++;
